@@ -1,0 +1,3 @@
+from wa_lint.cli import main
+
+main()

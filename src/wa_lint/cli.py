@@ -1,0 +1,226 @@
+"""The `wa-lint` command. `wa-lint PATH...` lints; `wa-lint rule CODE` and `wa-lint rules` document.
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from wa_lint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _DefaultToCheck(click.Group):
+    """`wa-lint .` means `wa-lint check .`: anything that is not a subcommand goes to `check`."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
+    codes = tuple(code.strip().upper() for value in values for code in value.split(",") if code.strip())
+    return codes or None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write next to the target and rename, so a report file is never left half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _use_colour(choice: str, stream: TextIO) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return stream.isatty()
+
+
+def _fail(message: str) -> None:
+    click.echo(f"wa-lint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wa-lint")
+def main() -> None:
+    """A Well-Architected linter for serverless Python on AWS.
+
+    Run `wa-lint [PATH]...` to lint (the `check` command is the default), `wa-lint rules` for the
+    catalogue and `wa-lint rule CODE` for one rule's documentation.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--output-format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="How findings are printed.")
+@click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True, help="Colour the text report (auto: only on a terminal; NO_COLOR is honoured).")
+@click.option("--select", multiple=True, help="Only these rule codes or prefixes (comma-separated).")
+@click.option("--extend-select", multiple=True, help="Add rule codes or prefixes to the selection.")
+@click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes.")
+@click.option("--exclude", multiple=True, help="Gitignore-style patterns to skip (replaces the configured list).")
+@click.option("--extend-exclude", multiple=True, help="More gitignore-style patterns to skip.")
+@click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given explicitly too (pre-commit).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Use this configuration file.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--show-model", is_flag=True, help="Print the linked project model instead of findings.")
+@click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None, colour: str,
+          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
+          exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
+          config_path: Path | None, isolated: bool, exit_zero: bool, show_model: bool,
+          explain: str | None, debug: bool) -> None:
+    """Lint PATHS (files or folders; default: the current folder)."""
+    if explain:
+        _print_rule(explain)
+        return
+    from wa_lint.config import Config, ConfigError, find_config, load_config
+
+    try:
+        config = Config()
+        if not isolated:
+            found = config_path or find_config(Path(paths[0]) if paths else Path.cwd())
+            if found:
+                config = load_config(found)
+        config = config.with_overrides(
+            select=_codes(select),
+            ignore=tuple({*config.ignore, *(_codes(ignore) or ())}) if ignore else None,
+            extend_select=tuple({*config.extend_select, *(_codes(extend_select) or ())}) if extend_select else None,
+            exclude=exclude or None,
+            extend_exclude=tuple({*config.extend_exclude, *extend_exclude}) if extend_exclude else None,
+        )
+    except ConfigError as error:
+        _fail(str(error))
+        return
+
+    try:
+        from wa_lint.engine import run
+
+        result = run(list(paths), config, force_exclude=force_exclude, debug=debug)
+    except Exception as error:  # never show a user a traceback unless asked
+        if debug:
+            traceback.print_exc()
+        _fail(f"internal error: {type(error).__name__}: {error} (run with --debug for details)")
+        return
+
+    target: TextIO = io.StringIO() if output_file else sys.stdout
+    if show_model:
+        from wa_lint.model_view import model_dict, show_text
+
+        if output_format == "json":
+            json.dump(model_dict(result), target, indent=2)
+            target.write("\n")
+        else:
+            show_text(result, target)
+    else:
+        from wa_lint.reporters import get_reporter
+
+        get_reporter(output_format)(result, target, _use_colour(colour, sys.stdout) and not output_file)
+    if output_file:
+        assert isinstance(target, io.StringIO)
+        try:
+            write_atomically(output_file, target.getvalue())
+        except OSError as error:
+            _fail(f"cannot write {output_file}: {error.strerror or error}")
+    if any(d.kind == "error" for d in result.diagnostics) and not result.findings:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero and not show_model else EXIT_CLEAN)
+
+
+def _print_rule(code: str) -> None:
+    from wa_lint.registry import catalogue
+
+    rules = catalogue()
+    rule = rules.get(code.upper()) or next((r for r in rules.values() if r.name == code.lower()), None)
+    if rule is None:
+        _fail(f"unknown rule '{code}'; `wa-lint rules` lists them")
+        return
+    lens = rule.lens
+    click.echo(f"# {rule.code} {rule.name}\n")
+    click.echo(f"{rule.summary}\n")
+    click.echo(f"Severity: {rule.severity} · Target: {rule.target} · Status: {rule.status}")
+    click.echo(f"Lens: {lens.pillar} · {lens.question} · {lens.best_practice}"
+               + (f" ({lens.choice_id})" if lens.choice_id else ""))
+    for also in rule.also:
+        click.echo(f"Also: {also.pillar} · {also.question} · {also.best_practice}"
+                   + (f" ({also.choice_id})" if also.choice_id else ""))
+    if rule.options:
+        click.echo("Options:")
+        for name, spec in rule.options.items():
+            click.echo(f"  {name} (default {spec['default']}): {spec['description']}")
+    click.echo("")
+    click.echo(rule.doc.rstrip())
+
+
+@main.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Print the documentation of rule CODE (e.g. PERF101 or sdk-client-in-handler)."""
+    _print_rule(code)
+
+
+@main.command("rules")
+@click.option("--output-format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="markdown prints the README's rule table.")
+def rules_command(output_format: str) -> None:
+    """List the rule catalogue."""
+    from wa_lint.registry import catalogue
+
+    rules = catalogue()
+    rows: list[dict[str, Any]] = [
+        {
+            "code": rule.code,
+            "name": rule.name,
+            "summary": rule.summary,
+            "pillar": rule.lens.pillar,
+            "question": rule.lens.question,
+            "best_practice": rule.lens.best_practice,
+            "severity": str(rule.severity),
+            "target": rule.target,
+            "status": rule.status,
+            "enabled_by_default": rule.enabled_by_default,
+        }
+        for rule in rules.values()
+    ]
+    if output_format == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if output_format == "markdown":
+        click.echo("| Code | Name | Pillar | Lens question · best practice | Severity | Evidence | Status |")
+        click.echo("| --- | --- | --- | --- | --- | --- | --- |")
+        for row in rows:
+            click.echo(f"| {row['code']} | `{row['name']}` | {row['pillar']} | {row['question']} · "
+                       f"{row['best_practice']} | {row['severity']} | {row['target']} | {row['status']} |")
+        return
+    widths = [max(len(str(row[key])) for row in rows) for key in ("code", "name", "pillar", "severity", "target")]
+    for row in rows:
+        cells = [str(row[key]).ljust(width) for key, width in
+                 zip(("code", "name", "pillar", "severity", "target"), widths, strict=True)]
+        click.echo("  ".join(cells) + f"  {row['question']}  {row['status']}")

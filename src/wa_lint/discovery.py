@@ -1,0 +1,162 @@
+"""Walking the given paths: which files are template candidates and which are Python.
+
+Honours `.gitignore` files (nested ones too), default excludes and user excludes. Symlinked folders
+are not followed and only regular files are read, so loops, sockets and FIFOs are harmless.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
+# Build output and environments: `.aws-sam/` holds a copy of every handler, which would double every
+# finding. `cdk.out/` is deliberately not here: its `*.template.json` are the real templates.
+DEFAULT_EXCLUDES = (
+    ".git", ".hg", ".svn", ".aws-sam", ".serverless", ".terraform", "node_modules", ".venv", "venv",
+    "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".wa_lint_cache",
+    ".eggs", "site-packages", ".idea", ".vscode",
+)
+
+
+@dataclass
+class Discovered:
+    root: Path
+    templates: list[Path] = field(default_factory=list)
+    python: list[Path] = field(default_factory=list)
+    # Python files in vendored trees: parsed only if handler code imports them.
+    vendored: set[Path] = field(default_factory=set)
+    explicit: set[Path] = field(default_factory=set)
+    missing: list[Path] = field(default_factory=list)
+
+
+def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
+    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
+
+
+def find_root(paths: Sequence[Path]) -> Path:
+    """The project root: the git work tree around the first path (or the current folder), else that folder."""
+    start = Path(os.path.abspath(paths[0])) if paths else Path.cwd()
+    if not start.is_dir():
+        start = start.parent
+    probe = start
+    while True:
+        if (probe / ".git").exists():
+            return probe
+        if probe.parent == probe:
+            cwd = Path.cwd()
+            return cwd if start.is_relative_to(cwd) else start
+        probe = probe.parent
+
+
+class _Ignores:
+    def __init__(self, root: Path, user_excludes: Sequence[str]) -> None:
+        self.root = root
+        self.user = _spec(user_excludes)
+        self.gitignores: dict[Path, pathspec.PathSpec] = {}
+
+    def gitignore(self, folder: Path) -> pathspec.PathSpec | None:
+        if folder not in self.gitignores:
+            file = folder / ".gitignore"
+            try:
+                lines = file.read_text(encoding="utf-8", errors="replace").splitlines() if file.is_file() else []
+            except OSError:
+                lines = []
+            self.gitignores[folder] = _spec(lines)
+        spec = self.gitignores[folder]
+        return spec if spec.patterns else None
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        if is_dir and path.name in DEFAULT_EXCLUDES:
+            return True
+        try:
+            relative = path.relative_to(self.root).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        suffix = "/" if is_dir else ""
+        if self.user.match_file(relative + suffix):
+            return True
+        # Every .gitignore from the root down to the file's folder applies, relative to its own folder.
+        folder = path.parent
+        chain = []
+        while True:
+            chain.append(folder)
+            if folder == self.root or folder.parent == folder:
+                break
+            folder = folder.parent
+        for folder in chain:
+            spec = self.gitignore(folder)
+            if spec is not None:
+                try:
+                    local = path.relative_to(folder).as_posix()
+                except ValueError:
+                    continue
+                if spec.match_file(local + suffix):
+                    return True
+        return False
+
+
+def _is_vendored(folder: Path, names: list[str]) -> bool:
+    return folder.name == "site-packages" or any(name.endswith(".dist-info") for name in names)
+
+
+def discover(
+    paths: Sequence[Path],
+    root: Path,
+    excludes: Sequence[str] = (),
+    force_exclude: bool = False,
+) -> Discovered:
+    found = Discovered(root=root)
+    ignores = _Ignores(root, excludes)
+    seen: set[Path] = set()
+
+    def add_file(path: Path) -> None:
+        if path in seen:
+            return
+        seen.add(path)
+        if path.suffix == ".py":
+            found.python.append(path)
+        elif path.suffix in TEMPLATE_SUFFIXES:
+            found.templates.append(path)
+
+    for given in paths:
+        path = Path(os.path.abspath(given))
+        if not path.exists() and not path.is_symlink():
+            found.missing.append(given)
+            continue
+        if path.is_file():
+            if force_exclude and ignores.ignored(path, is_dir=False):
+                continue
+            found.explicit.add(path)
+            add_file(path)
+            continue
+        if force_exclude and path != root and ignores.ignored(path, is_dir=True):
+            continue
+        stack = [(path, False)]
+        while stack:
+            folder, vendored = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            except OSError:
+                continue
+            vendored = vendored or _is_vendored(folder, [entry.name for entry in entries])
+            subfolders = []
+            for entry in entries:
+                child = Path(entry.path)
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if not ignores.ignored(child, is_dir=True):
+                            subfolders.append((child, vendored))
+                    elif entry.is_file(follow_symlinks=False) and not ignores.ignored(child, is_dir=False):
+                        if vendored and child.suffix == ".py":
+                            found.vendored.add(child)
+                        else:
+                            add_file(child)
+                except OSError:
+                    continue
+            stack.extend(reversed(subfolders))
+    return found

@@ -1,0 +1,1 @@
+"""Reading handler code: decoding, guarded parsing, per-file facts, handler resolution."""

@@ -1,0 +1,184 @@
+"""Per-file facts: what a Python module defines and imports.
+
+Facts are a pure function of the file's text, made of plain values, so they can be computed in
+worker processes and cached. Checks that need more than this (calls, creations, writes) extend
+the collector; they never re-parse the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from wa_lint.python.parse import parse
+
+
+@dataclass(frozen=True)
+class Location:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass
+class FunctionFacts:
+    qualname: str
+    params: list[str]
+    location: Location
+    decorators: list[str] = field(default_factory=list)
+    class_name: str | None = None
+    is_async: bool = False
+    module_level: bool = False
+    in_main_guard: bool = False
+
+
+@dataclass
+class ImportFacts:
+    module: str  # as written, without leading dots
+    level: int  # number of leading dots of a relative import
+    names: list[tuple[str, str]]  # (imported name, local alias); empty for `import x`
+    alias: str | None  # `import x.y as z` -> "z"
+    line: int
+    function: str | None  # qualname of the enclosing function, None at module level
+
+
+@dataclass
+class ModuleFacts:
+    path: Path
+    functions: dict[str, FunctionFacts] = field(default_factory=dict)
+    classes: dict[str, Location] = field(default_factory=dict)
+    imports: list[ImportFacts] = field(default_factory=list)
+    # Module-level names bound to an instance of a class defined here: `handler = Handler()`.
+    instances: dict[str, str] = field(default_factory=dict)
+    # Where line 1 of this source sits in its file (inline code in templates starts further down).
+    line_offset: int = 0
+    column_offset: int = 0
+
+
+def dotted_name(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted_name(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    if isinstance(node, cst.Call):
+        return dotted_name(node.func)
+    return None
+
+
+def _is_main_guard(test: cst.BaseExpression) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    sides = [test.left, test.comparisons[0].comparator]
+    names = [s.value for s in sides if isinstance(s, cst.Name)]
+    strings = [s.evaluated_value for s in sides if isinstance(s, cst.SimpleString)]
+    return names == ["__name__"] and strings == ["__main__"]
+
+
+class _Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, facts: ModuleFacts) -> None:
+        super().__init__()
+        self.facts = facts
+        self.scope: list[tuple[str, str]] = []  # ("class" | "function", name)
+        self.main_guard_depth = 0
+
+    def location(self, node: cst.CSTNode) -> Location:
+        region = self.get_metadata(PositionProvider, node)
+        return Location(
+            region.start.line + self.facts.line_offset,
+            region.start.column + 1 + self.facts.column_offset,
+            region.end.line + self.facts.line_offset,
+            region.end.column + 1 + self.facts.column_offset,
+        )
+
+    def qualname(self, name: str) -> str:
+        return ".".join([*(part for _, part in self.scope), name])
+
+    def enclosing_function(self) -> str | None:
+        for index in range(len(self.scope) - 1, -1, -1):
+            if self.scope[index][0] == "function":
+                return ".".join(part for _, part in self.scope[: index + 1])
+        return None
+
+    def visit_If(self, node: cst.If) -> None:
+        if not self.scope and _is_main_guard(node.test):
+            self.main_guard_depth += 1
+
+    def leave_If(self, original_node: cst.If) -> None:
+        if not self.scope and _is_main_guard(original_node.test):
+            self.main_guard_depth -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.facts.classes[self.qualname(node.name.value)] = self.location(node.name)
+        self.scope.append(("class", node.name.value))
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.scope.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        params = node.params
+        names = [p.name.value for p in (*params.posonly_params, *params.params)]
+        class_name = self.scope[-1][1] if self.scope and self.scope[-1][0] == "class" else None
+        qualname = self.qualname(node.name.value)
+        self.facts.functions[qualname] = FunctionFacts(
+            qualname=qualname,
+            params=names,
+            location=self.location(node.name),
+            decorators=[d for d in (dotted_name(dec.decorator) for dec in node.decorators) if d],
+            class_name=class_name,
+            is_async=node.asynchronous is not None,
+            module_level=not self.scope,
+            in_main_guard=self.main_guard_depth > 0,
+        )
+        self.scope.append(("function", node.name.value))
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.scope.pop()
+
+    def visit_Import(self, node: cst.Import) -> None:
+        line = self.location(node).line
+        for alias in node.names:
+            module = dotted_name(alias.name) or ""
+            local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else None
+            self.facts.imports.append(ImportFacts(module, 0, [], local, line, self.enclosing_function()))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = dotted_name(node.module) if node.module else ""
+        names: list[tuple[str, str]] = []
+        if isinstance(node.names, cst.ImportStar):
+            names.append(("*", "*"))
+        else:
+            for alias in node.names:
+                name = dotted_name(alias.name) or ""
+                local = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+                names.append((name, local))
+        line = self.location(node).line
+        self.facts.imports.append(
+            ImportFacts(module or "", len(node.relative), names, None, line, self.enclosing_function())
+        )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self.scope or not isinstance(node.value, cst.Call):
+            return
+        class_name = dotted_name(node.value.func)
+        if class_name and class_name in self.facts.classes:
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    self.facts.instances[target.target.value] = class_name
+
+
+def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset: int = 0) -> ModuleFacts:
+    facts = ModuleFacts(path, line_offset=line_offset, column_offset=column_offset)
+    MetadataWrapper(module, unsafe_skip_copy=True).visit(_Collector(facts))
+    return facts
+
+
+def module_facts(text: str, path: Path, line_offset: int = 0, column_offset: int = 0) -> ModuleFacts:
+    """Parse and collect; raises ParseFailure for code that cannot be analysed."""
+    return collect(parse(text), path, line_offset, column_offset)

@@ -1,0 +1,140 @@
+"""Finding handler code: template handler strings to files, and handler-looking functions elsewhere."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from wa_lint.model import Handler
+from wa_lint.python.facts import FunctionFacts, ImportFacts, ModuleFacts
+
+DEFAULT_HANDLER_PATTERNS = ("handler", "lambda_handler", "*_handler")
+EVENT_PARAMS = ("event", "evt", "_event")
+CONTEXT_PARAMS = ("context", "ctx", "_context", "_ctx", "lambda_context", "_")
+TEST_DIRS = frozenset({"test", "tests", "testing", "unit_tests", "integration_tests"})
+_DEF = re.compile(r"^[ \t]*def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)
+
+
+def module_file(root: Path, dotted: str) -> Path | None:
+    """`pkg.mod` under root as `pkg/mod.py` or `pkg/mod/__init__.py`, if it exists."""
+    if not dotted or any(not part.isidentifier() for part in dotted.split(".")):
+        return None
+    base = root.joinpath(*dotted.split("."))
+    for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve_handler(handler: Handler, roots: Iterable[Path]) -> None:
+    """Fill in the handler's module, file and qualified name, or say why it cannot be found."""
+    text = handler.text.strip()
+    module, _, name = text.rpartition(".")
+    if not module or not name:
+        handler.problem = f"handler '{text}' is not of the form module.function"
+        return
+    # The Python runtime imports `dir/app` as `dir.app`.
+    module = module.replace("/", ".").strip(".")
+    roots = list(roots)
+    for root in roots:
+        found = module_file(root, module)
+        if found:
+            handler.module, handler.file, handler.qualname = module, found, name
+            return
+    # `app.Handler.handle`: a method of a class in app.py.
+    outer, _, class_name = module.rpartition(".")
+    for root in roots:
+        found = module_file(root, outer) if outer else None
+        if found:
+            handler.module, handler.file, handler.qualname = outer, found, f"{class_name}.{name}"
+            return
+    where = ", ".join(str(root) for root in roots) or "no local code folder"
+    handler.problem = f"handler module '{module}' not found under {where}"
+
+
+def entry_qualname(facts: ModuleFacts, qualname: str) -> str | None:
+    """The function that runs for a handler name: a function, or `__call__` of a module-level instance."""
+    if qualname in facts.functions:
+        return qualname
+    class_name = facts.instances.get(qualname)
+    if class_name and f"{class_name}.__call__" in facts.functions:
+        return f"{class_name}.__call__"
+    return None
+
+
+def is_test_file(path: Path) -> bool:
+    name = path.name
+    if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
+        return True
+    return any(part in TEST_DIRS for part in path.parts[:-1])
+
+
+def may_define_handler(text: str, patterns: Iterable[str] = DEFAULT_HANDLER_PATTERNS) -> bool:
+    """Cheap text test before parsing a file no template references."""
+    patterns = tuple(patterns)
+    return any(any(fnmatch.fnmatchcase(m, p) for p in patterns) for m in _DEF.findall(text))
+
+
+def looks_like_handler(function: FunctionFacts, patterns: Iterable[str] = DEFAULT_HANDLER_PATTERNS) -> bool:
+    if not function.module_level or function.in_main_guard or len(function.params) != 2:
+        return False
+    name = function.qualname
+    event, context = function.params
+    return (
+        any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)
+        and event in EVENT_PARAMS
+        and context in CONTEXT_PARAMS
+    )
+
+
+def package_roots(path: Path) -> list[Path]:
+    """Import roots for a file no template places: its folder, and above its outermost package."""
+    roots = [path.parent]
+    top = path.parent
+    while (top / "__init__.py").is_file() and top.parent != top:
+        top = top.parent
+    if top != path.parent:
+        roots.append(top)
+    return roots
+
+
+def local_imports(facts: ModuleFacts, roots: list[Path]) -> list[Path]:
+    """Files of local modules that this module imports (from its roots or relative to itself)."""
+    found: list[Path] = []
+    for item in facts.imports:
+        found.extend(_import_files(facts.path, item, roots))
+    return list(dict.fromkeys(found))
+
+
+def _import_files(path: Path, item: ImportFacts, roots: list[Path]) -> list[Path]:
+    if item.level:
+        base = path.parent
+        for _ in range(item.level - 1):
+            base = base.parent
+        search = [base]
+        prefix = item.module
+    else:
+        search = roots
+        prefix = item.module
+    files: list[Path] = []
+    for root in search:
+        parts = prefix.split(".") if prefix else []
+        # Importing a.b.c runs a/__init__.py and a/b/__init__.py too.
+        for index in range(1, len(parts) + 1):
+            found = module_file(root, ".".join(parts[:index]))
+            if found:
+                files.append(found)
+        for name, _alias in item.names:
+            if name != "*":
+                found = module_file(root, ".".join([*parts, name]))
+                if found:
+                    files.append(found)
+        if files:
+            break
+    return files
+
+
+def candidate_functions(facts: ModuleFacts, patterns: Iterable[str]) -> list[FunctionFacts]:
+    return [function for function in facts.functions.values() if looks_like_handler(function, patterns)]

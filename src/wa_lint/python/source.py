@@ -1,0 +1,41 @@
+"""Turning a Python file's bytes into text the way the interpreter would (PEP 263 cookies, BOM)."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import tokenize
+
+
+class SourceError(Exception):
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def _position(raw: bytes, offset: int) -> tuple[int, int]:
+    line = raw.count(b"\n", 0, offset) + 1
+    return line, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
+
+
+def decode_python(raw: bytes) -> str:
+    """Decode as CPython does; raise SourceError with the position of the problem."""
+    if b"\x00" in raw:
+        raise SourceError("source contains a null byte; not Python text", *_position(raw, raw.index(b"\x00")))
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError as error:
+        raise SourceError(f"bad encoding declaration: {error.msg}", error.lineno or 1) from None
+    try:
+        codecs.lookup(encoding)
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line, column = _position(raw, error.start)
+        raise SourceError(
+            f"invalid {encoding.upper()} (byte 0x{raw[error.start]:02x}); not read", line, column
+        ) from None
+    except LookupError:
+        raise SourceError(f"unknown encoding '{encoding}'") from None
+    return text.removeprefix("\ufeff")

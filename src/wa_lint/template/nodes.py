@@ -1,0 +1,55 @@
+"""Template values that remember where they came from (cfn-lint's node approach).
+
+Mappings, sequences and strings carry a 1-based start and end position. Numbers and booleans
+cannot be subclassed usefully, so their position is the position of the key that holds them,
+which every mapping records in ``key_spans``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Pos:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+_UNKNOWN = Pos(1, 1, 1, 1)
+
+
+class DictNode(dict[str, Any]):
+    pos: Pos = _UNKNOWN
+
+    def __init__(self, *args: Any, pos: Pos = _UNKNOWN) -> None:
+        super().__init__(*args)
+        self.pos = pos
+        self.key_spans: dict[str, Pos] = {}
+
+    def key_pos(self, key: str) -> Pos:
+        return self.key_spans.get(key, self.pos)
+
+
+class ListNode(list[Any]):
+    pos: Pos = _UNKNOWN
+
+    def __init__(self, *args: Any, pos: Pos = _UNKNOWN) -> None:
+        super().__init__(*args)
+        self.pos = pos
+
+
+class StrNode(str):
+    pos: Pos = _UNKNOWN
+
+    def __new__(cls, value: str, pos: Pos = _UNKNOWN) -> StrNode:
+        node = super().__new__(cls, value)
+        node.pos = pos
+        return node
+
+
+def pos_of(value: Any, fallback: Pos) -> Pos:
+    return getattr(value, "pos", fallback)

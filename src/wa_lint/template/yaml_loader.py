@@ -1,0 +1,181 @@
+"""YAML templates into position-carrying nodes, with CloudFormation short-form tags in long form.
+
+We compose the YAML node graph with PyYAML (libyaml when present) and convert it ourselves, so no
+tag can ever construct a Python object, duplicate keys are seen, and alias expansion is bounded.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from wa_lint.template.errors import TemplateError
+from wa_lint.template.nodes import DictNode, ListNode, Pos, StrNode
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyPI wheels ship libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+# Values reachable through aliases are copied into every place that names them; a "billion laughs"
+# document would expand without bound, so its expanded size is measured on the graph first.
+MAX_EXPANDED_VALUES = 500_000
+# libyaml's composer recurses in C; flow nesting this deep is never a real template.
+MAX_NESTING = 400
+
+_SHORT_TAGS = {
+    "!Ref": "Ref",
+    "!Condition": "Condition",
+    "!GetAtt": "Fn::GetAtt",
+}
+_FN_TAGS = (
+    "And Base64 Cidr Equals FindInMap GetAZs If ImportValue Join Not Or Select Split Sub Transform "
+    "Length ToJsonString ForEach"
+).split()
+for _name in _FN_TAGS:
+    _SHORT_TAGS[f"!{_name}"] = f"Fn::{_name}"
+
+_STD = "tag:yaml.org,2002:"
+_BLOCK_SEQ_RUN = re.compile(r"(?:-[ \t]+){%d,}" % MAX_NESTING)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+class Problem:
+    """A non-fatal issue found while loading (duplicate keys)."""
+
+    def __init__(self, message: str, pos: Pos) -> None:
+        self.message = message
+        self.pos = pos
+
+
+def _check_nesting(text: str) -> None:
+    if text.count("[") + text.count("{") > MAX_NESTING:
+        depth = 0
+        for match in _BRACKET.finditer(text):
+            depth += 1 if match.group() in "[{" else -1
+            if depth > MAX_NESTING:
+                line = text.count("\n", 0, match.start()) + 1
+                raise TemplateError(f"nesting deeper than {MAX_NESTING} levels; not read", line)
+    match = _BLOCK_SEQ_RUN.search(text)
+    if match:
+        raise TemplateError(
+            f"nesting deeper than {MAX_NESTING} levels; not read", text.count("\n", 0, match.start()) + 1
+        )
+
+
+def _pos(node: yaml.Node) -> Pos:
+    start, end = node.start_mark, node.end_mark
+    return Pos(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """Values the node becomes once aliases are copied; linear in the graph thanks to the memo."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, sizes) for child in node.value)
+    sizes[id(node)] = size = min(size, MAX_EXPANDED_VALUES + 1)
+    return size
+
+
+class _Converter:
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+        self.problems: list[Problem] = []
+
+    def convert(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        if tag in _SHORT_TAGS:
+            return self._short_form(node, _SHORT_TAGS[tag])
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node)
+        if isinstance(node, yaml.SequenceNode):
+            return ListNode((self.convert(child) for child in node.value), pos=_pos(node))
+        return self._scalar(node)
+
+    def _scalar(self, node: yaml.Node) -> Any:
+        tag = node.tag
+        if tag in (_STD + "int", _STD + "float", _STD + "bool", _STD + "null"):
+            try:
+                return self.loader.construct_object(node, deep=False)
+            except (yaml.YAMLError, ValueError, OverflowError):
+                pass
+        # Timestamps, binary and unknown tags stay text: a template is data, never objects.
+        return StrNode(str(node.value), _pos(node))
+
+    def _short_form(self, node: yaml.Node, name: str) -> DictNode:
+        pos = _pos(node)
+        if name == "Fn::GetAtt" and isinstance(node, yaml.ScalarNode):
+            resource, _, attribute = str(node.value).partition(".")
+            value: Any = ListNode([StrNode(resource, pos), StrNode(attribute, pos)], pos=pos)
+        elif isinstance(node, yaml.ScalarNode):
+            value = StrNode(str(node.value), pos)
+        else:
+            value = self.convert(_untagged(node))
+        result = DictNode({name: value}, pos=pos)
+        result.key_spans[name] = pos
+        return result
+
+    def _mapping(self, node: yaml.MappingNode) -> DictNode:
+        result = DictNode(pos=_pos(node))
+        for key_node, value_node in node.value:
+            if key_node.tag == _STD + "merge":
+                merged = self.convert(value_node)
+                for source in merged if isinstance(merged, list) else [merged]:
+                    if isinstance(source, DictNode):
+                        for key, value in source.items():
+                            if key not in result:
+                                result[key] = value
+                                result.key_spans[key] = source.key_pos(key)
+                continue
+            key_value = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            key = StrNode("null" if key_value is None else str(key_value), _pos(key_node))
+            if key in result:
+                first = result.key_spans[key]
+                self.problems.append(
+                    Problem(f"duplicate key '{key}' (first at line {first.line}); the last one wins", key.pos)
+                )
+            result[key] = self.convert(value_node)
+            result.key_spans[key] = key.pos
+        return result
+
+
+def _untagged(node: yaml.Node) -> yaml.Node:
+    if isinstance(node, yaml.MappingNode):
+        return yaml.MappingNode(_STD + "map", node.value, node.start_mark, node.end_mark)
+    if isinstance(node, yaml.SequenceNode):
+        return yaml.SequenceNode(_STD + "seq", node.value, node.start_mark, node.end_mark)
+    return node
+
+
+def load_yaml(text: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document; raise TemplateError with a position when it cannot be read."""
+    _check_nesting(text)
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, []
+        if _expanded_size(root, {}) > MAX_EXPANDED_VALUES:
+            raise TemplateError(
+                f"document expands to more than {MAX_EXPANDED_VALUES:,} values through YAML aliases; not read"
+            )
+        converter = _Converter(loader)
+        return converter.convert(root), converter.problems
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = " ".join(part for part in (error.context, error.problem) if part)
+        raise TemplateError(f"invalid YAML: {reason}", line, column) from None
+    except yaml.YAMLError as error:
+        raise TemplateError(f"invalid YAML: {error}") from None
+    except RecursionError:
+        raise TemplateError("nesting too deep to read") from None
+    finally:
+        loader.dispose()

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+_EXPECT = re.compile(r"#\s*expect:\s*([A-Z]+[0-9]{3}(?:\s*,\s*[A-Z]+[0-9]{3})*)")
+
+
+def expected_markers(root: Path, codes: set[str] | None = None) -> set[tuple[str, int, str]]:
+    """(path relative to root, line, code) for every `# expect: CODE` marker under root."""
+    found = set()
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.suffix not in (".py", ".yaml", ".yml", ".template"):
+            continue
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        for number, line in enumerate(text.splitlines(), start=1):
+            match = _EXPECT.search(line)
+            if match:
+                for code in (c.strip() for c in match.group(1).split(",")):
+                    if codes is None or code in codes:
+                        found.add((path.relative_to(root).as_posix(), number, code))
+    return found
+
+
+def finding_keys(result, root: Path) -> set[tuple[str, int, str]]:
+    return {(f.span.path.relative_to(root).as_posix(), f.span.line, f.code) for f in result.findings}
+
+
+@pytest.fixture
+def cli():
+    from wa_lint.cli import main
+
+    runner = CliRunner()
+
+    def invoke(*args: str, **kwargs):
+        return runner.invoke(main, list(args), catch_exceptions=False, **kwargs)
+
+    return invoke

@@ -1,0 +1,24 @@
+"""The README stays true: its rule table is generated from rules/, its Quickstart is what CI runs."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import REPO
+
+
+def test_readme_rule_table_is_current(cli) -> None:
+    readme = (REPO / "README.md").read_text()
+    table = re.search(r"<!-- rules:start -->\n(.*?)<!-- rules:end -->", readme, re.DOTALL).group(1)
+    assert table == cli("rules", "--output-format", "markdown").output, (
+        "regenerate the README table with `wa-lint rules --output-format markdown`"
+    )
+
+
+def test_quickstart_has_two_commands_and_ci_runs_the_second_verbatim() -> None:
+    readme = (REPO / "README.md").read_text()
+    block = re.search(r"## Quickstart\n\n```console\n(.*?)```", readme, re.DOTALL).group(1)
+    commands = block.strip().splitlines()
+    assert len(commands) == 2
+    assert "wa-lint fixtures/demo" in commands[0]
+    assert commands[1] in (REPO / ".ci/run").read_text().splitlines()

@@ -1,0 +1,136 @@
+"""Discovery and linking: which files are read, and how handlers are found."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from wa_lint import registry
+from wa_lint.config import Config
+from wa_lint.engine import run
+
+SAM_FUNCTION = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {code_uri}
+      Handler: {handler}
+      Runtime: python3.12
+      MemorySize: 256
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def entries(result) -> set[tuple[str, str, str | None]]:
+    root = result.project.root
+    return {
+        (e.facts.path.relative_to(root).as_posix(), e.qualname, e.function.logical_id if e.function else None)
+        for e in result.project.entries
+    }
+
+
+def test_dotted_slashed_class_and_instance_handlers(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    cases = {
+        "a": ("pkg.mod.lambda_handler", {"a/pkg/__init__.py": "", "a/pkg/mod.py": "def lambda_handler(e, c): ..."}),
+        "b": ("handlers/app.handler", {"b/handlers/app.py": "def handler(event, context): ..."}),
+        "c": ("app.Handler.handle", {"c/app.py": "class Handler:\n    def handle(self, event, context): ...\n"}),
+        "d": ("app.handler", {"d/app.py": "class H:\n    def __call__(self, event, context): ...\nhandler = H()\n"}),
+    }
+    for folder, (handler, files) in cases.items():
+        write(tmp_path, files)
+        write(tmp_path, {f"{folder}/template.yaml": SAM_FUNCTION.format(code_uri=".", handler=handler)})
+    result = run([tmp_path], Config())
+    assert entries(result) == {
+        ("a/pkg/mod.py", "lambda_handler", "Fn"),
+        ("b/handlers/app.py", "handler", "Fn"),
+        ("c/app.py", "Handler.handle", "Fn"),
+        ("d/app.py", "H.__call__", "Fn"),
+    }
+
+
+def test_missing_handler_is_reported_in_the_model_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {"template.yaml": SAM_FUNCTION.format(code_uri="src/", handler="nope.handler")})
+    result = run([tmp_path], Config())
+    (function,) = result.project.functions
+    assert function.handler.problem.startswith("handler module 'nope' not found")
+    assert result.project.entries == []
+
+
+def test_handlers_found_by_signature_without_templates(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {
+        "lambdas/orders.py": "def lambda_handler(event, context):\n    return 1\n",
+        "lambdas/billing.py": "def charge_handler(event, _context):\n    return 1\n",
+        "lambdas/notify.py": "def handler(evt, ctx):\n    return 1\n",
+        "lambdas/helpers.py": "def handler(request):\n    return 1\n",
+        "scripts/tool.py": "if __name__ == '__main__':\n    def handler(event, context): ...\n",
+        "tests/test_orders.py": "def lambda_handler(event, context): ...\n",
+        "lambdas/test_thing.py": "def lambda_handler(event, context): ...\n",
+        "lambdas/nested.py": "def outer():\n    def handler(event, context): ...\n",
+    })
+    assert entries(run([tmp_path], Config())) == {
+        ("lambdas/orders.py", "lambda_handler", None),
+        ("lambdas/billing.py", "charge_handler", None),
+        ("lambdas/notify.py", "handler", None),
+    }
+    custom = run([tmp_path], Config(handler_patterns=("charge_*",)))
+    assert entries(custom) == {("lambdas/billing.py", "charge_handler", None)}
+
+
+def test_default_excludes_gitignore_and_cdk_out(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    template = SAM_FUNCTION.format(code_uri="src/", handler="app.handler").replace("MemorySize: 256\n", "")
+    write(tmp_path, {
+        "template.yaml": template,
+        "src/app.py": "def handler(event, context): ...\n",
+        ".aws-sam/build/template.yaml": template,
+        "node_modules/x/template.yaml": template,
+        "ignored/template.yaml": template,
+        ".gitignore": "ignored/\n",
+        "cdk.out/Stack.template.json": '{"Resources": {"CdkFn": {"Type": "AWS::Lambda::Function", '
+                                       '"Properties": {"Handler": "index.handler", "Runtime": "python3.12"}}}}',
+    })
+    result = run([tmp_path], Config())
+    paths = sorted(f.span.path.relative_to(tmp_path).as_posix() for f in result.findings)
+    assert paths == ["cdk.out/Stack.template.json", "template.yaml"]
+    excluded = run([tmp_path], Config(extend_exclude=("cdk.out/",)))
+    assert [f.span.path.name for f in excluded.findings] == ["template.yaml"]
+
+
+def test_explicit_files_and_force_exclude(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {"gen/template.yaml": "Resources:\n  F:\n    Type: AWS::Lambda::Function\n"})
+    target = tmp_path / "gen" / "template.yaml"
+    assert len(run([target], Config(exclude=("gen/",))).findings) == 1
+    from wa_lint.engine import Run
+
+    assert Run([target], Config(exclude=("gen/",)), force_exclude=True).execute().findings == []
+
+
+def test_a_failing_rule_becomes_wa002_and_the_run_goes_on(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {"template.yaml": "Resources:\n  A:\n    Type: AWS::Lambda::Function\n"
+                                      "  B:\n    Type: AWS::Lambda::Function\n"})
+
+    def exploding(function, project, options):
+        if function.logical_id == "A":
+            raise KeyError("Properties")
+        yield from real(function, project, options)
+
+    real = registry.checks()["PERF001"]
+    exploding.subject = "function"
+    monkeypatch.setitem(registry.checks(), "PERF001", exploding)
+    result = run([tmp_path], Config())
+    assert [(f.code, f.resource, f.span.line) for f in result.findings] == [("WA002", "A", 2), ("PERF001", "B", 4)]
+    (internal,) = [f for f in result.findings if f.code == "WA002"]
+    assert internal.message == "rule PERF001 failed: KeyError: 'Properties'"
