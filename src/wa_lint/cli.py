@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 from typing import Any, TextIO
@@ -56,6 +57,30 @@ def _use_colour(choice: str, stream: TextIO) -> bool:
     return stream.isatty()
 
 
+class _Progress:
+    """A one-line progress bar on a terminal, shown only once a run has taken a couple of seconds."""
+
+    DELAY = 2.0
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if time.monotonic() - self.started < self.DELAY:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r  analysing [{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
 def _fail(message: str) -> None:
     click.echo(f"wa-lint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
@@ -91,12 +116,14 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--show-model", is_flag=True, help="Print the linked project model instead of findings.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for code analysis [default: CPUs].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the .wa_lint_cache/ folder.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None, colour: str,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
           config_path: Path | None, isolated: bool, exit_zero: bool, show_model: bool,
-          explain: str | None, debug: bool) -> None:
+          explain: str | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     if explain:
         _print_rule(explain)
@@ -123,7 +150,11 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     try:
         from wa_lint.engine import run
 
-        result = run(list(paths), config, force_exclude=force_exclude, debug=debug)
+        progress = _Progress() if sys.stderr.isatty() else None
+        result = run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
+                     use_cache=not no_cache, progress=progress)
+        if progress:
+            progress.clear()
     except Exception as error:  # never show a user a traceback unless asked
         if debug:
             traceback.print_exc()

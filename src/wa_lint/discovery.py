@@ -7,11 +7,11 @@ are not followed and only regular files are read, so loops, sockets and FIFOs ar
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
+from wa_lint.gitignore import GitIgnore
 
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
 # Build output and environments: `.aws-sam/` holds a copy of every handler, which would double every
@@ -34,9 +34,6 @@ class Discovered:
     missing: list[Path] = field(default_factory=list)
 
 
-def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
-    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
-
 
 def find_root(paths: Sequence[Path]) -> Path:
     """The project root: the git work tree around the first path (or the current folder), else that folder."""
@@ -56,19 +53,19 @@ def find_root(paths: Sequence[Path]) -> Path:
 class _Ignores:
     def __init__(self, root: Path, user_excludes: Sequence[str]) -> None:
         self.root = root
-        self.user = _spec(user_excludes)
-        self.gitignores: dict[Path, pathspec.PathSpec] = {}
+        self.user = GitIgnore(user_excludes)
+        self.gitignores: dict[Path, GitIgnore] = {}
 
-    def gitignore(self, folder: Path) -> pathspec.PathSpec | None:
+    def gitignore(self, folder: Path) -> GitIgnore | None:
         if folder not in self.gitignores:
             file = folder / ".gitignore"
             try:
                 lines = file.read_text(encoding="utf-8", errors="replace").splitlines() if file.is_file() else []
             except OSError:
                 lines = []
-            self.gitignores[folder] = _spec(lines)
+            self.gitignores[folder] = GitIgnore(lines)
         spec = self.gitignores[folder]
-        return spec if spec.patterns else None
+        return spec if spec else None
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         if is_dir and path.name in DEFAULT_EXCLUDES:
@@ -77,8 +74,7 @@ class _Ignores:
             relative = path.relative_to(self.root).as_posix()
         except ValueError:
             relative = path.as_posix()
-        suffix = "/" if is_dir else ""
-        if self.user.match_file(relative + suffix):
+        if self.user.match(relative, is_dir):
             return True
         # Every .gitignore from the root down to the file's folder applies, relative to its own folder.
         folder = path.parent
@@ -95,8 +91,20 @@ class _Ignores:
                     local = path.relative_to(folder).as_posix()
                 except ValueError:
                     continue
-                if spec.match_file(local + suffix):
+                if spec.match(local, is_dir):
                     return True
+        return False
+
+
+    def ignored_with_parents(self, path: Path, is_dir: bool) -> bool:
+        """For paths named explicitly: ignored itself, or inside an ignored folder."""
+        if self.ignored(path, is_dir):
+            return True
+        folder = path.parent
+        while folder != self.root and folder.parent != folder and folder.is_relative_to(self.root):
+            if self.ignored(folder, is_dir=True):
+                return True
+            folder = folder.parent
         return False
 
 
@@ -129,12 +137,12 @@ def discover(
             found.missing.append(given)
             continue
         if path.is_file():
-            if force_exclude and ignores.ignored(path, is_dir=False):
+            if force_exclude and ignores.ignored_with_parents(path, is_dir=False):
                 continue
             found.explicit.add(path)
             add_file(path)
             continue
-        if force_exclude and path != root and ignores.ignored(path, is_dir=True):
+        if force_exclude and path != root and ignores.ignored_with_parents(path, is_dir=True):
             continue
         stack = [(path, False)]
         while stack:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from wa_lint.findings import Span
 
 if TYPE_CHECKING:
-    from wa_lint.python.facts import ModuleFacts
+    from wa_lint.python.facts_model import ModuleFacts
     from wa_lint.template.document import Template
     from wa_lint.template.nodes import DictNode
 

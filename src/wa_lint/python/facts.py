@@ -7,56 +7,15 @@ the collector; they never re-parse the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from wa_lint.python.facts_model import FunctionFacts, ImportFacts, Location, ModuleFacts
 from wa_lint.python.parse import parse
 
-
-@dataclass(frozen=True)
-class Location:
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-
-@dataclass
-class FunctionFacts:
-    qualname: str
-    params: list[str]
-    location: Location
-    decorators: list[str] = field(default_factory=list)
-    class_name: str | None = None
-    is_async: bool = False
-    module_level: bool = False
-    in_main_guard: bool = False
-
-
-@dataclass
-class ImportFacts:
-    module: str  # as written, without leading dots
-    level: int  # number of leading dots of a relative import
-    names: list[tuple[str, str]]  # (imported name, local alias); empty for `import x`
-    alias: str | None  # `import x.y as z` -> "z"
-    line: int
-    function: str | None  # qualname of the enclosing function, None at module level
-
-
-@dataclass
-class ModuleFacts:
-    path: Path
-    functions: dict[str, FunctionFacts] = field(default_factory=dict)
-    classes: dict[str, Location] = field(default_factory=dict)
-    imports: list[ImportFacts] = field(default_factory=list)
-    # Module-level names bound to an instance of a class defined here: `handler = Handler()`.
-    instances: dict[str, str] = field(default_factory=dict)
-    # Where line 1 of this source sits in its file (inline code in templates starts further down).
-    line_offset: int = 0
-    column_offset: int = 0
+__all__ = ["FunctionFacts", "ImportFacts", "Location", "ModuleFacts", "collect", "dotted_name", "module_facts"]
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -6,9 +6,12 @@ import fnmatch
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wa_lint.model import Handler
-from wa_lint.python.facts import FunctionFacts, ImportFacts, ModuleFacts
+
+if TYPE_CHECKING:  # facts.py imports libcst, which a run without Python code never needs
+    from wa_lint.python.facts_model import FunctionFacts, ImportFacts, ModuleFacts
 
 DEFAULT_HANDLER_PATTERNS = ("handler", "lambda_handler", "*_handler")
 EVENT_PARAMS = ("event", "evt", "_event")
