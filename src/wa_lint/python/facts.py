@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst._position import CodeRange
 
 from wa_lint.python.facts_model import FunctionFacts, ImportFacts, Location, ModuleFacts
 from wa_lint.python.parse import parse
+from wa_lint.python.positions import positions
 
 __all__ = ["FunctionFacts", "ImportFacts", "Location", "ModuleFacts", "collect", "dotted_name", "module_facts"]
 
@@ -39,16 +40,15 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
 
 
 class _Collector(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, facts: ModuleFacts) -> None:
+    def __init__(self, facts: ModuleFacts, positions: dict[cst.CSTNode, CodeRange]) -> None:
         super().__init__()
         self.facts = facts
+        self.positions = positions
         self.scope: list[tuple[str, str]] = []  # ("class" | "function", name)
         self.main_guard_depth = 0
 
     def location(self, node: cst.CSTNode) -> Location:
-        region = self.get_metadata(PositionProvider, node)
+        region = self.positions[node]
         return Location(
             region.start.line + self.facts.line_offset,
             region.start.column + 1 + self.facts.column_offset,
@@ -134,7 +134,7 @@ class _Collector(cst.CSTVisitor):
 
 def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset: int = 0) -> ModuleFacts:
     facts = ModuleFacts(path, line_offset=line_offset, column_offset=column_offset)
-    MetadataWrapper(module, unsafe_skip_copy=True).visit(_Collector(facts))
+    module.visit(_Collector(facts, positions(module)))
     return facts
 
 
