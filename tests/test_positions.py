@@ -14,7 +14,7 @@ SOURCES = [
     "x = 1\r\ny = '''a\r\nb'''\r\nclass C:\r\n    def m(self): pass\r\n",
     "s = f\"{a['b']!r:>{width}}\"\nasync def f():\n    async with a as b, c: await d\n",
     "# only a comment\n",
-    "\ufeffx = 'caf\u00e9'\n\tif x:\n\t\tpass\n".replace("\ufeff", ""),
+    "x = 'caf\u00e9'\nif x:\n\tif x:\n\t\tpass\n",
 ]
 SOURCES += [p.read_text() for p in sorted((FIXTURES / "demo").rglob("*.py"))]
 
