@@ -14,7 +14,7 @@ from libcst._position import CodeRange
 
 from wa_lint.python.facts_model import FunctionFacts, ImportFacts, Location, ModuleFacts
 from wa_lint.python.parse import parse
-from wa_lint.python.positions import positions
+from wa_lint.python.positions import build_tree, walk
 
 __all__ = ["FunctionFacts", "ImportFacts", "Location", "ModuleFacts", "collect", "dotted_name", "module_facts"]
 
@@ -134,7 +134,8 @@ class _Collector(cst.CSTVisitor):
 
 def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset: int = 0) -> ModuleFacts:
     facts = ModuleFacts(path, line_offset=line_offset, column_offset=column_offset)
-    module.visit(_Collector(facts, positions(module)))
+    tree = build_tree(module)
+    walk(tree, _Collector(facts, tree.positions))
     return facts
 
 
