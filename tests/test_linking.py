@@ -134,3 +134,20 @@ def test_a_failing_rule_becomes_wa002_and_the_run_goes_on(tmp_path: Path, monkey
     assert [(f.code, f.resource, f.span.line) for f in result.findings] == [("WA002", "A", 2), ("PERF001", "B", 4)]
     (internal,) = [f for f in result.findings if f.code == "WA002"]
     assert internal.message == "rule PERF001 failed: KeyError: 'Properties'"
+
+
+def test_vendored_trees_are_not_walked_but_imported_local_code_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {
+        "template.yaml": SAM_FUNCTION.format(code_uri="src/", handler="app.handler"),
+        "src/app.py": "import vendored_helper\n\ndef handler(event, context):\n    return 1\n",
+        "src/vendored_helper.py": "X = 1\n",
+        "src/requests-2.0.dist-info/METADATA": "Name: requests\n",
+        "src/requests/__init__.py": "def lambda_handler(event, context): ...\n",
+        "layer/python/lib/python3.12/site-packages/lib/handler.py": "def handler(event, context): ...\n",
+    })
+    result = run([tmp_path], Config())
+    analysed = sorted(p.relative_to(tmp_path).as_posix() for p in result.project.modules)
+    assert analysed == ["src/app.py", "src/vendored_helper.py"]
+    assert [e.function.logical_id for e in result.project.entries if e.function] == ["Fn"]
+    assert all(e.function for e in result.project.entries), "no handler found by signature in vendored code"

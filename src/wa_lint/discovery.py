@@ -28,8 +28,6 @@ class Discovered:
     root: Path
     templates: list[Path] = field(default_factory=list)
     python: list[Path] = field(default_factory=list)
-    # Python files in vendored trees: parsed only if handler code imports them.
-    vendored: set[Path] = field(default_factory=set)
     explicit: set[Path] = field(default_factory=set)
     missing: list[Path] = field(default_factory=list)
 
@@ -144,26 +142,25 @@ def discover(
             continue
         if force_exclude and path != root and ignores.ignored_with_parents(path, is_dir=True):
             continue
-        stack = [(path, False)]
+        stack = [path]
         while stack:
-            folder, vendored = stack.pop()
+            folder = stack.pop()
             try:
                 entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
             except OSError:
                 continue
-            vendored = vendored or _is_vendored(folder, [entry.name for entry in entries])
+            if _is_vendored(folder, [entry.name for entry in entries]):
+                # Installed third-party code: read only if handler code imports it as a local module.
+                continue
             subfolders = []
             for entry in entries:
                 child = Path(entry.path)
                 try:
                     if entry.is_dir(follow_symlinks=False):
                         if not ignores.ignored(child, is_dir=True):
-                            subfolders.append((child, vendored))
+                            subfolders.append(child)
                     elif entry.is_file(follow_symlinks=False) and not ignores.ignored(child, is_dir=False):
-                        if vendored and child.suffix == ".py":
-                            found.vendored.add(child)
-                        else:
-                            add_file(child)
+                        add_file(child)
                 except OSError:
                     continue
             stack.extend(reversed(subfolders))

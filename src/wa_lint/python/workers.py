@@ -9,16 +9,17 @@ The same workers give the run its parallelism.
 from __future__ import annotations
 
 import faulthandler
-import multiprocessing
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wa_lint.python.source import SourceError, decode_python
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -63,6 +64,8 @@ def _serve(connection: Connection) -> None:
 
 
 def _context() -> Any:
+    import multiprocessing  # only runs that parse code pay for it
+
     methods = multiprocessing.get_all_start_methods()
     # fork starts a worker in milliseconds; spawn (macOS, Windows) re-imports wa-lint in each worker.
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -90,6 +93,8 @@ def analyse_all(
     """
     if not tasks:
         return []
+    from multiprocessing.connection import wait
+
     done = 0
     context = _context()
     results: list[Outcome | None] = [None] * len(tasks)
