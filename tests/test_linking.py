@@ -151,3 +151,17 @@ def test_vendored_trees_are_not_walked_but_imported_local_code_is_read(tmp_path:
     assert analysed == ["src/app.py", "src/vendored_helper.py"]
     assert [e.function.logical_id for e in result.project.entries if e.function] == ["Fn"]
     assert all(e.function for e in result.project.entries), "no handler found by signature in vendored code"
+
+
+def test_nested_gitignore_negation_overrides_the_parent(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    template = "Resources:\n  F:\n    Type: AWS::Lambda::Function\n"
+    write(tmp_path, {
+        ".gitignore": "*.yaml\n",
+        "keep/.gitignore": "!stack.yaml\n",
+        "keep/stack.yaml": template,
+        "keep/other.yaml": template,
+        "drop.yaml": template,
+    })
+    result = run([tmp_path], Config())
+    assert [f.span.path.relative_to(tmp_path).as_posix() for f in result.findings] == ["keep/stack.yaml"]

@@ -52,18 +52,23 @@ class _Ignores:
     def __init__(self, root: Path, user_excludes: Sequence[str]) -> None:
         self.root = root
         self.user = GitIgnore(user_excludes)
-        self.gitignores: dict[Path, GitIgnore] = {}
+        # Folder -> the non-empty .gitignore files that apply inside it, from the root down.
+        self.chains: dict[Path, list[tuple[Path, GitIgnore]]] = {}
 
-    def gitignore(self, folder: Path) -> GitIgnore | None:
-        if folder not in self.gitignores:
-            file = folder / ".gitignore"
-            try:
-                lines = file.read_text(encoding="utf-8", errors="replace").splitlines() if file.is_file() else []
-            except OSError:
-                lines = []
-            self.gitignores[folder] = GitIgnore(lines)
-        spec = self.gitignores[folder]
-        return spec if spec else None
+    def chain(self, folder: Path) -> list[tuple[Path, GitIgnore]]:
+        known = self.chains.get(folder)
+        if known is not None:
+            return known
+        inherited = [] if folder == self.root or folder.parent == folder else self.chain(folder.parent)
+        file = folder / ".gitignore"
+        try:
+            lines = file.read_text(encoding="utf-8", errors="replace").splitlines() if file.is_file() else []
+        except OSError:
+            lines = []
+        own = GitIgnore(lines)
+        chain = [*inherited, (folder, own)] if own else inherited
+        self.chains[folder] = chain
+        return chain
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         if is_dir and path.name in DEFAULT_EXCLUDES:
@@ -74,25 +79,13 @@ class _Ignores:
             relative = path.as_posix()
         if self.user.match(relative, is_dir):
             return True
-        # Every .gitignore from the root down to the file's folder applies, relative to its own folder.
-        folder = path.parent
-        chain = []
-        while True:
-            chain.append(folder)
-            if folder == self.root or folder.parent == folder:
-                break
-            folder = folder.parent
-        for folder in chain:
-            spec = self.gitignore(folder)
-            if spec is not None:
-                try:
-                    local = path.relative_to(folder).as_posix()
-                except ValueError:
-                    continue
-                if spec.match(local, is_dir):
-                    return True
-        return False
-
+        # A deeper .gitignore overrides a shallower one (a `!pattern` there re-includes).
+        verdict = False
+        for folder, spec in self.chain(path.parent):
+            decision = spec.decide(path.relative_to(folder).as_posix(), is_dir)
+            if decision is not None:
+                verdict = decision
+        return verdict
 
     def ignored_with_parents(self, path: Path, is_dir: bool) -> bool:
         """For paths named explicitly: ignored itself, or inside an ignored folder."""

@@ -26,7 +26,7 @@ from wa_lint.python.handlers import (
     resolve_handler,
 )
 from wa_lint.python.source import SourceError, decode_python
-from wa_lint.python.workers import Outcome, analyse_all
+from wa_lint.python.workers import AnalysisPool, Outcome
 from wa_lint.registry import Rule, catalogue, select
 from wa_lint.template.document import JinjaSource, NotATemplate, Template, decode, parse_template
 from wa_lint.template.errors import TemplateError
@@ -90,8 +90,7 @@ class Run:
         self.config = config
         self.force_exclude = force_exclude
         self.debug = debug
-        self.jobs = jobs or os.cpu_count() or 1
-        self.progress = progress
+        self.pool = AnalysisPool(jobs or os.cpu_count() or 1, progress=progress)
         self.root = find_root(self.paths)
         self.cache = FactsCache(self.root / CACHE_DIR_NAME, analysis_fingerprint()) if use_cache else None
         self.unreadable: set[Path] = set()
@@ -162,9 +161,12 @@ class Run:
                 roots.append(root)
         return roots
 
-    def analyse(self, paths: Iterable[Path]) -> None:
-        """Facts for files not analysed yet: from the cache, else from worker processes."""
-        tasks: list[tuple[Path, bytes]] = []
+    def analyse(self, paths: Iterable[Path], inline: Sequence[Function] = ()) -> dict[str, Outcome]:
+        """Facts for files not analysed yet (and for inline code): from the cache, else from the workers.
+
+        Returns the outcomes of the inline code by logical ID; files' facts go to `project.modules`.
+        """
+        sources: list[tuple[Path, Path, bytes, tuple[int, int]]] = []  # (cache key path, path, bytes, offsets)
         for path in dict.fromkeys(paths):
             if path in self.project.modules or path in self.unreadable:
                 continue
@@ -172,16 +174,28 @@ class Run:
             if raw is None:
                 self.unreadable.add(path)
                 continue
-            cached = self.cache.get(path, raw) if self.cache else None
+            sources.append((path, path, raw, (0, 0)))
+        for function in inline:
+            code = function.code
+            offsets = (code.inline_line - 1, code.inline_column)
+            raw = (code.inline or "").encode("utf-8", "surrogatepass")
+            key = Path(f"{function.template.path}#{function.logical_id}@{offsets}")
+            sources.append((key, function.template.path, raw, offsets))
+        outcomes: dict[Path, Outcome] = {}
+        pending = []
+        for source in sources:
+            cached = self.cache.get(source[0], source[2]) if self.cache else None
             if isinstance(cached, Outcome):
-                self._record(path, cached)
+                outcomes[source[0]] = cached
             else:
-                tasks.append((path, raw))
-        outcomes = analyse_all(tasks, self.jobs, progress=self.progress)
-        for (path, raw), outcome in zip(tasks, outcomes, strict=True):
+                pending.append(source)
+        for (key, _, raw, _), outcome in zip(pending, self.pool.analyse([s[1:] for s in pending]), strict=True):
             if self.cache and outcome.kind != "internal":
-                self.cache.put(path, raw, outcome)
-            self._record(path, outcome)
+                self.cache.put(key, raw, outcome)
+            outcomes[key] = outcome
+        for key, path, _, _ in sources[: len(sources) - len(inline)]:
+            self._record(path, outcomes[key])
+        return {f.logical_id: outcomes[s[0]] for f, s in zip(inline, sources[len(sources) - len(inline):], strict=True)}
 
     def _record(self, path: Path, outcome: Outcome) -> None:
         if outcome.kind == "ok":
@@ -215,6 +229,7 @@ class Run:
     def link_handlers(self, found: Discovered) -> None:
         """Resolve each template's handlers and the handler-looking files nobody references, then analyse."""
         linked: list[Function] = []
+        inline: list[Function] = []
         for function in self.project.functions:
             handler = function.handler
             if handler is None or function.code.kind not in ("local", "inline"):
@@ -222,13 +237,16 @@ class Run:
             if function.runtime and not function.runtime.startswith("python"):
                 continue
             if function.code.kind == "inline":
-                self._link_inline(function)
+                inline.append(function)
                 continue
             resolve_handler(handler, function.import_roots)
             if handler.file is not None and handler.file.suffix == ".py":
                 linked.append(function)
         candidates = self._candidate_files(found, {f.handler.file for f in linked if f.handler})
-        self.analyse([*(f.handler.file for f in linked if f.handler and f.handler.file), *candidates])
+        inline_outcomes = self.analyse([*(f.handler.file for f in linked if f.handler and f.handler.file), *candidates],
+                                       inline)
+        for function in inline:
+            self._link_inline(function, inline_outcomes[function.logical_id])
 
         starts: list[tuple[Path, list[Path]]] = []
         for function in linked:
@@ -251,18 +269,10 @@ class Run:
                 starts.append((path, roots))
         self.follow_imports(starts)
 
-    def _link_inline(self, function: Function) -> None:
+    def _link_inline(self, function: Function, outcome: Outcome) -> None:
         code, handler = function.code, function.handler
         assert code.inline is not None and handler is not None
         template_path = function.template.path
-        raw = code.inline.encode("utf-8", "surrogatepass")
-        offsets = (code.inline_line - 1, code.inline_column)
-        cache_path = Path(f"{template_path}#{function.logical_id}@{offsets}")
-        outcome = self.cache.get(cache_path, raw) if self.cache else None
-        if not isinstance(outcome, Outcome):
-            (outcome,) = analyse_all([(template_path, raw)], self.jobs, offsets=offsets)
-            if self.cache and outcome.kind != "internal":
-                self.cache.put(cache_path, raw, outcome)
         if outcome.kind != "ok":
             self.parse_error(template_path, outcome.line + code.inline_line - 1, outcome.column + code.inline_column,
                              f"inline code of {function.logical_id}: {outcome.message}",
@@ -359,7 +369,8 @@ class Run:
             self.diagnostics.append(Diagnostic(missing, "no such file or directory", kind="error"))
         self.load_templates(found.templates)
         self.link_templates()
-        self.link_handlers(found)
+        with self.pool:
+            self.link_handlers(found)
         enabled = enabled_codes(self.config, self.rules)
         self.run_checks(enabled)
         findings = {}

@@ -92,12 +92,16 @@ class GitIgnore:
     def __bool__(self) -> bool:
         return bool(self.patterns)
 
-    def match(self, relative: str, is_dir: bool) -> bool:
-        """Whether a path (relative to the ignore file's folder, `/`-separated) is ignored."""
-        ignored = False
+    def decide(self, relative: str, is_dir: bool) -> bool | None:
+        """True (ignored), False (re-included by a `!` pattern) or None (no pattern matches)."""
+        verdict = None
         for pattern in self.patterns:
             if pattern.directory_only and not is_dir:
                 continue
             if pattern.regex.match(relative):
-                ignored = not pattern.negated
-        return ignored
+                verdict = not pattern.negated
+        return verdict
+
+    def match(self, relative: str, is_dir: bool) -> bool:
+        """Whether a path (relative to the ignore file's folder, `/`-separated) is ignored."""
+        return bool(self.decide(relative, is_dir))

@@ -75,97 +75,125 @@ def _context() -> Any:
 class _Worker:
     process: Any
     connection: Connection
-    index: int | None = None
+    task: int | None = None
     started: float = 0.0
 
 
-def analyse_all(
-    tasks: Sequence[tuple[Path, bytes]],
-    jobs: int,
-    timeout: float = DEFAULT_TIMEOUT,
-    offsets: tuple[int, int] = (0, 0),
-    progress: Callable[[int, int], None] | None = None,
-) -> list[Outcome]:
-    """Outcomes in the order of `tasks`; never raises because of what a file contains.
+Task = tuple[Path, bytes, tuple[int, int]]
 
-    `offsets` (lines, columns) place the source inside a larger file (inline code in a template);
-    `progress(done, total)` is called as files finish.
+
+class AnalysisPool:
+    """Worker processes kept for the whole run, started on first use.
+
+    `offsets` (lines, columns) in a task place the source inside a larger file (inline code in a
+    template). A worker that crashes or overruns `timeout` is killed and replaced; only its file is
+    reported.
     """
-    if not tasks:
-        return []
-    from multiprocessing.connection import wait
 
-    done = 0
-    context = _context()
-    results: list[Outcome | None] = [None] * len(tasks)
-    queue = deque(range(len(tasks)))
-    workers: dict[Connection, _Worker] = {}
+    def __init__(self, jobs: int, timeout: float = DEFAULT_TIMEOUT,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        self.jobs = max(1, jobs)
+        self.timeout = timeout
+        self.progress = progress
+        self.workers: dict[Connection, _Worker] = {}
+        self.context: Any = None
 
-    def start() -> None:
-        parent_end, child_end = context.Pipe()
-        process = context.Process(target=_serve, args=(child_end,), daemon=True)
+    def __enter__(self) -> AnalysisPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in list(self.workers.values()):
+            try:
+                worker.connection.send(None)
+            except OSError:
+                pass
+            self._retire(worker, kill=False)
+
+    def _start(self) -> _Worker:
+        if self.context is None:
+            self.context = _context()
+            # Forked workers inherit the parser already imported, instead of each importing it.
+            import wa_lint.python.facts  # noqa: F401
+        parent_end, child_end = self.context.Pipe()
+        process = self.context.Process(target=_serve, args=(child_end,), daemon=True)
         process.start()
         child_end.close()
         worker = _Worker(process, parent_end)
-        workers[parent_end] = worker
-        give_work(worker)
+        self.workers[parent_end] = worker
+        return worker
 
-    def give_work(worker: _Worker) -> None:
-        if queue:
-            worker.index = queue.popleft()
-            worker.started = time.monotonic()
-            worker.connection.send((worker.index, *tasks[worker.index], offsets))
-        else:
-            worker.index = None
-            worker.connection.send(None)
-            retire(worker)
-
-    def retire(worker: _Worker, kill: bool = False) -> None:
-        workers.pop(worker.connection, None)
+    def _retire(self, worker: _Worker, kill: bool) -> None:
+        self.workers.pop(worker.connection, None)
         if kill:
             worker.process.kill()
         worker.process.join(timeout=5)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()
         worker.connection.close()
 
-    def finish(index: int, outcome: Outcome) -> None:
-        nonlocal done
-        results[index] = outcome
-        done += 1
-        if progress:
-            progress(done, len(tasks))
+    def analyse(self, tasks: Sequence[Task]) -> list[Outcome]:
+        """Outcomes in the order of `tasks`; never raises because of what a file contains."""
+        if not tasks:
+            return []
+        from multiprocessing.connection import wait
 
-    def fail_current(worker: _Worker, message: str) -> None:
-        assert worker.index is not None
-        finish(worker.index, Outcome(kind="parse", message=message))
-        retire(worker, kill=True)
-        if queue:
-            start()
+        results: list[Outcome | None] = [None] * len(tasks)
+        queue = deque(range(len(tasks)))
+        done = 0
 
-    try:
-        for _ in range(max(1, min(jobs, len(tasks)))):
-            start()
-        while workers:
-            now = time.monotonic()
-            deadline = min(w.started + timeout for w in workers.values() if w.index is not None)
-            ready = wait(list(workers), timeout=max(0.0, deadline - now))
-            for connection in ready:
-                worker = workers.get(connection)  # type: ignore[call-overload]
-                if worker is None:
-                    continue
+        def give_work(worker: _Worker) -> None:
+            if queue:
+                worker.task = queue.popleft()
+                worker.started = time.monotonic()
+                worker.connection.send((worker.task, *tasks[worker.task]))
+            else:
+                worker.task = None
+
+        def finish(index: int, outcome: Outcome) -> None:
+            nonlocal done
+            results[index] = outcome
+            done += 1
+            if self.progress:
+                self.progress(done, len(tasks))
+
+        def fail(worker: _Worker, message: str) -> None:
+            assert worker.task is not None
+            finish(worker.task, Outcome(kind="parse", message=message))
+            self._retire(worker, kill=True)
+            if queue:
+                give_work(self._start())
+
+        while len(self.workers) < min(self.jobs, len(tasks)):
+            self._start()
+        for worker in list(self.workers.values()):
+            give_work(worker)
+        while done < len(tasks):
+            busy = [w for w in self.workers.values() if w.task is not None]
+            deadline = min(w.started for w in busy) + self.timeout
+            for connection in wait([w.connection for w in busy], timeout=max(0.0, deadline - time.monotonic())):
+                worker = self.workers[connection]  # type: ignore[index]
                 try:
-                    index, outcome = connection.recv()  # type: ignore[union-attr]
+                    index, outcome = worker.connection.recv()
                 except (EOFError, OSError):
                     worker.process.join(timeout=5)
-                    code = worker.process.exitcode
-                    fail_current(worker, f"the Python parser crashed on this file (exit code {code}); not analysed")
+                    fail(worker, f"the Python parser crashed on this file (exit code {worker.process.exitcode}); "
+                                 "not analysed")
                     continue
                 finish(index, outcome)
                 give_work(worker)
             now = time.monotonic()
-            for worker in list(workers.values()):
-                if worker.index is not None and now - worker.started > timeout:
-                    fail_current(worker, f"analysis took longer than {timeout:g} s; not analysed")
-    finally:
-        for worker in list(workers.values()):
-            retire(worker, kill=True)
-    return [result if result is not None else Outcome(kind="internal", message="no result") for result in results]
+            for worker in list(self.workers.values()):
+                if worker.task is not None and now - worker.started > self.timeout:
+                    fail(worker, f"analysis took longer than {self.timeout:g} s; not analysed")
+        return [result if result is not None else Outcome(kind="internal", message="no result") for result in results]
+
+
+def analyse_all(tasks: Sequence[tuple[Path, bytes]], jobs: int, timeout: float = DEFAULT_TIMEOUT,
+                offsets: tuple[int, int] = (0, 0), progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
+    """One batch in a pool of its own."""
+    with AnalysisPool(jobs, timeout, progress) as pool:
+        return pool.analyse([(path, raw, offsets) for path, raw in tasks])
