@@ -165,3 +165,22 @@ def test_nested_gitignore_negation_overrides_the_parent(tmp_path: Path) -> None:
     })
     result = run([tmp_path], Config())
     assert [f.span.path.relative_to(tmp_path).as_posix() for f in result.findings] == ["keep/stack.yaml"]
+
+
+def test_third_party_packages_installed_into_a_layer_are_not_followed(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    template = SAM_FUNCTION.format(code_uri="src/", handler="app.handler") + (
+        "      Layers: [!Ref Deps]\n  Deps:\n    Type: AWS::Serverless::LayerVersion\n"
+        "    Properties:\n      ContentUri: deps/\n"
+    )
+    write(tmp_path, {
+        "template.yaml": template,
+        "src/app.py": "import pika\nimport shared\n\ndef handler(event, context):\n    return 1\n",
+        "deps/python/shared.py": "X = 1\n",
+        "deps/python/pika/__init__.py": "from pika.connection import Connection\n",
+        "deps/python/pika/connection.py": "class Connection: ...\n",
+        "deps/python/pika-1.3.2.dist-info/RECORD": "pika/__init__.py,sha256=x,10\npika/connection.py,sha256=y,20\n",
+    })
+    result = run([tmp_path], Config())
+    analysed = sorted(p.relative_to(tmp_path).as_posix() for p in result.project.modules)
+    assert analysed == ["deps/python/shared.py", "src/app.py"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import string
 import time
@@ -19,6 +20,7 @@ from wa_lint.model import Entry, Function, Project
 from wa_lint.python.handlers import (
     candidate_functions,
     entry_qualname,
+    installed_packages,
     is_test_file,
     local_imports,
     may_define_handler,
@@ -213,6 +215,7 @@ class Run:
     def follow_imports(self, starts: Iterable[tuple[Path, list[Path]]]) -> None:
         """Analyse the local modules that handler modules import, transitively, a wave at a time."""
         seen: set[tuple[Path, tuple[Path, ...]]] = set()
+        installed = functools.cache(installed_packages)
         frontier = list(starts)
         while frontier:
             self.analyse(path for path, _ in frontier)
@@ -223,7 +226,7 @@ class Run:
                 if key in seen or facts is None:
                     continue
                 seen.add(key)
-                following.extend((imported, roots) for imported in local_imports(facts, roots))
+                following.extend((imported, roots) for imported in local_imports(facts, roots, installed))
             frontier = [(path, roots) for path, roots in following if (path, tuple(roots)) not in seen]
 
     def link_handlers(self, found: Discovered) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -103,15 +103,46 @@ def package_roots(path: Path) -> list[Path]:
     return roots
 
 
-def local_imports(facts: ModuleFacts, roots: list[Path]) -> list[Path]:
-    """Files of local modules that this module imports (from its roots or relative to itself)."""
+def installed_packages(root: Path) -> frozenset[str]:
+    """Top-level names that `pip install -t` put into a folder (from the `*.dist-info/RECORD` files).
+
+    Layers and code folders often carry their third-party dependencies; those are not the user's code,
+    and following them would mean analysing botocore for every function.
+    """
+    names: set[str] = set()
+    try:
+        records = [entry for entry in root.iterdir() if entry.name.endswith(".dist-info")]
+    except OSError:
+        return frozenset()
+    for record in records:
+        try:
+            lines = (record / "RECORD").read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            top = line.split(",", 1)[0].split("/", 1)[0]
+            if top and not top.endswith((".dist-info", ".data")) and top != "..":
+                names.add(top.removesuffix(".py"))
+    return frozenset(names)
+
+
+def local_imports(
+    facts: ModuleFacts, roots: list[Path], installed: Callable[[Path], frozenset[str]] = installed_packages
+) -> list[Path]:
+    """Files of local modules that this module imports (from its roots or relative to itself).
+
+    `installed(root)` names the third-party packages installed into a root; pass a memoised one when
+    calling this for many modules.
+    """
     found: list[Path] = []
     for item in facts.imports:
-        found.extend(_import_files(facts.path, item, roots))
+        found.extend(_import_files(facts.path, item, roots, installed))
     return list(dict.fromkeys(found))
 
 
-def _import_files(path: Path, item: ImportFacts, roots: list[Path]) -> list[Path]:
+def _import_files(
+    path: Path, item: ImportFacts, roots: list[Path], installed: Callable[[Path], frozenset[str]]
+) -> list[Path]:
     if item.level:
         base = path.parent
         for _ in range(item.level - 1):
@@ -124,6 +155,8 @@ def _import_files(path: Path, item: ImportFacts, roots: list[Path]) -> list[Path
     files: list[Path] = []
     for root in search:
         parts = prefix.split(".") if prefix else []
+        if not item.level and parts and parts[0] in installed(root):
+            continue
         # Importing a.b.c runs a/__init__.py and a/b/__init__.py too.
         for index in range(1, len(parts) + 1):
             found = module_file(root, ".".join(parts[:index]))
