@@ -180,7 +180,10 @@ def test_third_party_packages_installed_into_a_layer_are_not_followed(tmp_path: 
         "deps/python/pika/__init__.py": "from pika.connection import Connection\n",
         "deps/python/pika/connection.py": "class Connection: ...\n",
         "deps/python/pika-1.3.2.dist-info/RECORD": "pika/__init__.py,sha256=x,10\npika/connection.py,sha256=y,20\n",
+        "deps/python/PyMySQL/__init__.py": "X = 1\n",
+        "deps/requirements.txt": "# pinned\nPyMySQL==1.1.0 ; python_version >= '3.8'\n-r other.txt\n",
     })
+    (tmp_path / "src/app.py").write_text("import pika\nimport shared\nimport PyMySQL\n\ndef handler(event, context):\n    return 1\n")
     result = run([tmp_path], Config())
     analysed = sorted(p.relative_to(tmp_path).as_posix() for p in result.project.modules)
     assert analysed == ["deps/python/shared.py", "src/app.py"]

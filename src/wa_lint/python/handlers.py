@@ -103,13 +103,26 @@ def package_roots(path: Path) -> list[Path]:
     return roots
 
 
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
 def installed_packages(root: Path) -> frozenset[str]:
-    """Top-level names that `pip install -t` put into a folder (from the `*.dist-info/RECORD` files).
+    """Top-level names of third-party packages installed into a folder: from `*.dist-info/RECORD`
+    files that `pip install -t` leaves, and from a `requirements.txt` in the folder or its parent.
 
     Layers and code folders often carry their third-party dependencies; those are not the user's code,
     and following them would mean analysing botocore for every function.
     """
     names: set[str] = set()
+    for requirements in (root / "requirements.txt", root.parent / "requirements.txt"):
+        try:
+            lines = requirements.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            match = _REQUIREMENT.match(line)
+            if match and not line.lstrip().startswith(("-", "#")):
+                names.add(match.group(1).lower().replace("-", "_").replace(".", "_"))
     try:
         records = [entry for entry in root.iterdir() if entry.name.endswith(".dist-info")]
     except OSError:
@@ -155,7 +168,7 @@ def _import_files(
     files: list[Path] = []
     for root in search:
         parts = prefix.split(".") if prefix else []
-        if not item.level and parts and parts[0] in installed(root):
+        if not item.level and parts and (parts[0] in installed(root) or parts[0].lower() in installed(root)):
             continue
         # Importing a.b.c runs a/__init__.py and a/b/__init__.py too.
         for index in range(1, len(parts) + 1):
