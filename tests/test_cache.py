@@ -64,3 +64,20 @@ def test_entries_round_trip_and_broken_or_hostile_entries_are_misses(tmp_path: P
 
 def test_fingerprint_changes_with_salt() -> None:
     assert analysis_fingerprint("a") != analysis_fingerprint("b")
+
+
+def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    project = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project)
+    (project / ".git").mkdir()
+    command = [sys.executable, "-m", "wa_lint", str(project), "--isolated", "--output-format", "json"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    outputs = [process.communicate()[0] for process in runs]
+    findings = [json.loads(output)["findings"] for output in outputs]
+    assert all(f == findings[0] for f in findings) and findings[0]
+    assert not list((project / ".wa_lint_cache").rglob(".tmp-*"))
+    entries = list((project / ".wa_lint_cache").rglob("*.json"))
+    assert len(entries) == 6 and all(json.loads(e.read_text()) for e in entries)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import string
 import time
@@ -94,7 +95,9 @@ class Run:
         self.debug = debug
         self.pool = AnalysisPool(jobs or os.cpu_count() or 1, progress=progress)
         self.root = find_root(self.paths)
-        self.cache = FactsCache(self.root / CACHE_DIR_NAME, analysis_fingerprint()) if use_cache else None
+        # Rule options may shape what analysis records, so they are part of every cache key.
+        salt = json.dumps(config.rules, sort_keys=True, default=str)
+        self.cache = FactsCache(self.root / CACHE_DIR_NAME, analysis_fingerprint(salt)) if use_cache else None
         self.unreadable: set[Path] = set()
         self.project = Project(self.root)
         self.violations: list[Violation] = []
