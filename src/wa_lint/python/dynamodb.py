@@ -12,6 +12,7 @@ Like the other facts, these are plain values and a pure function of the file's t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +24,8 @@ from wa_lint.python.facts import dotted_name
 READ_OPERATIONS = ("get_item", "batch_get_item", "query", "scan")
 _ENV_LOOKUPS = ("os.getenv", "getenv", "os.environ.get", "environ.get")
 _ENVIRON = ("os.environ", "environ")
+# A cheap text test first: most files never call a read operation, and the tree walk costs.
+_MAY_READ = re.compile(r"\b(?:" + "|".join(READ_OPERATIONS) + r")\s*\(")
 # Assignments followed at most this deep: `a = b`, `b = c`… (and cycles end here).
 _MAX_DEPTH = 8
 
@@ -242,6 +245,10 @@ def _request_consistent(node: cst.BaseExpression) -> bool:
         return False
     return any(isinstance(e, cst.DictElement) and _string(e.key) == "ConsistentRead" and _is_true(e.value)
                for e in node.elements)
+
+
+def may_read(text: str) -> bool:
+    return _MAY_READ.search(text) is not None
 
 
 def dynamodb_facts(wrapper: MetadataWrapper, line_offset: int = 0) -> DynamoFacts:

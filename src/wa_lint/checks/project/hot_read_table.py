@@ -1,11 +1,11 @@
 """PERF201 hot-read-table-without-dax: a DynamoDB table that is hot for reads, with no DAX anywhere.
 
 Hot for reads: provisioned read capacity (table, GSI, global table replica) at or above `hot-read-rcu`;
-an Application Auto Scaling target for its reads with MaxCapacity at or above it; or reads by at
-least `hot-read-functions` API-triggered functions. A function reads a table when a file reachable
-from its handler (the handler module and the local modules it imports) reads the table's name, which
-arrives through an environment variable set from `!Ref Table` (or to the table's literal name), or as
-the literal `TableName`.
+an Application Auto Scaling target for its reads with MaxCapacity at or above it; or eventually
+consistent reads by at least `hot-read-functions` API-triggered functions. A function reads a table
+when a file reachable from its handler (the handler module and the local modules it imports) reads
+the table's name, which arrives through an environment variable set from `!Ref Table` (or to the
+table's literal name), or as the literal `TableName`.
 """
 
 from __future__ import annotations
@@ -183,7 +183,9 @@ def check(project: Project, _project: Project, options: dict[str, Any]) -> Itera
         evidence = capacity_evidence(table, rcu_limit) + scaled.get(key, [])
         if table.table_name:
             evidence += scaled.get(table.table_name, [])
-        api_readers = sorted(name for name, (function, _) in reads.items() if function.has_synchronous_api_trigger)
+        # Only readers DAX could serve: API-triggered, with at least one eventually consistent read.
+        api_readers = sorted(name for name, (function, table_reads) in reads.items()
+                             if function.has_synchronous_api_trigger and not all(r.consistent for r in table_reads))
         if len(api_readers) >= readers_limit:
             evidence.append(f"read by {len(api_readers)} API-triggered functions: {_names(api_readers)}")
         if evidence:
