@@ -21,7 +21,7 @@ from wa_lint.model import Entry, Function, Project, Resource, Table
 from wa_lint.python.dynamodb import DynamoRead
 from wa_lint.python.facts import ModuleFacts
 from wa_lint.python.handlers import local_imports
-from wa_lint.template.linker import ref_target, resolve
+from wa_lint.template.linker import literal_int, ref_target, resolve
 
 CODE = "PERF201"
 READ_DIMENSIONS = ("dynamodb:table:ReadCapacityUnits", "dynamodb:index:ReadCapacityUnits")
@@ -33,14 +33,7 @@ TableKey = tuple[Path, str]  # (template path, logical ID)
 
 
 def _number(table_or_resource: Table | Resource, value: Any) -> int | None:
-    value, _ = resolve(table_or_resource.template, value)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
+    return literal_int(resolve(table_or_resource.template, value)[0])
 
 
 def _dicts(value: Any) -> list[Any]:

@@ -10,19 +10,9 @@ from wa_lint.checks.base import subject
 from wa_lint.engine import relative
 from wa_lint.findings import Violation
 from wa_lint.model import Function, Project, Setting
+from wa_lint.template.linker import literal_int
 
 CODE = "PERF001"
-
-
-def memory_mb(value: Any) -> int | None:
-    """A literal MemorySize (number or numeric string); None for `!If`, a parameter without default…"""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
 
 
 def where_set(setting: Setting) -> str:
@@ -50,7 +40,7 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
         problem = f"{name} sets no MemorySize, so it runs with the Lambda default of 128 MB"
         fix = f"add MemorySize to {where}, chosen by measuring {name} with AWS Lambda Power Tuning"
     else:
-        configured = memory_mb(setting.value)
+        configured = literal_int(setting.value)
         tuned = project.power_tuning.get((function.template.path, name))
         if configured is None:
             return  # `!If` or a parameter without default: the value is decided at deploy time
