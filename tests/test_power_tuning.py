@@ -127,3 +127,21 @@ def test_config_paths_must_exist_and_mapping_is_validated(tmp_path: Path) -> Non
     config.write_text('[power-tuning-functions]\n"r.json" = "not a logical id"\n')
     with pytest.raises(ConfigError, match="power-tuning-functions"):
         load_config(config)
+
+
+def test_disagreement_message_names_both_values_the_optimum_and_where_memory_is_set() -> None:
+    root = TUNED / "bad"
+    result = run([root], load_config(root / "wa-lint.toml").with_overrides(select=("PERF001",)))
+    messages = {f.resource: (f.message, f.fix) for f in result.findings}
+    tuning = (root / "tuning").relative_to(result.project.root).as_posix()
+    assert messages["ExecutionFunction"] == (
+        ("ExecutionFunction is configured with 1024 MB, set in the default of parameter ReportMemory, used by the "
+        "function's MemorySize (line 32), but AWS Lambda Power Tuning measured 2048 MB as optimal (balanced "
+        f"strategy; 35.1 ms and $0.00000042 per invocation at 2048 MB) in {tuning}/execution-run-1.json"),
+        ("set the default of parameter ReportMemory to 2048 (or pass 2048 when deploying; check which other "
+        "functions use it), or re-run Power Tuning if the code changed"),
+    )
+    assert messages["LegacyFunction"][0].startswith(
+        "LegacyFunction is configured with 512 MB, set in Globals.Function.MemorySize (line 15), but AWS Lambda "
+        "Power Tuning measured 1536 MB as optimal (12.5 ms and $0.00000034 per invocation at 1536 MB)")
+    assert messages["LegacyFunction"][1].startswith("add MemorySize: 1536 to LegacyFunction's Properties")

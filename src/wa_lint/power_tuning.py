@@ -46,7 +46,7 @@ class TuningResult:
         if self.duration is not None:
             measured.append(f"{self.duration:.1f} ms")
         if self.cost is not None:
-            measured.append(f"${self.cost:.10f}".rstrip("0").rstrip(".") + " per invocation")
+            measured.append(f"${self.cost:.12f}".rstrip("0").rstrip(".") + " per invocation")
         details = [f"{self.strategy} strategy"] if self.strategy else []
         if measured:
             details.append(f"{' and '.join(measured)} at {self.power} MB")

@@ -82,9 +82,16 @@ def _resource_id_text(value: Any) -> str | None:
         delimiter, parts = argument
         if not isinstance(delimiter, str) or not isinstance(parts, list):
             return None
-        texts = [part if isinstance(part, str) else f"${{{ref_target(part)}}}" if ref_target(part) else None
-                 for part in parts]
-        return None if None in texts else delimiter.join(t for t in texts if t is not None)
+        texts = []
+        for part in parts:
+            target = ref_target(part)
+            if isinstance(part, str):
+                texts.append(part)
+            elif target:
+                texts.append("${" + target + "}")  # read like the `!Sub` form
+            else:
+                return None
+        return delimiter.join(texts)
     return None
 
 

@@ -4,15 +4,20 @@ untuned, or different from what AWS Lambda Power Tuning measured as optimal."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from wa_lint.checks.base import subject
-from wa_lint.engine import relative
 from wa_lint.findings import Violation
 from wa_lint.model import Function, Project, Setting
 from wa_lint.template.linker import literal_int
 
 CODE = "PERF001"
+
+
+def shown(path: Path, root: Path) -> str:
+    """The result file relative to the project, so a message does not depend on the current folder."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def where_set(setting: Setting) -> str:
@@ -46,7 +51,7 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
             return  # `!If` or a parameter without default: the value is decided at deploy time
         if tuned is not None and tuned.power != configured:
             problem = (f"{name} is configured with {configured} MB, set in {where_set(setting)}, but AWS Lambda "
-                       f"Power Tuning measured {tuned.summary()} in {relative(tuned.path)}")
+                       f"Power Tuning measured {tuned.summary()} in {shown(tuned.path, project.root)}")
             fix = how_to_change(function, setting, tuned.power) + ", or re-run Power Tuning if the code changed"
         elif tuned is None and configured in options.get("untuned-values", []):
             problem = (f"{name} runs with {configured} MB, set in {where_set(setting)}, a value this project "
