@@ -145,3 +145,10 @@ def test_disagreement_message_names_both_values_the_optimum_and_where_memory_is_
         "LegacyFunction is configured with 512 MB, set in Globals.Function.MemorySize (line 15), but AWS Lambda "
         "Power Tuning measured 1536 MB as optimal (12.5 ms and $0.00000034 per invocation at 1536 MB)")
     assert messages["LegacyFunction"][1].startswith("add MemorySize: 1536 to LegacyFunction's Properties")
+
+
+def test_a_file_named_in_the_mapping_is_read_without_being_listed(tmp_path: Path) -> None:
+    root = copy_fixture(tmp_path)
+    (root / "wa-lint.toml").write_text('[power-tuning-functions]\n"tuning/legacy.json" = "LegacyFunction"\n')
+    result = run([root], load_config(root / "wa-lint.toml").with_overrides(select=("PERF001",)))
+    assert [f.resource for f in result.findings] == ["LegacyFunction"]

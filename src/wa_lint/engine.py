@@ -154,7 +154,8 @@ class Run:
         from wa_lint.power_tuning import PowerTuningError, functions_for, parse_result, result_files
 
         sources: dict[tuple[Path, str], Path] = {}
-        for path in result_files(self.config.power_tuning):
+        # A file named in the mapping is a result too, even when no listed folder holds it.
+        for path in result_files([*self.config.power_tuning, *self.config.power_tuning_functions]):
             raw = self._read(path, self.config.max_template_bytes)
             if raw is None:
                 continue
