@@ -7,11 +7,14 @@ import shutil
 from pathlib import Path
 
 from conftest import FIXTURES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wa_lint.config import Config
 from wa_lint.engine import run
 from wa_lint.python.dynamodb import DynamoRead, TableName
 from wa_lint.python.facts import module_facts
+from wa_lint.python.parse import ParseFailure
 
 SOURCE = '''
 import os
@@ -114,3 +117,26 @@ def test_thresholds_come_from_the_configuration() -> None:
     assert "read by 2 API-triggered functions: GetProductFunction, SearchProductsFunction" in found["CatalogTable"]
     assert "ReadCapacityUnits 999 on the table; read autoscaling MaxCapacity 999 on the table, scalable target " \
            "JustBelowTableReads" in found["JustBelowTable"]
+
+
+FRAGMENTS = [
+    "import os, boto3", "from os import environ", "t = boto3.resource('dynamodb').Table(os.environ['T'])",
+    "c = boto3.client('dynamodb')", "n = os.getenv('N')", "n = t", "t = n", "self.t = t", "x = {n: {}}",
+    "t.get_item(Key={})", "c.query(TableName=n)", "c.batch_get_item(RequestItems=x)",
+    "c.batch_get_item(RequestItems={n: {'ConsistentRead': True}, **x})", "t.scan(ConsistentRead=flag)",
+    "get().query()", "return t", "self.t.query()", "c.scan(TableName=f'{n}')", "environ[n].get_item()",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=4), st.lists(st.sampled_from(FRAGMENTS), max_size=12))
+def test_any_mix_of_assignments_and_reads_yields_facts(module_lines: list[str], method_lines: list[str]) -> None:
+    """Cycles, rebinding, odd receivers: the collector answers with facts, never an exception."""
+    method = [f"        {line}" for line in method_lines] or ["        pass"]
+    source = "\n".join([*module_lines, "class K:", "    def m(self):", *method, "def get():", "    return t", ""])
+    try:
+        facts = module_facts(source, Path("gen.py"))
+    except ParseFailure:
+        return
+    assert facts.dynamodb is not None
+    assert all(read.operation in ("get_item", "batch_get_item", "query", "scan") for read in facts.dynamodb.reads)
