@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from wa_lint.python.parse import parse
+
+if TYPE_CHECKING:
+    from wa_lint.python.dynamodb import DynamoFacts
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class ModuleFacts:
     # Where line 1 of this source sits in its file (inline code in templates starts further down).
     line_offset: int = 0
     column_offset: int = 0
+    # DynamoDB reads and their table names (PERF201), from wa_lint.python.dynamodb.
+    dynamodb: DynamoFacts | None = None
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
@@ -173,12 +179,19 @@ class _Collector(cst.CSTVisitor):
                     self.facts.instances[target.target.value] = class_name
 
 
-def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset: int = 0) -> ModuleFacts:
+def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset: int = 0,
+            dynamodb: bool = True) -> ModuleFacts:
+    from wa_lint.python.dynamodb import DynamoFacts, dynamodb_facts  # imports this module's helpers
+
     facts = ModuleFacts(path, line_offset=line_offset, column_offset=column_offset)
-    MetadataWrapper(module, unsafe_skip_copy=True).visit(_Collector(facts))
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    wrapper.visit(_Collector(facts))
+    facts.dynamodb = dynamodb_facts(wrapper, line_offset) if dynamodb else DynamoFacts()
     return facts
 
 
 def module_facts(text: str, path: Path, line_offset: int = 0, column_offset: int = 0) -> ModuleFacts:
     """Parse and collect; raises ParseFailure for code that cannot be analysed."""
-    return collect(parse(text), path, line_offset, column_offset)
+    from wa_lint.python.dynamodb import may_read
+
+    return collect(parse(text), path, line_offset, column_offset, dynamodb=may_read(text))
