@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -14,9 +15,19 @@ FIXTURES = REPO / "fixtures"
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z]+[0-9]{3}(?:\s*,\s*[A-Z]+[0-9]{3})*)")
 
 
-def expected_markers(root: Path, codes: set[str] | None = None) -> set[tuple[str, int, str]]:
-    """(path relative to root, line, code) for every `# expect: CODE` marker under root."""
-    found = set()
+def expected_markers(root: Path, codes: set[str] | None = None) -> set[tuple[str, int | str, str]]:
+    """(path relative to root, line, code) for every `# expect: CODE` marker under root.
+
+    Files that cannot carry comments (JSON templates) list their expected findings in an `expected.json`
+    at the fixture root instead: `[{"code": "PERF201", "path": "template.json", "resource": "Orders"}]`;
+    those are (path, logical ID, code), and findings in JSON files are compared by logical ID.
+    """
+    found: set[tuple[str, int | str, str]] = set()
+    listed = root / "expected.json"
+    if listed.is_file():
+        for item in json.loads(listed.read_text(encoding="utf-8")):
+            if codes is None or item["code"] in codes:
+                found.add((item["path"], item["resource"], item["code"]))
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.suffix not in (".py", ".yaml", ".yml", ".template"):
             continue
@@ -30,8 +41,12 @@ def expected_markers(root: Path, codes: set[str] | None = None) -> set[tuple[str
     return found
 
 
-def finding_keys(result, root: Path) -> set[tuple[str, int, str]]:
-    return {(f.span.path.relative_to(root).as_posix(), f.span.line, f.code) for f in result.findings}
+def finding_keys(result, root: Path) -> set[tuple[str, int | str, str]]:
+    """(path, line, code) per finding; (path, logical ID, code) for findings in JSON files."""
+    return {
+        (f.span.path.relative_to(root).as_posix(), f.resource if f.span.path.suffix == ".json" else f.span.line, f.code)
+        for f in result.findings
+    }
 
 
 @pytest.fixture

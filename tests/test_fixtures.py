@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, expected_markers, finding_keys
-from wa_lint.config import Config
+from wa_lint.config import Config, load_config
 from wa_lint.engine import run
 from wa_lint.registry import catalogue
 
@@ -25,7 +25,9 @@ def fixture_cases() -> list[tuple[str, Path]]:
 
 @pytest.mark.parametrize(("code", "root"), fixture_cases(), ids=lambda v: v if isinstance(v, str) else v.parent.name + "/" + v.name)
 def test_rule_fixture(code: str, root: Path) -> None:
-    result = run([root], Config(select=(code,)))
+    # A fixture may carry its own wa-lint.toml (rule options, Power Tuning results); the rule is still alone.
+    config = load_config(root / "wa-lint.toml") if (root / "wa-lint.toml").is_file() else Config()
+    result = run([root], config.with_overrides(select=(code,)))
     expected = expected_markers(root, {code})
     if root.name == "good":
         assert not expected, "a good fixture carries no expect markers"

@@ -110,6 +110,8 @@ def main() -> None:
 @click.option("--exclude", multiple=True, help="Gitignore-style patterns to skip (replaces the configured list).")
 @click.option("--extend-exclude", multiple=True, help="More gitignore-style patterns to skip.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given explicitly too (pre-commit).")
+@click.option("--power-tuning", "power_tuning", multiple=True, type=click.Path(path_type=Path, exists=True),
+              help="AWS Lambda Power Tuning result file or folder of *.json results (repeatable).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Use this configuration file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
@@ -122,8 +124,8 @@ def main() -> None:
 def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None, colour: str,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
-          config_path: Path | None, isolated: bool, exit_zero: bool, show_model: bool,
-          explain: str | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
+          power_tuning: tuple[Path, ...], config_path: Path | None, isolated: bool, exit_zero: bool,
+          show_model: bool, explain: str | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     if explain:
         _print_rule(explain)
@@ -142,6 +144,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             extend_select=tuple({*config.extend_select, *(_codes(extend_select) or ())}) if extend_select else None,
             exclude=exclude or None,
             extend_exclude=tuple({*config.extend_exclude, *extend_exclude}) if extend_exclude else None,
+            power_tuning=(*config.power_tuning, *power_tuning) if power_tuning else None,
         )
     except ConfigError as error:
         _fail(str(error))

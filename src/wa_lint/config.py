@@ -34,6 +34,9 @@ class Config:
     max_python_bytes: int = 1024 * 1024
     severity: dict[str, str] = field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # AWS Lambda Power Tuning result files or folders, and explicit file → function logical ID links.
+    power_tuning: tuple[Path, ...] = ()
+    power_tuning_functions: dict[Path, str] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{key: value for key, value in changes.items() if value is not None})
@@ -86,6 +89,13 @@ def load_config(path: Path) -> Config:
     def codes(key: str) -> tuple[str, ...] | None:
         return tuple(table[key]) if key in table else None
 
+    # Power Tuning paths are relative to the configuration file, like excludes.
+    base = path.parent
+    tuning = tuple(base / entry for entry in table.get("power-tuning", ()))
+    tuned_functions = {base / file: logical_id for file, logical_id in table.get("power-tuning-functions", {}).items()}
+    missing = [p for p in (*tuning, *tuned_functions) if not p.exists()]
+    if missing:
+        raise ConfigError(f"{path}: power tuning path {missing[0]} does not exist (paths are relative to {base})")
     return Config(
         path=path,
         select=codes("select"),
@@ -98,4 +108,6 @@ def load_config(path: Path) -> Config:
         max_python_bytes=table.get("max-python-bytes", Config.max_python_bytes),
         severity=dict(table.get("severity", {})),
         rules={code: dict(options) for code, options in table.get("rules", {}).items()},
+        power_tuning=tuning,
+        power_tuning_functions=tuned_functions,
     )

@@ -166,6 +166,37 @@ class Run:
                 roots.append(root)
         return roots
 
+    def load_power_tuning(self) -> None:
+        """Read the Power Tuning results once and attach each to the function it measured."""
+        from wa_lint.power_tuning import PowerTuningError, functions_for, parse_result, result_files
+
+        sources: dict[tuple[Path, str], Path] = {}
+        # A file named in the mapping is a result too, even when no listed folder holds it.
+        for path in result_files([*self.config.power_tuning, *self.config.power_tuning_functions]):
+            raw = self._read(path, self.config.max_template_bytes)
+            if raw is None:
+                continue
+            try:
+                result = parse_result(path, raw.decode("utf-8-sig"))
+            except (UnicodeDecodeError, PowerTuningError) as error:
+                reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
+                # The user named this file: an unusable one is an error, not a silent skip.
+                self.diagnostics.append(Diagnostic(path, f"power tuning result not used: {reason}", kind="error"))
+                continue
+            functions, how = functions_for(result, self.project.functions, self.config.power_tuning_functions)
+            if not functions:
+                self.diagnostics.append(Diagnostic(
+                    path, f"power tuning result matches no function in the templates ({how}); "
+                          "link it with power-tuning-functions in the configuration"))
+            for function in functions:
+                key = (function.template.path, function.logical_id)
+                if key in sources:
+                    self.diagnostics.append(Diagnostic(
+                        path, f"second power tuning result for {function.logical_id} (also {sources[key]}); "
+                              "using this one"))
+                sources[key] = path
+                self.project.power_tuning[key] = result
+
     def analyse(self, paths: Iterable[Path], inline: Sequence[Function] = ()) -> dict[str, Outcome]:
         """Facts for files not analysed yet (and for inline code): from the cache, else from the workers.
 
@@ -375,6 +406,7 @@ class Run:
             self.diagnostics.append(Diagnostic(missing, "no such file or directory", kind="error"))
         self.load_templates(found.templates)
         self.link_templates()
+        self.load_power_tuning()
         with self.pool:
             self.link_handlers(found)
         enabled = enabled_codes(self.config, self.rules)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from wa_lint.findings import Span
 
 if TYPE_CHECKING:
+    from wa_lint.power_tuning import TuningResult
     from wa_lint.python.facts_model import ModuleFacts
     from wa_lint.template.document import Template
     from wa_lint.template.nodes import DictNode
@@ -152,6 +153,8 @@ class Project:
     entries: list[Entry] = field(default_factory=list)
     # Files the user asked about (pre-commit passes only staged files); None means all.
     reported_paths: frozenset[Path] | None = None
+    # AWS Lambda Power Tuning results by (template path, function logical ID), read once per run.
+    power_tuning: dict[tuple[Path, str], TuningResult] = field(default_factory=dict)
 
     def resources_of_type(self, *types: str) -> list[Resource]:
         return [resource for resource in self.resources if resource.type in types]

@@ -132,13 +132,19 @@ class _Collector(cst.CSTVisitor):
                     self.facts.instances[target.target.value] = class_name
 
 
-def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset: int = 0) -> ModuleFacts:
+def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset: int = 0,
+            dynamodb: bool = True) -> ModuleFacts:
+    from wa_lint.python.dynamodb import DynamoFacts, dynamodb_facts  # imports this module's helpers
+
     facts = ModuleFacts(path, line_offset=line_offset, column_offset=column_offset)
     tree = build_tree(module)
     walk(tree, _Collector(facts, tree.positions))
+    facts.dynamodb = dynamodb_facts(tree, line_offset) if dynamodb else DynamoFacts()
     return facts
 
 
 def module_facts(text: str, path: Path, line_offset: int = 0, column_offset: int = 0) -> ModuleFacts:
     """Parse and collect; raises ParseFailure for code that cannot be analysed."""
-    return collect(parse(text), path, line_offset, column_offset)
+    from wa_lint.python.dynamodb import may_read
+
+    return collect(parse(text), path, line_offset, column_offset, dynamodb=may_read(text))

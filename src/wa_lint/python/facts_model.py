@@ -51,3 +51,25 @@ class ModuleFacts:
     # Where line 1 of this source sits in its file (inline code in templates starts further down).
     line_offset: int = 0
     column_offset: int = 0
+    # DynamoDB reads and their table names (PERF201), from wa_lint.python.dynamodb.
+    dynamodb: DynamoFacts | None = None
+
+
+@dataclass(frozen=True)
+class TableName:
+    kind: str  # "env": the name of an environment variable | "literal": the table name itself
+    value: str
+
+
+@dataclass(frozen=True)
+class DynamoRead:
+    operation: str
+    table: TableName
+    consistent: bool  # ConsistentRead=True, literally
+    line: int
+    function: str | None  # qualname of the enclosing function, None at module level
+
+
+@dataclass
+class DynamoFacts:
+    reads: list[DynamoRead] = field(default_factory=list)

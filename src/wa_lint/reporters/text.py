@@ -31,7 +31,8 @@ def report(result: RunResult, out: TextIO, colour: bool) -> None:
         out.write(f"  {_paint('fix:', '32', colour)} {one_line(finding.fix)}\n")
     for diagnostic in result.diagnostics:
         where = f"{one_line(relative(diagnostic.path))}: " if diagnostic.path else ""
-        out.write(_paint(f"note: {where}{one_line(diagnostic.message)}", "2", colour) + "\n")
+        label, paint = ("error", "1;31") if diagnostic.kind == "error" else ("note", "2")
+        out.write(_paint(f"{label}: {where}{one_line(diagnostic.message)}", paint, colour) + "\n")
     stats = result.stats
     read = f"{_plural(stats.templates, 'template')} and {_plural(stats.python_files, 'Python file')}"
     if not result.findings:

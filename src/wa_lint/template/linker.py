@@ -53,6 +53,17 @@ def resolve(template: Template, value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
+def literal_int(value: Any) -> int | None:
+    """A whole number written as a number or a numeric string (`512`, `"512"`); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
 def setting(template: Template, properties: DictNode, key: str) -> Setting | None:
     if key not in properties:
         return None
