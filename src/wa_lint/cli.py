@@ -12,11 +12,15 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from wa_lint import __version__
+from wa_lint.reporters import FORMATS
+
+if TYPE_CHECKING:
+    from wa_lint.engine import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -56,6 +60,16 @@ def _use_colour(choice: str, stream: TextIO) -> bool:
     return stream.isatty()
 
 
+def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, Path]]:
+    reports = []
+    for value in values:
+        name, colon, file = value.partition(":")
+        if not colon or not file or name not in FORMATS:
+            raise click.BadParameter(f"expected FORMAT:FILE with FORMAT one of {', '.join(FORMATS)}, got {value!r}")
+        reports.append((name, Path(file)))
+    return reports
+
+
 def _fail(message: str) -> None:
     click.echo(f"wa-lint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
@@ -73,10 +87,14 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--output-format", "output_format", type=click.Choice(["text", "json"]), default="text",
+@click.option("--output-format", "output_format", type=click.Choice(FORMATS), default="text",
               show_default=True, help="How findings are printed.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to this file instead of standard output.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE", callback=_parse_reports,
+              help="Also write a report in FORMAT to FILE (repeatable), e.g. --report sarif:wa-lint.sarif.")
+@click.option("--sarif-output", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Also write SARIF to FILE (same as --report sarif:FILE).")
 @click.option("--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text report (auto: only on a terminal; NO_COLOR is honoured).")
 @click.option("--select", multiple=True, help="Only these rule codes or prefixes (comma-separated).")
@@ -92,7 +110,8 @@ def main() -> None:
 @click.option("--show-model", is_flag=True, help="Print the linked project model instead of findings.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None, colour: str,
+def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
+          reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
           config_path: Path | None, isolated: bool, exit_zero: bool, show_model: bool,
@@ -140,18 +159,40 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         else:
             show_text(result, target)
     else:
-        from wa_lint.reporters import get_reporter
-
-        get_reporter(output_format)(result, target, _use_colour(colour, sys.stdout) and not output_file)
+        _write_reports(result, output_format, target, _use_colour(colour, sys.stdout) and not output_file,
+                       [*reports, *([("sarif", sarif_output)] if sarif_output else [])])
     if output_file:
         assert isinstance(target, io.StringIO)
-        try:
-            write_atomically(output_file, target.getvalue())
-        except OSError as error:
-            _fail(f"cannot write {output_file}: {error.strerror or error}")
+        _write_file(output_file, target.getvalue())
     if any(d.kind == "error" for d in result.diagnostics) and not result.findings:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero and not show_model else EXIT_CLEAN)
+
+
+def _write_file(path: Path, text: str) -> None:
+    try:
+        write_atomically(path, text)
+    except OSError as error:
+        _fail(f"cannot write {path}: {error.strerror or error}")
+
+
+def _write_reports(result: RunResult, output_format: str, target: TextIO, colour: bool,
+                   extra: list[tuple[str, Path]]) -> None:
+    """The main report to `target`, then each extra FORMAT:FILE report, all from the same result."""
+    from wa_lint.reporters import get_reporter
+
+    get_reporter(output_format)(result, target, colour)
+    for name, path in extra:
+        buffer = io.StringIO()
+        get_reporter(name)(result, buffer, False)
+        _write_file(path, buffer.getvalue())
+    if "github" in (output_format, *(name for name, _ in extra)):
+        from wa_lint.reporters.github import write_step_summary
+
+        try:
+            write_step_summary(result)
+        except OSError as error:
+            _fail(f"cannot append to $GITHUB_STEP_SUMMARY: {error.strerror or error}")
 
 
 def _print_rule(code: str) -> None:

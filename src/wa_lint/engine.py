@@ -50,6 +50,7 @@ class RunResult:
     project: Project
     stats: Stats
     rules: dict[str, Rule] = field(default_factory=dict)
+    enabled: frozenset[str] = frozenset()
 
 
 def enabled_codes(config: Config, rules: dict[str, Rule]) -> set[str]:
@@ -328,7 +329,8 @@ class Run:
             findings[(finding.code, finding.span, finding.message)] = finding
         self.stats.seconds = time.perf_counter() - started
         return RunResult(
-            sorted(findings.values(), key=Finding.sort_key), self.diagnostics, self.project, self.stats, self.rules
+            sorted(findings.values(), key=Finding.sort_key), self.diagnostics, self.project, self.stats, self.rules,
+            frozenset(enabled),
         )
 
 
