@@ -131,6 +131,22 @@ class Run:
                 self.parse_error(path, problem.pos.line, problem.pos.column, problem.message,
                                  "remove or rename one of the duplicate keys")
 
+    def _templates_around(self, found: Discovered, excludes: list[str]) -> list[Path]:
+        """Templates elsewhere in the project when files are named (pre-commit passes only staged files).
+
+        A staged handler is linked only through the template that points at it, so the project root
+        (the git work tree) is searched for templates; findings stay limited to the files named.
+        """
+        if not found.explicit:
+            return []
+        given = [Path(os.path.abspath(path)) for path in self.paths]
+        self.project.reported_paths = frozenset([*found.explicit, *(path for path in given if path.is_dir())])
+        if not any(path.suffix == ".py" for path in found.explicit):
+            return []  # a named template brings its own handlers
+        known = set(found.templates)
+        around = discover([self.root], self.root, excludes)
+        return [path for path in around.templates if path not in known]
+
     # -- link -------------------------------------------------------------------------------------
     def link_templates(self) -> None:
         for template in self.project.templates:
@@ -315,7 +331,7 @@ class Run:
         found = discover(self.paths, self.root, excludes, self.force_exclude)
         for missing in found.missing:
             self.diagnostics.append(Diagnostic(missing, "no such file or directory", kind="error"))
-        self.load_templates(found.templates)
+        self.load_templates([*found.templates, *self._templates_around(found, excludes)])
         self.link_templates()
         self.link_handlers()
         self.find_candidates(found)
@@ -323,13 +339,15 @@ class Run:
         self.run_checks(enabled)
         findings = {}
         for violation in self.violations:
-            if violation.code not in enabled:
+            if violation.code not in enabled or not self.project.is_reported(violation.span.path):
                 continue
             finding = self.finding(violation)
             findings[(finding.code, finding.span, finding.message)] = finding
         self.stats.seconds = time.perf_counter() - started
+        diagnostics = [d for d in self.diagnostics if d.path is None or d.kind == "error"
+                       or self.project.is_reported(d.path)]
         return RunResult(
-            sorted(findings.values(), key=Finding.sort_key), self.diagnostics, self.project, self.stats, self.rules,
+            sorted(findings.values(), key=Finding.sort_key), diagnostics, self.project, self.stats, self.rules,
             frozenset(enabled),
         )
 

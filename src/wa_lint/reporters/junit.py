@@ -29,10 +29,9 @@ def _files(result: RunResult) -> dict[str, list[Path]]:
     project = result.project
     templates = [template.path for template in project.templates]
     python = sorted(path for path in project.modules if path not in set(templates))
-    reported = project.reported_paths
-    if reported is not None:
-        templates = [p for p in templates if p in reported]
-        python = [p for p in python if p in reported]
+    if project.reported_paths is not None:
+        templates = [p for p in templates if project.is_reported(p)]
+        python = [p for p in python if project.is_reported(p)]
     return {"template": templates, "code": python, "project": templates + python, "tool": templates + python}
 
 
