@@ -106,6 +106,8 @@ def main() -> None:
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Use this configuration file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Lowest severity that makes the exit code 1 (default info: any finding); lower ones are shown.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--show-model", is_flag=True, help="Print the linked project model instead of findings.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
@@ -114,7 +116,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
-          config_path: Path | None, isolated: bool, exit_zero: bool, show_model: bool,
+          config_path: Path | None, isolated: bool, fail_on: str | None, exit_zero: bool, show_model: bool,
           explain: str | None, debug: bool) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     if explain:
@@ -134,6 +136,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             extend_select=tuple({*config.extend_select, *(_codes(extend_select) or ())}) if extend_select else None,
             exclude=exclude or None,
             extend_exclude=tuple({*config.extend_exclude, *extend_exclude}) if extend_exclude else None,
+            fail_on=fail_on,
         )
     except ConfigError as error:
         _fail(str(error))
@@ -141,6 +144,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
 
     try:
         from wa_lint.engine import run
+        from wa_lint.findings import Severity
 
         result = run(list(paths), config, force_exclude=force_exclude, debug=debug)
     except Exception as error:  # never show a user a traceback unless asked
@@ -166,7 +170,9 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         _write_file(output_file, target.getvalue())
     if any(d.kind == "error" for d in result.diagnostics) and not result.findings:
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero and not show_model else EXIT_CLEAN)
+    threshold = Severity.parse(config.fail_on)
+    failing = any(finding.severity >= threshold for finding in result.findings)
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero and not show_model else EXIT_CLEAN)
 
 
 def _write_file(path: Path, text: str) -> None:
