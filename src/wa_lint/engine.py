@@ -28,7 +28,7 @@ from wa_lint.python.handlers import (
 from wa_lint.python.parse import ParseFailure
 from wa_lint.python.source import SourceError, decode_python
 from wa_lint.registry import Rule, catalogue, select
-from wa_lint.suppressions import PerFileIgnores
+from wa_lint.suppressions import Suppressor
 from wa_lint.template.document import JinjaSource, NotATemplate, Template, decode, parse_template
 from wa_lint.template.errors import TemplateError
 from wa_lint.template.linker import layer_root, link_template
@@ -326,6 +326,10 @@ class Run:
             function=violation.function,
         )
 
+    def _findings(self, violations: Iterable[Violation], enabled: set[str]) -> list[Finding]:
+        return [self.finding(violation) for violation in violations
+                if violation.code in enabled and self.project.is_reported(violation.span.path)]
+
     def execute(self) -> RunResult:
         started = time.perf_counter()
         excludes = [*(self.config.exclude or ()), *self.config.extend_exclude]
@@ -338,15 +342,9 @@ class Run:
         self.find_candidates(found)
         enabled = enabled_codes(self.config, self.rules)
         self.run_checks(enabled)
-        findings = {}
-        per_file_ignores = PerFileIgnores(self.config, self.root, self.rules)
-        for violation in self.violations:
-            if violation.code not in enabled or not self.project.is_reported(violation.span.path):
-                continue
-            finding = self.finding(violation)
-            if per_file_ignores.ignored(finding):
-                continue
-            findings[(finding.code, finding.span, finding.message)] = finding
+        suppressor = Suppressor(self.config, self.project, enabled, self.rules)
+        kept, problems = suppressor.apply(self._findings(self.violations, enabled))
+        findings = {(f.code, f.span, f.message): f for f in [*kept, *self._findings(problems, enabled)]}
         self.stats.seconds = time.perf_counter() - started
         diagnostics = [d for d in self.diagnostics if d.path is None or d.kind == "error"
                        or self.project.is_reported(d.path)]
