@@ -106,6 +106,10 @@ def main() -> None:
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Use this configuration file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Report only findings that are not in this baseline file.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Record all current findings in FILE (then exit 0); later runs use it with --baseline.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Lowest severity that makes the exit code 1 (default info: any finding); lower ones are shown.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
@@ -116,7 +120,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
-          config_path: Path | None, isolated: bool, fail_on: str | None, exit_zero: bool, show_model: bool,
+          config_path: Path | None, isolated: bool, baseline_path: Path | None, write_baseline: Path | None,
+          fail_on: str | None, exit_zero: bool, show_model: bool,
           explain: str | None, debug: bool) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     if explain:
@@ -153,6 +158,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         _fail(f"internal error: {type(error).__name__}: {error} (run with --debug for details)")
         return
 
+    if write_baseline or baseline_path:
+        _apply_baseline(result, write_baseline, baseline_path)
     target: TextIO = io.StringIO() if output_file else sys.stdout
     if show_model:
         from wa_lint.model_view import model_dict, show_text
@@ -172,7 +179,29 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         sys.exit(EXIT_ERROR)
     threshold = Severity.parse(config.fail_on)
     failing = any(finding.severity >= threshold for finding in result.findings)
-    sys.exit(EXIT_FINDINGS if failing and not exit_zero and not show_model else EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero and not show_model and not write_baseline else EXIT_CLEAN)
+
+
+def _apply_baseline(result: RunResult, write: Path | None, read: Path | None) -> None:
+    from wa_lint import baseline
+    from wa_lint.findings import Diagnostic
+
+    if write:
+        _write_file(write, baseline.dumps(result.findings, result.project))
+        count = len(result.findings)
+        click.echo(f"wa-lint: recorded {count} finding{'' if count == 1 else 's'} in {write}", err=True)
+    if read:
+        try:
+            known = baseline.load(read)
+        except baseline.BaselineError as error:
+            _fail(str(error))
+            return
+        new = baseline.new_findings(result.findings, result.project, known)
+        hidden = len(result.findings) - len(new)
+        result.findings = new
+        if hidden:
+            result.diagnostics.append(Diagnostic(None, f"{hidden} known finding(s) in the baseline {read} not shown",
+                                                 kind="baseline"))
 
 
 def _write_file(path: Path, text: str) -> None:
