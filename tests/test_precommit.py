@@ -37,11 +37,12 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COM
            "GIT_COMMITTER_EMAIL": "t@example.com"}
 
 
-def make_project(root: Path, handler: str = GOOD_HANDLER, memory: bool = True) -> Path:
+def make_project(root: Path, handler: str = GOOD_HANDLER, memory: bool = True, git: bool = True) -> Path:
     (root / "src").mkdir(parents=True)
     (root / "template.yaml").write_text(TEMPLATE.format(memory="      MemorySize: 512\n" if memory else ""))
     (root / "src" / "app.py").write_text(handler)
-    (root / ".git").mkdir()  # the project root, as in a git work tree
+    if git:
+        (root / ".git").mkdir()  # the project root, as in a git work tree
     return root
 
 
@@ -58,6 +59,25 @@ def test_a_named_handler_is_linked_through_its_template_and_only_it_is_reported(
     result = run(["src/app.py"], Config())
     assert [entry.function.logical_id for entry in result.project.entries if entry.function] == ["OrdersFunction"]
     assert result.findings == []
+
+
+def test_a_named_handler_loads_only_the_templates_and_code_that_can_concern_it(tmp_path: Path,
+                                                                               monkeypatch) -> None:
+    (tmp_path / ".git").mkdir()
+    orders = make_project(tmp_path / "orders", BAD_HANDLER, git=False)
+    billing = make_project(tmp_path / "billing", BAD_HANDLER, git=False)
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "template.yaml").write_text(
+        TEMPLATE.format(memory="").replace("CodeUri: src/", "CodeUri: ../orders/src/"))
+    unrelated = TEMPLATE.format(memory="").replace("app.lambda_handler", "other.main")
+    (tmp_path / "infra" / "unrelated.yaml").write_text(unrelated)
+    monkeypatch.chdir(tmp_path)
+    result = run(["orders/src/app.py"], Config())
+    loaded = sorted(t.path.relative_to(tmp_path).as_posix() for t in result.project.templates)
+    # In a folder above the file, or naming its module ("app"); infra/unrelated.yaml does neither.
+    assert loaded == ["billing/template.yaml", "infra/template.yaml", "orders/template.yaml"]
+    assert billing / "src" / "app.py" not in result.project.modules, "billing's code cannot concern the file"
+    assert [(f.code, f.span.path) for f in result.findings] == [("WA001", orders / "src" / "app.py")]
 
 
 def test_a_named_template_reads_its_handler_but_reports_only_itself(tmp_path: Path, monkeypatch) -> None:

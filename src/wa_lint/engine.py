@@ -133,20 +133,38 @@ class Run:
                                  "remove or rename one of the duplicate keys")
 
     def _templates_around(self, found: Discovered, excludes: list[str]) -> list[Path]:
-        """Templates elsewhere in the project when files are named (pre-commit passes only staged files).
+        """Templates elsewhere in the project when a Python file is named (pre-commit passes only staged files).
 
         A staged handler is linked only through the template that points at it, so the project root
-        (the git work tree) is searched for templates; findings stay limited to the files named.
+        (the git work tree) is searched for templates; a named template brings its own handlers.
         """
-        if not found.explicit:
+        named = [path for path in found.explicit if path.suffix == ".py"]
+        if not named:
             return []
-        given = [Path(os.path.abspath(path)) for path in self.paths]
-        self.project.reported_paths = frozenset([*found.explicit, *(path for path in given if path.is_dir())])
-        if not any(path.suffix == ".py" for path in found.explicit):
-            return []  # a named template brings its own handlers
         known = set(found.templates)
-        around = discover([self.root], self.root, excludes)
-        return [path for path in around.templates if path not in known]
+        # Only templates that can point at a named file are worth loading: those in a folder above it
+        # (the usual SAM layout, which also covers a named helper module the handler imports), and
+        # those that mention its module name (`CodeUri: ../src` from an infra/ folder).
+        names = {path.parent.name if path.stem == "__init__" else path.stem for path in named}
+        around = []
+        for path in discover([self.root], self.root, excludes).templates:
+            if path in known:
+                continue
+            if any(file.is_relative_to(path.parent) for file in named) or self._mentions(path, names):
+                around.append(path)
+        return around
+
+    def _mentions(self, path: Path, names: set[str]) -> bool:
+        raw = self._read(path, self.config.max_template_bytes)
+        text = raw.decode("utf-8", errors="replace") if raw is not None else ""
+        return any(name in text for name in names)
+
+    def _worth_linking(self, function: Function) -> bool:
+        """When files are named, only functions whose template or code folder holds a named file."""
+        if self.project.reported_paths is None or self.project.is_reported(function.template.path):
+            return True
+        roots = [Path(os.path.normpath(root)) for root in function.import_roots]  # CodeUri: ../src
+        return any(path.is_relative_to(root) for path in self.project.reported_paths for root in roots)
 
     # -- link -------------------------------------------------------------------------------------
     def link_templates(self) -> None:
@@ -202,6 +220,8 @@ class Run:
             if handler is None or function.code.kind not in ("local", "inline"):
                 continue
             if function.runtime and not function.runtime.startswith("python"):
+                continue
+            if not self._worth_linking(function):
                 continue
             if function.code.kind == "inline":
                 self._link_inline(function)
@@ -336,6 +356,10 @@ class Run:
         found = discover(self.paths, self.root, excludes, self.force_exclude)
         for missing in found.missing:
             self.diagnostics.append(Diagnostic(missing, "no such file or directory", kind="error"))
+        if found.explicit:
+            # Files were named: report findings in them (and in folders named with them), nowhere else.
+            given = (Path(os.path.abspath(path)) for path in self.paths)
+            self.project.reported_paths = frozenset([*found.explicit, *(path for path in given if path.is_dir())])
         self.load_templates([*found.templates, *self._templates_around(found, excludes)])
         self.link_templates()
         self.link_handlers()
