@@ -85,6 +85,20 @@ def test_sarif_is_valid_and_complete(monkeypatch) -> None:
     assert len(set(fingerprints)) == len(fingerprints)
 
 
+def test_sarif_rule_descriptors_for_every_rule() -> None:
+    from wa_lint.registry import catalogue
+    from wa_lint.reporters.sarif import rule_descriptor
+
+    for rule in catalogue().values():
+        descriptor = rule_descriptor(rule)
+        assert descriptor["id"] == rule.code and descriptor["help"]["markdown"] == rule.doc
+        assert descriptor["fullDescription"]["text"] and "## " not in descriptor["fullDescription"]["text"]
+        assert rule.lens.question in descriptor["properties"]["tags"]
+        security = rule.lens.pillar == "Security"
+        assert ("security" in descriptor["properties"]["tags"]) is security
+        assert ("security-severity" in descriptor["properties"]) is security
+
+
 def test_fingerprints_survive_lines_inserted_above(tmp_path: Path) -> None:
     template = (REPO / "tests/golden/project/template.yaml").read_text()
     (tmp_path / "template.yaml").write_text(template)

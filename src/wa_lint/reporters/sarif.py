@@ -25,6 +25,7 @@ RULE_DOC_URI = INFORMATION_URI + "/blob/main/rules/{code}.md"
 FINGERPRINT_KEY = "waLintFingerprint/v1"
 BASE_ID = "SRCROOT"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+SECURITY_SEVERITY = {Severity.ERROR: "8.0", Severity.WARNING: "5.0", Severity.INFO: "2.0"}
 _SECTION = re.compile(r"^## What it does\n(.*?)(?=^## |\Z)", re.MULTILINE | re.DOTALL)
 
 
@@ -36,8 +37,11 @@ def _what_it_does(rule: Rule) -> str:
 def rule_descriptor(rule: Rule) -> dict[str, Any]:
     lens = rule.lens
     tags = ["well-architected", lens.pillar, lens.question, *(also.question for also in rule.also)]
+    properties: dict[str, Any] = {}
     if lens.pillar == "Security":
-        tags.append("security")  # GitHub files these under security alerts
+        # GitHub files these as security alerts and ranks them by this CVSS-like score.
+        tags.append("security")
+        properties["security-severity"] = SECURITY_SEVERITY[rule.severity]
     return {
         "id": rule.code,
         "name": rule.name,
@@ -46,7 +50,7 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
         "help": {"text": rule.doc, "markdown": rule.doc},
         "helpUri": RULE_DOC_URI.format(code=rule.code),
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
-        "properties": {"tags": list(dict.fromkeys(tags)), "lens": lens.as_dict()},
+        "properties": {"tags": list(dict.fromkeys(tags)), "lens": lens.as_dict(), **properties},
     }
 
 
