@@ -132,3 +132,10 @@ def test_suppressor_reads_nothing_for_files_without_directives(project: Path) ->
     (project / "plain.py").write_text("x = 1\n")
     suppressor = Suppressor(Config(), Project(project), set(), [])
     assert suppressor.suppressions(project / "plain.py") == []
+
+
+def test_upper_case_directive_alone_in_a_file_is_still_read(project: Path) -> None:
+    (project / "template.yaml").write_text(template("  Fn:\n" + FUNCTION.replace("python3.12", "python3.12\n"
+                                                                                   "      MemorySize: 256")))
+    (project / "app.py").write_text("def handler(event, context):\n    return event  # WA-LINT: IGNORE\n")
+    assert findings(project, "WA004") == [("app.py", 2, "WA004")]

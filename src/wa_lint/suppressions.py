@@ -71,17 +71,17 @@ class Suppression:
                                                                                 finding.span.line) + 1))
 
 
-def _comments_python(text: str) -> Iterator[tuple[int, int, str, bool]]:
+def _comments_python(text: str) -> list[tuple[int, int, str, bool]]:
     """(line, column, comment, alone on its line) for every comment; the raw lines if tokenize gives up."""
     try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                line, column = token.start
-                yield line, column + 1, token.string, not token.line[:column].strip()
-        return
+        return [
+            (token.start[0], token.start[1] + 1, token.string, not token.line[:token.start[1]].strip())
+            for token in tokenize.generate_tokens(io.StringIO(text).readline)
+            if token.type == tokenize.COMMENT
+        ]
     except (tokenize.TokenError, SyntaxError, ValueError):
-        pass  # a file that does not tokenise still has readable comments for a WA001 finding
-    yield from _comments_yaml(text)
+        # A file that does not tokenise (it gets a WA001) still has comments that may suppress it.
+        return list(_comments_yaml(text))
 
 
 def _comments_yaml(text: str) -> Iterator[tuple[int, int, str, bool]]:
@@ -127,9 +127,10 @@ class Suppressor:
                 text = path.read_bytes().decode("utf-8", errors="replace")
             except OSError:
                 return []
-            if "wa-lint" not in text and "noqa" not in text.lower():
+            lowered = text.lower()
+            if "wa-lint" not in lowered and "noqa" not in lowered:
                 return []  # most files carry no suppression: skip tokenising them
-            comments = _comments_python(text) if path.suffix == ".py" else iter(())
+            comments = iter(_comments_python(text)) if path.suffix == ".py" else iter(())
         keys = self._resource_keys(template) if template else {}
         found = []
         for line, column, comment, alone in comments:
