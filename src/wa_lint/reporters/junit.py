@@ -28,7 +28,7 @@ def xml_text(text: str) -> str:
 def _files(result: RunResult) -> dict[str, list[Path]]:
     project = result.project
     templates = [template.path for template in project.templates]
-    python = sorted(path for path in project.modules if path not in set(templates))
+    python = sorted(set(project.modules) - set(templates))
     if project.reported_paths is not None:
         templates = [p for p in templates if project.is_reported(p)]
         python = [p for p in python if project.is_reported(p)]
