@@ -158,3 +158,31 @@ def test_broken_inputs_give_findings_not_tracebacks(tmp_path: Path) -> None:
     assert result.returncode == 1
     lines = [line for line in result.stdout.splitlines() if "WA001" in line]
     assert [line.split(":")[0] for line in lines] == ["app.py", "bad.yaml"]
+
+
+def test_machine_report_to_a_file_while_the_terminal_gets_text(cli, tmp_path: Path, monkeypatch) -> None:
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    sarif, junit = tmp_path / "out" / "wa.sarif", tmp_path / "junit.xml"
+    result = cli(str(BAD), "--isolated", "--sarif-output", str(sarif), "--report", f"junit:{junit}",
+                 "--report", f"github:{tmp_path / 'gh.txt'}")
+    assert result.exit_code == 1
+    assert "PERF001 [untuned-memory]" in result.output and result.output.rstrip().endswith(")."), "text report"
+    assert len(json.loads(sarif.read_text())["runs"][0]["results"]) == 2
+    assert junit.read_text().startswith("<?xml") and (tmp_path / "gh.txt").read_text().count("::warning") == 2
+    assert summary.read_text().count("| warning |") == 2, "a github report also writes the step summary"
+
+
+def test_every_format_can_go_to_an_output_file(cli, tmp_path: Path) -> None:
+    from wa_lint.reporters import FORMATS
+
+    for name in FORMATS:
+        target = tmp_path / f"report.{name}"
+        result = cli(str(BAD), "--isolated", "--output-format", name, "-o", str(target))
+        assert result.exit_code == 1 and result.output == "", name
+        assert "PERF001" in target.read_text(), name
+
+
+def test_bad_report_option_is_a_usage_error(cli, tmp_path: Path) -> None:
+    assert cli(str(BAD), "--report", "pdf:x.pdf").exit_code == 2
+    assert cli(str(BAD), "--report", "sarif").exit_code == 2

@@ -23,11 +23,17 @@ def fixture_cases() -> list[tuple[str, Path]]:
     return cases
 
 
+# Rules that judge other rules' findings need those rules to run too (their findings must be absent or
+# suppressed in the fixture, since every finding is compared).
+COMPANIONS = {"WA003": ("PERF001",)}
+
+
 @pytest.mark.parametrize(("code", "root"), fixture_cases(), ids=lambda v: v if isinstance(v, str) else v.parent.name + "/" + v.name)
 def test_rule_fixture(code: str, root: Path) -> None:
-    # A fixture may carry its own wa-lint.toml (rule options, Power Tuning results); the rule is still alone.
+    # A fixture may carry its own wa-lint.toml (rule options, Power Tuning results); the rule is still alone,
+    # with the rules it judges (COMPANIONS).
     config = load_config(root / "wa-lint.toml") if (root / "wa-lint.toml").is_file() else Config()
-    result = run([root], config.with_overrides(select=(code,)))
+    result = run([root], config.with_overrides(select=(code, *COMPANIONS.get(code, ()))))
     expected = expected_markers(root, {code})
     if root.name == "good":
         assert not expected, "a good fixture carries no expect markers"

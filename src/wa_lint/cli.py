@@ -13,11 +13,15 @@ import tempfile
 import time
 import traceback
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from wa_lint import __version__
+from wa_lint.reporters import FORMATS
+
+if TYPE_CHECKING:
+    from wa_lint.engine import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -81,6 +85,16 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, Path]]:
+    reports = []
+    for value in values:
+        name, colon, file = value.partition(":")
+        if not colon or not file or name not in FORMATS:
+            raise click.BadParameter(f"expected FORMAT:FILE with FORMAT one of {', '.join(FORMATS)}, got {value!r}")
+        reports.append((name, Path(file)))
+    return reports
+
+
 def _fail(message: str) -> None:
     click.echo(f"wa-lint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
@@ -98,10 +112,14 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--output-format", "output_format", type=click.Choice(["text", "json"]), default="text",
+@click.option("--output-format", "output_format", type=click.Choice(FORMATS), default="text",
               show_default=True, help="How findings are printed.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to this file instead of standard output.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE", callback=_parse_reports,
+              help="Also write a report in FORMAT to FILE (repeatable), e.g. --report sarif:wa-lint.sarif.")
+@click.option("--sarif-output", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Also write SARIF to FILE (same as --report sarif:FILE).")
 @click.option("--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text report (auto: only on a terminal; NO_COLOR is honoured).")
 @click.option("--select", multiple=True, help="Only these rule codes or prefixes (comma-separated).")
@@ -115,17 +133,25 @@ def main() -> None:
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Use this configuration file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--baseline", "baseline_path", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Report only findings that are not in this baseline file.")
+@click.option("--write-baseline", type=click.Path(path_type=Path, dir_okay=False), metavar="FILE",
+              help="Record all current findings in FILE (then exit 0); later runs use it with --baseline.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
+              help="Lowest severity that makes the exit code 1 (default info: any finding); lower ones are shown.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--show-model", is_flag=True, help="Print the linked project model instead of findings.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for code analysis [default: CPUs].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the .wa_lint_cache/ folder.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None, colour: str,
+def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
+          reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
-          power_tuning: tuple[Path, ...], config_path: Path | None, isolated: bool, exit_zero: bool,
-          show_model: bool, explain: str | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
+          power_tuning: tuple[Path, ...], config_path: Path | None, isolated: bool, baseline_path: Path | None,
+          write_baseline: Path | None, fail_on: str | None, exit_zero: bool, show_model: bool,
+          explain: str | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     if explain:
         _print_rule(explain)
@@ -145,6 +171,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             exclude=exclude or None,
             extend_exclude=tuple({*config.extend_exclude, *extend_exclude}) if extend_exclude else None,
             power_tuning=(*config.power_tuning, *power_tuning) if power_tuning else None,
+            fail_on=fail_on,
         )
     except ConfigError as error:
         _fail(str(error))
@@ -152,6 +179,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
 
     try:
         from wa_lint.engine import run
+        from wa_lint.findings import Severity
 
         progress = _Progress() if sys.stderr.isatty() else None
         result = run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
@@ -164,6 +192,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         _fail(f"internal error: {type(error).__name__}: {error} (run with --debug for details)")
         return
 
+    if write_baseline or baseline_path:
+        _apply_baseline(result, write_baseline, baseline_path)
     target: TextIO = io.StringIO() if output_file else sys.stdout
     if show_model:
         from wa_lint.model_view import model_dict, show_text
@@ -174,18 +204,64 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         else:
             show_text(result, target)
     else:
-        from wa_lint.reporters import get_reporter
-
-        get_reporter(output_format)(result, target, _use_colour(colour, sys.stdout) and not output_file)
+        _write_reports(result, output_format, target, _use_colour(colour, sys.stdout) and not output_file,
+                       [*reports, *([("sarif", sarif_output)] if sarif_output else [])])
     if output_file:
         assert isinstance(target, io.StringIO)
-        try:
-            write_atomically(output_file, target.getvalue())
-        except OSError as error:
-            _fail(f"cannot write {output_file}: {error.strerror or error}")
+        _write_file(output_file, target.getvalue())
     if any(d.kind == "error" for d in result.diagnostics) and not result.findings:
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero and not show_model else EXIT_CLEAN)
+    threshold = Severity.parse(config.fail_on)
+    failing = any(finding.severity >= threshold for finding in result.findings)
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero and not show_model and not write_baseline else EXIT_CLEAN)
+
+
+def _apply_baseline(result: RunResult, write: Path | None, read: Path | None) -> None:
+    from wa_lint import baseline
+    from wa_lint.findings import Diagnostic
+
+    if write:
+        _write_file(write, baseline.dumps(result.findings, result.project))
+        count = len(result.findings)
+        click.echo(f"wa-lint: recorded {count} finding{'' if count == 1 else 's'} in {write}", err=True)
+    if read:
+        try:
+            known = baseline.load(read)
+        except baseline.BaselineError as error:
+            _fail(str(error))
+            return
+        new = baseline.new_findings(result.findings, result.project, known)
+        hidden = len(result.findings) - len(new)
+        result.findings = new
+        if hidden:
+            result.diagnostics.append(Diagnostic(None, f"{hidden} known finding(s) in the baseline {read} not shown",
+                                                 kind="baseline"))
+
+
+def _write_file(path: Path, text: str) -> None:
+    try:
+        write_atomically(path, text)
+    except OSError as error:
+        _fail(f"cannot write {path}: {error.strerror or error}")
+
+
+def _write_reports(result: RunResult, output_format: str, target: TextIO, colour: bool,
+                   extra: list[tuple[str, Path]]) -> None:
+    """The main report to `target`, then each extra FORMAT:FILE report, all from the same result."""
+    from wa_lint.reporters import get_reporter
+
+    get_reporter(output_format)(result, target, colour)
+    for name, path in extra:
+        buffer = io.StringIO()
+        get_reporter(name)(result, buffer, False)
+        _write_file(path, buffer.getvalue())
+    if "github" in (output_format, *(name for name, _ in extra)):
+        from wa_lint.reporters.github import write_step_summary
+
+        try:
+            write_step_summary(result)
+        except OSError as error:
+            _fail(f"cannot append to $GITHUB_STEP_SUMMARY: {error.strerror or error}")
 
 
 def _print_rule(code: str) -> None:

@@ -34,9 +34,17 @@ class Config:
     max_python_bytes: int = 1024 * 1024
     severity: dict[str, str] = field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # (gitignore-style pattern relative to `base`, codes or prefixes)
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    fail_on: str = "info"
     # AWS Lambda Power Tuning result files or folders, and explicit file → function logical ID links.
     power_tuning: tuple[Path, ...] = ()
     power_tuning_functions: dict[Path, str] = field(default_factory=dict)
+
+    @property
+    def base(self) -> Path | None:
+        """The folder that relative paths and patterns in the configuration file are relative to."""
+        return self.path.parent if self.path else None
 
     def with_overrides(self, **changes: Any) -> Config:
         return replace(self, **{key: value for key, value in changes.items() if value is not None})
@@ -75,11 +83,51 @@ def validate(table: dict[str, Any], path: Path) -> None:
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(table), key=lambda e: list(e.path))
     if errors:
         error = errors[0]
-        key = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+        parts = [str(part) for part in error.absolute_path]
         message = error.message
-        if error.validator == "additionalProperties" and not error.absolute_path:
-            message = message.replace("Additional properties are not allowed", "unknown key")
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = error.schema.get("properties", {})
+            parts += [str(name) for name in error.instance if name not in allowed][:1]
+            message = "unknown key (the configuration reference is in README.md)"
+        key = ".".join(parts) or "(top level)"
         raise ConfigError(f"{path}: invalid configuration at '{key}': {message}")
+    _validate_against_catalogue(table, path)
+
+
+_OPTION_TYPES: dict[str, tuple[type, ...]] = {
+    "integer": (int,), "number": (int, float), "string": (str,), "boolean": (bool,), "array": (list,),
+}
+
+
+def _validate_against_catalogue(table: dict[str, Any], path: Path) -> None:
+    """Codes must name rules, and rule options must be ones the rule declares, with the declared type."""
+    from wa_lint.registry import catalogue, select
+
+    rules = catalogue()
+
+    def fail(key: str, message: str) -> None:
+        raise ConfigError(f"{path}: invalid configuration at '{key}': {message}")
+
+    selectors = [(key, table.get(key, [])) for key in ("select", "extend-select", "ignore")]
+    selectors += [(f"per-file-ignores.{glob}", codes) for glob, codes in table.get("per-file-ignores", {}).items()]
+    for key, codes in selectors:
+        for code in codes:
+            if not select([code], rules):
+                fail(key, f"'{code}' matches no rule (`wa-lint rules` lists them)")
+    for key in ("severity", "rules"):
+        for code in table.get(key, {}):
+            if code not in rules:
+                fail(f"{key}.{code}", f"unknown rule '{code}'")
+    for code, options in table.get("rules", {}).items():
+        declared = rules[code].options
+        for name, value in options.items():
+            where = f"rules.{code}.{name}"
+            if name not in declared:
+                known = ", ".join(sorted(declared)) or "none"
+                fail(where, f"{code} has no option '{name}' (its options: {known})")
+            kind = declared[name]["type"]
+            if isinstance(value, bool) != (kind == "boolean") or not isinstance(value, _OPTION_TYPES[kind]):
+                fail(where, f"expected {kind}, got {value!r}")
 
 
 def load_config(path: Path) -> Config:
@@ -91,8 +139,12 @@ def load_config(path: Path) -> Config:
 
     # Power Tuning paths are relative to the configuration file, like excludes.
     base = path.parent
-    tuning = tuple(base / entry for entry in table.get("power-tuning", ()))
+    # `power-tuning` is a list of files or folders, or a table of file -> function logical ID.
+    listed = table.get("power-tuning", ())
+    tuning = tuple(base / entry for entry in listed)
     tuned_functions = {base / file: logical_id for file, logical_id in table.get("power-tuning-functions", {}).items()}
+    if isinstance(listed, dict):
+        tuned_functions.update({base / file: logical_id for file, logical_id in listed.items()})
     missing = [p for p in (*tuning, *tuned_functions) if not p.exists()]
     if missing:
         raise ConfigError(f"{path}: power tuning path {missing[0]} does not exist (paths are relative to {base})")
@@ -108,6 +160,9 @@ def load_config(path: Path) -> Config:
         max_python_bytes=table.get("max-python-bytes", Config.max_python_bytes),
         severity=dict(table.get("severity", {})),
         rules={code: dict(options) for code, options in table.get("rules", {}).items()},
+        per_file_ignores=tuple((glob, tuple(codes)) for glob, codes in table.get("per-file-ignores", {}).items()),
+        fail_on=table.get("fail-on", Config.fail_on),
         power_tuning=tuning,
         power_tuning_functions=tuned_functions,
     )
+

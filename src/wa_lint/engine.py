@@ -31,6 +31,7 @@ from wa_lint.python.handlers import (
 from wa_lint.python.source import SourceError, decode_python
 from wa_lint.python.workers import AnalysisPool, Outcome
 from wa_lint.registry import Rule, catalogue, select
+from wa_lint.suppressions import Suppressor
 from wa_lint.template.document import JinjaSource, NotATemplate, Template, decode, parse_template
 from wa_lint.template.errors import TemplateError
 from wa_lint.template.linker import layer_root, link_template
@@ -53,6 +54,7 @@ class RunResult:
     project: Project
     stats: Stats
     rules: dict[str, Rule] = field(default_factory=dict)
+    enabled: frozenset[str] = frozenset()
 
 
 def enabled_codes(config: Config, rules: dict[str, Rule]) -> set[str]:
@@ -146,6 +148,40 @@ class Run:
             for problem in template.problems:
                 self.parse_error(path, problem.pos.line, problem.pos.column, problem.message,
                                  "remove or rename one of the duplicate keys")
+
+    def _templates_around(self, found: Discovered, excludes: list[str]) -> list[Path]:
+        """Templates elsewhere in the project when a Python file is named (pre-commit passes only staged files).
+
+        A staged handler is linked only through the template that points at it, so the project root
+        (the git work tree) is searched for templates; a named template brings its own handlers.
+        """
+        named = [path for path in found.explicit if path.suffix == ".py"]
+        if not named:
+            return []
+        known = set(found.templates)
+        # Only templates that can point at a named file are worth loading: those in a folder above it
+        # (the usual SAM layout, which also covers a named helper module the handler imports), and
+        # those that mention its module name (`CodeUri: ../src` from an infra/ folder).
+        names = {path.parent.name if path.stem == "__init__" else path.stem for path in named}
+        around = []
+        for path in discover([self.root], self.root, excludes).templates:
+            if path in known:
+                continue
+            if any(file.is_relative_to(path.parent) for file in named) or self._mentions(path, names):
+                around.append(path)
+        return around
+
+    def _mentions(self, path: Path, names: set[str]) -> bool:
+        raw = self._read(path, self.config.max_template_bytes)
+        text = raw.decode("utf-8", errors="replace") if raw is not None else ""
+        return any(name in text for name in names)
+
+    def _worth_linking(self, function: Function) -> bool:
+        """When files are named, only functions whose template or code folder holds a named file."""
+        if self.project.reported_paths is None or self.project.is_reported(function.template.path):
+            return True
+        roots = [Path(os.path.normpath(root)) for root in function.import_roots]  # CodeUri: ../src
+        return any(path.is_relative_to(root) for path in self.project.reported_paths for root in roots)
 
     # -- link -------------------------------------------------------------------------------------
     def link_templates(self) -> None:
@@ -273,6 +309,8 @@ class Run:
                 continue
             if function.runtime and not function.runtime.startswith("python"):
                 continue
+            if not self._worth_linking(function):
+                continue
             if function.code.kind == "inline":
                 inline.append(function)
                 continue
@@ -398,28 +436,36 @@ class Run:
             function=violation.function,
         )
 
+    def _findings(self, violations: Iterable[Violation], enabled: set[str]) -> list[Finding]:
+        return [self.finding(violation) for violation in violations
+                if violation.code in enabled and self.project.is_reported(violation.span.path)]
+
     def execute(self) -> RunResult:
         started = time.perf_counter()
         excludes = [*(self.config.exclude or ()), *self.config.extend_exclude]
         found = discover(self.paths, self.root, excludes, self.force_exclude)
         for missing in found.missing:
             self.diagnostics.append(Diagnostic(missing, "no such file or directory", kind="error"))
-        self.load_templates(found.templates)
+        if found.explicit:
+            # Files were named: report findings in them (and in folders named with them), nowhere else.
+            given = (Path(os.path.abspath(path)) for path in self.paths)
+            self.project.reported_paths = frozenset([*found.explicit, *(path for path in given if path.is_dir())])
+        self.load_templates([*found.templates, *self._templates_around(found, excludes)])
         self.link_templates()
         self.load_power_tuning()
         with self.pool:
             self.link_handlers(found)
         enabled = enabled_codes(self.config, self.rules)
         self.run_checks(enabled)
-        findings = {}
-        for violation in self.violations:
-            if violation.code not in enabled:
-                continue
-            finding = self.finding(violation)
-            findings[(finding.code, finding.span, finding.message)] = finding
+        suppressor = Suppressor(self.config, self.project, enabled, self.rules)
+        kept, problems = suppressor.apply(self._findings(self.violations, enabled))
+        findings = {(f.code, f.span, f.message): f for f in [*kept, *self._findings(problems, enabled)]}
         self.stats.seconds = time.perf_counter() - started
+        diagnostics = [d for d in self.diagnostics if d.path is None or d.kind == "error"
+                       or self.project.is_reported(d.path)]
         return RunResult(
-            sorted(findings.values(), key=Finding.sort_key), self.diagnostics, self.project, self.stats, self.rules
+            sorted(findings.values(), key=Finding.sort_key), diagnostics, self.project, self.stats, self.rules,
+            frozenset(enabled),
         )
 
 

@@ -151,10 +151,15 @@ class Project:
     # Inline code (`InlineCode`, `Code.ZipFile`) by the function's logical ID.
     inline_modules: dict[str, ModuleFacts] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
-    # Files the user asked about (pre-commit passes only staged files); None means all.
+    # Files (and folders) the user named when any file was named (pre-commit passes only staged files):
+    # findings elsewhere are not reported. None means everything found is reported.
     reported_paths: frozenset[Path] | None = None
     # AWS Lambda Power Tuning results by (template path, function logical ID), read once per run.
     power_tuning: dict[tuple[Path, str], TuningResult] = field(default_factory=dict)
+
+    def is_reported(self, path: Path) -> bool:
+        reported = self.reported_paths
+        return reported is None or path in reported or any(parent in reported for parent in path.parents)
 
     def resources_of_type(self, *types: str) -> list[Resource]:
         return [resource for resource in self.resources if resource.type in types]

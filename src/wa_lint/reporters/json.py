@@ -9,6 +9,7 @@ from typing import Any, TextIO
 from wa_lint import __version__
 from wa_lint.engine import RunResult, relative
 from wa_lint.findings import Finding
+from wa_lint.reporters import encodable
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -52,5 +53,5 @@ def document(result: RunResult) -> dict[str, Any]:
 
 
 def report(result: RunResult, out: TextIO, colour: bool) -> None:
-    json.dump(document(result), out, indent=2, ensure_ascii=False)
-    out.write("\n")
+    # A lone surrogate (an undecodable file name) becomes a \udcXX escape, which JSON parsers accept.
+    out.write(encodable(json.dumps(document(result), indent=2, ensure_ascii=False)) + "\n")

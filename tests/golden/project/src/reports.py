@@ -1,0 +1,2 @@
+def handler(event, context):
+    print "python 2 syntax"

