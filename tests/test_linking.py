@@ -134,3 +134,56 @@ def test_a_failing_rule_becomes_wa002_and_the_run_goes_on(tmp_path: Path, monkey
     assert [(f.code, f.resource, f.span.line) for f in result.findings] == [("WA002", "A", 2), ("PERF001", "B", 4)]
     (internal,) = [f for f in result.findings if f.code == "WA002"]
     assert internal.message == "rule PERF001 failed: KeyError: 'Properties'"
+
+
+def test_vendored_trees_are_not_walked_but_imported_local_code_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {
+        "template.yaml": SAM_FUNCTION.format(code_uri="src/", handler="app.handler"),
+        "src/app.py": "import vendored_helper\n\ndef handler(event, context):\n    return 1\n",
+        "src/vendored_helper.py": "X = 1\n",
+        "src/requests-2.0.dist-info/METADATA": "Name: requests\n",
+        "src/requests/__init__.py": "def lambda_handler(event, context): ...\n",
+        "layer/python/lib/python3.12/site-packages/lib/handler.py": "def handler(event, context): ...\n",
+    })
+    result = run([tmp_path], Config())
+    analysed = sorted(p.relative_to(tmp_path).as_posix() for p in result.project.modules)
+    assert analysed == ["src/app.py", "src/vendored_helper.py"]
+    assert [e.function.logical_id for e in result.project.entries if e.function] == ["Fn"]
+    assert all(e.function for e in result.project.entries), "no handler found by signature in vendored code"
+
+
+def test_nested_gitignore_negation_overrides_the_parent(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    template = "Resources:\n  F:\n    Type: AWS::Lambda::Function\n"
+    write(tmp_path, {
+        ".gitignore": "*.yaml\n",
+        "keep/.gitignore": "!stack.yaml\n",
+        "keep/stack.yaml": template,
+        "keep/other.yaml": template,
+        "drop.yaml": template,
+    })
+    result = run([tmp_path], Config())
+    assert [f.span.path.relative_to(tmp_path).as_posix() for f in result.findings] == ["keep/stack.yaml"]
+
+
+def test_third_party_packages_installed_into_a_layer_are_not_followed(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    template = SAM_FUNCTION.format(code_uri="src/", handler="app.handler") + (
+        "      Layers: [!Ref Deps]\n  Deps:\n    Type: AWS::Serverless::LayerVersion\n"
+        "    Properties:\n      ContentUri: deps/\n"
+    )
+    write(tmp_path, {
+        "template.yaml": template,
+        "src/app.py": "import pika\nimport shared\n\ndef handler(event, context):\n    return 1\n",
+        "deps/python/shared.py": "X = 1\n",
+        "deps/python/pika/__init__.py": "from pika.connection import Connection\n",
+        "deps/python/pika/connection.py": "class Connection: ...\n",
+        "deps/python/pika-1.3.2.dist-info/RECORD": "pika/__init__.py,sha256=x,10\npika/connection.py,sha256=y,20\n",
+        "deps/python/PyMySQL/__init__.py": "X = 1\n",
+        "deps/requirements.txt": "# pinned\nPyMySQL==1.1.0 ; python_version >= '3.8'\n-r other.txt\n",
+    })
+    (tmp_path / "src/app.py").write_text("import pika\nimport shared\nimport PyMySQL\n\ndef handler(event, context):\n    return 1\n")
+    result = run([tmp_path], Config())
+    analysed = sorted(p.relative_to(tmp_path).as_posix() for p in result.project.modules)
+    assert analysed == ["deps/python/shared.py", "src/app.py"]

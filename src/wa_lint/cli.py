@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -58,6 +59,30 @@ def _use_colour(choice: str, stream: TextIO) -> bool:
     if choice == "never" or os.environ.get("NO_COLOR"):
         return False
     return stream.isatty()
+
+
+class _Progress:
+    """A one-line progress bar on a terminal, shown only once a run has taken a couple of seconds."""
+
+    DELAY = 2.0
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if time.monotonic() - self.started < self.DELAY:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r  analysing [{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -117,6 +142,8 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--show-model", is_flag=True, help="Print the linked project model instead of findings.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for code analysis [default: CPUs].")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the .wa_lint_cache/ folder.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
@@ -124,7 +151,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
           power_tuning: tuple[Path, ...], config_path: Path | None, isolated: bool, baseline_path: Path | None,
           write_baseline: Path | None, fail_on: str | None, exit_zero: bool, show_model: bool,
-          explain: str | None, debug: bool) -> None:
+          explain: str | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     if explain:
         _print_rule(explain)
@@ -154,7 +181,11 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         from wa_lint.engine import run
         from wa_lint.findings import Severity
 
-        result = run(list(paths), config, force_exclude=force_exclude, debug=debug)
+        progress = _Progress() if sys.stderr.isatty() else None
+        result = run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
+                     use_cache=not no_cache, progress=progress)
+        if progress:
+            progress.clear()
     except Exception as error:  # never show a user a traceback unless asked
         if debug:
             traceback.print_exc()

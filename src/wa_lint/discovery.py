@@ -7,11 +7,11 @@ are not followed and only regular files are read, so loops, sockets and FIFOs ar
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
+from wa_lint.gitignore import GitIgnore
 
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
 # Build output and environments: `.aws-sam/` holds a copy of every handler, which would double every
@@ -28,14 +28,9 @@ class Discovered:
     root: Path
     templates: list[Path] = field(default_factory=list)
     python: list[Path] = field(default_factory=list)
-    # Python files in vendored trees: parsed only if handler code imports them.
-    vendored: set[Path] = field(default_factory=set)
     explicit: set[Path] = field(default_factory=set)
     missing: list[Path] = field(default_factory=list)
 
-
-def _spec(patterns: Iterable[str]) -> pathspec.PathSpec:
-    return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
 def find_root(paths: Sequence[Path]) -> Path:
@@ -56,19 +51,24 @@ def find_root(paths: Sequence[Path]) -> Path:
 class _Ignores:
     def __init__(self, root: Path, user_excludes: Sequence[str]) -> None:
         self.root = root
-        self.user = _spec(user_excludes)
-        self.gitignores: dict[Path, pathspec.PathSpec] = {}
+        self.user = GitIgnore(user_excludes)
+        # Folder -> the non-empty .gitignore files that apply inside it, from the root down.
+        self.chains: dict[Path, list[tuple[Path, GitIgnore]]] = {}
 
-    def gitignore(self, folder: Path) -> pathspec.PathSpec | None:
-        if folder not in self.gitignores:
-            file = folder / ".gitignore"
-            try:
-                lines = file.read_text(encoding="utf-8", errors="replace").splitlines() if file.is_file() else []
-            except OSError:
-                lines = []
-            self.gitignores[folder] = _spec(lines)
-        spec = self.gitignores[folder]
-        return spec if spec.patterns else None
+    def chain(self, folder: Path) -> list[tuple[Path, GitIgnore]]:
+        known = self.chains.get(folder)
+        if known is not None:
+            return known
+        inherited = [] if folder == self.root or folder.parent == folder else self.chain(folder.parent)
+        file = folder / ".gitignore"
+        try:
+            lines = file.read_text(encoding="utf-8", errors="replace").splitlines() if file.is_file() else []
+        except OSError:
+            lines = []
+        own = GitIgnore(lines)
+        chain = [*inherited, (folder, own)] if own else inherited
+        self.chains[folder] = chain
+        return chain
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
         if is_dir and path.name in DEFAULT_EXCLUDES:
@@ -77,26 +77,25 @@ class _Ignores:
             relative = path.relative_to(self.root).as_posix()
         except ValueError:
             relative = path.as_posix()
-        suffix = "/" if is_dir else ""
-        if self.user.match_file(relative + suffix):
+        if self.user.match(relative, is_dir):
             return True
-        # Every .gitignore from the root down to the file's folder applies, relative to its own folder.
+        # A deeper .gitignore overrides a shallower one (a `!pattern` there re-includes).
+        verdict = False
+        for folder, spec in self.chain(path.parent):
+            decision = spec.decide(path.relative_to(folder).as_posix(), is_dir)
+            if decision is not None:
+                verdict = decision
+        return verdict
+
+    def ignored_with_parents(self, path: Path, is_dir: bool) -> bool:
+        """For paths named explicitly: ignored itself, or inside an ignored folder."""
+        if self.ignored(path, is_dir):
+            return True
         folder = path.parent
-        chain = []
-        while True:
-            chain.append(folder)
-            if folder == self.root or folder.parent == folder:
-                break
+        while folder != self.root and folder.parent != folder and folder.is_relative_to(self.root):
+            if self.ignored(folder, is_dir=True):
+                return True
             folder = folder.parent
-        for folder in chain:
-            spec = self.gitignore(folder)
-            if spec is not None:
-                try:
-                    local = path.relative_to(folder).as_posix()
-                except ValueError:
-                    continue
-                if spec.match_file(local + suffix):
-                    return True
         return False
 
 
@@ -129,33 +128,32 @@ def discover(
             found.missing.append(given)
             continue
         if path.is_file():
-            if force_exclude and ignores.ignored(path, is_dir=False):
+            if force_exclude and ignores.ignored_with_parents(path, is_dir=False):
                 continue
             found.explicit.add(path)
             add_file(path)
             continue
-        if force_exclude and path != root and ignores.ignored(path, is_dir=True):
+        if force_exclude and path != root and ignores.ignored_with_parents(path, is_dir=True):
             continue
-        stack = [(path, False)]
+        stack = [path]
         while stack:
-            folder, vendored = stack.pop()
+            folder = stack.pop()
             try:
                 entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
             except OSError:
                 continue
-            vendored = vendored or _is_vendored(folder, [entry.name for entry in entries])
+            if _is_vendored(folder, [entry.name for entry in entries]):
+                # Installed third-party code: read only if handler code imports it as a local module.
+                continue
             subfolders = []
             for entry in entries:
                 child = Path(entry.path)
                 try:
                     if entry.is_dir(follow_symlinks=False):
                         if not ignores.ignored(child, is_dir=True):
-                            subfolders.append((child, vendored))
+                            subfolders.append(child)
                     elif entry.is_file(follow_symlinks=False) and not ignores.ignored(child, is_dir=False):
-                        if vendored and child.suffix == ".py":
-                            found.vendored.add(child)
-                        else:
-                            add_file(child)
+                        add_file(child)
                 except OSError:
                     continue
             stack.extend(reversed(subfolders))

@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import string
 import time
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wa_lint.cache import CACHE_DIR_NAME, FactsCache, analysis_fingerprint
 from wa_lint.config import Config
 from wa_lint.discovery import Discovered, discover, find_root
 from wa_lint.findings import Diagnostic, Finding, Severity, Span, Violation
 from wa_lint.model import Entry, Function, Project
-from wa_lint.python.facts import ModuleFacts, module_facts
 from wa_lint.python.handlers import (
     candidate_functions,
     entry_qualname,
+    installed_packages,
     is_test_file,
     local_imports,
     may_define_handler,
     package_roots,
     resolve_handler,
 )
-from wa_lint.python.parse import ParseFailure
 from wa_lint.python.source import SourceError, decode_python
+from wa_lint.python.workers import AnalysisPool, Outcome
 from wa_lint.registry import Rule, catalogue, select
 from wa_lint.suppressions import Suppressor
 from wa_lint.template.document import JinjaSource, NotATemplate, Template, decode, parse_template
@@ -78,12 +81,26 @@ _FORMATTER = _Formatter()
 
 
 class Run:
-    def __init__(self, paths: Sequence[Path], config: Config, force_exclude: bool = False, debug: bool = False):
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        config: Config,
+        force_exclude: bool = False,
+        debug: bool = False,
+        jobs: int | None = None,
+        use_cache: bool = True,
+        progress: Callable[[int, int], None] | None = None,
+    ):
         self.paths = list(paths) or [Path(".")]
         self.config = config
         self.force_exclude = force_exclude
         self.debug = debug
+        self.pool = AnalysisPool(jobs or os.cpu_count() or 1, progress=progress)
         self.root = find_root(self.paths)
+        # Rule options may shape what analysis records, so they are part of every cache key.
+        salt = json.dumps(config.rules, sort_keys=True, default=str)
+        self.cache = FactsCache(self.root / CACHE_DIR_NAME, analysis_fingerprint(salt)) if use_cache else None
+        self.unreadable: set[Path] = set()
         self.project = Project(self.root)
         self.violations: list[Violation] = []
         self.diagnostics: list[Diagnostic] = []
@@ -216,36 +233,76 @@ class Run:
                 sources[key] = path
                 self.project.power_tuning[key] = result
 
-    def analyse_file(self, path: Path) -> ModuleFacts | None:
-        if path in self.project.modules:
-            return self.project.modules[path]
-        raw = self._read(path, self.config.max_python_bytes)
-        if raw is None:
-            return None
-        try:
-            facts = module_facts(decode_python(raw), path)
-        except (SourceError, ParseFailure) as error:
-            self.parse_error(path, error.line, error.column, error.message,
-                             "fix the file so it parses; its handler code was not checked")
-            return None
-        self.project.modules[path] = facts
-        self.stats.python_files += 1
-        return facts
+    def analyse(self, paths: Iterable[Path], inline: Sequence[Function] = ()) -> dict[str, Outcome]:
+        """Facts for files not analysed yet (and for inline code): from the cache, else from the workers.
 
-    def reach(self, facts: ModuleFacts, roots: list[Path]) -> None:
-        """Analyse the local modules a handler module imports, transitively."""
-        pending = local_imports(facts, roots)
-        seen = {facts.path}
-        while pending:
-            path = pending.pop()
-            if path in seen:
+        Returns the outcomes of the inline code by logical ID; files' facts go to `project.modules`.
+        """
+        sources: list[tuple[Path, Path, bytes, tuple[int, int]]] = []  # (cache key path, path, bytes, offsets)
+        for path in dict.fromkeys(paths):
+            if path in self.project.modules or path in self.unreadable:
                 continue
-            seen.add(path)
-            imported = self.analyse_file(path)
-            if imported:
-                pending.extend(local_imports(imported, roots))
+            raw = self._read(path, self.config.max_python_bytes)
+            if raw is None:
+                self.unreadable.add(path)
+                continue
+            sources.append((path, path, raw, (0, 0)))
+        for function in inline:
+            code = function.code
+            offsets = (code.inline_line - 1, code.inline_column)
+            raw = (code.inline or "").encode("utf-8", "surrogatepass")
+            key = Path(f"{function.template.path}#{function.logical_id}@{offsets}")
+            sources.append((key, function.template.path, raw, offsets))
+        outcomes: dict[Path, Outcome] = {}
+        pending = []
+        for source in sources:
+            cached = self.cache.get(source[0], source[2]) if self.cache else None
+            if isinstance(cached, Outcome):
+                outcomes[source[0]] = cached
+            else:
+                pending.append(source)
+        for (key, _, raw, _), outcome in zip(pending, self.pool.analyse([s[1:] for s in pending]), strict=True):
+            if self.cache and outcome.kind != "internal":
+                self.cache.put(key, raw, outcome)
+            outcomes[key] = outcome
+        for key, path, _, _ in sources[: len(sources) - len(inline)]:
+            self._record(path, outcomes[key])
+        return {f.logical_id: outcomes[s[0]] for f, s in zip(inline, sources[len(sources) - len(inline):], strict=True)}
 
-    def link_handlers(self) -> None:
+    def _record(self, path: Path, outcome: Outcome) -> None:
+        if outcome.kind == "ok":
+            self.project.modules[path] = outcome.facts
+            self.stats.python_files += 1
+            return
+        self.unreadable.add(path)
+        if outcome.kind == "internal":
+            self.violations.append(Violation(INTERNAL_ERROR, Span.point(path),
+                                             {"rule": "python-analysis", "error": outcome.message}))
+        else:
+            self.parse_error(path, outcome.line, outcome.column, outcome.message,
+                             "fix the file so it parses; its handler code was not checked")
+
+    def follow_imports(self, starts: Iterable[tuple[Path, list[Path]]]) -> None:
+        """Analyse the local modules that handler modules import, transitively, a wave at a time."""
+        seen: set[tuple[Path, tuple[Path, ...]]] = set()
+        installed = functools.cache(installed_packages)
+        frontier = list(starts)
+        while frontier:
+            self.analyse(path for path, _ in frontier)
+            following = []
+            for path, roots in frontier:
+                key = (path, tuple(roots))
+                facts = self.project.modules.get(path)
+                if key in seen or facts is None:
+                    continue
+                seen.add(key)
+                following.extend((imported, roots) for imported in local_imports(facts, roots, installed))
+            frontier = [(path, roots) for path, roots in following if (path, tuple(roots)) not in seen]
+
+    def link_handlers(self, found: Discovered) -> None:
+        """Resolve each template's handlers and the handler-looking files nobody references, then analyse."""
+        linked: list[Function] = []
+        inline: list[Function] = []
         for function in self.project.functions:
             handler = function.handler
             if handler is None or function.code.kind not in ("local", "inline"):
@@ -255,32 +312,48 @@ class Run:
             if not self._worth_linking(function):
                 continue
             if function.code.kind == "inline":
-                self._link_inline(function)
+                inline.append(function)
                 continue
             resolve_handler(handler, function.import_roots)
-            if handler.file is None or handler.file.suffix != ".py":
-                continue
-            facts = self.analyse_file(handler.file)
+            if handler.file is not None and handler.file.suffix == ".py":
+                linked.append(function)
+        candidates = self._candidate_files(found, {f.handler.file for f in linked if f.handler})
+        inline_outcomes = self.analyse([*(f.handler.file for f in linked if f.handler and f.handler.file), *candidates],
+                                       inline)
+        for function in inline:
+            self._link_inline(function, inline_outcomes[function.logical_id])
+
+        starts: list[tuple[Path, list[Path]]] = []
+        for function in linked:
+            assert function.handler is not None and function.handler.file is not None
+            facts = self.project.modules.get(function.handler.file)
             if facts is None:
                 continue
-            self.reach(facts, function.import_roots)
-            qualname = entry_qualname(facts, handler.qualname or "")
+            qualname = entry_qualname(facts, function.handler.qualname or "")
             if qualname is None:
-                handler.problem = f"no function '{handler.qualname}' in {handler.file.name}"
+                function.handler.problem = f"no function '{function.handler.qualname}' in {facts.path.name}"
                 continue
             self.project.entries.append(Entry(facts, qualname, function.import_roots, function))
+            starts.append((facts.path, function.import_roots))
+        for path in candidates:
+            facts = self.project.modules.get(path)
+            functions = candidate_functions(facts, self.config.handler_patterns) if facts else []
+            if facts and functions:
+                roots = package_roots(path)
+                self.project.entries.extend(Entry(facts, f.qualname, roots) for f in functions)
+                starts.append((path, roots))
+        self.follow_imports(starts)
 
-    def _link_inline(self, function: Function) -> None:
+    def _link_inline(self, function: Function, outcome: Outcome) -> None:
         code, handler = function.code, function.handler
         assert code.inline is not None and handler is not None
         template_path = function.template.path
-        try:
-            facts = module_facts(code.inline, template_path, code.inline_line - 1, code.inline_column)
-        except ParseFailure as error:
-            self.parse_error(template_path, error.line + code.inline_line - 1, error.column + code.inline_column,
-                             f"inline code of {function.logical_id}: {error.message}",
+        if outcome.kind != "ok":
+            self.parse_error(template_path, outcome.line + code.inline_line - 1, outcome.column + code.inline_column,
+                             f"inline code of {function.logical_id}: {outcome.message}",
                              "fix the inline code so it parses")
             return
+        facts = outcome.facts
         self.project.inline_modules[function.logical_id] = facts
         # Inline code is saved as index.py by Lambda.
         handler.module, handler.file = "index", template_path
@@ -289,12 +362,13 @@ class Run:
         if qualname:
             self.project.entries.append(Entry(facts, qualname, [], function))
 
-    def find_candidates(self, found: Discovered) -> None:
-        """Handler-looking functions in files no template references (Terraform, CDK, Serverless Framework)."""
-        referenced = {entry.facts.path for entry in self.project.entries}
+    def _candidate_files(self, found: Discovered, referenced: set[Path | None]) -> list[Path]:
+        """Files no template references that define a handler-looking function, by a cheap text test."""
         patterns = self.config.handler_patterns
+        candidates = []
         for path in found.python:
-            if path in referenced or is_test_file(path.relative_to(self.root) if path.is_relative_to(self.root) else path):
+            relative_path = path.relative_to(self.root) if path.is_relative_to(self.root) else path
+            if path in referenced or is_test_file(relative_path):
                 continue
             raw = self._read(path, self.config.max_python_bytes)
             if raw is None:
@@ -303,24 +377,9 @@ class Run:
                 text = decode_python(raw)
             except SourceError:
                 continue  # not known to be handler code: binary junk named .py is harmless
-            if not may_define_handler(text, patterns):
-                continue
-            facts = self.project.modules.get(path)
-            if facts is None:
-                try:
-                    facts = module_facts(text, path)
-                except ParseFailure as error:
-                    self.parse_error(path, error.line, error.column, error.message,
-                                     "fix the file so it parses; its handler code was not checked")
-                    continue
-                self.project.modules[path] = facts
-                self.stats.python_files += 1
-            functions = candidate_functions(facts, patterns)
-            if functions:
-                roots = package_roots(path)
-                self.reach(facts, roots)
-                for function in functions:
-                    self.project.entries.append(Entry(facts, function.qualname, roots))
+            if may_define_handler(text, patterns):
+                candidates.append(path)
+        return candidates
 
     # -- check ------------------------------------------------------------------------------------
     def subjects(self, target: str) -> list[Any]:
@@ -394,8 +453,8 @@ class Run:
         self.load_templates([*found.templates, *self._templates_around(found, excludes)])
         self.link_templates()
         self.load_power_tuning()
-        self.link_handlers()
-        self.find_candidates(found)
+        with self.pool:
+            self.link_handlers(found)
         enabled = enabled_codes(self.config, self.rules)
         self.run_checks(enabled)
         suppressor = Suppressor(self.config, self.project, enabled, self.rules)

@@ -14,7 +14,7 @@ from wa_lint.findings import Span
 
 if TYPE_CHECKING:
     from wa_lint.power_tuning import TuningResult
-    from wa_lint.python.facts import ModuleFacts
+    from wa_lint.python.facts_model import ModuleFacts
     from wa_lint.template.document import Template
     from wa_lint.template.nodes import DictNode
 

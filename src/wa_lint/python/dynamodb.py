@@ -17,9 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst._position import CodeRange
 
 from wa_lint.python.facts import dotted_name
+from wa_lint.python.facts_model import DynamoFacts, DynamoRead, TableName
+from wa_lint.python.positions import Tree, walk
 
 READ_OPERATIONS = ("get_item", "batch_get_item", "query", "scan")
 _ENV_LOOKUPS = ("os.getenv", "getenv", "os.environ.get", "environ.get")
@@ -28,26 +30,6 @@ _ENVIRON = ("os.environ", "environ")
 _MAY_READ = re.compile(r"\b(?:" + "|".join(READ_OPERATIONS) + r")\s*\(")
 # Assignments followed at most this deep: `a = b`, `b = c`… (and cycles end here).
 _MAX_DEPTH = 8
-
-
-@dataclass(frozen=True)
-class TableName:
-    kind: str  # "env": the name of an environment variable | "literal": the table name itself
-    value: str
-
-
-@dataclass(frozen=True)
-class DynamoRead:
-    operation: str
-    table: TableName
-    consistent: bool  # ConsistentRead=True, literally
-    line: int
-    function: str | None  # qualname of the enclosing function, None at module level
-
-
-@dataclass
-class DynamoFacts:
-    reads: list[DynamoRead] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -91,10 +73,9 @@ class _Scope:
 
 
 class _Collector(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, line_offset: int) -> None:
+    def __init__(self, positions: dict[cst.CSTNode, CodeRange], line_offset: int) -> None:
         super().__init__()
+        self.positions = positions
         self.line_offset = line_offset
         self.stack: list[tuple[str, str]] = []  # ("class" | "function", name)
         # Assigned expressions by scope key: function qualname, "" for the module, "self:Class" for `self.x`.
@@ -155,7 +136,7 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in READ_OPERATIONS:
-            line = self.get_metadata(PositionProvider, node).start.line + self.line_offset
+            line = self.positions[node].start.line + self.line_offset
             self.calls.append((node, self.scope(), line))
 
     # -- resolution, after the whole file is seen ---------------------------------------------
@@ -251,8 +232,8 @@ def may_read(text: str) -> bool:
     return _MAY_READ.search(text) is not None
 
 
-def dynamodb_facts(wrapper: MetadataWrapper, line_offset: int = 0) -> DynamoFacts:
-    """Collect from an already parsed module (the wrapper of facts.py's single parse)."""
-    collector = _Collector(line_offset)
-    wrapper.visit(collector)
+def dynamodb_facts(tree: Tree, line_offset: int = 0) -> DynamoFacts:
+    """Collect from an already parsed module (the tree of facts.py's single parse)."""
+    collector = _Collector(tree.positions, line_offset)
+    walk(tree, collector)
     return DynamoFacts(collector.reads())

@@ -7,62 +7,16 @@ the collector; they never re-parse the file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst._position import CodeRange
 
+from wa_lint.python.facts_model import FunctionFacts, ImportFacts, Location, ModuleFacts
 from wa_lint.python.parse import parse
+from wa_lint.python.positions import build_tree, walk
 
-if TYPE_CHECKING:
-    from wa_lint.python.dynamodb import DynamoFacts
-
-
-@dataclass(frozen=True)
-class Location:
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-
-@dataclass
-class FunctionFacts:
-    qualname: str
-    params: list[str]
-    location: Location
-    decorators: list[str] = field(default_factory=list)
-    class_name: str | None = None
-    is_async: bool = False
-    module_level: bool = False
-    in_main_guard: bool = False
-
-
-@dataclass
-class ImportFacts:
-    module: str  # as written, without leading dots
-    level: int  # number of leading dots of a relative import
-    names: list[tuple[str, str]]  # (imported name, local alias); empty for `import x`
-    alias: str | None  # `import x.y as z` -> "z"
-    line: int
-    function: str | None  # qualname of the enclosing function, None at module level
-
-
-@dataclass
-class ModuleFacts:
-    path: Path
-    functions: dict[str, FunctionFacts] = field(default_factory=dict)
-    classes: dict[str, Location] = field(default_factory=dict)
-    imports: list[ImportFacts] = field(default_factory=list)
-    # Module-level names bound to an instance of a class defined here: `handler = Handler()`.
-    instances: dict[str, str] = field(default_factory=dict)
-    # Where line 1 of this source sits in its file (inline code in templates starts further down).
-    line_offset: int = 0
-    column_offset: int = 0
-    # DynamoDB reads and their table names (PERF201), from wa_lint.python.dynamodb.
-    dynamodb: DynamoFacts | None = None
+__all__ = ["FunctionFacts", "ImportFacts", "Location", "ModuleFacts", "collect", "dotted_name", "module_facts"]
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
@@ -86,16 +40,15 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
 
 
 class _Collector(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, facts: ModuleFacts) -> None:
+    def __init__(self, facts: ModuleFacts, positions: dict[cst.CSTNode, CodeRange]) -> None:
         super().__init__()
         self.facts = facts
+        self.positions = positions
         self.scope: list[tuple[str, str]] = []  # ("class" | "function", name)
         self.main_guard_depth = 0
 
     def location(self, node: cst.CSTNode) -> Location:
-        region = self.get_metadata(PositionProvider, node)
+        region = self.positions[node]
         return Location(
             region.start.line + self.facts.line_offset,
             region.start.column + 1 + self.facts.column_offset,
@@ -184,9 +137,9 @@ def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset:
     from wa_lint.python.dynamodb import DynamoFacts, dynamodb_facts  # imports this module's helpers
 
     facts = ModuleFacts(path, line_offset=line_offset, column_offset=column_offset)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    wrapper.visit(_Collector(facts))
-    facts.dynamodb = dynamodb_facts(wrapper, line_offset) if dynamodb else DynamoFacts()
+    tree = build_tree(module)
+    walk(tree, _Collector(facts, tree.positions))
+    facts.dynamodb = dynamodb_facts(tree, line_offset) if dynamodb else DynamoFacts()
     return facts
 
 

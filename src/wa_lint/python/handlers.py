@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wa_lint.model import Handler
-from wa_lint.python.facts import FunctionFacts, ImportFacts, ModuleFacts
+
+if TYPE_CHECKING:  # facts.py imports libcst, which a run without Python code never needs
+    from wa_lint.python.facts_model import FunctionFacts, ImportFacts, ModuleFacts
 
 DEFAULT_HANDLER_PATTERNS = ("handler", "lambda_handler", "*_handler")
 EVENT_PARAMS = ("event", "evt", "_event")
@@ -100,15 +103,59 @@ def package_roots(path: Path) -> list[Path]:
     return roots
 
 
-def local_imports(facts: ModuleFacts, roots: list[Path]) -> list[Path]:
-    """Files of local modules that this module imports (from its roots or relative to itself)."""
+_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def installed_packages(root: Path) -> frozenset[str]:
+    """Top-level names of third-party packages installed into a folder: from `*.dist-info/RECORD`
+    files that `pip install -t` leaves, and from a `requirements.txt` in the folder or its parent.
+
+    Layers and code folders often carry their third-party dependencies; those are not the user's code,
+    and following them would mean analysing botocore for every function.
+    """
+    names: set[str] = set()
+    for requirements in (root / "requirements.txt", root.parent / "requirements.txt"):
+        try:
+            lines = requirements.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            match = _REQUIREMENT.match(line)
+            if match and not line.lstrip().startswith(("-", "#")):
+                names.add(match.group(1).lower().replace("-", "_").replace(".", "_"))
+    try:
+        records = [entry for entry in root.iterdir() if entry.name.endswith(".dist-info")]
+    except OSError:
+        return frozenset()
+    for record in records:
+        try:
+            lines = (record / "RECORD").read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            top = line.split(",", 1)[0].split("/", 1)[0]
+            if top and not top.endswith((".dist-info", ".data")) and top != "..":
+                names.add(top.removesuffix(".py"))
+    return frozenset(names)
+
+
+def local_imports(
+    facts: ModuleFacts, roots: list[Path], installed: Callable[[Path], frozenset[str]] = installed_packages
+) -> list[Path]:
+    """Files of local modules that this module imports (from its roots or relative to itself).
+
+    `installed(root)` names the third-party packages installed into a root; pass a memoised one when
+    calling this for many modules.
+    """
     found: list[Path] = []
     for item in facts.imports:
-        found.extend(_import_files(facts.path, item, roots))
+        found.extend(_import_files(facts.path, item, roots, installed))
     return list(dict.fromkeys(found))
 
 
-def _import_files(path: Path, item: ImportFacts, roots: list[Path]) -> list[Path]:
+def _import_files(
+    path: Path, item: ImportFacts, roots: list[Path], installed: Callable[[Path], frozenset[str]]
+) -> list[Path]:
     if item.level:
         base = path.parent
         for _ in range(item.level - 1):
@@ -121,6 +168,8 @@ def _import_files(path: Path, item: ImportFacts, roots: list[Path]) -> list[Path
     files: list[Path] = []
     for root in search:
         parts = prefix.split(".") if prefix else []
+        if not item.level and parts and (parts[0] in installed(root) or parts[0].lower() in installed(root)):
+            continue
         # Importing a.b.c runs a/__init__.py and a/b/__init__.py too.
         for index in range(1, len(parts) + 1):
             found = module_file(root, ".".join(parts[:index]))

@@ -18,8 +18,7 @@ from typing import Any
 from wa_lint.checks.base import subject
 from wa_lint.findings import Violation
 from wa_lint.model import Entry, Function, Project, Resource, Table
-from wa_lint.python.dynamodb import DynamoRead
-from wa_lint.python.facts import ModuleFacts
+from wa_lint.python.facts_model import DynamoRead, ModuleFacts
 from wa_lint.python.handlers import local_imports
 from wa_lint.template.linker import literal_int, ref_target, resolve
 

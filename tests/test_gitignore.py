@@ -1,0 +1,42 @@
+"""Our gitignore matcher follows git's rules."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from wa_lint.gitignore import GitIgnore
+
+PATTERNS = ["*.pyc", "build/", "/top.txt", "docs/**/gen", "!keep.pyc", "a/**", "**/logs", "x[0-9].y",
+            "# comment", "", "trailing  ", r"\#hash", "dir/*.tmp", "[!q]z"]
+
+
+@pytest.mark.parametrize(
+    ("path", "is_dir", "ignored"),
+    [
+        ("m.pyc", False, True), ("deep/m.pyc", False, True), ("keep.pyc", False, False),
+        ("build", True, True), ("build", False, False), ("top.txt", False, True), ("sub/top.txt", False, False),
+        ("docs/gen", True, True), ("docs/a/b/gen", False, True), ("a/b/c", False, True), ("a", True, False),
+        ("logs", True, True), ("x/y/logs", False, True), ("x5.y", False, True), ("xa.y", False, False),
+        ("trailing", False, True), ("#hash", False, True), ("comment", False, False),
+        ("dir/f.tmp", False, True), ("dir/sub/f.tmp", False, False), ("az", False, True), ("qz", False, False),
+    ],
+)
+def test_rules(path: str, is_dir: bool, ignored: bool) -> None:
+    assert GitIgnore(PATTERNS).match(path, is_dir) is ignored
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_agrees_with_git_check_ignore(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("\n".join(PATTERNS) + "\n")
+    paths = ["m.pyc", "deep/m.pyc", "keep.pyc", "top.txt", "sub/top.txt", "docs/a/b/gen", "x5.y", "xa.y",
+             "dir/f.tmp", "dir/sub/f.tmp", "az", "qz", "a/b/c", "x/y/logs", "trailing", "#hash"]
+    result = subprocess.run(["git", "-C", str(tmp_path), "check-ignore", "--no-index", "--stdin"],
+                            input="\n".join(paths), capture_output=True, text=True)
+    by_git = set(result.stdout.split("\n")) - {""}
+    ours = {p for p in paths if GitIgnore(PATTERNS).match(p, is_dir=False)}
+    assert ours == by_git
