@@ -40,3 +40,10 @@ def test_agrees_with_git_check_ignore(tmp_path: Path) -> None:
     by_git = set(result.stdout.split("\n")) - {""}
     ours = {p for p in paths if GitIgnore(PATTERNS).match(p, is_dir=False)}
     assert ours == by_git
+
+
+def test_match_within_covers_files_below_a_matched_folder() -> None:
+    spec = GitIgnore(["tests/", "*.gen.py", "legacy/**"])
+    assert spec.match_within("tests/unit/test_a.py") and spec.match_within("src/tests/b.py")
+    assert spec.match_within("x/y.gen.py") and spec.match_within("legacy/a/b.py")
+    assert not spec.match_within("src/app.py") and not spec.match_within("tests.py")

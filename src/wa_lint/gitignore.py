@@ -105,3 +105,10 @@ class GitIgnore:
     def match(self, relative: str, is_dir: bool) -> bool:
         """Whether a path (relative to the ignore file's folder, `/`-separated) is ignored."""
         return bool(self.decide(relative, is_dir))
+
+    def match_within(self, relative: str) -> bool:
+        """A file matched itself or through a matched folder above it (`tests/` covers `tests/a.py`)."""
+        if self.match(relative, is_dir=False):
+            return True
+        parts = relative.split("/")[:-1]
+        return any(self.match("/".join(parts[: index + 1]), is_dir=True) for index in range(len(parts)))

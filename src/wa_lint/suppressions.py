@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pathspec
 
 from wa_lint.config import Config
 from wa_lint.findings import Finding, Span, Violation
+from wa_lint.gitignore import GitIgnore
 from wa_lint.model import Project
 from wa_lint.registry import select
 from wa_lint.template.document import Template
@@ -104,7 +104,7 @@ class Suppressor:
         self.codes = list(catalogue_codes)
         self.base = config.base or project.root
         self.per_file = [
-            (pathspec.GitIgnoreSpec.from_lines([pattern]), select(selectors, self.codes))
+            (GitIgnore([pattern]), select(selectors, self.codes))
             for pattern, selectors in config.per_file_ignores
         ]
         self.templates = {template.path: template for template in project.templates}
@@ -186,7 +186,7 @@ class Suppressor:
             relative = finding.span.path.relative_to(self.base).as_posix()
         except ValueError:
             return False
-        return any(finding.code in codes and spec.match_file(relative) for spec, codes in self.per_file)
+        return any(finding.code in codes and spec.match_within(relative) for spec, codes in self.per_file)
 
     def _candidates(self, finding: Finding) -> Iterator[Suppression]:
         yield from self.suppressions(finding.span.path)
