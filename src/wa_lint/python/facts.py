@@ -13,6 +13,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from wa_lint.python.calls import Body, CallCollector
 from wa_lint.python.parse import parse
 
 
@@ -54,6 +55,12 @@ class ModuleFacts:
     imports: list[ImportFacts] = field(default_factory=list)
     # Module-level names bound to an instance of a class defined here: `handler = Handler()`.
     instances: dict[str, str] = field(default_factory=dict)
+    # What each function calls and writes (see calls.py), by qualified name.
+    bodies: dict[str, Body] = field(default_factory=dict)
+    # Module-level import aliases (local name -> dotted name, relative ones with leading dots).
+    aliases: dict[str, str] = field(default_factory=dict)
+    # Module-level assigned names -> "container" | "call:<qualified callee>" | "value".
+    module_names: dict[str, str] = field(default_factory=dict)
     # Where line 1 of this source sits in its file (inline code in templates starts further down).
     line_offset: int = 0
     column_offset: int = 0
@@ -175,7 +182,10 @@ class _Collector(cst.CSTVisitor):
 
 def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset: int = 0) -> ModuleFacts:
     facts = ModuleFacts(path, line_offset=line_offset, column_offset=column_offset)
-    MetadataWrapper(module, unsafe_skip_copy=True).visit(_Collector(facts))
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    wrapper.visit(_Collector(facts))
+    # A second pass, once every definition and import of the module is known.
+    wrapper.visit(CallCollector(facts, module))
     return facts
 
 
