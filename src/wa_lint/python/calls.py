@@ -582,9 +582,13 @@ class CallCollector(cst.CSTVisitor):
         qualified = self._qualify(function, callee)
         credentials = _has_credentials(node) or self._receiver_credentials(function, node)
         guard_key, assigned_to = self.assign_stack[-1] if self.assign_stack else (None, None)
-        text = self.module.code_for_node(node)
-        if len(text) > _TEXT_LIMIT or "\n" in text:
-            text = ""
+        text = ""
+        head = parts[0]
+        # Source text feeds fix suggestions for constructors, which are always imported names.
+        if head in function.imports or head in function.types or head in self.aliases:
+            text = self.module.code_for_node(node)
+            if len(text) > _TEXT_LIMIT or "\n" in text:
+                text = ""
         function.calls.append(_PendingCall(node, callee, qualified, self.position(node), args, keywords,
                                            guard_key, credentials, id(node) in self.receivers, text,
                                            assigned_to, references))
