@@ -108,3 +108,25 @@ def test_deep_and_cyclic_code_does_not_break_the_analysis(tmp_path: Path) -> Non
     got = findings(app, "PERF101", "SEC101")
     assert [(code, line) for _, line, code, _ in got] == [("SEC101", 6004), ("PERF101", 6005)]
     assert all(code in ("PERF101", "SEC101") for _, _, code, _ in got)
+
+
+def test_a_client_configured_from_the_event_gets_per_key_advice(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        {"Fn": "app.lambda_handler"},
+        {"app.py": "import boto3\ndef lambda_handler(event, context):\n"
+                   "    return boto3.client('s3', region_name=event['region'])\n"},
+    )
+    result = run([app], Config(select=("PERF101",)))
+    assert [f.span.line for f in result.findings] == [3]
+    assert "module-level dict" in result.findings[0].fix
+
+
+def test_code_root_spelled_with_dot_dot_is_analysed_once(tmp_path: Path) -> None:
+    (tmp_path / "infra").mkdir()
+    make_app(tmp_path, {}, {"app.py": "import boto3\ndef lambda_handler(event, context):\n    return boto3.client('s3')\n"})
+    (tmp_path / "template.yaml").unlink()
+    (tmp_path / "infra" / "template.yaml").write_text(
+        TEMPLATE.format(functions=FUNCTION.format(name="Fn", handler="app.lambda_handler").replace("src/", "../src/"))
+    )
+    assert [(name, line) for name, line, *_ in findings(tmp_path, "PERF101")] == [("app.py", 3)]

@@ -147,7 +147,9 @@ class Run:
             root = layer_root(template, layer)
             if root:
                 roots.append(root)
-        return roots
+        # `CodeUri: ../src` must name the same files as the folder walk does, or one file is analysed
+        # (and reported) twice under two spellings.
+        return [Path(os.path.normpath(root)) for root in roots]
 
     def analyse_file(self, path: Path) -> ModuleFacts | None:
         if path in self.project.modules:

@@ -20,11 +20,15 @@ from typing import TypeVar
 
 from wa_lint.model import Entry, Project
 from wa_lint.python.calls import EVENT_ORIGIN, Body, Call
+from wa_lint.python.constructors import CONNECTIONS, SDK_CLIENTS
 from wa_lint.python.facts import ModuleFacts
 from wa_lint.python.handlers import is_test_file, module_file
+from wa_lint.template.linker import ref_target
 
 # Powertools event handlers whose route functions run inside `app.resolve(event, context)`.
 RESOLVER_MODULE = "aws_lambda_powertools"
+# Libraries whose calls we match by name and never walk into, even when vendored next to the code.
+EXTERNAL_PACKAGES = frozenset(name.split(".")[0] for name in (*SDK_CLIENTS, *CONNECTIONS)) | {RESOLVER_MODULE}
 T = TypeVar("T")
 _ALIAS_DEPTH = 8
 
@@ -69,6 +73,7 @@ class Graph:
         self.project = project
         self.entry = entry
         self.modules: dict[tuple[Path, int, int], ModuleFacts] = {module_key(entry.facts): entry.facts}
+        self._installed: dict[tuple[Path, str], bool] = {}
 
     def facts(self, node: Node) -> ModuleFacts:
         return self.modules[node.key]
@@ -91,15 +96,29 @@ class Graph:
             searches = [base]
         else:
             searches = list(self.entry.roots)
+        if not level and parts and parts[0] in EXTERNAL_PACKAGES:
+            return None
         for count in range(len(parts), 0, -1):
             if any(part.endswith("()") for part in parts[:count]):
                 continue
             dotted = ".".join(parts[:count])
             for root in searches:
                 path = module_file(root, dotted)
-                if path is not None and path in self.project.modules:
+                if path is not None and path in self.project.modules and not self.installed(root, parts[0]):
                     return self.project.modules[path], count
         return None
+
+    def installed(self, root: Path, top: str) -> bool:
+        """A package pip-installed into the code folder or a layer (it has a .dist-info): not our code."""
+        key = (root, top)
+        if key not in self._installed:
+            normal = top.lower().replace("-", "_")
+            self._installed[key] = any(
+                entry.name.lower().replace("-", "_").startswith(normal + "-")
+                for pattern in ("*.dist-info", "*.egg-info")
+                for entry in root.glob(pattern)
+            )
+        return self._installed[key]
 
     # -- resolution ------------------------------------------------------------------------------------
     def resolve(self, facts: ModuleFacts, function: str, dotted: str) -> list[Target]:
@@ -351,13 +370,14 @@ class ConstructorSite:
     call: Call
     name: str  # the constructor it matched, e.g. "boto3.Session().client"
     path: tuple[Step, ...]
+    # Configured from invocation data (a region or endpoint from the event): cache one per value.
+    from_event: bool
 
 
 def constructor_sites(project: Project, entry: Entry, names: frozenset[str]) -> dict[SiteKey, ConstructorSite]:
     """Calls to one of `names` that run on every invocation of the entry, by call site."""
-    graph, paths = walk(project, entry)
     found: dict[SiteKey, ConstructorSite] = {}
-    for node, path in paths.items():
+    for graph, node, live, path in taint_walk(project, entry):
         body = graph.body(node)
         if body is None:
             continue
@@ -368,8 +388,30 @@ def constructor_sites(project: Project, entry: Entry, names: frozenset[str]) -> 
             if call.receiver_of_call and any(_encloses(other, call) for other in matched if other is not call):
                 continue  # `boto3.Session().client(...)`: the outer call is the one reported
             key = (node.key, call.line, call.column)
-            found.setdefault(key, ConstructorSite(graph.facts(node), call, call.qualified or "", path))
+            origins = [*call.args, *(origins for _, origins in call.keywords)]
+            from_event = any(origin in live and origin != EVENT_ORIGIN for group in origins for origin in group)
+            previous = found.get(key)
+            if previous is None:
+                found[key] = ConstructorSite(graph.facts(node), call, call.qualified or "", path, from_event)
+            elif from_event and not previous.from_event:
+                found[key] = ConstructorSite(previous.facts, call, previous.name, previous.path, True)
     return found
+
+
+def custom_resource_handler(project: Project, entry: Entry) -> bool:
+    """The entry's function only backs CloudFormation custom resources: it runs once per deployment."""
+    function = entry.function
+    if function is None or function.triggers:
+        return False
+    backs = False
+    for resource in project.resources:
+        if resource.template is not function.template:
+            continue
+        if resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource":
+            token = resource.properties.get("ServiceToken") if isinstance(resource.properties, dict) else None
+            if ref_target(token) == function.logical_id:
+                backs = True
+    return backs
 
 
 def _encloses(outer: Call, inner: Call) -> bool:

@@ -257,6 +257,7 @@ class CallCollector(cst.CSTVisitor):
         self.class_depth: list[int] = []  # len(functions) when each class was entered
         self.receivers: set[int] = set()  # id() of calls that are the receiver of another call
         self.assign_stack: list[tuple[str | None, str | None]] = []
+        self.assigned_value = 0  # id() of the value of the innermost assignment
 
     # positions --------------------------------------------------------------------------------------
     def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
@@ -441,6 +442,7 @@ class CallCollector(cst.CSTVisitor):
         if key and isinstance(node.value, cst.BooleanOperation) and isinstance(node.value.operator, cst.Or):
             function.tested |= _tested(node.value.left)  # _c = _c or make()
         self.assign_stack.append((key, name))
+        self.assigned_value = id(node.value)
         for target in node.targets:
             self._record_store(function, target.target, node.value, atoms, node, key)
 
@@ -475,6 +477,7 @@ class CallCollector(cst.CSTVisitor):
         self._bind(function, node.target, atoms)
         key = self._persistent_key(function, node.target)
         self.assign_stack.append((key, node.target.value if isinstance(node.target, cst.Name) else None))
+        self.assigned_value = id(node.value)
         self._record_store(function, node.target, node.value, atoms, node, key)
 
     def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
@@ -582,6 +585,8 @@ class CallCollector(cst.CSTVisitor):
         qualified = self._qualify(function, callee)
         credentials = _has_credentials(node) or self._receiver_credentials(function, node)
         guard_key, assigned_to = self.assign_stack[-1] if self.assign_stack else (None, None)
+        if assigned_to is not None and id(node) != self.assigned_value:
+            assigned_to = None  # `x = make().method()`: x is not what make() returns
         text = ""
         head = parts[0]
         # Source text feeds fix suggestions for constructors, which are always imported names.

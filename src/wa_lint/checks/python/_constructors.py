@@ -6,11 +6,23 @@ from collections.abc import Iterator
 
 from wa_lint.findings import Span, Violation
 from wa_lint.model import Entry, Project
-from wa_lint.python.callgraph import ConstructorSite, constructor_sites, describe, first_reports
+from wa_lint.python.callgraph import (
+    ConstructorSite,
+    constructor_sites,
+    custom_resource_handler,
+    describe,
+    first_reports,
+)
 from wa_lint.python.constructors import display
 
 
+_VARIABLES = {"resource": "resource", "Session": "session", "session": "session", "connect": "connection",
+              "create_engine": "engine", "PoolManager": "http"}
+
+
 def violations(code: str, entry: Entry, project: Project, names: frozenset[str]) -> Iterator[Violation]:
+    if custom_resource_handler(project, entry):
+        return
     found = first_reports(project, entry, constructor_sites(project, entry, names),
                           lambda other: constructor_sites(project, other, names))
     for site in found.values():
@@ -21,14 +33,17 @@ def _violation(code: str, entry: Entry, site: ConstructorSite) -> Violation:
     call = site.call
     name = display(site.name)
     path = f" ({describe(site.path, name)})" if len(site.path) > 1 else ""
-    if call.text:
-        suggestion = f"{call.assigned_to} = {call.text}" if call.assigned_to else call.text
+    variable = call.assigned_to or _VARIABLES.get(site.name.rsplit(".", 1)[-1], "client")
+    text = f"{variable} = {call.text}" if call.text else f"{variable} = {name}(...)"
+    if site.from_event:
+        advice = (f"it is configured from the event, so keep one per configuration in a module-level dict: "
+                  f"`if key not in _clients: _clients[key] = {call.text or name + '(...)'}`")
     else:
-        suggestion = f"{call.assigned_to or 'client'} = {name}(...)"
+        advice = f"create it once at module scope and reuse it: `{text}` above the handler"
     return Violation(
         code,
         Span(site.facts.path, call.line, call.column, call.end_line, call.end_column),
-        {"constructor": name, "path": path, "suggestion": suggestion},
+        {"constructor": name, "path": path, "advice": advice},
         resource=entry.function.logical_id if entry.function else None,
         function=entry.label,
     )
