@@ -70,6 +70,7 @@ class Write:
     key_origins: Origins = ()  # what flows into a subscript key
     value: str | None = None  # qualified callee when the stored value is a call (lazy client init)
     guarded: bool = False
+    declared_global: bool = False  # the function says `global <root>`
 
 
 @dataclass
@@ -643,8 +644,12 @@ class CallCollector(cst.CSTVisitor):
                 assigned_to=pending.assigned_to,
                 references=tuple(pending.references),
             ))
+        # `global RESULTS` + `RESULTS = []` on every call: a container created in this call too.
+        rebound = {write.root for write in state.writes
+                   if write.kind == "global" and not (write.guard_key and write.guard_key in state.tested)}
         for write in state.writes:
-            if write.kind != "global" and write.root in locals_ and write.root not in ("self", "cls"):
+            if write.kind != "global" and (write.root in locals_ or write.root in rebound) \
+                    and write.root not in ("self", "cls"):
                 continue  # a container created in this call
             if write.kind != "global" and write.root in state.params and write.root not in ("self", "cls"):
                 continue
@@ -653,6 +658,7 @@ class CallCollector(cst.CSTVisitor):
                 write.kind, write.root, write.target, line, column, end_line, end_column,
                 origins(write.atoms), origins(write.key_atoms), write.value,
                 guarded=write.guard_key is not None and write.guard_key in state.tested,
+                declared_global=write.root in state.globals,
             ))
         decorators = [dec.decorator for dec in node.decorators]
         for decorator in decorators:

@@ -63,7 +63,7 @@ def _outlives(graph: Graph, facts: ModuleFacts, node: Node, write: Write, clears
         return not clears_state and _is_logger(graph, facts, root)
     if write.kind in ("item", "method"):
         kind = facts.module_names.get(root, "")
-        return kind == "container" or (kind.startswith("call:") and kind.endswith("Cache"))
+        return kind == "container" or (kind.startswith("call:") and kind.endswith("Cache")) or write.declared_global
     # An attribute store.
     if root == "self":
         class_name = node.qualname.rpartition(".")[0]
