@@ -118,9 +118,7 @@ def _root_name(node: cst.BaseExpression) -> str | None:
     """The name at the bottom of `a.b[c].d`, if it is a plain name."""
     current = node
     while True:
-        if isinstance(current, (cst.Attribute,)):
-            current = current.value
-        elif isinstance(current, cst.Subscript):
+        if isinstance(current, (cst.Attribute, cst.Subscript)):
             current = current.value
         elif isinstance(current, cst.Name):
             return current.value
@@ -533,7 +531,7 @@ class CallCollector(cst.CSTVisitor):
             return callee
         if head in function.types:
             qualified, _ = function.types[head]
-            return qualified + tail if tail.startswith("()") else f"{qualified}.{tail[1:] if tail.startswith('.') else tail}".rstrip(".")
+            return qualified + tail
         if head in function.imports:
             return function.imports[head] + tail
         if head in function.params or head in function.assigned:

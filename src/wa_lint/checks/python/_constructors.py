@@ -15,7 +15,6 @@ from wa_lint.python.callgraph import (
 )
 from wa_lint.python.constructors import display
 
-
 _VARIABLES = {"resource": "resource", "Session": "session", "session": "session", "connect": "connection",
               "create_engine": "engine", "PoolManager": "http"}
 

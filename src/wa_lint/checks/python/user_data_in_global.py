@@ -72,8 +72,7 @@ def _outlives(graph: Graph, facts: ModuleFacts, node: Node, write: Write, clears
         return True
     if root in facts.classes:
         return True
-    kind = facts.module_names.get(root)
-    return kind is not None and kind != "value"
+    return facts.module_names.get(root, "value") != "value"
 
 
 def _is_logger(graph: Graph, facts: ModuleFacts, name: str) -> bool:
