@@ -244,30 +244,6 @@ def _decorated_routes(facts: ModuleFacts) -> list[Target]:
     return found
 
 
-def walk(project: Project, entry: Entry) -> tuple[Graph, dict[Node, tuple[Step, ...]]]:
-    """Every function on a per-invocation path of the entry, with the shortest path to it."""
-    graph = Graph(project, entry)
-    start = graph.entry_node()
-    paths: dict[Node, tuple[Step, ...]] = {start: (Step(start, entry.qualname),)}
-    queue: deque[Node] = deque([start])
-    while queue:
-        node = queue.popleft()
-        body = graph.body(node)
-        if body is None:
-            continue
-        for call in body.calls:
-            if call.guarded:
-                continue
-            for target in graph.callees(node, call):
-                next_node = graph.node(target.facts, target.qualname)
-                next_body = target.facts.bodies.get(target.qualname)
-                if next_node in paths or next_body is None or next_body.cached:
-                    continue
-                paths[next_node] = (*paths[node], Step(next_node, target.qualname))
-                queue.append(next_node)
-    return graph, paths
-
-
 def describe(path: tuple[Step, ...], last: str | None = None) -> str:
     names = [step.label for step in path]
     if last:

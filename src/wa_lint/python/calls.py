@@ -16,6 +16,7 @@ function of the file's text; linking calls across files happens in `callgraph.py
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -126,40 +127,43 @@ def _root_name(node: cst.BaseExpression) -> str | None:
             return None
 
 
-def _atoms(node: cst.CSTNode) -> set[str]:
-    """Names read by an expression (`n:<name>`), plus direct invocation-data markers. Iterative."""
-    found: set[str] = set()
+def _descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The node and everything below it, iteratively; an attribute's name is not a variable, and the
+    bodies of nested lambdas, functions and classes are not part of the expression."""
     stack: list[cst.CSTNode] = [node]
     while stack:
         current = stack.pop()
+        yield current
+        if isinstance(current, cst.Attribute):
+            stack.append(current.value)
+        elif not isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+            stack.extend(current.children)
+
+
+def _atoms(node: cst.CSTNode) -> set[str]:
+    """Names read by an expression (`n:<name>`), plus direct invocation-data markers."""
+    found: set[str] = set()
+    for current in _descendants(node):
         if isinstance(current, cst.Name):
             found.add("n:" + current.value)
-            continue
-        if isinstance(current, cst.Attribute):
+        elif isinstance(current, cst.Attribute):
             if current.attr.value == "current_event":
                 found.add(EVENT_ORIGIN)
             elif current.attr.value in ("identity", "client_context") and isinstance(current.value, cst.Name):
                 found.add("ctxuser:" + current.value.value)
-            stack.append(current.value)  # the attribute name itself is not a variable
-            continue
-        if isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
-            continue
-        stack.extend(current.children)
     return found
 
 
 def _tested(node: cst.CSTNode) -> set[str]:
     """Names and dotted attributes a condition looks at: `_c is None` → {"_c"}, `self.x` → {"self", "self.x"}."""
     found: set[str] = set()
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
+    for current in _descendants(node):
         if isinstance(current, (cst.Name, cst.Attribute)):
             parts, base = chain(current)
             if base is None and "()" not in parts:
                 for index in range(1, len(parts) + 1):
                     found.add(".".join(parts[:index]))
-        if isinstance(current, cst.Call) and isinstance(current.func, cst.Name) and current.func.value == "hasattr":
+        elif isinstance(current, cst.Call) and isinstance(current.func, cst.Name) and current.func.value == "hasattr":
             # hasattr(self, "_client")
             args = current.args
             if len(args) == 2 and isinstance(args[1].value, cst.SimpleString):
@@ -167,7 +171,6 @@ def _tested(node: cst.CSTNode) -> set[str]:
                 value = args[1].value.evaluated_value
                 if base_rest is None and isinstance(value, str):
                     found.add(f"{join(base_parts)}.{value}")
-        stack.extend(current.children)
     return found
 
 
@@ -716,13 +719,5 @@ def _has_credentials(call: cst.Call) -> bool:
 
 
 def _subscript_roots(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Subscript):
-            root = _root_name(current)
-            if root:
-                found.add(root)
-        stack.extend(current.children)
-    return found
+    roots = (_root_name(current) for current in _descendants(node) if isinstance(current, cst.Subscript))
+    return {root for root in roots if root}
