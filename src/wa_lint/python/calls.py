@@ -243,8 +243,9 @@ def import_aliases(facts: ModuleFacts, function: str | None) -> dict[str, str]:
     return aliases
 
 
-class CallCollector(cst.CSTVisitor):
-    """Second pass over a module whose definitions `facts` already lists (see facts.collect)."""
+class CallCollector(cst.BatchableCSTVisitor):
+    """Runs batched after the definitions collector (facts.collect): for each node, the definitions,
+    imports and classes seen so far are already in `facts`."""
 
     METADATA_DEPENDENCIES = (PositionProvider,)
 
@@ -252,8 +253,7 @@ class CallCollector(cst.CSTVisitor):
         super().__init__()
         self.facts = facts
         self.module = module
-        self.aliases = import_aliases(facts, None)
-        facts.aliases = dict(self.aliases)
+        self.aliases: dict[str, str] = {}
         self.scope: list[str] = []
         self.functions: list[_Function] = []
         self.class_depth: list[int] = []  # len(functions) when each class was entered
@@ -298,9 +298,7 @@ class CallCollector(cst.CSTVisitor):
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 names.append(star.name.value)
-        state = _Function(qualname, names)
-        state.imports = import_aliases(self.facts, qualname)
-        self.functions.append(state)
+        self.functions.append(_Function(qualname, names))
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         state = self.functions.pop()
@@ -519,11 +517,22 @@ class CallCollector(cst.CSTVisitor):
             for alias in node.names:
                 local = alias.evaluated_alias or alias.evaluated_name.split(".")[0]
                 self.current.assigned.setdefault(local, set())
+        self._imported()
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if self.current is not None and not isinstance(node.names, cst.ImportStar):
             for alias in node.names:
                 self.current.assigned.setdefault(alias.evaluated_alias or alias.evaluated_name, set())
+        self._imported()
+
+    def _imported(self) -> None:
+        # The definitions collector has just recorded this import.
+        function = self.current
+        if function is not None:
+            function.imports = import_aliases(self.facts, function.qualname)
+        elif not self.scope:
+            self.aliases = import_aliases(self.facts, None)
+            self.facts.aliases = dict(self.aliases)
 
     # calls ------------------------------------------------------------------------------------------
     def _qualify(self, function: _Function, callee: str) -> str | None:

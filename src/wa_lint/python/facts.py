@@ -86,7 +86,7 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
     return names == ["__name__"] and strings == ["__main__"]
 
 
-class _Collector(cst.CSTVisitor):
+class _Collector(cst.BatchableCSTVisitor):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
     def __init__(self, facts: ModuleFacts) -> None:
@@ -182,10 +182,9 @@ class _Collector(cst.CSTVisitor):
 
 def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset: int = 0) -> ModuleFacts:
     facts = ModuleFacts(path, line_offset=line_offset, column_offset=column_offset)
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    wrapper.visit(_Collector(facts))
-    # A second pass, once every definition and import of the module is known.
-    wrapper.visit(CallCollector(facts, module))
+    # One traversal; the definitions collector runs first at each node, so the call collector sees
+    # every definition and import that precedes the code it reads.
+    MetadataWrapper(module, unsafe_skip_copy=True).visit_batched([_Collector(facts), CallCollector(facts, module)])
     return facts
 
 
