@@ -19,6 +19,10 @@ _VARIABLES = {"resource": "resource", "Session": "session", "session": "session"
               "create_engine": "engine", "PoolManager": "http"}
 
 
+_CREATE = {"PERF101": "create it once at module scope",
+           "PERF102": "open it once at module scope (or lazily, into a module-level variable)"}
+
+
 def violations(code: str, entry: Entry, project: Project, names: frozenset[str]) -> Iterator[Violation]:
     if custom_resource_handler(project, entry):
         return
@@ -38,7 +42,7 @@ def _violation(code: str, entry: Entry, site: ConstructorSite) -> Violation:
         advice = (f"it is configured from the event, so keep one per configuration in a module-level dict: "
                   f"`if key not in _clients: _clients[key] = {call.text or name + '(...)'}`")
     else:
-        advice = f"create it once at module scope and reuse it: `{text}` above the handler"
+        advice = f"{_CREATE[code]} and reuse it: `{text}` above the handler"
     return Violation(
         code,
         Span(site.facts.path, call.line, call.column, call.end_line, call.end_column),
