@@ -130,3 +130,19 @@ def test_code_root_spelled_with_dot_dot_is_analysed_once(tmp_path: Path) -> None
         TEMPLATE.format(functions=FUNCTION.format(name="Fn", handler="app.lambda_handler").replace("src/", "../src/"))
     )
     assert [(name, line) for name, line, *_ in findings(tmp_path, "PERF101")] == [("app.py", 3)]
+
+
+def test_decorator_arguments_and_defaults_run_at_definition_time(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        {"Fn": "app.lambda_handler"},
+        {"app.py": """\
+            import boto3
+            def with_client(client):
+                return lambda function: function
+            @with_client(boto3.client("sts"))
+            def lambda_handler(event, context, s3=boto3.client("s3")):
+                return boto3.client("sqs")
+        """},
+    )
+    assert [(name, line) for name, line, *_ in findings(app, "PERF101")] == [("app.py", 6)]

@@ -291,19 +291,22 @@ class CallCollector(cst.BatchableCSTVisitor):
         outer = self.current
         if outer is not None:
             outer.assigned.setdefault(node.name.value, set())
+
+    # Decorators and default values run where the function is defined, so the function's own
+    # state starts with its body.
+    def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
         self.scope.append(node.name.value)
-        qualname = ".".join(self.scope)
         params = node.params
         names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 names.append(star.name.value)
-        self.functions.append(_Function(qualname, names))
+        self.functions.append(_Function(".".join(self.scope), names))
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+    def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
         state = self.functions.pop()
         self.scope.pop()
-        self.facts.bodies[state.qualname] = self.finish(state, original_node)
+        self.facts.bodies[state.qualname] = self.finish(state, node)
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
         function = self.current
