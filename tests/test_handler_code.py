@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import time
 import textwrap
 from pathlib import Path
 
@@ -146,3 +147,17 @@ def test_decorator_arguments_and_defaults_run_at_definition_time(tmp_path: Path)
         """},
     )
     assert [(name, line) for name, line, *_ in findings(app, "PERF101")] == [("app.py", 6)]
+
+
+def test_many_handlers_sharing_one_helper_module_stay_fast_and_report_each_site_once(tmp_path: Path) -> None:
+    count = 120
+    helpers = "import boto3\n" + "".join(f"def helper{j}(e):\n    return boto3.client('s{j}')\n" for j in range(20))
+    files = {"shared.py": helpers}
+    for i in range(count):
+        files[f"h{i}.py"] = "import shared\ndef lambda_handler(event, context):\n" + "".join(
+            f"    shared.helper{j}(event)\n" for j in range(20))
+    app = make_app(tmp_path, {f"F{i}": f"h{i}.lambda_handler" for i in range(count)}, files)
+    started = time.perf_counter()
+    got = findings(app, "PERF101")
+    assert time.perf_counter() - started < 60
+    assert len(got) == 20 and {name for name, *_ in got} == {"shared.py"}

@@ -255,16 +255,6 @@ def entry_order(entry: Entry) -> tuple[str, str, str]:
     return (str(entry.facts.path), str(entry.facts.line_offset), entry.qualname)
 
 
-def earlier_entries(project: Project, entry: Entry, path: Path) -> Iterator[Entry]:
-    """Entries before this one (in a stable order) whose code could include `path`."""
-    mine = entry_order(entry)
-    for other in project.entries:
-        if other is entry or entry_order(other) >= mine:
-            continue
-        if other.facts.path == path or any(path.is_relative_to(root) for root in other.roots):
-            yield other
-
-
 def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[str]) -> frozenset[str]:
     """The origins that carry invocation data inside the callee, given the caller's live origins."""
     function = target.facts.functions.get(target.qualname)
@@ -395,21 +385,13 @@ def _encloses(outer: Call, inner: Call) -> bool:
         (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
 
 
-def first_reports(project: Project, entry: Entry, found: dict[SiteKey, T],
-                     compute: Callable[[Entry], dict[SiteKey, T]]) -> dict[SiteKey, T]:
-    """Drop sites that an earlier entry (in a stable order) reports too: one finding per call site."""
-    if len(project.entries) < 2 or not found:
-        return found
-    keep = dict(found)
-    paths = {key[0][0] for key in found}
-    seen: set[int] = set()
-    for path in paths:
-        for other in earlier_entries(project, entry, path):
-            if id(other) in seen:
-                continue
-            seen.add(id(other))
-            for key in compute(other):
-                keep.pop(key, None)
-            if not keep:
-                return keep
-    return keep
+def first_reports(project: Project, compute: Callable[[Entry], dict[SiteKey, T]]) -> Iterator[tuple[Entry, T]]:
+    """Each site once, for the first entry (in a stable order) that reaches it. One pass over the
+    entries: asking, per entry, whether an earlier one also reaches a site would cost O(entries²)
+    walks in a large app whose functions share one code folder."""
+    reported: set[SiteKey] = set()
+    for entry in sorted(project.entries, key=entry_order):
+        for key, site in compute(entry).items():
+            if key not in reported:
+                reported.add(key)
+                yield entry, site

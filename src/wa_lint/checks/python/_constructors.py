@@ -8,6 +8,7 @@ from wa_lint.findings import Span, Violation
 from wa_lint.model import Entry, Project
 from wa_lint.python.callgraph import (
     ConstructorSite,
+    SiteKey,
     constructor_sites,
     custom_resource_handler,
     describe,
@@ -23,12 +24,11 @@ _CREATE = {"PERF101": "create it once at module scope",
            "PERF102": "open it once at module scope (or lazily, into a module-level variable)"}
 
 
-def violations(code: str, entry: Entry, project: Project, names: frozenset[str]) -> Iterator[Violation]:
-    if custom_resource_handler(project, entry):
-        return
-    found = first_reports(project, entry, constructor_sites(project, entry, names),
-                          lambda other: constructor_sites(project, other, names))
-    for site in found.values():
+def violations(code: str, project: Project, names: frozenset[str]) -> Iterator[Violation]:
+    def sites(entry: Entry) -> dict[SiteKey, ConstructorSite]:
+        return {} if custom_resource_handler(project, entry) else constructor_sites(project, entry, names)
+
+    for entry, site in first_reports(project, sites):
         yield _violation(code, entry, site)
 
 

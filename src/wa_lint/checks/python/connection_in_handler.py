@@ -8,13 +8,13 @@ from typing import Any
 from wa_lint.checks.base import subject
 from wa_lint.checks.python._constructors import violations
 from wa_lint.findings import Violation
-from wa_lint.model import Entry, Project
+from wa_lint.model import Project
 from wa_lint.python.constructors import CONNECTIONS, matcher
 
 CODE = "PERF102"
 
 
-@subject("entry")
-def check(entry: Entry, project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+@subject("project")
+def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
     names = matcher([*CONNECTIONS, *options.get("extend-constructors", ())])
-    yield from violations(CODE, entry, project, names)
+    yield from violations(CODE, project, names)

@@ -8,13 +8,13 @@ from typing import Any
 from wa_lint.checks.base import subject
 from wa_lint.checks.python._constructors import violations
 from wa_lint.findings import Violation
-from wa_lint.model import Entry, Project
+from wa_lint.model import Project
 from wa_lint.python.constructors import SDK_CLIENTS, matcher
 
 CODE = "PERF101"
 _NAMES = matcher(SDK_CLIENTS)
 
 
-@subject("entry")
-def check(entry: Entry, project: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    yield from violations(CODE, entry, project, _NAMES)
+@subject("project")
+def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    yield from violations(CODE, project, _NAMES)

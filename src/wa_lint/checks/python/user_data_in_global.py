@@ -28,10 +28,9 @@ class _Site:
     path: tuple[Step, ...]
 
 
-@subject("entry")
-def check(entry: Entry, project: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    found = first_reports(project, entry, _sites(project, entry), lambda other: _sites(project, other))
-    for site in found.values():
+@subject("project")
+def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    for entry, site in first_reports(project, lambda entry: _sites(project, entry)):
         yield _violation(entry, site)
 
 
