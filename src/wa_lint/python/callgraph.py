@@ -43,7 +43,7 @@ class Node:
 
 @dataclass(frozen=True)
 class Step:
-    """How a function was reached: through `call` in the previous function (None for the entry)."""
+    """One function on the path from the entry, with the name messages show for it."""
 
     node: Node
     label: str
