@@ -142,10 +142,36 @@ class Graph:
         return self._symbol(facts, level, parts, 0)
 
     def _method(self, facts: ModuleFacts, class_qualname: str, name: str) -> list[Target]:
-        qualname = f"{class_qualname}.{name}"
-        if qualname in facts.bodies:
-            return [Target(facts, qualname, True)]
+        """The method as the class defines or inherits it (first base that has it, depth-first)."""
+        pending = [(facts, class_qualname)]
+        seen: set[tuple[tuple[Path, int, int], str]] = set()
+        while pending and len(seen) < 32:
+            module, owner = pending.pop(0)
+            if (module_key(module), owner) in seen:
+                continue
+            seen.add((module_key(module), owner))
+            qualname = f"{owner}.{name}"
+            if qualname in module.bodies:
+                return [Target(module, qualname, True)]
+            for base in module.bases.get(owner, ()):
+                found = self._class(module, base)
+                if found is not None:
+                    pending.append(found)
         return []
+
+    def _class(self, facts: ModuleFacts, dotted: str) -> tuple[ModuleFacts, str] | None:
+        """Where a base class named in `facts` is defined, if it is local code."""
+        level, parts = split(dotted)
+        for _ in range(_ALIAS_DEPTH):
+            if not level and len(parts) == 1 and parts[0] in facts.classes:
+                return facts, parts[0]
+            if not level and parts and parts[0] in facts.aliases and len(parts) == 1:
+                level, parts = split(facts.aliases[parts[0]])
+            found = self.find_module(facts, level, parts)
+            if found is None or found[1] >= len(parts):
+                return None
+            facts, parts, level = found[0], parts[found[1]:], 0
+        return None
 
     def _symbol(self, facts: ModuleFacts, level: int, parts: list[str], depth: int) -> list[Target]:
         if depth > _ALIAS_DEPTH:

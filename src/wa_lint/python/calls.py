@@ -279,6 +279,15 @@ class CallCollector(cst.BatchableCSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.scope.append(node.name.value)
         self.class_depth.append(len(self.functions))
+        bases = []
+        for base in node.bases:
+            parts, rest = chain(base.value)
+            if base.keyword is None and rest is None and "()" not in parts:
+                name = join(parts)
+                head = parts[0]
+                bases.append(self.aliases.get(head, head) + name[len(head):])
+        if bases:
+            self.facts.bases[".".join(self.scope)] = tuple(bases)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.scope.pop()

@@ -61,6 +61,8 @@ class ModuleFacts:
     aliases: dict[str, str] = field(default_factory=dict)
     # Module-level assigned names -> "container" | "call:<qualified callee>" | "value".
     module_names: dict[str, str] = field(default_factory=dict)
+    # Base classes by class qualname, resolved through imports like calls.
+    bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Where line 1 of this source sits in its file (inline code in templates starts further down).
     line_offset: int = 0
     column_offset: int = 0
