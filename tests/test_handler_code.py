@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pickle
-import time
 import textwrap
+import time
 from pathlib import Path
 
 from wa_lint.config import Config, load_config

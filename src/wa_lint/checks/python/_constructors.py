@@ -16,10 +16,9 @@ from wa_lint.python.callgraph import (
 )
 from wa_lint.python.constructors import display
 
+# A variable name for the fix snippet when the call is not assigned to one.
 _VARIABLES = {"resource": "resource", "Session": "session", "session": "session", "connect": "connection",
               "create_engine": "engine", "PoolManager": "http"}
-
-
 _CREATE = {"PERF101": "create it once at module scope",
            "PERF102": "open it once at module scope (or lazily, into a module-level variable)"}
 
