@@ -200,7 +200,9 @@ class Run:
             root = layer_root(template, layer)
             if root:
                 roots.append(root)
-        return roots
+        # `CodeUri: ../src` must name the same files as the folder walk does, or one file is analysed
+        # (and reported) twice under two spellings.
+        return [Path(os.path.normpath(root)) for root in roots]
 
     def load_power_tuning(self) -> None:
         """Read the Power Tuning results once and attach each to the function it measured."""

@@ -12,6 +12,7 @@ from pathlib import Path
 import libcst as cst
 from libcst._position import CodeRange
 
+from wa_lint.python.calls import CallCollector
 from wa_lint.python.facts_model import FunctionFacts, ImportFacts, Location, ModuleFacts
 from wa_lint.python.parse import parse
 from wa_lint.python.positions import build_tree, walk
@@ -138,7 +139,9 @@ def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset:
 
     facts = ModuleFacts(path, line_offset=line_offset, column_offset=column_offset)
     tree = build_tree(module)
-    walk(tree, _Collector(facts, tree.positions))
+    # One traversal; the definitions collector runs first at each node, so the call collector sees
+    # every definition and import that precedes the code it reads.
+    walk(tree, _Collector(facts, tree.positions), CallCollector(facts, module, tree.positions))
     facts.dynamodb = dynamodb_facts(tree, line_offset) if dynamodb else DynamoFacts()
     return facts
 

@@ -68,26 +68,71 @@ def positions(module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
     return build_tree(module).positions
 
 
-def walk(tree: Tree, visitor: Any) -> None:
-    """Call `visitor.visit_<Node>(node)` before and `leave_<Node>(node)` after each node's children,
-    in source order; a `visit_` that returns False skips the children, as in libcst."""
-    handlers: dict[type, tuple[Any, Any]] = {}
+class _Dispatch:
+    """The `visit_` / `leave_` methods of the visitors for one node type, and their attribute hooks
+    (`visit_FunctionDef_body`, called around the children that make up that attribute)."""
+
+    def __init__(self, kind: type, visitors: tuple[Any, ...]) -> None:
+        name = kind.__name__
+        self.visit = [m for m in (getattr(v, f"visit_{name}", None) for v in visitors) if m]
+        self.leave = [m for m in (getattr(v, f"leave_{name}", None) for v in visitors) if m]
+        prefix = f"visit_{name}_"
+        attributes = {a[len(prefix):] for v in visitors for a in dir(v) if a.startswith(prefix)}
+        attributes |= {a[len(f"leave_{name}_"):] for v in visitors for a in dir(v) if a.startswith(f"leave_{name}_")}
+        self.attributes = [
+            (
+                attribute,
+                [m for m in (getattr(v, f"visit_{name}_{attribute}", None) for v in visitors) if m],
+                [m for m in (getattr(v, f"leave_{name}_{attribute}", None) for v in visitors) if m],
+            )
+            for attribute in sorted(attributes)
+        ]
+
+
+def walk(tree: Tree, *visitors: Any) -> None:
+    """Call each visitor's `visit_<Node>(node)` before and `leave_<Node>(node)` after the node's children,
+    in source order, visitors in the order given (like libcst's batched visitors). With one visitor, a
+    `visit_` that returns False skips the children, as in libcst."""
+    dispatch: dict[type, _Dispatch] = {}
     children = tree.children
-    stack: list[tuple[cst.CSTNode, bool]] = [(tree.root, False)]
+    single = len(visitors) == 1
+    # Stack items: (node, False) to visit, (node, True) to leave, or a list of hooks to call with node.
+    stack: list[tuple[Any, Any]] = [(tree.root, False)]
     while stack:
-        node, leaving = stack.pop()
-        kind = type(node)
-        pair = handlers.get(kind)
-        if pair is None:
-            name = kind.__name__
-            pair = handlers[kind] = (getattr(visitor, f"visit_{name}", None), getattr(visitor, f"leave_{name}", None))
-        if leaving:
-            if pair[1] is not None:
-                pair[1](node)
+        node, action = stack.pop()
+        if isinstance(action, list):
+            for hook in action:
+                hook(node)
             continue
-        if pair[0] is not None and pair[0](node) is False:
-            if pair[1] is not None:
-                pair[1](node)
+        kind = type(node)
+        table = dispatch.get(kind)
+        if table is None:
+            table = dispatch[kind] = _Dispatch(kind, visitors)
+        if action:
+            for method in table.leave:
+                method(node)
+            continue
+        skip = False
+        for method in table.visit:
+            if method(node) is False and single:
+                skip = True
+        if skip:
+            for method in table.leave:
+                method(node)
             continue
         stack.append((node, True))
-        stack.extend((child, False) for child in reversed(children.get(node, ())))
+        below = children.get(node, [])
+        if not table.attributes:
+            stack.extend((child, False) for child in reversed(below))
+            continue
+        ordered: list[tuple[Any, Any]] = [(child, False) for child in below]
+        for attribute, before, after in table.attributes:
+            value = getattr(node, attribute, None)
+            members = list(value) if isinstance(value, (list, tuple)) else [value]
+            indexes = [i for i, item in enumerate(ordered) if item[1] is False and any(item[0] is m for m in members)]
+            if indexes:
+                ordered.insert(indexes[-1] + 1, (node, after))
+                ordered.insert(indexes[0], (node, before))
+            else:
+                ordered[:0] = [(node, before), (node, after)]
+        stack.extend(reversed(ordered))

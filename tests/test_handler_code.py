@@ -1,0 +1,163 @@
+"""Handler-code analysis (PERF101, PERF102, SEC101): facts, call graph, and behaviour on odd input."""
+
+from __future__ import annotations
+
+import pickle
+import textwrap
+import time
+from pathlib import Path
+
+from wa_lint.config import Config, load_config
+from wa_lint.engine import run
+from wa_lint.python.facts import module_facts
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+{functions}
+"""
+FUNCTION = """\
+  {name}:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      MemorySize: 256
+      CodeUri: src/
+      Handler: {handler}
+"""
+
+
+def make_app(root: Path, handlers: dict[str, str], files: dict[str, str]) -> Path:
+    functions = "".join(FUNCTION.format(name=name, handler=handler) for name, handler in handlers.items())
+    (root / "template.yaml").write_text(TEMPLATE.format(functions=functions))
+    for name, text in files.items():
+        path = root / "src" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def findings(root: Path, *codes: str, config: Config | None = None) -> list[tuple[str, int, str, str]]:
+    config = (config or Config()).with_overrides(select=codes)
+    result = run([root], config)
+    return [(f.span.path.name, f.span.line, f.code, f.message) for f in result.findings]
+
+
+def test_facts_are_plain_picklable_data() -> None:
+    text = "import boto3 as b3\nCACHE = {}\ndef h(event, context):\n    CACHE['k'] = event\n    return b3.client('s3')\n"
+    facts = module_facts(text, Path("app.py"))
+    again = pickle.loads(pickle.dumps(facts))
+    assert again.bodies == facts.bodies
+    call = facts.bodies["h"].calls[0]
+    assert (call.callee, call.qualified, call.line) == ("b3.client", "boto3.client", 5)
+    assert facts.bodies["h"].writes[0].origins == ("param:event",)
+
+
+def test_path_names_each_step_and_a_shared_helper_is_reported_once(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        {"A": "a.lambda_handler", "B": "b.handle_it"},
+        {
+            "a.py": "from shared import load\ndef lambda_handler(event, context):\n    return load(event)\n",
+            "b.py": "import shared as s\ndef handle_it(event, context):\n    return s.helper(event)\n",
+            "shared.py": """\
+                import boto3
+                def load(key):
+                    return boto3.client("s3").get_object(Bucket="b", Key=key)
+                def helper(event):
+                    return load(event["key"])
+            """,
+        },
+    )
+    assert findings(app, "PERF101") == [
+        ("shared.py", 3, "PERF101",
+         "boto3.client is called on every invocation (lambda_handler → load → boto3.client)"),
+    ]
+
+
+def test_extend_constructors_option_from_config(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        {"Fn": "app.lambda_handler"},
+        {"app.py": "import acme_db\ndef lambda_handler(event, context):\n    return acme_db.open_connection('x')\n"},
+    )
+    assert findings(app, "PERF102") == []
+    (app / "wa-lint.toml").write_text('[rules.PERF102]\nextend-constructors = ["acme_db.open_connection"]\n')
+    config = load_config(app / "wa-lint.toml")
+    assert [(name, line) for name, line, *_ in findings(app, "PERF102", config=config)] == [("app.py", 3)]
+
+
+def test_handler_with_a_syntax_error_yields_only_wa001(tmp_path: Path) -> None:
+    app = make_app(tmp_path, {"Fn": "app.lambda_handler"},
+                   {"app.py": "import boto3\ndef lambda_handler(event, context)\n    return boto3.client('s3')\n"})
+    result = run([app], Config(select=("PERF101", "PERF102", "SEC101", "WA")))
+    assert [f.code for f in result.findings] == ["WA001"]
+
+
+def test_deep_and_cyclic_code_does_not_break_the_analysis(tmp_path: Path) -> None:
+    chain = "".join(f"def f{i}(event):\n    return f{i + 1}(event)\n" for i in range(3000))
+    deep_expression = "x = " + "(" * 90 + "event" + ")" * 90 + "\n"
+    app = make_app(
+        tmp_path,
+        {"Fn": "app.lambda_handler"},
+        {"app.py": "import boto3\nSTATE = {}\n" + chain
+         + "def f3000(event):\n    STATE['e'] = event\n    return boto3.client('s3')\n"
+         + "def ping(e):\n    return pong(e)\ndef pong(e):\n    return ping(e)\n"
+         + "def lambda_handler(event, context):\n    " + deep_expression + "    ping(x)\n    return f0(x)\n"},
+    )
+    got = findings(app, "PERF101", "SEC101")
+    assert [(code, line) for _, line, code, _ in got] == [("SEC101", 6004), ("PERF101", 6005)]
+    assert all(code in ("PERF101", "SEC101") for _, _, code, _ in got)
+
+
+def test_a_client_configured_from_the_event_gets_per_key_advice(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        {"Fn": "app.lambda_handler"},
+        {"app.py": "import boto3\ndef lambda_handler(event, context):\n"
+                   "    return boto3.client('s3', region_name=event['region'])\n"},
+    )
+    result = run([app], Config(select=("PERF101",)))
+    assert [f.span.line for f in result.findings] == [3]
+    assert "module-level dict" in result.findings[0].fix
+
+
+def test_code_root_spelled_with_dot_dot_is_analysed_once(tmp_path: Path) -> None:
+    (tmp_path / "infra").mkdir()
+    make_app(tmp_path, {}, {"app.py": "import boto3\ndef lambda_handler(event, context):\n    return boto3.client('s3')\n"})
+    (tmp_path / "template.yaml").unlink()
+    (tmp_path / "infra" / "template.yaml").write_text(
+        TEMPLATE.format(functions=FUNCTION.format(name="Fn", handler="app.lambda_handler").replace("src/", "../src/"))
+    )
+    assert [(name, line) for name, line, *_ in findings(tmp_path, "PERF101")] == [("app.py", 3)]
+
+
+def test_decorator_arguments_and_defaults_run_at_definition_time(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        {"Fn": "app.lambda_handler"},
+        {"app.py": """\
+            import boto3
+            def with_client(client):
+                return lambda function: function
+            @with_client(boto3.client("sts"))
+            def lambda_handler(event, context, s3=boto3.client("s3")):
+                return boto3.client("sqs")
+        """},
+    )
+    assert [(name, line) for name, line, *_ in findings(app, "PERF101")] == [("app.py", 6)]
+
+
+def test_many_handlers_sharing_one_helper_module_stay_fast_and_report_each_site_once(tmp_path: Path) -> None:
+    count = 120
+    helpers = "import boto3\n" + "".join(f"def helper{j}(e):\n    return boto3.client('s{j}')\n" for j in range(20))
+    files = {"shared.py": helpers}
+    for i in range(count):
+        files[f"h{i}.py"] = "import shared\ndef lambda_handler(event, context):\n" + "".join(
+            f"    shared.helper{j}(event)\n" for j in range(20))
+    app = make_app(tmp_path, {f"F{i}": f"h{i}.lambda_handler" for i in range(count)}, files)
+    started = time.perf_counter()
+    got = findings(app, "PERF101")
+    assert time.perf_counter() - started < 60
+    assert len(got) == 20 and {name for name, *_ in got} == {"shared.py"}
