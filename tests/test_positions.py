@@ -41,20 +41,23 @@ class _Recorder(libcst.CSTVisitor):
         self.events.append(("leave", type(original_node).__name__))
 
 
-class _WalkRecorder:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, str]] = []
+def _recording_method(kind: str, node_type: str):
+    def record(self, node: libcst.CSTNode):
+        self.events.append((kind, node_type))
+        if kind == "visit":
+            return not (isinstance(node, libcst.FunctionDef) and node.name.value == "skip")
+        return None
 
-    def __getattr__(self, name: str):
-        kind, _, node_type = name.partition("_")
+    return record
 
-        def record(node: libcst.CSTNode):
-            self.events.append((kind, node_type))
-            if kind == "visit":
-                return not (isinstance(node, libcst.FunctionDef) and node.name.value == "skip")
-            return None
 
-        return record
+# A visitor with its own visit_/leave_ method for every libcst node type.
+_NODE_TYPES = [name for name in dir(libcst) if isinstance(getattr(libcst, name), type)
+               and issubclass(getattr(libcst, name), libcst.CSTNode)]
+_WalkRecorder = type("_WalkRecorder", (), {
+    "__init__": lambda self: setattr(self, "events", []),
+    **{f"{kind}_{name}": _recording_method(kind, name) for name in _NODE_TYPES for kind in ("visit", "leave")},
+})
 
 
 @pytest.mark.parametrize("source", SOURCES + ["@deco(1)\nclass A(B, metaclass=M):\n    def skip(self):\n        x = 1\n"])
@@ -69,3 +72,28 @@ def test_walk_visits_like_libcst(source: str) -> None:
     whitespace = {"SimpleWhitespace", "ParenthesizedWhitespace", "TrailingWhitespace", "EmptyLine", "Newline"}
     assert len(ours.events) == len(expected.events)
     assert [e for e in ours.events if e[1] not in whitespace] == [e for e in expected.events if e[1] not in whitespace]
+
+
+def test_attribute_hooks_wrap_the_attribute_and_visitors_run_in_order() -> None:
+    events: list[str] = []
+
+    class First:
+        def visit_Decorator(self, node: libcst.Decorator) -> None:
+            events.append("first:decorator")
+
+        def visit_FunctionDef_body(self, node: libcst.FunctionDef) -> None:
+            events.append("first:body>")
+
+        def leave_FunctionDef_body(self, node: libcst.FunctionDef) -> None:
+            events.append("first:<body")
+
+        def visit_Return(self, node: libcst.Return) -> None:
+            events.append("first:return")
+
+    class Second:
+        def visit_Return(self, node: libcst.Return) -> None:
+            events.append("second:return")
+
+    module = libcst.parse_module("@deco\ndef f(a=default()):\n    return a\n")
+    walk(build_tree(module), First(), Second())
+    assert events == ["first:decorator", "first:body>", "first:return", "second:return", "first:<body"]

@@ -10,6 +10,7 @@ without rebuilding anything.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,22 +69,50 @@ def positions(module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
     return build_tree(module).positions
 
 
+@functools.cache
+def _own_methods(visitor_class: type) -> frozenset[str]:
+    """`visit_*` / `leave_*` methods the visitor defines itself: libcst's base classes declare a no-op
+    stub for every node type and attribute, which would only cost time to call.
+
+    A pure function of the class, computed once."""
+    names: set[str] = set()
+    for klass in visitor_class.__mro__:
+        if klass.__module__.startswith("libcst"):
+            continue
+        names.update(n for n in vars(klass) if n.startswith(("visit_", "leave_")))
+    return frozenset(names)
+
+
+@functools.cache
+def _attribute_hooks(visitor_class: type) -> dict[str, frozenset[str]]:
+    """Node type name -> attributes with `visit_<Node>_<attribute>` / `leave_…` hooks on this class."""
+    hooks: dict[str, set[str]] = {}
+    for method in _own_methods(visitor_class):
+        rest = method.partition("_")[2]
+        node, _, attribute = rest.partition("_")
+        if attribute:
+            hooks.setdefault(node, set()).add(attribute)
+    return {node: frozenset(attributes) for node, attributes in hooks.items()}
+
+
+def _method(visitor: Any, name: str) -> Any:
+    return getattr(visitor, name) if name in _own_methods(type(visitor)) else None
+
+
 class _Dispatch:
     """The `visit_` / `leave_` methods of the visitors for one node type, and their attribute hooks
     (`visit_FunctionDef_body`, called around the children that make up that attribute)."""
 
     def __init__(self, kind: type, visitors: tuple[Any, ...]) -> None:
         name = kind.__name__
-        self.visit = [m for m in (getattr(v, f"visit_{name}", None) for v in visitors) if m]
-        self.leave = [m for m in (getattr(v, f"leave_{name}", None) for v in visitors) if m]
-        prefix = f"visit_{name}_"
-        attributes = {a[len(prefix):] for v in visitors for a in dir(v) if a.startswith(prefix)}
-        attributes |= {a[len(f"leave_{name}_"):] for v in visitors for a in dir(v) if a.startswith(f"leave_{name}_")}
+        self.visit = [m for m in (_method(v, f"visit_{name}") for v in visitors) if m]
+        self.leave = [m for m in (_method(v, f"leave_{name}") for v in visitors) if m]
+        attributes = {a for v in visitors for a in _attribute_hooks(type(v)).get(name, ())}
         self.attributes = [
             (
                 attribute,
-                [m for m in (getattr(v, f"visit_{name}_{attribute}", None) for v in visitors) if m],
-                [m for m in (getattr(v, f"leave_{name}_{attribute}", None) for v in visitors) if m],
+                [m for m in (_method(v, f"visit_{name}_{attribute}") for v in visitors) if m],
+                [m for m in (_method(v, f"leave_{name}_{attribute}") for v in visitors) if m],
             )
             for attribute in sorted(attributes)
         ]
