@@ -85,7 +85,10 @@ def _root_name(node: cst.BaseExpression) -> str | None:
             return None
 
 
-def _descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+Children = dict[cst.CSTNode, list[cst.CSTNode]]
+
+
+def _descendants(children: Children, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The node and everything below it, iteratively; an attribute's name is not a variable, and the
     bodies of nested lambdas, functions and classes are not part of the expression."""
     stack: list[cst.CSTNode] = [node]
@@ -95,13 +98,13 @@ def _descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         if isinstance(current, cst.Attribute):
             stack.append(current.value)
         elif not isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
-            stack.extend(current.children)
+            stack.extend(children.get(current, ()))
 
 
-def _atoms(node: cst.CSTNode) -> set[str]:
+def _atoms(children: Children, node: cst.CSTNode) -> set[str]:
     """Names read by an expression (`n:<name>`), plus direct invocation-data markers."""
     found: set[str] = set()
-    for current in _descendants(node):
+    for current in _descendants(children, node):
         if isinstance(current, cst.Name):
             found.add("n:" + current.value)
         elif isinstance(current, cst.Attribute):
@@ -112,10 +115,10 @@ def _atoms(node: cst.CSTNode) -> set[str]:
     return found
 
 
-def _tested(node: cst.CSTNode) -> set[str]:
+def _tested(children: Children, node: cst.CSTNode) -> set[str]:
     """Names and dotted attributes a condition looks at: `_c is None` → {"_c"}, `self.x` → {"self", "self.x"}."""
     found: set[str] = set()
-    for current in _descendants(node):
+    for current in _descendants(children, node):
         if isinstance(current, (cst.Name, cst.Attribute)):
             parts, base = chain(current)
             if base is None and "()" not in parts:
@@ -205,11 +208,13 @@ class CallCollector(cst.BatchableCSTVisitor):
     """Runs batched after the definitions collector (facts.collect): for each node, the definitions,
     imports and classes seen so far are already in `facts`."""
 
-    def __init__(self, facts: ModuleFacts, module: cst.Module, positions: dict[cst.CSTNode, CodeRange]) -> None:
+    def __init__(self, facts: ModuleFacts, module: cst.Module, positions: dict[cst.CSTNode, CodeRange],
+                 children: Children) -> None:
         super().__init__()
         self.facts = facts
         self.module = module
         self.positions = positions
+        self.children = children
         self.aliases: dict[str, str] = {}
         self.scope: list[str] = []
         self.functions: list[_Function] = []
@@ -293,25 +298,25 @@ class CallCollector(cst.BatchableCSTVisitor):
 
     def visit_If(self, node: cst.If) -> None:
         if self.current is not None:
-            self.current.tested |= _tested(node.test)
+            self.current.tested |= _tested(self.children, node.test)
 
     def visit_While(self, node: cst.While) -> None:
         if self.current is not None:
-            self.current.tested |= _tested(node.test)
+            self.current.tested |= _tested(self.children, node.test)
 
     def visit_IfExp(self, node: cst.IfExp) -> None:
         if self.current is not None:
-            self.current.tested |= _tested(node.test)
+            self.current.tested |= _tested(self.children, node.test)
 
     def visit_Assert(self, node: cst.Assert) -> None:
         if self.current is not None:
-            self.current.tested |= _tested(node.test)
+            self.current.tested |= _tested(self.children, node.test)
 
     def visit_Try(self, node: cst.Try) -> None:
         # try: return CACHE[key] / except KeyError: CACHE[key] = make() is a lazy cache too.
         if self.current is not None and node.handlers:
             for statement in node.body.body:
-                for sub in _subscript_roots(statement):
+                for sub in _subscript_roots(self.children, statement):
                     self.current.tested.add(sub)
 
     def _bind(self, function: _Function, target: cst.BaseExpression, atoms: set[str]) -> None:
@@ -366,7 +371,7 @@ class CallCollector(cst.BatchableCSTVisitor):
             if isinstance(current, cst.Subscript):
                 keys: set[str] = set()
                 for element in current.slice:
-                    keys |= _atoms(element)
+                    keys |= _atoms(self.children, element)
                 text = self._short(current.value) + "[...]"
                 function.writes.append(_PendingWrite("item", root, text, position, atoms, keys, value_callee,
                                                      guard_key))
@@ -400,7 +405,7 @@ class CallCollector(cst.BatchableCSTVisitor):
         if function is None:
             self._module_binding([target.target for target in node.targets], node.value)
             return
-        atoms = _atoms(node.value)
+        atoms = _atoms(self.children, node.value)
         key = None
         name = None
         for target in node.targets:
@@ -409,7 +414,7 @@ class CallCollector(cst.BatchableCSTVisitor):
             if isinstance(target.target, cst.Name):
                 name = target.target.value
         if key and isinstance(node.value, cst.BooleanOperation) and isinstance(node.value.operator, cst.Or):
-            function.tested |= _tested(node.value.left)  # _c = _c or make()
+            function.tested |= _tested(self.children, node.value.left)  # _c = _c or make()
         self.assign_stack.append((key, name))
         self.assigned_value = id(node.value)
         for target in node.targets:
@@ -442,7 +447,7 @@ class CallCollector(cst.BatchableCSTVisitor):
         if function is None:
             self._module_binding([node.target], node.value)
             return
-        atoms = _atoms(node.value)
+        atoms = _atoms(self.children, node.value)
         self._bind(function, node.target, atoms)
         key = self._persistent_key(function, node.target)
         self.assign_stack.append((key, node.target.value if isinstance(node.target, cst.Name) else None))
@@ -457,25 +462,25 @@ class CallCollector(cst.BatchableCSTVisitor):
         function = self.current
         if function is None:
             return
-        atoms = _atoms(node.value)
+        atoms = _atoms(self.children, node.value)
         self._bind(function, node.target, atoms)
         self._record_store(function, node.target, None, atoms, node, None)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         if self.current is not None:
-            self._bind(self.current, node.target, _atoms(node.value))
+            self._bind(self.current, node.target, _atoms(self.children, node.value))
 
     def visit_For(self, node: cst.For) -> None:
         if self.current is not None:
-            self._bind(self.current, node.target, _atoms(node.iter))
+            self._bind(self.current, node.target, _atoms(self.children, node.iter))
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         if self.current is not None:
-            self._bind(self.current, node.target, _atoms(node.iter))
+            self._bind(self.current, node.target, _atoms(self.children, node.iter))
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if self.current is not None and node.asname is not None:
-            self._bind(self.current, node.asname.name, _atoms(node.item))
+            self._bind(self.current, node.asname.name, _atoms(self.children, node.item))
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if self.current is not None and node.name is not None:
@@ -551,7 +556,7 @@ class CallCollector(cst.BatchableCSTVisitor):
         keywords: list[tuple[str, set[str]]] = []
         references: list[str] = []
         for arg in node.args:
-            atoms = _atoms(arg.value)
+            atoms = _atoms(self.children, arg.value)
             if arg.star == "**":
                 keywords.append(("**", atoms))
             elif arg.keyword is not None:
@@ -696,6 +701,6 @@ def _has_credentials(call: cst.Call) -> bool:
     return False
 
 
-def _subscript_roots(node: cst.CSTNode) -> set[str]:
-    roots = (_root_name(current) for current in _descendants(node) if isinstance(current, cst.Subscript))
+def _subscript_roots(children: Children, node: cst.CSTNode) -> set[str]:
+    roots = (_root_name(current) for current in _descendants(children, node) if isinstance(current, cst.Subscript))
     return {root for root in roots if root}

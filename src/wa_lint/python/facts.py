@@ -141,7 +141,7 @@ def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset:
     tree = build_tree(module)
     # One traversal; the definitions collector runs first at each node, so the call collector sees
     # every definition and import that precedes the code it reads.
-    walk(tree, _Collector(facts, tree.positions), CallCollector(facts, module, tree.positions))
+    walk(tree, _Collector(facts, tree.positions), CallCollector(facts, module, tree.positions, tree.children))
     facts.dynamodb = dynamodb_facts(tree, line_offset) if dynamodb else DynamoFacts()
     return facts
 
