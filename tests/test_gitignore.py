@@ -47,3 +47,16 @@ def test_match_within_covers_files_below_a_matched_folder() -> None:
     assert spec.match_within("tests/unit/test_a.py") and spec.match_within("src/tests/b.py")
     assert spec.match_within("x/y.gen.py") and spec.match_within("legacy/a/b.py")
     assert not spec.match_within("src/app.py") and not spec.match_within("tests.py")
+
+
+def test_combined_regex_agrees_with_the_pattern_loop() -> None:
+    patterns = [p for p in PATTERNS if not p.startswith("!")]
+    fast = GitIgnore(patterns)
+    slow = GitIgnore(patterns)
+    slow.combined = None
+    assert fast.combined is not None
+    paths = ["m.pyc", "deep/m.pyc", "keep.pyc", "build", "top.txt", "sub/top.txt", "docs/a/b/gen", "a/b/c",
+             "x/y/logs", "x5.y", "xa.y", "trailing", "#hash", "dir/f.tmp", "dir/sub/f.tmp", "az", "qz", "src/app.py"]
+    for path in paths:
+        for is_dir in (False, True):
+            assert fast.decide(path, is_dir) == slow.decide(path, is_dir), (path, is_dir)

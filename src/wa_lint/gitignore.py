@@ -88,12 +88,24 @@ def _compile(line: str) -> _Pattern | None:
 class GitIgnore:
     def __init__(self, lines: Iterable[str]) -> None:
         self.patterns = [p for p in (_compile(line) for line in lines) if p is not None]
+        # Without negations, the last match wins is the same as any match: one regex per kind of path.
+        self.combined: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
+        if not any(p.negated for p in self.patterns):
+            files = [p.regex.pattern for p in self.patterns if not p.directory_only]
+            every = [p.regex.pattern for p in self.patterns]
+            self.combined = (
+                re.compile("|".join(f"(?:{r})" for r in files), re.DOTALL) if files else None,
+                re.compile("|".join(f"(?:{r})" for r in every), re.DOTALL) if every else None,
+            )
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
 
     def decide(self, relative: str, is_dir: bool) -> bool | None:
         """True (ignored), False (re-included by a `!` pattern) or None (no pattern matches)."""
+        if self.combined is not None:
+            regex = self.combined[1] if is_dir else self.combined[0]
+            return True if regex is not None and regex.match(relative) else None
         verdict = None
         for pattern in self.patterns:
             if pattern.directory_only and not is_dir:
