@@ -21,7 +21,7 @@ from typing import TypeVar
 from wa_lint.model import Entry, Project
 from wa_lint.python.constructors import CONNECTIONS, SDK_CLIENTS
 from wa_lint.python.facts_model import EVENT_ORIGIN, Body, Call, ModuleFacts
-from wa_lint.python.handlers import is_test_file, module_file
+from wa_lint.python.handlers import is_test_file
 from wa_lint.template.linker import ref_target
 
 # Powertools event handlers whose route functions run inside `app.resolve(event, context)`.
@@ -102,9 +102,12 @@ class Graph:
                 continue
             dotted = ".".join(parts[:count])
             for root in searches:
-                path = module_file(root, dotted)
-                if path is not None and path in self.project.modules and not self.installed(root, parts[0]):
-                    return self.project.modules[path], count
+                # Only analysed modules can be linked, so a dictionary look-up replaces the file system.
+                base = root.joinpath(*parts[:count])
+                for path in (base.with_name(base.name + ".py"), base / "__init__.py"):
+                    module = self.project.modules.get(path)
+                    if module is not None and not self.installed(root, parts[0]):
+                        return module, count
         return None
 
     def installed(self, root: Path, top: str) -> bool:
