@@ -13,7 +13,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from wa_lint.python.parse import parse
+from wa_lint.python.parse import ParseFailure, parse
 
 
 @dataclass(frozen=True)
@@ -181,4 +181,10 @@ def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset:
 
 def module_facts(text: str, path: Path, line_offset: int = 0, column_offset: int = 0) -> ModuleFacts:
     """Parse and collect; raises ParseFailure for code that cannot be analysed."""
-    return collect(parse(text), path, line_offset, column_offset)
+    module = parse(text)
+    try:
+        return collect(module, path, line_offset, column_offset)
+    except RecursionError:
+        # The pre-check bounds nesting, but libcst's tree is deeper than the tokens show for some
+        # shapes; the collector's recursion failing is the same verdict, found later.
+        raise ParseFailure("code nested too deeply to analyse") from None
