@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import string
 import time
 import traceback
@@ -34,6 +35,8 @@ from wa_lint.template.linker import layer_root, link_template
 
 PARSE_ERROR = "WA001"
 INTERNAL_ERROR = "WA002"
+HANDLER_NOT_FOUND = "WA004"
+_OUTSIDE = "outside the project root and the paths given; not read (allow-outside-root = true reads it)"
 
 
 @dataclass
@@ -63,6 +66,13 @@ def enabled_codes(config: Config, rules: dict[str, Rule]) -> set[str]:
     return chosen
 
 
+def _real(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+        return None
+
+
 class _Formatter(string.Formatter):
     """Message templates never fail: a missing value shows as its placeholder."""
 
@@ -87,11 +97,26 @@ class Run:
         self.diagnostics: list[Diagnostic] = []
         self.stats = Stats()
         self.rules = catalogue()
+        # Reads stay under the project root and the paths given (symlinks resolved), unless configured.
+        self.readable = [real for real in map(_real, [self.root, *self.paths]) if real]
+
+    def inside(self, path: Path) -> bool:
+        if self.config.allow_outside_root:
+            return True
+        real = _real(path)
+        return real is not None and any(real.is_relative_to(base) for base in self.readable)
 
     # -- load -------------------------------------------------------------------------------------
     def _read(self, path: Path, limit: int) -> bytes | None:
         try:
-            size = path.stat().st_size
+            status = path.stat()
+            if not stat.S_ISREG(status.st_mode):
+                self.diagnostics.append(Diagnostic(path, "skipped: not a regular file"))
+                return None
+            if not self.inside(path):
+                self.diagnostics.append(Diagnostic(path, f"skipped: {_OUTSIDE}"))
+                return None
+            size = status.st_size
             if size > limit:
                 self.diagnostics.append(
                     Diagnostic(path, f"skipped: {size:,} bytes is over the {limit:,}-byte limit (configurable)")
@@ -140,14 +165,13 @@ class Run:
             for function in functions:
                 function.import_roots = self._import_roots(template, function)
 
-    @staticmethod
-    def _import_roots(template: Template, function: Function) -> list[Path]:
+    def _import_roots(self, template: Template, function: Function) -> list[Path]:
         roots = [function.code.root] if function.code.kind == "local" and function.code.root else []
         for layer in function.layers:
             root = layer_root(template, layer)
             if root:
                 roots.append(root)
-        return roots
+        return [root for root in roots if self.inside(root)]
 
     def analyse_file(self, path: Path) -> ModuleFacts | None:
         if path in self.project.modules:
@@ -188,8 +212,13 @@ class Run:
             if function.code.kind == "inline":
                 self._link_inline(function)
                 continue
+            if function.code.root and not self.inside(function.code.root):
+                handler.problem = f"its code folder {relative(function.code.root)} is {_OUTSIDE}"
+                self.diagnostics.append(Diagnostic(function.template.path, f"{function.logical_id}: {handler.problem}"))
+                continue
             resolve_handler(handler, function.import_roots)
             if handler.file is None or handler.file.suffix != ".py":
+                self._handler_not_found(function)
                 continue
             facts = self.analyse_file(handler.file)
             if facts is None:
@@ -198,8 +227,23 @@ class Run:
             qualname = entry_qualname(facts, handler.qualname or "")
             if qualname is None:
                 handler.problem = f"no function '{handler.qualname}' in {handler.file.name}"
+                handler.missing = True
+                self._handler_not_found(function)
                 continue
             self.project.entries.append(Entry(facts, qualname, function.import_roots, function))
+
+    def _handler_not_found(self, function: Function) -> None:
+        handler, code = function.handler, function.code
+        # Only what was searched and not found: a code folder that does not exist yet (built by a
+        # script) says nothing about the handler, nor does a runtime that is not known to be Python.
+        if handler is None or not handler.missing or code.root is None or not code.root.is_dir():
+            return
+        if not (function.runtime or "").startswith("python"):
+            return
+        pos = function.properties.key_pos("Handler")
+        where = Span(function.template.path, pos.line, pos.column, pos.end_line, pos.end_column)
+        self.violations.append(Violation(HANDLER_NOT_FOUND, where, {"problem": f"{function.logical_id}: {handler.problem}"},
+                                         resource=function.logical_id, function=function.logical_id))
 
     def _link_inline(self, function: Function) -> None:
         code, handler = function.code, function.handler

@@ -34,6 +34,7 @@ def resolve_handler(handler: Handler, roots: Iterable[Path]) -> None:
     module, _, name = text.rpartition(".")
     if not module or not name:
         handler.problem = f"handler '{text}' is not of the form module.function"
+        handler.missing = True
         return
     # The Python runtime imports `dir/app` as `dir.app`.
     module = module.replace("/", ".").strip(".")
@@ -52,6 +53,7 @@ def resolve_handler(handler: Handler, roots: Iterable[Path]) -> None:
             return
     where = ", ".join(str(root) for root in roots) or "no local code folder"
     handler.problem = f"handler module '{module}' not found under {where}"
+    handler.missing = bool(roots)
 
 
 def entry_qualname(facts: ModuleFacts, qualname: str) -> str | None:

@@ -1,0 +1,105 @@
+"""wa-lint reads only inside the project root and the paths given, and only regular files."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from wa_lint.config import Config, load_config
+from wa_lint.engine import run
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {code_uri}
+      Handler: app.handler
+      Runtime: python3.12
+      MemorySize: 256
+"""
+HANDLER = "def handler(event, context):\n    return None\n"
+
+
+def project(tmp_path: Path, code_uri: str) -> tuple[Path, Path]:
+    root, outside = tmp_path / "project", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (outside / "app.py").write_text(HANDLER)
+    (root / "template.yaml").write_text(TEMPLATE.format(code_uri=code_uri))
+    return root, outside
+
+
+def read_files(result) -> set[str]:
+    return {path.name for path in result.project.modules}
+
+
+@pytest.mark.parametrize("code_uri", ["../outside/", "{outside}"], ids=["relative", "absolute"])
+def test_code_uri_outside_the_root_is_not_followed(tmp_path: Path, code_uri: str) -> None:
+    root, _ = project(tmp_path, code_uri.format(outside=tmp_path / "outside"))
+    result = run([root], Config())
+    assert read_files(result) == set()
+    assert not [f for f in result.findings if f.code in ("WA001", "WA004")]
+    notes = [d.message for d in result.diagnostics]
+    assert any("Fn: its code folder" in n and "outside the project root" in n for n in notes), notes
+
+    allowed = run([root], Config(allow_outside_root=True))
+    assert read_files(allowed) == {"app.py"}
+
+
+def test_allow_outside_root_is_a_config_key(tmp_path: Path) -> None:
+    (tmp_path / "wa-lint.toml").write_text("allow-outside-root = true\n")
+    assert load_config(tmp_path / "wa-lint.toml").allow_outside_root is True
+
+
+def test_a_handler_symlinked_out_of_the_root_is_not_read(tmp_path: Path) -> None:
+    root, outside = project(tmp_path, ".")
+    (root / "app.py").symlink_to(outside / "app.py")
+    result = run([root], Config())
+    assert read_files(result) == set()
+    assert any("outside the project root" in d.message for d in result.diagnostics)
+
+
+def test_a_relative_import_climbing_out_of_the_root_is_not_read(tmp_path: Path) -> None:
+    root, outside = project(tmp_path, ".")
+    (outside / "secrets.py").write_text("def handler(event, context):\n    return None\n")
+    (root / "app.py").write_text("from ... import secrets\nfrom .. import outside\n" + HANDLER)
+    (root / "__init__.py").write_text("")
+    result = run([root], Config())
+    assert read_files(result) == {"app.py"}
+
+
+def test_paths_given_explicitly_are_readable_even_outside_the_root(tmp_path: Path) -> None:
+    root, outside = project(tmp_path, ".")
+    (root / "app.py").write_text(HANDLER)
+    (root / ".git").mkdir()
+    handler = outside / "lambda_function.py"
+    handler.write_text(HANDLER)
+    result = run([root, handler], Config())
+    assert {"app.py", "lambda_function.py"} <= read_files(result)
+
+
+def test_fifo_socket_and_symlink_loop_named_like_code_are_harmless(tmp_path: Path) -> None:
+    root, _ = project(tmp_path, ".")
+    (root / "app.py").write_text(HANDLER)
+    os.mkfifo(root / "fifo.py")
+    os.mkfifo(root / "fifo.yaml")
+    (root / "loop.py").symlink_to(root / "loop.py")
+    (root / "a").symlink_to(root / "b")
+    (root / "b").symlink_to(root / "a")
+    (root / "loopdir").mkdir()
+    (root / "loopdir" / "self").symlink_to(root / "loopdir")
+    listener = socket.socket(socket.AF_UNIX)
+    try:
+        listener.bind(str(root / "sock.py"))
+        # Named explicitly too: a FIFO opened for reading would block forever.
+        result = run([root, root / "fifo.py", root / "sock.py", root / "loop.py", root / "a"], Config())
+    finally:
+        listener.close()
+    assert read_files(result) == {"app.py"}
+    assert result.stats.templates == 1
