@@ -98,6 +98,11 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           config_path: Path | None, isolated: bool, exit_zero: bool, show_model: bool,
           explain: str | None, debug: bool) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
+    # A terminal or pipe that cannot show a character (a Latin-1 locale, `⏎` in a message) gets an
+    # escape, never a UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     if explain:
         _print_rule(explain)
         return
@@ -135,8 +140,9 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         from wa_lint.model_view import model_dict, show_text
 
         if output_format == "json":
-            json.dump(model_dict(result), target, indent=2)
-            target.write("\n")
+            from wa_lint.reporters import dump_json
+
+            dump_json(model_dict(result), target)
         else:
             show_text(result, target)
     else:

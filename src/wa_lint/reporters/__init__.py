@@ -2,22 +2,65 @@
 
 from __future__ import annotations
 
+import json as _json  # the submodule reporters.json would shadow the name
+import math
 import re
 from collections.abc import Callable
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
-from wa_lint.engine import RunResult
+from wa_lint.engine import RunResult, relative
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Terminal controls (C0 but tab/newline, DEL, C1 such as the one-byte CSI), and the invisible
+# characters that reorder or break what a reader sees: bidi overrides (Trojan Source) and the
+# Unicode line separators.
+_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{_UNSAFE}]")
+_JSON_UNSAFE = re.compile(f"[{_UNSAFE}\ufeff]")
+# Lines a CI runner reads as commands: GitHub's `::cmd::` and `##[cmd]`, after leading blanks.
+_COMMAND_START = re.compile(r"\s*(::|##\[)")
+
+
+def text_only(text: str) -> str:
+    """Undecodable bytes in file names (lone surrogates) as \\xNN, so output is always valid UTF-8."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def printable(text: str) -> str:
     """Control characters (ANSI escapes, carriage returns) shown, never obeyed by a terminal."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100
+                        else f"\\u{ord(match.group()):04x}", text_only(text))
 
 
 def one_line(text: str) -> str:
     return printable(text.replace("\r\n", "\n").replace("\n", " ⏎ "))
+
+
+def display_path(path: Path) -> str:
+    """A path for the start of a line: printable, and never read as a CI workflow command."""
+    shown = one_line(relative(path))
+    return f"./{shown}" if _COMMAND_START.match(shown) else shown
+
+
+def json_safe(value: Any) -> Any:
+    """Data a strict JSON parser accepts: no lone surrogates, no NaN/Infinity (YAML `.inf`, `1e999`)."""
+    if isinstance(value, str):
+        return text_only(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {text_only(str(key)): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value
+
+
+def dump_json(value: Any, out: TextIO) -> None:
+    """Readable UTF-8 JSON in which terminal controls and bidi characters stay escaped."""
+    text = _json.dumps(json_safe(value), indent=2, ensure_ascii=False, allow_nan=False)
+    out.write(_JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n")
 
 
 Reporter = Callable[[RunResult, TextIO, bool], None]
