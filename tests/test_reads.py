@@ -103,3 +103,38 @@ def test_fifo_socket_and_symlink_loop_named_like_code_are_harmless(tmp_path: Pat
         listener.close()
     assert read_files(result) == {"app.py"}
     assert result.stats.templates == 1
+
+
+def test_files_vanishing_during_the_run_are_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from wa_lint import engine
+
+    root, _ = project(tmp_path, ".")
+    (root / "app.py").write_text(HANDLER)
+    (root / "other.yaml").write_text((root / "template.yaml").read_text())
+    (root / "lambda_function.py").write_text(HANDLER)
+    real_discover = engine.discover
+
+    def discover_then_delete(*args, **kwargs):
+        found = real_discover(*args, **kwargs)
+        for name in ("template.yaml", "app.py", "lambda_function.py"):
+            (root / name).unlink()
+        return found
+
+    monkeypatch.setattr(engine, "discover", discover_then_delete)
+    result = run([root], Config())
+    assert result.stats.templates == 1  # other.yaml, still there
+    vanished = {d.path.name for d in result.diagnostics if "No such file" in d.message}
+    assert vanished == {"template.yaml", "app.py", "lambda_function.py"}
+
+
+def test_size_and_line_limits_are_configurable(tmp_path: Path) -> None:
+    (tmp_path / "wa-lint.toml").write_text("max-python-lines = 5\nmax-python-bytes = 100\nmax-template-bytes = 10\n")
+    config = load_config(tmp_path / "wa-lint.toml")
+    assert (config.max_python_lines, config.max_python_bytes, config.max_template_bytes) == (5, 100, 10)
+    root, _ = project(tmp_path, ".")
+    (root / "app.py").write_text(HANDLER + "\n" * 10)
+    result = run([root], Config(max_python_lines=5))
+    assert any("lines is over the 5-line limit" in d.message for d in result.diagnostics)
+    result = run([root], Config(max_template_bytes=10))
+    assert result.stats.templates == 0
+    assert any("over the 10-byte limit" in d.message for d in result.diagnostics)
