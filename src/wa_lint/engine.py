@@ -264,6 +264,11 @@ class Run:
         try:
             facts = module_facts(code.inline, template_path, code.inline_line - 1, code.inline_column)
         except ParseFailure as error:
+            if function.runtime is None:
+                # Nothing says this is Python (no Runtime, or one from a parameter without a default).
+                self.diagnostics.append(Diagnostic(template_path, f"{function.logical_id}: inline code not analysed: "
+                                                   f"no known runtime and it is not Python ({error.message})"))
+                return
             self.parse_error(template_path, error.line + code.inline_line - 1, error.column + code.inline_column,
                              f"inline code of {function.logical_id}: {error.message}",
                              "fix the inline code so it parses")
