@@ -33,6 +33,13 @@ def _deep_sequence_yaml(depth: int) -> str:
     return CFN_HEAD + "Resources:\n  Deep:\n" + "".join(" " * (level + 4) + "-\n" for level in range(depth))
 
 
+def _globals_fan_out(keys: int, functions: int) -> str:
+    """Small text, but every function gets its own merged copy of a large Globals section."""
+    section = "".join(f"    Key{index}: {index}\n" for index in range(keys))
+    resources = "".join(f"  Fn{index}:\n    Type: AWS::Serverless::Function\n" for index in range(functions))
+    return SAM_HEAD + "Globals:\n  Function:\n" + section + "Resources:\n" + resources
+
+
 def generated_files() -> dict[str, bytes]:
     handler = "def handler(event, context):\n    return "
     rng = random.Random(7)
@@ -41,6 +48,7 @@ def generated_files() -> dict[str, bytes]:
         "templates/deep-block.yaml": _deep_block_yaml(10_000).encode(),
         "templates/deep-block-1400.yaml": _deep_block_yaml(1_400).encode(),
         "templates/deep-sequence.yaml": _deep_sequence_yaml(10_000).encode(),
+        "templates/globals-fan-out.yaml": _globals_fan_out(6_000, 200).encode(),
         "templates/deep-flow.yaml": (CFN_HEAD + "Resources: " + "[" * 10_000 + "]" * 10_000 + "\n").encode(),
         "templates/deep.json": ('{"AWSTemplateFormatVersion": "2010-09-09", "Resources": '
                                 + "[" * 10_000 + "]" * 10_000 + "}\n").encode(),

@@ -11,7 +11,8 @@ from typing import Any
 from wa_lint.template.errors import TemplateError
 from wa_lint.template.json_loader import load_json
 from wa_lint.template.nodes import DictNode
-from wa_lint.template.yaml_loader import Problem, load_yaml
+from wa_lint.template.sam_globals import check_fan_out
+from wa_lint.template.yaml_loader import MAX_EXPANDED_VALUES, Problem, load_yaml
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 # Unrendered cookiecutter/Jinja sources are templates of templates: their YAML is not the real one.
@@ -112,4 +113,5 @@ def parse_template(path: Path, text: str) -> Template:
     if not is_template_data(data):
         raise NotATemplate
     assert isinstance(data, DictNode)
+    check_fan_out(data, MAX_EXPANDED_VALUES)
     return Template(path, data, text, problems)

@@ -139,7 +139,7 @@ class _Converter:
                                              _pos(key_node)))
                 continue
             # Keys keep their text as written (`true`, `0x1F`); only YAML's null spellings are one key.
-            key_text = "null" if self._scalar(key_node) is None else str(key_node.value)
+            key_text = "null" if key_node.tag == _STD + "null" else str(key_node.value)
             key = StrNode(key_text, _pos(key_node))
             if key in result:
                 first = result.key_spans[key]
