@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,12 @@ REAL_CODE = {
 @pytest.mark.parametrize("source", REAL_CODE.values(), ids=REAL_CODE.keys())
 def test_real_code_shapes_pass_the_guard(source: str) -> None:
     module_facts(source, Path("real.py"))
+
+
+def test_warnings_about_the_users_code_are_not_printed_nor_mistaken_for_the_error() -> None:
+    source = 'PATTERN = "C:\\Temp\\new"\nPATTERN = "\\d+\\T"\ndef handler(event, context):\n    return {\n'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a printed warning would fail the test
+        with pytest.raises(ParseFailure) as caught:
+            module_facts(source, Path("app.py"))
+    assert "never closed" in caught.value.message

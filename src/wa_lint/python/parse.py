@@ -11,6 +11,7 @@ import ast
 import io
 import keyword
 import tokenize
+import warnings
 
 import libcst
 
@@ -141,7 +142,11 @@ def _precheck(text: str) -> None:
 def _describe_syntax_error(text: str) -> ParseFailure:
     """libcst's native parser reports poor positions; CPython's compiler names the line and the cause."""
     try:
-        ast.parse(text)
+        # Compiling warns about the user's code (invalid escapes: a SyntaxWarning on 3.12+, printed
+        # by default); the warning is not ours to print, and as an error it would hide the real one.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ast.parse(text)
     except SyntaxError as error:
         hint = " (Python 2 code?)" if "print" in (error.msg or "") or "Missing parentheses" in (error.msg or "") else ""
         return ParseFailure(f"syntax error: {error.msg}{hint}", error.lineno or 1, error.offset or 1)
