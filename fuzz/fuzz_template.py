@@ -1,6 +1,7 @@
 """Coverage-guided fuzzing of template loading and linking (atheris; `pip install -e .[fuzz]`).
 
-    python fuzz/fuzz_template.py -max_total_time=600 -timeout=10 /tmp/fuzz-templates tests/hostile/corpus/templates
+    python fuzz/fuzz_template.py -max_total_time=600 -timeout=10 /tmp/fuzz-templates \
+        tests/hostile/corpus/templates
 
 Any exception other than the loader's own verdicts, a hang past -timeout or a crash is a finding.
 """

@@ -134,7 +134,8 @@ class Run:
         if lines <= self.config.max_python_lines:
             return False
         limit = self.config.max_python_lines
-        self.diagnostics.append(Diagnostic(path, f"skipped: {lines:,} lines is over the {limit:,}-line limit (configurable)"))
+        message = f"skipped: {lines:,} lines is over the {limit:,}-line limit (configurable)"
+        self.diagnostics.append(Diagnostic(path, message))
         return True
 
     def parse_error(self, path: Path, line: int, column: int, reason: str, fix: str) -> None:
@@ -226,7 +227,8 @@ class Run:
                 continue
             if function.code.root and not self.inside(function.code.root):
                 handler.problem = f"its code folder {relative(function.code.root)} is {_OUTSIDE}"
-                self.diagnostics.append(Diagnostic(function.template.path, f"{function.logical_id}: {handler.problem}"))
+                note = f"{function.logical_id}: {handler.problem}"
+                self.diagnostics.append(Diagnostic(function.template.path, note))
                 continue
             resolve_handler(handler, function.import_roots)
             if handler.file is None or handler.file.suffix != ".py":
@@ -254,7 +256,8 @@ class Run:
             return
         pos = function.properties.key_pos("Handler")
         where = Span(function.template.path, pos.line, pos.column, pos.end_line, pos.end_column)
-        self.violations.append(Violation(HANDLER_NOT_FOUND, where, {"problem": f"{function.logical_id}: {handler.problem}"},
+        args = {"problem": f"{function.logical_id}: {handler.problem}"}
+        self.violations.append(Violation(HANDLER_NOT_FOUND, where, args,
                                          resource=function.logical_id, function=function.logical_id))
 
     def _link_inline(self, function: Function) -> None:
@@ -266,8 +269,9 @@ class Run:
         except ParseFailure as error:
             if function.runtime is None:
                 # Nothing says this is Python (no Runtime, or one from a parameter without a default).
-                self.diagnostics.append(Diagnostic(template_path, f"{function.logical_id}: inline code not analysed: "
-                                                   f"no known runtime and it is not Python ({error.message})"))
+                note = (f"{function.logical_id}: inline code not analysed: no known runtime and it is not "
+                        f"Python ({error.message})")
+                self.diagnostics.append(Diagnostic(template_path, note))
                 return
             self.parse_error(template_path, error.line + code.inline_line - 1, error.column + code.inline_column,
                              f"inline code of {function.logical_id}: {error.message}",

@@ -112,7 +112,8 @@ def _scan(text: str, base_depth: int = 0, base_total: int = 0) -> None:
                     pass
         if total > MAX_EXPRESSION_DEPTH:
             raise _too_deep(
-                f"expression nested more than {MAX_EXPRESSION_DEPTH} levels deep (operators, calls, attributes)", token
+                f"expression nested more than {MAX_EXPRESSION_DEPTH} levels deep (operators, calls, attributes)",
+                token,
             )
         if kind not in (tokenize.COMMENT, tokenize.NL):
             previous = token
@@ -133,7 +134,8 @@ def _precheck(text: str) -> None:
             elif char in _CLOSE:
                 depth = max(depth - 1, 0)
         if deepest > MAX_BRACKET_DEPTH:
-            raise ParseFailure(f"brackets nested deeper than {MAX_BRACKET_DEPTH} levels; not analysed") from None
+            message = f"brackets nested deeper than {MAX_BRACKET_DEPTH} levels; not analysed"
+            raise ParseFailure(message) from None
         if max(map(len, text.splitlines()), default=0) > MAX_UNTOKENIZED_LINE:
             raise ParseFailure(f"a line longer than {MAX_UNTOKENIZED_LINE:,} characters that Python 3.11 cannot "
                                "tokenize; not analysed") from None
