@@ -248,11 +248,12 @@ class Run:
 
     def _handler_not_found(self, function: Function) -> None:
         handler, code = function.handler, function.code
-        # Only what was searched and not found: a code folder that does not exist yet (built by a
-        # script) says nothing about the handler, nor does a runtime that is not known to be Python.
+        # Only what was searched and not found: a code folder that does not exist yet or holds no
+        # Python at all (built or fetched by a script) says nothing about the handler, nor does a
+        # runtime that is not known to be Python.
         if handler is None or not handler.missing or code.root is None or not code.root.is_dir():
             return
-        if not (function.runtime or "").startswith("python"):
+        if not (function.runtime or "").startswith("python") or next(code.root.rglob("*.py"), None) is None:
             return
         pos = function.properties.key_pos("Handler")
         where = Span(function.template.path, pos.line, pos.column, pos.end_line, pos.end_column)
