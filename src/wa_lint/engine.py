@@ -29,7 +29,14 @@ from wa_lint.python.handlers import (
 from wa_lint.python.parse import ParseFailure
 from wa_lint.python.source import SourceError, decode_python
 from wa_lint.registry import Rule, catalogue, select
-from wa_lint.template.document import JinjaSource, NotATemplate, Template, decode, parse_template
+from wa_lint.template.document import (
+    JinjaSource,
+    NotATemplate,
+    Template,
+    decode,
+    is_jinja_source,
+    parse_template,
+)
 from wa_lint.template.errors import TemplateError
 from wa_lint.template.linker import layer_root, link_template
 
@@ -138,6 +145,14 @@ class Run:
         self.diagnostics.append(Diagnostic(path, message))
         return True
 
+    def _python_failure(self, path: Path, text: str, error: SourceError | ParseFailure) -> None:
+        if is_jinja_source(text):
+            # A cookiecutter project's code is a template too: its Jinja is not a syntax error.
+            self.diagnostics.append(Diagnostic(path, "skipped: unrendered cookiecutter/Jinja template"))
+            return
+        self.parse_error(path, error.line, error.column, error.message,
+                         "fix the file so it parses; its handler code was not checked")
+
     def parse_error(self, path: Path, line: int, column: int, reason: str, fix: str) -> None:
         self.violations.append(Violation(PARSE_ERROR, Span.point(path, max(line, 1), max(column, 1)),
                                          {"reason": reason, "fix": fix}))
@@ -195,8 +210,7 @@ class Run:
                 return None
             facts = module_facts(text, path)
         except (SourceError, ParseFailure) as error:
-            self.parse_error(path, error.line, error.column, error.message,
-                             "fix the file so it parses; its handler code was not checked")
+            self._python_failure(path, raw.decode("utf-8", "replace"), error)
             return None
         self.project.modules[path] = facts
         self.stats.python_files += 1
@@ -255,6 +269,9 @@ class Run:
             return
         if not (function.runtime or "").startswith("python") or next(code.root.rglob("*.py"), None) is None:
             return
+        # A wrapper (Lambda Web Adapter's `Handler: run.sh`) starts something other than a Python module.
+        if "AWS_LAMBDA_EXEC_WRAPPER" in function.environment or (code.root / handler.text.strip()).is_file():
+            return
         pos = function.properties.key_pos("Handler")
         where = Span(function.template.path, pos.line, pos.column, pos.end_line, pos.end_column)
         args = {"problem": f"{function.logical_id}: {handler.problem}"}
@@ -309,8 +326,7 @@ class Run:
                 try:
                     facts = module_facts(text, path)
                 except ParseFailure as error:
-                    self.parse_error(path, error.line, error.column, error.message,
-                                     "fix the file so it parses; its handler code was not checked")
+                    self._python_failure(path, text, error)
                     continue
                 self.project.modules[path] = facts
                 self.stats.python_files += 1

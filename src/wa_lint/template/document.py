@@ -98,11 +98,15 @@ def decode(raw: bytes) -> str:
         raise TemplateError(f"invalid UTF-8 (byte 0x{raw[error.start]:02x}); not read", line, column) from None
 
 
+def is_jinja_source(text: str) -> bool:
+    return _JINJA.search(text) is not None
+
+
 def parse_template(path: Path, text: str) -> Template:
     """Raise NotATemplate, JinjaSource or TemplateError; return the loaded template otherwise."""
     if not might_be_template(text):
         raise NotATemplate
-    if _JINJA.search(text):
+    if is_jinja_source(text):
         raise JinjaSource
     stripped = text.lstrip()
     as_json = stripped.startswith("{") or (path.suffix == ".json" and stripped.startswith("["))
