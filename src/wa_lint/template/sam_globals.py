@@ -86,7 +86,8 @@ def check_fan_out(data: Any, limit: int) -> None:
         return
     counts: dict[str, int] = {}
     for resource in resources.values():
-        section = GLOBALS_SECTION.get(resource.get("Type")) if isinstance(resource, dict) else None
+        resource_type = resource.get("Type") if isinstance(resource, dict) else None
+        section = GLOBALS_SECTION.get(resource_type) if isinstance(resource_type, str) else None
         if isinstance(section, str) and isinstance(globals_section.get(section), dict):
             counts[section] = counts.get(section, 0) + 1
     total = sum(count * _size(globals_section[section], limit) for section, count in counts.items())
