@@ -28,10 +28,14 @@ def text_only(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def printable(text: str) -> str:
     """Control characters (ANSI escapes, carriage returns) shown, never obeyed by a terminal."""
-    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100
-                        else f"\\u{ord(match.group()):04x}", text_only(text))
+    return _CONTROL.sub(_escaped, text_only(text))
 
 
 def one_line(text: str) -> str:
