@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
+import functools
 import json
 import os
 import tempfile
@@ -21,8 +21,6 @@ from wa_lint import __version__
 
 CACHE_DIR_NAME = ".wa_lint_cache"
 _FORMAT = "1"
-# Only dataclasses from these modules are rebuilt from cache entries.
-_ALLOWED_MODULE_PREFIX = "wa_lint.python."
 
 
 def analysis_fingerprint(salt: str = "") -> str:
@@ -57,16 +55,27 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"cannot cache a {type(value).__name__}")
 
 
+@functools.cache
+def _known_classes() -> dict[str, type]:
+    """The dataclasses a cache entry may hold: facts and outcomes, named module:qualname.
+
+    An explicit list, never an import by name: the cache folder is on the user's disk and may come
+    from a hostile repository."""
+    from wa_lint.python import facts_model, workers
+
+    known: dict[str, type] = {}
+    for module in (facts_model, workers):
+        for value in vars(module).values():
+            if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
+                known[f"{value.__module__}:{value.__qualname__}"] = value
+    return known
+
+
 def _class(name: str) -> type:
-    module_name, _, qualname = name.partition(":")
-    if not module_name.startswith(_ALLOWED_MODULE_PREFIX):
+    known = _known_classes().get(name)
+    if known is None:
         raise ValueError(f"refusing to rebuild {name}")
-    target: Any = importlib.import_module(module_name)
-    for part in qualname.split("."):
-        target = getattr(target, part)
-    if not (isinstance(target, type) and dataclasses.is_dataclass(target)):
-        raise ValueError(f"{name} is not a dataclass")
-    return target
+    return known
 
 
 def _decode(value: Any) -> Any:

@@ -153,6 +153,11 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           write_baseline: Path | None, fail_on: str | None, exit_zero: bool, show_model: bool,
           explain: str | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
+    # A terminal or pipe that cannot show a character (a Latin-1 locale, `⏎` in a message) gets an
+    # escape, never a UnicodeEncodeError.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     if explain:
         _print_rule(explain)
         return
@@ -199,8 +204,9 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         from wa_lint.model_view import model_dict, show_text
 
         if output_format == "json":
-            json.dump(model_dict(result), target, indent=2)
-            target.write("\n")
+            from wa_lint.reporters import dump_json
+
+            dump_json(model_dict(result), target)
         else:
             show_text(result, target)
     else:

@@ -32,6 +32,9 @@ class Config:
     handler_patterns: tuple[str, ...] = DEFAULT_HANDLER_PATTERNS
     max_template_bytes: int = 2 * 1024 * 1024
     max_python_bytes: int = 1024 * 1024
+    max_python_lines: int = 10_000
+    # Follow CodeUri, layers and imports that lead outside the project root and the paths given.
+    allow_outside_root: bool = False
     severity: dict[str, str] = field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     # (gitignore-style pattern relative to `base`, codes or prefixes)
@@ -158,6 +161,8 @@ def load_config(path: Path) -> Config:
         handler_patterns=tuple(table.get("handler-patterns", DEFAULT_HANDLER_PATTERNS)),
         max_template_bytes=table.get("max-template-bytes", Config.max_template_bytes),
         max_python_bytes=table.get("max-python-bytes", Config.max_python_bytes),
+        max_python_lines=table.get("max-python-lines", Config.max_python_lines),
+        allow_outside_root=table.get("allow-outside-root", Config.allow_outside_root),
         severity=dict(table.get("severity", {})),
         rules={code: dict(options) for code, options in table.get("rules", {}).items()},
         per_file_ignores=tuple((glob, tuple(codes)) for glob, codes in table.get("per-file-ignores", {}).items()),

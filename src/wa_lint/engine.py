@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import stat
 import string
 import time
 import traceback
@@ -32,12 +33,21 @@ from wa_lint.python.source import SourceError, decode_python
 from wa_lint.python.workers import AnalysisPool, Outcome
 from wa_lint.registry import Rule, catalogue, select
 from wa_lint.suppressions import Suppressor
-from wa_lint.template.document import JinjaSource, NotATemplate, Template, decode, parse_template
+from wa_lint.template.document import (
+    JinjaSource,
+    NotATemplate,
+    Template,
+    decode,
+    is_jinja_source,
+    parse_template,
+)
 from wa_lint.template.errors import TemplateError
 from wa_lint.template.linker import layer_root, link_template
 
 PARSE_ERROR = "WA001"
 INTERNAL_ERROR = "WA002"
+HANDLER_NOT_FOUND = "WA005"
+_OUTSIDE = "outside the project root and the paths given; not read (allow-outside-root = true reads it)"
 
 
 @dataclass
@@ -66,6 +76,13 @@ def enabled_codes(config: Config, rules: dict[str, Rule]) -> set[str]:
     chosen |= select(config.extend_select, codes)
     chosen -= select(config.ignore, codes)
     return chosen
+
+
+def _real(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+        return None
 
 
 class _Formatter(string.Formatter):
@@ -106,11 +123,26 @@ class Run:
         self.diagnostics: list[Diagnostic] = []
         self.stats = Stats()
         self.rules = catalogue()
+        # Reads stay under the project root and the paths given (symlinks resolved), unless configured.
+        self.readable = [real for real in map(_real, [self.root, *self.paths]) if real]
+
+    def inside(self, path: Path) -> bool:
+        if self.config.allow_outside_root:
+            return True
+        real = _real(path)
+        return real is not None and any(real.is_relative_to(base) for base in self.readable)
 
     # -- load -------------------------------------------------------------------------------------
     def _read(self, path: Path, limit: int) -> bytes | None:
         try:
-            size = path.stat().st_size
+            status = path.stat()
+            if not stat.S_ISREG(status.st_mode):
+                self.diagnostics.append(Diagnostic(path, "skipped: not a regular file"))
+                return None
+            if not self.inside(path):
+                self.diagnostics.append(Diagnostic(path, f"skipped: {_OUTSIDE}"))
+                return None
+            size = status.st_size
             if size > limit:
                 self.diagnostics.append(
                     Diagnostic(path, f"skipped: {size:,} bytes is over the {limit:,}-byte limit (configurable)")
@@ -121,6 +153,16 @@ class Run:
         except OSError as error:
             self.diagnostics.append(Diagnostic(path, f"skipped: cannot read ({error.strerror or error})"))
             return None
+
+    def _too_many_lines(self, path: Path, raw: bytes) -> bool:
+        # Analysis time grows with statements, not bytes: 100,000 short lines take over a minute.
+        lines = raw.count(b"\n") + 1
+        if lines <= self.config.max_python_lines:
+            return False
+        limit = self.config.max_python_lines
+        message = f"skipped: {lines:,} lines is over the {limit:,}-line limit (configurable)"
+        self.diagnostics.append(Diagnostic(path, message))
+        return True
 
     def parse_error(self, path: Path, line: int, column: int, reason: str, fix: str) -> None:
         self.violations.append(Violation(PARSE_ERROR, Span.point(path, max(line, 1), max(column, 1)),
@@ -193,8 +235,7 @@ class Run:
             for function in functions:
                 function.import_roots = self._import_roots(template, function)
 
-    @staticmethod
-    def _import_roots(template: Template, function: Function) -> list[Path]:
+    def _import_roots(self, template: Template, function: Function) -> list[Path]:
         roots = [function.code.root] if function.code.kind == "local" and function.code.root else []
         for layer in function.layers:
             root = layer_root(template, layer)
@@ -202,7 +243,7 @@ class Run:
                 roots.append(root)
         # `CodeUri: ../src` must name the same files as the folder walk does, or one file is analysed
         # (and reported) twice under two spellings.
-        return [Path(os.path.normpath(root)) for root in roots]
+        return [Path(os.path.normpath(root)) for root in roots if self.inside(root)]
 
     def load_power_tuning(self) -> None:
         """Read the Power Tuning results once and attach each to the function it measured."""
@@ -245,7 +286,7 @@ class Run:
             if path in self.project.modules or path in self.unreadable:
                 continue
             raw = self._read(path, self.config.max_python_bytes)
-            if raw is None:
+            if raw is None or self._too_many_lines(path, raw):
                 self.unreadable.add(path)
                 continue
             sources.append((path, path, raw, (0, 0)))
@@ -267,11 +308,11 @@ class Run:
             if self.cache and outcome.kind != "internal":
                 self.cache.put(key, raw, outcome)
             outcomes[key] = outcome
-        for key, path, _, _ in sources[: len(sources) - len(inline)]:
-            self._record(path, outcomes[key])
+        for key, path, raw, _ in sources[: len(sources) - len(inline)]:
+            self._record(path, outcomes[key], raw)
         return {f.logical_id: outcomes[s[0]] for f, s in zip(inline, sources[len(sources) - len(inline):], strict=True)}
 
-    def _record(self, path: Path, outcome: Outcome) -> None:
+    def _record(self, path: Path, outcome: Outcome, raw: bytes) -> None:
         if outcome.kind == "ok":
             self.project.modules[path] = outcome.facts
             self.stats.python_files += 1
@@ -280,6 +321,9 @@ class Run:
         if outcome.kind == "internal":
             self.violations.append(Violation(INTERNAL_ERROR, Span.point(path),
                                              {"rule": "python-analysis", "error": outcome.message}))
+        elif is_jinja_source(raw.decode("utf-8", "replace")):
+            # A cookiecutter project's code is a template too: its Jinja is not a syntax error.
+            self.diagnostics.append(Diagnostic(path, "skipped: unrendered cookiecutter/Jinja template"))
         else:
             self.parse_error(path, outcome.line, outcome.column, outcome.message,
                              "fix the file so it parses; its handler code was not checked")
@@ -316,9 +360,16 @@ class Run:
             if function.code.kind == "inline":
                 inline.append(function)
                 continue
+            if function.code.root and not self.inside(function.code.root):
+                handler.problem = f"its code folder {relative(function.code.root)} is {_OUTSIDE}"
+                note = f"{function.logical_id}: {handler.problem}"
+                self.diagnostics.append(Diagnostic(function.template.path, note))
+                continue
             resolve_handler(handler, function.import_roots)
             if handler.file is not None and handler.file.suffix == ".py":
                 linked.append(function)
+            else:
+                self._handler_not_found(function)
         candidates = self._candidate_files(found, {f.handler.file for f in linked if f.handler})
         inline_outcomes = self.analyse([*(f.handler.file for f in linked if f.handler and f.handler.file), *candidates],
                                        inline)
@@ -334,6 +385,8 @@ class Run:
             qualname = entry_qualname(facts, function.handler.qualname or "")
             if qualname is None:
                 function.handler.problem = f"no function '{function.handler.qualname}' in {facts.path.name}"
+                function.handler.missing = True
+                self._handler_not_found(function)
                 continue
             self.project.entries.append(Entry(facts, qualname, function.import_roots, function))
             starts.append((facts.path, function.import_roots))
@@ -346,10 +399,34 @@ class Run:
                 starts.append((path, roots))
         self.follow_imports(starts)
 
+    def _handler_not_found(self, function: Function) -> None:
+        handler, code = function.handler, function.code
+        # Only what was searched and not found: a code folder that does not exist yet or holds no
+        # Python at all (built or fetched by a script) says nothing about the handler, nor does a
+        # runtime that is not known to be Python.
+        if handler is None or not handler.missing or code.root is None or not code.root.is_dir():
+            return
+        if not (function.runtime or "").startswith("python") or next(code.root.rglob("*.py"), None) is None:
+            return
+        # A wrapper (Lambda Web Adapter's `Handler: run.sh`) starts something other than a Python module.
+        if "AWS_LAMBDA_EXEC_WRAPPER" in function.environment or (code.root / handler.text.strip()).is_file():
+            return
+        pos = function.properties.key_pos("Handler")
+        where = Span(function.template.path, pos.line, pos.column, pos.end_line, pos.end_column)
+        args = {"problem": f"{function.logical_id}: {handler.problem}"}
+        self.violations.append(Violation(HANDLER_NOT_FOUND, where, args,
+                                         resource=function.logical_id, function=function.logical_id))
+
     def _link_inline(self, function: Function, outcome: Outcome) -> None:
         code, handler = function.code, function.handler
         assert code.inline is not None and handler is not None
         template_path = function.template.path
+        if outcome.kind != "ok" and function.runtime is None:
+            # Nothing says this is Python (no Runtime, or one from a parameter without a default).
+            note = (f"{function.logical_id}: inline code not analysed: no known runtime and it is not "
+                    f"Python ({outcome.message})")
+            self.diagnostics.append(Diagnostic(template_path, note))
+            return
         if outcome.kind != "ok":
             self.parse_error(template_path, outcome.line + code.inline_line - 1, outcome.column + code.inline_column,
                              f"inline code of {function.logical_id}: {outcome.message}",
@@ -463,7 +540,8 @@ class Run:
         kept, problems = suppressor.apply(self._findings(self.violations, enabled))
         findings = {(f.code, f.span, f.message): f for f in [*kept, *self._findings(problems, enabled)]}
         self.stats.seconds = time.perf_counter() - started
-        diagnostics = [d for d in self.diagnostics if d.path is None or d.kind == "error"
+        # A file skipped as a handler is met again as a handler candidate: one note is enough.
+        diagnostics = [d for d in dict.fromkeys(self.diagnostics) if d.path is None or d.kind == "error"
                        or self.project.is_reported(d.path)]
         return RunResult(
             sorted(findings.values(), key=Finding.sort_key), diagnostics, self.project, self.stats, self.rules,

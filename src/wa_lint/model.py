@@ -72,6 +72,8 @@ class Handler:
     file: Path | None = None
     qualname: str | None = None  # "lambda_handler" or "Handler.handle"
     problem: str | None = None
+    # The code folder was searched and the module or function named is not there (or the text is malformed).
+    missing: bool = False
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from wa_lint.engine import RunResult, relative
@@ -73,8 +74,20 @@ def model_dict(result: RunResult) -> dict[str, Any]:
     }
 
 
+def _printable(value: Any, clean: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {key: _printable(item, clean) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item, clean) for item in value]
+    return value
+
+
 def show_text(result: RunResult, out: TextIO) -> None:
-    model = model_dict(result)
+    from wa_lint.reporters import one_line
+
+    model = _printable(model_dict(result), one_line)
     out.write(f"Templates ({len(model['templates'])}):\n")
     for template in model["templates"]:
         out.write(f"  {template}\n")

@@ -14,7 +14,7 @@ from libcst._position import CodeRange
 
 from wa_lint.python.calls import CallCollector
 from wa_lint.python.facts_model import FunctionFacts, ImportFacts, Location, ModuleFacts
-from wa_lint.python.parse import parse
+from wa_lint.python.parse import ParseFailure, parse
 from wa_lint.python.positions import build_tree, walk
 
 __all__ = ["FunctionFacts", "ImportFacts", "Location", "ModuleFacts", "collect", "dotted_name", "module_facts"]
@@ -150,4 +150,10 @@ def module_facts(text: str, path: Path, line_offset: int = 0, column_offset: int
     """Parse and collect; raises ParseFailure for code that cannot be analysed."""
     from wa_lint.python.dynamodb import may_read
 
-    return collect(parse(text), path, line_offset, column_offset, dynamodb=may_read(text))
+    module = parse(text)
+    try:
+        return collect(module, path, line_offset, column_offset, dynamodb=may_read(text))
+    except RecursionError:
+        # The pre-check bounds nesting, but libcst's tree is deeper than the tokens show for some
+        # shapes; the collector's recursion failing is the same verdict, found later.
+        raise ParseFailure("code nested too deeply to analyse") from None

@@ -21,10 +21,15 @@ _DEF = re.compile(r"^[ \t]*def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)
 
 
 def module_file(root: Path, dotted: str) -> Path | None:
-    """`pkg.mod` under root as `pkg/mod.py` or `pkg/mod/__init__.py`, if it exists."""
-    if not dotted or any(not part.isidentifier() for part in dotted.split(".")):
+    """`pkg.mod` under root as `pkg/mod.py` or `pkg/mod/__init__.py`, if it exists.
+
+    Parts need not be identifiers: Lambda imports the handler with importlib, so `email-lambda.handler`
+    runs `email-lambda.py`. They must be plain names, never a way out of root.
+    """
+    parts = dotted.split(".")
+    if not dotted or any(not part or part != Path(part).name for part in parts):
         return None
-    base = root.joinpath(*dotted.split("."))
+    base = root.joinpath(*parts)
     for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
         if candidate.is_file():
             return candidate
@@ -37,6 +42,7 @@ def resolve_handler(handler: Handler, roots: Iterable[Path]) -> None:
     module, _, name = text.rpartition(".")
     if not module or not name:
         handler.problem = f"handler '{text}' is not of the form module.function"
+        handler.missing = True
         return
     # The Python runtime imports `dir/app` as `dir.app`.
     module = module.replace("/", ".").strip(".")
@@ -55,6 +61,7 @@ def resolve_handler(handler: Handler, roots: Iterable[Path]) -> None:
             return
     where = ", ".join(str(root) for root in roots) or "no local code folder"
     handler.problem = f"handler module '{module}' not found under {where}"
+    handler.missing = bool(roots)
 
 
 def entry_qualname(facts: ModuleFacts, qualname: str) -> str | None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, TextIO
 
 from wa_lint.engine import RunResult
 from wa_lint.findings import Severity
 from wa_lint.fingerprints import fingerprints, project_path
-from wa_lint.reporters import encodable
+from wa_lint.reporters import dump_json, encodable
 
 # GitLab's scale is info < minor < major < critical < blocker; wa-lint's errors are real defects but
 # none blocks a deploy by itself, so they map to major.
@@ -37,4 +36,4 @@ def document(result: RunResult) -> list[dict[str, Any]]:
 
 
 def report(result: RunResult, out: TextIO, colour: bool) -> None:
-    out.write(encodable(json.dumps(document(result), indent=2, ensure_ascii=False)) + "\n")
+    dump_json(document(result), out)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any, TextIO
 
 from wa_lint import __version__
 from wa_lint.engine import RunResult, relative
 from wa_lint.findings import Finding
-from wa_lint.reporters import encodable
+from wa_lint.reporters import dump_json
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -53,5 +52,4 @@ def document(result: RunResult) -> dict[str, Any]:
 
 
 def report(result: RunResult, out: TextIO, colour: bool) -> None:
-    # A lone surrogate (an undecodable file name) becomes a \udcXX escape, which JSON parsers accept.
-    out.write(encodable(json.dumps(document(result), indent=2, ensure_ascii=False)) + "\n")
+    dump_json(document(result), out)

@@ -16,7 +16,7 @@ from typing import TextIO
 from wa_lint.engine import RunResult
 from wa_lint.findings import Finding
 from wa_lint.fingerprints import project_path
-from wa_lint.reporters import encodable, printable
+from wa_lint.reporters import encodable, line_start_safe, one_line, printable
 
 _NOT_XML = re.compile("[\ufffe\uffff]")
 
@@ -61,7 +61,8 @@ def report(result: RunResult, out: TextIO, colour: bool) -> None:
             failure = ET.SubElement(case, "failure", type=code,
                                     message=xml_text(f"{len(findings)} × {code} [{first.name}]: {first.message}"))
             failure.text = xml_text("\n".join(
-                f"{where}:{f.span.line}:{f.span.column}: {f.code} [{f.name}] {f.message}\n  fix: {f.fix}\n"
+                f"{line_start_safe(where)}:{f.span.line}:{f.span.column}: {f.code} [{f.name}] {one_line(f.message)}\n"
+                f"  fix: {one_line(f.fix)}\n"
                 f"  {f.lens.question} · {f.lens.best_practice} ({f.lens.pillar})"
                 for f in findings
             ))

@@ -7,7 +7,6 @@ so an alert survives edits above it.
 
 from __future__ import annotations
 
-import json
 import re
 import urllib.parse
 from typing import Any, TextIO
@@ -17,7 +16,7 @@ from wa_lint.engine import RunResult
 from wa_lint.findings import Finding, Severity
 from wa_lint.fingerprints import fingerprints, project_path
 from wa_lint.registry import Rule
-from wa_lint.reporters import encodable
+from wa_lint.reporters import dump_json, encodable
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/wa-lint/wa-lint"
@@ -129,4 +128,4 @@ def document(result: RunResult) -> dict[str, Any]:
 
 
 def report(result: RunResult, out: TextIO, colour: bool) -> None:
-    out.write(encodable(json.dumps(document(result), indent=2, ensure_ascii=False)) + "\n")
+    dump_json(document(result), out)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from wa_lint.engine import RunResult, relative
+from wa_lint.engine import RunResult
 from wa_lint.findings import Severity
-from wa_lint.reporters import one_line
+from wa_lint.reporters import display_path, one_line
 
 _SEVERITY_COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
@@ -23,14 +23,14 @@ def _plural(count: int, word: str) -> str:
 def report(result: RunResult, out: TextIO, colour: bool) -> None:
     for finding in result.findings:
         span = finding.span
-        where = _paint(f"{one_line(relative(span.path))}:{span.line}:{span.column}:", "1", colour)
+        where = _paint(f"{display_path(span.path)}:{span.line}:{span.column}:", "1", colour)
         code = _paint(finding.code, "1;" + _SEVERITY_COLOUR[finding.severity], colour)
         out.write(f"{where} {code} [{finding.name}] {one_line(finding.message)}\n")
         lens = finding.lens
         out.write(_paint(f"  {lens.question} · {lens.best_practice} ({lens.pillar})", "2", colour) + "\n")
         out.write(f"  {_paint('fix:', '32', colour)} {one_line(finding.fix)}\n")
     for diagnostic in result.diagnostics:
-        where = f"{one_line(relative(diagnostic.path))}: " if diagnostic.path else ""
+        where = f"{display_path(diagnostic.path)}: " if diagnostic.path else ""
         label, paint = ("error", "1;31") if diagnostic.kind == "error" else ("note", "2")
         out.write(_paint(f"{label}: {where}{one_line(diagnostic.message)}", paint, colour) + "\n")
     stats = result.stats

@@ -11,7 +11,8 @@ from typing import Any
 from wa_lint.template.errors import TemplateError
 from wa_lint.template.json_loader import load_json
 from wa_lint.template.nodes import DictNode
-from wa_lint.template.yaml_loader import Problem, load_yaml
+from wa_lint.template.sam_globals import check_fan_out
+from wa_lint.template.yaml_loader import MAX_EXPANDED_VALUES, Problem, load_yaml
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 # Unrendered cookiecutter/Jinja sources are templates of templates: their YAML is not the real one.
@@ -97,11 +98,15 @@ def decode(raw: bytes) -> str:
         raise TemplateError(f"invalid UTF-8 (byte 0x{raw[error.start]:02x}); not read", line, column) from None
 
 
+def is_jinja_source(text: str) -> bool:
+    return _JINJA.search(text) is not None
+
+
 def parse_template(path: Path, text: str) -> Template:
     """Raise NotATemplate, JinjaSource or TemplateError; return the loaded template otherwise."""
     if not might_be_template(text):
         raise NotATemplate
-    if _JINJA.search(text):
+    if is_jinja_source(text):
         raise JinjaSource
     stripped = text.lstrip()
     as_json = stripped.startswith("{") or (path.suffix == ".json" and stripped.startswith("["))
@@ -112,4 +117,5 @@ def parse_template(path: Path, text: str) -> Template:
     if not is_template_data(data):
         raise NotATemplate
     assert isinstance(data, DictNode)
+    check_fan_out(data, MAX_EXPANDED_VALUES)
     return Template(path, data, text, problems)

@@ -61,7 +61,8 @@ class _Reader:
             if fraction or exponent:
                 return float(integer + (fraction or "") + (exponent or "")), match.end()
             if len(integer) > 4000:
-                raise self.fail("number too long", offset)
+                # Past CPython's int-from-text limit: kept as text, as the YAML loader does.
+                return StrNode(integer, self.pos(offset, match.end())), match.end()
             return int(integer), match.end()
         raise self.fail("expecting a value" if char else "unexpected end of file", offset)
 

@@ -59,7 +59,8 @@ def literal_int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    # No AWS capacity setting has more than a handful of digits; a longer string is not a number we use.
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 18:
         return int(value)
     return None
 

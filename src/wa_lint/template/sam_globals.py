@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wa_lint.template.errors import TemplateError
 from wa_lint.template.nodes import DictNode, ListNode
 
 GLOBALS_SECTION = {
@@ -62,3 +63,41 @@ def merged_properties(globals_section: Any, resource_type: str, properties: Any)
         return local
     merged = merge(section, local)
     return merged if isinstance(merged, DictNode) else local
+
+
+def _size(value: Any, limit: int) -> int:
+    """Values in a tree (aliases counted each time they appear), counting stops past limit."""
+    count, stack = 0, [value]
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
+
+
+def check_fan_out(data: Any, limit: int) -> None:
+    """Every resource gets its own merged copy of its Globals section: a large section times many
+    resources is an amplification (60,000 keys x 2,000 functions took 14 GB), so bound the product."""
+    globals_section, resources = data.get("Globals"), data.get("Resources")
+    if not isinstance(globals_section, dict) or not isinstance(resources, dict):
+        return
+    counts: dict[str, int] = {}
+    for resource in resources.values():
+        resource_type = resource.get("Type") if isinstance(resource, dict) else None
+        section = GLOBALS_SECTION.get(resource_type) if isinstance(resource_type, str) else None
+        if isinstance(section, str) and isinstance(globals_section.get(section), dict):
+            counts[section] = counts.get(section, 0) + 1
+    total = sum(count * _size(globals_section[section], limit) for section, count in counts.items())
+    if total > limit:
+        raise TemplateError(
+            f"SAM Globals merged into each resource would make more than {limit:,} values; not read",
+            *_key_position(data, "Globals"),
+        )
+
+
+def _key_position(data: Any, key: str) -> tuple[int, int]:
+    pos = data.key_pos(key) if isinstance(data, DictNode) else None
+    return (pos.line, pos.column) if pos else (1, 1)

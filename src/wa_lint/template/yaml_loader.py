@@ -134,8 +134,13 @@ class _Converter:
                                 result[key] = value
                                 result.key_spans[key] = source.key_pos(key)
                 continue
-            key_value = self._scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
-            key = StrNode("null" if key_value is None else str(key_value), _pos(key_node))
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(Problem("a mapping key must be text, not a list or mapping; entry ignored",
+                                             _pos(key_node)))
+                continue
+            # Keys keep their text as written (`true`, `0x1F`); only YAML's null spellings are one key.
+            key_text = "null" if key_node.tag == _STD + "null" else str(key_node.value)
+            key = StrNode(key_text, _pos(key_node))
             if key in result:
                 first = result.key_spans[key]
                 self.problems.append(

@@ -1,0 +1,4 @@
+import json
+
+def handler(event, context):
+    return json.dumps(event)

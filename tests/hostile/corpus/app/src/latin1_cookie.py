@@ -1,0 +1,3 @@
+# -*- coding: latin-1 -*-
+def handler(event, context):
+    return 'café'

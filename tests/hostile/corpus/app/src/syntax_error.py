@@ -1,0 +1,4 @@
+def handler(event, context):
+    return {'a': 1
+
+x = 2

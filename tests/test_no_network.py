@@ -1,0 +1,46 @@
+"""A plain run opens no socket and resolves no name: an audit hook in the child records any attempt."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import FIXTURES, REPO
+
+HOOK = """\
+import sys
+
+def _no_network(event, args):
+    if event.split(".")[0] == "socket":
+        with open({log!r}, "a") as log:
+            log.write(f"{{event}} {{args!r}}\\n")
+        raise RuntimeError(f"network use during a plain run: {{event}}")
+
+sys.addaudithook(_no_network)
+"""
+
+
+def _run_with_hook(tmp_path: Path, *command: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    site = tmp_path / "site"
+    site.mkdir(exist_ok=True)
+    log = tmp_path / "network.log"
+    (site / "sitecustomize.py").write_text(HOOK.format(log=str(log)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(REPO / "src")])}
+    done = subprocess.run([sys.executable, *command], capture_output=True, text=True, env=env, timeout=120,
+                          check=False)
+    return done, log.read_text() if log.exists() else ""
+
+
+def test_the_hook_sees_socket_use(tmp_path: Path) -> None:
+    _, log = _run_with_hook(tmp_path, "-c", "import socket; socket.getaddrinfo('localhost', 80)")
+    assert "socket.getaddrinfo" in log
+
+
+def test_a_plain_run_opens_no_socket(tmp_path: Path) -> None:
+    for args in (["--output-format", "json"], ["--show-model"], ["--select", "ALL"]):
+        done, log = _run_with_hook(tmp_path, "-m", "wa_lint", str(FIXTURES / "demo"), "--isolated", *args)
+        assert log == "", log
+        assert done.returncode in (0, 1), done.stderr
+        assert "Traceback" not in done.stderr
