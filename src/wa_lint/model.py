@@ -156,6 +156,8 @@ class Project:
     # Files (and folders) the user named when any file was named (pre-commit passes only staged files):
     # findings elsewhere are not reported. None means everything found is reported.
     reported_paths: frozenset[Path] | None = None
+    # Indexes the checks build once and share (e.g. the call graph's module look-up); never facts.
+    lookups: dict[str, object] = field(default_factory=dict)
     # AWS Lambda Power Tuning results by (template path, function logical ID), read once per run.
     power_tuning: dict[tuple[Path, str], TuningResult] = field(default_factory=dict)
 

@@ -65,6 +65,22 @@ def split(dotted: str) -> tuple[int, list[str]]:
     return level, [part for part in dotted[level:].split(".") if part]
 
 
+class ModuleIndex:
+    """The analysed modules by path text, and what is pip-installed where: built once per project,
+    shared by every entry's graph (string look-ups, no path objects or file system in the hot loop)."""
+
+    def __init__(self, project: Project) -> None:
+        self.by_path = {str(path): facts for path, facts in project.modules.items()}
+        self.installed_in: dict[tuple[str, str], bool] = {}
+
+    @staticmethod
+    def of(project: Project) -> ModuleIndex:
+        index = project.lookups.get("module-index")
+        if not isinstance(index, ModuleIndex):
+            index = project.lookups["module-index"] = ModuleIndex(project)
+        return index
+
+
 class Graph:
     """Links calls to functions for one entry's import roots."""
 
@@ -72,7 +88,8 @@ class Graph:
         self.project = project
         self.entry = entry
         self.modules: dict[tuple[Path, int, int], ModuleFacts] = {module_key(entry.facts): entry.facts}
-        self._installed: dict[tuple[Path, str], bool] = {}
+        self.index = ModuleIndex.of(project)
+        self.roots = [str(root) for root in entry.roots]
 
     def facts(self, node: Node) -> ModuleFacts:
         return self.modules[node.key]
@@ -92,35 +109,36 @@ class Graph:
             base = facts.path.parent
             for _ in range(level - 1):
                 base = base.parent
-            searches = [base]
+            searches = [str(base)]
         else:
-            searches = list(self.entry.roots)
+            searches = self.roots
         if not level and parts and parts[0] in EXTERNAL_PACKAGES:
             return None
+        by_path = self.index.by_path
         for count in range(len(parts), 0, -1):
             if any(part.endswith("()") for part in parts[:count]):
                 continue
-            dotted = ".".join(parts[:count])
+            relative = "/".join(parts[:count])
             for root in searches:
                 # Only analysed modules can be linked, so a dictionary look-up replaces the file system.
-                base = root.joinpath(*parts[:count])
-                for path in (base.with_name(base.name + ".py"), base / "__init__.py"):
-                    module = self.project.modules.get(path)
+                for path in (f"{root}/{relative}.py", f"{root}/{relative}/__init__.py"):
+                    module = by_path.get(path)
                     if module is not None and not self.installed(root, parts[0]):
                         return module, count
         return None
 
-    def installed(self, root: Path, top: str) -> bool:
+    def installed(self, root: str, top: str) -> bool:
         """A package pip-installed into the code folder or a layer (it has a .dist-info): not our code."""
         key = (root, top)
-        if key not in self._installed:
+        known = self.index.installed_in.get(key)
+        if known is None:
             normal = top.lower().replace("-", "_")
-            self._installed[key] = any(
+            known = self.index.installed_in[key] = any(
                 entry.name.lower().replace("-", "_").startswith(normal + "-")
                 for pattern in ("*.dist-info", "*.egg-info")
-                for entry in root.glob(pattern)
+                for entry in Path(root).glob(pattern)
             )
-        return self._installed[key]
+        return known
 
     # -- resolution ------------------------------------------------------------------------------------
     def resolve(self, facts: ModuleFacts, function: str, dotted: str) -> list[Target]:

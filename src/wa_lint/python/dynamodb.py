@@ -232,8 +232,15 @@ def may_read(text: str) -> bool:
     return _MAY_READ.search(text) is not None
 
 
+class DynamoCollector(_Collector):
+    """Runs in facts.py's single walk of the tree; `facts()` once the walk is done."""
+
+    def facts(self) -> DynamoFacts:
+        return DynamoFacts(self.reads())
+
+
 def dynamodb_facts(tree: Tree, line_offset: int = 0) -> DynamoFacts:
-    """Collect from an already parsed module (the tree of facts.py's single parse)."""
-    collector = _Collector(tree.positions, line_offset)
+    """Collect from an already parsed module in a walk of its own."""
+    collector = DynamoCollector(tree.positions, line_offset)
     walk(tree, collector)
-    return DynamoFacts(collector.reads())
+    return collector.facts()

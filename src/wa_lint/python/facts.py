@@ -135,14 +135,17 @@ class _Collector(cst.CSTVisitor):
 
 def collect(module: cst.Module, path: Path, line_offset: int = 0, column_offset: int = 0,
             dynamodb: bool = True) -> ModuleFacts:
-    from wa_lint.python.dynamodb import DynamoFacts, dynamodb_facts  # imports this module's helpers
+    from wa_lint.python.dynamodb import DynamoCollector, DynamoFacts  # imports this module's helpers
 
     facts = ModuleFacts(path, line_offset=line_offset, column_offset=column_offset)
     tree = build_tree(module)
     # One traversal; the definitions collector runs first at each node, so the call collector sees
     # every definition and import that precedes the code it reads.
-    walk(tree, _Collector(facts, tree.positions), CallCollector(facts, module, tree.positions, tree.children))
-    facts.dynamodb = dynamodb_facts(tree, line_offset) if dynamodb else DynamoFacts()
+    visitors: list[object] = [_Collector(facts, tree.positions),
+                              CallCollector(facts, module, tree.positions, tree.children)]
+    dynamo = DynamoCollector(tree.positions, line_offset) if dynamodb else None
+    walk(tree, *visitors, *([dynamo] if dynamo else []))
+    facts.dynamodb = dynamo.facts() if dynamo else DynamoFacts()
     return facts
 
 

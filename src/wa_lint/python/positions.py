@@ -11,6 +11,7 @@ without rebuilding anything.
 from __future__ import annotations
 
 import functools
+from itertools import repeat
 from dataclasses import dataclass
 from typing import Any
 
@@ -152,7 +153,7 @@ def walk(tree: Tree, *visitors: Any) -> None:
         stack.append((node, True))
         below = children.get(node, [])
         if not table.attributes:
-            stack.extend((child, False) for child in reversed(below))
+            stack.extend(zip(reversed(below), repeat(False)))
             continue
         ordered: list[tuple[Any, Any]] = [(child, False) for child in below]
         for attribute, before, after in table.attributes:
