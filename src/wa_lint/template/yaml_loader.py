@@ -177,6 +177,9 @@ def load_yaml(text: str) -> tuple[Any, list[Problem]]:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         reason = " ".join(part for part in (error.context, error.problem) if part)
+        if "nesting depth" in reason:
+            # PyYAML 6.0.4's libyaml has a depth limit of its own: the same verdict as ours, in our words.
+            raise TemplateError("nesting too deep to read", line, column) from None
         raise TemplateError(f"invalid YAML: {reason}", line, column) from None
     except yaml.YAMLError as error:
         raise TemplateError(f"invalid YAML: {error}") from None
