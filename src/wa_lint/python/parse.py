@@ -15,6 +15,8 @@ import warnings
 
 import libcst
 
+from wa_lint.errors import LocatedError
+
 MAX_BRACKET_DEPTH = 100
 # How deep one expression may nest through operator chains, attribute/call/subscript trailers,
 # `not`/`await`/`lambda` and conditional expressions, summed over the enclosing brackets.
@@ -34,12 +36,9 @@ _OPEN, _CLOSE = "([{", ")]}"
 _TRAILER_AFTER = {tokenize.NAME, tokenize.NUMBER, tokenize.STRING}
 
 
-class ParseFailure(Exception):
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
+
+class ParseFailure(LocatedError):
+    """Python code that cannot be analysed (syntax, or shapes too deep to parse safely)."""
 
 
 def _fstring_fields(literal: str) -> list[str]:

@@ -6,13 +6,11 @@ import codecs
 import io
 import tokenize
 
+from wa_lint.errors import LocatedError
 
-class SourceError(Exception):
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
+
+class SourceError(LocatedError):
+    """Bytes that are not Python text (encoding, null bytes)."""
 
 
 def _position(raw: bytes, offset: int) -> tuple[int, int]:

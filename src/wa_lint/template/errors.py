@@ -1,11 +1,7 @@
 from __future__ import annotations
 
+from wa_lint.errors import LocatedError
 
-class TemplateError(Exception):
+
+class TemplateError(LocatedError):
     """A template that cannot be read; carries the best known 1-based position."""
-
-    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
