@@ -298,7 +298,7 @@ def _print_rule(code: str) -> None:
 @main.command("rule")
 @click.argument("code")
 def rule_command(code: str) -> None:
-    """Print the documentation of rule CODE (e.g. PERF101 or sdk-client-in-handler)."""
+    """Print one rule's documentation; CODE is a code or a name (PERF101, sdk-client-in-handler)."""
     _print_rule(code)
 
 
