@@ -22,3 +22,13 @@ def test_quickstart_has_two_commands_and_ci_runs_the_second_verbatim() -> None:
     assert len(commands) == 2
     assert "wa-lint fixtures/demo" in commands[0]
     assert commands[1] in (REPO / ".ci/run").read_text().splitlines()
+
+
+def test_readme_sample_output_is_what_the_demo_prints(cli, monkeypatch) -> None:
+    readme = (REPO / "README.md").read_text()
+    sample = re.search(r"```console\n\$ wa-lint fixtures/demo\n(.*?)```", readme, re.DOTALL).group(1)
+    monkeypatch.chdir(REPO)
+    actual = cli("fixtures/demo", "--isolated", "--no-cache").output
+    timing = re.compile(r"\(\d+\.\d\ds\)\.$", re.MULTILINE)
+    assert sample.strip(), "the README shows a sample run"
+    assert timing.sub("(…)", sample) == timing.sub("(…)", actual), "regenerate the README sample output"
