@@ -11,7 +11,7 @@ def test_readme_rule_table_is_current(cli) -> None:
     readme = (REPO / "README.md").read_text()
     table = re.search(r"<!-- rules:start -->\n(.*?)<!-- rules:end -->", readme, re.DOTALL).group(1)
     assert table == cli("rules", "--output-format", "markdown").output, (
-        "regenerate the README table with `wa-lint rules --output-format markdown`"
+        "regenerate the README with `python tests/update_readme.py`"
     )
 
 
@@ -31,4 +31,4 @@ def test_readme_sample_output_is_what_the_demo_prints(cli, monkeypatch) -> None:
     actual = cli("fixtures/demo", "--isolated", "--no-cache").output
     timing = re.compile(r"\(\d+\.\d\ds\)\.$", re.MULTILINE)
     assert sample.strip(), "the README shows a sample run"
-    assert timing.sub("(…)", sample) == timing.sub("(…)", actual), "regenerate the README sample output"
+    assert timing.sub("(…)", sample) == timing.sub("(…)", actual), "regenerate the README with `python tests/update_readme.py`"
