@@ -152,7 +152,12 @@ def discover(
                     if entry.is_dir(follow_symlinks=False):
                         if not ignores.ignored(child, is_dir=True):
                             subfolders.append(child)
-                    elif entry.is_file(follow_symlinks=False) and not ignores.ignored(child, is_dir=False):
+                    elif (
+                        # Only files we read are worth an ignore check (most of a tree is neither).
+                        (child.suffix == ".py" or child.suffix in TEMPLATE_SUFFIXES)
+                        and entry.is_file(follow_symlinks=False)
+                        and not ignores.ignored(child, is_dir=False)
+                    ):
                         add_file(child)
                 except OSError:
                     continue

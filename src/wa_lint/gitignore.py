@@ -7,6 +7,7 @@ pre-commit run.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,6 +64,8 @@ def _translate(pattern: str) -> str:
     return "".join(out)
 
 
+# Pure functions of their text, memoised: a repository of many apps repeats the same .gitignore lines.
+@functools.lru_cache(maxsize=4096)
 def _compile(line: str) -> _Pattern | None:
     if not line.strip() or line.startswith("#"):
         return None
@@ -85,18 +88,20 @@ def _compile(line: str) -> _Pattern | None:
     return _Pattern(re.compile(prefix + _translate(line) + "$", re.DOTALL), negated, directory_only)
 
 
+@functools.lru_cache(maxsize=1024)
+def _combined(regexes: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{r})" for r in regexes), re.DOTALL) if regexes else None
+
+
 class GitIgnore:
     def __init__(self, lines: Iterable[str]) -> None:
         self.patterns = [p for p in (_compile(line) for line in lines) if p is not None]
         # Without negations, the last match wins is the same as any match: one regex per kind of path.
         self.combined: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
         if not any(p.negated for p in self.patterns):
-            files = [p.regex.pattern for p in self.patterns if not p.directory_only]
-            every = [p.regex.pattern for p in self.patterns]
-            self.combined = (
-                re.compile("|".join(f"(?:{r})" for r in files), re.DOTALL) if files else None,
-                re.compile("|".join(f"(?:{r})" for r in every), re.DOTALL) if every else None,
-            )
+            files = tuple(p.regex.pattern for p in self.patterns if not p.directory_only)
+            every = tuple(p.regex.pattern for p in self.patterns)
+            self.combined = (_combined(files), _combined(every))
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
