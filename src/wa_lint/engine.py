@@ -276,16 +276,19 @@ class Run:
                 sources[key] = path
                 self.project.power_tuning[key] = result
 
-    def analyse(self, paths: Iterable[Path], inline: Sequence[Function] = ()) -> dict[str, Outcome]:
+    def analyse(self, paths: Iterable[Path], inline: Sequence[Function] = (),
+                read: dict[Path, bytes] | None = None) -> dict[str, Outcome]:
         """Facts for files not analysed yet (and for inline code): from the cache, else from the workers.
 
         Returns the outcomes of the inline code by logical ID; files' facts go to `project.modules`.
+        `read` holds bytes already read (the handler candidates), so no file is read twice.
         """
         sources: list[tuple[Path, Path, bytes, tuple[int, int]]] = []  # (cache key path, path, bytes, offsets)
         for path in dict.fromkeys(paths):
             if path in self.project.modules or path in self.unreadable:
                 continue
-            raw = self._read(path, self.config.max_python_bytes)
+            raw = read.get(path) if read else None
+            raw = raw if raw is not None else self._read(path, self.config.max_python_bytes)
             if raw is None or self._too_many_lines(path, raw):
                 self.unreadable.add(path)
                 continue
@@ -372,7 +375,7 @@ class Run:
                 self._handler_not_found(function)
         candidates = self._candidate_files(found, {f.handler.file for f in linked if f.handler})
         inline_outcomes = self.analyse([*(f.handler.file for f in linked if f.handler and f.handler.file), *candidates],
-                                       inline)
+                                       inline, candidates)
         for function in inline:
             self._link_inline(function, inline_outcomes[function.logical_id])
 
@@ -441,10 +444,11 @@ class Run:
         if qualname:
             self.project.entries.append(Entry(facts, qualname, [], function))
 
-    def _candidate_files(self, found: Discovered, referenced: set[Path | None]) -> list[Path]:
-        """Files no template references that define a handler-looking function, by a cheap text test."""
+    def _candidate_files(self, found: Discovered, referenced: set[Path | None]) -> dict[Path, bytes]:
+        """Files no template references that define a handler-looking function (by a cheap text test),
+        with their bytes."""
         patterns = self.config.handler_patterns
-        candidates = []
+        candidates: dict[Path, bytes] = {}
         for path in found.python:
             relative_path = path.relative_to(self.root) if path.is_relative_to(self.root) else path
             if path in referenced or is_test_file(relative_path):
@@ -457,7 +461,7 @@ class Run:
             except SourceError:
                 continue  # not known to be handler code: binary junk named .py is harmless
             if may_define_handler(text, patterns):
-                candidates.append(path)
+                candidates[path] = raw
         return candidates
 
     # -- check ------------------------------------------------------------------------------------
