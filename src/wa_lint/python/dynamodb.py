@@ -21,7 +21,6 @@ from libcst._position import CodeRange
 
 from wa_lint.python.facts import dotted_name
 from wa_lint.python.facts_model import DynamoFacts, DynamoRead, TableName
-from wa_lint.python.positions import Tree, walk
 
 READ_OPERATIONS = ("get_item", "batch_get_item", "query", "scan")
 _ENV_LOOKUPS = ("os.getenv", "getenv", "os.environ.get", "environ.get")
@@ -238,9 +237,3 @@ class DynamoCollector(_Collector):
     def facts(self) -> DynamoFacts:
         return DynamoFacts(self.reads())
 
-
-def dynamodb_facts(tree: Tree, line_offset: int = 0) -> DynamoFacts:
-    """Collect from an already parsed module in a walk of its own."""
-    collector = DynamoCollector(tree.positions, line_offset)
-    walk(tree, collector)
-    return collector.facts()

@@ -16,14 +16,14 @@ from typing import TextIO
 from wa_lint.engine import RunResult
 from wa_lint.findings import Severity
 from wa_lint.fingerprints import project_path
-from wa_lint.reporters import encodable, printable
+from wa_lint.reporters import printable, text_only
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text: str) -> str:
     # Control characters (ANSI escapes) are shown, not obeyed, in the log; newlines stay newlines.
-    text = encodable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    text = text_only(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return printable(text)
 
 
@@ -59,7 +59,7 @@ def report(result: RunResult, out: TextIO, colour: bool) -> None:
 
 def _cell(text: str) -> str:
     """Markdown table cell text: no HTML, no line breaks, no column breaks, no code-span escapes."""
-    text = printable(encodable(text)).replace("\r", " ").replace("\n", " ")
+    text = printable(text).replace("\r", " ").replace("\n", " ")
     for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("`", "'")):
         text = text.replace(raw, safe)
     return text

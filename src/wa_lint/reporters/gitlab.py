@@ -7,7 +7,7 @@ from typing import Any, TextIO
 from wa_lint.engine import RunResult
 from wa_lint.findings import Severity
 from wa_lint.fingerprints import fingerprints, project_path
-from wa_lint.reporters import dump_json, encodable
+from wa_lint.reporters import dump_json
 
 # GitLab's scale is info < minor < major < critical < blocker; wa-lint's errors are real defects but
 # none blocks a deploy by itself, so they map to major.
@@ -20,14 +20,14 @@ def document(result: RunResult) -> list[dict[str, Any]]:
         {
             "type": "issue",
             "check_name": finding.code,
-            "description": encodable(f"{finding.code} [{finding.name}] {finding.message}"),
-            "content": {"body": encodable(f"Fix: {finding.fix}")},
+            "description": f"{finding.code} [{finding.name}] {finding.message}",
+            "content": {"body": f"Fix: {finding.fix}"},
             "categories": ["Security" if finding.lens.pillar == "Security" else "Performance"
                            if finding.lens.pillar == "Performance efficiency" else "Bug Risk"],
             "fingerprint": fingerprint,
             "severity": SEVERITIES[finding.severity],
             "location": {
-                "path": encodable(project_path(finding.span.path, root)),
+                "path": project_path(finding.span.path, root),
                 "lines": {"begin": finding.span.line, "end": max(finding.span.end_line, finding.span.line)},
             },
         }

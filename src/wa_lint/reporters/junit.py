@@ -16,13 +16,13 @@ from typing import TextIO
 from wa_lint.engine import RunResult
 from wa_lint.findings import Finding
 from wa_lint.fingerprints import project_path
-from wa_lint.reporters import encodable, line_start_safe, one_line, printable
+from wa_lint.reporters import line_start_safe, one_line, printable
 
 _NOT_XML = re.compile("[\ufffe\uffff]")
 
 
 def xml_text(text: str) -> str:
-    return _NOT_XML.sub(lambda match: f"\\u{ord(match.group()):04x}", printable(encodable(text)))
+    return _NOT_XML.sub(lambda match: f"\\u{ord(match.group()):04x}", printable(text))
 
 
 def _files(result: RunResult) -> dict[str, list[Path]]:

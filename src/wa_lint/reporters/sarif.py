@@ -16,7 +16,7 @@ from wa_lint.engine import RunResult
 from wa_lint.findings import Finding, Severity
 from wa_lint.fingerprints import fingerprints, project_path
 from wa_lint.registry import Rule
-from wa_lint.reporters import dump_json, encodable
+from wa_lint.reporters import dump_json, text_only
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/wa-lint/wa-lint"
@@ -54,7 +54,7 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
 
 
 def _uri(path: str) -> str:
-    return urllib.parse.quote(encodable(path), safe="/")
+    return urllib.parse.quote(text_only(path), safe="/")
 
 
 def _result(finding: Finding, index: int, fingerprint: str, result: RunResult) -> dict[str, Any]:
@@ -66,16 +66,16 @@ def _result(finding: Finding, index: int, fingerprint: str, result: RunResult) -
         "endLine": end_line,
         "endColumn": span.end_column if end_line > span.line else max(span.end_column, span.column),
     }
-    properties: dict[str, Any] = {"fix": encodable(finding.fix)}
+    properties: dict[str, Any] = {"fix": finding.fix}
     if finding.resource:
-        properties["resource"] = encodable(finding.resource)
+        properties["resource"] = finding.resource
     if finding.function:
-        properties["function"] = encodable(finding.function)
+        properties["function"] = finding.function
     return {
         "ruleId": finding.code,
         "ruleIndex": index,
         "level": LEVELS[finding.severity],
-        "message": {"text": encodable(f"{finding.message}. Fix: {finding.fix}")},
+        "message": {"text": f"{finding.message}. Fix: {finding.fix}"},
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": _uri(project_path(span.path, result.project.root)), "uriBaseId": BASE_ID},
@@ -96,7 +96,7 @@ def document(result: RunResult) -> dict[str, Any]:
     for diagnostic in result.diagnostics:
         notification: dict[str, Any] = {
             "level": "error" if diagnostic.kind == "error" else "note",
-            "message": {"text": encodable(diagnostic.message)},
+            "message": {"text": diagnostic.message},
         }
         if diagnostic.path:
             notification["locations"] = [{"physicalLocation": {"artifactLocation": {
