@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -108,30 +109,26 @@ def catalogue() -> dict[str, Rule]:
     return {rule.code: rule for rule in rules}
 
 
-@functools.cache
-def checks() -> dict[str, CheckFunction]:
-    """Every check module in `wa_lint.checks` declares `CODE` and a `check(project, options)` function."""
+def check_modules() -> Iterator[tuple[str, ModuleType]]:
+    """(code, module) for every module of `wa_lint.checks` that declares a `CODE`."""
     import wa_lint.checks as package
 
-    found: dict[str, CheckFunction] = {}
     for module_info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         module = importlib.import_module(module_info.name)
         code = getattr(module, "CODE", None)
         if code:
-            if code in found:
-                raise RuntimeError(f"two checks claim {code}: {module.__name__}")
-            found[code] = module.check
+            yield code, module
+
+
+@functools.cache
+def checks() -> dict[str, CheckFunction]:
+    """Every check module in `wa_lint.checks` declares `CODE` and a `check(project, options)` function."""
+    found: dict[str, CheckFunction] = {}
+    for code, module in check_modules():
+        if code in found:
+            raise RuntimeError(f"two checks claim {code}: {module.__name__}")
+        found[code] = module.check
     return found
-
-
-def check_modules() -> Iterator[tuple[str, str]]:
-    """(code, module name) for every check, for the catalogue tests."""
-    import wa_lint.checks as package
-
-    for module_info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-        module = importlib.import_module(module_info.name)
-        if getattr(module, "CODE", None):
-            yield module.CODE, module.__name__
 
 
 def select(codes: Iterable[str], catalogue_codes: Iterable[str]) -> set[str]:

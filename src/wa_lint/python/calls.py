@@ -296,21 +296,11 @@ class CallCollector(cst.BatchableCSTVisitor):
         if function is not None:
             function.nonlocals.update(item.name.value for item in node.names)
 
-    def visit_If(self, node: cst.If) -> None:
+    def _record_test(self, node: cst.If | cst.While | cst.IfExp | cst.Assert) -> None:
         if self.current is not None:
             self.current.tested |= _tested(self.children, node.test)
 
-    def visit_While(self, node: cst.While) -> None:
-        if self.current is not None:
-            self.current.tested |= _tested(self.children, node.test)
-
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        if self.current is not None:
-            self.current.tested |= _tested(self.children, node.test)
-
-    def visit_Assert(self, node: cst.Assert) -> None:
-        if self.current is not None:
-            self.current.tested |= _tested(self.children, node.test)
+    visit_If = visit_While = visit_IfExp = visit_Assert = _record_test
 
     def visit_Try(self, node: cst.Try) -> None:
         # try: return CACHE[key] / except KeyError: CACHE[key] = make() is a lazy cache too.
