@@ -24,7 +24,6 @@ import libcst as cst
 from libcst._position import CodeRange
 
 from wa_lint.python.constructors import CREDENTIAL_KEYWORDS
-
 from wa_lint.python.facts_model import EVENT_ORIGIN, Body, Call, Origins, Write
 
 if TYPE_CHECKING:
