@@ -7,7 +7,7 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from conftest import FIXTURES
-from wa_lint.python.positions import build_tree, positions, walk
+from wa_lint.python.positions import build_tree, walk
 
 SOURCES = [
     "import os\n\n\ndef handler(event, context):\n    return {'a': [1, 2,\n        3]}\n",
@@ -23,7 +23,7 @@ SOURCES += [p.read_text() for p in sorted((FIXTURES / "demo").rglob("*.py"))]
 def test_same_positions_as_libcst(source: str) -> None:
     module = libcst.parse_module(source)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    assert positions(module) == dict(expected)
+    assert build_tree(module).positions == dict(expected)
 
 
 class _Recorder(libcst.CSTVisitor):

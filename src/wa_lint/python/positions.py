@@ -66,10 +66,6 @@ def build_tree(module: cst.Module) -> Tree:
     return tree
 
 
-def positions(module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
-    return build_tree(module).positions
-
-
 @functools.cache
 def _own_methods(visitor_class: type) -> frozenset[str]:
     """`visit_*` / `leave_*` methods the visitor defines itself: libcst's base classes declare a no-op
