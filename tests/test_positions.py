@@ -12,6 +12,7 @@ from wa_lint.python.positions import build_tree, walk
 SOURCES = [
     "import os\n\n\ndef handler(event, context):\n    return {'a': [1, 2,\n        3]}\n",
     "x = 1\r\ny = '''a\r\nb'''\r\nclass C:\r\n    def m(self): pass\r\n",
+    "x = (1,\r 2)\rs = '''a\r\rb\n\r'''\rdef f(): return s\r",
     "s = f\"{a['b']!r:>{width}}\"\nasync def f():\n    async with a as b, c: await d\n",
     "# only a comment\n",
     "x = 'caf\u00e9'\nif x:\n\tif x:\n\t\tpass\n",
@@ -23,7 +24,8 @@ SOURCES += [p.read_text() for p in sorted((FIXTURES / "demo").rglob("*.py"))]
 def test_same_positions_as_libcst(source: str) -> None:
     module = libcst.parse_module(source)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    assert build_tree(module).positions == dict(expected)
+    regions = {id(node): (r.start.line, r.start.column, r.end.line, r.end.column) for node, r in expected.items()}
+    assert build_tree(module).positions == regions
 
 
 class _Recorder(libcst.CSTVisitor):

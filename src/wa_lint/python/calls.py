@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst._position import CodeRange
 
 from wa_lint.python.constructors import CREDENTIAL_KEYWORDS
 from wa_lint.python.facts_model import EVENT_ORIGIN, Body, Call, Origins, Write
+from wa_lint.python.positions import Region
 
 if TYPE_CHECKING:
     from wa_lint.python.facts_model import ModuleFacts
@@ -84,7 +84,7 @@ def _root_name(node: cst.BaseExpression) -> str | None:
             return None
 
 
-Children = dict[cst.CSTNode, list[cst.CSTNode]]
+Children = dict[int, list[cst.CSTNode]]  # by id(node)
 
 
 def _descendants(children: Children, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -97,7 +97,7 @@ def _descendants(children: Children, node: cst.CSTNode) -> Iterator[cst.CSTNode]
         if isinstance(current, cst.Attribute):
             stack.append(current.value)
         elif not isinstance(current, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
-            stack.extend(children.get(current, ()))
+            stack.extend(children.get(id(current), ()))
 
 
 def _atoms(children: Children, node: cst.CSTNode) -> set[str]:
@@ -207,7 +207,7 @@ class CallCollector(cst.BatchableCSTVisitor):
     """Runs batched after the definitions collector (facts.collect): for each node, the definitions,
     imports and classes seen so far are already in `facts`."""
 
-    def __init__(self, facts: ModuleFacts, module: cst.Module, positions: dict[cst.CSTNode, CodeRange],
+    def __init__(self, facts: ModuleFacts, module: cst.Module, positions: dict[int, Region],
                  children: Children) -> None:
         super().__init__()
         self.facts = facts
@@ -224,10 +224,10 @@ class CallCollector(cst.BatchableCSTVisitor):
 
     # positions --------------------------------------------------------------------------------------
     def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        region = self.positions[node]
+        start_line, start_column, end_line, end_column = self.positions[id(node)]
         offset_line, offset_column = self.facts.line_offset, self.facts.column_offset
-        return (region.start.line + offset_line, region.start.column + 1 + offset_column,
-                region.end.line + offset_line, region.end.column + 1 + offset_column)
+        return (start_line + offset_line, start_column + 1 + offset_column,
+                end_line + offset_line, end_column + 1 + offset_column)
 
     @property
     def current(self) -> _Function | None:

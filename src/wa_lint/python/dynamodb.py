@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst._position import CodeRange
 
 from wa_lint.python.facts import dotted_name
 from wa_lint.python.facts_model import DynamoFacts, DynamoRead, TableName
+from wa_lint.python.positions import Region
 
 READ_OPERATIONS = ("get_item", "batch_get_item", "query", "scan")
 _ENV_LOOKUPS = ("os.getenv", "getenv", "os.environ.get", "environ.get")
@@ -72,7 +72,7 @@ class _Scope:
 
 
 class _Collector(cst.CSTVisitor):
-    def __init__(self, positions: dict[cst.CSTNode, CodeRange], line_offset: int) -> None:
+    def __init__(self, positions: dict[int, Region], line_offset: int) -> None:
         super().__init__()
         self.positions = positions
         self.line_offset = line_offset
@@ -135,7 +135,7 @@ class _Collector(cst.CSTVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         if isinstance(node.func, cst.Attribute) and node.func.attr.value in READ_OPERATIONS:
-            line = self.positions[node].start.line + self.line_offset
+            line = self.positions[id(node)][0] + self.line_offset
             self.calls.append((node, self.scope(), line))
 
     # -- resolution, after the whole file is seen ---------------------------------------------

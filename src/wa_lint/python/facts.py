@@ -10,12 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import libcst as cst
-from libcst._position import CodeRange
 
 from wa_lint.python.calls import CallCollector
 from wa_lint.python.facts_model import FunctionFacts, ImportFacts, Location, ModuleFacts
 from wa_lint.python.parse import ParseFailure, parse
-from wa_lint.python.positions import build_tree, walk
+from wa_lint.python.positions import Region, build_tree, walk
 
 __all__ = ["FunctionFacts", "ImportFacts", "Location", "ModuleFacts", "collect", "dotted_name", "module_facts"]
 
@@ -41,7 +40,7 @@ def _is_main_guard(test: cst.BaseExpression) -> bool:
 
 
 class _Collector(cst.CSTVisitor):
-    def __init__(self, facts: ModuleFacts, positions: dict[cst.CSTNode, CodeRange]) -> None:
+    def __init__(self, facts: ModuleFacts, positions: dict[int, Region]) -> None:
         super().__init__()
         self.facts = facts
         self.positions = positions
@@ -49,12 +48,12 @@ class _Collector(cst.CSTVisitor):
         self.main_guard_depth = 0
 
     def location(self, node: cst.CSTNode) -> Location:
-        region = self.positions[node]
+        start_line, start_column, end_line, end_column = self.positions[id(node)]
         return Location(
-            region.start.line + self.facts.line_offset,
-            region.start.column + 1 + self.facts.column_offset,
-            region.end.line + self.facts.line_offset,
-            region.end.column + 1 + self.facts.column_offset,
+            start_line + self.facts.line_offset,
+            start_column + 1 + self.facts.column_offset,
+            end_line + self.facts.line_offset,
+            end_column + 1 + self.facts.column_offset,
         )
 
     def qualname(self, name: str) -> str:

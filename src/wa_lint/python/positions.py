@@ -6,63 +6,106 @@ pass, and `module.visit(visitor)` rebuilds every node even for a read-only visit
 pass (the same one, so positions are identical — tests/test_positions.py compares them with libcst's
 provider) also records the tree, and `walk` dispatches `visit_<Node>` / `leave_<Node>` methods over it
 without rebuilding anything.
+
+The pass runs once per node of every analysed file, so its bookkeeping is kept minimal: tables keyed by
+`id(node)` (a libcst node's `__hash__` is a Python call), positions as plain tuples, and a class-based
+context manager instead of a generator-based one.
 """
 
 from __future__ import annotations
 
 import functools
-from itertools import repeat
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import libcst as cst
-from libcst._position import CodeRange
-from libcst.metadata.position_provider import PositionProvidingCodegenState
+from libcst._nodes.internal import CodegenState
 
-
-class _RecordingState(PositionProvidingCodegenState):
-    def _update_position(self, value: str) -> None:
-        if "\r" in value:
-            PositionProvidingCodegenState._update_position(self, value)
-            return
-        newlines = value.count("\n")
-        if newlines:
-            self.line += newlines
-            self.column = len(value) - value.rfind("\n") - 1
-        else:
-            self.column += len(value)
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        tree: Tree = self.provider  # type: ignore[assignment]
-        if tree.open_nodes:
-            tree.children.setdefault(tree.open_nodes[-1], []).append(node)
-        tree.open_nodes.append(node)
-        PositionProvidingCodegenState.before_codegen(self, node)
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        self.provider.open_nodes.pop()  # type: ignore[attr-defined]
-        PositionProvidingCodegenState.after_codegen(self, node)
+# (start line, start column, end line, end column): lines 1-based, columns 0-based, as libcst's provider.
+Region = tuple[int, int, int, int]
 
 
 @dataclass
 class Tree:
     root: cst.Module
-    positions: dict[cst.CSTNode, CodeRange]
-    children: dict[cst.CSTNode, list[cst.CSTNode]]
-    open_nodes: list[cst.CSTNode]
+    positions: dict[int, Region]  # by id(node)
+    children: dict[int, list[cst.CSTNode]]  # by id(node), in source order
 
-    @property
-    def _computed(self) -> dict[cst.CSTNode, CodeRange]:
-        # The codegen state stores positions through `provider._computed`.
-        return self.positions
+
+class _SyntacticRange:
+    """`record_syntactic_position`: the node's range without the whitespace it owns, optionally
+    hoisted from the child that starts or ends it."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
+
+    def __init__(self, state: _RecordingState, node: cst.CSTNode, start_node: cst.CSTNode | None,
+                 end_node: cst.CSTNode | None) -> None:
+        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+
+    def __enter__(self) -> None:
+        self.line, self.column = self.state.line, self.state.column
+
+    def __exit__(self, *exc_info: object) -> None:
+        positions = self.state.positions
+        start = positions[id(self.start_node)][:2] if self.start_node is not None else (self.line, self.column)
+        end = positions[id(self.end_node)][2:] if self.end_node is not None else (self.state.line, self.state.column)
+        positions[id(self.node)] = (*start, *end)
+
+
+class _RecordingState(CodegenState):
+    """libcst's codegen state, tracking line and column like its PositionProvider does."""
+
+    def __init__(self, module: cst.Module, tree: Tree) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.positions = tree.positions
+        self.children = tree.children
+        self.line = 1
+        self.column = 0
+        self.open_nodes: list[tuple[cst.CSTNode, int, int]] = []
+
+    def _update_position(self, value: str) -> None:
+        newlines = value.count("\n") + value.count("\r") - value.count("\r\n")
+        if newlines:
+            self.line += newlines
+            self.column = len(value) - max(value.rfind("\n"), value.rfind("\r")) - 1
+        else:
+            self.column += len(value)
+
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+        for token in self.indent_tokens:
+            self._update_position(token)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        self._update_position(value)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if self.open_nodes:
+            parent = id(self.open_nodes[-1][0])
+            below = self.children.get(parent)
+            if below is None:
+                self.children[parent] = [node]
+            else:
+                below.append(node)
+        self.open_nodes.append((node, self.line, self.column))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        _, line, column = self.open_nodes.pop()
+        # A syntactic position recorded inside the node's codegen takes precedence.
+        key = id(node)
+        if key not in self.positions:
+            self.positions[key] = (line, column, self.line, self.column)
+
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
+                                  end_node: cst.CSTNode | None = None) -> Any:
+        return _SyntacticRange(self, node, start_node, end_node)
 
 
 def build_tree(module: cst.Module) -> Tree:
-    tree = Tree(module, {}, {}, [])
-    state: Any = _RecordingState(
-        default_indent=module.default_indent, default_newline=module.default_newline, provider=tree  # type: ignore[arg-type]
-    )
-    module._codegen(state)
+    tree = Tree(module, {}, {})
+    module._codegen(_RecordingState(module, tree))
     return tree
 
 
@@ -147,7 +190,7 @@ def walk(tree: Tree, *visitors: Any) -> None:
                 method(node)
             continue
         stack.append((node, True))
-        below = children.get(node, [])
+        below = children.get(id(node), [])
         if not table.attributes:
             stack.extend(zip(reversed(below), repeat(False)))
             continue
