@@ -165,11 +165,12 @@ def walk(tree: Tree, *visitors: Any) -> None:
     dispatch: dict[type, _Dispatch] = {}
     children = tree.children
     single = len(visitors) == 1
-    # Stack items: (node, False) to visit, (node, True) to leave, or a list of hooks to call with node.
+    # Stack items: (node, False) to visit it, or (node, methods) to call those methods with it (its
+    # leave methods, or the hooks around one of its attributes).
     stack: list[tuple[Any, Any]] = [(tree.root, False)]
     while stack:
         node, action = stack.pop()
-        if isinstance(action, list):
+        if action is not False:
             for hook in action:
                 hook(node)
             continue
@@ -177,20 +178,18 @@ def walk(tree: Tree, *visitors: Any) -> None:
         table = dispatch.get(kind)
         if table is None:
             table = dispatch[kind] = _Dispatch(kind, visitors)
-        if action:
-            for method in table.leave:
-                method(node)
-            continue
-        skip = False
-        for method in table.visit:
-            if method(node) is False and single:
-                skip = True
-        if skip:
-            for method in table.leave:
-                method(node)
-            continue
-        stack.append((node, True))
-        below = children.get(id(node), [])
+        if table.visit:
+            skip = False
+            for method in table.visit:
+                if method(node) is False and single:
+                    skip = True
+            if skip:
+                for method in table.leave:
+                    method(node)
+                continue
+        if table.leave:
+            stack.append((node, table.leave))
+        below = children.get(id(node), ())
         if not table.attributes:
             stack.extend(zip(reversed(below), repeat(False)))
             continue
