@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import stat
@@ -20,11 +19,10 @@ from wa_lint.discovery import Discovered, discover, find_root
 from wa_lint.findings import Diagnostic, Finding, Severity, Span, Violation
 from wa_lint.model import Entry, Function, Project
 from wa_lint.python.handlers import (
+    ImportResolver,
     candidate_functions,
     entry_qualname,
-    installed_packages,
     is_test_file,
-    local_imports,
     may_define_handler,
     package_roots,
     resolve_handler,
@@ -333,8 +331,8 @@ class Run:
 
     def follow_imports(self, starts: Iterable[tuple[Path, list[Path]]]) -> None:
         """Analyse the local modules that handler modules import, transitively, a wave at a time."""
-        seen: set[tuple[Path, tuple[Path, ...]]] = set()
-        installed = functools.cache(installed_packages)
+        graph = self.project.imports
+        resolver = ImportResolver()
         frontier = list(starts)
         while frontier:
             self.analyse(path for path, _ in frontier)
@@ -342,11 +340,11 @@ class Run:
             for path, roots in frontier:
                 key = (path, tuple(roots))
                 facts = self.project.modules.get(path)
-                if key in seen or facts is None:
+                if key in graph or facts is None:
                     continue
-                seen.add(key)
-                following.extend((imported, roots) for imported in local_imports(facts, roots, installed))
-            frontier = [(path, roots) for path, roots in following if (path, tuple(roots)) not in seen]
+                graph[key] = resolver.local_imports(facts, roots)
+                following.extend((imported, roots) for imported in graph[key])
+            frontier = [(path, roots) for path, roots in following if (path, tuple(roots)) not in graph]
 
     def link_handlers(self, found: Discovered) -> None:
         """Resolve each template's handlers and the handler-looking files nobody references, then analyse."""

@@ -153,6 +153,9 @@ class Project:
     # Inline code (`InlineCode`, `Code.ZipFile`) by the function's logical ID.
     inline_modules: dict[str, ModuleFacts] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
+    # The local modules each analysed module imports, under the import roots it was followed with
+    # (module path, roots) → module paths: the import graph the engine followed, for checks to reuse.
+    imports: dict[tuple[Path, tuple[Path, ...]], list[Path]] = field(default_factory=dict)
     # Files (and folders) the user named when any file was named (pre-commit passes only staged files):
     # findings elsewhere are not reported. None means everything found is reported.
     reported_paths: frozenset[Path] | None = None

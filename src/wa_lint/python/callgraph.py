@@ -72,6 +72,12 @@ class ModuleIndex:
     def __init__(self, project: Project) -> None:
         self.by_path = {str(path): facts for path, facts in project.modules.items()}
         self.installed_in: dict[tuple[str, str], bool] = {}
+        # What a call resolves to depends only on the import roots, its module and function: entries
+        # that share a code folder, and every rule, reuse one answer. Keyed by id(call): facts live
+        # for the whole run.
+        self.callees: dict[tuple[tuple[str, ...], tuple[Path, int, int], str, int], list[Target]] = {}
+        # Each entry's walk, shared by the rules that read it.
+        self.walks: dict[int, list[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]] = {}
 
     @staticmethod
     def of(project: Project) -> ModuleIndex:
@@ -89,7 +95,7 @@ class Graph:
         self.entry = entry
         self.modules: dict[tuple[Path, int, int], ModuleFacts] = {module_key(entry.facts): entry.facts}
         self.index = ModuleIndex.of(project)
-        self.roots = [str(root) for root in entry.roots]
+        self.roots = tuple(str(root) for root in entry.roots)
 
     def facts(self, node: Node) -> ModuleFacts:
         return self.modules[node.key]
@@ -255,6 +261,13 @@ class Graph:
 
     # -- walking ---------------------------------------------------------------------------------------
     def callees(self, node: Node, call: Call) -> list[Target]:
+        key = (self.roots, node.key, node.qualname, id(call))
+        known = self.index.callees.get(key)
+        if known is None:
+            known = self.index.callees[key] = self._callees(node, call)
+        return known
+
+    def _callees(self, node: Node, call: Call) -> list[Target]:
         facts = self.facts(node)
         targets = []
         if call.qualified is not None:
@@ -344,8 +357,18 @@ def entry_live(entry: Entry) -> frozenset[str]:
     return frozenset(live)
 
 
-def taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]:
-    """Per-invocation functions with the origins that carry invocation data in each (one state per set)."""
+def taint_walk(project: Project, entry: Entry) -> list[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]:
+    """Per-invocation functions with the origins that carry invocation data in each (one state per set).
+
+    Computed once per entry and shared by the rules that read it."""
+    walks = ModuleIndex.of(project).walks
+    found = walks.get(id(entry))
+    if found is None:
+        found = walks[id(entry)] = list(_taint_walk(project, entry))
+    return found
+
+
+def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]:
     graph = Graph(project, entry)
     start = graph.entry_node()
     state = (start, entry_live(entry))

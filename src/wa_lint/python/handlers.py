@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -146,50 +147,48 @@ def installed_packages(root: Path) -> frozenset[str]:
     return frozenset(names)
 
 
-def local_imports(
-    facts: ModuleFacts, roots: list[Path], installed: Callable[[Path], frozenset[str]] = installed_packages
-) -> list[Path]:
-    """Files of local modules that this module imports (from its roots or relative to itself).
+class ImportResolver:
+    """Local files that imports name. Which files exist and which packages are pip-installed where does
+    not change during a run, so each answer from the file system is memoised (a large app asks the same
+    questions for every function that shares a code folder)."""
 
-    `installed(root)` names the third-party packages installed into a root; pass a memoised one when
-    calling this for many modules.
-    """
-    found: list[Path] = []
-    for item in facts.imports:
-        found.extend(_import_files(facts.path, item, roots, installed))
-    return list(dict.fromkeys(found))
+    def __init__(self) -> None:
+        self.installed = functools.cache(installed_packages)
+        self.module_file = functools.cache(module_file)
 
+    def local_imports(self, facts: ModuleFacts, roots: Sequence[Path]) -> list[Path]:
+        """Files of local modules that this module imports (from its roots or relative to itself)."""
+        found: list[Path] = []
+        for item in facts.imports:
+            found.extend(self._import_files(facts.path, item, roots))
+        return list(dict.fromkeys(found))
 
-def _import_files(
-    path: Path, item: ImportFacts, roots: list[Path], installed: Callable[[Path], frozenset[str]]
-) -> list[Path]:
-    if item.level:
-        base = path.parent
-        for _ in range(item.level - 1):
-            base = base.parent
-        search = [base]
-        prefix = item.module
-    else:
-        search = roots
-        prefix = item.module
-    files: list[Path] = []
-    for root in search:
-        parts = prefix.split(".") if prefix else []
-        if not item.level and parts and (parts[0] in installed(root) or parts[0].lower() in installed(root)):
-            continue
-        # Importing a.b.c runs a/__init__.py and a/b/__init__.py too.
-        for index in range(1, len(parts) + 1):
-            found = module_file(root, ".".join(parts[:index]))
-            if found:
-                files.append(found)
-        for name, _alias in item.names:
-            if name != "*":
-                found = module_file(root, ".".join([*parts, name]))
+    def _import_files(self, path: Path, item: ImportFacts, roots: Sequence[Path]) -> list[Path]:
+        if item.level:
+            base = path.parent
+            for _ in range(item.level - 1):
+                base = base.parent
+            search: Sequence[Path] = [base]
+        else:
+            search = roots
+        parts = item.module.split(".") if item.module else []
+        files: list[Path] = []
+        for root in search:
+            if not item.level and parts and (parts[0] in self.installed(root) or parts[0].lower() in self.installed(root)):
+                continue
+            # Importing a.b.c runs a/__init__.py and a/b/__init__.py too.
+            for index in range(1, len(parts) + 1):
+                found = self.module_file(root, ".".join(parts[:index]))
                 if found:
                     files.append(found)
-        if files:
-            break
-    return files
+            for name, _alias in item.names:
+                if name != "*":
+                    found = self.module_file(root, ".".join([*parts, name]))
+                    if found:
+                        files.append(found)
+            if files:
+                break
+        return files
 
 
 def candidate_functions(facts: ModuleFacts, patterns: Iterable[str]) -> list[FunctionFacts]:

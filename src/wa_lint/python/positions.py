@@ -37,7 +37,7 @@ class _SyntacticRange:
     """`record_syntactic_position`: the node's range without the whitespace it owns, optionally
     hoisted from the child that starts or ends it."""
 
-    __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
+    __slots__ = ("column", "end_node", "line", "node", "start_node", "state")
 
     def __init__(self, state: _RecordingState, node: cst.CSTNode, start_node: cst.CSTNode | None,
                  end_node: cst.CSTNode | None) -> None:

@@ -10,9 +10,8 @@ table's literal name), or as the literal `TableName`.
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from wa_lint.checks.base import subject
 from wa_lint.findings import Violation
 from wa_lint.model import Entry, Function, Project, Resource, Table
 from wa_lint.python.facts_model import DynamoRead, ModuleFacts
-from wa_lint.python.handlers import installed_packages, local_imports
 from wa_lint.template.linker import literal_int, ref_target, resolve
 
 CODE = "PERF201"
@@ -115,17 +113,17 @@ def autoscaling_evidence(project: Project, limit: int) -> dict[TableKey | str, l
     return found
 
 
-def reachable_modules(entry: Entry, project: Project,
-                      installed: Callable[[Path], frozenset[str]] = installed_packages) -> list[ModuleFacts]:
-    """The handler's module and the local modules it imports, transitively (as analysed)."""
+def reachable_modules(entry: Entry, project: Project) -> list[ModuleFacts]:
+    """The handler's module and the local modules it imports, transitively (as the engine followed them)."""
+    roots = tuple(entry.roots)
     seen = {entry.facts.path: entry.facts}
-    pending = [entry.facts]
+    pending = [entry.facts.path]
     while pending:
-        for path in local_imports(pending.pop(), entry.roots, installed):
+        for path in project.imports.get((pending.pop(), roots), ()):
             facts = project.modules.get(path)
             if facts is not None and path not in seen:
                 seen[path] = facts
-                pending.append(facts)
+                pending.append(path)
     return list(seen.values())
 
 
@@ -144,13 +142,11 @@ def read_tables(read: DynamoRead, function: Function, tables: list[Table]) -> It
 def readers(project: Project) -> dict[TableKey, dict[str, tuple[Function, list[DynamoRead]]]]:
     """For each table: the template functions whose code reads it, with those reads."""
     found: dict[TableKey, dict[str, tuple[Function, list[DynamoRead]]]] = {}
-    # Which packages are pip-installed into a folder does not change during a run: read each once.
-    installed = functools.cache(installed_packages)
     for entry in project.entries:
         function = entry.function
         if function is None:
             continue
-        for facts in reachable_modules(entry, project, installed):
+        for facts in reachable_modules(entry, project):
             for read in facts.dynamodb.reads if facts.dynamodb else []:
                 for table in read_tables(read, function, project.tables):
                     by_function = found.setdefault((table.template.path, table.logical_id), {})
