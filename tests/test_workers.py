@@ -50,6 +50,24 @@ def test_a_worker_killed_mid_file_and_a_hang_are_reported_and_others_finish(monk
     assert "crashed" in outcomes[1].message and "longer than 1 s" in outcomes[3].message
 
 
+def test_files_queued_behind_a_crash_or_a_hang_are_analysed_by_the_next_worker(monkeypatch) -> None:
+    real = workers.analyse_bytes
+
+    def misbehaving(path: Path, raw: bytes, offsets=(0, 0)) -> Outcome:
+        if path.name == "crash.py":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if path.name == "hang.py":
+            time.sleep(60)
+        return real(path, raw, offsets)
+
+    monkeypatch.setattr(workers, "analyse_bytes", misbehaving)
+    # One worker, so the file after each culprit is always queued in the same worker behind it.
+    tasks = [(Path(name), GOOD) for name in ("crash.py", "a.py", "hang.py", "b.py")]
+    outcomes = analyse_all(tasks, jobs=1, timeout=1.0)
+    assert [o.kind for o in outcomes] == ["parse", "ok", "parse", "ok"]
+    assert [o.facts.path.name for o in outcomes if o.kind == "ok"] == ["a.py", "b.py"]
+
+
 def test_a_bug_in_the_analysis_is_an_internal_outcome(monkeypatch) -> None:
     from wa_lint.python import facts
 

@@ -28,7 +28,7 @@ from wa_lint.python.handlers import (
     resolve_handler,
 )
 from wa_lint.python.source import SourceError, decode_python
-from wa_lint.python.workers import AnalysisPool, Outcome
+from wa_lint.python.workers import AnalysisPool, Outcome, Task
 from wa_lint.registry import Rule, catalogue, select
 from wa_lint.suppressions import Suppressor
 from wa_lint.template.document import (
@@ -110,11 +110,11 @@ class Run:
         self.config = config
         self.force_exclude = force_exclude
         self.debug = debug
-        self.pool = AnalysisPool(jobs or os.cpu_count() or 1, progress=progress)
         self.root = find_root(self.paths)
         # Rule options may shape what analysis records, so they are part of every cache key.
         salt = json.dumps(config.rules, sort_keys=True, default=str)
         self.cache = FactsCache(self.root / CACHE_DIR_NAME, analysis_fingerprint(salt)) if use_cache else None
+        self.pool = AnalysisPool(jobs or os.cpu_count() or 1, progress=progress, cache=self.cache)
         self.unreadable: set[Path] = set()
         self.project = Project(self.root)
         self.violations: list[Violation] = []
@@ -305,9 +305,8 @@ class Run:
                 outcomes[source[0]] = cached
             else:
                 pending.append(source)
-        for (key, _, raw, _), outcome in zip(pending, self.pool.analyse([s[1:] for s in pending]), strict=True):
-            if self.cache and outcome.kind != "internal":
-                self.cache.put(key, raw, outcome)
+        tasks = [Task(path, raw, offsets, key if self.cache else None) for key, path, raw, offsets in pending]
+        for (key, *_), outcome in zip(pending, self.pool.analyse(tasks), strict=True):
             outcomes[key] = outcome
         for key, path, raw, _ in sources[: len(sources) - len(inline)]:
             self._record(path, outcomes[key], raw)

@@ -12,14 +12,16 @@ import faulthandler
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from wa_lint.python.source import SourceError, decode_python
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
+
+    from wa_lint.cache import FactsCache
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -49,18 +51,29 @@ def analyse_bytes(path: Path, raw: bytes, offsets: tuple[int, int] = (0, 0)) -> 
         return Outcome(kind="internal", message=f"{type(error).__name__}: {error}")
 
 
-def _serve(connection: Connection) -> None:
+class Task(NamedTuple):
+    path: Path
+    raw: bytes
+    offsets: tuple[int, int] = (0, 0)
+    cache_key: Path | None = None  # where the outcome is cached; None: not cached
+
+
+def _serve(connection: Connection, cache: FactsCache | None) -> None:
     # A crash is reported by the parent as a finding; a fault-handler dump would only be noise.
     faulthandler.disable()
     while True:
         try:
-            task = connection.recv()
+            message = connection.recv()
         except (EOFError, OSError):
             return
-        if task is None:
+        if message is None:
             return
-        index, path, raw, offsets = task
-        connection.send((index, analyse_bytes(path, raw, offsets)))
+        index, task = message
+        outcome = analyse_bytes(task.path, task.raw, task.offsets)
+        # Written here, in parallel, rather than by the parent; a bug (internal) is never cached.
+        if cache is not None and task.cache_key is not None and outcome.kind != "internal":
+            cache.put(task.cache_key, task.raw, outcome)
+        connection.send((index, outcome))
 
 
 def _context() -> Any:
@@ -75,26 +88,28 @@ def _context() -> Any:
 class _Worker:
     process: Any
     connection: Connection
-    task: int | None = None
+    # Tasks sent and not answered yet, oldest first; the first is the one being analysed since `started`.
+    tasks: deque[int] = field(default_factory=deque)
     started: float = 0.0
-
-
-Task = tuple[Path, bytes, tuple[int, int]]
 
 
 class AnalysisPool:
     """Worker processes kept for the whole run, started on first use.
 
     `offsets` (lines, columns) in a task place the source inside a larger file (inline code in a
-    template). A worker that crashes or overruns `timeout` is killed and replaced; only its file is
-    reported.
+    template). A worker that crashes or overruns `timeout` is killed and replaced; only the file it was
+    analysing is reported, and the files queued behind it go to another worker. Each worker has a
+    second file queued behind the one it analyses, so it never waits for the parent between files.
     """
 
+    IN_FLIGHT = 2
+
     def __init__(self, jobs: int, timeout: float = DEFAULT_TIMEOUT,
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None, cache: FactsCache | None = None) -> None:
         self.jobs = max(1, jobs)
         self.timeout = timeout
         self.progress = progress
+        self.cache = cache
         self.workers: dict[Connection, _Worker] = {}
         self.context: Any = None
 
@@ -118,7 +133,7 @@ class AnalysisPool:
             # Forked workers inherit the parser already imported, instead of each importing it.
             import wa_lint.python.facts  # noqa: F401
         parent_end, child_end = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(child_end,), daemon=True)
+        process = self.context.Process(target=_serve, args=(child_end, self.cache), daemon=True)
         process.start()
         child_end.close()
         worker = _Worker(process, parent_end)
@@ -146,12 +161,15 @@ class AnalysisPool:
         done = 0
 
         def give_work(worker: _Worker) -> None:
-            if queue:
-                worker.task = queue.popleft()
-                worker.started = time.monotonic()
-                worker.connection.send((worker.task, *tasks[worker.task]))
-            else:
-                worker.task = None
+            while queue and len(worker.tasks) < self.IN_FLIGHT:
+                if not worker.tasks:
+                    worker.started = time.monotonic()
+                index = queue.popleft()
+                worker.tasks.append(index)
+                try:
+                    worker.connection.send((index, tasks[index]))
+                except OSError:
+                    return  # it died on an earlier file: reading from it says so, and requeues this one
 
         def finish(index: int, outcome: Outcome) -> None:
             nonlocal done
@@ -161,8 +179,9 @@ class AnalysisPool:
                 self.progress(done, len(tasks))
 
         def fail(worker: _Worker, message: str) -> None:
-            assert worker.task is not None
-            finish(worker.task, Outcome(kind="parse", message=message))
+            culprit = worker.tasks.popleft()
+            queue.extendleft(reversed(worker.tasks))  # queued behind the culprit: not analysed yet
+            finish(culprit, Outcome(kind="parse", message=message))
             self._retire(worker, kill=True)
             if queue:
                 give_work(self._start())
@@ -172,7 +191,7 @@ class AnalysisPool:
         for worker in list(self.workers.values()):
             give_work(worker)
         while done < len(tasks):
-            busy = [w for w in self.workers.values() if w.task is not None]
+            busy = [w for w in self.workers.values() if w.tasks]
             deadline = min(w.started for w in busy) + self.timeout
             for connection in wait([w.connection for w in busy], timeout=max(0.0, deadline - time.monotonic())):
                 worker = self.workers[connection]  # type: ignore[index]
@@ -183,11 +202,13 @@ class AnalysisPool:
                     fail(worker, f"the Python parser crashed on this file (exit code {worker.process.exitcode}); "
                                  "not analysed")
                     continue
+                worker.tasks.popleft()
+                worker.started = time.monotonic()  # the next queued file starts now
                 finish(index, outcome)
                 give_work(worker)
             now = time.monotonic()
             for worker in list(self.workers.values()):
-                if worker.task is not None and now - worker.started > self.timeout:
+                if worker.tasks and now - worker.started > self.timeout:
                     fail(worker, f"analysis took longer than {self.timeout:g} s; not analysed")
         return [result if result is not None else Outcome(kind="internal", message="no result") for result in results]
 
@@ -196,4 +217,4 @@ def analyse_all(tasks: Sequence[tuple[Path, bytes]], jobs: int, timeout: float =
                 offsets: tuple[int, int] = (0, 0), progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
     """One batch in a pool of its own."""
     with AnalysisPool(jobs, timeout, progress) as pool:
-        return pool.analyse([(path, raw, offsets) for path, raw in tasks])
+        return pool.analyse([Task(path, raw, offsets) for path, raw in tasks])
