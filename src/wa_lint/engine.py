@@ -123,10 +123,25 @@ class Run:
         self.rules = catalogue()
         # Reads stay under the project root and the paths given (symlinks resolved), unless configured.
         self.readable = [real for real in map(_real, [self.root, *self.paths]) if real]
+        self._inside_folders: dict[Path, bool] = {}
 
     def inside(self, path: Path) -> bool:
         if self.config.allow_outside_root:
             return True
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            mode = 0  # not there (yet): where its folder is decides
+        if stat.S_ISLNK(mode):
+            return self._resolves_inside(path)
+        # Resolving a path costs a system call per component: one answer per folder is enough.
+        folder = path if stat.S_ISDIR(mode) else path.parent
+        known = self._inside_folders.get(folder)
+        if known is None:
+            known = self._inside_folders[folder] = self._resolves_inside(folder)
+        return known or (folder is not path and self._resolves_inside(path))  # a file named on its own
+
+    def _resolves_inside(self, path: Path) -> bool:
         real = _real(path)
         return real is not None and any(real.is_relative_to(base) for base in self.readable)
 
