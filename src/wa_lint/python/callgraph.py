@@ -78,6 +78,8 @@ class ModuleIndex:
         self.callees: dict[tuple[tuple[str, ...], tuple[Path, int, int], str, int], list[Target]] = {}
         # Each entry's walk, shared by the rules that read it.
         self.walks: dict[int, list[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]] = {}
+        # (folders searched, dotted parts) → the module found, like `callees`.
+        self.modules_found: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[ModuleFacts, int] | None] = {}
 
     @staticmethod
     def of(project: Project) -> ModuleIndex:
@@ -115,15 +117,22 @@ class Graph:
             base = facts.path.parent
             for _ in range(level - 1):
                 base = base.parent
-            searches = [str(base)]
+            searches: tuple[str, ...] = (str(base),)
         else:
+            if parts and parts[0] in EXTERNAL_PACKAGES:
+                return None
             searches = self.roots
-        if not level and parts and parts[0] in EXTERNAL_PACKAGES:
-            return None
+        key = (searches, tuple(parts))
+        found = self.index.modules_found.get(key, False)
+        if found is False:
+            found = self.index.modules_found[key] = self._find_module(searches, parts)
+        return found
+
+    def _find_module(self, searches: tuple[str, ...], parts: list[str]) -> tuple[ModuleFacts, int] | None:
         by_path = self.index.by_path
-        for count in range(len(parts), 0, -1):
-            if any(part.endswith("()") for part in parts[:count]):
-                continue
+        # A prefix through a call (`make().x`) names no module.
+        called = next((index for index, part in enumerate(parts) if part.endswith("()")), len(parts))
+        for count in range(called, 0, -1):
             relative = "/".join(parts[:count])
             for root in searches:
                 # Only analysed modules can be linked, so a dictionary look-up replaces the file system.
