@@ -5,6 +5,7 @@ Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -108,6 +109,10 @@ def main() -> None:
     Run `wa-lint [PATH]...` to lint (the `check` command is the default), `wa-lint rules` for the
     catalogue and `wa-lint rule CODE` for one rule's documentation.
     """
+    # A run builds millions of long-lived objects (template nodes, facts) and few reference cycles;
+    # at the default thresholds the cyclic collector re-traverses them so often that it cost a third
+    # of a 10,000-function run. Collections stay on, just rarer.
+    gc.set_threshold(100_000, 20, 20)
 
 
 @main.command()
