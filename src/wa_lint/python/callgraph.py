@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from wa_lint.model import Entry, Project
 from wa_lint.python.constructors import CONNECTIONS, SDK_CLIENTS
@@ -32,31 +32,32 @@ T = TypeVar("T")
 _ALIAS_DEPTH = 8
 
 
-@dataclass(frozen=True)
-class Node:
-    """One function of one module; `key` tells modules apart (inline code shares its template's path)."""
+# The walks create and hash these by the hundred thousand in a large app: named tuples, whose
+# construction and hashing run in C, and module keys that are plain integers.
+class Node(NamedTuple):
+    """One function of one module (`key`: the module's key, see module_key)."""
 
-    key: tuple[Path, int, int]
+    key: int
     qualname: str
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One function on the path from the entry, with the name messages show for it."""
 
     node: Node
     label: str
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     facts: ModuleFacts
     qualname: str
     bound: bool  # called on an instance or class: the first parameter (self/cls) takes no argument
 
 
-def module_key(facts: ModuleFacts) -> tuple[Path, int, int]:
-    return (facts.path, facts.line_offset, facts.column_offset)
+def module_key(facts: ModuleFacts) -> int:
+    """Tells modules apart for one run: each analysed module (inline code included, which shares its
+    template's path) is one facts object that lives for the whole run."""
+    return id(facts)
 
 
 def split(dotted: str) -> tuple[int, list[str]]:
@@ -75,7 +76,7 @@ class ModuleIndex:
         # What a call resolves to depends only on the import roots, its module and function: entries
         # that share a code folder, and every rule, reuse one answer. Keyed by id(call): facts live
         # for the whole run.
-        self.callees: dict[tuple[tuple[str, ...], tuple[Path, int, int], str, int], list[Target]] = {}
+        self.callees: dict[tuple[tuple[str, ...], int, str, int], list[Target]] = {}
         # Each entry's walk, shared by the rules that read it.
         self.walks: dict[int, list[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]] = {}
         # (folders searched, dotted parts) → the module found, like `callees`.
@@ -95,7 +96,7 @@ class Graph:
     def __init__(self, project: Project, entry: Entry) -> None:
         self.project = project
         self.entry = entry
-        self.modules: dict[tuple[Path, int, int], ModuleFacts] = {module_key(entry.facts): entry.facts}
+        self.modules: dict[int, ModuleFacts] = {module_key(entry.facts): entry.facts}
         self.index = ModuleIndex.of(project)
         self.roots = tuple(str(root) for root in entry.roots)
 
@@ -179,7 +180,7 @@ class Graph:
     def _method(self, facts: ModuleFacts, class_qualname: str, name: str) -> list[Target]:
         """The method as the class defines or inherits it (first base that has it, depth-first)."""
         pending = [(facts, class_qualname)]
-        seen: set[tuple[tuple[Path, int, int], str]] = set()
+        seen: set[tuple[int, str]] = set()
         while pending and len(seen) < 32:
             module, owner = pending.pop(0)
             if (module_key(module), owner) in seen:
@@ -405,7 +406,7 @@ def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, f
 
 # -- helpers shared by the checks ----------------------------------------------------------------------
 
-SiteKey = tuple[tuple[Path, int, int], int, int]
+SiteKey = tuple[int, int, int]  # (module key, line, column)
 
 
 @dataclass(frozen=True)

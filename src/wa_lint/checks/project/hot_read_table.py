@@ -127,28 +127,41 @@ def reachable_modules(entry: Entry, project: Project) -> list[ModuleFacts]:
     return list(seen.values())
 
 
-def read_tables(read: DynamoRead, function: Function, tables: list[Table]) -> Iterable[Table]:
-    name: Any = read.table.value
-    if read.table.kind == "env":
-        variable = function.environment.get(read.table.value)
-        if variable is None:
-            return []
-        if variable.target:
-            return [t for t in tables if t.logical_id == variable.target and t.template is function.template]
-        name = variable.value
-    return [t for t in tables if isinstance(name, str) and t.table_name == name]
+class _Tables:
+    """The project's tables by (template, logical ID) and by literal name: a large app has hundreds,
+    and every read of every function looks one up."""
+
+    def __init__(self, tables: list[Table]) -> None:
+        self.by_id: dict[tuple[int, str], list[Table]] = {}
+        self.by_name: dict[str, list[Table]] = {}
+        for table in tables:
+            self.by_id.setdefault((id(table.template), table.logical_id), []).append(table)
+            if isinstance(table.table_name, str):
+                self.by_name.setdefault(table.table_name, []).append(table)
+
+    def read_by(self, read: DynamoRead, function: Function) -> list[Table]:
+        name: Any = read.table.value
+        if read.table.kind == "env":
+            variable = function.environment.get(read.table.value)
+            if variable is None:
+                return []
+            if variable.target:
+                return self.by_id.get((id(function.template), variable.target), [])
+            name = variable.value
+        return self.by_name.get(name, []) if isinstance(name, str) else []
 
 
 def readers(project: Project) -> dict[TableKey, dict[str, tuple[Function, list[DynamoRead]]]]:
     """For each table: the template functions whose code reads it, with those reads."""
     found: dict[TableKey, dict[str, tuple[Function, list[DynamoRead]]]] = {}
+    tables = _Tables(project.tables)
     for entry in project.entries:
         function = entry.function
         if function is None:
             continue
         for facts in reachable_modules(entry, project):
             for read in facts.dynamodb.reads if facts.dynamodb else []:
-                for table in read_tables(read, function, project.tables):
+                for table in tables.read_by(read, function):
                     by_function = found.setdefault((table.template.path, table.logical_id), {})
                     by_function.setdefault(function.logical_id, (function, []))[1].append(read)
     return found
