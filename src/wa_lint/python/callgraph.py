@@ -12,8 +12,9 @@ are harmless.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, TypeVar
@@ -60,10 +61,11 @@ def module_key(facts: ModuleFacts) -> int:
     return id(facts)
 
 
-def split(dotted: str) -> tuple[int, list[str]]:
-    """`..a.B().c` → (2, ["a", "B()", "c"])."""
+@functools.cache
+def split(dotted: str) -> tuple[int, tuple[str, ...]]:
+    """`..a.B().c` → (2, ("a", "B()", "c")). The same few names recur in every module: computed once each."""
     level = len(dotted) - len(dotted.lstrip("."))
-    return level, [part for part in dotted[level:].split(".") if part]
+    return level, tuple(part for part in dotted[level:].split(".") if part)
 
 
 class ModuleIndex:
@@ -72,6 +74,7 @@ class ModuleIndex:
 
     def __init__(self, project: Project) -> None:
         self.by_path = {str(path): facts for path, facts in project.modules.items()}
+        self.tests = {module_key(facts) for path, facts in project.modules.items() if is_test_file(path)}
         self.installed_in: dict[tuple[str, str], bool] = {}
         # What a call resolves to depends only on the import roots, its module and function: entries
         # that share a code folder, and every rule, reuse one answer. Keyed by id(call): facts live
@@ -112,7 +115,7 @@ class Graph:
         return self.node(self.entry.facts, self.entry.qualname)
 
     # -- modules ---------------------------------------------------------------------------------------
-    def find_module(self, facts: ModuleFacts, level: int, parts: list[str]) -> tuple[ModuleFacts, int] | None:
+    def find_module(self, facts: ModuleFacts, level: int, parts: Sequence[str]) -> tuple[ModuleFacts, int] | None:
         """The local module named by the longest prefix of parts, and how many parts it used."""
         if level:
             base = facts.path.parent
@@ -129,7 +132,7 @@ class Graph:
             found = self.index.modules_found[key] = self._find_module(searches, parts)
         return found
 
-    def _find_module(self, searches: tuple[str, ...], parts: list[str]) -> tuple[ModuleFacts, int] | None:
+    def _find_module(self, searches: tuple[str, ...], parts: Sequence[str]) -> tuple[ModuleFacts, int] | None:
         by_path = self.index.by_path
         # A prefix through a call (`make().x`) names no module.
         called = next((index for index, part in enumerate(parts) if part.endswith("()")), len(parts))
@@ -209,7 +212,7 @@ class Graph:
             facts, parts, level = found[0], parts[found[1]:], 0
         return None
 
-    def _symbol(self, facts: ModuleFacts, level: int, parts: list[str], depth: int) -> list[Target]:
+    def _symbol(self, facts: ModuleFacts, level: int, parts: Sequence[str], depth: int) -> list[Target]:
         if depth > _ALIAS_DEPTH:
             return []
         if not level:
@@ -239,7 +242,7 @@ class Graph:
                 parts = [*alias_parts, *rest]
         return self._imported(facts, level, parts, depth)
 
-    def _imported(self, facts: ModuleFacts, level: int, parts: list[str], depth: int) -> list[Target]:
+    def _imported(self, facts: ModuleFacts, level: int, parts: Sequence[str], depth: int) -> list[Target]:
         found = self.find_module(facts, level, parts)
         if found is None:
             return []
@@ -247,7 +250,7 @@ class Graph:
         rest = parts[used:]
         if not rest:
             return []
-        if is_test_file(module.path):
+        if module_key(module) in self.index.tests:
             return []
         return self._symbol(module, 0, rest, depth + 1)
 
