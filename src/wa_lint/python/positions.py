@@ -25,6 +25,14 @@ from libcst._nodes.internal import CodegenState
 # (start line, start column, end line, end column): lines 1-based, columns 0-based, as libcst's provider.
 Region = tuple[int, int, int, int]
 
+# Whitespace, comments and punctuation: over half the nodes of a typical file, and no analysis reads
+# them as nodes (their parents' attributes still hold them). They get no position and are not walked.
+TRIVIA = frozenset({
+    cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
+    cst.Comment, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.LeftParen, cst.RightParen,
+    cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
+})
+
 
 @dataclass
 class Tree:
@@ -82,6 +90,8 @@ class _RecordingState(CodegenState):
         self._update_position(value)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
+        if type(node) in TRIVIA:
+            return
         if self.open_nodes:
             parent = id(self.open_nodes[-1][0])
             below = self.children.get(parent)
@@ -92,6 +102,8 @@ class _RecordingState(CodegenState):
         self.open_nodes.append((node, self.line, self.column))
 
     def after_codegen(self, node: cst.CSTNode) -> None:
+        if type(node) in TRIVIA:
+            return
         _, line, column = self.open_nodes.pop()
         # A syntactic position recorded inside the node's codegen takes precedence.
         key = id(node)
@@ -104,6 +116,7 @@ class _RecordingState(CodegenState):
 
 
 def build_tree(module: cst.Module) -> Tree:
+    """Positions and children of every node but TRIVIA."""
     tree = Tree(module, {}, {})
     module._codegen(_RecordingState(module, tree))
     return tree
@@ -160,7 +173,7 @@ class _Dispatch:
 
 def walk(tree: Tree, *visitors: Any) -> None:
     """Call each visitor's `visit_<Node>(node)` before and `leave_<Node>(node)` after the node's children,
-    in source order, visitors in the order given (like libcst's batched visitors). With one visitor, a
+    for every node but TRIVIA, in source order, visitors in the order given (like libcst's batched visitors). With one visitor, a
     `visit_` that returns False skips the children, as in libcst."""
     dispatch: dict[type, _Dispatch] = {}
     children = tree.children
