@@ -15,6 +15,7 @@ SOURCES = [
     "x = (1,\r 2)\rs = '''a\r\rb\n\r'''\rdef f(): return s\r",
     "s = f\"{a['b']!r:>{width}}\"\nasync def f():\n    async with a as b, c: await d\n",
     "# only a comment\n",
+    "from a import (\n    b,  # why\n    c as d,\n)\nwith (open(x) as f, g()):\n    pass\n",
     "x = 'caf\u00e9'\nif x:\n\tif x:\n\t\tpass\n",
 ]
 SOURCES += [p.read_text() for p in sorted((FIXTURES / "demo").rglob("*.py"))]

@@ -27,9 +27,10 @@ Region = tuple[int, int, int, int]
 
 # Whitespace, comments and punctuation: over half the nodes of a typical file, and no analysis reads
 # them as nodes (their parents' attributes still hold them). They get no position and are not walked.
+# Parentheses are not trivia: libcst ends a parenthesised `from a import (b)` at its `)`.
 TRIVIA = frozenset({
     cst.SimpleWhitespace, cst.ParenthesizedWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
-    cst.Comment, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.LeftParen, cst.RightParen,
+    cst.Comment, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual,
     cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace, cst.RightCurlyBrace,
 })
 
