@@ -108,6 +108,10 @@ class Suppressor:
             for pattern, selectors in config.per_file_ignores
         ]
         self.templates = {template.path: template for template in project.templates}
+        # Where each function is defined (a logical ID may recur across templates).
+        self.function_templates: dict[str, list[Path]] = {}
+        for function in project.functions:
+            self.function_templates.setdefault(function.logical_id, []).append(function.template.path)
         self.by_path: dict[Path, list[Suppression]] = {}
         self.blanket: list[Violation] = []
 
@@ -192,9 +196,9 @@ class Suppressor:
         yield from self.suppressions(finding.span.path)
         if finding.function and finding.span.path.suffix == ".py":
             # a resource's Metadata also covers findings in its handler code
-            for function in self.project.functions:
-                if function.logical_id == finding.function and function.template.path != finding.span.path:
-                    yield from (s for s in self.suppressions(function.template.path) if s.kind == "metadata")
+            for template_path in self.function_templates.get(finding.function, ()):
+                if template_path != finding.span.path:
+                    yield from (s for s in self.suppressions(template_path) if s.kind == "metadata")
 
     def apply(self, findings: Iterable[Finding]) -> tuple[list[Finding], list[Violation]]:
         kept = []

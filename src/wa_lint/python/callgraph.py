@@ -451,15 +451,21 @@ def custom_resource_handler(project: Project, entry: Entry) -> bool:
     function = entry.function
     if function is None or function.triggers:
         return False
-    backs = False
-    for resource in project.resources:
-        if resource.template is not function.template:
-            continue
-        if resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource":
-            token = resource.properties.get("ServiceToken") if isinstance(resource.properties, dict) else None
-            if ref_target(token) == function.logical_id:
-                backs = True
-    return backs
+    return (id(function.template), function.logical_id) in _custom_resource_functions(project)
+
+
+def _custom_resource_functions(project: Project) -> set[tuple[int, str]]:
+    """(id of the template, logical ID) of the functions custom resources name as their ServiceToken."""
+    found = project.lookups.get("custom-resource-functions")
+    if not isinstance(found, set):
+        found = project.lookups["custom-resource-functions"] = set()
+        for resource in project.resources:
+            if resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource":
+                token = resource.properties.get("ServiceToken") if isinstance(resource.properties, dict) else None
+                target = ref_target(token)
+                if target:
+                    found.add((id(resource.template), target))
+    return found
 
 
 def _encloses(outer: Call, inner: Call) -> bool:
