@@ -49,14 +49,22 @@ def test_match_within_covers_files_below_a_matched_folder() -> None:
     assert not spec.match_within("src/app.py") and not spec.match_within("tests.py")
 
 
-def test_combined_regex_agrees_with_the_pattern_loop() -> None:
-    patterns = [p for p in PATTERNS if not p.startswith("!")]
-    fast = GitIgnore(patterns)
-    slow = GitIgnore(patterns)
-    slow.combined = None
-    assert fast.combined is not None
+def _last_match_wins(spec: GitIgnore, relative: str, is_dir: bool) -> bool | None:
+    """git's rule spelled out: the last pattern that matches decides."""
+    verdict = None
+    for pattern in spec.patterns:
+        if (is_dir or not pattern.directory_only) and pattern.regex.match(relative):
+            verdict = not pattern.negated
+    return verdict
+
+
+@pytest.mark.parametrize("patterns", [PATTERNS, [p for p in PATTERNS if not p.startswith("!")],
+                                      ["*.py", "!keep*.py", "keep_not.py", "!build/", "build", "!/top.txt"]])
+def test_combined_regex_agrees_with_the_pattern_loop(patterns: list[str]) -> None:
+    spec = GitIgnore(patterns)
     paths = ["m.pyc", "deep/m.pyc", "keep.pyc", "build", "top.txt", "sub/top.txt", "docs/a/b/gen", "a/b/c",
-             "x/y/logs", "x5.y", "xa.y", "trailing", "#hash", "dir/f.tmp", "dir/sub/f.tmp", "az", "qz", "src/app.py"]
+             "x/y/logs", "x5.y", "xa.y", "trailing", "#hash", "dir/f.tmp", "dir/sub/f.tmp", "az", "qz", "src/app.py",
+             "a.py", "keep_me.py", "keep_not.py", "x/keep_not.py", "x/build"]
     for path in paths:
         for is_dir in (False, True):
-            assert fast.decide(path, is_dir) == slow.decide(path, is_dir), (path, is_dir)
+            assert spec.decide(path, is_dir) == _last_match_wins(spec, path, is_dir), (path, is_dir)

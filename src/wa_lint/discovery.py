@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from wa_lint.gitignore import GitIgnore
 
@@ -48,9 +48,22 @@ def find_root(paths: Sequence[Path]) -> Path:
         probe = probe.parent
 
 
+@dataclass(frozen=True)
+class _Folder:
+    """A folder met in the walk, with what its children are matched against."""
+
+    path: str
+    # Each .gitignore that applies inside this folder, from the root down, with this folder's path
+    # relative to that file's folder ("" or "a/b/"): a child's relative path is one concatenation.
+    rules: tuple[tuple[GitIgnore, str], ...]
+    # This folder relative to the project root ("" or "a/b/"), None outside it.
+    from_root: str | None
+
+
 class _Ignores:
     def __init__(self, root: Path, user_excludes: Sequence[str]) -> None:
         self.root = root
+        self.root_text = str(root)
         self.user = GitIgnore(user_excludes)
         # Folder -> the non-empty .gitignore files that apply inside it, from the root down.
         self.chains: dict[Path, list[tuple[Path, GitIgnore]]] = {}
@@ -60,12 +73,7 @@ class _Ignores:
         if known is not None:
             return known
         inherited = [] if folder == self.root or folder.parent == folder else self.chain(folder.parent)
-        file = folder / ".gitignore"
-        try:
-            lines = file.read_text(encoding="utf-8", errors="replace").splitlines() if file.is_file() else []
-        except OSError:
-            lines = []
-        own = GitIgnore(lines)
+        own = _read_gitignore(folder / ".gitignore")
         chain = [*inherited, (folder, own)] if own else inherited
         self.chains[folder] = chain
         return chain
@@ -98,9 +106,64 @@ class _Ignores:
             folder = folder.parent
         return False
 
+    # The walk works on the text of paths: it meets every folder of the tree, and building a Path
+    # and relative Paths for each entry cost more than the rest of discovery together.
+    def start(self, folder: Path) -> _Folder:
+        inherited = [] if folder == self.root or folder.parent == folder else self.chain(folder.parent)
+        rules = tuple((spec, folder.relative_to(base).as_posix() + "/") for base, spec in inherited)
+        try:
+            from_root: str | None = folder.relative_to(self.root).as_posix() + "/"
+        except ValueError:
+            from_root = None
+        return _Folder(str(folder), rules, "" if from_root == "./" else from_root)
 
-def _is_vendored(folder: Path, names: list[str]) -> bool:
-    return folder.name == "site-packages" or any(name.endswith(".dist-info") for name in names)
+    def child_folder(self, parent: _Folder, name: str) -> _Folder:
+        path = os.path.join(parent.path, name)
+        if path == self.root_text:
+            return _Folder(path, (), "")
+        rules = tuple((spec, prefix + name + "/") for spec, prefix in parent.rules)
+        return _Folder(path, rules, None if parent.from_root is None else parent.from_root + name + "/")
+
+    def with_own_rules(self, folder: _Folder) -> _Folder:
+        own = _read_gitignore(Path(folder.path, ".gitignore"))
+        return _Folder(folder.path, (*folder.rules, (own, "")), folder.from_root) if own else folder
+
+    def ignored_in(self, folder: _Folder, name: str, is_dir: bool) -> bool:
+        """`ignored` for an entry of a folder met in the walk."""
+        if is_dir and name in DEFAULT_EXCLUDES:
+            return True
+        if self.user:
+            if folder.from_root is not None:
+                relative = folder.from_root + name
+            else:
+                path = os.path.join(folder.path, name)
+                relative = "." if path == self.root_text else PurePath(path).as_posix()
+            if self.user.match(relative, is_dir):
+                return True
+        verdict = False
+        for spec, prefix in folder.rules:
+            decision = spec.decide(prefix + name, is_dir)
+            if decision is not None:
+                verdict = decision
+        return verdict
+
+
+def _read_gitignore(file: Path) -> GitIgnore:
+    try:
+        lines = file.read_text(encoding="utf-8", errors="replace").splitlines() if file.is_file() else []
+    except OSError:
+        lines = []
+    return GitIgnore(lines)
+
+
+def _is_vendored(folder: str, names: list[str]) -> bool:
+    return os.path.basename(folder) == "site-packages" or any(name.endswith(".dist-info") for name in names)
+
+
+def _suffix(name: str) -> str:
+    """`Path(name).suffix` without building the Path."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def discover(
@@ -113,13 +176,13 @@ def discover(
     ignores = _Ignores(root, excludes)
     seen: set[Path] = set()
 
-    def add_file(path: Path) -> None:
+    def add_file(path: Path, suffix: str) -> None:
         if path in seen:
             return
         seen.add(path)
-        if path.suffix == ".py":
+        if suffix == ".py":
             found.python.append(path)
-        elif path.suffix in TEMPLATE_SUFFIXES:
+        elif suffix in TEMPLATE_SUFFIXES:
             found.templates.append(path)
 
     for given in paths:
@@ -131,35 +194,42 @@ def discover(
             if force_exclude and ignores.ignored_with_parents(path, is_dir=False):
                 continue
             found.explicit.add(path)
-            add_file(path)
+            add_file(path, path.suffix)
             continue
         if force_exclude and path != root and ignores.ignored_with_parents(path, is_dir=True):
             continue
-        stack = [path]
+        stack = [ignores.start(path)]
         while stack:
             folder = stack.pop()
             try:
-                entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+                entries = sorted(os.scandir(folder.path), key=_entry_name)
             except OSError:
                 continue
-            if _is_vendored(folder, [entry.name for entry in entries]):
+            names = [entry.name for entry in entries]
+            if _is_vendored(folder.path, names):
                 # Installed third-party code: read only if handler code imports it as a local module.
                 continue
+            if ".gitignore" in names:
+                folder = ignores.with_own_rules(folder)
             subfolders = []
             for entry in entries:
-                child = Path(entry.path)
+                name = entry.name
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        if not ignores.ignored(child, is_dir=True):
-                            subfolders.append(child)
+                        if not ignores.ignored_in(folder, name, is_dir=True):
+                            subfolders.append(ignores.child_folder(folder, name))
                     elif (
                         # Only files we read are worth an ignore check (most of a tree is neither).
-                        (child.suffix == ".py" or child.suffix in TEMPLATE_SUFFIXES)
+                        ((suffix := _suffix(name)) == ".py" or suffix in TEMPLATE_SUFFIXES)
                         and entry.is_file(follow_symlinks=False)
-                        and not ignores.ignored(child, is_dir=False)
+                        and not ignores.ignored_in(folder, name, is_dir=False)
                     ):
-                        add_file(child)
+                        add_file(Path(entry.path), suffix)
                 except OSError:
                     continue
             stack.extend(reversed(subfolders))
     return found
+
+
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name

@@ -18,6 +18,11 @@ class _Pattern:
     regex: re.Pattern[str]
     negated: bool
     directory_only: bool
+    # For a pattern that can only match a path's last part (unanchored, and no `**` or character class
+    # that could match a `/`): the regex for that part alone, which is matched without backtracking
+    # over every `/` of the path; and the name itself when the pattern has no wildcard at all.
+    last_part: str | None
+    name: str | None
 
 
 def _class_end(pattern: str, start: int) -> int:
@@ -84,40 +89,63 @@ def _compile(line: str) -> _Pattern | None:
         return None
     anchored = "/" in line
     line = line.lstrip("/")
+    body = _translate(line)
     prefix = "^" if anchored else "^(?:.*/)?"
-    return _Pattern(re.compile(prefix + _translate(line) + "$", re.DOTALL), negated, directory_only)
+    last_part = None if anchored or "**" in line or "[" in line else f"^{body}$"
+    name = line if last_part and not any(char in line for char in "*?\\") else None
+    return _Pattern(re.compile(prefix + body + "$", re.DOTALL), negated, directory_only, last_part, name)
 
 
 @functools.lru_cache(maxsize=1024)
 def _combined(regexes: tuple[str, ...]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{r})" for r in regexes), re.DOTALL) if regexes else None
+    # Last match wins: with the alternatives in reverse order, each its own group, the regex engine's
+    # first matching alternative is git's last matching pattern, and `lastindex` says which it was.
+    return re.compile("|".join(f"({r})" for r in reversed(regexes)), re.DOTALL) if regexes else None
+
+
+class _Combined:
+    """All the patterns that apply to one kind of path, matched with a lookup and at most two regex calls.
+
+    Each part finds the last of its patterns that matches; the last of those decides.
+    """
+
+    def __init__(self, patterns: list[_Pattern]) -> None:
+        # Later patterns overwrite earlier ones: each name keeps its last pattern.
+        self.names = {p.name: index for index, p in enumerate(patterns) if p.name is not None}
+        whole = [(index, p.regex.pattern) for index, p in enumerate(patterns) if p.last_part is None]
+        last_part = [(index, p.last_part) for index, p in enumerate(patterns)
+                     if p.last_part is not None and p.name is None]
+        self.whole = _combined(tuple(regex for _, regex in whole))
+        self.whole_index = [index for index, _ in reversed(whole)]
+        self.last_part = _combined(tuple(regex for _, regex in last_part))
+        self.last_part_index = [index for index, _ in reversed(last_part)]
+        self.negated = [p.negated for p in patterns]
+
+    def decide(self, relative: str) -> bool | None:
+        name = relative.rpartition("/")[2]
+        last = self.names.get(name, -1)
+        if name.endswith("\n"):
+            # The regex's `$` also matches before a final newline; a name lookup must agree.
+            last = max(last, self.names.get(name[:-1], -1))
+        if self.last_part is not None and (found := self.last_part.match(name)):
+            last = max(last, self.last_part_index[found.lastindex - 1])  # type: ignore[operator]
+        if self.whole is not None and (found := self.whole.match(relative)):
+            last = max(last, self.whole_index[found.lastindex - 1])  # type: ignore[operator]
+        return None if last < 0 else not self.negated[last]
 
 
 class GitIgnore:
     def __init__(self, lines: Iterable[str]) -> None:
         self.patterns = [p for p in (_compile(line) for line in lines) if p is not None]
-        # Without negations, the last match wins is the same as any match: one regex per kind of path.
-        self.combined: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
-        if not any(p.negated for p in self.patterns):
-            files = tuple(p.regex.pattern for p in self.patterns if not p.directory_only)
-            every = tuple(p.regex.pattern for p in self.patterns)
-            self.combined = (_combined(files), _combined(every))
+        self.files = _Combined([p for p in self.patterns if not p.directory_only])
+        self.every = _Combined(self.patterns)
 
     def __bool__(self) -> bool:
         return bool(self.patterns)
 
     def decide(self, relative: str, is_dir: bool) -> bool | None:
         """True (ignored), False (re-included by a `!` pattern) or None (no pattern matches)."""
-        if self.combined is not None:
-            regex = self.combined[1] if is_dir else self.combined[0]
-            return True if regex is not None and regex.match(relative) else None
-        verdict = None
-        for pattern in self.patterns:
-            if pattern.directory_only and not is_dir:
-                continue
-            if pattern.regex.match(relative):
-                verdict = not pattern.negated
-        return verdict
+        return (self.every if is_dir else self.files).decide(relative)
 
     def match(self, relative: str, is_dir: bool) -> bool:
         """Whether a path (relative to the ignore file's folder, `/`-separated) is ignored."""
