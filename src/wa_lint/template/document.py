@@ -56,7 +56,8 @@ class JinjaSource(Exception):
 
 
 _RESOURCES_KEY = re.compile(r'"Resources"\s*:|^\s*Resources\s*:', re.MULTILINE)
-_RESOURCE_TYPE = re.compile(r'"?Type"?\s*:\s*"?AWS::')
+# Starts at `Type` (a quote before it is optional anyway), so the regex engine can skip to that word.
+_RESOURCE_TYPE = re.compile(r'Type"?\s*:\s*"?AWS::')
 
 
 def might_be_template(text: str) -> bool:
@@ -64,7 +65,9 @@ def might_be_template(text: str) -> bool:
     return (
         "AWSTemplateFormatVersion" in text
         or SAM_TRANSFORM in text
-        or (_RESOURCES_KEY.search(text) is not None and _RESOURCE_TYPE.search(text) is not None)
+        # The substring tests first: a regex scan of a large file without either word is the slow case.
+        or ("Resources" in text and "AWS::" in text
+            and _RESOURCES_KEY.search(text) is not None and _RESOURCE_TYPE.search(text) is not None)
     )
 
 

@@ -7,12 +7,11 @@ which every mapping records in ``key_spans``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Pos:
+# A named tuple, not a frozen dataclass: every node has one, and a tuple is built several times faster.
+class Pos(NamedTuple):
     line: int
     column: int
     end_line: int
