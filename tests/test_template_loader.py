@@ -107,6 +107,12 @@ def test_alias_bomb_is_refused_quickly() -> None:
         load_yaml("\n".join(lines) + "\n")
 
 
+def test_a_tag_that_does_not_fit_its_text_keeps_the_text() -> None:
+    data, problems = load_yaml("a: !!bool maybe\nb: !!int 0xZZ\nc: !!float abc\nd: !!bool yes\ne: !!int 12\n")
+    assert data == {"a": "maybe", "b": "0xZZ", "c": "abc", "d": True, "e": 12}
+    assert problems == [] and data["a"].pos.line == 1
+
+
 def test_deep_nesting_is_an_error_not_a_crash() -> None:
     with pytest.raises(TemplateError, match="nesting"):
         load_yaml("a: " + "[" * 10_000 + "]" * 10_000 + "\n")

@@ -119,7 +119,8 @@ class _Converter:
         if constructor is not None:
             try:
                 return constructor(self.loader, node)
-            except (yaml.YAMLError, ValueError, OverflowError):
+            except (yaml.YAMLError, ValueError, OverflowError, KeyError):
+                # A tag that does not fit its text (`!!int 0xZZ`; `!!bool maybe` raises KeyError).
                 pass
         # Timestamps, binary and unknown tags stay text: a template is data, never objects.
         return _str_node(str(node.value), _pos(node))
