@@ -172,7 +172,6 @@ def _standalone_triggers(template: Template) -> dict[str, list[Trigger]]:
             continue
         properties = resource["Properties"]
         resource_type = resource.get("Type")
-        where = span(template, template.resources.key_pos(logical_id))
         if resource_type == "AWS::Lambda::Url":
             function, kind, source = ref_target(properties.get("TargetFunctionArn")), "FunctionUrl", None
         elif resource_type == "AWS::Lambda::EventSourceMapping":
@@ -183,6 +182,7 @@ def _standalone_triggers(template: Template) -> dict[str, list[Trigger]]:
         else:
             continue
         if function:
+            where = span(template, template.resources.key_pos(logical_id))
             found.setdefault(function, []).append(Trigger(str(logical_id), kind, where, source))
     return found
 
