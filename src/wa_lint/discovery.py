@@ -61,6 +61,12 @@ class _Folder:
 
 
 class _Ignores:
+    """What is ignored: default excludes, user excludes and every .gitignore from the root down.
+
+    Works on the text of paths: the walk meets every entry of the tree, and building a Path and
+    relative Paths for each cost more than the rest of discovery together.
+    """
+
     def __init__(self, root: Path, user_excludes: Sequence[str]) -> None:
         self.root = root
         self.root_text = str(root)
@@ -68,49 +74,22 @@ class _Ignores:
         # Folder -> the non-empty .gitignore files that apply inside it, from the root down.
         self.chains: dict[Path, list[tuple[Path, GitIgnore]]] = {}
 
+    def inherited(self, folder: Path) -> list[tuple[Path, GitIgnore]]:
+        """The .gitignore files that apply inside `folder` from the folders above it."""
+        return [] if folder == self.root or folder.parent == folder else self.chain(folder.parent)
+
     def chain(self, folder: Path) -> list[tuple[Path, GitIgnore]]:
         known = self.chains.get(folder)
         if known is not None:
             return known
-        inherited = [] if folder == self.root or folder.parent == folder else self.chain(folder.parent)
         own = _read_gitignore(folder / ".gitignore")
-        chain = [*inherited, (folder, own)] if own else inherited
+        chain = [*self.inherited(folder), (folder, own)] if own else self.inherited(folder)
         self.chains[folder] = chain
         return chain
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
-        if is_dir and path.name in DEFAULT_EXCLUDES:
-            return True
-        try:
-            relative = path.relative_to(self.root).as_posix()
-        except ValueError:
-            relative = path.as_posix()
-        if self.user.match(relative, is_dir):
-            return True
-        # A deeper .gitignore overrides a shallower one (a `!pattern` there re-includes).
-        verdict = False
-        for folder, spec in self.chain(path.parent):
-            decision = spec.decide(path.relative_to(folder).as_posix(), is_dir)
-            if decision is not None:
-                verdict = decision
-        return verdict
-
-    def ignored_with_parents(self, path: Path, is_dir: bool) -> bool:
-        """For paths named explicitly: ignored itself, or inside an ignored folder."""
-        if self.ignored(path, is_dir):
-            return True
-        folder = path.parent
-        while folder != self.root and folder.parent != folder and folder.is_relative_to(self.root):
-            if self.ignored(folder, is_dir=True):
-                return True
-            folder = folder.parent
-        return False
-
-    # The walk works on the text of paths: it meets every folder of the tree, and building a Path
-    # and relative Paths for each entry cost more than the rest of discovery together.
-    def start(self, folder: Path) -> _Folder:
-        inherited = [] if folder == self.root or folder.parent == folder else self.chain(folder.parent)
-        rules = tuple((spec, folder.relative_to(base).as_posix() + "/") for base, spec in inherited)
+    def folder(self, folder: Path, chain: list[tuple[Path, GitIgnore]]) -> _Folder:
+        rules = tuple((spec, "" if base == folder else folder.relative_to(base).as_posix() + "/")
+                      for base, spec in chain)
         try:
             from_root: str | None = folder.relative_to(self.root).as_posix() + "/"
         except ValueError:
@@ -118,6 +97,7 @@ class _Ignores:
         return _Folder(str(folder), rules, "" if from_root == "./" else from_root)
 
     def child_folder(self, parent: _Folder, name: str) -> _Folder:
+        """A subfolder met in the walk; its own .gitignore is added when it is listed."""
         path = os.path.join(parent.path, name)
         if path == self.root_text:
             return _Folder(path, (), "")
@@ -129,7 +109,7 @@ class _Ignores:
         return _Folder(folder.path, (*folder.rules, (own, "")), folder.from_root) if own else folder
 
     def ignored_in(self, folder: _Folder, name: str, is_dir: bool) -> bool:
-        """`ignored` for an entry of a folder met in the walk."""
+        """Whether the entry `name` of `folder` is ignored."""
         if is_dir and name in DEFAULT_EXCLUDES:
             return True
         if self.user:
@@ -140,12 +120,27 @@ class _Ignores:
                 relative = "." if path == self.root_text else PurePath(path).as_posix()
             if self.user.match(relative, is_dir):
                 return True
+        # A deeper .gitignore overrides a shallower one (a `!pattern` there re-includes).
         verdict = False
         for spec, prefix in folder.rules:
             decision = spec.decide(prefix + name, is_dir)
             if decision is not None:
                 verdict = decision
         return verdict
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        return self.ignored_in(self.folder(path.parent, self.chain(path.parent)), path.name, is_dir)
+
+    def ignored_with_parents(self, path: Path, is_dir: bool) -> bool:
+        """For paths named explicitly: ignored itself, or inside an ignored folder."""
+        if self.ignored(path, is_dir):
+            return True
+        folder = path.parent
+        while folder != self.root and folder.parent != folder and folder.is_relative_to(self.root):
+            if self.ignored(folder, is_dir=True):
+                return True
+            folder = folder.parent
+        return False
 
 
 def _read_gitignore(file: Path) -> GitIgnore:
@@ -198,7 +193,8 @@ def discover(
             continue
         if force_exclude and path != root and ignores.ignored_with_parents(path, is_dir=True):
             continue
-        stack = [ignores.start(path)]
+        # The first folder's own .gitignore is added when it is listed, as every folder's is.
+        stack = [ignores.folder(path, ignores.inherited(path))]
         while stack:
             folder = stack.pop()
             try:
