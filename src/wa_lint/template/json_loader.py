@@ -13,13 +13,16 @@ import re
 from typing import Any
 
 from wa_lint.template.errors import TemplateError
-from wa_lint.template.nodes import DictNode, ListNode, Pos, StrNode
+from wa_lint.template.nodes import DictNode, ListNode, Pos, StrNode, pos_from_tuple, str_node
 from wa_lint.template.yaml_loader import MAX_NESTING, Problem
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = json.scanner.NUMBER_RE
 _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 _LITERALS = {"true": True, "false": False, "null": None}
+# Non-empty: an empty slice (the end of the text) is not whitespace.
+_WHITESPACE = frozenset(" \t\n\r")
+_bisect_right = bisect.bisect_right
 
 
 class _Reader:
@@ -33,12 +36,18 @@ class _Reader:
         return line, offset - self.line_starts[line - 1] + 1
 
     def pos(self, start: int, end: int) -> Pos:
-        return Pos(*self.where(start), *self.where(end))
+        # `where` twice, spelled out: this runs for every value.
+        starts = self.line_starts
+        line, end_line = _bisect_right(starts, start), _bisect_right(starts, end)
+        return pos_from_tuple((line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1))
 
     def fail(self, message: str, offset: int) -> TemplateError:
         return TemplateError(f"invalid JSON: {message}", *self.where(offset))
 
     def skip(self, offset: int) -> int:
+        # Most tokens follow the previous one directly: the regex only when there is whitespace.
+        if self.text[offset : offset + 1] not in _WHITESPACE:
+            return offset
         return _WS.match(self.text, offset).end()  # type: ignore[union-attr]
 
     def value(self, offset: int, depth: int) -> tuple[Any, int]:
@@ -71,7 +80,7 @@ class _Reader:
             content, end = _scanstring(self.text, offset + 1, True)
         except ValueError as error:
             raise self.fail(str(error).split(":")[0], offset) from None
-        return StrNode(content, self.pos(offset, end)), end
+        return str_node(content, self.pos(offset, end)), end
 
     def mapping(self, offset: int, depth: int) -> tuple[DictNode, int]:
         start = offset

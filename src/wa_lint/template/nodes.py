@@ -7,6 +7,7 @@ which every mapping records in ``key_spans``.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 
@@ -19,6 +20,8 @@ class Pos(NamedTuple):
 
 
 _UNKNOWN = Pos(1, 1, 1, 1)
+# The loaders make a Pos for every value: from a 4-tuple, in C, without the named tuple's Python-level `__new__`.
+pos_from_tuple = functools.partial(tuple.__new__, Pos)
 
 
 class DictNode(dict[str, Any]):
@@ -48,6 +51,13 @@ class StrNode(str):
         node = super().__new__(cls, value)
         node.pos = pos
         return node
+
+
+def str_node(value: str, pos: Pos) -> StrNode:
+    """`StrNode(value, pos)` without its Python-level `__new__`: the loaders make one per string."""
+    node = str.__new__(StrNode, value)
+    node.pos = pos
+    return node
 
 
 def pos_of(value: Any, fallback: Pos) -> Pos:

@@ -13,7 +13,7 @@ import yaml
 from yaml import MappingNode, ScalarNode, SequenceNode
 
 from wa_lint.template.errors import TemplateError
-from wa_lint.template.nodes import DictNode, ListNode, Pos, StrNode
+from wa_lint.template.nodes import DictNode, ListNode, Pos, StrNode, pos_from_tuple, str_node
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -44,8 +44,6 @@ _NULL = _STD + "null"
 _MERGE = _STD + "merge"
 # Plain scalars with these tags become numbers, booleans and None, through PyYAML's safe constructors.
 _CONSTRUCTORS = {tag: _Loader.yaml_constructors[tag] for tag in (_STD + "int", _STD + "float", _STD + "bool", _NULL)}
-_new_tuple = tuple.__new__
-_new_str = str.__new__
 # One `-` spelled out first gives the regex engine a literal to skip to (25x faster on templates).
 _BLOCK_SEQ_RUN = re.compile(r"-[ \t]+(?:-[ \t]+){%d}" % (MAX_NESTING - 1))
 _BRACKET = re.compile(r"[\[\]{}]")
@@ -76,8 +74,7 @@ def _check_nesting(text: str) -> None:
 
 def _pos(node: yaml.Node) -> Pos:
     start, end = node.start_mark, node.end_mark
-    # tuple.__new__ skips the named tuple's Python-level constructor: this runs for every node.
-    return _new_tuple(Pos, (start.line + 1, start.column + 1, end.line + 1, end.column + 1))
+    return pos_from_tuple((start.line + 1, start.column + 1, end.line + 1, end.column + 1))
 
 
 def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
@@ -108,7 +105,7 @@ class _Converter:
             return self._short_form(node, _SHORT_TAGS[tag])
         if isinstance(node, ScalarNode):
             if tag == _STR:
-                return _str_node(node.value, _pos(node))
+                return str_node(node.value, _pos(node))
             return self._scalar(node)
         if isinstance(node, MappingNode):
             return self._mapping(node)
@@ -123,7 +120,7 @@ class _Converter:
                 # A tag that does not fit its text (`!!int 0xZZ`; `!!bool maybe` raises KeyError).
                 pass
         # Timestamps, binary and unknown tags stay text: a template is data, never objects.
-        return _str_node(str(node.value), _pos(node))
+        return str_node(str(node.value), _pos(node))
 
     def _sequence(self, node: yaml.Node) -> ListNode:
         children = node.value
@@ -172,7 +169,7 @@ class _Converter:
                 continue
             # Keys keep their text as written (`true`, `0x1F`); only YAML's null spellings are one key.
             key_pos = _pos(key_node)
-            key = _str_node("null" if key_tag == _NULL else str(key_node.value), key_pos)
+            key = str_node("null" if key_tag == _NULL else str(key_node.value), key_pos)
             if key in result:
                 first = spans[key]
                 self.problems.append(
@@ -181,13 +178,6 @@ class _Converter:
             result[key] = convert(value_node)
             spans[key] = key_pos
         return result
-
-
-def _str_node(value: str, pos: Pos) -> StrNode:
-    # `StrNode(value, pos)` without its Python-level `__new__`: this runs for most nodes of a template.
-    node = _new_str(StrNode, value)
-    node.pos = pos
-    return node
 
 
 def _untagged(node: yaml.Node) -> yaml.Node:
