@@ -10,6 +10,7 @@ from wa_lint.template.document import NotATemplate, parse_template
 from wa_lint.template.errors import TemplateError
 from wa_lint.template.json_loader import load_json
 from wa_lint.template.linker import link_template
+from wa_lint.template import yaml_loader
 from wa_lint.template.yaml_loader import load_yaml
 
 SAM = """\
@@ -111,6 +112,17 @@ def test_a_tag_that_does_not_fit_its_text_keeps_the_text() -> None:
     data, problems = load_yaml("a: !!bool maybe\nb: !!int 0xZZ\nc: !!float abc\nd: !!bool yes\ne: !!int 12\n")
     assert data == {"a": "maybe", "b": "0xZZ", "c": "abc", "d": True, "e": 12}
     assert problems == [] and data["a"].pos.line == 1
+
+
+@pytest.mark.parametrize("anchor", ["", "&x "])
+def test_the_value_bound_counts_what_the_conversion_skips(monkeypatch: pytest.MonkeyPatch, anchor: str) -> None:
+    # Without an anchor the conversion counts the values; an entry with a list for a key is skipped,
+    # but its values count all the same, as they do in the walk made when there are aliases.
+    monkeypatch.setattr(yaml_loader, "MAX_EXPANDED_VALUES", 12)
+    small = f"a: {anchor}[1, 2]\n? [k]\n: [1, 2, 3]\n"
+    assert load_yaml(small)[0] == {"a": [1, 2]}
+    with pytest.raises(TemplateError, match="expands to more than 12 values"):
+        load_yaml(f"a: {anchor}[1, 2]\n? [k]\n: [1, 2, 3, 4, 5, 6, 7]\n")
 
 
 def test_deep_nesting_is_an_error_not_a_crash() -> None:

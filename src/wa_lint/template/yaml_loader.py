@@ -162,8 +162,8 @@ class _Converter:
                                 spans[key] = source.key_pos(key)
                 continue
             if not isinstance(key_node, ScalarNode):
-                # Not converted, but its values count towards the document's size all the same.
-                self.values += _expanded_size(key_node, {}) - 1
+                # Neither side is converted, but their values count towards the document's size all the same.
+                self.values += _expanded_size(key_node, {}) + _expanded_size(value_node, {}) - 2
                 self.problems.append(Problem("a mapping key must be text, not a list or mapping; entry ignored",
                                              _pos(key_node)))
                 continue
