@@ -187,3 +187,27 @@ def test_third_party_packages_installed_into_a_layer_are_not_followed(tmp_path: 
     result = run([tmp_path], Config())
     analysed = sorted(p.relative_to(tmp_path).as_posix() for p in result.project.modules)
     assert analysed == ["deps/python/shared.py", "src/app.py"]
+
+
+def test_inline_functions_with_the_same_logical_id_in_two_templates_keep_their_own_code(tmp_path: Path) -> None:
+    inline = """\
+    Resources:
+      Fn:
+        Type: AWS::Lambda::Function
+        Properties:
+          Runtime: python3.12
+          MemorySize: 512
+          Handler: index.handler
+          Code:
+            ZipFile: |
+              import boto3
+              def handler(event, context):
+                  {body}
+    """
+    write(tmp_path, {
+        "a/template.yaml": inline.format(body="return boto3.client('s3').list_buckets()"),
+        "b/template.yaml": inline.format(body="return event"),
+    })
+    result = run([tmp_path], Config())
+    assert {(f.code, f.span.path.parent.name) for f in result.findings} == {("PERF101", "a")}
+    assert {path.parent.name for path, _ in result.project.inline_modules} == {"a", "b"}

@@ -290,10 +290,10 @@ class Run:
                 self.project.power_tuning[key] = result
 
     def analyse(self, paths: Iterable[Path], inline: Sequence[Function] = (),
-                read: dict[Path, bytes] | None = None) -> dict[str, Outcome]:
+                read: dict[Path, bytes] | None = None) -> list[Outcome]:
         """Facts for files not analysed yet (and for inline code): from the cache, else from the workers.
 
-        Returns the outcomes of the inline code by logical ID; files' facts go to `project.modules`.
+        Returns the outcomes of the inline code, in order; files' facts go to `project.modules`.
         `read` holds bytes already read (the handler candidates), so no file is read twice.
         """
         sources: list[tuple[Path, Path, bytes, tuple[int, int]]] = []  # (cache key path, path, bytes, offsets)
@@ -325,7 +325,7 @@ class Run:
             outcomes[key] = outcome
         for key, path, raw, _ in sources[: len(sources) - len(inline)]:
             self._record(path, outcomes[key], raw)
-        return {f.logical_id: outcomes[s[0]] for f, s in zip(inline, sources[len(sources) - len(inline):], strict=True)}
+        return [outcomes[source[0]] for source in sources[len(sources) - len(inline):]]
 
     def _record(self, path: Path, outcome: Outcome, raw: bytes) -> None:
         if outcome.kind == "ok":
@@ -388,8 +388,8 @@ class Run:
         candidates = self._candidate_files(found, {f.handler.file for f in linked if f.handler})
         inline_outcomes = self.analyse([*(f.handler.file for f in linked if f.handler and f.handler.file), *candidates],
                                        inline, candidates)
-        for function in inline:
-            self._link_inline(function, inline_outcomes[function.logical_id])
+        for function, outcome in zip(inline, inline_outcomes, strict=True):
+            self._link_inline(function, outcome)
 
         starts: list[tuple[Path, list[Path]]] = []
         for function in linked:
@@ -448,7 +448,7 @@ class Run:
                              "fix the inline code so it parses")
             return
         facts = outcome.facts
-        self.project.inline_modules[function.logical_id] = facts
+        self.project.inline_modules[(function.template.path, function.logical_id)] = facts
         # Inline code is saved as index.py by Lambda.
         handler.module, handler.file = "index", template_path
         handler.qualname = handler.text.rpartition(".")[2]

@@ -150,8 +150,8 @@ class Project:
     resources: list[Resource] = field(default_factory=list)
     # Facts of every Python file analysed (handler modules and the local modules they import).
     modules: dict[Path, ModuleFacts] = field(default_factory=dict)
-    # Inline code (`InlineCode`, `Code.ZipFile`) by the function's logical ID.
-    inline_modules: dict[str, ModuleFacts] = field(default_factory=dict)
+    # Inline code (`InlineCode`, `Code.ZipFile`) by (template path, the function's logical ID).
+    inline_modules: dict[tuple[Path, str], ModuleFacts] = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
     # The local modules each analysed module imports, under the import roots it was followed with
     # (module path, roots) → module paths: the import graph the engine followed, for checks to reuse.
