@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES
+
 from wa_lint.cache import FactsCache, analysis_fingerprint
 from wa_lint.config import Config
 from wa_lint.engine import Run
-from wa_lint.python.workers import analyse_all
+from wa_lint.python.workers import Outcome, analyse_all
 
 
 def run(root: Path, **options):
@@ -54,11 +57,11 @@ def test_entries_round_trip_and_broken_or_hostile_entries_are_misses(tmp_path: P
     assert cache.get(Path("other.py"), raw) is None, "the path is part of the key"
     entry = next((tmp_path / "cache").rglob("*.json"))
     text = entry.read_text()
-    assert "pickle" not in text and text.startswith("{")
+    assert "pickle" not in text and isinstance(json.loads(text), list)
     entry.write_text(text[: len(text) // 2])
     assert cache.get(Path("m.py"), raw) is None
     entry.write_text(json.dumps({"__dc__": "os:system", "fields": {}}))
-    assert cache.get(Path("m.py"), raw) is None, "only wa-lint's own dataclasses are rebuilt"
+    assert cache.get(Path("m.py"), raw) is None, "an entry cannot name what is built"
     assert not [p for p in (tmp_path / "cache").rglob(".tmp-*")], "no temporary files left behind"
 
 
@@ -81,3 +84,78 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert not list((project / ".wa_lint_cache").rglob(".tmp-*"))
     entries = list((project / ".wa_lint_cache").rglob("*.json"))
     assert len(entries) == 6 and all(json.loads(e.read_text()) for e in entries)
+
+
+def test_facts_of_every_fixture_round_trip(tmp_path: Path) -> None:
+    """The facts' annotations match what analysis records: a mismatch would make every entry a miss."""
+    cache = FactsCache(tmp_path / "cache", analysis_fingerprint())
+    sources = [(path, path.read_bytes()) for path in sorted(FIXTURES.rglob("*.py"))]
+    outcomes = analyse_all(sources, jobs=1)
+    assert sum(outcome.kind == "ok" for outcome in outcomes) > 50
+    for (path, raw), outcome in zip(sources, outcomes, strict=True):
+        cache.put(path, raw, outcome)
+        assert cache.get(path, raw) == outcome, path
+
+
+def _cached_entry(tmp_path: Path) -> tuple[FactsCache, bytes, Path, list]:
+    cache = FactsCache(tmp_path / "cache", analysis_fingerprint())
+    raw = (b"import boto3\nfrom . import x as y\nCACHE = {}\nclass Repo:\n    pass\n"
+           b"def handler(event, context):\n    CACHE[event['id']] = boto3.client('s3').get_object(Bucket='b')\n")
+    (outcome,) = analyse_all([(Path("m.py"), raw)], jobs=1)
+    assert outcome.kind == "ok"
+    cache.put(Path("m.py"), raw, outcome)
+    entry = next((tmp_path / "cache").rglob("*.json"))
+    return cache, raw, entry, json.loads(entry.read_text())
+
+
+def _replaced(value: list, at: tuple, new: object) -> list:
+    copy = json.loads(json.dumps(value))
+    parent = copy
+    for step in at[:-1]:
+        parent = parent[step]
+    parent[at[-1]] = new
+    return copy
+
+
+# Positions in an Outcome entry: [facts, kind, message, line, column]; facts[1] is ModuleFacts.functions,
+# whose "handler" is a FunctionFacts, [2] of which is its Location [line, column, end_line, end_column].
+LOCATION = (0, 1, "handler", 2)
+
+
+@pytest.mark.parametrize("shape", ["wrong arity", "wrong type", "bool for int", "float", "null for a record",
+                                   "dict for a list", "deep", "huge int", "not utf-8", "old format"])
+def test_misshapen_entries_are_misses(tmp_path: Path, shape: str) -> None:
+    cache, raw, entry, value = _cached_entry(tmp_path)
+    location = value[0][1]["handler"][2]
+    assert isinstance(location, list) and len(location) == 4
+    text = json.dumps(value)
+    hostile = {
+        "wrong arity": lambda: json.dumps(_replaced(value, LOCATION, location + [1])),
+        "wrong type": lambda: json.dumps(_replaced(value, (*LOCATION, 0), "1")),
+        "bool for int": lambda: json.dumps(_replaced(value, (*LOCATION, 0), True)),
+        "float": lambda: json.dumps(_replaced(value, (*LOCATION, 0), 1.0)),
+        "null for a record": lambda: json.dumps(_replaced(value, LOCATION, None)),
+        "dict for a list": lambda: json.dumps(_replaced(value, LOCATION, dict(enumerate(location)))),
+        "deep": lambda: "[" * 100_000 + "]" * 100_000,
+        "huge int": lambda: text.replace(json.dumps(location), json.dumps(location).replace("[", "[" + "9" * 5000, 1)),
+        "not utf-8": lambda: text.replace('"m.py"', '"m\\u00ff.py"').replace("\\u00ff", "\udcff"),
+        "old format": lambda: json.dumps({"__dc__": "wa_lint.python.workers:Outcome", "fields": {}}),
+    }[shape]()
+    assert hostile != text
+    entry.write_bytes(hostile.encode("utf-8", "surrogateescape"))
+    assert cache.get(Path("m.py"), raw) is None
+
+
+def test_no_edit_of_an_entry_raises_or_builds_anything_but_an_outcome(tmp_path: Path) -> None:
+    cache, raw, entry, value = _cached_entry(tmp_path)
+
+    def positions(node: object, at: tuple = ()) -> list[tuple]:
+        inner = enumerate(node) if isinstance(node, list) else node.items() if isinstance(node, dict) else ()
+        return [at] + [found for key, item in inner for found in positions(item, (*at, key))]
+
+    replacements = [None, True, 0, -1, 1.5, "", "x", [], [0], {}, {"k": 1}, [[]], ["a", "b"]]
+    chooser = random.Random(6)
+    for at in positions(value)[1:]:
+        entry.write_text(json.dumps(_replaced(value, at, chooser.choice(replacements))))
+        result = cache.get(Path("m.py"), raw)
+        assert result is None or isinstance(result, Outcome), at

@@ -1,26 +1,48 @@
 """The on-disk cache of per-file facts (`.wa_lint_cache/` in the project root).
 
 An entry is keyed by the file's bytes, the wa-lint version and a fingerprint of the analysis code, so
-it can never be stale: any change to any of them is a different key. Entries are JSON, never pickle —
-a cache folder committed to a hostile repository must not be a way to run code — and are written to a
+it can never be stale: any change to any of them is a different key. Entries are written to a
 temporary file and renamed, so concurrent runs never see half an entry.
+
+A cache folder may come from a hostile repository, so an entry is plain JSON (never pickle) that
+names no class and no type: a dataclass is written as the list of its field values, and reading it
+back follows the annotations of `Outcome` and the facts classes (`_CLASSES`, the only ones ever
+built). Every value is checked against the type of the field it fills; an entry that does not fit
+is a miss, never an exception and never an object of the wrong shape.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import functools
+import hashlib
+import itertools
 import json
 import os
 import tempfile
+import types
+import typing
+from collections.abc import Callable, Iterable
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, NamedTuple
 
 from wa_lint import __version__
+from wa_lint.python.facts_model import (
+    Body,
+    Call,
+    DynamoFacts,
+    DynamoRead,
+    FunctionFacts,
+    ImportFacts,
+    Location,
+    ModuleFacts,
+    TableName,
+    Write,
+)
+from wa_lint.python.workers import Outcome
 
 CACHE_DIR_NAME = ".wa_lint_cache"
-_FORMAT = "1"
+_FORMAT = "2"
 
 
 def analysis_fingerprint(salt: str = "") -> str:
@@ -33,69 +55,101 @@ def analysis_fingerprint(salt: str = "") -> str:
     return digest.hexdigest()[:16]
 
 
-def _encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        kind = type(value)
-        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {"__dc__": f"{kind.__module__}:{kind.__qualname__}", "fields": fields}
+_CLASSES = frozenset({Outcome, ModuleFacts, FunctionFacts, Location, ImportFacts, Body, Call, Write,
+                      DynamoFacts, DynamoRead, TableName})
+
+
+def _plain(value: Any) -> Any:
+    """json.dumps' fallback: a dataclass is written as its field values in field order, a path as text."""
+    if type(value) in _CLASSES:
+        return [getattr(value, field.name) for field in dataclasses.fields(value)]
     if isinstance(value, PurePath):
-        return {"__path__": str(value)}
-    if isinstance(value, tuple):
-        return {"__tuple__": [_encode(item) for item in value]}
-    if isinstance(value, (set, frozenset)):
-        return {"__set__": sorted((_encode(item) for item in value), key=repr)}
-    if isinstance(value, list):
-        return [_encode(item) for item in value]
-    if isinstance(value, dict):
-        if all(isinstance(key, str) for key in value):
-            return {"__dict__": {key: _encode(item) for key, item in value.items()}}
-        return {"__pairs__": [[_encode(k), _encode(v)] for k, v in value.items()]}
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
+        return str(value)
     raise TypeError(f"cannot cache a {type(value).__name__}")
 
 
+class _Shape(NamedTuple):
+    """How values of one type are read back from JSON."""
+
+    json: frozenset[type]  # the JSON types such a value may have (checked by whoever holds it)
+    rebuild: Callable[[Any], Any] | None  # turns such a JSON value into the value; None: it already is
+
+
 @functools.cache
-def _known_classes() -> dict[str, type]:
-    """The dataclasses a cache entry may hold: facts and outcomes, named module:qualname.
+def _shape(hint: Any) -> _Shape:
+    """How to read back a value of type `hint`, built once per type from the known classes' annotations."""
+    if hint in (str, int, bool):
+        return _Shape(frozenset({hint}), None)
+    if hint is Path:
+        return _Shape(frozenset({str}), Path)
+    if hint in _CLASSES:
+        hints = typing.get_type_hints(hint)
+        fields = [_shape(hints[field.name]) for field in dataclasses.fields(hint)]
+        return _Shape(frozenset({list}), _record(fields, hint))
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is types.UnionType and len(args) == 2 and type(None) in args:
+        present = _shape(args[0] if args[1] is type(None) else args[1])
+        rebuild = present.rebuild
+        return _Shape(present.json | {type(None)},
+                      rebuild and (lambda value: None if value is None else rebuild(value)))
+    if origin is list:
+        return _Shape(frozenset({list}), _sequence(_shape(args[0]), list))
+    if origin is tuple and args[1:] == (Ellipsis,):
+        return _Shape(frozenset({list}), _sequence(_shape(args[0]), tuple))
+    if origin is tuple:
+        return _Shape(frozenset({list}), _record([_shape(arg) for arg in args], lambda *values: values))
+    if origin is dict and args[0] is str:
+        return _Shape(frozenset({dict}), _mapping(_shape(args[1])))
+    raise TypeError(f"the facts cache cannot hold a {hint}")
 
-    An explicit list, never an import by name: the cache folder is on the user's disk and may come
-    from a hostile repository."""
-    from wa_lint.python import facts_model, workers
 
-    known: dict[str, type] = {}
-    for module in (facts_model, workers):
-        for value in vars(module).values():
-            if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == module.__name__:
-                known[f"{value.__module__}:{value.__qualname__}"] = value
-    return known
+# The type checks run in C (map, set operations), not as a Python call per value: most values are
+# short strings and small ints, and checking them one by one would cost more than the JSON parsing.
+
+def _check(item: _Shape, values: Iterable[Any]) -> None:
+    if not item.json.issuperset(map(type, values)):
+        raise ValueError("a value of the wrong type")
 
 
-def _class(name: str) -> type:
-    known = _known_classes().get(name)
-    if known is None:
-        raise ValueError(f"refusing to rebuild {name}")
-    return known
+def _sequence(item: _Shape, kind: type) -> Callable[[list[Any]], Any]:
+    types_, convert = item.json, item.rebuild
+
+    def rebuild(values: list[Any]) -> Any:
+        if not values:
+            return kind()
+        if not types_.issuperset(map(type, values)):
+            raise ValueError("a value of the wrong type")
+        return kind(values if convert is None else map(convert, values))
+    return rebuild
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if "__dc__" in value:
-        return _class(value["__dc__"])(**{k: _decode(v) for k, v in value["fields"].items()})
-    if "__path__" in value:
-        return Path(value["__path__"])
-    if "__tuple__" in value:
-        return tuple(_decode(item) for item in value["__tuple__"])
-    if "__set__" in value:
-        return {_decode(item) for item in value["__set__"]}
-    if "__dict__" in value:
-        return {key: _decode(item) for key, item in value["__dict__"].items()}
-    if "__pairs__" in value:
-        return {_decode(k): _decode(v) for k, v in value["__pairs__"]}
-    raise ValueError("unknown cache entry shape")
+def _record(fields: list[_Shape], build: Callable[..., Any]) -> Callable[[list[Any]], Any]:
+    """A dataclass or a fixed-length tuple, written as the list of its values."""
+    # Every combination of the fields' types (optional fields make a few): one set lookup checks them all.
+    layouts = frozenset(itertools.product(*(field.json for field in fields)))
+    converted = [(index, field.rebuild) for index, field in enumerate(fields) if field.rebuild]
+
+    def rebuild(values: list[Any]) -> Any:
+        if tuple(map(type, values)) not in layouts:
+            raise ValueError(f"values that do not fit the {len(fields)} fields")
+        for index, convert in converted:
+            values[index] = convert(values[index])  # the list is json.loads' own
+        return build(*values)
+    return rebuild
+
+
+def _mapping(item: _Shape) -> Callable[[dict[str, Any]], Any]:
+    def rebuild(values: dict[str, Any]) -> Any:
+        _check(item, values.values())
+        return values if item.rebuild is None else {key: item.rebuild(value) for key, value in values.items()}
+    return rebuild
+
+
+def _decode(text: bytes) -> Outcome:
+    value = json.loads(text)
+    outcome = _shape(Outcome)
+    _check(outcome, (value,))
+    return typing.cast(Callable[[list[Any]], Outcome], outcome.rebuild)(value)  # a dataclass always has one
 
 
 class FactsCache:
@@ -109,26 +163,27 @@ class FactsCache:
         # The path is part of the key because facts record where they come from.
         return hashlib.sha256(f"{self.fingerprint}\0{path}\0".encode() + raw).hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+    def _path(self, key: str) -> str:
+        # Plain strings: pathlib would cost more than reading a small entry.
+        return os.path.join(self.folder, key[:2], f"{key}.json")
 
-    def get(self, path: Path, raw: bytes) -> Any | None:
+    def get(self, path: Path, raw: bytes) -> Outcome | None:
         try:
-            text = self._path(self.key(path, raw)).read_text(encoding="utf-8")
-            value = _decode(json.loads(text))
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, ImportError, RecursionError):
+            with open(self._path(self.key(path, raw)), "rb") as entry:
+                value = _decode(entry.read())
+        except (OSError, ValueError, RecursionError):
             self.misses += 1
             return None
         self.hits += 1
         return value
 
-    def put(self, path: Path, raw: bytes, value: Any) -> None:
+    def put(self, path: Path, raw: bytes, value: Outcome) -> None:
         try:
-            payload = json.dumps(_encode(value), separators=(",", ":"))
+            payload = json.dumps(value, default=_plain, separators=(",", ":"))
             target = self._path(self.key(path, raw))
             self._prepare()
-            target.parent.mkdir(exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(payload)
             os.replace(temporary, target)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from wa_lint.python.facts_model import ModuleFacts
 from wa_lint.python.source import SourceError, decode_python
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ DEFAULT_TIMEOUT = 30.0
 class Outcome:
     """The facts of one file, or why there are none (`kind` "parse" → WA001, "internal" → WA002)."""
 
-    facts: Any = None
+    facts: ModuleFacts | None = None
     kind: str = "ok"
     message: str = ""
     line: int = 1
