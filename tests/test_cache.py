@@ -123,7 +123,8 @@ LOCATION = (0, 1, "handler", 2)
 
 
 @pytest.mark.parametrize("shape", ["wrong arity", "wrong type", "bool for int", "float", "null for a record",
-                                   "dict for a list", "deep", "huge int", "not utf-8", "old format"])
+                                   "dict for a list", "deep", "huge int", "not utf-8", "old format",
+                                   "ok without facts", "facts of a failure"])
 def test_misshapen_entries_are_misses(tmp_path: Path, shape: str) -> None:
     cache, raw, entry, value = _cached_entry(tmp_path)
     location = value[0][1]["handler"][2]
@@ -140,6 +141,8 @@ def test_misshapen_entries_are_misses(tmp_path: Path, shape: str) -> None:
         "huge int": lambda: text.replace(json.dumps(location), json.dumps(location).replace("[", "[" + "9" * 5000, 1)),
         "not utf-8": lambda: text.replace('"m.py"', '"m\\u00ff.py"').replace("\\u00ff", "\udcff"),
         "old format": lambda: json.dumps({"__dc__": "wa_lint.python.workers:Outcome", "fields": {}}),
+        "ok without facts": lambda: json.dumps(_replaced(value, (0,), None)),
+        "facts of a failure": lambda: json.dumps(_replaced(value, (1,), "parse")),
     }[shape]()
     assert hostile != text
     entry.write_bytes(hostile.encode("utf-8", "surrogateescape"))

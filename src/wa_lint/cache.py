@@ -147,9 +147,12 @@ def _mapping(item: _Shape) -> Callable[[dict[str, Any]], Any]:
 
 def _decode(text: bytes) -> Outcome:
     value = json.loads(text)
-    outcome = _shape(Outcome)
-    _check(outcome, (value,))
-    return typing.cast(Callable[[list[Any]], Outcome], outcome.rebuild)(value)  # a dataclass always has one
+    shape = _shape(Outcome)
+    _check(shape, (value,))
+    outcome = typing.cast(Callable[[list[Any]], Outcome], shape.rebuild)(value)  # a dataclass always has one
+    if (outcome.facts is None) != (outcome.kind != "ok"):
+        raise ValueError("an outcome has facts exactly when it is ok")
+    return outcome
 
 
 class FactsCache:

@@ -328,7 +328,7 @@ class Run:
         return [outcomes[source[0]] for source in sources[len(sources) - len(inline):]]
 
     def _record(self, path: Path, outcome: Outcome, raw: bytes) -> None:
-        if outcome.kind == "ok":
+        if outcome.facts is not None:
             self.project.modules[path] = outcome.facts
             self.stats.python_files += 1
             return
@@ -448,6 +448,7 @@ class Run:
                              "fix the inline code so it parses")
             return
         facts = outcome.facts
+        assert facts is not None
         self.project.inline_modules[(function.template.path, function.logical_id)] = facts
         # Inline code is saved as index.py by Lambda.
         handler.module, handler.file = "index", template_path

@@ -29,7 +29,7 @@ DEFAULT_TIMEOUT = 30.0
 
 @dataclass(frozen=True)
 class Outcome:
-    """The facts of one file, or why there are none (`kind` "parse" → WA001, "internal" → WA002)."""
+    """The facts of one file (`kind` "ok"), or why there are none ("parse" → WA001, "internal" → WA002)."""
 
     facts: ModuleFacts | None = None
     kind: str = "ok"
