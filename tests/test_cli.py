@@ -144,6 +144,22 @@ def test_python_dash_m_and_the_default_folder(tmp_path: Path) -> None:
     assert result.stdout.startswith("template.yaml:2:3: PERF001")
 
 
+def test_the_command_exits_with_its_code_after_writing_everything(tmp_path: Path) -> None:
+    """`python -m wa_lint` (like the `wa-lint` script) ends without interpreter teardown: the exit code
+    and every byte of the report must survive that."""
+    def command(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "wa_lint", "--isolated", *args], cwd=tmp_path,
+                              capture_output=True, text=True)
+
+    findings = command(str(FIXTURES / "demo"), "--output-format", "json")
+    assert findings.returncode == 1
+    assert len(json.loads(findings.stdout)["findings"]) == 5
+    (tmp_path / "clean.py").write_text("x = 1\n")
+    assert command("clean.py").returncode == 0
+    usage = command("--no-such-option")
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+
+
 def test_broken_inputs_give_findings_not_tracebacks(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources: [\n")
     (tmp_path / "junk.py").write_bytes(bytes(range(256)) * 4)

@@ -1,3 +1,3 @@
-from wa_lint.cli import main
+from wa_lint.cli import entry
 
-main()
+entry()
