@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from itertools import repeat
+from collections.abc import Callable
 from typing import Any
 
 import libcst as cst
@@ -88,7 +89,10 @@ class _RecordingState(CodegenState):
 
     def add_token(self, value: str) -> None:
         self.tokens.append(value)
-        self._update_position(value)
+        if "\n" in value or "\r" in value:
+            self._update_position(value)
+        else:  # most tokens: no line break to count
+            self.column += len(value)
 
     def before_codegen(self, node: cst.CSTNode) -> None:
         if type(node) in TRIVIA:
@@ -149,34 +153,41 @@ def _attribute_hooks(visitor_class: type) -> dict[str, frozenset[str]]:
     return {node: frozenset(attributes) for node, attributes in hooks.items()}
 
 
-def _method(visitor: Any, name: str) -> Any:
-    return getattr(visitor, name) if name in _own_methods(type(visitor)) else None
+# A method to call: (index of the visitor in walk's arguments, the function its class defines).
+_Hook = tuple[int, Callable[..., Any]]
+
+
+def _hooks(classes: tuple[type, ...], name: str) -> list[_Hook]:
+    return [(index, getattr(klass, name)) for index, klass in enumerate(classes) if name in _own_methods(klass)]
 
 
 class _Dispatch:
     """The `visit_` / `leave_` methods of the visitors for one node type, and their attribute hooks
     (`visit_FunctionDef_body`, called around the children that make up that attribute)."""
 
-    def __init__(self, kind: type, visitors: tuple[Any, ...]) -> None:
+    def __init__(self, kind: type, classes: tuple[type, ...]) -> None:
         name = kind.__name__
-        self.visit = [m for m in (_method(v, f"visit_{name}") for v in visitors) if m]
-        self.leave = [m for m in (_method(v, f"leave_{name}") for v in visitors) if m]
-        attributes = {a for v in visitors for a in _attribute_hooks(type(v)).get(name, ())}
+        self.visit = _hooks(classes, f"visit_{name}")
+        self.leave = _hooks(classes, f"leave_{name}")
+        attributes = {a for klass in classes for a in _attribute_hooks(klass).get(name, ())}
         self.attributes = [
-            (
-                attribute,
-                [m for m in (_method(v, f"visit_{name}_{attribute}") for v in visitors) if m],
-                [m for m in (_method(v, f"leave_{name}_{attribute}") for v in visitors) if m],
-            )
+            (attribute, _hooks(classes, f"visit_{name}_{attribute}"), _hooks(classes, f"leave_{name}_{attribute}"))
             for attribute in sorted(attributes)
         ]
 
 
+@functools.cache
+def _dispatch(kind: type, classes: tuple[type, ...]) -> _Dispatch:
+    """Built once per node type and visitor classes, not per file."""
+    return _Dispatch(kind, classes)
+
+
 def walk(tree: Tree, *visitors: Any) -> None:
     """Call each visitor's `visit_<Node>(node)` before and `leave_<Node>(node)` after the node's children,
-    for every node but TRIVIA, in source order, visitors in the order given (like libcst's batched visitors). With one visitor, a
-    `visit_` that returns False skips the children, as in libcst."""
+    for every node but TRIVIA, in source order, visitors in the order given (like libcst's batched
+    visitors). With one visitor, a `visit_` that returns False skips the children, as in libcst."""
     dispatch: dict[type, _Dispatch] = {}
+    classes = tuple(type(visitor) for visitor in visitors)
     children = tree.children
     single = len(visitors) == 1
     # Stack items: (node, False) to visit it, or (node, methods) to call those methods with it (its
@@ -185,21 +196,21 @@ def walk(tree: Tree, *visitors: Any) -> None:
     while stack:
         node, action = stack.pop()
         if action is not False:
-            for hook in action:
-                hook(node)
+            for index, function in action:
+                function(visitors[index], node)
             continue
         kind = type(node)
         table = dispatch.get(kind)
         if table is None:
-            table = dispatch[kind] = _Dispatch(kind, visitors)
+            table = dispatch[kind] = _dispatch(kind, classes)
         if table.visit:
             skip = False
-            for method in table.visit:
-                if method(node) is False and single:
+            for index, function in table.visit:
+                if function(visitors[index], node) is False and single:
                     skip = True
             if skip:
-                for method in table.leave:
-                    method(node)
+                for index, function in table.leave:
+                    function(visitors[index], node)
                 continue
         if table.leave:
             stack.append((node, table.leave))
