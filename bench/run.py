@@ -140,6 +140,11 @@ def crashes_cfn_lint(template: str) -> bool:
     return any(key in data and not data[key] for key in ("Resources", "Parameters"))
 
 
+def _median(measures: list[Measure]) -> Measure:
+    """The run with the median wall time (its own peak RSS and exit code)."""
+    return sorted(measures, key=lambda m: m.seconds)[len(measures) // 2]
+
+
 def corpus(path: Path) -> dict[str, object]:
     path = path.resolve()
     model = model_of(path)
@@ -147,7 +152,9 @@ def corpus(path: Path) -> dict[str, object]:
     templates = [t for t in every_template if not crashes_cfn_lint(t)]
     handler_files = len(model["python_files"])
     results = {
-        "wa-lint (templates + code, cold)": measure(wa_lint(str(path), "--isolated", "--no-cache")),
+        # wa-lint takes seconds: the median of three; cfn-lint takes minutes: one run each.
+        "wa-lint (templates + code, cold)": _median([measure(wa_lint(str(path), "--isolated", "--no-cache"))
+                                                     for _ in range(3)]),
         "cfn-lint": measure(cfn_lint(*templates)),
     }
     try:
@@ -179,22 +186,32 @@ def corpus(path: Path) -> dict[str, object]:
     }
 
 
-def scale(sizes: list[int]) -> dict[str, object]:
+def scale(sizes: list[int], repeat: int) -> dict[str, object]:
+    """Cold, warm and one-file-touched runs on synthetic monorepos, each the median of `repeat` runs
+    (cold: the cache deleted before each run; touched: a different file each time)."""
     report: dict[str, object] = {}
     for size in sizes:
         root = Path(tempfile.mkdtemp(prefix=f"wa-lint-bench-{size}-"))
         generate(root, size)
-        cold = measure(wa_lint(str(root), "--isolated"))
-        warm = measure(wa_lint(str(root), "--isolated"))
-        touched_file = root / "services" / "service_0000" / "src" / "fn_00001.py"
-        touched_file.write_text(touched_file.read_text() + "\n# touched\n")
-        touched = measure(wa_lint(str(root), "--isolated"))
+        command = wa_lint(str(root), "--isolated")
+        colds = []
+        for _ in range(repeat):
+            shutil.rmtree(root / ".wa_lint_cache", ignore_errors=True)
+            colds.append(measure(command))
+        warms = [measure(command) for _ in range(repeat)]
+        touched = []
+        for index in range(repeat):
+            touched_file = root / "services" / "service_0000" / "src" / f"fn_{index + 1:05d}.py"
+            touched_file.write_text(touched_file.read_text() + "\n# touched\n")
+            touched.append(measure(command))
+        cold, warm, one_touched = _median(colds), _median(warms), _median(touched)
         report[str(size)] = {
+            "runs": repeat,
             "cold": asdict(cold),
             "warm": asdict(warm),
-            "one_file_touched": asdict(touched),
+            "one_file_touched": asdict(one_touched),
             "warm_to_cold": warm.seconds / cold.seconds,
-            "touched_to_cold": touched.seconds / cold.seconds,
+            "touched_to_cold": one_touched.seconds / cold.seconds,
         }
         shutil.rmtree(root)
     return report
@@ -232,6 +249,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="corpus folder (for `all`)")
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scale figure (the median is kept)")
     parser.add_argument("--json", type=Path, help="where to write the JSON results")
     args = parser.parse_args()
     # An installed wa-lint has its bytecode compiled by pip; a source checkout run with
@@ -250,7 +268,7 @@ def main() -> None:
             parser.error("corpus needs a PATH")
         results["corpus"] = corpus(corpus_path)
     if args.what in ("scale", "all"):
-        results["scale"] = scale(args.sizes)
+        results["scale"] = scale(args.sizes, args.repeat)
     _print(results)
     target = args.json or RESULTS / f"bench-{results['date'][:19].replace(':', '')}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
