@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import libcst
 import pytest
+from conftest import FIXTURES
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from conftest import FIXTURES
 from wa_lint.python.positions import TRIVIA, build_tree, walk
 
 SOURCES = [

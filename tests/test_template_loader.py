@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from wa_lint.template import yaml_loader
 from wa_lint.template.document import NotATemplate, parse_template
 from wa_lint.template.errors import TemplateError
 from wa_lint.template.json_loader import load_json
 from wa_lint.template.linker import link_template
-from wa_lint.template import yaml_loader
 from wa_lint.template.yaml_loader import load_yaml
 
 SAM = """\

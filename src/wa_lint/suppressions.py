@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from wa_lint.config import Config
 from wa_lint.findings import Finding, Span, Violation
 from wa_lint.gitignore import GitIgnore

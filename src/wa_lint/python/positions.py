@@ -15,9 +15,9 @@ context manager instead of a generator-based one.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import repeat
-from collections.abc import Callable
 from typing import Any
 
 import libcst as cst

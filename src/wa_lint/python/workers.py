@@ -9,6 +9,7 @@ The same workers give the run its parallelism.
 from __future__ import annotations
 
 import faulthandler
+import gc
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -62,6 +63,7 @@ class Task(NamedTuple):
 def _serve(connection: Connection, cache: FactsCache | None) -> None:
     # A crash is reported by the parent as a finding; a fault-handler dump would only be noise.
     faulthandler.disable()
+    gc.enable()  # the command turns it off for its own long-lived data; a worker discards a tree per file
     while True:
         try:
             message = connection.recv()

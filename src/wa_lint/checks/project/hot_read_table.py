@@ -11,7 +11,7 @@ table's literal name), or as the literal `TableName`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
