@@ -31,17 +31,23 @@ def test_a_real_parser_segfault_is_one_parse_error(monkeypatch) -> None:
     assert "crashed" in outcomes[1].message
 
 
-def test_a_worker_killed_mid_file_and_a_hang_are_reported_and_others_finish(monkeypatch) -> None:
+@pytest.fixture
+def misbehaving(monkeypatch) -> None:
+    """Workers die on a file named crash.py and hang on one named hang.py."""
     real = workers.analyse_bytes
 
-    def misbehaving(path: Path, raw: bytes, offsets=(0, 0)) -> Outcome:
+    def analyse(path: Path, raw: bytes, offsets=(0, 0)) -> Outcome:
         if path.name == "crash.py":
             os.kill(os.getpid(), signal.SIGKILL)
         if path.name == "hang.py":
             time.sleep(60)
         return real(path, raw, offsets)
 
-    monkeypatch.setattr(workers, "analyse_bytes", misbehaving)
+    monkeypatch.setattr(workers, "analyse_bytes", analyse)
+
+
+@pytest.mark.usefixtures("misbehaving")
+def test_a_worker_killed_mid_file_and_a_hang_are_reported_and_others_finish() -> None:
     tasks = [(Path(name), GOOD) for name in ("a.py", "crash.py", "b.py", "hang.py", "c.py")]
     started = time.monotonic()
     outcomes = analyse_all(tasks, jobs=2, timeout=1.0)
@@ -50,17 +56,8 @@ def test_a_worker_killed_mid_file_and_a_hang_are_reported_and_others_finish(monk
     assert "crashed" in outcomes[1].message and "longer than 1 s" in outcomes[3].message
 
 
-def test_files_queued_behind_a_crash_or_a_hang_are_analysed_by_the_next_worker(monkeypatch) -> None:
-    real = workers.analyse_bytes
-
-    def misbehaving(path: Path, raw: bytes, offsets=(0, 0)) -> Outcome:
-        if path.name == "crash.py":
-            os.kill(os.getpid(), signal.SIGKILL)
-        if path.name == "hang.py":
-            time.sleep(60)
-        return real(path, raw, offsets)
-
-    monkeypatch.setattr(workers, "analyse_bytes", misbehaving)
+@pytest.mark.usefixtures("misbehaving")
+def test_files_queued_behind_a_crash_or_a_hang_are_analysed_by_the_next_worker() -> None:
     # One worker, so the file after each culprit is always queued in the same worker behind it.
     tasks = [(Path(name), GOOD) for name in ("crash.py", "a.py", "hang.py", "b.py")]
     outcomes = analyse_all(tasks, jobs=1, timeout=1.0)
