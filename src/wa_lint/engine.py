@@ -320,6 +320,8 @@ class Run:
                 outcomes[source[0]] = cached
             else:
                 pending.append(source)
+                # Workers start importing the parser while the remaining cache entries are read.
+                self.pool.reserve(len(pending))
         tasks = [Task(path, raw, offsets, key if self.cache else None) for key, path, raw, offsets in pending]
         for (key, *_), outcome in zip(pending, self.pool.analyse(tasks), strict=True):
             outcomes[key] = outcome
