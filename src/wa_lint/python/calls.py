@@ -594,17 +594,7 @@ class CallCollector(cst.BatchableCSTVisitor):
         resolved = self._resolve_locals(state)
 
         def origins(atoms: set[str]) -> Origins:
-            result: set[str] = set()
-            for atom in atoms:
-                if atom.startswith("n:"):
-                    name = atom[2:]
-                    if name in state.params and name not in state.assigned:
-                        result.add("param:" + name)
-                    elif name in resolved:
-                        result |= resolved[name]
-                else:
-                    result.add(atom)
-            return tuple(sorted(result))
+            return tuple(sorted(_expand(atoms, state, resolved)))
 
         locals_ = (set(state.assigned) | set(state.params)) - state.globals - state.nonlocals
         body = Body()
@@ -668,23 +658,29 @@ class CallCollector(cst.BatchableCSTVisitor):
             for name, atoms in state.assigned.items():
                 current = resolved[name]
                 before = len(current)
-                for atom in atoms:
-                    if atom.startswith("n:"):
-                        source = atom[2:]
-                        if source == name:
-                            continue
-                        if source in state.params and source not in state.assigned:
-                            current.add("param:" + source)
-                        elif source in resolved:
-                            current |= resolved[source]
-                    else:
-                        current.add(atom)
+                current |= _expand(atoms - {"n:" + name}, state, resolved)
                 if len(current) != before:
                     changed = True
         for name in state.params:
             if name in resolved:
                 resolved[name].add("param:" + name)  # a parameter reassigned still may hold the argument
         return resolved
+
+
+def _expand(atoms: set[str], state: _Function, resolved: dict[str, set[str]]) -> set[str]:
+    """Origins of what an expression reads: a parameter never reassigned is itself an origin, a local
+    brings the origins resolved for it so far, anything else (an invocation-data marker) stands."""
+    result: set[str] = set()
+    for atom in atoms:
+        if atom.startswith("n:"):
+            name = atom[2:]
+            if name in state.params and name not in state.assigned:
+                result.add("param:" + name)
+            elif name in resolved:
+                result |= resolved[name]
+        else:
+            result.add(atom)
+    return result
 
 
 def _has_credentials(call: cst.Call) -> bool:
