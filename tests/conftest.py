@@ -12,6 +12,18 @@ REPO = Path(__file__).resolve().parents[1]
 # Subprocesses (`python -m wa_lint`) import this checkout too.
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))
 FIXTURES = REPO / "fixtures"
+# One SAM function; tests fill in where its code is and which handler it names.
+SAM_FUNCTION = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: {code_uri}
+      Handler: {handler}
+      Runtime: python3.12
+      MemorySize: 256
+"""
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z]+[0-9]{3}(?:\s*,\s*[A-Z]+[0-9]{3})*)")
 
 

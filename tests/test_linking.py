@@ -5,21 +5,11 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from conftest import SAM_FUNCTION
+
 from wa_lint import registry
 from wa_lint.config import Config
 from wa_lint.engine import run
-
-SAM_FUNCTION = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: {code_uri}
-      Handler: {handler}
-      Runtime: python3.12
-      MemorySize: 256
-"""
 
 
 def write(root: Path, files: dict[str, str]) -> None:

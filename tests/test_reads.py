@@ -7,22 +7,11 @@ import socket
 from pathlib import Path
 
 import pytest
+from conftest import SAM_FUNCTION
 
 from wa_lint.config import Config, load_config
 from wa_lint.engine import run
 
-TEMPLATE = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: {code_uri}
-      Handler: app.handler
-      Runtime: python3.12
-      MemorySize: 256
-"""
 HANDLER = "def handler(event, context):\n    return None\n"
 
 
@@ -31,7 +20,7 @@ def project(tmp_path: Path, code_uri: str) -> tuple[Path, Path]:
     root.mkdir()
     outside.mkdir()
     (outside / "app.py").write_text(HANDLER)
-    (root / "template.yaml").write_text(TEMPLATE.format(code_uri=code_uri))
+    (root / "template.yaml").write_text(SAM_FUNCTION.format(code_uri=code_uri, handler="app.handler"))
     return root, outside
 
 
