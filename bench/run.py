@@ -130,8 +130,8 @@ def model_of(path: Path) -> dict[str, Any]:
 def crashes_cfn_lint(template: str) -> bool:
     """cfn-lint 1.x dies on the whole run (no output for any template) when one template's `Resources`
     or `Parameters` is empty (HAZARDS.md): such templates are left out of its list, and counted."""
-    from wa_lint.template.document import JinjaSource, NotATemplate, decode, parse_template
-    from wa_lint.template.errors import TemplateError
+    from wa_lint.load.template.document import JinjaSource, NotATemplate, decode, parse_template
+    from wa_lint.load.template.errors import TemplateError
 
     try:
         data = parse_template(Path(template), decode(Path(template).read_bytes())).data

@@ -13,9 +13,9 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports(include=["wa_lint"]):
-    from wa_lint.python.facts import module_facts
-    from wa_lint.python.parse import ParseFailure
-    from wa_lint.python.source import SourceError, decode_python
+    from wa_lint.analyse.python.facts import module_facts
+    from wa_lint.analyse.python.parse import ParseFailure
+    from wa_lint.analyse.python.source import SourceError, decode_python
 
 
 def test_one_input(data: bytes) -> None:

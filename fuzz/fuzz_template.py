@@ -16,10 +16,10 @@ import atheris
 # atheris 2.3's bytecode instrumentation on Python 3.11 turns the TemplateError that the JSON reader
 # raises from deep inside its recursion into a bogus AttributeError ('str' object has no attribute
 # 'value'; the same input without atheris raises TemplateError), so that module runs uninstrumented.
-with atheris.instrument_imports(include=["wa_lint"], exclude=["wa_lint.template.json_loader"]):
-    from wa_lint.template.document import JinjaSource, NotATemplate, decode, parse_template
-    from wa_lint.template.errors import TemplateError
-    from wa_lint.template.linker import link_template
+with atheris.instrument_imports(include=["wa_lint"], exclude=["wa_lint.load.template.json_loader"]):
+    from wa_lint.load.template.document import JinjaSource, NotATemplate, decode, parse_template
+    from wa_lint.load.template.errors import TemplateError
+    from wa_lint.link.linker import link_template
 
 
 def test_one_input(data: bytes) -> None:

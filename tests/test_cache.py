@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from wa_lint.cache import FactsCache, analysis_fingerprint
+from wa_lint.analyse.cache import FactsCache, analysis_fingerprint
 from wa_lint.config import Config
-from wa_lint.engine import Run
-from wa_lint.python.workers import Outcome, analyse_all
+from wa_lint.pipeline import Run
+from wa_lint.analyse.python.workers import Outcome, analyse_all
 
 
 def run(root: Path, **options):
@@ -140,7 +140,7 @@ def test_misshapen_entries_are_misses(tmp_path: Path, shape: str) -> None:
         "deep": lambda: "[" * 100_000 + "]" * 100_000,
         "huge int": lambda: text.replace(json.dumps(location), json.dumps(location).replace("[", "[" + "9" * 5000, 1)),
         "not utf-8": lambda: text.replace('"m.py"', '"m\\u00ff.py"').replace("\\u00ff", "\udcff"),
-        "old format": lambda: json.dumps({"__dc__": "wa_lint.python.workers:Outcome", "fields": {}}),
+        "old format": lambda: json.dumps({"__dc__": "wa_lint.analyse.python.workers:Outcome", "fields": {}}),
         "ok without facts": lambda: json.dumps(_replaced(value, (0,), None)),
         "facts of a failure": lambda: json.dumps(_replaced(value, (1,), "parse")),
     }[shape]()

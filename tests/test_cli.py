@@ -190,7 +190,7 @@ def test_machine_report_to_a_file_while_the_terminal_gets_text(cli, tmp_path: Pa
 
 
 def test_every_format_can_go_to_an_output_file(cli, tmp_path: Path) -> None:
-    from wa_lint.reporters import FORMATS
+    from wa_lint.report.formats import FORMATS
 
     for name in FORMATS:
         target = tmp_path / f"report.{name}"

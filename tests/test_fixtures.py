@@ -8,8 +8,8 @@ import pytest
 
 from conftest import FIXTURES, expected_markers, finding_keys
 from wa_lint.config import Config, load_config
-from wa_lint.engine import run
-from wa_lint.registry import catalogue
+from wa_lint.pipeline import run
+from wa_lint.check.registry import catalogue
 
 
 def fixture_cases() -> list[tuple[str, Path]]:

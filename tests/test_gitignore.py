@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wa_lint.gitignore import GitIgnore
+from wa_lint.discover.gitignore import GitIgnore
 
 PATTERNS = ["*.pyc", "build/", "/top.txt", "docs/**/gen", "!keep.pyc", "a/**", "**/logs", "x[0-9].y",
             "# comment", "", "trailing  ", r"\#hash", "dir/*.tmp", "[!q]z"]

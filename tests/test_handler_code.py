@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 from wa_lint.config import Config, load_config
-from wa_lint.engine import run
-from wa_lint.python.facts import module_facts
+from wa_lint.pipeline import run
+from wa_lint.analyse.python.facts import module_facts
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from conftest import SAM_FUNCTION
 
-from wa_lint import registry
+from wa_lint.check import registry
 from wa_lint.config import Config
-from wa_lint.engine import run
+from wa_lint.pipeline import run
 
 
 def write(root: Path, files: dict[str, str]) -> None:
@@ -102,7 +102,7 @@ def test_explicit_files_and_force_exclude(tmp_path: Path) -> None:
     write(tmp_path, {"gen/template.yaml": "Resources:\n  F:\n    Type: AWS::Lambda::Function\n"})
     target = tmp_path / "gen" / "template.yaml"
     assert len(run([target], Config(exclude=("gen/",))).findings) == 1
-    from wa_lint.engine import Run
+    from wa_lint.pipeline import Run
 
     assert Run([target], Config(exclude=("gen/",)), force_exclude=True).execute().findings == []
 

@@ -18,7 +18,7 @@ FORBIDDEN_ATTRIBUTES = {
     ("marshal", "loads"), ("importlib", "import_module"), ("subprocess", "run"), ("subprocess", "Popen"),
     ("os", "system"), ("os", "popen"),
 }
-# Our own check modules (walking the wa_lint.checks package) and rule files: never the user's input.
+# Our own check modules (walking the wa_lint.check package) and rule files: never the user's input.
 ALLOWED = {("registry.py", "importlib.import_module"), ("registry.py", "yaml.load")}  # rules/*.md, a safe loader
 
 

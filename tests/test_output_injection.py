@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from wa_lint.reporters import FORMATS
+from wa_lint.report.formats import FORMATS
 
 # Logical IDs that try: a new line carrying a GitHub command, the URL-encoded form of one, ANSI
 # escapes (clear screen, a one-byte CSI), a bidi override, a Unicode line separator.

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from wa_lint.python.facts import module_facts
-from wa_lint.python.parse import ParseFailure
+from wa_lint.analyse.python.facts import module_facts
+from wa_lint.analyse.python.parse import ParseFailure
 
 DEEP = 3000
 # Each of these raised RecursionError out of module_facts, took seconds and a gigabyte, or hung.
@@ -50,8 +50,8 @@ def test_a_segfaulting_shape_inside_an_f_string_is_rejected_before_libcst() -> N
     source = 'x = f"{' + "(" * 1500 + "1" + ")" * 1500 + '}"\n'
     script = textwrap.dedent(f"""
         from pathlib import Path
-        from wa_lint.python.facts import module_facts
-        from wa_lint.python.parse import ParseFailure
+        from wa_lint.analyse.python.facts import module_facts
+        from wa_lint.analyse.python.parse import ParseFailure
         try:
             module_facts({source!r}, Path("x.py"))
         except ParseFailure as error:

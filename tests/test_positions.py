@@ -7,7 +7,7 @@ import pytest
 from conftest import FIXTURES
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from wa_lint.python.positions import TRIVIA, build_tree, walk
+from wa_lint.analyse.python.positions import TRIVIA, build_tree, walk
 
 SOURCES = [
     "import os\n\n\ndef handler(event, context):\n    return {'a': [1, 2,\n        3]}\n",

@@ -10,8 +10,8 @@ import pytest
 from conftest import FIXTURES
 
 from wa_lint.config import Config, ConfigError, load_config
-from wa_lint.engine import run
-from wa_lint.power_tuning import PowerTuningError, parse_result
+from wa_lint.pipeline import run
+from wa_lint.evidence.power_tuning import PowerTuningError, parse_result
 
 ANALYSIS = {"power": 1024, "cost": 2.1e-7, "duration": 9.8,
             "stateMachine": {"executionCost": 0.0003, "lambdaCost": 0.00001, "visualization": "https://x"}}

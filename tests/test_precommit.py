@@ -18,7 +18,7 @@ import yaml
 from conftest import REPO
 
 from wa_lint.config import Config
-from wa_lint.engine import run
+from wa_lint.pipeline import run
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"

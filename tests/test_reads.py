@@ -10,7 +10,7 @@ import pytest
 from conftest import SAM_FUNCTION
 
 from wa_lint.config import Config, load_config
-from wa_lint.engine import run
+from wa_lint.pipeline import run
 
 HANDLER = "def handler(event, context):\n    return None\n"
 
@@ -95,7 +95,7 @@ def test_fifo_socket_and_symlink_loop_named_like_code_are_harmless(tmp_path: Pat
 
 
 def test_files_vanishing_during_the_run_are_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from wa_lint import engine
+    from wa_lint import pipeline as engine
 
     root, _ = project(tmp_path, ".")
     (root / "app.py").write_text(HANDLER)

@@ -21,10 +21,10 @@ from conftest import REPO
 
 from wa_lint import __version__
 from wa_lint.config import Config
-from wa_lint.engine import run
-from wa_lint.findings import Span
-from wa_lint.reporters import FORMATS, get_reporter
-from wa_lint.reporters.github import escape_data, escape_property, summary_markdown, write_step_summary
+from wa_lint.pipeline import run
+from wa_lint.report.findings import Span
+from wa_lint.report.formats import FORMATS, get_reporter
+from wa_lint.report.formats.github import escape_data, escape_property, summary_markdown, write_step_summary
 
 GOLDEN = REPO / "tests" / "golden"
 SUFFIX = {"text": "txt", "json": "json", "sarif": "sarif", "github": "txt", "gitlab": "json", "junit": "xml"}
@@ -86,8 +86,8 @@ def test_sarif_is_valid_and_complete(monkeypatch) -> None:
 
 
 def test_sarif_rule_descriptors_for_every_rule() -> None:
-    from wa_lint.registry import catalogue
-    from wa_lint.reporters.sarif import rule_descriptor
+    from wa_lint.check.registry import catalogue
+    from wa_lint.report.formats.sarif import rule_descriptor
 
     for rule in catalogue().values():
         descriptor = rule_descriptor(rule)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from wa_lint.config import Config
-from wa_lint.engine import run
-from wa_lint.findings import Finding, Span
-from wa_lint.model import Project
-from wa_lint.suppressions import Suppressor
+from wa_lint.pipeline import run
+from wa_lint.report.findings import Finding, Span
+from wa_lint.link.model import Project
+from wa_lint.report.suppressions import Suppressor
 
 FUNCTION = "    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n      Runtime: python3.12\n"
 

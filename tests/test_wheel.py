@@ -25,7 +25,7 @@ def test_wheel_ships_rules_and_lists_them(tmp_path: Path) -> None:
     assert "wa_lint/schemas/config.schema.json" in names
     site = tmp_path / "site"
     script = (
-        f"import sys; sys.path.insert(0, {str(site)!r}); import wa_lint, wa_lint.registry as r; "
+        f"import sys; sys.path.insert(0, {str(site)!r}); import wa_lint, wa_lint.check.registry as r; "
         f"assert wa_lint.__file__.startswith({str(site)!r}), wa_lint.__file__; "
         "assert r.rules_dir().name == '_rules'; from wa_lint.cli import main; main(['rules', '--output-format', 'json'])"
     )

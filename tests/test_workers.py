@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from wa_lint.python import parse, workers
-from wa_lint.python.workers import Outcome, analyse_all
+from wa_lint.analyse.python import parse, workers
+from wa_lint.analyse.python.workers import Outcome, analyse_all
 
 GOOD = b"def handler(event, context):\n    return 1\n"
 
@@ -66,7 +66,7 @@ def test_files_queued_behind_a_crash_or_a_hang_are_analysed_by_the_next_worker()
 
 
 def test_a_bug_in_the_analysis_is_an_internal_outcome(monkeypatch) -> None:
-    from wa_lint.python import facts
+    from wa_lint.analyse.python import facts
 
     def broken(*args, **kwargs):
         raise ValueError("boom")

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 import click
 
 from wa_lint import __version__
-from wa_lint.reporters import FORMATS
+from wa_lint.report.formats import FORMATS
 
 if TYPE_CHECKING:
-    from wa_lint.engine import RunResult
+    from wa_lint.pipeline import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -184,8 +184,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         return
 
     try:
-        from wa_lint.engine import run
-        from wa_lint.findings import Severity
+        from wa_lint.pipeline import run
+        from wa_lint.report.findings import Severity
 
         progress = _Progress() if sys.stderr.isatty() else None
         result = run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
@@ -202,10 +202,10 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         _apply_baseline(result, write_baseline, baseline_path)
     target: TextIO = io.StringIO() if output_file else sys.stdout
     if show_model:
-        from wa_lint.model_view import model_dict, show_text
+        from wa_lint.link.model_view import model_dict, show_text
 
         if output_format == "json":
-            from wa_lint.reporters import dump_json
+            from wa_lint.report.formats import dump_json
 
             dump_json(model_dict(result), target)
         else:
@@ -224,8 +224,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
 
 
 def _apply_baseline(result: RunResult, write: Path | None, read: Path | None) -> None:
-    from wa_lint import baseline
-    from wa_lint.findings import Diagnostic
+    from wa_lint.report import baseline
+    from wa_lint.report.findings import Diagnostic
 
     if write:
         _write_file(write, baseline.dumps(result.findings, result.project))
@@ -255,7 +255,7 @@ def _write_file(path: Path, text: str) -> None:
 def _write_reports(result: RunResult, output_format: str, target: TextIO, colour: bool,
                    extra: list[tuple[str, Path]]) -> None:
     """The main report to `target`, then each extra FORMAT:FILE report, all from the same result."""
-    from wa_lint.reporters import get_reporter
+    from wa_lint.report.formats import get_reporter
 
     get_reporter(output_format)(result, target, colour)
     for name, path in extra:
@@ -263,7 +263,7 @@ def _write_reports(result: RunResult, output_format: str, target: TextIO, colour
         get_reporter(name)(result, buffer, False)
         _write_file(path, buffer.getvalue())
     if "github" in (output_format, *(name for name, _ in extra)):
-        from wa_lint.reporters.github import write_step_summary
+        from wa_lint.report.formats.github import write_step_summary
 
         try:
             write_step_summary(result)
@@ -272,7 +272,7 @@ def _write_reports(result: RunResult, output_format: str, target: TextIO, colour
 
 
 def _print_rule(code: str) -> None:
-    from wa_lint.registry import catalogue
+    from wa_lint.check.registry import catalogue
 
     rules = catalogue()
     rule = rules.get(code.upper()) or next((r for r in rules.values() if r.name == code.lower()), None)
@@ -308,7 +308,7 @@ def rule_command(code: str) -> None:
               show_default=True, help="markdown prints the README's rule table.")
 def rules_command(output_format: str) -> None:
     """List the rule catalogue."""
-    from wa_lint.registry import catalogue
+    from wa_lint.check.registry import catalogue
 
     rules = catalogue()
     rows: list[dict[str, Any]] = [

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from wa_lint.python.handlers import DEFAULT_HANDLER_PATTERNS
+from wa_lint.link.handlers import DEFAULT_HANDLER_PATTERNS
 
 CONFIG_FILES = ("wa-lint.toml", ".wa-lint.toml", "pyproject.toml")
 
@@ -104,7 +104,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
 
 def _validate_against_catalogue(table: dict[str, Any], path: Path) -> None:
     """Codes must name rules, and rule options must be ones the rule declares, with the declared type."""
-    from wa_lint.registry import catalogue, select
+    from wa_lint.check.registry import catalogue, select
 
     rules = catalogue()
 

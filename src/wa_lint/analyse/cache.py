@@ -1,0 +1,204 @@
+"""The on-disk cache of per-file facts (`.wa_lint_cache/` in the project root).
+
+An entry is keyed by the file's bytes, the wa-lint version and a fingerprint of the analysis code, so
+it can never be stale: any change to any of them is a different key. Entries are written to a
+temporary file and renamed, so concurrent runs never see half an entry.
+
+A cache folder may come from a hostile repository, so an entry is plain JSON (never pickle) that
+names no class and no type: a dataclass is written as the list of its field values, and reading it
+back follows the annotations of `Outcome` and the facts classes (`_CLASSES`, the only ones ever
+built). Every value is checked against the type of the field it fills; an entry that does not fit
+is a miss, never an exception and never an object of the wrong shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import itertools
+import json
+import os
+import tempfile
+import types
+import typing
+from collections.abc import Callable, Iterable
+from pathlib import Path, PurePath
+from typing import Any, NamedTuple
+
+from wa_lint import __version__
+from wa_lint.analyse.python.facts_model import (
+    Body,
+    Call,
+    DynamoFacts,
+    DynamoRead,
+    FunctionFacts,
+    ImportFacts,
+    Location,
+    ModuleFacts,
+    TableName,
+    Write,
+)
+from wa_lint.analyse.python.workers import Outcome
+
+CACHE_DIR_NAME = ".wa_lint_cache"
+_FORMAT = "2"
+
+
+def analysis_fingerprint(salt: str = "") -> str:
+    """Version + the analysis code's files (name, size, mtime): editing the analysis invalidates entries."""
+    package = Path(__file__).parent / "python"
+    digest = hashlib.sha256(f"{_FORMAT}:{__version__}:{salt}".encode())
+    for source in sorted(package.glob("*.py")):
+        stat = source.stat()
+        digest.update(f"{source.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+    return digest.hexdigest()[:16]
+
+
+_CLASSES = frozenset({Outcome, ModuleFacts, FunctionFacts, Location, ImportFacts, Body, Call, Write,
+                      DynamoFacts, DynamoRead, TableName})
+
+
+def _plain(value: Any) -> Any:
+    """json.dumps' fallback: a dataclass is written as its field values in field order, a path as text."""
+    if type(value) in _CLASSES:
+        return [getattr(value, field.name) for field in dataclasses.fields(value)]
+    if isinstance(value, PurePath):
+        return str(value)
+    raise TypeError(f"cannot cache a {type(value).__name__}")
+
+
+class _Shape(NamedTuple):
+    """How values of one type are read back from JSON."""
+
+    json: frozenset[type]  # the JSON types such a value may have (checked by whoever holds it)
+    rebuild: Callable[[Any], Any] | None  # turns such a JSON value into the value; None: it already is
+
+
+@functools.cache
+def _shape(hint: Any) -> _Shape:
+    """How to read back a value of type `hint`, built once per type from the known classes' annotations."""
+    if hint in (str, int, bool):
+        return _Shape(frozenset({hint}), None)
+    if hint is Path:
+        return _Shape(frozenset({str}), Path)
+    if hint in _CLASSES:
+        hints = typing.get_type_hints(hint)
+        fields = [_shape(hints[field.name]) for field in dataclasses.fields(hint)]
+        return _Shape(frozenset({list}), _record(fields, hint))
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is types.UnionType and len(args) == 2 and type(None) in args:
+        present = _shape(args[0] if args[1] is type(None) else args[1])
+        rebuild = present.rebuild
+        return _Shape(present.json | {type(None)},
+                      rebuild and (lambda value: None if value is None else rebuild(value)))
+    if origin is list:
+        return _Shape(frozenset({list}), _sequence(_shape(args[0]), list))
+    if origin is tuple and args[1:] == (Ellipsis,):
+        return _Shape(frozenset({list}), _sequence(_shape(args[0]), tuple))
+    if origin is tuple:
+        return _Shape(frozenset({list}), _record([_shape(arg) for arg in args], lambda *values: values))
+    if origin is dict and args[0] is str:
+        return _Shape(frozenset({dict}), _mapping(_shape(args[1])))
+    raise TypeError(f"the facts cache cannot hold a {hint}")
+
+
+# The type checks run in C (map, set operations), not as a Python call per value: most values are
+# short strings and small ints, and checking them one by one would cost more than the JSON parsing.
+
+def _check(item: _Shape, values: Iterable[Any]) -> None:
+    if not item.json.issuperset(map(type, values)):
+        raise ValueError("a value of the wrong type")
+
+
+def _sequence(item: _Shape, kind: type) -> Callable[[list[Any]], Any]:
+    types_, convert = item.json, item.rebuild
+
+    def rebuild(values: list[Any]) -> Any:
+        if not values:
+            return kind()
+        if not types_.issuperset(map(type, values)):
+            raise ValueError("a value of the wrong type")
+        return kind(values if convert is None else map(convert, values))
+    return rebuild
+
+
+def _record(fields: list[_Shape], build: Callable[..., Any]) -> Callable[[list[Any]], Any]:
+    """A dataclass or a fixed-length tuple, written as the list of its values."""
+    # Every combination of the fields' types (optional fields make a few): one set lookup checks them all.
+    layouts = frozenset(itertools.product(*(field.json for field in fields)))
+    converted = [(index, field.rebuild) for index, field in enumerate(fields) if field.rebuild]
+
+    def rebuild(values: list[Any]) -> Any:
+        if tuple(map(type, values)) not in layouts:
+            raise ValueError(f"values that do not fit the {len(fields)} fields")
+        for index, convert in converted:
+            values[index] = convert(values[index])  # the list is json.loads' own
+        return build(*values)
+    return rebuild
+
+
+def _mapping(item: _Shape) -> Callable[[dict[str, Any]], Any]:
+    def rebuild(values: dict[str, Any]) -> Any:
+        _check(item, values.values())
+        return values if item.rebuild is None else {key: item.rebuild(value) for key, value in values.items()}
+    return rebuild
+
+
+def _decode(text: bytes) -> Outcome:
+    value = json.loads(text)
+    shape = _shape(Outcome)
+    _check(shape, (value,))
+    outcome = typing.cast(Callable[[list[Any]], Outcome], shape.rebuild)(value)  # a dataclass always has one
+    if (outcome.facts is None) != (outcome.kind != "ok"):
+        raise ValueError("an outcome has facts exactly when it is ok")
+    return outcome
+
+
+class FactsCache:
+    def __init__(self, folder: Path, fingerprint: str) -> None:
+        self.folder = folder
+        self.fingerprint = fingerprint
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, path: Path, raw: bytes) -> str:
+        # The path is part of the key because facts record where they come from.
+        return hashlib.sha256(f"{self.fingerprint}\0{path}\0".encode() + raw).hexdigest()
+
+    def _path(self, key: str) -> str:
+        # Plain strings: pathlib would cost more than reading a small entry.
+        return os.path.join(self.folder, key[:2], f"{key}.json")
+
+    def get(self, path: Path, raw: bytes) -> Outcome | None:
+        try:
+            with open(self._path(self.key(path, raw)), "rb") as entry:
+                value = _decode(entry.read())
+        except (OSError, ValueError, RecursionError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, path: Path, raw: bytes, value: Outcome) -> None:
+        try:
+            payload = json.dumps(value, default=_plain, separators=(",", ":"))
+            target = self._path(self.key(path, raw))
+            self._prepare()
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(payload)
+            os.replace(temporary, target)
+        except (OSError, TypeError, ValueError, RecursionError):
+            return  # a cache that cannot be written only costs time
+
+    def _prepare(self) -> None:
+        if (self.folder / ".gitignore").exists():
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # Like other tools' caches: ignored by git and marked for backup tools.
+        (self.folder / ".gitignore").write_text("# Created by wa-lint\n*\n")
+        (self.folder / "CACHEDIR.TAG").write_text(
+            "Signature: 8a477f597d28d172789f06886806bc55\n# This is a wa-lint cache folder.\n"
+        )

@@ -1,0 +1,485 @@
+"""Per-invocation code: what runs each time a handler is invoked, found by following its calls.
+
+Works on facts only (calls.py records each function's calls; here they are linked across modules).
+From an entry, calls are followed transitively to functions of the same module and of local modules
+imported through the entry's roots: plain calls, import aliases, methods of classes instantiated on
+the way, `self.method()`, module-level instances, Powertools route functions when the handler calls
+`app.resolve(...)`, and functions passed as arguments (callbacks such as a batch record handler).
+Not followed: calls guarded by a lazy-initialisation sentinel and functions decorated with
+functools.cache/lru_cache. All walks are iterative, with a visited set, so cycles and deep chains
+are harmless.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple, TypeVar
+
+from wa_lint.link.model import Entry, Project
+from wa_lint.analyse.python.constructors import CONNECTIONS, SDK_CLIENTS
+from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Call, ModuleFacts
+from wa_lint.link.handlers import is_test_file
+from wa_lint.link.linker import ref_target
+
+# Powertools event handlers whose route functions run inside `app.resolve(event, context)`.
+RESOLVER_MODULE = "aws_lambda_powertools"
+# Libraries whose calls we match by name and never walk into, even when vendored next to the code.
+EXTERNAL_PACKAGES = frozenset(name.split(".")[0] for name in (*SDK_CLIENTS, *CONNECTIONS)) | {RESOLVER_MODULE}
+T = TypeVar("T")
+_ALIAS_DEPTH = 8
+
+
+# The walks create and hash these by the hundred thousand in a large app: named tuples, whose
+# construction and hashing run in C, and module keys that are plain integers.
+class Node(NamedTuple):
+    """One function of one module (`key`: the module's key, see module_key)."""
+
+    key: int
+    qualname: str
+
+
+class Step(NamedTuple):
+    """One function on the path from the entry, with the name messages show for it."""
+
+    node: Node
+    label: str
+
+
+class Target(NamedTuple):
+    facts: ModuleFacts
+    qualname: str
+    bound: bool  # called on an instance or class: the first parameter (self/cls) takes no argument
+
+
+def module_key(facts: ModuleFacts) -> int:
+    """Tells modules apart for one run: each analysed module (inline code included, which shares its
+    template's path) is one facts object that lives for the whole run."""
+    return id(facts)
+
+
+@functools.cache
+def split(dotted: str) -> tuple[int, tuple[str, ...]]:
+    """`..a.B().c` → (2, ("a", "B()", "c")). The same few names recur in every module: computed once each."""
+    level = len(dotted) - len(dotted.lstrip("."))
+    return level, tuple(part for part in dotted[level:].split(".") if part)
+
+
+class ModuleIndex:
+    """The analysed modules by path text, and what is pip-installed where: built once per project,
+    shared by every entry's graph (string look-ups, no path objects or file system in the hot loop)."""
+
+    def __init__(self, project: Project) -> None:
+        self.by_path = {str(path): facts for path, facts in project.modules.items()}
+        self.tests = {module_key(facts) for path, facts in project.modules.items() if is_test_file(path)}
+        self.installed_in: dict[tuple[str, str], bool] = {}
+        # What a call resolves to depends only on the import roots, its module and function: entries
+        # that share a code folder, and every rule, reuse one answer. Keyed by id(call): facts live
+        # for the whole run.
+        self.callees: dict[tuple[tuple[str, ...], int, str, int], list[Target]] = {}
+        # Each entry's walk, shared by the rules that read it.
+        self.walks: dict[int, list[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]] = {}
+        # (folders searched, dotted parts) → the module found, like `callees`.
+        self.modules_found: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[ModuleFacts, int] | None] = {}
+
+    @staticmethod
+    def of(project: Project) -> ModuleIndex:
+        index = project.lookups.get("module-index")
+        if not isinstance(index, ModuleIndex):
+            index = project.lookups["module-index"] = ModuleIndex(project)
+        return index
+
+
+class Graph:
+    """Links calls to functions for one entry's import roots."""
+
+    def __init__(self, project: Project, entry: Entry) -> None:
+        self.project = project
+        self.entry = entry
+        self.modules: dict[int, ModuleFacts] = {module_key(entry.facts): entry.facts}
+        self.index = ModuleIndex.of(project)
+        self.roots = tuple(str(root) for root in entry.roots)
+
+    def facts(self, node: Node) -> ModuleFacts:
+        return self.modules[node.key]
+
+    def node(self, facts: ModuleFacts, qualname: str) -> Node:
+        key = module_key(facts)
+        self.modules.setdefault(key, facts)
+        return Node(key, qualname)
+
+    def entry_node(self) -> Node:
+        return self.node(self.entry.facts, self.entry.qualname)
+
+    # -- modules ---------------------------------------------------------------------------------------
+    def find_module(self, facts: ModuleFacts, level: int, parts: Sequence[str]) -> tuple[ModuleFacts, int] | None:
+        """The local module named by the longest prefix of parts, and how many parts it used."""
+        if level:
+            base = facts.path.parent
+            for _ in range(level - 1):
+                base = base.parent
+            searches: tuple[str, ...] = (str(base),)
+        else:
+            if parts and parts[0] in EXTERNAL_PACKAGES:
+                return None
+            searches = self.roots
+        key = (searches, tuple(parts))
+        found = self.index.modules_found.get(key, False)
+        if found is False:
+            found = self.index.modules_found[key] = self._find_module(searches, parts)
+        return found
+
+    def _find_module(self, searches: tuple[str, ...], parts: Sequence[str]) -> tuple[ModuleFacts, int] | None:
+        by_path = self.index.by_path
+        # A prefix through a call (`make().x`) names no module.
+        called = next((index for index, part in enumerate(parts) if part.endswith("()")), len(parts))
+        for count in range(called, 0, -1):
+            relative = "/".join(parts[:count])
+            for root in searches:
+                # Only analysed modules can be linked, so a dictionary look-up replaces the file system.
+                for path in (f"{root}/{relative}.py", f"{root}/{relative}/__init__.py"):
+                    module = by_path.get(path)
+                    if module is not None and not self.installed(root, parts[0]):
+                        return module, count
+        return None
+
+    def installed(self, root: str, top: str) -> bool:
+        """A package pip-installed into the code folder or a layer (it has a .dist-info): not our code."""
+        key = (root, top)
+        known = self.index.installed_in.get(key)
+        if known is None:
+            normal = top.lower().replace("-", "_")
+            known = self.index.installed_in[key] = any(
+                entry.name.lower().replace("-", "_").startswith(normal + "-")
+                for pattern in ("*.dist-info", "*.egg-info")
+                for entry in Path(root).glob(pattern)
+            )
+        return known
+
+    # -- resolution ------------------------------------------------------------------------------------
+    def resolve(self, facts: ModuleFacts, function: str, dotted: str) -> list[Target]:
+        level, parts = split(dotted)
+        if not parts:
+            return []
+        if not level and parts[0] in ("self", "cls") and len(parts) == 2:
+            owner = facts.functions.get(function)
+            if owner is None or owner.class_name is None:
+                return []
+            class_qualname = function.rsplit(".", 1)[0]
+            return self._method(facts, class_qualname, parts[1])
+        if not level:
+            # A function nested in this one (or in an enclosing one).
+            scope = function
+            while scope:
+                nested = f"{scope}.{parts[0]}"
+                if len(parts) == 1 and nested in facts.functions and nested in facts.bodies:
+                    return [Target(facts, nested, False)]
+                scope = scope.rpartition(".")[0]
+        return self._symbol(facts, level, parts, 0)
+
+    def _method(self, facts: ModuleFacts, class_qualname: str, name: str) -> list[Target]:
+        """The method as the class defines or inherits it (first base that has it, depth-first)."""
+        pending = [(facts, class_qualname)]
+        seen: set[tuple[int, str]] = set()
+        while pending and len(seen) < 32:
+            module, owner = pending.pop(0)
+            if (module_key(module), owner) in seen:
+                continue
+            seen.add((module_key(module), owner))
+            qualname = f"{owner}.{name}"
+            if qualname in module.bodies:
+                return [Target(module, qualname, True)]
+            for base in module.bases.get(owner, ()):
+                found = self._class(module, base)
+                if found is not None:
+                    pending.append(found)
+        return []
+
+    def _class(self, facts: ModuleFacts, dotted: str) -> tuple[ModuleFacts, str] | None:
+        """Where a base class named in `facts` is defined, if it is local code."""
+        level, parts = split(dotted)
+        for _ in range(_ALIAS_DEPTH):
+            if not level and len(parts) == 1 and parts[0] in facts.classes:
+                return facts, parts[0]
+            if not level and parts and parts[0] in facts.aliases and len(parts) == 1:
+                level, parts = split(facts.aliases[parts[0]])
+            found = self.find_module(facts, level, parts)
+            if found is None or found[1] >= len(parts):
+                return None
+            facts, parts, level = found[0], parts[found[1]:], 0
+        return None
+
+    def _symbol(self, facts: ModuleFacts, level: int, parts: Sequence[str], depth: int) -> list[Target]:
+        if depth > _ALIAS_DEPTH:
+            return []
+        if not level:
+            head = parts[0]
+            name = head.removesuffix("()")
+            instantiated = head.endswith("()")
+            rest = parts[1:]
+            if name in facts.classes:
+                if not rest:
+                    return [] if instantiated else self._method(facts, name, "__init__")
+                if len(rest) == 1:
+                    return self._method(facts, name, rest[0])
+                return []
+            if name in facts.instances and not instantiated:
+                class_name = facts.instances[name]
+                if not rest:
+                    return self._method(facts, class_name, "__call__")
+                if len(rest) == 1:
+                    return self._method(facts, class_name, rest[0])
+                return []
+            if name in facts.functions and name in facts.bodies and not rest and not instantiated:
+                return [Target(facts, name, False)]
+            if name in facts.aliases:
+                level, alias_parts = split(facts.aliases[name])
+                if instantiated and alias_parts:
+                    alias_parts = [*alias_parts[:-1], alias_parts[-1] + "()"]
+                parts = [*alias_parts, *rest]
+        return self._imported(facts, level, parts, depth)
+
+    def _imported(self, facts: ModuleFacts, level: int, parts: Sequence[str], depth: int) -> list[Target]:
+        found = self.find_module(facts, level, parts)
+        if found is None:
+            return []
+        module, used = found
+        rest = parts[used:]
+        if not rest:
+            return []
+        if module_key(module) in self.index.tests:
+            return []
+        return self._symbol(module, 0, rest, depth + 1)
+
+    # -- Powertools ------------------------------------------------------------------------------------
+    def routes(self, facts: ModuleFacts, call: Call) -> list[Target]:
+        """Route functions behind `app.resolve(event, context)` on a Powertools event handler."""
+        level, parts = split(call.callee)
+        if level or len(parts) != 2 or parts[1] != "resolve" or not _is_resolver(facts, parts[0]):
+            return []
+        found = _decorated_routes(facts)
+        for item in facts.imports:
+            if item.function is not None:
+                continue
+            names = [n for n, _ in item.names if n != "*"] or [""]
+            for name in names:
+                dotted = ".".join(p for p in (item.module, name) if p)
+                module = self.find_module(facts, item.level, dotted.split(".")) if dotted else None
+                if module is not None and module[1] == len(dotted.split(".")):
+                    found.extend(_decorated_routes(module[0]))
+        return found
+
+    # -- walking ---------------------------------------------------------------------------------------
+    def callees(self, node: Node, call: Call) -> list[Target]:
+        key = (self.roots, node.key, node.qualname, id(call))
+        known = self.index.callees.get(key)
+        if known is None:
+            known = self.index.callees[key] = self._callees(node, call)
+        return known
+
+    def _callees(self, node: Node, call: Call) -> list[Target]:
+        facts = self.facts(node)
+        targets = []
+        if call.qualified is not None:
+            targets = self.resolve(facts, node.qualname, call.qualified)
+        targets.extend(self.routes(facts, call))
+        for reference in call.references:
+            targets.extend(t for t in self.resolve(facts, node.qualname, reference) if not t.qualname.endswith(".__init__"))
+        return targets
+
+    def body(self, node: Node) -> Body | None:
+        return self.facts(node).bodies.get(node.qualname)
+
+
+def _is_resolver(facts: ModuleFacts, name: str) -> bool:
+    kind = facts.module_names.get(name, "")
+    if not kind.startswith("call:"):
+        return False
+    qualified = kind[5:]
+    last = qualified.rsplit(".", 1)[-1]
+    return qualified.startswith(RESOLVER_MODULE) and (last.endswith("Resolver") or last == "Router")
+
+
+def _decorated_routes(facts: ModuleFacts) -> list[Target]:
+    found = []
+    for qualname, function in facts.functions.items():
+        if not function.module_level:
+            continue
+        for decorator in function.decorators:
+            head, _, method = decorator.partition(".")
+            if method and _is_resolver(facts, head):
+                found.append(Target(facts, qualname, False))
+                break
+    return found
+
+
+def describe(path: tuple[Step, ...], last: str | None = None) -> str:
+    names = [step.label for step in path]
+    if last:
+        names.append(last)
+    return " → ".join(names)
+
+
+def entry_order(entry: Entry) -> tuple[str, str, str]:
+    return (str(entry.facts.path), str(entry.facts.line_offset), entry.qualname)
+
+
+def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[str]) -> frozenset[str]:
+    """The origins that carry invocation data inside the callee, given the caller's live origins."""
+    function = target.facts.functions.get(target.qualname)
+    if function is None:
+        return frozenset({EVENT_ORIGIN})
+    params = list(function.params)
+    if target.bound and params and params[0] in ("self", "cls"):
+        params = params[1:]
+    result = {EVENT_ORIGIN}
+
+    def carry(origins: tuple[str, ...], param: str) -> None:
+        if any(origin in live for origin in origins):
+            result.add("param:" + param)
+        # Passing the context object on: its .identity in the callee is caller identity too.
+        for origin in origins:
+            if origin.startswith("param:") and "ctxuser:" + origin[6:] in live:
+                result.add("ctxuser:" + param)
+
+    for index, origins in enumerate(call.args):
+        if index < len(params):
+            carry(origins, params[index])
+    for name, origins in call.keywords:
+        if name in params:
+            carry(origins, name)
+    return frozenset(result)
+
+
+def entry_live(entry: Entry) -> frozenset[str]:
+    """Invocation data at the entry: its event parameter, context.identity/client_context."""
+    function = entry.facts.functions.get(entry.qualname)
+    live = {EVENT_ORIGIN}
+    if function is None:
+        return frozenset(live)
+    params = list(function.params)
+    if function.class_name is not None and params and params[0] in ("self", "cls"):
+        params = params[1:]
+    if params:
+        live.add("param:" + params[0])
+    if len(params) > 1:
+        live.add("ctxuser:" + params[1])
+    return frozenset(live)
+
+
+def taint_walk(project: Project, entry: Entry) -> list[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]:
+    """Per-invocation functions with the origins that carry invocation data in each (one state per set).
+
+    Computed once per entry and shared by the rules that read it."""
+    walks = ModuleIndex.of(project).walks
+    found = walks.get(id(entry))
+    if found is None:
+        found = walks[id(entry)] = list(_taint_walk(project, entry))
+    return found
+
+
+def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]:
+    graph = Graph(project, entry)
+    start = graph.entry_node()
+    state = (start, entry_live(entry))
+    paths: dict[tuple[Node, frozenset[str]], tuple[Step, ...]] = {state: (Step(start, entry.qualname),)}
+    queue = deque([state])
+    while queue:
+        node, live = queue.popleft()
+        yield graph, node, live, paths[(node, live)]
+        body = graph.body(node)
+        if body is None:
+            continue
+        for call in body.calls:
+            if call.guarded:
+                continue
+            for target in graph.callees(node, call):
+                next_body = target.facts.bodies.get(target.qualname)
+                if next_body is None or next_body.cached:
+                    continue
+                next_state = (graph.node(target.facts, target.qualname), taint_params(graph, target, call, live))
+                if next_state in paths or len(paths) > 5000:
+                    continue
+                paths[next_state] = (*paths[(node, live)], Step(next_state[0], target.qualname))
+                queue.append(next_state)
+
+
+# -- helpers shared by the checks ----------------------------------------------------------------------
+
+SiteKey = tuple[int, int, int]  # (module key, line, column)
+
+
+@dataclass(frozen=True)
+class ConstructorSite:
+    facts: ModuleFacts
+    call: Call
+    name: str  # the constructor it matched, e.g. "boto3.Session().client"
+    path: tuple[Step, ...]
+    # Configured from invocation data (a region or endpoint from the event): cache one per value.
+    from_event: bool
+
+
+def constructor_sites(project: Project, entry: Entry, names: frozenset[str]) -> dict[SiteKey, ConstructorSite]:
+    """Calls to one of `names` that run on every invocation of the entry, by call site."""
+    found: dict[SiteKey, ConstructorSite] = {}
+    for graph, node, live, path in taint_walk(project, entry):
+        body = graph.body(node)
+        if body is None:
+            continue
+        matched = [call for call in body.calls if call.qualified in names and not call.guarded]
+        for call in matched:
+            if call.credentials:
+                continue  # built with credentials of this invocation (e.g. an assumed tenant role)
+            if call.receiver_of_call and any(_encloses(other, call) for other in matched if other is not call):
+                continue  # `boto3.Session().client(...)`: the outer call is the one reported
+            key = (node.key, call.line, call.column)
+            origins = [*call.args, *(origins for _, origins in call.keywords)]
+            from_event = any(origin in live and origin != EVENT_ORIGIN for group in origins for origin in group)
+            previous = found.get(key)
+            if previous is None:
+                found[key] = ConstructorSite(graph.facts(node), call, call.qualified or "", path, from_event)
+            elif from_event and not previous.from_event:
+                found[key] = ConstructorSite(previous.facts, call, previous.name, previous.path, True)
+    return found
+
+
+def custom_resource_handler(project: Project, entry: Entry) -> bool:
+    """The entry's function only backs CloudFormation custom resources: it runs once per deployment."""
+    function = entry.function
+    if function is None or function.triggers:
+        return False
+    return (id(function.template), function.logical_id) in _custom_resource_functions(project)
+
+
+def _custom_resource_functions(project: Project) -> set[tuple[int, str]]:
+    """(id of the template, logical ID) of the functions custom resources name as their ServiceToken."""
+    found = project.lookups.get("custom-resource-functions")
+    if not isinstance(found, set):
+        found = project.lookups["custom-resource-functions"] = set()
+        for resource in project.resources:
+            if resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource":
+                token = resource.properties.get("ServiceToken") if isinstance(resource.properties, dict) else None
+                target = ref_target(token)
+                if target:
+                    found.add((id(resource.template), target))
+    return found
+
+
+def _encloses(outer: Call, inner: Call) -> bool:
+    return (outer.line, outer.column) <= (inner.line, inner.column) and \
+        (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
+
+
+def first_reports(project: Project, compute: Callable[[Entry], dict[SiteKey, T]]) -> Iterator[tuple[Entry, T]]:
+    """Each site once, for the first entry (in a stable order) that reaches it. One pass over the
+    entries: asking, per entry, whether an earlier one also reaches a site would cost O(entries²)
+    walks in a large app whose functions share one code folder."""
+    reported: set[SiteKey] = set()
+    for entry in sorted(project.entries, key=entry_order):
+        for key, site in compute(entry).items():
+            if key not in reported:
+                reported.add(key)
+                yield entry, site

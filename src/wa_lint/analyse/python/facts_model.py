@@ -1,0 +1,132 @@
+"""The per-file facts as plain data, free of libcst.
+
+Kept apart from the collector (facts.py) so that reading facts back from the cache, and linking them,
+never imports libcst: a warm run does not pay for the parser it does not use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Location:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass
+class FunctionFacts:
+    qualname: str
+    params: list[str]
+    location: Location
+    decorators: list[str] = field(default_factory=list)
+    class_name: str | None = None
+    is_async: bool = False
+    module_level: bool = False
+    in_main_guard: bool = False
+
+
+@dataclass
+class ImportFacts:
+    module: str  # as written, without leading dots
+    level: int  # number of leading dots of a relative import
+    names: list[tuple[str, str]]  # (imported name, local alias); empty for `import x`
+    alias: str | None  # `import x.y as z` -> "z"
+    line: int
+    function: str | None  # qualname of the enclosing function, None at module level
+
+
+@dataclass
+class ModuleFacts:
+    path: Path
+    functions: dict[str, FunctionFacts] = field(default_factory=dict)
+    classes: dict[str, Location] = field(default_factory=dict)
+    imports: list[ImportFacts] = field(default_factory=list)
+    # Module-level names bound to an instance of a class defined here: `handler = Handler()`.
+    instances: dict[str, str] = field(default_factory=dict)
+    # What each function calls and writes (see calls.py), by qualified name.
+    bodies: dict[str, Body] = field(default_factory=dict)
+    # Module-level import aliases (local name -> dotted name, relative ones with leading dots).
+    aliases: dict[str, str] = field(default_factory=dict)
+    # Module-level assigned names -> "container" | "call:<qualified callee>" | "value".
+    module_names: dict[str, str] = field(default_factory=dict)
+    # Base classes by class qualname, resolved through imports like calls.
+    bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Where line 1 of this source sits in its file (inline code in templates starts further down).
+    line_offset: int = 0
+    column_offset: int = 0
+    # DynamoDB reads and their table names (PERF201), from wa_lint.analyse.python.dynamodb.
+    dynamodb: DynamoFacts | None = None
+
+
+@dataclass(frozen=True)
+class TableName:
+    kind: str  # "env": the name of an environment variable | "literal": the table name itself
+    value: str
+
+
+@dataclass(frozen=True)
+class DynamoRead:
+    operation: str
+    table: TableName
+    consistent: bool  # ConsistentRead=True, literally
+    line: int
+    function: str | None  # qualname of the enclosing function, None at module level
+
+
+@dataclass
+class DynamoFacts:
+    reads: list[DynamoRead] = field(default_factory=list)
+
+
+# What a function calls and writes, for the handler-code rules (collected in calls.py).
+Origins = tuple[str, ...]
+# The origin of values read from Powertools' `*.current_event`.
+EVENT_ORIGIN = "event"
+
+
+@dataclass(frozen=True)
+class Call:
+    callee: str  # as written: "load_order", "b3.client", "self.repo.get", "boto3.Session().client"
+    qualified: str | None  # through imports and local variables; None when the receiver is unknown
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    args: tuple[Origins, ...] = ()
+    keywords: tuple[tuple[str, Origins], ...] = ()
+    guarded: bool = False  # runs only while a module-level sentinel is unset (lazy initialisation)
+    credentials: bool = False  # explicit credentials (or `**kwargs` we cannot see into)
+    receiver_of_call: bool = False  # `X()` in `X().y(...)`: the outer call is the one that matters
+    text: str = ""  # the call's source, for the fix suggestion (empty when long or multi-line)
+    assigned_to: str | None = None  # `name = <call>`
+    references: tuple[str, ...] = ()  # bare names/attributes passed as arguments (possible callbacks)
+
+
+@dataclass(frozen=True)
+class Write:
+    kind: str  # "global" | "item" | "method" | "attribute" | "append_keys"
+    root: str  # the non-local name written through ("CACHE", "self", "Config", "logger")
+    target: str  # for messages: "CACHE[...]", "seen.add(...)", "Config.user", "CURRENT_USER"
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    origins: Origins = ()  # what flows into the stored value
+    key_origins: Origins = ()  # what flows into a subscript key
+    value: str | None = None  # qualified callee when the stored value is a call (lazy client init)
+    guarded: bool = False
+    declared_global: bool = False  # the function says `global <root>`
+
+
+@dataclass
+class Body:
+    calls: list[Call] = field(default_factory=list)
+    writes: list[Write] = field(default_factory=list)
+    cached: bool = False  # functools.cache / lru_cache: runs once per argument set
+    # Decorators called with clear_state=True (Powertools `logger.inject_lambda_context`).
+    clear_state: tuple[str, ...] = ()

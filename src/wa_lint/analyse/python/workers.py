@@ -1,0 +1,228 @@
+"""Analysing handler code in worker processes.
+
+libcst's native parser can segfault or hang on hostile input (HAZARDS.md), and a crash must never take
+the run down with it. Each file is analysed in a worker process that the parent watches: a worker
+that dies or overruns its time limit is replaced, and only the file it was working on is reported.
+The same workers give the run its parallelism.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import gc
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from wa_lint.analyse.python.facts_model import ModuleFacts
+from wa_lint.analyse.python.source import SourceError, decode_python
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from wa_lint.analyse.cache import FactsCache
+
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The facts of one file (`kind` "ok"), or why there are none ("parse" → WA001, "internal" → WA002)."""
+
+    facts: ModuleFacts | None = None
+    kind: str = "ok"
+    message: str = ""
+    line: int = 1
+    column: int = 1
+
+
+def analyse_bytes(path: Path, raw: bytes, offsets: tuple[int, int] = (0, 0)) -> Outcome:
+    from wa_lint.analyse.python.facts import module_facts  # libcst is imported only where code is parsed
+    from wa_lint.analyse.python.parse import ParseFailure
+
+    try:
+        return Outcome(module_facts(decode_python(raw), path, *offsets))
+    except (SourceError, ParseFailure) as error:
+        return Outcome(kind="parse", message=error.message, line=error.line, column=error.column)
+    except RecursionError:
+        return Outcome(kind="parse", message="code nested too deeply to analyse")
+    except Exception as error:  # a bug in our own analysis: reported as WA002, the run goes on
+        return Outcome(kind="internal", message=f"{type(error).__name__}: {error}")
+
+
+class Task(NamedTuple):
+    path: Path
+    raw: bytes
+    offsets: tuple[int, int] = (0, 0)
+    cache_key: Path | None = None  # where the outcome is cached; None: not cached
+
+
+def _serve(connection: Connection, cache: FactsCache | None) -> None:
+    # A crash is reported by the parent as a finding; a fault-handler dump would only be noise.
+    faulthandler.disable()
+    gc.enable()  # the command turns it off for its own long-lived data; a worker discards a tree per file
+    # The parser is imported here, not inherited: a worker is started as soon as a file is known to
+    # need parsing, and this import (~0.2 s) overlaps the parent's remaining work.
+    import wa_lint.analyse.python.facts  # noqa: F401
+    while True:
+        try:
+            message = connection.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        index, task = message
+        outcome = analyse_bytes(task.path, task.raw, task.offsets)
+        # Written here, in parallel, rather than by the parent; a bug (internal) is never cached.
+        if cache is not None and task.cache_key is not None and outcome.kind != "internal":
+            cache.put(task.cache_key, task.raw, outcome)
+        connection.send((index, outcome))
+
+
+def _context() -> Any:
+    import multiprocessing  # only runs that parse code pay for it
+
+    methods = multiprocessing.get_all_start_methods()
+    # fork starts a worker in milliseconds; spawn (macOS, Windows) re-imports wa-lint in each worker.
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+@dataclass
+class _Worker:
+    process: Any
+    connection: Connection
+    # Tasks sent and not answered yet, oldest first; the first is the one being analysed since `started`.
+    tasks: deque[int] = field(default_factory=deque)
+    started: float = 0.0
+
+
+class AnalysisPool:
+    """Worker processes kept for the whole run, started on first use.
+
+    `offsets` (lines, columns) in a task place the source inside a larger file (inline code in a
+    template). A worker that crashes or overruns `timeout` is killed and replaced; only the file it was
+    analysing is reported, and the files queued behind it go to another worker. Each worker has a
+    second file queued behind the one it analyses, so it never waits for the parent between files.
+    """
+
+    IN_FLIGHT = 2
+
+    def __init__(self, jobs: int, timeout: float = DEFAULT_TIMEOUT,
+                 progress: Callable[[int, int], None] | None = None, cache: FactsCache | None = None) -> None:
+        self.jobs = max(1, jobs)
+        self.timeout = timeout
+        self.progress = progress
+        self.cache = cache
+        self.workers: dict[Connection, _Worker] = {}
+        self.context: Any = None
+
+    def __enter__(self) -> AnalysisPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for worker in list(self.workers.values()):
+            try:
+                worker.connection.send(None)
+            except OSError:
+                pass
+            self._retire(worker, kill=False)
+
+    def _start(self) -> _Worker:
+        if self.context is None:
+            self.context = _context()
+        parent_end, child_end = self.context.Pipe()
+        process = self.context.Process(target=_serve, args=(child_end, self.cache), daemon=True)
+        process.start()
+        child_end.close()
+        worker = _Worker(process, parent_end)
+        self.workers[parent_end] = worker
+        return worker
+
+    def reserve(self, files: int) -> None:
+        """Have a worker per file to analyse (up to `jobs`) starting now, before the files are sent."""
+        while len(self.workers) < min(self.jobs, files):
+            self._start()
+
+    def _retire(self, worker: _Worker, kill: bool) -> None:
+        self.workers.pop(worker.connection, None)
+        if kill:
+            worker.process.kill()
+        worker.process.join(timeout=5)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()
+        worker.connection.close()
+
+    def analyse(self, tasks: Sequence[Task]) -> list[Outcome]:
+        """Outcomes in the order of `tasks`; never raises because of what a file contains."""
+        if not tasks:
+            return []
+        from multiprocessing.connection import wait
+
+        results: list[Outcome | None] = [None] * len(tasks)
+        queue = deque(range(len(tasks)))
+        done = 0
+
+        def give_work(worker: _Worker) -> None:
+            while queue and len(worker.tasks) < self.IN_FLIGHT:
+                if not worker.tasks:
+                    worker.started = time.monotonic()
+                index = queue.popleft()
+                worker.tasks.append(index)
+                try:
+                    worker.connection.send((index, tasks[index]))
+                except OSError:
+                    return  # it died on an earlier file: reading from it says so, and requeues this one
+
+        def finish(index: int, outcome: Outcome) -> None:
+            nonlocal done
+            results[index] = outcome
+            done += 1
+            if self.progress:
+                self.progress(done, len(tasks))
+
+        def fail(worker: _Worker, message: str) -> None:
+            culprit = worker.tasks.popleft()
+            queue.extendleft(reversed(worker.tasks))  # queued behind the culprit: not analysed yet
+            finish(culprit, Outcome(kind="parse", message=message))
+            self._retire(worker, kill=True)
+            if queue:
+                give_work(self._start())
+
+        self.reserve(len(tasks))
+        for worker in list(self.workers.values()):
+            give_work(worker)
+        while done < len(tasks):
+            busy = [w for w in self.workers.values() if w.tasks]
+            deadline = min(w.started for w in busy) + self.timeout
+            for connection in wait([w.connection for w in busy], timeout=max(0.0, deadline - time.monotonic())):
+                worker = self.workers[connection]  # type: ignore[index]
+                try:
+                    index, outcome = worker.connection.recv()
+                except (EOFError, OSError):
+                    worker.process.join(timeout=5)
+                    fail(worker, f"the Python parser crashed on this file (exit code {worker.process.exitcode}); "
+                                 "not analysed")
+                    continue
+                worker.tasks.popleft()
+                worker.started = time.monotonic()  # the next queued file starts now
+                finish(index, outcome)
+                give_work(worker)
+            now = time.monotonic()
+            for worker in list(self.workers.values()):
+                if worker.tasks and now - worker.started > self.timeout:
+                    fail(worker, f"analysis took longer than {self.timeout:g} s; not analysed")
+        return [result if result is not None else Outcome(kind="internal", message="no result") for result in results]
+
+
+def analyse_all(tasks: Sequence[tuple[Path, bytes]], jobs: int, timeout: float = DEFAULT_TIMEOUT,
+                offsets: tuple[int, int] = (0, 0), progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
+    """One batch in a pool of its own."""
+    with AnalysisPool(jobs, timeout, progress) as pool:
+        return pool.analyse([Task(path, raw, offsets) for path, raw in tasks])

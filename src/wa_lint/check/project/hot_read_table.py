@@ -1,0 +1,205 @@
+"""PERF201 hot-read-table-without-dax: a DynamoDB table that is hot for reads, with no DAX anywhere.
+
+Hot for reads: provisioned read capacity (table, GSI, global table replica) at or above `hot-read-rcu`;
+an Application Auto Scaling target for its reads with MaxCapacity at or above it; or eventually
+consistent reads by at least `hot-read-functions` API-triggered functions. A function reads a table
+when a file reachable from its handler (the handler module and the local modules it imports) reads
+the table's name, which arrives through an environment variable set from `!Ref Table` (or to the
+table's literal name), or as the literal `TableName`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from wa_lint.check.contract import subject
+from wa_lint.report.findings import Violation
+from wa_lint.link.model import Entry, Function, Project, Resource, Table
+from wa_lint.analyse.python.facts_model import DynamoRead, ModuleFacts
+from wa_lint.link.linker import literal_int, ref_target, resolve
+
+CODE = "PERF201"
+READ_DIMENSIONS = ("dynamodb:table:ReadCapacityUnits", "dynamodb:index:ReadCapacityUnits")
+_RESOURCE_ID = re.compile(r"^table/(?P<table>[^/]+)(?:/index/(?P<index>[^/]+))?$")
+_SUB_NAME = re.compile(r"^\$\{([A-Za-z0-9]+)\}$")
+_SHOWN_READERS = 4
+
+TableKey = tuple[Path, str]  # (template path, logical ID)
+
+
+def _number(table_or_resource: Table | Resource, value: Any) -> int | None:
+    return literal_int(resolve(table_or_resource.template, value)[0])
+
+
+def _dicts(value: Any) -> list[Any]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def capacity_evidence(table: Table, limit: int) -> list[str]:
+    """Provisioned read capacity (or a replica's autoscaling maximum) at or above the limit."""
+    found: list[str] = []
+
+    def consider(settings: Any, where: str) -> None:
+        if not isinstance(settings, dict):
+            return
+        units = _number(table, settings.get("ReadCapacityUnits"))
+        if units is not None and units >= limit:
+            found.append(f"ReadCapacityUnits {units} on {where}")
+        scaling = settings.get("ReadCapacityAutoScalingSettings")
+        maximum = _number(table, scaling.get("MaxCapacity")) if isinstance(scaling, dict) else None
+        if maximum is not None and maximum >= limit:
+            found.append(f"read autoscaling MaxCapacity {maximum} on {where}")
+
+    properties = table.properties
+    consider(properties.get("ProvisionedThroughput"), "the table")
+    for index in _dicts(properties.get("GlobalSecondaryIndexes")):
+        consider(index.get("ProvisionedThroughput"), f"GSI {index.get('IndexName')}")
+    # AWS::DynamoDB::GlobalTable sets read capacity per replica (and per replica GSI).
+    for replica in _dicts(properties.get("Replicas")):
+        region = replica.get("Region")
+        consider(replica.get("ReadProvisionedThroughputSettings"), f"replica {region}")
+        for index in _dicts(replica.get("GlobalSecondaryIndexes")):
+            consider(index.get("ReadProvisionedThroughputSettings"), f"GSI {index.get('IndexName')} in {region}")
+    return found
+
+
+def _resource_id_text(value: Any) -> str | None:
+    """`table/${Orders}/index/ByCustomer` from a literal, `!Sub` or `!Join` ResourceId."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    (function, argument), = value.items()
+    if function == "Fn::Sub":
+        text = argument[0] if isinstance(argument, list) and argument else argument
+        return text if isinstance(text, str) else None
+    if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+        delimiter, parts = argument
+        if not isinstance(delimiter, str) or not isinstance(parts, list):
+            return None
+        texts = []
+        for part in parts:
+            target = ref_target(part)
+            if isinstance(part, str):
+                texts.append(part)
+            elif target:
+                texts.append("${" + target + "}")  # read like the `!Sub` form
+            else:
+                return None
+        return delimiter.join(texts)
+    return None
+
+
+def autoscaling_evidence(project: Project, limit: int) -> dict[TableKey | str, list[str]]:
+    """Read scalable targets with a high maximum, by table key or by literal table name."""
+    found: dict[TableKey | str, list[str]] = {}
+    for target in project.resources_of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
+        properties = target.properties
+        maximum = _number(target, properties.get("MaxCapacity"))
+        if properties.get("ScalableDimension") not in READ_DIMENSIONS or maximum is None or maximum < limit:
+            continue
+        match = _RESOURCE_ID.match(_resource_id_text(properties.get("ResourceId")) or "")
+        if not match:
+            continue
+        name = match.group("table")
+        reference = _SUB_NAME.match(name)
+        key: TableKey | str = (target.template.path, reference.group(1)) if reference else name
+        where = f"GSI {match.group('index')}" if match.group("index") else "the table"
+        found.setdefault(key, []).append(
+            f"read autoscaling MaxCapacity {maximum} on {where}, scalable target {target.logical_id}")
+    return found
+
+
+def reachable_modules(entry: Entry, project: Project) -> list[ModuleFacts]:
+    """The handler's module and the local modules it imports, transitively (as the engine followed them)."""
+    roots = tuple(entry.roots)
+    seen = {entry.facts.path: entry.facts}
+    pending = [entry.facts.path]
+    while pending:
+        for path in project.imports.get((pending.pop(), roots), ()):
+            facts = project.modules.get(path)
+            if facts is not None and path not in seen:
+                seen[path] = facts
+                pending.append(path)
+    return list(seen.values())
+
+
+class _Tables:
+    """The project's tables by (template, logical ID) and by literal name: a large app has hundreds,
+    and every read of every function looks one up."""
+
+    def __init__(self, tables: list[Table]) -> None:
+        self.by_id: dict[tuple[int, str], list[Table]] = {}
+        self.by_name: dict[str, list[Table]] = {}
+        for table in tables:
+            self.by_id.setdefault((id(table.template), table.logical_id), []).append(table)
+            if isinstance(table.table_name, str):
+                self.by_name.setdefault(table.table_name, []).append(table)
+
+    def read_by(self, read: DynamoRead, function: Function) -> list[Table]:
+        name: Any = read.table.value
+        if read.table.kind == "env":
+            variable = function.environment.get(read.table.value)
+            if variable is None:
+                return []
+            if variable.target:
+                return self.by_id.get((id(function.template), variable.target), [])
+            name = variable.value
+        return self.by_name.get(name, []) if isinstance(name, str) else []
+
+
+def readers(project: Project) -> dict[TableKey, dict[str, tuple[Function, list[DynamoRead]]]]:
+    """For each table: the template functions whose code reads it, with those reads."""
+    found: dict[TableKey, dict[str, tuple[Function, list[DynamoRead]]]] = {}
+    tables = _Tables(project.tables)
+    for entry in project.entries:
+        function = entry.function
+        if function is None:
+            continue
+        for facts in reachable_modules(entry, project):
+            for read in facts.dynamodb.reads if facts.dynamodb else []:
+                for table in tables.read_by(read, function):
+                    by_function = found.setdefault((table.template.path, table.logical_id), {})
+                    by_function.setdefault(function.logical_id, (function, []))[1].append(read)
+    return found
+
+
+def has_dax(project: Project) -> bool:
+    if project.resources_of_type("AWS::DAX::Cluster"):
+        return True
+    modules = [*project.modules.values(), *project.inline_modules.values()]
+    return any(item.level == 0 and item.module.split(".")[0] == "amazondax"
+               for facts in modules for item in facts.imports)
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:_SHOWN_READERS])
+    return shown + (f" and {len(names) - _SHOWN_READERS} more" if len(names) > _SHOWN_READERS else "")
+
+
+@subject("project")
+def check(project: Project, _project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    if has_dax(project):
+        return
+    rcu_limit, readers_limit = int(options["hot-read-rcu"]), int(options["hot-read-functions"])
+    scaled = autoscaling_evidence(project, rcu_limit)
+    reads_by_table = readers(project)
+    for table in project.tables:
+        key = (table.template.path, table.logical_id)
+        reads = reads_by_table.get(key, {})
+        if reads and all(read.consistent for _, table_reads in reads.values() for read in table_reads):
+            continue  # DAX passes strongly consistent reads through to the table
+        evidence = capacity_evidence(table, rcu_limit) + scaled.get(key, [])
+        if table.table_name:
+            evidence += scaled.get(table.table_name, [])
+        # Only readers DAX could serve: API-triggered, with at least one eventually consistent read.
+        api_readers = sorted(name for name, (function, table_reads) in reads.items()
+                             if function.has_synchronous_api_trigger and not all(r.consistent for r in table_reads))
+        if len(api_readers) >= readers_limit:
+            evidence.append(f"read by {len(api_readers)} API-triggered functions: {_names(api_readers)}")
+        if evidence:
+            yield Violation(CODE, table.span, {"table": table.logical_id, "evidence": "; ".join(evidence)},
+                            resource=table.logical_id)

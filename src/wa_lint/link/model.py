@@ -1,0 +1,172 @@
+"""The linked project model: what wa-lint understood of the templates and the code.
+
+Checks read only this model. It is built once per run (discover → load → link) and never mutated
+by a check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wa_lint.report.findings import Span
+
+if TYPE_CHECKING:
+    from wa_lint.evidence.power_tuning import TuningResult
+    from wa_lint.analyse.python.facts_model import ModuleFacts
+    from wa_lint.load.template.document import Template
+    from wa_lint.load.template.nodes import DictNode
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A configured value and where it came from: the resource, SAM Globals, or a parameter default."""
+
+    value: Any
+    source: str  # "resource" | "globals" | "parameter-default" | "parameter" | "condition"
+    span: Span
+    parameter: str | None = None
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    value: Any
+    # Logical ID that `!Ref X` / `!GetAtt X.Attr` / `${X}` in `!Sub` points at, when it is a resource.
+    target: str | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Trigger:
+    name: str
+    type: str  # SAM event type (Api, HttpApi, SQS, ...) or FunctionUrl / EventSourceMapping kinds
+    span: Span
+    target: str | None = None  # logical ID of the source resource (queue, table, stream...), when known
+
+    @property
+    def synchronous_api(self) -> bool:
+        return self.type in ("Api", "HttpApi", "FunctionUrl")
+
+
+@dataclass
+class Code:
+    """Where a function's code lives."""
+
+    kind: str  # "local" | "inline" | "s3" | "image" | "asset" | "unknown"
+    root: Path | None = None  # folder for "local"
+    inline: str | None = None  # source for "inline"
+    # Where inline source line 1 sits in the template (1-based line, 0-based column offset).
+    inline_line: int = 1
+    inline_column: int = 0
+    span: Span | None = None
+
+
+@dataclass
+class Handler:
+    """The resolved entry point: file + dotted name inside it, or why it could not be resolved."""
+
+    text: str
+    module: str | None = None  # dotted module name relative to the code root
+    file: Path | None = None
+    qualname: str | None = None  # "lambda_handler" or "Handler.handle"
+    problem: str | None = None
+    # The code folder was searched and the module or function named is not there (or the text is malformed).
+    missing: bool = False
+
+
+@dataclass
+class Function:
+    template: Template
+    logical_id: str
+    type: str
+    span: Span  # the logical ID's key in the template
+    properties: DictNode
+    runtime: str | None
+    handler: Handler | None
+    code: Code
+    memory: Setting | None
+    timeout: Setting | None
+    environment: dict[str, EnvVar] = field(default_factory=dict)
+    triggers: list[Trigger] = field(default_factory=list)
+    layers: list[str] = field(default_factory=list)  # logical IDs of local layers
+    import_roots: list[Path] = field(default_factory=list)
+    policies: Any = None
+
+    @property
+    def is_python(self) -> bool:
+        if self.runtime:
+            return self.runtime.startswith("python")
+        return self.handler is not None and self.handler.file is not None and self.handler.file.suffix == ".py"
+
+    @property
+    def has_synchronous_api_trigger(self) -> bool:
+        return any(trigger.synchronous_api for trigger in self.triggers)
+
+
+@dataclass
+class Table:
+    template: Template
+    logical_id: str
+    type: str
+    span: Span
+    properties: DictNode
+    table_name: str | None
+    billing_mode: str | None
+
+
+@dataclass
+class Resource:
+    """Any other resource the checks may need (DAX clusters, scalable targets, layers)."""
+
+    template: Template
+    logical_id: str
+    type: str
+    span: Span
+    properties: DictNode
+
+
+@dataclass
+class Entry:
+    """A handler entry point whose code wa-lint analyses: from a template, or found by its signature."""
+
+    facts: ModuleFacts
+    qualname: str  # the function that runs: "lambda_handler", "Handler.handle", "Handler.__call__"
+    roots: list[Path]  # import roots for local modules (code folder, layers)
+    function: Function | None = None  # None for handler candidates no template references
+
+    @property
+    def label(self) -> str:
+        return self.function.logical_id if self.function else self.qualname
+
+
+@dataclass
+class Project:
+    root: Path
+    templates: list[Template] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    # Facts of every Python file analysed (handler modules and the local modules they import).
+    modules: dict[Path, ModuleFacts] = field(default_factory=dict)
+    # Inline code (`InlineCode`, `Code.ZipFile`) by (template path, the function's logical ID).
+    inline_modules: dict[tuple[Path, str], ModuleFacts] = field(default_factory=dict)
+    entries: list[Entry] = field(default_factory=list)
+    # The local modules each analysed module imports, under the import roots it was followed with
+    # (module path, roots) → module paths: the import graph the engine followed, for checks to reuse.
+    imports: dict[tuple[Path, tuple[Path, ...]], list[Path]] = field(default_factory=dict)
+    # Files (and folders) the user named when any file was named (pre-commit passes only staged files):
+    # findings elsewhere are not reported. None means everything found is reported.
+    reported_paths: frozenset[Path] | None = None
+    # Indexes the checks build once and share (e.g. the call graph's module look-up); never facts.
+    lookups: dict[str, object] = field(default_factory=dict)
+    # AWS Lambda Power Tuning results by (template path, function logical ID), read once per run.
+    power_tuning: dict[tuple[Path, str], TuningResult] = field(default_factory=dict)
+
+    def is_reported(self, path: Path) -> bool:
+        reported = self.reported_paths
+        return reported is None or path in reported or any(parent in reported for parent in path.parents)
+
+    def resources_of_type(self, *types: str) -> list[Resource]:
+        return [resource for resource in self.resources if resource.type in types]

@@ -1,0 +1,90 @@
+"""Stable identities for findings, shared by SARIF, GitLab Code Quality and the baseline.
+
+A finding's identity is (code, path relative to the project root, context, snippet hash): the context
+is the template logical ID or the enclosing Python function's qualified name, and the snippet hash is
+taken over the whitespace-normalised text of the reported lines. Line numbers are deliberately left
+out, so inserting lines above a finding keeps its identity; editing the reported line changes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from wa_lint.report.findings import Finding
+from wa_lint.link.model import Project
+
+# Hash at most this many lines of a multi-line span: enough to tell findings apart, and stable when
+# the body of a long statement is edited below its first lines.
+_SNIPPET_LINES = 3
+
+
+@dataclass(frozen=True)
+class Identity:
+    code: str
+    path: str
+    context: str
+    snippet: str  # hex digest of the normalised snippet
+
+    def digest(self) -> str:
+        text = f"{self.code}\x00{self.path}\x00{self.context}\x00{self.snippet}"
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def project_path(path: Path, root: Path) -> str:
+    """The path relative to the project root (the git work tree), with forward slashes."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
+
+
+class Fingerprinter:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._lines: dict[Path, list[str]] = {}
+
+    def lines(self, path: Path) -> list[str]:
+        if path not in self._lines:
+            try:
+                text = path.read_bytes().decode("utf-8", errors="replace")
+            except OSError:
+                text = ""
+            self._lines[path] = text.splitlines()
+        return self._lines[path]
+
+    def context(self, finding: Finding) -> str:
+        if finding.resource:
+            return finding.resource
+        facts = self.project.modules.get(finding.span.path)
+        if facts is not None:
+            line = finding.span.line
+            enclosing = [f for f in facts.functions.values() if f.location.line <= line <= f.location.end_line]
+            if enclosing:
+                return max(enclosing, key=lambda f: f.location.line).qualname
+        return finding.function or ""
+
+    def identity(self, finding: Finding) -> Identity:
+        span = finding.span
+        lines = self.lines(span.path)
+        last = min(span.end_line, span.line + _SNIPPET_LINES - 1)
+        snippet = " ".join(" ".join(text.split()) for text in lines[span.line - 1:last])
+        return Identity(
+            finding.code,
+            project_path(span.path, self.project.root),
+            self.context(finding),
+            hashlib.sha256(snippet.encode("utf-8", "surrogatepass")).hexdigest()[:16],
+        )
+
+
+def fingerprints(findings: list[Finding], project: Project) -> list[str]:
+    """One fingerprint per finding, in order; equal identities are told apart by their occurrence."""
+    fingerprinter = Fingerprinter(project)
+    seen: dict[str, int] = {}
+    result = []
+    for finding in findings:
+        digest = fingerprinter.identity(finding).digest()
+        seen[digest] = seen.get(digest, 0) + 1
+        result.append(digest if seen[digest] == 1 else f"{digest}:{seen[digest]}")
+    return result

@@ -1,0 +1,98 @@
+"""One module per output format; every reporter gets the same sorted RunResult."""
+
+from __future__ import annotations
+
+import json as _json  # the submodule reporters.json would shadow the name
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:  # the CLI imports FORMATS at start-up; the engine loads only when a run happens
+    from wa_lint.pipeline import RunResult
+
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
+
+# Terminal controls (C0 but tab/newline, DEL, C1 such as the one-byte CSI), and the invisible
+# characters that reorder or break what a reader sees: bidi overrides (Trojan Source) and the
+# Unicode line separators.
+_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{_UNSAFE}]")
+_JSON_UNSAFE = re.compile(f"[{_UNSAFE}\ufeff]")
+# Lines a CI runner reads as commands: GitHub's `::cmd::` and `##[cmd]`, after leading blanks.
+_COMMAND_START = re.compile(r"\s*(::|##\[)")
+
+
+def text_only(text: str) -> str:
+    """Undecodable bytes in file names (lone surrogates) as \\xNN, so output is always valid UTF-8."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """Control characters (ANSI escapes, carriage returns) shown, never obeyed by a terminal."""
+    return _CONTROL.sub(_escaped, text_only(text))
+
+
+def one_line(text: str) -> str:
+    return printable(text.replace("\r\n", "\n").replace("\n", " ⏎ "))
+
+
+def line_start_safe(shown: str) -> str:
+    """A path that begins a line, never read as a CI workflow command (`::error::…`, `##[…]`)."""
+    return f"./{shown}" if _COMMAND_START.match(shown) else shown
+
+
+def display_path(path: Path) -> str:
+    """A path for the start of a line: printable, and never read as a CI workflow command."""
+    from wa_lint.pipeline import relative
+
+    return line_start_safe(one_line(relative(path)))
+
+
+def json_safe(value: Any) -> Any:
+    """Data a strict JSON parser accepts: no lone surrogates, no NaN/Infinity (YAML `.inf`, `1e999`)."""
+    if isinstance(value, str):
+        return text_only(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {text_only(str(key)): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return value
+
+
+def dump_json(value: Any, out: TextIO) -> None:
+    """Readable UTF-8 JSON in which terminal controls and bidi characters stay escaped."""
+    text = _json.dumps(json_safe(value), indent=2, ensure_ascii=False, allow_nan=False)
+    out.write(_JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n")
+
+
+Reporter = Callable[["RunResult", TextIO, bool], None]
+
+
+def get_reporter(name: str) -> Reporter:
+    # Imported on demand, so a run pays only for the formats it writes.
+    if name == "text":
+        from wa_lint.report.formats.text import report
+    elif name == "json":
+        from wa_lint.report.formats.json import report
+    elif name == "sarif":
+        from wa_lint.report.formats.sarif import report
+    elif name == "github":
+        from wa_lint.report.formats.github import report
+    elif name == "gitlab":
+        from wa_lint.report.formats.gitlab import report
+    elif name == "junit":
+        from wa_lint.report.formats.junit import report
+    else:
+        raise KeyError(name)
+    return report

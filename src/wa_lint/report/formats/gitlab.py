@@ -1,0 +1,39 @@
+"""GitLab Code Quality report (the Code Climate subset GitLab reads) for merge request widgets."""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+from wa_lint.pipeline import RunResult
+from wa_lint.report.findings import Severity
+from wa_lint.report.fingerprints import fingerprints, project_path
+from wa_lint.report.formats import dump_json
+
+# GitLab's scale is info < minor < major < critical < blocker; wa-lint's errors are real defects but
+# none blocks a deploy by itself, so they map to major.
+SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
+
+
+def document(result: RunResult) -> list[dict[str, Any]]:
+    root = result.project.root
+    return [
+        {
+            "type": "issue",
+            "check_name": finding.code,
+            "description": f"{finding.code} [{finding.name}] {finding.message}",
+            "content": {"body": f"Fix: {finding.fix}"},
+            "categories": ["Security" if finding.lens.pillar == "Security" else "Performance"
+                           if finding.lens.pillar == "Performance efficiency" else "Bug Risk"],
+            "fingerprint": fingerprint,
+            "severity": SEVERITIES[finding.severity],
+            "location": {
+                "path": project_path(finding.span.path, root),
+                "lines": {"begin": finding.span.line, "end": max(finding.span.end_line, finding.span.line)},
+            },
+        }
+        for finding, fingerprint in zip(result.findings, fingerprints(result.findings, result.project), strict=True)
+    ]
+
+
+def report(result: RunResult, out: TextIO, colour: bool) -> None:
+    dump_json(document(result), out)
