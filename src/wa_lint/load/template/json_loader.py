@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from wa_lint.load.template.errors import TemplateError
-from wa_lint.load.template.nodes import DictNode, ListNode, Pos, StrNode, pos_from_tuple, str_node
+from wa_lint.load.template.nodes import BARE_SCALARS, DictNode, ListNode, Pos, StrNode, pos_from_tuple, str_node
 from wa_lint.load.template.yaml_loader import MAX_NESTING, Problem
 
 _WS = re.compile(r"[ \t\n\r]*")
@@ -39,7 +39,9 @@ class _Reader:
         # `where` twice, spelled out: this runs for every value.
         starts = self.line_starts
         line, end_line = _bisect_right(starts, start), _bisect_right(starts, end)
-        return pos_from_tuple((line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1))
+        return pos_from_tuple(
+            (line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1, start, end)
+        )
 
     def fail(self, message: str, offset: int) -> TemplateError:
         return TemplateError(f"invalid JSON: {message}", *self.where(offset))
@@ -96,12 +98,16 @@ class _Reader:
             offset = self.skip(offset)
             if not self.text.startswith(":", offset):
                 raise self.fail("expecting ':' delimiter", offset)
-            value, offset = self.value(self.skip(offset + 1), depth + 1)
+            value_start = self.skip(offset + 1)
+            value, offset = self.value(value_start, depth + 1)
             if key in result:
                 first = result.key_spans[key]
                 self.problems.append(
                     Problem(f"duplicate key '{key}' (first at line {first.line}); the last one wins", key.pos)
                 )
+                result.value_spans.pop(key, None)
+            if value.__class__ in BARE_SCALARS:
+                result.value_spans[key] = self.pos(value_start, offset)
             result[key] = value
             result.key_spans[key] = key.pos
             offset = self.skip(offset)
@@ -121,7 +127,10 @@ class _Reader:
             result.pos = self.pos(start, offset + 1)
             return result, offset + 1
         while True:
+            value_start = offset
             value, offset = self.value(offset, depth + 1)
+            if value.__class__ in BARE_SCALARS:
+                result.value_spans[len(result)] = self.pos(value_start, offset)
             result.append(value)
             offset = self.skip(offset)
             char = self.text[offset : offset + 1]

@@ -13,7 +13,7 @@ import yaml
 from yaml import MappingNode, ScalarNode, SequenceNode
 
 from wa_lint.load.template.errors import TemplateError
-from wa_lint.load.template.nodes import DictNode, ListNode, Pos, StrNode, pos_from_tuple, str_node
+from wa_lint.load.template.nodes import BARE_SCALARS, DictNode, ListNode, Pos, StrNode, pos_from_tuple, str_node
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -47,6 +47,7 @@ _CONSTRUCTORS = {tag: _Loader.yaml_constructors[tag] for tag in (_STD + "int", _
 # One `-` spelled out first gives the regex engine a literal to skip to (25x faster on templates).
 _BLOCK_SEQ_RUN = re.compile(r"-[ \t]+(?:-[ \t]+){%d}" % (MAX_NESTING - 1))
 _BRACKET = re.compile(r"[\[\]{}]")
+_BLOCK_STYLES = ("|", ">")
 
 
 class Problem:
@@ -65,16 +66,30 @@ def _check_nesting(text: str) -> None:
             if depth > MAX_NESTING:
                 line = text.count("\n", 0, match.start()) + 1
                 raise TemplateError(f"nesting deeper than {MAX_NESTING} levels; not read", line)
-    match = _BLOCK_SEQ_RUN.search(text)
-    if match:
+    run = _BLOCK_SEQ_RUN.search(text)
+    if run:
         raise TemplateError(
-            f"nesting deeper than {MAX_NESTING} levels; not read", text.count("\n", 0, match.start()) + 1
+            f"nesting deeper than {MAX_NESTING} levels; not read", text.count("\n", 0, run.start()) + 1
         )
 
 
 def _pos(node: yaml.Node) -> Pos:
     start, end = node.start_mark, node.end_mark
-    return pos_from_tuple((start.line + 1, start.column + 1, end.line + 1, end.column + 1))
+    return pos_from_tuple((start.line + 1, start.column + 1, end.line + 1, end.column + 1, start.index, end.index))
+
+
+def _block_scalar_pos(node: yaml.Node, text: str) -> Pos:
+    """A block scalar's mark runs on over the blank lines after it, to the next token: end the span
+    at the end of its last non-blank line instead (trailing spaces on that line kept)."""
+    start, end = node.start_mark, node.end_mark
+    last = start.index + len(text[start.index : end.index].rstrip())
+    stop = text.find("\n", last, end.index)
+    stop = end.index if stop == -1 else stop
+    if stop > last and text[stop - 1] == "\r":
+        stop -= 1
+    line = end.line + 1 - text.count("\n", stop, end.index)
+    column = stop - (text.rfind("\n", 0, stop) + 1) + 1
+    return pos_from_tuple((start.line + 1, start.column + 1, line, column, start.index, stop))
 
 
 def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
@@ -92,8 +107,9 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
 
 
 class _Converter:
-    def __init__(self, loader: Any) -> None:
+    def __init__(self, loader: Any, text: str) -> None:
         self.loader = loader
+        self.text = text
         self.problems: list[Problem] = []
         # The document's values counted as a tree (the root and every entry below it): without
         # anchors the graph is a tree, and this is the count `_expanded_size` would make.
@@ -105,7 +121,7 @@ class _Converter:
             return self._short_form(node, _SHORT_TAGS[tag])
         if isinstance(node, ScalarNode):
             if tag == _STR:
-                return str_node(node.value, _pos(node))
+                return str_node(node.value, self._scalar_pos(node))
             return self._scalar(node)
         if isinstance(node, MappingNode):
             return self._mapping(node)
@@ -120,15 +136,22 @@ class _Converter:
                 # A tag that does not fit its text (`!!int 0xZZ`; `!!bool maybe` raises KeyError).
                 pass
         # Timestamps, binary and unknown tags stay text: a template is data, never objects.
-        return str_node(str(node.value), _pos(node))
+        return str_node(str(node.value), self._scalar_pos(node))
+
+    def _scalar_pos(self, node: yaml.Node) -> Pos:
+        style = node.style if isinstance(node, ScalarNode) else None
+        return _block_scalar_pos(node, self.text) if style in _BLOCK_STYLES else _pos(node)
 
     def _sequence(self, node: yaml.Node) -> ListNode:
         children = node.value
         self.values += len(children)
         result = ListNode(pos=_pos(node))
-        append, convert = result.append, self.convert
-        for child in children:
-            append(convert(child))
+        append, convert, spans = result.append, self.convert, result.value_spans
+        for index, child in enumerate(children):
+            value = convert(child)
+            if value.__class__ in BARE_SCALARS:
+                spans[index] = self._scalar_pos(child)
+            append(value)
         return result
 
     def _short_form(self, node: yaml.Node, name: str) -> DictNode:
@@ -148,8 +171,11 @@ class _Converter:
         pairs = node.value
         self.values += 2 * len(pairs)
         result = DictNode(pos=_pos(node))
-        spans = result.key_spans
+        spans, value_spans = result.key_spans, result.value_spans
         convert = self.convert
+        # Keys that came from `<<:` merges: an explicit key replaces one whatever their order, as YAML's
+        # merge semantics say, and is no duplicate.
+        merged_keys: set[str] = set()
         for key_node, value_node in pairs:
             key_tag = key_node.tag
             if key_tag == _MERGE:
@@ -160,6 +186,9 @@ class _Converter:
                             if key not in result:
                                 result[key] = value
                                 spans[key] = source.key_pos(key)
+                                if key in source.value_spans:
+                                    value_spans[key] = source.value_spans[key]
+                                merged_keys.add(key)
                 continue
             if not isinstance(key_node, ScalarNode):
                 # Neither side is converted, but their values count towards the document's size all the same.
@@ -170,12 +199,18 @@ class _Converter:
             # Keys keep their text as written (`true`, `0x1F`); only YAML's null spellings are one key.
             key_pos = _pos(key_node)
             key = str_node("null" if key_tag == _NULL else str(key_node.value), key_pos)
-            if key in result:
+            if key in merged_keys:
+                merged_keys.discard(key)
+                value_spans.pop(key, None)
+            elif key in result:
                 first = spans[key]
                 self.problems.append(
                     Problem(f"duplicate key '{key}' (first at line {first.line}); the last one wins", key_pos)
                 )
-            result[key] = convert(value_node)
+                value_spans.pop(key, None)
+            value = result[key] = convert(value_node)
+            if value.__class__ in BARE_SCALARS:
+                value_spans[key] = self._scalar_pos(value_node)
             spans[key] = key_pos
         return result
 
@@ -207,7 +242,7 @@ def load_yaml(text: str) -> tuple[Any, list[Problem]]:
         anchored = "&" in text
         if anchored and _expanded_size(root, {}) > MAX_EXPANDED_VALUES:
             raise _too_many_values()
-        converter = _Converter(loader)
+        converter = _Converter(loader, text)
         data = converter.convert(root)
         if not anchored and converter.values > MAX_EXPANDED_VALUES:
             raise _too_many_values()
