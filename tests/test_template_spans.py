@@ -153,3 +153,27 @@ def test_earlier_merge_sources_win_over_later_ones() -> None:
     data, problems = load_yaml("a: &a {x: 1}\nb: &b {x: 2, y: 2}\nm:\n  <<: [*a, *b]\n")
     assert data["m"] == {"x": 1, "y": 2} and problems == []
 
+
+# -- JSON and YAML twins ---------------------------------------------------------------------------
+
+def test_json_findings_have_the_yaml_twins_lines_and_columns() -> None:
+    """fixtures/PERF001-json-twin: one template in YAML and in JSON, each key and value at the same place."""
+    from conftest import FIXTURES
+
+    from wa_lint.config import load_config
+    from wa_lint.pipeline import run
+
+    root = FIXTURES / "PERF001-json-twin" / "bad"
+    result = run([root], load_config(root / "wa-lint.toml").with_overrides(select=("PERF001",)))
+
+    def places(suffix: str) -> list[tuple[Any, ...]]:
+        return sorted(
+            (f.resource, f.span.line, f.span.column, f.span.end_line, f.span.end_column,
+             [(e.line, e.column, e.end_line, e.end_column, e.replacement)
+              for fix in f.fixes for e in fix.edits])
+            for f in result.findings if f.span.path.suffix == suffix)
+
+    yaml_places, json_places = places(".yaml"), places(".json")
+    assert [place[:3] for place in json_places] == [("Small", 3, 3), ("Tuned", 9, 3)]
+    assert json_places == yaml_places
+    assert json_places[1][5] == [(14, 21, 14, 25, "512")], "the fix replaces the MemorySize value"
