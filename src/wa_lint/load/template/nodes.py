@@ -20,6 +20,8 @@ comments); flow collections and JSON containers end after their closing bracket.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 
@@ -38,17 +40,19 @@ _UNKNOWN = Pos(1, 1, 1, 1, 0, 0)
 pos_from_tuple = functools.partial(tuple.__new__, Pos)
 # Values that cannot carry a position of their own (bool is an int subclass, listed for clarity).
 BARE_SCALARS = frozenset({int, float, bool, type(None)})
+_NO_SPANS: Mapping[Any, Pos] = MappingProxyType({})
 
 
 class DictNode(dict[str, Any]):
     pos: Pos = _UNKNOWN
+    # Positions of the values that cannot carry one (numbers, booleans, null), by key. Most mappings
+    # hold none, so they share this empty one; a loader gives a mapping its own dict when it needs one.
+    value_spans: Mapping[str, Pos] = _NO_SPANS
 
     def __init__(self, *args: Any, pos: Pos = _UNKNOWN) -> None:
         super().__init__(*args)
         self.pos = pos
         self.key_spans: dict[str, Pos] = {}
-        # Positions of the values that cannot carry one (numbers, booleans, null), by key.
-        self.value_spans: dict[str, Pos] = {}
 
     def key_pos(self, key: str) -> Pos:
         return self.key_spans.get(key, self.pos)
@@ -64,12 +68,12 @@ class DictNode(dict[str, Any]):
 
 class ListNode(list[Any]):
     pos: Pos = _UNKNOWN
+    # Positions of the items that cannot carry one (numbers, booleans, null), by index; as DictNode's.
+    value_spans: Mapping[int, Pos] = _NO_SPANS
 
     def __init__(self, *args: Any, pos: Pos = _UNKNOWN) -> None:
         super().__init__(*args)
         self.pos = pos
-        # Positions of the items that cannot carry one (numbers, booleans, null), by index.
-        self.value_spans: dict[int, Pos] = {}
 
     def item_pos(self, index: int) -> Pos:
         """Where item `index` is written; the sequence's position when unknown."""

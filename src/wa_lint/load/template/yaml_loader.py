@@ -121,7 +121,9 @@ class _Converter:
             return self._short_form(node, _SHORT_TAGS[tag])
         if isinstance(node, ScalarNode):
             if tag == _STR:
-                return str_node(node.value, self._scalar_pos(node))
+                if node.style in _BLOCK_STYLES:
+                    return str_node(node.value, _block_scalar_pos(node, self.text))
+                return str_node(node.value, _pos(node))
             return self._scalar(node)
         if isinstance(node, MappingNode):
             return self._mapping(node)
@@ -145,12 +147,24 @@ class _Converter:
     def _sequence(self, node: yaml.Node) -> ListNode:
         children = node.value
         self.values += len(children)
-        result = ListNode(pos=_pos(node))
-        append, convert, spans = result.append, self.convert, result.value_spans
+        result = list.__new__(ListNode)  # ListNode(pos=...) without its Python-level `__init__`
+        result.pos = _pos(node)
+        append, convert = result.append, self.convert
+        bare: dict[int, Pos] | None = None  # result.value_spans, once there is one
         for index, child in enumerate(children):
+            # Plain text, the commonest item, without the calls to `convert` and `_pos`.
+            if child.tag == _STR and child.__class__ is ScalarNode and child.style not in _BLOCK_STYLES:
+                first, last = child.start_mark, child.end_mark
+                text = str.__new__(StrNode, child.value)
+                text.pos = pos_from_tuple((first.line + 1, first.column + 1, last.line + 1, last.column + 1,
+                                           first.index, last.index))
+                append(text)
+                continue
             value = convert(child)
             if value.__class__ in BARE_SCALARS:
-                spans[index] = self._scalar_pos(child)
+                if bare is None:
+                    bare = result.value_spans = {}
+                bare[index] = _pos(child)
             append(value)
         return result
 
@@ -170,16 +184,22 @@ class _Converter:
     def _mapping(self, node: yaml.MappingNode) -> DictNode:
         pairs = node.value
         self.values += 2 * len(pairs)
-        result = DictNode(pos=_pos(node))
-        spans, value_spans = result.key_spans, result.value_spans
+        # DictNode(pos=...) without its Python-level `__init__` (one per mapping).
+        result = dict.__new__(DictNode)
+        result.pos = _pos(node)
+        spans = result.key_spans = {}
         convert = self.convert
+        bare: dict[str, Pos] | None = None  # result.value_spans, once there is one
         # Keys that came from `<<:` merges: an explicit key replaces one whatever their order, as YAML's
         # merge semantics say, and is no duplicate.
-        merged_keys: set[str] = set()
+        merged_keys: set[str] | None = None
         for key_node, value_node in pairs:
             key_tag = key_node.tag
             if key_tag == _MERGE:
                 merged = convert(value_node)
+                merged_keys = merged_keys or set()
+                if bare is None:
+                    bare = result.value_spans = {}
                 for source in merged if isinstance(merged, list) else [merged]:
                     if isinstance(source, DictNode):
                         for key, value in source.items():
@@ -187,7 +207,7 @@ class _Converter:
                                 result[key] = value
                                 spans[key] = source.key_pos(key)
                                 if key in source.value_spans:
-                                    value_spans[key] = source.value_spans[key]
+                                    bare[key] = source.value_spans[key]
                                 merged_keys.add(key)
                 continue
             if not isinstance(key_node, ScalarNode):
@@ -196,22 +216,34 @@ class _Converter:
                 self.problems.append(Problem("a mapping key must be text, not a list or mapping; entry ignored",
                                              _pos(key_node)))
                 continue
+            # `_pos` and `str_node` spelled out here and below: this runs for every entry of every mapping.
+            first, last = key_node.start_mark, key_node.end_mark
+            key_pos = pos_from_tuple((first.line + 1, first.column + 1, last.line + 1, last.column + 1,
+                                      first.index, last.index))
             # Keys keep their text as written (`true`, `0x1F`); only YAML's null spellings are one key.
-            key_pos = _pos(key_node)
-            key = str_node("null" if key_tag == _NULL else str(key_node.value), key_pos)
-            if key in merged_keys:
-                merged_keys.discard(key)
-                value_spans.pop(key, None)
-            elif key in result:
-                first = spans[key]
-                self.problems.append(
-                    Problem(f"duplicate key '{key}' (first at line {first.line}); the last one wins", key_pos)
-                )
-                value_spans.pop(key, None)
+            key = str.__new__(StrNode, "null" if key_tag == _NULL else key_node.value)
+            key.pos = key_pos
+            if key in result:
+                if merged_keys and key in merged_keys:
+                    merged_keys.discard(key)
+                else:
+                    self.problems.append(Problem(
+                        f"duplicate key '{key}' (first at line {spans[key].line}); the last one wins", key_pos))
+                if bare:
+                    bare.pop(key, None)
+            spans[key] = key_pos
+            # Plain text, the commonest value, without the call to `convert`.
+            if value_node.tag == _STR and value_node.__class__ is ScalarNode and value_node.style not in _BLOCK_STYLES:
+                first, last = value_node.start_mark, value_node.end_mark
+                text = result[key] = str.__new__(StrNode, value_node.value)
+                text.pos = pos_from_tuple((first.line + 1, first.column + 1, last.line + 1, last.column + 1,
+                                           first.index, last.index))
+                continue
             value = result[key] = convert(value_node)
             if value.__class__ in BARE_SCALARS:
-                value_spans[key] = self._scalar_pos(value_node)
-            spans[key] = key_pos
+                if bare is None:
+                    bare = result.value_spans = {}
+                bare[key] = _pos(value_node)
         return result
 
 
