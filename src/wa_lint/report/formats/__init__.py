@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:  # the CLI imports FORMATS at start-up; the engine loads only when a run happens
     from wa_lint.pipeline import RunResult
 
-FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "html")
 
 # Terminal controls (C0 but tab/newline, DEL, C1 such as the one-byte CSI), and the invisible
 # characters that reorder or break what a reader sees: bidi overrides (Trojan Source) and the
@@ -93,6 +93,8 @@ def get_reporter(name: str) -> Reporter:
         from wa_lint.report.formats.gitlab import report
     elif name == "junit":
         from wa_lint.report.formats.junit import report
+    elif name == "html":
+        from wa_lint.report.formats.html import report
     else:
         raise KeyError(name)
     return report
