@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wa_lint.report.findings import Finding, Severity, Span
-from wa_lint.report.formats.html.markup import Markup, el, join
+from wa_lint.report.formats.html.markup import LINE_BREAK, Markup, el, escape, join
 
 if TYPE_CHECKING:
     from wa_lint.link.model import Function, Project
@@ -218,7 +218,7 @@ def _node(node: Node, titles: dict[int, str]) -> Markup:
     about = [f"{node.label} [{node.type}]", *(titles[index] for index in node.findings)]
     return el(
         "a",
-        el("title", "\n".join(about)),
+        el("title", Markup(LINE_BREAK.join(escape(line) for line in about))),
         el("rect", x=x, y=node.y, width=NODE_WIDTH, height=NODE_HEIGHT, rx=6,
            class_=f"box {worst}" if worst else "box"),
         el("text", _short(node.label), x=x + 10, y=node.y + 19, class_="label"),

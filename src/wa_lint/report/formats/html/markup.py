@@ -11,7 +11,7 @@ import html
 from collections.abc import Iterable
 from typing import Union
 
-from wa_lint.report.formats import printable
+from wa_lint.report.formats import one_line
 
 VOID = frozenset({"meta", "br", "hr", "img", "wbr"})
 
@@ -27,7 +27,10 @@ Attr = Union[str, int, float, bool, None]
 
 
 def escape(text: object) -> Markup:
-    return Markup(html.escape(printable(str(text)), quote=True))
+    return Markup(html.escape(one_line(str(text)), quote=True))
+
+
+LINE_BREAK = Markup("&#10;")  # a line break inside a tooltip (SVG <title>) that is not one in the file
 
 
 def _attribute_name(name: str) -> str:
