@@ -15,10 +15,11 @@ import os
 import select
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -43,22 +44,19 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="wa-lint-chromium-")
         commands_read, self._commands = os.pipe()
         self._replies, replies_write = os.pipe()
-        # The child's descriptors 3 and 4 are made from copies above 10, so dup2 cannot clobber one
-        # pipe end with the other.
-        high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (commands_read, replies_write)]
-        os.close(commands_read)
-        os.close(replies_write)
-
-        def wire() -> None:
-            os.dup2(high[0], 3)
-            os.dup2(high[1], 4)
-
+        # The browser wants the pipe as its descriptors 3 and 4. A small Python moves them there and
+        # execs the browser (a preexec_fn is not safe with threads; sh cannot name descriptors past 9);
+        # copies above 10 first, so moving one end onto 3 or 4 cannot clobber the other.
+        ends = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (commands_read, replies_write)]
+        for fd in (commands_read, replies_write):
+            os.close(fd)
+        move = "import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); os.execv(sys.argv[3], sys.argv[3:])"
         self.process = subprocess.Popen(
-            [executable, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
-            preexec_fn=wire, close_fds=False, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            [sys.executable, "-c", move, *map(str, ends), executable, *FLAGS, f"--user-data-dir={self.profile}",
+             "about:blank"],
+            pass_fds=ends, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        for fd in high:
+        for fd in ends:
             os.close(fd)
         self._buffer = b""
         self._next_id = 0
@@ -163,7 +161,7 @@ class Browser:
                 pass
         shutil.rmtree(self.profile, ignore_errors=True)
 
-    def __enter__(self) -> Browser:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

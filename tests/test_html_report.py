@@ -4,6 +4,7 @@ bytes), escaping of hostile names, the graph's layout at 100 functions, and the 
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -282,12 +283,25 @@ def test_layout_of_100_functions_is_readable_and_deterministic(tmp_path: Path) -
     for picture in pictures:
         for column in ("trigger", "function", "resource"):
             ys = sorted(float(node.find("rect").attrs["y"]) for node in picture.find_all("a", column))
-            assert all(b - a >= graph.NODE_HEIGHT for a, b in zip(ys, ys[1:])), f"{column} nodes overlap"
+            assert all(b - a >= graph.NODE_HEIGHT for a, b in itertools.pairwise(ys)), f"{column} nodes overlap"
         height = float(picture.attrs["viewbox"].split()[3])
         assert height < 50 * (graph.NODE_HEIGHT + graph.ROW_GAP) + 100, "one row per function, no more"
     anchors = [node.attrs["data-node"] for node in document.find_all("a", "node")]
     assert len(anchors) == len(set(anchors))
     assert text == render(result), "the same run renders the same page"
+
+
+def test_layout_spaces_nodes_that_want_the_same_row() -> None:
+    picture = graph.Graph(SimpleNamespace(path=Path("t.yaml")), "n")  # type: ignore[arg-type]
+    functions = [picture.add(graph.FUNCTION, f"F{n}", "AWS::Serverless::Function") for n in range(3)]
+    tables = [picture.add(graph.RESOURCE, f"T{n}", "AWS::DynamoDB::Table") for n in range(5)]
+    lone = picture.add(graph.TRIGGER, "Schedule: Nightly", "Schedule")
+    picture.edges = [graph.Edge(functions[1].anchor, table.anchor, "uses", "X") for table in tables]
+    graph.layout(picture)
+    ys = [table.y for table in tables]
+    assert ys == sorted(ys) and all(b - a >= graph.NODE_HEIGHT + graph.ROW_GAP for a, b in itertools.pairwise(ys))
+    assert ys[0] == functions[1].y, "the first starts level with the function it is linked to"
+    assert lone.y == graph.TOP, "a node without links goes to the top of its column"
 
 
 def test_excerpt_marks_multi_line_ranges_and_clips_long_ones(tmp_path: Path) -> None:

@@ -78,9 +78,10 @@ class Graph:
 def _resource_spans(project: Project, template: Template) -> dict[str, tuple[str, Span]]:
     """Each resource of the template: its type and where its logical ID is."""
     found: dict[str, tuple[str, Span]] = {}
-    for resource in [*project.tables, *project.resources, *project.functions]:
-        if resource.template is template:
-            found[resource.logical_id] = (resource.type, resource.span)
+    for group in (project.tables, project.resources, project.functions):
+        for resource in group:
+            if resource.template is template:
+                found[resource.logical_id] = (resource.type, resource.span)
     return found
 
 
@@ -181,7 +182,7 @@ def layout(graph: Graph) -> float:
             near = neighbours.get(node.anchor)
             wanted.append((sum(near) / len(near) if near else float("inf"), order, node))
         wanted.sort(key=lambda item: (item[0], item[1]))
-        floor = TOP
+        floor: float = TOP
         for desired, _, node in wanted:
             node.y = max(floor, desired if desired != float("inf") else floor)
             floor = node.y + step

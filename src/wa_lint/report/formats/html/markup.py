@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from typing import Union
 
 from wa_lint.report.formats import one_line
 
@@ -22,8 +21,8 @@ class Markup(str):
     __slots__ = ()
 
 
-Child = Union[str, int, float, None, Iterable["Child"]]
-Attr = Union[str, int, float, bool, None]
+Child = str | int | float | None | Iterable["Child"]
+Attr = str | int | float | bool | None
 
 
 def escape(text: object) -> Markup:
