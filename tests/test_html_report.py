@@ -256,6 +256,8 @@ def test_hostile_corpus_report_is_escaped_and_complete(tmp_path: Path) -> None:
     assert len(document.find_all("details", "finding")) == len(result.findings)
     notes = document.find("table", "notes").find("tbody").find_all("tr")
     assert len(notes) == len(result.diagnostics) > 0
+    not_read = document.find("div", "read").text()
+    assert "NoSuchModule" in not_read and "could not be read" in not_read
 
 
 # -- pieces -----------------------------------------------------------------------------------------------

@@ -214,12 +214,12 @@ def _read_section(page: Page) -> Markup:
                        el("details", el("summary", "list"), el("ul", [
                            el("li", el("code", f"{_relative(entry.facts.path)} → {entry.qualname}"))
                            for entry in found]))))
-    unresolved = [f for f in project.functions if f.handler and f.handler.problem]
+    unresolved = [el("li", el("code", f.logical_id), f": handler {f.handler.text!r} — {f.handler.problem}")
+                  for f in project.functions if f.handler and f.handler.problem]
     not_read: list[Markup] = []
-    for function in unresolved:
-        assert function.handler is not None
-        not_read.append(el("li", el("code", function.logical_id), f": handler {function.handler.text!r} — "
-                                                                   f"{function.handler.problem}"))
+    if unresolved:
+        not_read.append(el("li", f"handler code not found for {plural(len(unresolved), 'function')}",
+                           el("details", el("summary", "list"), el("ul", unresolved))))
     parse_errors = [index for index, finding in enumerate(page.findings) if finding.code == "WA001"]
     if parse_errors:
         not_read.append(el("li", f"{plural(len(parse_errors), 'file')} could not be read: ",
