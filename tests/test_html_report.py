@@ -268,14 +268,19 @@ def test_markup_escapes_children_and_attributes() -> None:
     assert prose("odd ` backtick") == "odd ` backtick"
 
 
-def test_layout_of_100_functions_is_readable_and_deterministic(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def synth100(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
     sys.path.insert(0, str(REPO / "bench"))
     try:
         from synth import generate
     finally:
         sys.path.remove(str(REPO / "bench"))
-    generate(tmp_path / "app", 100)
-    result = run([tmp_path / "app"], Config(), use_cache=False)
+    root = generate(tmp_path_factory.mktemp("synth") / "app", 100)
+    return run([root], Config(), use_cache=False)
+
+
+def test_layout_of_100_functions_is_readable_and_deterministic(synth100: RunResult) -> None:
+    result = synth100
     text = render(result)
     document = parse(text)
     pictures = document.find_all("svg", "model")
@@ -384,6 +389,31 @@ def test_demo_report_in_chromium(demo, tmp_path: Path) -> None:
         assert browser.problems() == []
         assert browser.requests() == [path.as_uri()], "the report loads nothing but itself"
     assert (_screenshot_dir(tmp_path) / "demo-report.png").stat().st_size > 10_000
+
+
+def test_links_show_folded_findings_and_nodes_in_chromium(synth100: RunResult, tmp_path: Path, monkeypatch) -> None:
+    from browser import Browser
+
+    from wa_lint.report.formats.html import document as page
+
+    # Over 30 findings start folded; so do the templates when there are many (here: over one).
+    monkeypatch.setattr(page, "MOST_OPEN_TEMPLATES", 1)
+    assert len(synth100.findings) > page.MOST_OPEN_FINDINGS
+    path = tmp_path / "review.html"
+    path.write_text(render(synth100), encoding="utf-8")
+    document = parse(path.read_text(encoding="utf-8"))
+    assert not [d for d in document.find_all("details") if d.attrs.get("open") is not None and
+                ("finding" in d.classes or "template" in d.classes)]
+    node = document.find_all("tr", "node-row")[-1].attrs["id"]
+    shown = "(e => e.checkVisibility())(document.querySelector('#{}'))"
+    with Browser(_chromium()) as browser:
+        browser.open(path.as_uri())
+        assert not browser.evaluate(shown.format("f7 .body")) and not browser.evaluate(shown.format(node))
+        for anchor, element in (("f7", "f7 .body"), (node, node)):
+            browser.call("Page.navigate", {"url": f"{path.as_uri()}#{anchor}"})
+            assert browser.evaluate(shown.format(element)), f"#{anchor} is not shown"
+        browser.screenshot(_screenshot_dir(tmp_path) / "synth-100.png")
+        assert browser.problems() == [] and browser.requests() == [path.as_uri()]
 
 
 def test_hostile_report_runs_no_script_in_chromium(hostile) -> None:
