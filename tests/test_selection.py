@@ -53,7 +53,7 @@ def test_preview_from_the_configuration_and_the_command_line(tmp_path: Path, mon
 def test_rules_listing_reports_preview_status(monkeypatch, rules: dict[str, Rule]) -> None:
     import json
 
-    import wa_lint.check.registry as registry
+    from wa_lint.check import registry
 
     monkeypatch.setattr(registry, "catalogue", lambda: rules)
     listed = json.loads(CliRunner().invoke(main, ["rules", "--output-format", "json"]).output)
