@@ -58,3 +58,24 @@ def test_truthy_lookup_and_key_span() -> None:
     fallback = span(template, template.resources.key_pos("Fn"))
     assert key_span(template, props, "Literal", fallback).line == 15
     assert key_span(template, props, "Absent", fallback) == fallback
+
+
+def test_references_finds_every_ref_getatt_and_sub_name_inside_a_value() -> None:
+    from wa_lint.check.template._values import references
+
+    template = parse_template(Path("t.yaml"), """\
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      RedrivePolicy:
+        deadLetterTargetArn: !GetAtt Dlq.Arn
+        other: [!Ref Param, {"Fn::GetAtt": "Dotted.Arn"}]
+      Text: !Sub '{"arn": "${Second.Arn}", "escaped": "${!NotOne}", "region": "${AWS::Region}"}'
+      Pair: !Sub ['${Third}', {Unused: !Ref Fourth}]
+""")
+    props = template.resources["Queue"]["Properties"]
+    assert references(props["RedrivePolicy"]) == {"Dlq", "Param", "Dotted"}
+    assert references(props["Text"]) == {"Second"}
+    assert references(props["Pair"]) == {"Third", "Fourth"}
+    assert references("plain text") == set()
