@@ -79,3 +79,31 @@ Resources:
     assert references(props["Text"]) == {"Second"}
     assert references(props["Pair"]) == {"Third", "Fourth"}
     assert references("plain text") == set()
+
+
+def test_resources_in_returns_one_templates_resources_of_the_types_asked() -> None:
+    from wa_lint.check.template._values import resources_in
+    from wa_lint.link.linker import link_template
+    from wa_lint.link.model import Project
+
+    text = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n  T:\n    Type: AWS::SNS::Topic\n  R:\n    Type: AWS::SQS::Queue\n"
+    first, second = parse_template(Path("a.yaml"), text), parse_template(Path("b.yaml"), text)
+    project = Project(root=Path("."), templates=[first, second])
+    for template in (first, second):
+        project.resources.extend(link_template(template)[2])
+    queues = resources_in(project, first, "AWS::SQS::Queue")
+    assert [r.logical_id for r in queues] == ["Q", "R"] and all(r.template is first for r in queues)
+    assert [r.logical_id for r in resources_in(project, second, "AWS::SNS::Topic", "AWS::SQS::Queue")] == ["T", "Q", "R"]
+    assert resources_in(project, second, "AWS::Lambda::Permission") == []
+
+
+def test_functions_in_returns_one_templates_functions() -> None:
+    from wa_lint.check.template._values import functions_in
+    from wa_lint.link.linker import link_template
+    from wa_lint.link.model import Project
+
+    text = "Resources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties: {Handler: a.b}\n"
+    first, second = parse_template(Path("a.yaml"), text), parse_template(Path("b.yaml"), "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n")
+    project = Project(root=Path("."), templates=[first, second], functions=link_template(first)[0])
+    assert [f.logical_id for f in functions_in(project, first)] == ["F"]
+    assert functions_in(project, second) == []

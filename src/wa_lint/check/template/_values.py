@@ -18,7 +18,7 @@ from wa_lint.load.template.nodes import DictNode, Pos
 from wa_lint.report.findings import Span
 
 if TYPE_CHECKING:
-    from wa_lint.link.model import Project, Resource
+    from wa_lint.link.model import Function, Project, Resource
 
 # `!If` nested deeper than this is not expanded further (each level doubles the branches).
 _MAX_DEPTH = 4
@@ -87,6 +87,8 @@ def key_span(template: Template, node: Any, key: str, fallback: Span) -> Span:
 _SUB_NAMES = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 # A walk over one property value stops after this many nodes (aliases can make a small file a huge tree).
 _MAX_NODES = 5_000
+_BY_TEMPLATE = "template-resources-by-type"
+_FUNCTIONS_BY_TEMPLATE = "template-functions"
 
 
 def references(value: Any) -> set[str]:
@@ -121,5 +123,33 @@ def references(value: Any) -> set[str]:
 
 
 def resources_in(project: Project, template: Template, *types: str) -> list[Resource]:
-    """The resources of the given types declared in one template (rules compare resources of one stack)."""
-    return [resource for resource in project.resources_of_type(*types) if resource.template is template]
+    """The resources of the given types declared in one template (rules compare resources of one stack).
+
+    The index by template and type is built once per run and shared through `project.lookups`: scanning
+    every resource of the project for each template or function is quadratic on a large repository.
+    """
+    cached = project.lookups.get(_BY_TEMPLATE)
+    index: dict[int, dict[str, list[Resource]]]
+    if isinstance(cached, dict):
+        index = cached
+    else:
+        index = {}
+        for resource in project.resources:
+            index.setdefault(id(resource.template), {}).setdefault(resource.type, []).append(resource)
+        project.lookups[_BY_TEMPLATE] = index
+    by_type = index.get(id(template), {})
+    return [resource for kind in types for resource in by_type.get(kind, [])]
+
+
+def functions_in(project: Project, template: Template) -> list[Function]:
+    """The functions declared in one template (indexed once per run, like `resources_in`)."""
+    cached = project.lookups.get(_FUNCTIONS_BY_TEMPLATE)
+    index: dict[int, list[Function]]
+    if isinstance(cached, dict):
+        index = cached
+    else:
+        index = {}
+        for function in project.functions:
+            index.setdefault(id(function.template), []).append(function)
+        project.lookups[_FUNCTIONS_BY_TEMPLATE] = index
+    return index.get(id(template), [])
