@@ -37,5 +37,7 @@ def origin(template: Template, properties: Any, key: str, section: str) -> str:
 
 def describe(shown: str, value: Any, note: str | None, where: str = "") -> str:
     """'Tracing is PassThrough from the default of parameter Mode (line 9)', 'Tracing is not set'."""
+    if isinstance(value, bool):
+        value = str(value).lower()  # as the template writes it
     state = "is not set" if value is MISSING else f"is {value}"
     return f"{shown} {state}{' ' + note if note else ''}{where}"
