@@ -42,7 +42,7 @@ def json_problem(text: str) -> str | None:
     stripped = text.strip()
     try:
         parsed = json.loads(_VARIABLE.sub("0", stripped))
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         if stripped.startswith("{"):
             return f"is not valid JSON ({error.msg} at character {error.pos})"
         return "is not JSON"
@@ -69,7 +69,7 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
         for branch in stage.values(key, "Format"):
             text = format_text(branch.value)
             problem_text = json_problem(text) if text is not None else None
-            if problem_text is None:
+            if text is None or problem_text is None:
                 continue  # JSON, unset (OPS003's concern), or only known at deploy time
             shown = f"{stage.prefix}{key}.Format"
             note = f" {branch.note}" if branch.note else ""
