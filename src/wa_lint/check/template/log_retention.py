@@ -61,10 +61,14 @@ class Group:
     users: list[str] = field(default_factory=list)
 
 
-def _groups(project: Project, template: Template) -> dict[str, Group]:
-    return {resource.logical_id: Group(resource.logical_id, resource.span, resource.properties,
-                                       name_text(resource.properties.get("LogGroupName")))
-            for resource in project.resources_of_type(*LOG_GROUP_TYPES) if resource.template is template}
+def _groups(project: Project) -> dict[int, dict[str, Group]]:
+    """Every template's log groups by logical ID, keyed by the template's id (one pass over resources)."""
+    found: dict[int, dict[str, Group]] = {}
+    for resource in project.resources_of_type(*LOG_GROUP_TYPES):
+        name = name_text(resource.properties.get("LogGroupName"))
+        group = Group(resource.logical_id, resource.span, resource.properties, name)
+        found.setdefault(id(resource.template), {})[resource.logical_id] = group
+    return found
 
 
 def _default_group(function: Function, groups: dict[str, Group]) -> Group | None:
@@ -95,11 +99,11 @@ def _retained(group: Group, template: Template) -> tuple[bool, str | None]:
 
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    groups_by_template = {id(template): _groups(project, template) for template in project.templates}
+    groups_by_template = _groups(project)
     unretained: dict[tuple[int, str], tuple[Group, Template, str | None]] = {}
     for function in project.functions:
         template, name = function.template, function.logical_id
-        groups = groups_by_template.get(id(template)) or _groups(project, template)
+        groups = groups_by_template.get(id(template), {})
         for branch in branches_at(template, function.properties, "LoggingConfig", "LogGroup"):
             if branch.value is MISSING:
                 group: Group | None | bool = _default_group(function, groups)
