@@ -53,7 +53,7 @@ def _last_match_wins(spec: GitIgnore, relative: str, is_dir: bool) -> bool | Non
     """git's rule spelled out: the last pattern that matches decides."""
     verdict = None
     for pattern in spec.patterns:
-        if (is_dir or not pattern.directory_only) and pattern.regex.match(relative):
+        if (is_dir or not pattern.directory_only) and pattern.matches(relative):
             verdict = not pattern.negated
     return verdict
 

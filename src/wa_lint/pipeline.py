@@ -16,6 +16,7 @@ from typing import Any
 from wa_lint.analyse.cache import CACHE_DIR_NAME, FactsCache, analysis_fingerprint
 from wa_lint.config import Config
 from wa_lint.discover.walk import Discovered, discover, find_root
+from wa_lint.files import is_dir, is_file
 from wa_lint.report.findings import Diagnostic, Finding, Severity, Span, Violation
 from wa_lint.link.model import Entry, Function, Project
 from wa_lint.link.handlers import (
@@ -79,7 +80,7 @@ def enabled_codes(config: Config, rules: dict[str, Rule]) -> set[str]:
 def _real(path: Path) -> Path | None:
     try:
         return path.resolve()
-    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop (3.11); ValueError: a NUL
         return None
 
 
@@ -130,8 +131,8 @@ class Run:
             return True
         try:
             mode = os.lstat(path).st_mode
-        except OSError:
-            mode = 0  # not there (yet): where its folder is decides
+        except (OSError, ValueError):
+            mode = 0  # not there (yet), or not a path at all: where its folder is decides
         if stat.S_ISLNK(mode):
             return self._resolves_inside(path)
         # Resolving a path costs a system call per component: one answer per folder is enough.
@@ -368,6 +369,10 @@ class Run:
         inline: list[Function] = []
         for function in self.project.functions:
             handler = function.handler
+            if function.code.kind == "unusable":
+                note = f"{function.logical_id}: its code folder is not a usable path ({function.code.problem}); not read"
+                self.diagnostics.append(Diagnostic(function.template.path, note))
+                continue
             if handler is None or function.code.kind not in ("local", "inline"):
                 continue
             if function.runtime and not function.runtime.startswith("python"):
@@ -421,12 +426,12 @@ class Run:
         # Only what was searched and not found: a code folder that does not exist yet or holds no
         # Python at all (built or fetched by a script) says nothing about the handler, nor does a
         # runtime that is not known to be Python.
-        if handler is None or not handler.missing or code.root is None or not code.root.is_dir():
+        if handler is None or not handler.missing or code.root is None or not is_dir(code.root):
             return
         if not (function.runtime or "").startswith("python") or next(code.root.rglob("*.py"), None) is None:
             return
         # A wrapper (Lambda Web Adapter's `Handler: run.sh`) starts something other than a Python module.
-        if "AWS_LAMBDA_EXEC_WRAPPER" in function.environment or (code.root / handler.text.strip()).is_file():
+        if "AWS_LAMBDA_EXEC_WRAPPER" in function.environment or is_file(code.root / handler.text.strip()):
             return
         pos = function.properties.key_pos("Handler")
         where = Span(function.template.path, pos.line, pos.column, pos.end_line, pos.end_column)
@@ -544,6 +549,7 @@ class Run:
         found = discover(self.paths, self.root, excludes, self.force_exclude)
         for missing in found.missing:
             self.diagnostics.append(Diagnostic(missing, "no such file or directory", kind="error"))
+        self.diagnostics.extend(Diagnostic(path, note) for path, note in found.notes)
         if found.explicit:
             # Files were named: report findings in them (and in folders named with them), nowhere else.
             given = (Path(os.path.abspath(path)) for path in self.paths)
