@@ -550,6 +550,8 @@ class Run:
         for missing in found.missing:
             self.diagnostics.append(Diagnostic(missing, "no such file or directory", kind="error"))
         self.diagnostics.extend(Diagnostic(path, note) for path, note in found.notes)
+        if self.cache is not None and self.cache.problem is not None:
+            self.diagnostics.append(Diagnostic(self.cache.folder, self.cache.problem))
         if found.explicit:
             # Files were named: report findings in them (and in folders named with them), nowhere else.
             given = (Path(os.path.abspath(path)) for path in self.paths)
