@@ -357,6 +357,18 @@ def rules_command(output_format: str) -> None:
         click.echo("  ".join(cells) + f"  {row['question']}  {row['status']}")
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM (a CI job cancelled, `timeout`) unwinds the run like an exit, so the analysis workers are
+    ended on the way out, and the exit code is the shell's 128 + 15."""
+    import signal
+
+    def terminated(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminated)
+
+
 def entry() -> None:
     """The `wa-lint` command: `main` without the cyclic garbage collector, then an exit that skips the
     interpreter's teardown.
@@ -369,6 +381,7 @@ def entry() -> None:
     atomically, the pool is closed), so only the standard streams need flushing.
     """
     gc.disable()
+    _exit_on_sigterm()
     try:
         main()
         code = EXIT_CLEAN
