@@ -264,8 +264,15 @@ class Run:
         from wa_lint.evidence.power_tuning import PowerTuningError, functions_for, parse_result, result_files
 
         sources: dict[tuple[Path, str], Path] = {}
-        # A file named in the mapping is a result too, even when no listed folder holds it.
-        for path in result_files([*self.config.power_tuning, *self.config.power_tuning_functions]):
+        # A file named in the mapping is a result too, even when no listed folder holds it. A listed
+        # folder leading out of the project (`tuning -> /`) is not walked: the file system is not ours.
+        listed = []
+        for path in [*self.config.power_tuning, *self.config.power_tuning_functions]:
+            if self.inside(path):
+                listed.append(path)
+            else:
+                self.diagnostics.append(Diagnostic(path, f"power tuning results {_OUTSIDE}"))
+        for path in result_files(listed):
             raw = self._read(path, self.config.max_template_bytes)
             if raw is None:
                 continue
@@ -563,6 +570,10 @@ class Run:
             self.link_handlers(found)
         enabled = enabled_codes(self.config, self.rules)
         self.run_checks(enabled)
+        # Bounds the checks' call-graph walks reached (callgraph.note_bound): the findings may be incomplete.
+        bounds = self.project.lookups.get("bound-notes")
+        for path, message in bounds if isinstance(bounds, dict) else ():
+            self.diagnostics.append(Diagnostic(path, message))
         suppressor = Suppressor(self.config, self.project, enabled, self.rules)
         kept, problems = suppressor.apply(self._findings(self.violations, enabled))
         findings = {(f.code, f.span, f.message): f for f in [*kept, *self._findings(problems, enabled)]}
