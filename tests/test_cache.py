@@ -11,9 +11,9 @@ import pytest
 from conftest import FIXTURES
 
 from wa_lint.analyse.cache import FactsCache, _seal, analysis_fingerprint
+from wa_lint.analyse.python.workers import Outcome, analyse_all
 from wa_lint.config import Config
 from wa_lint.pipeline import Run
-from wa_lint.analyse.python.workers import Outcome, analyse_all
 
 
 def run(root: Path, **options):

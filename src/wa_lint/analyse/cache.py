@@ -37,7 +37,6 @@ from pathlib import Path, PurePath
 from typing import Any, NamedTuple
 
 from wa_lint import __version__
-from wa_lint.files import FileSkip, read_regular
 from wa_lint.analyse.python.facts_model import (
     Body,
     Call,
@@ -51,6 +50,7 @@ from wa_lint.analyse.python.facts_model import (
     Write,
 )
 from wa_lint.analyse.python.workers import Outcome
+from wa_lint.files import FileSkip, read_regular
 
 CACHE_DIR_NAME = ".wa_lint_cache"
 _FORMAT = "3"
@@ -203,7 +203,8 @@ class FactsCache:
 
     def key(self, path: Path, raw: bytes) -> str:
         # The path is part of the key because facts record where they come from.
-        return hashlib.sha256(f"{self.fingerprint}\0{path}\0".encode() + raw).hexdigest()
+        # surrogatepass: a path or logical ID may hold lone surrogates (`"Fn\\ud800"` in a JSON template).
+        return hashlib.sha256(f"{self.fingerprint}\0{path}\0".encode("utf-8", "surrogatepass") + raw).hexdigest()
 
     def _path(self, key: str) -> str:
         # Plain strings: pathlib would cost more than reading a small entry.

@@ -69,10 +69,10 @@ class _Automaton:
         pending = list(states)
         while pending:
             state = pending.pop()
-            if 0 <= state < len(self.tokens) and self.tokens[state][0] in ("star", "any", "dirs"):
-                if state + 1 not in states:
-                    states.add(state + 1)
-                    pending.append(state + 1)
+            skippable = 0 <= state < len(self.tokens) and self.tokens[state][0] in ("star", "any", "dirs")
+            if skippable and state + 1 not in states:
+                states.add(state + 1)
+                pending.append(state + 1)
         return states
 
 

@@ -160,8 +160,8 @@ class _Ignores:
             return GitIgnore(())
         spec = GitIgnore(raw.decode("utf-8", errors="replace").splitlines())
         if spec.wildcards > MAX_PATTERNS:
-            self.notes.append((file, f"not applied: {spec.wildcards:,} wildcard patterns is over the "
-                                     f"{MAX_PATTERNS:,}-pattern limit"))
+            limit = f"{MAX_PATTERNS:,}-pattern limit"
+            self.notes.append((file, f"not applied: {spec.wildcards:,} wildcard patterns is over the {limit}"))
             return GitIgnore(())
         return spec
 

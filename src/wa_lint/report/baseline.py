@@ -15,9 +15,9 @@ from typing import Any
 
 from wa_lint import __version__
 from wa_lint.files import FileSkip, read_regular
+from wa_lint.link.model import Project
 from wa_lint.report.findings import Finding
 from wa_lint.report.fingerprints import Fingerprinter, Identity
-from wa_lint.link.model import Project
 
 FORMAT_VERSION = 1
 # A baseline of 100,000 findings is about 30 MB; a larger file is not one we wrote.
