@@ -109,7 +109,8 @@ def _class(pattern: str, start: int) -> tuple[str, int] | None:
     """The regex for the character class opened at `start`, and the index after it; None if unclosed.
 
     As git's wildmatch: `!` or `^` negates, a leading `]` is literal, `\\` escapes, `[:alpha:]` names a
-    class, `a-z` is a range (a reversed one matches nothing), and no class ever matches a `/`.
+    class, `a-z` is a range (of a reversed one, `z-a`, only its first character counts), and no class
+    ever matches a `/`.
     """
     index = start + 1
     negated = index < len(pattern) and pattern[index] in "!^"
@@ -144,9 +145,9 @@ def _class(pattern: str, start: int) -> tuple[str, int] | None:
             if high == "\\" and high_index + 1 < len(pattern):
                 high_index += 1
                 high = pattern[high_index]
-            items.pop()
             if previous <= high:
-                items.append(f"{re.escape(previous)}-{re.escape(high)}")
+                items[-1] = f"{re.escape(previous)}-{re.escape(high)}"
+            # else, as in git: a reversed range adds nothing; its first character was matched on its own.
             previous = None
             index = high_index + 1
             continue
