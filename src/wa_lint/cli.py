@@ -137,6 +137,8 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Only these rule codes or prefixes (comma-separated).")
 @click.option("--extend-select", multiple=True, help="Add rule codes or prefixes to the selection.")
 @click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes.")
+@click.option("--preview/--no-preview", default=None,
+              help="Also run rules in preview (opt-in until measured on real apps); overrides `preview`.")
 @click.option("--exclude", multiple=True, help="Gitignore-style patterns to skip (replaces the configured list).")
 @click.option("--extend-exclude", multiple=True, help="More gitignore-style patterns to skip.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given explicitly too (pre-commit).")
@@ -159,7 +161,7 @@ def main() -> None:
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
-          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
+          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None,
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
           power_tuning: tuple[Path, ...], config_path: Path | None, isolated: bool, baseline_path: Path | None,
           write_baseline: Path | None, fail_on: str | None, exit_zero: bool, show_model: bool,
@@ -189,6 +191,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             extend_exclude=tuple({*config.extend_exclude, *extend_exclude}) if extend_exclude else None,
             power_tuning=(*config.power_tuning, *power_tuning) if power_tuning else None,
             fail_on=fail_on,
+            preview=preview,
         )
     except ConfigError as error:
         _fail(str(error))
@@ -355,6 +358,17 @@ def rules_command(output_format: str) -> None:
         cells = [str(row[key]).ljust(width) for key, width in
                  zip(("code", "name", "pillar", "severity", "target"), widths, strict=True)]
         click.echo("  ".join(cells) + f"  {row['question']}  {row['status']}")
+
+
+@main.command("server")
+def server_command() -> None:
+    """Run the editor server (Language Server Protocol over standard input/output)."""
+    try:
+        from wa_lint.server.lsp import serve
+    except ImportError as error:
+        _fail(f"the editor server needs the server extra ({error.name} is missing): pip install 'wa-lint[server]'")
+        return
+    serve()
 
 
 def _exit_on_sigterm() -> None:
