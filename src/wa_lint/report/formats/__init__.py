@@ -24,11 +24,21 @@ _JSON_UNSAFE = re.compile(f"[{_UNSAFE}\ufeff]")
 _COMMAND_START = re.compile(r"\s*(::|##\[)")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    # U+DC80-U+DCFF is how Python spells an undecodable byte of a file name (surrogateescape).
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
 def text_only(text: str) -> str:
-    """Undecodable bytes in file names (lone surrogates) as \\xNN, so output is always valid UTF-8."""
+    """Lone surrogates (undecodable bytes in file names, `"\\ud800"` in a JSON template) as \\xNN or
+    \\uXXXX, so output is always valid UTF-8 and no stream can fail to encode it."""
     if text.isascii():
         return text
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _SURROGATE.sub(_surrogate, text)
 
 
 def _escaped(match: re.Match[str]) -> str:
