@@ -11,9 +11,9 @@ import pytest
 from conftest import FIXTURES
 
 from wa_lint.analyse.cache import FactsCache, analysis_fingerprint
+from wa_lint.analyse.python.workers import Outcome, analyse_all
 from wa_lint.config import Config
 from wa_lint.pipeline import Run
-from wa_lint.analyse.python.workers import Outcome, analyse_all
 
 
 def run(root: Path, **options):
@@ -67,6 +67,25 @@ def test_entries_round_trip_and_broken_or_hostile_entries_are_misses(tmp_path: P
 
 def test_fingerprint_changes_with_salt() -> None:
     assert analysis_fingerprint("a") != analysis_fingerprint("b")
+
+
+def test_fingerprint_covers_the_python_that_parses_and_every_analysis_file(monkeypatch, tmp_path: Path) -> None:
+    import sys
+
+    from wa_lint.analyse import cache
+
+    before = analysis_fingerprint()
+    monkeypatch.setattr(sys, "version", sys.version + " (another build)")
+    assert analysis_fingerprint() != before, "another interpreter parses with another grammar"
+    monkeypatch.undo()
+    # A collector nested anywhere under analyse/ counts, not only the top folder.
+    package = tmp_path / "analyse"
+    (package / "python" / "deeper").mkdir(parents=True)
+    (package / "cache.py").write_text("")
+    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
+    first = analysis_fingerprint()
+    (package / "python" / "deeper" / "collector.py").write_text("x = 1\n")
+    assert analysis_fingerprint() != first
 
 
 def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import hashlib
 import itertools
 import json
 import os
+import sys
 import tempfile
 import types
 import typing
@@ -42,16 +43,19 @@ from wa_lint.analyse.python.facts_model import (
 from wa_lint.analyse.python.workers import Outcome
 
 CACHE_DIR_NAME = ".wa_lint_cache"
-_FORMAT = "2"
+_FORMAT = "3"  # 3: facts from the stdlib `ast` parser
 
 
 def analysis_fingerprint(salt: str = "") -> str:
-    """Version + the analysis code's files (name, size, mtime): editing the analysis invalidates entries."""
-    package = Path(__file__).parent / "python"
-    digest = hashlib.sha256(f"{_FORMAT}:{__version__}:{salt}".encode())
-    for source in sorted(package.glob("*.py")):
+    """What the facts depend on besides the file: the cache format, wa-lint's version, the Python that
+    parses (its grammar and `ast` are the parser), and every file of the analysis code (analyse/,
+    collectors included: name, size, mtime), so editing any of it invalidates entries."""
+    package = Path(__file__).parent
+    python = f"{sys.implementation.name}-{sys.version}"
+    digest = hashlib.sha256(f"{_FORMAT}:{__version__}:{python}:{salt}".encode())
+    for source in sorted(package.rglob("*.py")):
         stat = source.stat()
-        digest.update(f"{source.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
+        digest.update(f"{source.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns};".encode())
     return digest.hexdigest()[:16]
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from wa_lint.link.model import Handler
 
-if TYPE_CHECKING:  # facts.py imports libcst, which a run without Python code never needs
+if TYPE_CHECKING:  # the analysis, which a run without Python code never needs
     from wa_lint.analyse.python.facts_model import FunctionFacts, ImportFacts, ModuleFacts
 
 DEFAULT_HANDLER_PATTERNS = ("handler", "lambda_handler", "*_handler")

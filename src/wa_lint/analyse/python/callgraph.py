@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
-from wa_lint.link.model import Entry, Project
 from wa_lint.analyse.python.constructors import CONNECTIONS, SDK_CLIENTS
 from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Call, ModuleFacts
 from wa_lint.link.handlers import is_test_file
 from wa_lint.link.linker import ref_target
+from wa_lint.link.model import Entry, Project
 
 # Powertools event handlers whose route functions run inside `app.resolve(event, context)`.
 RESOLVER_MODULE = "aws_lambda_powertools"

@@ -16,15 +16,14 @@ function of the file's text; linking calls across files happens in `callgraph.py
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from wa_lint.analyse.python.constructors import CREDENTIAL_KEYWORDS
 from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Call, Origins, Write
-from wa_lint.analyse.python.positions import Region
+from wa_lint.analyse.python.walk import Collector, Context, children
 
 if TYPE_CHECKING:
     from wa_lint.analyse.python.facts_model import ModuleFacts
@@ -42,19 +41,20 @@ _TEXT_LIMIT = 100
 
 # -- expression helpers ------------------------------------------------------------------------------
 
-def chain(node: cst.BaseExpression) -> tuple[list[str], cst.BaseExpression | None]:
+def chain(node: ast.expr) -> tuple[list[str], ast.expr | None]:
     """`a.b().c` → (["a", "b", "()", "c"], None); the non-name base, if any, is returned instead."""
     parts: list[str] = []
-    current: cst.BaseExpression = node
+    current = node
     while True:
-        if isinstance(current, cst.Attribute):
-            parts.append(current.attr.value)
-            current = current.value
-        elif isinstance(current, cst.Call):
+        kind = type(current)
+        if kind is ast.Attribute:
+            parts.append(current.attr)  # type: ignore[attr-defined]
+            current = current.value  # type: ignore[attr-defined]
+        elif kind is ast.Call:
             parts.append("()")
-            current = current.func
-        elif isinstance(current, cst.Name):
-            parts.append(current.value)
+            current = current.func  # type: ignore[attr-defined]
+        elif kind is ast.Name:
+            parts.append(current.id)  # type: ignore[attr-defined]
             parts.reverse()
             return parts, None
         else:
@@ -72,82 +72,88 @@ def join(parts: list[str]) -> str:
     return text
 
 
-def _root_name(node: cst.BaseExpression) -> str | None:
+def _root_name(node: ast.expr) -> str | None:
     """The name at the bottom of `a.b[c].d`, if it is a plain name."""
     current = node
     while True:
-        if isinstance(current, (cst.Attribute, cst.Subscript)):
-            current = current.value
-        elif isinstance(current, cst.Name):
-            return current.value
+        kind = type(current)
+        if kind is ast.Attribute or kind is ast.Subscript:
+            current = current.value  # type: ignore[attr-defined]
+        elif kind is ast.Name:
+            return current.id  # type: ignore[attr-defined, no-any-return]
         else:
             return None
 
 
-Children = dict[int, list[cst.CSTNode]]  # by id(node)
-# Node types whose bodies are not part of an enclosing expression. Concrete libcst node types are
-# final, so the hot walks below compare types exactly: `isinstance` on libcst's ABCs is several times
-# slower, and these walks visit every node of every expression.
-_OPAQUE = frozenset({cst.Lambda, cst.FunctionDef, cst.ClassDef})
+# Node types whose bodies are not part of an enclosing expression.
+_OPAQUE = frozenset({ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 
 
-def _descendants(children: Children, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def _descendants(node: ast.AST) -> Iterator[ast.AST]:
     """The node and everything below it, iteratively; an attribute's name is not a variable, and the
     bodies of nested lambdas, functions and classes are not part of the expression."""
-    stack: list[cst.CSTNode] = [node]
+    stack: list[ast.AST] = [node]
     while stack:
         current = stack.pop()
         yield current
         kind = type(current)
-        if kind is cst.Attribute:
+        if kind is ast.Attribute:
             stack.append(current.value)  # type: ignore[attr-defined]
         elif kind not in _OPAQUE:
-            stack.extend(children.get(id(current), ()))
+            stack.extend(children(current))
 
 
-def _atoms(children: Children, node: cst.CSTNode) -> set[str]:
+def _atoms(node: ast.AST) -> set[str]:
     """Names read by an expression (`n:<name>`), plus direct invocation-data markers."""
     found: set[str] = set()
-    for current in _descendants(children, node):
+    for current in _descendants(node):
         kind = type(current)
-        if kind is cst.Name:
-            found.add("n:" + current.value)
-        elif kind is cst.Attribute:
-            if current.attr.value == "current_event":
+        if kind is ast.Name:
+            found.add("n:" + current.id)  # type: ignore[attr-defined]
+        elif kind is ast.Attribute:
+            attr = current.attr  # type: ignore[attr-defined]
+            if attr == "current_event":
                 found.add(EVENT_ORIGIN)
-            elif current.attr.value in ("identity", "client_context") and isinstance(current.value, cst.Name):
-                found.add("ctxuser:" + current.value.value)
+            elif attr in ("identity", "client_context") and type(current.value) is ast.Name:  # type: ignore[attr-defined]
+                found.add("ctxuser:" + current.value.id)  # type: ignore[attr-defined]
     return found
 
 
-def _tested(children: Children, node: cst.CSTNode) -> set[str]:
+def _string(node: ast.AST | None) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _tested(node: ast.AST) -> set[str]:
     """Names and dotted attributes a condition looks at: `_c is None` → {"_c"}, `self.x` → {"self", "self.x"}."""
     found: set[str] = set()
-    for current in _descendants(children, node):
-        if isinstance(current, (cst.Name, cst.Attribute)):
-            parts, base = chain(current)
+    for current in _descendants(node):
+        kind = type(current)
+        if kind is ast.Name or kind is ast.Attribute:
+            parts, base = chain(current)  # type: ignore[arg-type]
             if base is None and "()" not in parts:
                 for index in range(1, len(parts) + 1):
                     found.add(".".join(parts[:index]))
-        elif isinstance(current, cst.Call) and isinstance(current.func, cst.Name) and current.func.value == "hasattr":
+        elif kind is ast.Call and isinstance(current.func, ast.Name) and current.func.id == "hasattr":  # type: ignore[attr-defined]
             # hasattr(self, "_client")
-            args = current.args
-            if len(args) == 2 and isinstance(args[1].value, cst.SimpleString):
-                base_parts, base_rest = chain(args[0].value)
-                value = args[1].value.evaluated_value
-                if base_rest is None and isinstance(value, str):
+            args = current.args  # type: ignore[attr-defined]
+            value = _string(args[1]) if len(args) == 2 else None
+            if value is not None:
+                base_parts, base_rest = chain(args[0])
+                if base_rest is None:
                     found.add(f"{join(base_parts)}.{value}")
     return found
 
 
 # -- the collector -----------------------------------------------------------------------------------
 
+Position = tuple[int, int, int, int]
+
+
 @dataclass
 class _PendingCall:
-    call: cst.Call
     callee: str
     qualified: str | None
-    position: tuple[int, int, int, int]
+    position: Position
     args: list[set[str]]
     keywords: list[tuple[str, set[str]]]
     guard_key: str | None
@@ -163,7 +169,7 @@ class _PendingWrite:
     kind: str
     root: str
     target: str
-    position: tuple[int, int, int, int]
+    position: Position
     atoms: set[str]
     key_atoms: set[str]
     value: str | None
@@ -182,7 +188,6 @@ class _Function:
     tested: set[str] = field(default_factory=set)
     calls: list[_PendingCall] = field(default_factory=list)
     writes: list[_PendingWrite] = field(default_factory=list)
-    assign_keys: list[tuple[str | None, str | None]] = field(default_factory=list)  # (guard key, target name)
 
 
 def import_aliases(facts: ModuleFacts, function: str | None) -> dict[str, str]:
@@ -209,181 +214,169 @@ def import_aliases(facts: ModuleFacts, function: str | None) -> dict[str, str]:
     return aliases
 
 
-class CallCollector(cst.BatchableCSTVisitor):
-    """Runs batched after the definitions collector (facts.collect): for each node, the definitions,
-    imports and classes seen so far are already in `facts`."""
+def _parameters(arguments: ast.arguments) -> list[str]:
+    names = [a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)]
+    names += [star.arg for star in (arguments.vararg, arguments.kwarg) if star is not None]
+    return names
 
-    def __init__(self, facts: ModuleFacts, module: cst.Module, positions: dict[int, Region],
-                 children: Children) -> None:
-        super().__init__()
-        self.facts = facts
-        self.module = module
-        self.positions = positions
-        self.children = children
+
+class CallCollector(Collector):
+    """Runs after the definitions collector (facts.py): at each node, the definitions, imports and
+    classes seen so far are already in `facts`."""
+
+    def __init__(self, context: Context) -> None:
+        super().__init__(context)
+        self.facts = context.facts
+        self.source = context.source
         self.aliases: dict[str, str] = {}
-        self.scope: list[str] = []
         self.functions: list[_Function] = []
-        self.class_depth: list[int] = []  # len(functions) when each class was entered
         self.receivers: set[int] = set()  # id() of calls that are the receiver of another call
         self.assign_stack: list[tuple[str | None, str | None]] = []
         self.assigned_value = 0  # id() of the value of the innermost assignment
 
-    # positions --------------------------------------------------------------------------------------
-    def position(self, node: cst.CSTNode) -> tuple[int, int, int, int]:
-        start_line, start_column, end_line, end_column = self.positions[id(node)]
-        offset_line, offset_column = self.facts.line_offset, self.facts.column_offset
-        return (start_line + offset_line, start_column + 1 + offset_column,
-                end_line + offset_line, end_column + 1 + offset_column)
-
     @property
     def current(self) -> _Function | None:
-        # Code in a class body nested in a function belongs to no function we follow.
-        if not self.functions or (self.class_depth and self.class_depth[-1] == len(self.functions)):
+        # Code in a class body (even one nested in a function) belongs to no function we follow.
+        scope = self.context.scope
+        if not self.functions or scope[-1][0] == "class":
             return None
         return self.functions[-1]
 
     # scopes -----------------------------------------------------------------------------------------
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self.scope.append(node.name.value)
-        self.class_depth.append(len(self.functions))
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
         bases = []
         for base in node.bases:
-            parts, rest = chain(base.value)
-            if base.keyword is None and rest is None and "()" not in parts:
+            parts, rest = chain(base)
+            if rest is None and "()" not in parts:
                 name = join(parts)
                 head = parts[0]
                 bases.append(self.aliases.get(head, head) + name[len(head):])
         if bases:
-            self.facts.bases[".".join(self.scope)] = tuple(bases)
+            self.facts.bases[self.context.qualname(node.name)] = tuple(bases)
 
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self.scope.pop()
-        self.class_depth.pop()
+    def leave_ClassDef(self, node: ast.ClassDef) -> None:
         function = self.current
         if function is not None:
-            function.assigned.setdefault(original_node.name.value, set())
+            function.assigned.setdefault(node.name, set())
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         outer = self.current
         if outer is not None:
-            outer.assigned.setdefault(node.name.value, set())
+            outer.assigned.setdefault(node.name, set())
 
     # Decorators and default values run where the function is defined, so the function's own
     # state starts with its body.
-    def visit_FunctionDef_body(self, node: cst.FunctionDef) -> None:
-        self.scope.append(node.name.value)
-        params = node.params
-        names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
-        for star in (params.star_arg, params.star_kwarg):
-            if isinstance(star, cst.Param):
-                names.append(star.name.value)
-        self.functions.append(_Function(".".join(self.scope), names))
+    def visit_FunctionDef_body(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        qualname = ".".join(name for _, name in self.context.scope)
+        self.functions.append(_Function(qualname, _parameters(node.args)))
 
-    def leave_FunctionDef_body(self, node: cst.FunctionDef) -> None:
+    def leave_FunctionDef_body(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         state = self.functions.pop()
-        self.scope.pop()
-        self.facts.bodies[state.qualname] = self.finish(state, node)
+        self.facts.bodies[state.qualname] = self.finish_function(state, node)
 
-    def visit_Lambda(self, node: cst.Lambda) -> None:
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_AsyncFunctionDef_body = visit_FunctionDef_body
+    leave_AsyncFunctionDef_body = leave_FunctionDef_body
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
         function = self.current
         if function is not None:
-            for param in node.params.params:
-                function.assigned.setdefault(param.name.value, set())
+            for param in node.args.args:
+                function.assigned.setdefault(param.arg, set())
 
     # statements -------------------------------------------------------------------------------------
-    def visit_Global(self, node: cst.Global) -> None:
+    def visit_Global(self, node: ast.Global) -> None:
         function = self.current
         if function is not None:
-            function.globals.update(item.name.value for item in node.names)
+            function.globals.update(node.names)
 
-    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
         function = self.current
         if function is not None:
-            function.nonlocals.update(item.name.value for item in node.names)
+            function.nonlocals.update(node.names)
 
-    def _record_test(self, node: cst.If | cst.While | cst.IfExp | cst.Assert) -> None:
+    def _record_test(self, node: ast.If | ast.While | ast.IfExp | ast.Assert) -> None:
         if self.current is not None:
-            self.current.tested |= _tested(self.children, node.test)
+            self.current.tested |= _tested(node.test)
 
     visit_If = visit_While = visit_IfExp = visit_Assert = _record_test
 
-    def visit_Try(self, node: cst.Try) -> None:
+    def visit_Try(self, node: ast.Try) -> None:
         # try: return CACHE[key] / except KeyError: CACHE[key] = make() is a lazy cache too.
         if self.current is not None and node.handlers:
-            for statement in node.body.body:
-                for sub in _subscript_roots(self.children, statement):
+            for statement in node.body:
+                for sub in _subscript_roots(statement):
                     self.current.tested.add(sub)
 
-    def _bind(self, function: _Function, target: cst.BaseExpression, atoms: set[str]) -> None:
-        stack: list[cst.BaseExpression] = [target]
+    visit_TryStar = visit_Try
+
+    def _bind(self, function: _Function, target: ast.expr, atoms: set[str]) -> None:
+        stack: list[ast.expr] = [target]
         while stack:
             current = stack.pop()
-            if isinstance(current, cst.Name):
-                function.assigned.setdefault(current.value, set()).update(atoms)
-            elif isinstance(current, (cst.Tuple, cst.List)):
-                stack.extend(element.value for element in current.elements)
-            elif isinstance(current, cst.StarredElement):
+            if isinstance(current, ast.Name):
+                function.assigned.setdefault(current.id, set()).update(atoms)
+            elif isinstance(current, (ast.Tuple, ast.List)):
+                stack.extend(current.elts)
+            elif isinstance(current, ast.Starred):
                 stack.append(current.value)
 
-    def _persistent_key(self, function: _Function, target: cst.BaseExpression) -> str | None:
+    def _persistent_key(self, function: _Function, target: ast.expr) -> str | None:
         """The sentinel a lazy initialisation would test, when the target outlives the call."""
-        if isinstance(target, cst.Name):
-            return target.value if target.value in function.globals | function.nonlocals else None
+        if isinstance(target, ast.Name):
+            return target.id if target.id in function.globals | function.nonlocals else None
         root = _root_name(target)
         if root is None:
             return None
-        if root in ("self", "cls") and isinstance(target, cst.Attribute):
+        if root in ("self", "cls") and isinstance(target, ast.Attribute):
             parts, base = chain(target)
             return join(parts) if base is None else None
         if root in function.assigned and root not in function.globals or root in function.params:
             return None
-        if isinstance(target, cst.Subscript):
+        if isinstance(target, ast.Subscript):
             return root
-        parts, base = chain(target) if isinstance(target, cst.Attribute) else ([root], None)
+        parts, base = chain(target) if isinstance(target, ast.Attribute) else ([root], None)
         return join(parts) if base is None else root
 
-    def _record_store(self, function: _Function, target: cst.BaseExpression, value: cst.BaseExpression | None,
-                      atoms: set[str], node: cst.CSTNode, guard_key: str | None) -> None:
-        value_callee = self._qualify(function, join(chain(value.func)[0])) if isinstance(value, cst.Call) else None
-        stack: list[cst.BaseExpression] = [target]
+    def _record_store(self, function: _Function, target: ast.expr, value: ast.expr | None,
+                      atoms: set[str], node: ast.stmt, guard_key: str | None) -> None:
+        value_callee = self._qualify(function, join(chain(value.func)[0])) if isinstance(value, ast.Call) else None
+        stack: list[ast.expr] = [target]
         while stack:
             current = stack.pop()
-            if isinstance(current, (cst.Tuple, cst.List)):
-                stack.extend(element.value for element in current.elements)
+            if isinstance(current, (ast.Tuple, ast.List)):
+                stack.extend(current.elts)
                 continue
-            if isinstance(current, cst.StarredElement):
+            if isinstance(current, ast.Starred):
                 stack.append(current.value)
                 continue
-            position = self.position(node)
-            if isinstance(current, cst.Name):
-                if current.value in function.globals:
-                    function.writes.append(_PendingWrite("global", current.value, current.value, position, atoms,
+            position = self.source.span(node)
+            if isinstance(current, ast.Name):
+                if current.id in function.globals:
+                    function.writes.append(_PendingWrite("global", current.id, current.id, position, atoms,
                                                          set(), value_callee, guard_key))
                 continue
             root = _root_name(current)
             if root is None:
                 continue
-            if isinstance(current, cst.Subscript):
-                keys: set[str] = set()
-                for element in current.slice:
-                    keys |= _atoms(self.children, element)
+            if isinstance(current, ast.Subscript):
                 text = self._short(current.value) + "[...]"
-                function.writes.append(_PendingWrite("item", root, text, position, atoms, keys, value_callee,
-                                                     guard_key))
-            elif isinstance(current, cst.Attribute):
+                function.writes.append(_PendingWrite("item", root, text, position, atoms, _atoms(current.slice),
+                                                     value_callee, guard_key))
+            elif isinstance(current, ast.Attribute):
                 function.writes.append(_PendingWrite("attribute", root, self._short(current), position, atoms,
                                                      set(), value_callee, guard_key))
 
-    def _short(self, node: cst.CSTNode) -> str:
-        text = self.module.code_for_node(node).strip()
+    def _short(self, node: ast.AST) -> str:
+        text = self.source.segment(node).strip()
         return text if len(text) <= 60 and "\n" not in text else text[:57] + "..."
 
-    def _module_binding(self, targets: list[cst.BaseExpression], value: cst.BaseExpression) -> None:
-        if self.scope:
+    def _module_binding(self, targets: list[ast.expr], value: ast.expr) -> None:
+        if self.context.scope:
             return
-        if isinstance(value, (cst.Dict, cst.List, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)):
+        if isinstance(value, (ast.Dict, ast.List, ast.Set, ast.DictComp, ast.ListComp, ast.SetComp)):
             kind = "container"
-        elif isinstance(value, cst.Call):
+        elif isinstance(value, ast.Call):
             parts, base = chain(value.func)
             callee = join(parts) if base is None else ""
             head = callee.split(".")[0]
@@ -392,106 +385,101 @@ class CallCollector(cst.BatchableCSTVisitor):
         else:
             kind = "value"
         for target in targets:
-            if isinstance(target, cst.Name):
-                self.facts.module_names[target.value] = kind
+            if isinstance(target, ast.Name):
+                self.facts.module_names[target.id] = kind
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def visit_Assign(self, node: ast.Assign) -> None:
         function = self.current
         if function is None:
-            self._module_binding([target.target for target in node.targets], node.value)
+            self._module_binding(node.targets, node.value)
             return
-        atoms = _atoms(self.children, node.value)
+        atoms = _atoms(node.value)
         key = None
         name = None
         for target in node.targets:
-            self._bind(function, target.target, atoms)
-            key = key or self._persistent_key(function, target.target)
-            if isinstance(target.target, cst.Name):
-                name = target.target.value
-        if key and isinstance(node.value, cst.BooleanOperation) and isinstance(node.value.operator, cst.Or):
-            function.tested |= _tested(self.children, node.value.left)  # _c = _c or make()
+            self._bind(function, target, atoms)
+            key = key or self._persistent_key(function, target)
+            if isinstance(target, ast.Name):
+                name = target.id
+        if key and isinstance(node.value, ast.BoolOp) and isinstance(node.value.op, ast.Or):
+            for tested in node.value.values[:-1]:  # _c = _c or make()
+                function.tested |= _tested(tested)
         self.assign_stack.append((key, name))
         self.assigned_value = id(node.value)
         for target in node.targets:
-            self._record_store(function, target.target, node.value, atoms, node, key)
+            self._record_store(function, target, node.value, atoms, node, key)
 
-    def leave_Assign(self, original_node: cst.Assign) -> None:
+    def leave_Assign(self, node: ast.Assign) -> None:
         function = self.current
         if function is None:
             return
         self.assign_stack.pop()
-        value = original_node.value
-        if isinstance(value, cst.Call):
-            for target in original_node.targets:
-                if isinstance(target.target, cst.Name):
-                    qualified = self._qualify(function, join(chain(value.func)[0]))
-                    if qualified is not None:
-                        creds = _has_credentials(value) or self._receiver_credentials(function, value)
-                        function.types[target.target.value] = (qualified + "()", creds)
-                    else:
-                        function.types.pop(target.target.value, None)
-        else:
-            for target in original_node.targets:
-                if isinstance(target.target, cst.Name):
-                    function.types.pop(target.target.value, None)
+        value = node.value
+        for target in node.targets:
+            if not isinstance(target, ast.Name):
+                continue
+            qualified = self._qualify(function, join(chain(value.func)[0])) if isinstance(value, ast.Call) else None
+            if qualified is not None and isinstance(value, ast.Call):
+                creds = _has_credentials(value) or self._receiver_credentials(function, value)
+                function.types[target.id] = (qualified + "()", creds)
+            else:
+                function.types.pop(target.id, None)
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         function = self.current
         if node.value is None:
             return
         if function is None:
             self._module_binding([node.target], node.value)
             return
-        atoms = _atoms(self.children, node.value)
+        atoms = _atoms(node.value)
         self._bind(function, node.target, atoms)
         key = self._persistent_key(function, node.target)
-        self.assign_stack.append((key, node.target.value if isinstance(node.target, cst.Name) else None))
+        self.assign_stack.append((key, node.target.id if isinstance(node.target, ast.Name) else None))
         self.assigned_value = id(node.value)
         self._record_store(function, node.target, node.value, atoms, node, key)
 
-    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
-        if self.current is not None and original_node.value is not None:
+    def leave_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if self.current is not None and node.value is not None:
             self.assign_stack.pop()
 
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
         function = self.current
         if function is None:
             return
-        atoms = _atoms(self.children, node.value)
+        atoms = _atoms(node.value)
         self._bind(function, node.target, atoms)
         self._record_store(function, node.target, None, atoms, node, None)
 
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         if self.current is not None:
-            self._bind(self.current, node.target, _atoms(self.children, node.value))
+            self._bind(self.current, node.target, _atoms(node.value))
 
-    def visit_For(self, node: cst.For) -> None:
+    def visit_For(self, node: ast.For | ast.AsyncFor | ast.comprehension) -> None:
         if self.current is not None:
-            self._bind(self.current, node.target, _atoms(self.children, node.iter))
+            self._bind(self.current, node.target, _atoms(node.iter))
 
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        if self.current is not None:
-            self._bind(self.current, node.target, _atoms(self.children, node.iter))
+    visit_AsyncFor = visit_comprehension = visit_For
 
-    def visit_WithItem(self, node: cst.WithItem) -> None:
-        if self.current is not None and node.asname is not None:
-            self._bind(self.current, node.asname.name, _atoms(self.children, node.item))
+    def visit_withitem(self, node: ast.withitem) -> None:
+        if self.current is not None and node.optional_vars is not None:
+            self._bind(self.current, node.optional_vars, _atoms(node.context_expr))
 
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if self.current is not None and node.name is not None:
-            self._bind(self.current, node.name.name, set())
+            self.current.assigned.setdefault(node.name, set())
 
-    def visit_Import(self, node: cst.Import) -> None:
+    def visit_Import(self, node: ast.Import) -> None:
         if self.current is not None:
             for alias in node.names:
-                local = alias.evaluated_alias or alias.evaluated_name.split(".")[0]
-                self.current.assigned.setdefault(local, set())
+                self.current.assigned.setdefault(alias.asname or alias.name.split(".")[0], set())
         self._imported()
 
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        if self.current is not None and not isinstance(node.names, cst.ImportStar):
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if self.current is not None:
             for alias in node.names:
-                self.current.assigned.setdefault(alias.evaluated_alias or alias.evaluated_name, set())
+                if alias.name != "*":
+                    self.current.assigned.setdefault(alias.asname or alias.name, set())
         self._imported()
 
     def _imported(self) -> None:
@@ -499,7 +487,7 @@ class CallCollector(cst.BatchableCSTVisitor):
         function = self.current
         if function is not None:
             function.imports = import_aliases(self.facts, function.qualname)
-        elif not self.scope:
+        elif not self.context.scope:
             self.aliases = import_aliases(self.facts, None)
             self.facts.aliases = dict(self.aliases)
 
@@ -522,16 +510,19 @@ class CallCollector(cst.BatchableCSTVisitor):
             return self.aliases[head] + tail
         return callee
 
-    def _receiver_credentials(self, function: _Function, call: cst.Call) -> bool:
-        parts, base = chain(call.func)
-        if base is None and parts and parts[0] in function.types:
-            return function.types[parts[0]][1]
-        receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
-        if isinstance(receiver, cst.Call):
-            return _has_credentials(receiver) or self._receiver_credentials(function, receiver)
-        return False
+    def _receiver_credentials(self, function: _Function, call: ast.Call) -> bool:
+        while True:
+            parts, base = chain(call.func)
+            if base is None and parts and parts[0] in function.types:
+                return function.types[parts[0]][1]
+            receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+            if not isinstance(receiver, ast.Call):
+                return False
+            if _has_credentials(receiver):
+                return True
+            call = receiver
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def visit_Call(self, node: ast.Call) -> None:
         function = self.current
         if function is None:
             return
@@ -540,28 +531,27 @@ class CallCollector(cst.BatchableCSTVisitor):
             return
         callee = join(parts)
         # Mark the calls inside the callee chain: `boto3.Session().client` — the Session() call.
-        inner: cst.BaseExpression = node.func
-        while isinstance(inner, (cst.Attribute, cst.Call)):
-            if isinstance(inner, cst.Call):
+        inner: ast.expr = node.func
+        while True:
+            kind = type(inner)
+            if kind is ast.Call:
                 self.receivers.add(id(inner))
-                inner = inner.func
+                inner = inner.func  # type: ignore[attr-defined]
+            elif kind is ast.Attribute:
+                inner = inner.value  # type: ignore[attr-defined]
             else:
-                inner = inner.value
+                break
         args: list[set[str]] = []
         keywords: list[tuple[str, set[str]]] = []
         references: list[str] = []
         for arg in node.args:
-            atoms = _atoms(self.children, arg.value)
-            if arg.star == "**":
-                keywords.append(("**", atoms))
-            elif arg.keyword is not None:
-                keywords.append((arg.keyword.value, atoms))
-            elif arg.star != "*":
-                args.append(atoms)
-            if isinstance(arg.value, (cst.Name, cst.Attribute)):
-                ref_parts, ref_base = chain(arg.value)
-                if ref_base is None:
-                    references.append(join(ref_parts))
+            if type(arg) is not ast.Starred:
+                args.append(_atoms(arg))
+            value = arg.value if type(arg) is ast.Starred else arg
+            _reference(value, references)
+        for keyword in node.keywords:
+            keywords.append((keyword.arg or "**", _atoms(keyword.value)))
+            _reference(keyword.value, references)
         qualified = self._qualify(function, callee)
         credentials = _has_credentials(node) or self._receiver_credentials(function, node)
         guard_key, assigned_to = self.assign_stack[-1] if self.assign_stack else (None, None)
@@ -569,28 +559,28 @@ class CallCollector(cst.BatchableCSTVisitor):
             assigned_to = None  # `x = make().method()`: x is not what make() returns
         text = ""
         head = parts[0]
+        position = self.source.span(node)
         # Source text feeds fix suggestions for constructors, which are always imported names.
-        if head in function.imports or head in function.types or head in self.aliases:
-            text = self.module.code_for_node(node)
+        if position[0] == position[2] and (head in function.imports or head in function.types or head in self.aliases):
+            text = self.source.segment(node)
             if len(text) > _TEXT_LIMIT or "\n" in text:
                 text = ""
-        function.calls.append(_PendingCall(node, callee, qualified, self.position(node), args, keywords,
-                                           guard_key, credentials, id(node) in self.receivers, text,
-                                           assigned_to, references))
+        function.calls.append(_PendingCall(callee, qualified, position, args, keywords, guard_key, credentials,
+                                           id(node) in self.receivers, text, assigned_to, references))
         # Mutating a container that is not local, or Powertools logger keys.
         method = parts[-1] if len(parts) >= 2 else None
         if method in MUTATORS or method == "append_keys":
-            receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
+            receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
             root = _root_name(receiver) if receiver is not None else None
-            if root is not None:
-                atoms_all: set[str] = set().union(*(a for a in args), *(a for _, a in keywords)) if (args or keywords) else set()
-                kind = "append_keys" if method == "append_keys" else "method"
-                target = f"{self._short(receiver)}.{method}(...)" if receiver is not None else callee
-                function.writes.append(_PendingWrite(kind, root, target, self.position(node), atoms_all, set(),
-                                                     None, guard_key))
+            if root is not None and receiver is not None:
+                atoms_all: set[str] = set().union(*args, *(a for _, a in keywords))
+                kind_ = "append_keys" if method == "append_keys" else "method"
+                target = f"{self._short(receiver)}.{method}(...)"
+                function.writes.append(_PendingWrite(kind_, root, target, position, atoms_all, set(), None,
+                                                     guard_key))
 
     # finishing --------------------------------------------------------------------------------------
-    def finish(self, state: _Function, node: cst.FunctionDef) -> Body:
+    def finish_function(self, state: _Function, node: ast.FunctionDef | ast.AsyncFunctionDef) -> Body:
         resolved = self._resolve_locals(state)
 
         def origins(atoms: set[str]) -> Origins:
@@ -629,19 +619,18 @@ class CallCollector(cst.BatchableCSTVisitor):
                 guarded=write.guard_key is not None and write.guard_key in state.tested,
                 declared_global=write.root in state.globals,
             ))
-        decorators = [dec.decorator for dec in node.decorators]
-        for decorator in decorators:
-            parts, base = chain(decorator.func if isinstance(decorator, cst.Call) else decorator)
+        for decorator in node.decorator_list:
+            parts, base = chain(decorator.func if isinstance(decorator, ast.Call) else decorator)
             if base is not None:
                 continue
             name = join(parts)
-            qualified = self.aliases.get(name.split(".")[0], name.split(".")[0]) + name[len(name.split(".")[0]):]
+            head = name.split(".")[0]
+            qualified = self.aliases.get(head, head) + name[len(head):]
             if qualified in CACHE_DECORATORS:
                 body.cached = True
-            if isinstance(decorator, cst.Call) and any(
-                arg.keyword is not None and arg.keyword.value == "clear_state"
-                and isinstance(arg.value, cst.Name) and arg.value.value == "True"
-                for arg in decorator.args
+            if isinstance(decorator, ast.Call) and any(
+                keyword.arg == "clear_state" and isinstance(keyword.value, ast.Constant) and keyword.value.value is True
+                for keyword in decorator.keywords
             ):
                 body.clear_state += (name,)
         return body
@@ -667,6 +656,14 @@ class CallCollector(cst.BatchableCSTVisitor):
         return resolved
 
 
+def _reference(value: ast.expr, references: list[str]) -> None:
+    """A bare name or attribute passed as an argument: possibly a callback."""
+    if type(value) is ast.Name or type(value) is ast.Attribute:
+        parts, base = chain(value)
+        if base is None:
+            references.append(join(parts))
+
+
 def _expand(atoms: set[str], state: _Function, resolved: dict[str, set[str]]) -> set[str]:
     """Origins of what an expression reads: a parameter never reassigned is itself an origin, a local
     brings the origins resolved for it so far, anything else (an invocation-data marker) stands."""
@@ -683,15 +680,11 @@ def _expand(atoms: set[str], state: _Function, resolved: dict[str, set[str]]) ->
     return result
 
 
-def _has_credentials(call: cst.Call) -> bool:
-    for arg in call.args:
-        if arg.star == "**":
-            return True  # credentials may be in there; precision first
-        if arg.keyword is not None and arg.keyword.value in CREDENTIAL_KEYWORDS:
-            return True
-    return False
+def _has_credentials(call: ast.Call) -> bool:
+    # `**kwargs`: credentials may be in there; precision first.
+    return any(keyword.arg is None or keyword.arg in CREDENTIAL_KEYWORDS for keyword in call.keywords)
 
 
-def _subscript_roots(children: Children, node: cst.CSTNode) -> set[str]:
-    roots = (_root_name(current) for current in _descendants(children, node) if isinstance(current, cst.Subscript))
+def _subscript_roots(node: ast.AST) -> set[str]:
+    roots = (_root_name(current) for current in _descendants(node) if type(current) is ast.Subscript)
     return {root for root in roots if root}

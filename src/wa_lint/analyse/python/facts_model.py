@@ -1,7 +1,7 @@
-"""The per-file facts as plain data, free of libcst.
+"""The per-file facts as plain data, free of any parser.
 
-Kept apart from the collector (facts.py) so that reading facts back from the cache, and linking them,
-never imports libcst: a warm run does not pay for the parser it does not use.
+Kept apart from the collectors (facts.py) so that reading facts back from the cache, and linking them,
+never imports the analysis: a warm run does not pay for what it does not use.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class ModuleFacts:
     line_offset: int = 0
     column_offset: int = 0
     # DynamoDB reads and their table names (PERF201), from wa_lint.analyse.python.dynamodb.
-    dynamodb: DynamoFacts | None = None
+    dynamodb: DynamoFacts = field(default_factory=lambda: DynamoFacts())
 
 
 @dataclass(frozen=True)
