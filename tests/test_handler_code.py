@@ -10,6 +10,7 @@ from pathlib import Path
 from wa_lint.config import Config, load_config
 from wa_lint.pipeline import run
 from wa_lint.analyse.python.facts import module_facts
+from wa_lint.analyse.python.facts_model import Origin
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -51,7 +52,7 @@ def test_facts_are_plain_picklable_data() -> None:
     assert again.bodies == facts.bodies
     call = facts.bodies["h"].calls[0]
     assert (call.callee, call.qualified, call.line) == ("b3.client", "boto3.client", 5)
-    assert facts.bodies["h"].writes[0].origins == ("param:event",)
+    assert facts.bodies["h"].writes[0].origins == (Origin.param("event"),)
 
 
 def test_path_names_each_step_and_a_shared_helper_is_reported_once(tmp_path: Path) -> None:

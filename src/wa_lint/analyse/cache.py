@@ -31,12 +31,16 @@ from wa_lint import __version__
 from wa_lint.analyse.python.facts_model import (
     Body,
     Call,
+    Construction,
+    Decorator,
     DynamoFacts,
     DynamoRead,
     FunctionFacts,
     ImportFacts,
     Location,
     ModuleFacts,
+    Origin,
+    OriginKind,
     TableName,
     Write,
 )
@@ -60,13 +64,17 @@ def analysis_fingerprint(salt: str = "") -> str:
 
 
 _CLASSES = frozenset({Outcome, ModuleFacts, FunctionFacts, Location, ImportFacts, Body, Call, Write,
-                      DynamoFacts, DynamoRead, TableName})
+                      DynamoFacts, DynamoRead, TableName, Origin, Construction, Decorator})
+# Enumerations are written as their value and read back only as one of their members.
+_ENUMS = frozenset({OriginKind})
 
 
 def _plain(value: Any) -> Any:
     """json.dumps' fallback: a dataclass is written as its field values in field order, a path as text."""
     if type(value) in _CLASSES:
         return [getattr(value, field.name) for field in dataclasses.fields(value)]
+    if type(value) in _ENUMS:
+        return value.value
     if isinstance(value, PurePath):
         return str(value)
     raise TypeError(f"cannot cache a {type(value).__name__}")
@@ -86,6 +94,8 @@ def _shape(hint: Any) -> _Shape:
         return _Shape(frozenset({hint}), None)
     if hint is Path:
         return _Shape(frozenset({str}), Path)
+    if hint in _ENUMS:
+        return _Shape(frozenset({str}), hint)  # an unknown value raises ValueError: a miss
     if hint in _CLASSES:
         hints = typing.get_type_hints(hint)
         fields = [_shape(hints[field.name]) for field in dataclasses.fields(hint)]

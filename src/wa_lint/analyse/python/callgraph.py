@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 from wa_lint.analyse.python.constructors import CONNECTIONS, SDK_CLIENTS
-from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Call, ModuleFacts
+from wa_lint.analyse.python.decorators import is_cached
+from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Call, ModuleFacts, Origin, OriginKind
 from wa_lint.link.handlers import is_test_file
 from wa_lint.link.linker import ref_target
 from wa_lint.link.model import Entry, Project
@@ -81,7 +82,7 @@ class ModuleIndex:
         # for the whole run.
         self.callees: dict[tuple[tuple[str, ...], int, str, int], list[Target]] = {}
         # Each entry's walk, shared by the rules that read it.
-        self.walks: dict[int, list[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]] = {}
+        self.walks: dict[int, list[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]] = {}
         # (folders searched, dotted parts) → the module found, like `callees`.
         self.modules_found: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[ModuleFacts, int] | None] = {}
 
@@ -327,7 +328,7 @@ def entry_order(entry: Entry) -> tuple[str, str, str]:
     return (str(entry.facts.path), str(entry.facts.line_offset), entry.qualname)
 
 
-def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[str]) -> frozenset[str]:
+def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[Origin]) -> frozenset[Origin]:
     """The origins that carry invocation data inside the callee, given the caller's live origins."""
     function = target.facts.functions.get(target.qualname)
     if function is None:
@@ -337,13 +338,13 @@ def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[str])
         params = params[1:]
     result = {EVENT_ORIGIN}
 
-    def carry(origins: tuple[str, ...], param: str) -> None:
+    def carry(origins: tuple[Origin, ...], param: str) -> None:
         if any(origin in live for origin in origins):
-            result.add("param:" + param)
+            result.add(Origin.param(param))
         # Passing the context object on: its .identity in the callee is caller identity too.
         for origin in origins:
-            if origin.startswith("param:") and "ctxuser:" + origin[6:] in live:
-                result.add("ctxuser:" + param)
+            if origin.kind is OriginKind.PARAM and Origin.context_user(origin.name) in live:
+                result.add(Origin.context_user(param))
 
     for index, origins in enumerate(call.args):
         if index < len(params):
@@ -354,7 +355,7 @@ def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[str])
     return frozenset(result)
 
 
-def entry_live(entry: Entry) -> frozenset[str]:
+def entry_live(entry: Entry) -> frozenset[Origin]:
     """Invocation data at the entry: its event parameter, context.identity/client_context."""
     function = entry.facts.functions.get(entry.qualname)
     live = {EVENT_ORIGIN}
@@ -364,13 +365,13 @@ def entry_live(entry: Entry) -> frozenset[str]:
     if function.class_name is not None and params and params[0] in ("self", "cls"):
         params = params[1:]
     if params:
-        live.add("param:" + params[0])
+        live.add(Origin.param(params[0]))
     if len(params) > 1:
-        live.add("ctxuser:" + params[1])
+        live.add(Origin.context_user(params[1]))
     return frozenset(live)
 
 
-def taint_walk(project: Project, entry: Entry) -> list[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]:
+def taint_walk(project: Project, entry: Entry) -> list[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]:
     """Per-invocation functions with the origins that carry invocation data in each (one state per set).
 
     Computed once per entry and shared by the rules that read it."""
@@ -381,11 +382,11 @@ def taint_walk(project: Project, entry: Entry) -> list[tuple[Graph, Node, frozen
     return found
 
 
-def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]:
+def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]:
     graph = Graph(project, entry)
     start = graph.entry_node()
     state = (start, entry_live(entry))
-    paths: dict[tuple[Node, frozenset[str]], tuple[Step, ...]] = {state: (Step(start, entry.qualname),)}
+    paths: dict[tuple[Node, frozenset[Origin]], tuple[Step, ...]] = {state: (Step(start, entry.qualname),)}
     queue = deque([state])
     while queue:
         node, live = queue.popleft()
@@ -398,7 +399,7 @@ def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, f
                 continue
             for target in graph.callees(node, call):
                 next_body = target.facts.bodies.get(target.qualname)
-                if next_body is None or next_body.cached:
+                if next_body is None or is_cached(target.facts, target.qualname):
                     continue
                 next_state = (graph.node(target.facts, target.qualname), taint_params(graph, target, call, live))
                 if next_state in paths or len(paths) > 5000:

@@ -12,11 +12,16 @@ import ast
 from pathlib import Path
 
 from wa_lint.analyse.python.calls import CallCollector
+from wa_lint.analyse.python.construction import ConstructionCollector
+from wa_lint.analyse.python.decorators import DecoratorCollector
 from wa_lint.analyse.python.dynamodb import DynamoCollector
 from wa_lint.analyse.python.facts_model import FunctionFacts, ImportFacts, Location, ModuleFacts
+from wa_lint.analyse.python.flow import FlowCollector
 from wa_lint.analyse.python.parse import ParseFailure, parse
 from wa_lint.analyse.python.positions import SourceMap
+from wa_lint.analyse.python.returns import ReturnCollector
 from wa_lint.analyse.python.walk import Collector, Context, dotted_name, walk
+from wa_lint.analyse.python.writes import WriteCollector
 
 __all__ = ["COLLECTORS", "FunctionFacts", "ImportFacts", "Location", "ModuleFacts", "collect", "dotted_name",
            "module_facts"]
@@ -93,11 +98,18 @@ class DefinitionCollector(Collector):
                     self.facts.instances[target.id] = class_name
 
 
-# The collectors of every analysed file, in the order they run at each node.
+# The collectors of every analysed file, in the order they run at each node: each sees what the ones
+# before it recorded about the code so far (definitions first, then the flow of values that the call,
+# write and construction collectors build on). A new rule that needs a new fact adds its collector here.
 COLLECTORS: tuple[type[Collector], ...] = (
     DefinitionCollector,
-    CallCollector,
-    DynamoCollector,
+    FlowCollector,
+    CallCollector,  # PERF101, PERF102, and the call graph
+    WriteCollector,  # SEC101
+    ConstructionCollector,
+    DecoratorCollector,
+    ReturnCollector,
+    DynamoCollector,  # PERF201
 )
 
 
@@ -105,7 +117,11 @@ def collect(tree: ast.Module, text: str, path: Path, line_offset: int = 0, colum
             collectors: tuple[type[Collector], ...] = COLLECTORS) -> ModuleFacts:
     facts = ModuleFacts(path, line_offset=line_offset, column_offset=column_offset)
     context = Context(facts, SourceMap(text, line_offset, column_offset))
-    running = [kind(context) for kind in collectors if kind.wants(text)]
+    running = []
+    for kind in collectors:
+        if kind.wants(text):
+            context.collectors[kind] = collector = kind(context)
+            running.append(collector)
     walk(tree, context, running)
     for collector in running:
         collector.finish()

@@ -18,7 +18,7 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from wa_lint.analyse.python.positions import SourceMap
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # Fields that hold only operator and context singletons (`Load`, `Add`, `Eq`): nothing to visit.
 _SKIPPED_FIELDS = frozenset({"ctx", "op", "ops", "type_comment", "type_ignores"})
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+C = TypeVar("C", bound="Collector")
 
 
 @dataclass
@@ -38,6 +39,15 @@ class Context:
     source: SourceMap
     # The bodies the walk is in, outermost first: ("class" | "function", name).
     scope: list[tuple[str, str]] = field(default_factory=list)
+    # The collectors of this walk by class, for the ones that build on another (listed after it).
+    collectors: dict[type, Collector] = field(default_factory=dict)
+
+    def collector(self, kind: type[C]) -> C:
+        """The running collector of this class; it must be listed before the one asking."""
+        found = self.collectors.get(kind)
+        if not isinstance(found, kind):
+            raise LookupError(f"{kind.__name__} must run before the collectors that use it")  # noqa: TRY004
+        return found
 
     def qualname(self, name: str) -> str:
         return ".".join([*(part for _, part in self.scope), name])

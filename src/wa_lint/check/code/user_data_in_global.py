@@ -11,7 +11,8 @@ from wa_lint.report.findings import Span, Violation
 from wa_lint.link.model import Entry, Project
 from wa_lint.analyse.python.callgraph import Graph, Node, SiteKey, Step, describe, first_reports, split, taint_walk
 from wa_lint.analyse.python.constructors import CONNECTIONS, SDK_CLIENTS
-from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, ModuleFacts, Write
+from wa_lint.analyse.python.decorators import clears_state
+from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, ModuleFacts, Origin, OriginKind, Write
 
 CODE = "SEC101"
 # Storing a client or connection built from event data (say, per region) is lazy initialisation.
@@ -23,7 +24,7 @@ _POWERTOOLS_LOGGER = "aws_lambda_powertools"
 class _Site:
     facts: ModuleFacts
     write: Write
-    origins: frozenset[str]
+    origins: frozenset[Origin]
     path: tuple[Step, ...]
 
 
@@ -35,8 +36,7 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
 
 def _sites(project: Project, entry: Entry) -> dict[SiteKey, _Site]:
     found: dict[SiteKey, _Site] = {}
-    entry_body = entry.facts.bodies.get(entry.qualname)
-    clears_state = bool(entry_body and any(name.endswith(".inject_lambda_context") for name in entry_body.clear_state))
+    clears = any(name.endswith(".inject_lambda_context") for name in clears_state(entry.facts, entry.qualname))
     for graph, node, live, path in taint_walk(project, entry):
         body = graph.body(node)
         if body is None:
@@ -46,7 +46,7 @@ def _sites(project: Project, entry: Entry) -> dict[SiteKey, _Site]:
             if write.guarded or (write.value is not None and write.value in _CLIENTS):
                 continue
             origins = frozenset(o for o in (*write.origins, *write.key_origins) if o in live)
-            if not origins or not _outlives(graph, facts, node, write, clears_state):
+            if not origins or not _outlives(graph, facts, node, write, clears):
                 continue
             key = (node.key, write.line, write.column)
             found.setdefault(key, _Site(facts, write, origins, path))
@@ -87,10 +87,10 @@ def _is_logger(graph: Graph, facts: ModuleFacts, name: str) -> bool:
     return kind.startswith("call:" + _POWERTOOLS_LOGGER) and kind.endswith(".Logger")
 
 
-def _what(origins: frozenset[str]) -> str:
-    if any(origin.startswith("param:") for origin in origins):
+def _what(origins: frozenset[Origin]) -> str:
+    if any(origin.kind is OriginKind.PARAM for origin in origins):
         return "Event data"
-    if any(origin.startswith("ctxuser:") for origin in origins):
+    if any(origin.kind is OriginKind.CONTEXT_USER for origin in origins):
         return "The caller's identity from the Lambda context"
     if EVENT_ORIGIN in origins:
         return "Request data from current_event"
