@@ -16,13 +16,12 @@ import functools
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 from wa_lint.analyse.python.constructors import CONNECTIONS, SDK_CLIENTS
 from wa_lint.analyse.python.decorators import is_cached
 from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Call, ModuleFacts, Origin, OriginKind
-from wa_lint.link.handlers import is_test_file
+from wa_lint.link.imports import ImportResolver, is_test_file
 from wa_lint.link.linker import ref_target
 from wa_lint.link.model import Entry, Project
 
@@ -70,21 +69,21 @@ def split(dotted: str) -> tuple[int, tuple[str, ...]]:
 
 
 class ModuleIndex:
-    """The analysed modules by path text, and what is pip-installed where: built once per project,
-    shared by every entry's graph (string look-ups, no path objects or file system in the hot loop)."""
+    """The analysed modules by path text and the import resolver: built once per project, shared by
+    every entry's graph (each module look-up is memoised, so the hot loop is string look-ups)."""
 
     def __init__(self, project: Project) -> None:
         self.by_path = {str(path): facts for path, facts in project.modules.items()}
-        self.tests = {module_key(facts) for path, facts in project.modules.items() if is_test_file(path)}
-        self.installed_in: dict[tuple[str, str], bool] = {}
+        # The same resolver rules as the engine's when it chose which modules to analyse.
+        self.resolver = ImportResolver()
         # What a call resolves to depends only on the import roots, its module and function: entries
         # that share a code folder, and every rule, reuse one answer. Keyed by id(call): facts live
         # for the whole run.
         self.callees: dict[tuple[tuple[str, ...], int, str, int], list[Target]] = {}
         # Each entry's walk, shared by the rules that read it.
         self.walks: dict[int, list[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]] = {}
-        # (folders searched, dotted parts) → the module found, like `callees`.
-        self.modules_found: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[ModuleFacts, int] | None] = {}
+        # (importer's folder or roots, level, dotted parts) → the module found, like `callees`.
+        self.modules_found: dict[tuple[str, int, tuple[str, ...]], tuple[ModuleFacts, int] | None] = {}
 
     @staticmethod
     def of(project: Project) -> ModuleIndex:
@@ -103,6 +102,7 @@ class Graph:
         self.modules: dict[int, ModuleFacts] = {module_key(entry.facts): entry.facts}
         self.index = ModuleIndex.of(project)
         self.roots = tuple(str(root) for root in entry.roots)
+        self.root_paths = tuple(entry.roots)
 
     def facts(self, node: Node) -> ModuleFacts:
         return self.modules[node.key]
@@ -117,48 +117,25 @@ class Graph:
 
     # -- modules ---------------------------------------------------------------------------------------
     def find_module(self, facts: ModuleFacts, level: int, parts: Sequence[str]) -> tuple[ModuleFacts, int] | None:
-        """The local module named by the longest prefix of parts, and how many parts it used."""
-        if level:
-            base = facts.path.parent
-            for _ in range(level - 1):
-                base = base.parent
-            searches: tuple[str, ...] = (str(base),)
-        else:
-            if parts and parts[0] in EXTERNAL_PACKAGES:
-                return None
-            searches = self.roots
-        key = (searches, tuple(parts))
-        found = self.index.modules_found.get(key, False)
-        if found is False:
-            found = self.index.modules_found[key] = self._find_module(searches, parts)
-        return found
+        """The analysed local module named by the longest prefix of parts, and how many parts it used.
 
-    def _find_module(self, searches: tuple[str, ...], parts: Sequence[str]) -> tuple[ModuleFacts, int] | None:
+        Test modules are never linked: a handler does not run them (a test helper that builds a client
+        per call is not per-invocation code)."""
+        if not level and parts and parts[0] in EXTERNAL_PACKAGES:
+            return None
+        # Relative imports depend on the importing file's folder, absolute ones on the entry's roots.
+        key = (str(facts.path.parent) if level else "\0".join(self.roots), level, tuple(parts))
+        known = self.index.modules_found.get(key, False)
+        if known is not False:
+            return known  # type: ignore[return-value]
         by_path = self.index.by_path
-        # A prefix through a call (`make().x`) names no module.
-        called = next((index for index, part in enumerate(parts) if part.endswith("()")), len(parts))
-        for count in range(called, 0, -1):
-            relative = "/".join(parts[:count])
-            for root in searches:
-                # Only analysed modules can be linked, so a dictionary look-up replaces the file system.
-                for path in (f"{root}/{relative}.py", f"{root}/{relative}/__init__.py"):
-                    module = by_path.get(path)
-                    if module is not None and not self.installed(root, parts[0]):
-                        return module, count
-        return None
-
-    def installed(self, root: str, top: str) -> bool:
-        """A package pip-installed into the code folder or a layer (it has a .dist-info): not our code."""
-        key = (root, top)
-        known = self.index.installed_in.get(key)
-        if known is None:
-            normal = top.lower().replace("-", "_")
-            known = self.index.installed_in[key] = any(
-                entry.name.lower().replace("-", "_").startswith(normal + "-")
-                for pattern in ("*.dist-info", "*.egg-info")
-                for entry in Path(root).glob(pattern)
-            )
-        return known
+        found = self.index.resolver.find(facts.path, level, parts, self.root_paths,
+                                         accept=lambda path: str(path) in by_path)
+        result = None
+        if found is not None and not is_test_file(found.path.relative_to(found.root)):
+            result = (by_path[str(found.path)], found.used)
+        self.index.modules_found[key] = result
+        return result
 
     # -- resolution ------------------------------------------------------------------------------------
     def resolve(self, facts: ModuleFacts, function: str, dotted: str) -> list[Target]:
@@ -250,8 +227,6 @@ class Graph:
         module, used = found
         rest = parts[used:]
         if not rest:
-            return []
-        if module_key(module) in self.index.tests:
             return []
         return self._symbol(module, 0, rest, depth + 1)
 
