@@ -43,9 +43,17 @@ def _sites(project: Project, entry: Entry) -> dict[SiteKey, _Site]:
             continue
         facts = graph.facts(node)
         for write in body.writes:
-            if write.guarded or (write.value is not None and write.value in _CLIENTS):
+            if write.value is not None and write.value in _CLIENTS:
                 continue
-            origins = frozenset(o for o in (*write.origins, *write.key_origins) if o in live)
+            values = frozenset(o for o in write.origins if o in live)
+            keys = frozenset(o for o in write.key_origins if o in live)
+            if write.guarded:
+                # Lazy initialisation (`if _x is None: _x = ...`) runs for the first caller only, and every
+                # later caller gets what it stored: from invocation data, that is the first caller's data.
+                # A cache keyed by the invocation data itself is reached again only with the same key.
+                if keys:
+                    continue
+            origins = values | keys
             if not origins or not _outlives(graph, facts, node, write, clears):
                 continue
             key = (node.key, write.line, write.column)
@@ -107,6 +115,8 @@ def _violation(entry: Entry, site: _Site) -> Violation:
         target = f"`{write.target}`"
     else:
         target = f"the module-level `{write.target}`"
+    if write.guarded:
+        target += " (only by the first caller: every later caller gets its value)"
     if write.kind == "append_keys":
         suggestion = (f"or decorate the handler with `@{write.root}.inject_lambda_context(clear_state=True)` "
                       "so appended keys are cleared on every invocation")
