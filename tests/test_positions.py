@@ -118,3 +118,52 @@ def test_a_lint_run_on_python_code_never_imports_libcst(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-1] == "False", done.stdout
     assert "PERF101" in done.stdout
+
+
+EVERY_SHAPE = '''\
+import a.b as c
+from .x import (y as z, w)
+global_name = {**base, "k": [i async for i in aiter() if i], ("t",): {s for s in b}}
+@deco(x=1)
+async def f(p, /, q: int = 1, *args, r, s=2, **kw) -> "T":
+    global g
+    nonlocal_ = lambda m, *n: (m, n)
+    async with ctx() as (u, v), other():
+        pass
+    try:
+        del w[0], w.x
+    except* ValueError as e:
+        raise RuntimeError("x") from e
+    finally:
+        assert p, f"{p!r:>{q}} {{}}"
+    match p:
+        case {"k": [1, *rest], **more} if rest:
+            return more
+        case Point(x=0, y=_) | None:
+            pass
+        case str() as text:
+            yield text
+    while (n := n - 1) > 0:
+        break
+    else:
+        continue_ = not p if q else -q
+    x: list[int] = [a for a in b for b in c]
+    q **= await thing[1:2:3, ...]
+class K(Base, metaclass=Meta):
+    def m(self): return super().m()
+'''
+
+
+def test_children_are_every_child_node_for_every_kind_of_node() -> None:
+    from collections import Counter
+
+    from wa_lint.analyse.python.walk import children
+
+    skip = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop, ast.type_ignore)
+    tree = ast.parse(EVERY_SHAPE)
+    kinds = set()
+    for node in ast.walk(tree):
+        kinds.add(type(node))
+        want = Counter(id(child) for child in ast.iter_child_nodes(node) if not isinstance(child, skip))
+        assert Counter(id(child) for child in children(node)) == want, type(node).__name__
+    assert {ast.MatchMapping, ast.MatchClass, ast.TryStar, ast.NamedExpr, ast.Lambda, ast.arguments} <= kinds

@@ -12,29 +12,21 @@ place line 1 of the source there.
 from __future__ import annotations
 
 import ast
+import re
 from functools import cached_property
 
 # (line, column, end line, end column): 1-based lines and columns, in the file the source sits in.
 Span = tuple[int, int, int, int]
 
 
+# A line as Python's tokenizer counts them: ended by \n, \r\n or a lone \r (never by \f or \v, which
+# str.splitlines also splits on).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
 def split_lines(text: str) -> list[str]:
-    """Lines as Python's tokenizer counts them: ended by \\n, \\r\\n or a lone \\r (never by \\f or \\v)."""
-    lines: list[str] = []
-    start = 0
-    index = 0
-    length = len(text)
-    while index < length:
-        char = text[index]
-        if char == "\n" or char == "\r":
-            end = index + 2 if char == "\r" and text.startswith("\n", index + 1) else index + 1
-            lines.append(text[start:end])
-            start = index = end
-            continue
-        index += 1
-    if start < length:
-        lines.append(text[start:])
-    return lines
+    """The lines of a source, with their line ends, numbered as `ast` numbers them."""
+    return _LINE.findall(text)
 
 
 class SourceMap:

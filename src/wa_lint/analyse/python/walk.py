@@ -17,7 +17,6 @@ import ast
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from wa_lint.analyse.python.positions import SourceMap
@@ -93,9 +92,22 @@ def dotted_name(node: ast.expr) -> str | None:
             return None
 
 
+# Fields that never hold a node (names, operators, flags, raw constants): never looked at.
+_SCALAR_FIELDS = frozenset({"id", "attr", "arg", "name", "module", "level", "kind", "asname", "conversion", "simple",
+                            "is_async", "tag", "kwd_attrs", "rest"}) | _SKIPPED_FIELDS
+# Lists that may hold None (`{**d}` keys, keyword-only arguments without defaults): filtered.
+_SPARSE_LISTS = frozenset({"keys", "kw_defaults"})
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Global, ast.Nonlocal, ast.Pass, ast.Break, ast.Continue,
+                     ast.alias, ast.MatchSingleton})
+
+
 @functools.cache
-def _fields(kind: type) -> tuple[str, ...]:
-    return tuple(name for name in kind._fields if name not in _SKIPPED_FIELDS)  # type: ignore[attr-defined]
+def _plan(kind: type) -> tuple[tuple[str, bool], ...]:
+    """The fields of a node type that may hold nodes, with whether a list there may hold None."""
+    if kind in _LEAVES:
+        return ()
+    return tuple((name, name in _SPARSE_LISTS) for name in kind._fields  # type: ignore[attr-defined]
+                 if name not in _SCALAR_FIELDS and not (name == "value" and kind is ast.Constant))
 
 
 def children(node: ast.AST) -> list[ast.AST]:
@@ -111,11 +123,11 @@ def children(node: ast.AST) -> list[ast.AST]:
             found.append(value)
         return found
     found = []
-    for name in _fields(kind):  # type: ignore[arg-type]
-        value = getattr(node, name, None)
+    for name, sparse in _plan(kind):  # type: ignore[arg-type]
+        value = getattr(node, name)
         if type(value) is list:
-            found.extend(item for item in value if isinstance(item, ast.AST))
-        elif isinstance(value, ast.AST):
+            found += [item for item in value if item is not None] if sparse else value
+        elif value is not None:
             found.append(value)
     return found
 
@@ -140,39 +152,44 @@ def _dispatch(kind: type, classes: tuple[type, ...]) -> _Dispatch:
     return _Dispatch(kind, classes)
 
 
-_VISIT = object()
 _ENTER, _EXIT = object(), object()
 
 
 def walk(tree: ast.AST, context: Context, collectors: Sequence[Any]) -> None:
     """Call each collector's methods over the whole tree, collectors in the order given."""
     classes = tuple(type(collector) for collector in collectors)
+    tables: dict[type, _Dispatch] = {}
     scope = context.scope
-    stack: list[tuple[Any, Any]] = [(tree, _VISIT)]
+    # Nodes to visit, and (node, action) tuples: its leave methods, or entering/leaving its body.
+    stack: list[Any] = [tree]
     while stack:
-        node, action = stack.pop()
-        if action is not _VISIT:
+        item = stack.pop()
+        if type(item) is tuple:
+            node, action = item
             if action is _ENTER:
                 scope.append(("class" if type(node) is ast.ClassDef else "function", node.name))
-                for index, method in _dispatch(type(node), classes).body_visit:  # type: ignore[arg-type]
+                for index, method in tables[type(node)].body_visit:
                     method(collectors[index], node)
             elif action is _EXIT:
-                for index, method in _dispatch(type(node), classes).body_leave:  # type: ignore[arg-type]
+                for index, method in tables[type(node)].body_leave:
                     method(collectors[index], node)
                 scope.pop()
             else:
                 for index, method in action:
                     method(collectors[index], node)
             continue
-        kind = type(node)
-        table = _dispatch(kind, classes)  # type: ignore[arg-type]
+        node = item
+        kind: type = type(node)
+        table = tables.get(kind)
+        if table is None:
+            table = tables[kind] = _dispatch(kind, classes)
         for index, method in table.visit:
             method(collectors[index], node)
         if table.leave:
             stack.append((node, table.leave))
         if kind in DEFINITIONS:
             stack.append((node, _EXIT))
-            stack.extend(zip(reversed(node.body), repeat(_VISIT)))
+            stack.extend(reversed(node.body))
             stack.append((node, _ENTER))
             outside: list[ast.AST] = list(node.decorator_list)
             if kind is ast.ClassDef:
@@ -181,6 +198,9 @@ def walk(tree: ast.AST, context: Context, collectors: Sequence[Any]) -> None:
                 outside.append(node.args)
                 if node.returns is not None:
                     outside.append(node.returns)
-            stack.extend(zip(reversed(outside), repeat(_VISIT)))
+            stack.extend(reversed(outside))
             continue
-        stack.extend(zip(reversed(children(node)), repeat(_VISIT)))
+        below = children(node)
+        if below:
+            below.reverse()
+            stack += below
