@@ -99,9 +99,11 @@ class Found(NamedTuple):
 class ImportResolver:
     """Resolves imports for one run (answers memoised; see the module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, files: Callable[[Path, str], Path | None] | None = None) -> None:
+        """`files` answers "which file is module `dotted` under `root`" (default: the file system; the call
+        graph answers from the analysed modules, without a file-system call)."""
         self.installed = functools.cache(installed_packages)
-        self.module_file = functools.cache(module_file)
+        self.module_file = functools.cache(files or module_file)
 
     def search_roots(self, importer: Path, level: int, roots: Sequence[Path]) -> Sequence[Path]:
         """Where an import is looked up: the roots in order, or the importer's package for `from .. import`."""

@@ -16,6 +16,7 @@ import functools
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 from wa_lint.analyse.python.constructors import CONNECTIONS, SDK_CLIENTS
@@ -74,8 +75,9 @@ class ModuleIndex:
 
     def __init__(self, project: Project) -> None:
         self.by_path = {str(path): facts for path, facts in project.modules.items()}
-        # The same resolver rules as the engine's when it chose which modules to analyse.
-        self.resolver = ImportResolver()
+        # The same resolver rules as the engine's when it chose which modules to analyse; only analysed
+        # modules can be linked, so a dictionary look-up replaces the file system.
+        self.resolver = ImportResolver(files=self._analysed_file)
         # What a call resolves to depends only on the import roots, its module and function: entries
         # that share a code folder, and every rule, reuse one answer. Keyed by id(call): facts live
         # for the whole run.
@@ -84,6 +86,13 @@ class ModuleIndex:
         self.walks: dict[int, list[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]] = {}
         # (importer's folder or roots, level, dotted parts) → the module found, like `callees`.
         self.modules_found: dict[tuple[str, int, tuple[str, ...]], tuple[ModuleFacts, int] | None] = {}
+
+    def _analysed_file(self, root: Path, dotted: str) -> Path | None:
+        base = f"{root}/{dotted.replace('.', '/')}"
+        for candidate in (base + ".py", base + "/__init__.py"):
+            if candidate in self.by_path:
+                return Path(candidate)
+        return None
 
     @staticmethod
     def of(project: Project) -> ModuleIndex:
@@ -128,12 +137,10 @@ class Graph:
         known = self.index.modules_found.get(key, False)
         if known is not False:
             return known  # type: ignore[return-value]
-        by_path = self.index.by_path
-        found = self.index.resolver.find(facts.path, level, parts, self.root_paths,
-                                         accept=lambda path: str(path) in by_path)
+        found = self.index.resolver.find(facts.path, level, parts, self.root_paths)
         result = None
         if found is not None and not is_test_file(found.path.relative_to(found.root)):
-            result = (by_path[str(found.path)], found.used)
+            result = (self.index.by_path[str(found.path)], found.used)
         self.index.modules_found[key] = result
         return result
 
