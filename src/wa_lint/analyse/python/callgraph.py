@@ -223,7 +223,7 @@ class Graph:
             if name in facts.aliases:
                 level, alias_parts = split(facts.aliases[name])
                 if instantiated and alias_parts:
-                    alias_parts = [*alias_parts[:-1], alias_parts[-1] + "()"]
+                    alias_parts = (*alias_parts[:-1], alias_parts[-1] + "()")
                 parts = [*alias_parts, *rest]
         return self._imported(facts, level, parts, depth)
 
@@ -441,7 +441,8 @@ def _custom_resource_functions(project: Project) -> set[tuple[int, str]]:
     """(id of the template, logical ID) of the functions custom resources name as their ServiceToken."""
     found = project.lookups.get("custom-resource-functions")
     if not isinstance(found, set):
-        found = project.lookups["custom-resource-functions"] = set()
+        found = set[tuple[int, str]]()
+        project.lookups["custom-resource-functions"] = found
         for resource in project.resources:
             if resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource":
                 token = resource.properties.get("ServiceToken") if isinstance(resource.properties, dict) else None
