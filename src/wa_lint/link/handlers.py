@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wa_lint.files import is_file
 from wa_lint.link.imports import ImportResolver, is_test_file, module_file
 from wa_lint.link.model import Handler
 
@@ -83,7 +84,7 @@ def package_roots(path: Path) -> list[Path]:
     """Import roots for a file no template places: its folder, and above its outermost package."""
     roots = [path.parent]
     top = path.parent
-    while (top / "__init__.py").is_file() and top.parent != top:
+    while is_file(top / "__init__.py") and top.parent != top:
         top = top.parent
     if top != path.parent:
         roots.append(top)

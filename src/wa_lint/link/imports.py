@@ -20,11 +20,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from wa_lint.files import FileSkip, is_file, read_regular
+
 if TYPE_CHECKING:  # the analysis, which a run without Python code never needs
     from wa_lint.analyse.python.facts_model import ImportFacts, ModuleFacts
 
 TEST_DIRS = frozenset({"test", "tests", "testing", "unit_tests", "integration_tests"})
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+# A requirements.txt or RECORD of a real install is kilobytes; a larger one is not read.
+_LIST_BYTES = 4 * 1024 * 1024
 
 
 def module_file(root: Path, dotted: str) -> Path | None:
@@ -38,7 +42,7 @@ def module_file(root: Path, dotted: str) -> Path | None:
         return None
     base = root.joinpath(*parts)
     for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
-        if candidate.is_file():
+        if is_file(candidate):  # False, never an error, for a name over the file system's limits
             return candidate
     return None
 
@@ -49,6 +53,14 @@ def is_test_file(path: Path) -> bool:
     if name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py":
         return True
     return any(part in TEST_DIRS for part in path.parts[:-1])
+
+
+def _lines(path: Path) -> list[str]:
+    """A FIFO, device or huge file here (all seen in hostile repositories) reads as empty, never hangs."""
+    try:
+        return read_regular(path, _LIST_BYTES).decode("utf-8", errors="replace").splitlines()
+    except FileSkip:
+        return []
 
 
 def _normal(name: str) -> str:
@@ -65,11 +77,7 @@ def installed_packages(root: Path) -> frozenset[str]:
     """
     names: set[str] = set()
     for requirements in (root / "requirements.txt", root.parent / "requirements.txt"):
-        try:
-            lines = requirements.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            continue
-        for line in lines:
+        for line in _lines(requirements):
             match = _REQUIREMENT.match(line)
             if match and not line.lstrip().startswith(("-", "#")):
                 names.add(_normal(match.group(1)))
@@ -79,11 +87,7 @@ def installed_packages(root: Path) -> frozenset[str]:
         return frozenset(names)
     for record in records:
         names.add(_normal(record.name.split("-", 1)[0]))
-        try:
-            lines = (record / "RECORD").read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            continue
-        for line in lines:
+        for line in _lines(record / "RECORD"):
             top = line.split(",", 1)[0].split("/", 1)[0]
             if top and not top.endswith((".dist-info", ".data")) and top != "..":
                 names.add(_normal(top.removesuffix(".py")))
