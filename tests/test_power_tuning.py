@@ -189,3 +189,18 @@ def test_disagreeing_results_carry_a_fix_and_their_evidence(tmp_path: Path) -> N
     (root / "template.yaml").write_text(apply_edits(text, every_edit))
     again = run([root], load_config(root / "wa-lint.toml").with_overrides(select=("PERF001",)))
     assert [finding.resource for finding in again.findings] == ["UntunedFunction"]
+
+
+def test_measured_points_are_kept_by_memory_size_and_malformed_ones_dropped() -> None:
+    stats = [
+        {"value": 2048, "averagePrice": 4.2e-7, "averageDuration": 35.1},
+        {"value": "512", "averagePrice": 5e-7, "averageDuration": 80.2},
+        {"value": 64, "averagePrice": 1e-7, "averageDuration": 900},  # not a Lambda memory size
+        {"value": 1024, "averageDuration": float("nan")},
+        {"averagePrice": 1e-7},
+        "junk",
+    ]
+    result = parse_result(Path("r.json"), execution({**ANALYSIS, "stats": stats}))
+    assert [(p.memory, p.duration, p.cost) for p in result.points] == [
+        (512, 80.2, 5e-7), (1024, None, None), (2048, 35.1, 4.2e-7)]
+    assert parse_result(Path("r.json"), json.dumps({**ANALYSIS, "stats": {"not": "a list"}})).points == ()

@@ -63,7 +63,9 @@ def render_golden(name: str) -> str:
     return render(name, project, load_config(project / "wa-lint.toml").with_overrides(select=GOLDEN_RULES))
 
 
-@pytest.mark.parametrize("name", FORMATS)
+# The HTML report's golden is structural (sections, nodes, edges, findings: tests/test_html_report.py):
+# its bytes are styling, and would change with every tweak of the stylesheet.
+@pytest.mark.parametrize("name", [name for name in FORMATS if name != "html"])
 def test_golden_output(name: str, monkeypatch) -> None:
     monkeypatch.chdir(REPO)
     actual = normalise(render_golden(name))

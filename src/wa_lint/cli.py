@@ -10,7 +10,6 @@ import io
 import json
 import os
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -42,24 +41,18 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write next to the target and rename, so a report file is never left half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write a report file: regular files atomically, FIFOs and devices through, symlinks followed."""
+    from wa_lint.files import write_report
+
+    write_report(path, text)
 
 
-def _use_colour(choice: str, stream: TextIO) -> bool:
+def _use_colour(choice: str, stream: TextIO | None) -> bool:
     if choice == "always":
         return True
     if choice == "never" or os.environ.get("NO_COLOR"):
         return False
-    return stream.isatty()
+    return stream is not None and stream.isatty()
 
 
 class _Progress:
@@ -97,8 +90,26 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
 
 
 def _fail(message: str) -> None:
-    click.echo(f"wa-lint: error: {message}", err=True)
+    # Messages quote configuration keys, paths and errors from the repository: shown, never obeyed.
+    from wa_lint.report.formats import one_line
+
+    click.echo(f"wa-lint: error: {one_line(message)}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def _emit_report(text: str) -> None:
+    """Standard output may be closed (`>&-`) or full (`/dev/full`): then the report is lost, and we say so."""
+    stream = sys.stdout
+    if stream is None:
+        _fail("cannot write the report: standard output is closed (-o FILE writes it to a file)")
+        return
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        pass  # `wa-lint | head`: the reader has what it wanted (the exit code says the rest)
+    except OSError as error:
+        _fail(f"cannot write the report to standard output: {error.strerror or error}")
 
 
 @click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
@@ -126,6 +137,8 @@ def main() -> None:
 @click.option("--select", multiple=True, help="Only these rule codes or prefixes (comma-separated).")
 @click.option("--extend-select", multiple=True, help="Add rule codes or prefixes to the selection.")
 @click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes.")
+@click.option("--preview/--no-preview", default=None,
+              help="Also run rules in preview (opt-in until measured on real apps); overrides `preview`.")
 @click.option("--exclude", multiple=True, help="Gitignore-style patterns to skip (replaces the configured list).")
 @click.option("--extend-exclude", multiple=True, help="More gitignore-style patterns to skip.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given explicitly too (pre-commit).")
@@ -148,7 +161,7 @@ def main() -> None:
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
-          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
+          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None,
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
           power_tuning: tuple[Path, ...], config_path: Path | None, isolated: bool, baseline_path: Path | None,
           write_baseline: Path | None, fail_on: str | None, exit_zero: bool, show_model: bool,
@@ -178,6 +191,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             extend_exclude=tuple({*config.extend_exclude, *extend_exclude}) if extend_exclude else None,
             power_tuning=(*config.power_tuning, *power_tuning) if power_tuning else None,
             fail_on=fail_on,
+            preview=preview,
         )
     except ConfigError as error:
         _fail(str(error))
@@ -200,7 +214,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
 
     if write_baseline or baseline_path:
         _apply_baseline(result, write_baseline, baseline_path)
-    target: TextIO = io.StringIO() if output_file else sys.stdout
+    target = io.StringIO()
     if show_model:
         from wa_lint.link.model_view import model_dict, show_text
 
@@ -214,8 +228,9 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         _write_reports(result, output_format, target, _use_colour(colour, sys.stdout) and not output_file,
                        [*reports, *([("sarif", sarif_output)] if sarif_output else [])])
     if output_file:
-        assert isinstance(target, io.StringIO)
         _write_file(output_file, target.getvalue())
+    else:
+        _emit_report(target.getvalue())
     if any(d.kind == "error" for d in result.diagnostics) and not result.findings:
         sys.exit(EXIT_ERROR)
     threshold = Severity.parse(config.fail_on)
@@ -230,7 +245,9 @@ def _apply_baseline(result: RunResult, write: Path | None, read: Path | None) ->
     if write:
         _write_file(write, baseline.dumps(result.findings, result.project))
         count = len(result.findings)
-        click.echo(f"wa-lint: recorded {count} finding{'' if count == 1 else 's'} in {write}", err=True)
+        from wa_lint.report.formats import one_line
+
+        click.echo(f"wa-lint: recorded {count} finding{'' if count == 1 else 's'} in {one_line(str(write))}", err=True)
     if read:
         try:
             known = baseline.load(read)
@@ -343,6 +360,29 @@ def rules_command(output_format: str) -> None:
         click.echo("  ".join(cells) + f"  {row['question']}  {row['status']}")
 
 
+@main.command("server")
+def server_command() -> None:
+    """Run the editor server (Language Server Protocol over standard input/output)."""
+    try:
+        from wa_lint.server.lsp import serve
+    except ImportError as error:
+        _fail(f"the editor server needs the server extra ({error.name} is missing): pip install 'wa-lint[server]'")
+        return
+    serve()
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM (a CI job cancelled, `timeout`) unwinds the run like an exit, so the analysis workers are
+    ended on the way out, and the exit code is the shell's 128 + 15."""
+    import signal
+
+    def terminated(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminated)
+
+
 def entry() -> None:
     """The `wa-lint` command: `main` without the cyclic garbage collector, then an exit that skips the
     interpreter's teardown.
@@ -355,6 +395,7 @@ def entry() -> None:
     atomically, the pool is closed), so only the standard streams need flushing.
     """
     gc.disable()
+    _exit_on_sigterm()
     try:
         main()
         code = EXIT_CLEAN
@@ -364,9 +405,10 @@ def entry() -> None:
         else:
             print(exit_.code, file=sys.stderr)
             code = EXIT_FINDINGS
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # a closed pipe (`wa-lint | head`): nothing more can be said
-        code = code or EXIT_ERROR
+    for stream in (sys.stdout, sys.stderr):  # None when the stream was closed before the start (`>&-`)
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`wa-lint | head`): nothing more can be said
+            code = code or EXIT_ERROR
     os._exit(code)
