@@ -159,13 +159,18 @@ def main() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for code analysis [default: CPUs].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the .wa_lint_cache/ folder.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes to the files, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix, --fix-only or --diff: unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and write nothing (exit 1 if any).")
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else (exit 0 unless an error).")
 def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None,
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
           power_tuning: tuple[Path, ...], config_path: Path | None, isolated: bool, baseline_path: Path | None,
           write_baseline: Path | None, fail_on: str | None, exit_zero: bool, show_model: bool,
-          explain: str | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
+          explain: str | None, jobs: int | None, no_cache: bool, debug: bool, fix: bool = False,
+          unsafe_fixes: bool = False, diff: bool = False, fix_only: bool = False) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     # A terminal or pipe that cannot show a character (a Latin-1 locale, `⏎` in a message) gets an
     # escape, never a UnicodeEncodeError.
@@ -202,8 +207,18 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         from wa_lint.report.findings import Severity
 
         progress = _Progress() if sys.stderr.isatty() else None
-        result = run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
-                     use_cache=not no_cache, progress=progress)
+
+        def lint() -> RunResult:
+            return run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
+                       use_cache=not no_cache, progress=progress)
+
+        if fix or diff or fix_only:
+            from wa_lint.fix.apply import fix_files
+
+            outcome = fix_files(lint, unsafe=unsafe_fixes, write=not diff)
+            result = outcome.result
+        else:
+            result = lint()
         if progress:
             progress.clear()
     except Exception as error:  # never show a user a traceback unless asked
@@ -212,6 +227,12 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         _fail(f"internal error: {type(error).__name__}: {error} (run with --debug for details)")
         return
 
+    if fix or diff or fix_only:
+        _report_fixes(outcome, unsafe_fixes, diff)
+        if diff:
+            sys.exit(EXIT_FINDINGS if outcome.changes else EXIT_CLEAN)
+        if fix_only:
+            sys.exit(EXIT_ERROR if outcome.failures else EXIT_CLEAN)
     if write_baseline or baseline_path:
         _apply_baseline(result, write_baseline, baseline_path)
     target = io.StringIO()
@@ -236,6 +257,24 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     threshold = Severity.parse(config.fail_on)
     failing = any(finding.severity >= threshold for finding in result.findings)
     sys.exit(EXIT_FINDINGS if failing and not exit_zero and not show_model and not write_baseline else EXIT_CLEAN)
+
+
+def _report_fixes(outcome: Any, unsafe: bool, diff: bool) -> None:
+    """The diff (with --diff) on standard output; the summary and any file that could not be fixed on
+    standard error, so the report on standard output stays machine-readable."""
+    from wa_lint.fix.apply import summary
+    from wa_lint.report.formats import one_line
+
+    if diff:
+        _emit_report(outcome.diff())
+    for path, problem in sorted(outcome.failures.items()):
+        click.echo(f"wa-lint: not fixed: {one_line(str(path))}: {one_line(problem)}", err=True)
+    if diff:
+        count = sum(change.fixes for change in outcome.changes.values())
+        click.echo(f"wa-lint: {count} fix{'' if count == 1 else 'es'} in {len(outcome.changes)} file(s) "
+                   "would be applied", err=True)
+    else:
+        click.echo(f"wa-lint: {summary(outcome, unsafe)}", err=True)
 
 
 def _apply_baseline(result: RunResult, write: Path | None, read: Path | None) -> None:
