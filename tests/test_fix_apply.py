@@ -8,8 +8,8 @@ import stat
 from pathlib import Path
 
 import pytest
-
 from conftest import FIXTURES
+
 from wa_lint.fix.apply import FixOutcome, choose, fix_files, read_source, summary, write_atomically
 from wa_lint.report.findings import Applicability, Edit, Fix
 

@@ -165,7 +165,7 @@ class FixOutcome:
                    if any(fix.applicability is Applicability.UNSAFE for fix in finding.fixes))
 
     def diff(self) -> str:
-        parts = []
+        parts: list[str] = []
         for path, change in sorted(self.changes.items()):
             name = Path(os.path.relpath(path)).as_posix() if path.is_absolute() else path.as_posix()
             parts.extend(difflib.unified_diff(change.before.splitlines(keepends=True),

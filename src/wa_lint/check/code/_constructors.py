@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
-from wa_lint.report.findings import Span, Violation
-from wa_lint.link.model import Entry, Project
 from wa_lint.analyse.python.callgraph import (
     ConstructorSite,
     SiteKey,
@@ -15,6 +15,8 @@ from wa_lint.analyse.python.callgraph import (
     first_reports,
 )
 from wa_lint.analyse.python.constructors import display
+from wa_lint.link.model import Entry, Project
+from wa_lint.report.findings import Span, Violation
 
 # A variable name for the fix snippet when the call is not assigned to one.
 _VARIABLES = {"resource": "resource", "Session": "session", "session": "session", "connect": "connection",
@@ -27,8 +29,46 @@ def violations(code: str, project: Project, names: frozenset[str]) -> Iterator[V
     def sites(entry: Entry) -> dict[SiteKey, ConstructorSite]:
         return {} if custom_resource_handler(project, entry) else constructor_sites(project, entry, names)
 
+    texts: dict[Path, str | None] = {}
     for entry, site in first_reports(project, sites):
-        yield _violation(code, entry, site)
+        violation = _violation(code, entry, site)
+        yield _with_fix(violation, site, texts)
+
+
+def _with_fix(violation: Violation, site: ConstructorSite, texts: dict[Path, str | None]) -> Violation:
+    """The hoisting fix, or why there is none (a finding in inline template code has none)."""
+    path = site.facts.path
+    if path.suffix != ".py":
+        return violation
+    from wa_lint.fix.python import NotFixable, Target, hoist
+
+    if path not in texts:
+        texts[path] = _text(path)
+    text = texts[path]
+    if text is None:
+        return violation
+    call = site.call
+    target = Target(call.line, call.column, call.end_line, call.end_column, site.name, site.from_event)
+    try:
+        fix = hoist(path, text, target)
+    except NotFixable as reason:
+        if site.from_event:
+            return violation  # the advice already says why and what to do
+        return replace(violation, detail=(violation.detail or "") + f" (not fixed automatically: {reason})")
+    except (ValueError, RecursionError):
+        return violation
+    return replace(violation, fix=fix)
+
+
+def _text(path: Path) -> str | None:
+    # Until the source store lands, the file is read and decoded as the analysis decoded it; the
+    # fixer checks the bytes are unchanged before it writes.
+    from wa_lint.fix.apply import FixFailure, read_source
+
+    try:
+        return read_source(path).text
+    except (OSError, FixFailure):
+        return None
 
 
 def _violation(code: str, entry: Entry, site: ConstructorSite) -> Violation:
