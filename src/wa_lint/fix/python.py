@@ -178,7 +178,7 @@ class _Hoister:
         if anchor is not None:
             edits.append(self._insert(anchor, f"{name} = {self._source(call)}", beside=self._beside(anchor, call)))
         if local is not None and name == local and self._alone(statement, function):
-            first, last = statement.lineno, statement.end_lineno or statement.lineno
+            first, last = statement.lineno, statement.end_lineno or statement.lineno  # type: ignore[attr-defined]
             edits.append(self.edit(self.starts[first - 1], self.line_end(last), ""))
             if anchor is not None:
                 # The statement moves whole, with the comment that ends its line.
