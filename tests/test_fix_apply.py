@@ -137,3 +137,20 @@ def test_a_file_that_does_not_parse_is_never_touched(cli, tmp_path: Path, monkey
     monkeypatch.chdir(app)
     cli(".", "--fix", "--no-cache")
     assert bad.read_bytes() == content
+
+
+def test_fixable_rules_document_their_fix_safety_and_rules_lists_them(cli) -> None:
+    import json as json_module
+
+    from wa_lint.check.registry import catalogue
+
+    rules = catalogue()
+    fixable = {code for code, rule in rules.items() if rule.fixable != "never"}
+    assert {"PERF001", "PERF101", "PERF102"} <= fixable
+    for code in fixable:
+        doc = rules[code].doc
+        assert "## Fix safety" in doc and doc.index("## Fix safety") < doc.index("## References"), code
+    listed = {row["code"]: row["fixable"] for row in json_module.loads(cli("rules", "--output-format", "json").output)}
+    assert listed["PERF101"] == "sometimes" and listed["SEC101"] == "never"
+    text = cli("rules").output
+    assert any(line.startswith("PERF101") and line.endswith("fix (sometimes)") for line in text.splitlines())

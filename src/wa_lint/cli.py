@@ -379,6 +379,7 @@ def rules_command(output_format: str) -> None:
             "target": rule.target,
             "status": rule.status,
             "enabled_by_default": rule.enabled_by_default,
+            "fixable": rule.fixable,
         }
         for rule in rules.values()
     ]
@@ -392,11 +393,12 @@ def rules_command(output_format: str) -> None:
             click.echo(f"| {row['code']} | `{row['name']}` | {row['pillar']} | {row['question']} · "
                        f"{row['best_practice']} | {row['severity']} | {row['target']} | {row['status']} |")
         return
-    widths = [max(len(str(row[key])) for row in rows) for key in ("code", "name", "pillar", "severity", "target")]
+    columns = ("code", "name", "pillar", "severity", "target")
+    widths = [max(len(str(row[key])) for row in rows) for key in columns]
     for row in rows:
-        cells = [str(row[key]).ljust(width) for key, width in
-                 zip(("code", "name", "pillar", "severity", "target"), widths, strict=True)]
-        click.echo("  ".join(cells) + f"  {row['question']}  {row['status']}")
+        cells = [str(row[key]).ljust(width) for key, width in zip(columns, widths, strict=True)]
+        fix = {"always": "  fix", "sometimes": "  fix (sometimes)"}.get(row["fixable"], "")
+        click.echo("  ".join(cells) + f"  {row['question']}  {row['status']}{fix}")
 
 
 @main.command("server")
