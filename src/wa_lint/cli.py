@@ -133,6 +133,15 @@ def main() -> None:
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given explicitly too (pre-commit).")
 @click.option("--power-tuning", "power_tuning", multiple=True, type=click.Path(path_type=Path, exists=True),
               help="AWS Lambda Power Tuning result file or folder of *.json results (repeatable).")
+@click.option("--aws", "aws", is_flag=True,
+              help="Read the deployed stack and its CloudWatch measurements (read-only; docs/live-mode.md).")
+@click.option("--stack", metavar="NAME", help="With --aws: the deployed stack [default: stack_name in samconfig].")
+@click.option("--region", metavar="REGION", help="With --aws: the stack's region [default: samconfig or AWS config].")
+@click.option("--profile", metavar="PROFILE", help="With --aws: the AWS profile [default: samconfig or AWS config].")
+@click.option("--config-env", default="default", show_default=True, metavar="ENV",
+              help="With --aws: the samconfig environment to read.")
+@click.option("--window", "window_days", type=click.IntRange(1, 455), default=14, show_default=True,
+              metavar="DAYS", help="With --aws: days of CloudWatch measurements to read.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Use this configuration file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
@@ -152,7 +161,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None,
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
-          power_tuning: tuple[Path, ...], config_path: Path | None, isolated: bool, baseline_path: Path | None,
+          power_tuning: tuple[Path, ...], aws: bool, stack: str | None, region: str | None, profile: str | None,
+          config_env: str, window_days: int, config_path: Path | None, isolated: bool, baseline_path: Path | None,
           write_baseline: Path | None, fail_on: str | None, exit_zero: bool, show_model: bool,
           explain: str | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
@@ -166,6 +176,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         return
     from wa_lint.config import Config, ConfigError, find_config, load_config
 
+    live = _live_options(aws, stack, region, profile, config_env, window_days)
     try:
         config = Config()
         if not isolated:
@@ -181,6 +192,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             power_tuning=(*config.power_tuning, *power_tuning) if power_tuning else None,
             fail_on=fail_on,
             preview=preview,
+            live=live,
         )
     except ConfigError as error:
         _fail(str(error))
@@ -191,10 +203,13 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         from wa_lint.report.findings import Severity
 
         progress = _Progress() if sys.stderr.isatty() else None
+        live_progress = _LiveProgress() if live and sys.stderr.isatty() else None
         result = run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
-                     use_cache=not no_cache, progress=progress)
-        if progress:
-            progress.clear()
+                     use_cache=not no_cache, progress=progress,
+                     live_progress=live_progress)
+        for shown in (progress, live_progress):
+            if shown:
+                shown.clear()
     except Exception as error:  # never show a user a traceback unless asked
         if debug:
             traceback.print_exc()
@@ -224,6 +239,37 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     threshold = Severity.parse(config.fail_on)
     failing = any(finding.severity >= threshold for finding in result.findings)
     sys.exit(EXIT_FINDINGS if failing and not exit_zero and not show_model and not write_baseline else EXIT_CLEAN)
+
+
+def _live_options(aws: bool, stack: str | None, region: str | None, profile: str | None, config_env: str,
+                  window_days: int) -> Any:
+    """The `--aws` options, or None; `--stack` and friends without `--aws` are a usage error, not a no-op."""
+    if not aws:
+        given = [name for name, value in (("--stack", stack), ("--region", region), ("--profile", profile))
+                 if value]
+        if given:
+            _fail(f"{', '.join(given)} only apply with --aws (which reads the deployed stack)")
+        return None
+    from wa_lint.evidence.live.target import LiveOptions
+
+    return LiveOptions(stack=stack, region=region, profile=profile, config_env=config_env, window_days=window_days)
+
+
+class _LiveProgress:
+    """One overwritten line on a terminal saying what `--aws` is reading."""
+
+    def __init__(self) -> None:
+        self.drawn = False
+
+    def __call__(self, message: str) -> None:
+        sys.stderr.write(f"\r\x1b[K  aws: {message}")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def _apply_baseline(result: RunResult, write: Path | None, read: Path | None) -> None:

@@ -10,9 +10,12 @@ import json
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wa_lint.link.handlers import DEFAULT_HANDLER_PATTERNS
+
+if TYPE_CHECKING:
+    from wa_lint.evidence.live.target import LiveOptions
 
 CONFIG_FILES = ("wa-lint.toml", ".wa-lint.toml", "pyproject.toml")
 
@@ -45,6 +48,8 @@ class Config:
     # AWS Lambda Power Tuning result files or folders, and explicit file → function logical ID links.
     power_tuning: tuple[Path, ...] = ()
     power_tuning_functions: dict[Path, str] = field(default_factory=dict)
+    # `--aws`: read the deployed stack and its measurements (only ever from the command line).
+    live: LiveOptions | None = None
 
     @property
     def base(self) -> Path | None:
