@@ -24,15 +24,21 @@ class Moto:
     def __init__(self, endpoint: str):
         self.endpoint = endpoint
 
-    def post(self, path: str, body: bytes) -> None:
+    def post(self, path: str, body: bytes, content_type: str = "text/plain") -> None:
         request = urllib.request.Request(self.endpoint + path, data=body, method="POST",
-                                         headers={"Content-Type": "text/plain"})
+                                         headers={"Content-Type": content_type})
         with urllib.request.urlopen(request, timeout=10):
             pass
 
     def reset(self) -> None:
         self.post("/moto-api/reset-auth", b"inf")
+        self.execute_state_machines(False)
         self.post("/moto-api/reset", b"")
+
+    def execute_state_machines(self, execute: bool) -> None:
+        """moto runs Step Functions definitions (Pass states and all) only when told to."""
+        body = json.dumps({"stepfunctions": {"execute_state_machine": execute}}).encode()
+        self.post("/moto-api/config", body, "application/json")
 
     def client(self, service: str, **keys: str) -> Any:
         import boto3

@@ -392,6 +392,64 @@ def rules_command(output_format: str) -> None:
         click.echo("  ".join(cells) + f"  {row['question']}  {row['status']}")
 
 
+def _power_values(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    try:
+        values = tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected memory sizes in MB separated by commas, got {value!r}") from None
+    if not values or any(not 128 <= number <= 10240 for number in values):
+        raise click.BadParameter("memory sizes must be between 128 and 10240 MB")
+    return values
+
+
+@main.command("tune")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--function", "functions", multiple=True, metavar="LOGICAL_ID",
+              help="Tune this function (repeatable) [default: the functions PERF001 flags].")
+@click.option("--stack", metavar="NAME", help="The deployed stack, to resolve each lambdaARN [default: samconfig].")
+@click.option("--region", metavar="REGION", help="The stack's region [default: samconfig or AWS config].")
+@click.option("--profile", metavar="PROFILE", help="The AWS profile [default: samconfig or AWS config].")
+@click.option("--config-env", default="default", show_default=True, metavar="ENV",
+              help="The samconfig environment to read.")
+@click.option("--power-values", callback=_power_values, metavar="MB,MB,...",
+              help="Memory sizes to test [default: 128,256,512,1024,1536,2048,3008 or the configuration].")
+@click.option("--num", type=click.IntRange(min=5), help="Invocations per memory size [default: 10].")
+@click.option("--strategy", type=click.Choice(["cost", "speed", "balanced"]), help="[default: cost]")
+@click.option("--balanced-weight", type=click.FloatRange(0, 1),
+              help="With --strategy balanced: 0 favours speed, 1 cost [default: 0.5].")
+@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Write inputs/ and results/ here [default: power-tuning/ in the project].")
+@click.option("--start", is_flag=True,
+              help="Start the executions (this INVOKES your functions, num times per memory size) and wait.")
+@click.option("--state-machine", metavar="ARN", help="With --start: the Power Tuning state machine's ARN.")
+@click.option("--wait", "wait_minutes", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              metavar="MINUTES", help="With --start: how long to wait for the executions.")
+@click.option("--poll", "poll_seconds", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              metavar="SECONDS", help="With --start: seconds between status checks.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Use this configuration file.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+def tune_command(paths: tuple[Path, ...], functions: tuple[str, ...], stack: str | None, region: str | None,
+                 profile: str | None, config_env: str, power_values: tuple[int, ...] | None, num: int | None,
+                 strategy: str | None, balanced_weight: float | None, output_dir: Path | None, start: bool,
+                 state_machine: str | None, wait_minutes: float, poll_seconds: float, config_path: Path | None,
+                 isolated: bool) -> None:
+    """Write AWS Lambda Power Tuning execution inputs for PATHS' functions (and with --start, run them)."""
+    if start != bool(state_machine):
+        _fail("--start and --state-machine ARN go together: --start runs the executions on that state machine")
+    from wa_lint.tune_command import TuneRequest, tune
+
+    request = TuneRequest(
+        paths=[Path(p) for p in paths], functions=functions, stack=stack, region=region, profile=profile,
+        config_env=config_env, power_values=power_values, num=num, strategy=strategy,
+        balanced_weight=balanced_weight, output_dir=output_dir, state_machine=state_machine if start else None,
+        wait_seconds=wait_minutes * 60, poll_seconds=poll_seconds, config_path=config_path, isolated=isolated,
+    )
+    sys.exit(tune(request, progress=_LiveProgress() if sys.stderr.isatty() else None))
+
+
 @main.command("server")
 def server_command() -> None:
     """Run the editor server (Language Server Protocol over standard input/output)."""
