@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES, expected_markers, finding_keys
 from live_aws import REGION, Moto
 
-from conftest import FIXTURES, expected_markers, finding_keys
 from wa_lint.config import Config
 from wa_lint.evidence.live.target import LiveOptions
 from wa_lint.pipeline import RunResult, run
