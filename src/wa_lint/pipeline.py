@@ -563,7 +563,7 @@ class Run:
         return Finding(
             code=rule.code,
             name=rule.name,
-            severity=Severity.parse(severity) if severity else rule.severity,
+            severity=violation.severity or (Severity.parse(severity) if severity else rule.severity),
             span=violation.span,
             message=message,
             fix=_FORMATTER.format(rule.fix, **args),

@@ -47,6 +47,9 @@ class Violation:
     function: str | None = None
     # Extra text appended to the formatted message (e.g. the call path from the handler).
     detail: str | None = None
+    # This finding's own severity, over the rule's and the configuration's: a measurement can make one
+    # finding of a rule matter less (PERF201 on a table the account measured as cold).
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)
