@@ -155,3 +155,14 @@ def test_table_hot_by_template_but_cold_by_measurement_is_info_with_the_numbers(
     # Without the account, the configured severity stands.
     [static] = run([root], Config(select=("PERF201",), severity={"PERF201": "warning"}), use_cache=False).findings
     assert str(static.severity) == "warning"
+
+
+def test_default_timeout_carries_the_deployed_value_and_durations(aws: Moto, tmp_path: Path) -> None:
+    from test_live import app, function_resource
+
+    root = app(tmp_path)
+    (root / "template.yaml").write_text((root / "template.yaml").read_text().replace("      Timeout: 10\n", ""))
+    aws.deploy("app", {"GetOrder": function_resource(aws, timeout=3)})
+    aws.metric("AWS/Lambda", "Duration", "FunctionName", aws.physical("app", "GetOrder"), [2400.0], "Milliseconds")
+    [finding] = lint(root, "PERF002").findings
+    assert "; deployed: Timeout 3 s; measured over 14 days: average duration 2,400 ms" in finding.message
