@@ -124,10 +124,6 @@ def test_nested_stack_resources_are_joined_to_their_template(aws: Moto, tmp_path
     root = app(tmp_path)
     (root / "tables").mkdir()
     (root / "tables" / "template.yaml").write_text(
-        "Resources:\n  Customers:\n" + "\n".join("  " + line for line in json.dumps(TABLE_RESOURCE, indent=2)
-                                                   .replace('"', "").splitlines()[1:-1]).replace("{", "").replace("}", "")
-        + "\n")
-    (root / "tables" / "template.yaml").write_text(
         "Resources:\n  Customers:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      BillingMode: PAY_PER_REQUEST\n"
         "      AttributeDefinitions: [{AttributeName: pk, AttributeType: S}]\n"
         "      KeySchema: [{AttributeName: pk, KeyType: HASH}]\n")
@@ -217,3 +213,51 @@ def test_rejected_credentials_stop_the_reads_with_one_message(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret")
     result = lint(app(tmp_path))
     assert any("AWS rejected the credentials" in note for note in live_notes(result)), live_notes(result)
+
+
+def test_the_command_line_reports_live_notes_and_static_findings(aws: Moto, tmp_path: Path, cli) -> None:
+    aws.deploy("orders-app", {"GetOrder": function_resource(aws, memory=128)})
+    root = app(tmp_path, memory=None)
+    done = cli(str(root), "--aws", "--stack", "orders-app", "--region", REGION, "--isolated", "--no-cache")
+    assert done.exit_code == 1, done.output
+    assert "PERF001" in done.output
+    assert "note: --aws: stack orders-app in eu-west-1 (--stack): 1 functions and 0 tables read" in done.output
+    as_json = cli(str(root), "--aws", "--stack", "orders-app", "--region", REGION, "--isolated", "--no-cache",
+                  "--output-format", "json")
+    notes = [e for e in json.loads(as_json.stdout)["errors"] if e["kind"] == "live"]
+    assert notes and all(note["path"] is None for note in notes)
+
+
+def test_stack_without_aws_is_a_usage_error(cli, tmp_path: Path) -> None:
+    done = cli(str(tmp_path), "--stack", "orders-app")
+    assert done.exit_code == 2 and "--stack only apply with --aws" in done.output
+
+
+def test_an_endpoint_that_never_answers_times_out_with_a_note(
+        aws: Moto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # connections complete in the backlog; nothing ever answers
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:%d" % silent.getsockname()[1])
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    try:
+        result = lint(app(tmp_path, memory=None), timeout=1.0)
+    finally:
+        silent.close()
+    assert any("cloudformation:ListStackResources timed out" in note for note in live_notes(result)), \
+        live_notes(result)
+    assert {f.code for f in result.findings} == {"PERF001"}
+
+
+def test_throttling_after_retries_names_the_call() -> None:
+    import botocore.exceptions
+
+    from wa_lint.evidence.live.aws import _translate
+
+    error = botocore.exceptions.ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
+                                             "ResponseMetadata": {"HTTPStatusCode": 400}}, "GetMetricData")
+    translated = _translate(error, "cloudwatch", "get_metric_data")
+    assert translated.message == "cloudwatch:GetMetricData was throttled even after retries; try again later"
+    assert not translated.fatal and translated.action is None
