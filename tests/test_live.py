@@ -240,7 +240,7 @@ def test_an_endpoint_that_never_answers_times_out_with_a_note(
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)  # connections complete in the backlog; nothing ever answers
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:%d" % silent.getsockname()[1])
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{silent.getsockname()[1]}")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     try:
         result = lint(app(tmp_path, memory=None), timeout=1.0)
