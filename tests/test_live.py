@@ -261,3 +261,17 @@ def test_throttling_after_retries_names_the_call() -> None:
     translated = _translate(error, "cloudwatch", "get_metric_data")
     assert translated.message == "cloudwatch:GetMetricData was throttled even after retries; try again later"
     assert not translated.fatal and translated.action is None
+
+
+def test_show_model_lists_what_was_read(aws: Moto, tmp_path: Path, cli) -> None:
+    aws.deploy("orders-app", {"GetOrder": function_resource(aws), "Orders": TABLE_RESOURCE})
+    function = aws.physical("orders-app", "GetOrder")
+    aws.metric("AWS/Lambda", "Invocations", "FunctionName", function, [1234], "Count")
+    root = app(tmp_path)
+    done = cli(str(root), "--aws", "--stack", "orders-app", "--region", REGION, "--isolated", "--show-model")
+    assert f"template.yaml#GetOrder  {function}: 1024 MB, 10 s, x86_64, python3.12" in done.output
+    assert "measured: invocations 1,234 invocations" in done.output
+    model = json.loads(cli(str(root), "--aws", "--stack", "orders-app", "--region", REGION, "--isolated",
+                           "--show-model", "--output-format", "json").stdout)
+    assert model["live"]["functions"]["template.yaml#GetOrder"]["deployed"]["memory"] == 1024
+    assert model["live"]["tables"]["template.yaml#Orders"]["billing_mode"] == "PAY_PER_REQUEST"
