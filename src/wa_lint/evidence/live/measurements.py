@@ -19,6 +19,11 @@ class Measured:
     unit: str | None = None
     window_days: int | None = None
 
+    @property
+    def source(self) -> str:
+        """Where the number came from, as a finding's Evidence names it."""
+        return "cloudwatch-logs" if self.metric.startswith("REPORT") else "cloudwatch"
+
     def describe(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
         window = f" over {self.window_days} days" if self.window_days else ""
