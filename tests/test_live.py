@@ -275,3 +275,14 @@ def test_show_model_lists_what_was_read(aws: Moto, tmp_path: Path, cli) -> None:
                            "--show-model", "--output-format", "json").stdout)
     assert model["live"]["functions"]["template.yaml#GetOrder"]["deployed"]["memory"] == 1024
     assert model["live"]["tables"]["template.yaml#Orders"]["billing_mode"] == "PAY_PER_REQUEST"
+
+
+def test_dax_clusters_are_described(aws: Moto) -> None:
+    # moto's CloudFormation cannot create AWS::DAX::Cluster, so the read is tested on its own.
+    from wa_lint.evidence.live.aws import Account
+    from wa_lint.evidence.live.tables import dax_clusters
+
+    aws.client("dax").create_cluster(ClusterName="orders-cache", NodeType="dax.t3.small", ReplicationFactor=3,
+                                     IamRoleArn=aws.role())
+    clusters = dax_clusters(Account(REGION), ["orders-cache"])
+    assert clusters["orders-cache"].nodes == 3
