@@ -166,3 +166,37 @@ def test_default_timeout_carries_the_deployed_value_and_durations(aws: Moto, tmp
     aws.metric("AWS/Lambda", "Duration", "FunctionName", aws.physical("app", "GetOrder"), [2400.0], "Milliseconds")
     [finding] = lint(root, "PERF002").findings
     assert "; deployed: Timeout 3 s; measured over 14 days: average duration 2,400 ms" in finding.message
+
+
+def test_enriched_findings_carry_evidence_in_json_sarif_and_text(aws: Moto, tmp_path: Path, cli) -> None:
+    root = memory_app(aws, tmp_path, memory=1024, peak=90, invocations=5000, duration=40)
+    [finding] = lint(root, "PERF001").findings
+    peak = {"source": "cloudwatch-logs", "statistic": "Maximum", "value": 90, "unit": "MB",
+            "metric": "REPORT Max Memory Used", "path": None, "window": "14 days"}
+    args = [str(root), "--aws", "--stack", "app", "--region", REGION, "--isolated", "--select", "PERF001",
+            "--no-cache"]
+    text = cli(*args).output
+    assert "  evidence: REPORT Max Memory Used Maximum 90 MB over 14 days (cloudwatch-logs); " in text
+    [as_json] = json.loads(cli(*args, "--output-format", "json").stdout)["findings"]
+    assert peak in as_json["evidence"]
+    assert {"source": "cloudwatch", "metric": "AWS/Lambda Invocations", "statistic": "Sum", "value": 5000,
+            "unit": "invocations", "path": None, "window": "14 days"} in as_json["evidence"]
+    [result] = json.loads(cli(*args, "--output-format", "sarif").stdout)["runs"][0]["results"]
+    assert peak in result["properties"]["evidence"]
+    assert len(finding.evidence) == len(as_json["evidence"])
+
+
+def test_measured_table_and_drift_findings_carry_evidence(aws: Moto, tmp_path: Path) -> None:
+    [table] = lint(table_app(aws, tmp_path, None, 250.0, 5.0), "PERF201").findings
+    assert [(e.metric, e.statistic, e.unit) for e in table.evidence] == [
+        ("AWS/DynamoDB ConsumedReadCapacityUnits", "Sum per second", "units/s"),
+        ("AWS/DynamoDB ConsumedWriteCapacityUnits", "Sum per second", "units/s")]
+    assert table.evidence[0].value == 250
+
+
+def test_drift_evidence_is_the_deployed_value(aws: Moto) -> None:
+    folder = FIXTURES / "OPS008-deployed-config-drift"
+    deploy_fixture(aws, folder)
+    evidence = {e.metric: e.value for f in lint(folder / "bad", "OPS008").findings for e in f.evidence}
+    assert evidence["GetFunctionConfiguration MemorySize"] == 1024
+    assert evidence["GetFunctionConfiguration Runtime"] == "python3.11"

@@ -9,7 +9,7 @@ import string
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -560,16 +560,19 @@ class Run:
         if violation.detail:
             message += violation.detail
         severity = self.config.severity.get(rule.code)
+        fix = _FORMATTER.format(rule.fix, **args)
         return Finding(
             code=rule.code,
             name=rule.name,
             severity=violation.severity or (Severity.parse(severity) if severity else rule.severity),
             span=violation.span,
             message=message,
-            fix=_FORMATTER.format(rule.fix, **args),
+            fix=fix,
             lens=rule.lens,
             resource=violation.resource,
             function=violation.function,
+            fixes=(replace(violation.fix, title=fix),) if violation.fix else (),
+            evidence=violation.evidence,
         )
 
     def _findings(self, violations: Iterable[Violation], enabled: set[str]) -> list[Finding]:

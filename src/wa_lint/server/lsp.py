@@ -136,6 +136,10 @@ async def lint_project(root: Path) -> dict[str, Any]:
         process.kill()
         await process.wait()
         raise LintFailed(f"wa-lint: linting {root} took over {RUN_TIMEOUT:.0f} s and was stopped") from None
+    except asyncio.CancelledError:
+        # A newer edit replaced this run: its child must not linger and compete with the next one.
+        process.kill()
+        raise
     try:
         report = json.loads(out.decode("utf-8", "replace"))
     except ValueError:

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from wa_lint.check.contract import subject
+from wa_lint.check.template._measured import evidence_of
 from wa_lint.evidence.live.lookup import deployed_table
-from wa_lint.report.findings import Severity, Violation
+from wa_lint.report.findings import Evidence, Severity, Violation
 from wa_lint.link.model import Entry, Function, Project, Resource, Table
 from wa_lint.analyse.python.facts_model import DynamoRead, ModuleFacts
 from wa_lint.link.linker import literal_int, ref_target, resolve
@@ -176,6 +177,13 @@ def has_dax(project: Project) -> bool:
                for facts in modules for item in facts.imports)
 
 
+def measured_evidence(table: Table, project: Project) -> tuple[Evidence, ...]:
+    deployed = deployed_table(project, table)
+    if deployed is None:
+        return ()
+    return tuple(evidence_of(m) for m in (deployed.reads_per_second, deployed.writes_per_second) if m is not None)
+
+
 def measured_reads(table: Table, project: Project, options: dict[str, Any]) -> tuple[bool, str] | None:
     """(hot, what was measured) from the table's consumed capacity over the `--aws` window, when read."""
     deployed = deployed_table(project, table)
@@ -229,4 +237,5 @@ def check(project: Project, _project: Project, options: dict[str, Any]) -> Itera
                 severity = Severity.INFO
         if evidence:
             yield Violation(CODE, table.span, {"table": table.logical_id, "evidence": "; ".join(evidence)},
-                            resource=table.logical_id, severity=severity)
+                            resource=table.logical_id, severity=severity,
+                            evidence=measured_evidence(table, project) if measured else ())

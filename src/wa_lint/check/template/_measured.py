@@ -12,6 +12,7 @@ from typing import Any
 from wa_lint.evidence.live.lookup import deployed_function, function_metrics
 from wa_lint.evidence.live.measurements import Measured
 from wa_lint.link.model import Function, Project
+from wa_lint.report.findings import Evidence
 
 # Below this a function gets less than one vCPU's worth of time: more memory buys CPU too.
 ONE_VCPU_MB = 1769
@@ -22,6 +23,13 @@ class MemoryVerdict:
     direction: str | None  # "up" | "down" | None (measured, nothing to say)
     sentence: str  # "measured over 14 days: peak 90 MB of 1024 MB (9%), 1,000 invocations"
     measurements: tuple[Measured, ...]
+
+
+def evidence_of(measured: Measured) -> Evidence:
+    """A measurement as the Evidence a finding carries (JSON, SARIF and one text line)."""
+    value = int(measured.value) if measured.value == int(measured.value) else round(measured.value, 3)
+    return Evidence(measured.source, measured.statistic, value, unit=measured.unit, metric=measured.metric,
+                    window=f"{measured.window_days} days" if measured.window_days else None)
 
 
 def _mb(value: float) -> str:

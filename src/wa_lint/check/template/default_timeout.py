@@ -8,6 +8,7 @@ from typing import Any
 from wa_lint.check.contract import subject
 from wa_lint.check.template._settings import place
 from wa_lint.check.template._values import MISSING, branches_at
+from wa_lint.check.template._measured import evidence_of
 from wa_lint.evidence.live.lookup import deployed_function, function_metrics
 from wa_lint.link.model import Function, Project
 from wa_lint.report.findings import Violation
@@ -45,6 +46,9 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
         fix = (f"add Timeout (seconds) to {where}, chosen from {name}'s measured duration with a margin, and "
                "shorter than its caller waits (API Gateway integrations end at 29 s; an SQS queue's visibility "
                "timeout should be 6 times the function's)")
+        metrics = function_metrics(project, function)
+        measured = (metrics.duration_average, metrics.duration_p99) if metrics else ()
         yield Violation(CODE, place(template, properties, "Timeout", function.span),
-                        {"problem": problem, "fix": fix}, resource=name, function=name)
+                        {"problem": problem, "fix": fix}, resource=name, function=name,
+                        evidence=tuple(evidence_of(m) for m in measured if m is not None))
         return

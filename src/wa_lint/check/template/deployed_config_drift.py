@@ -11,7 +11,7 @@ from wa_lint.check.template._settings import place
 from wa_lint.evidence.live.lookup import deployed_function, stack_resource
 from wa_lint.link.linker import literal_int, resolve
 from wa_lint.link.model import Function, Project
-from wa_lint.report.findings import Violation
+from wa_lint.report.findings import Evidence, Violation
 
 CODE = "OPS008"
 
@@ -71,4 +71,6 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
         fix = (f"deploy the template (sam deploy) to bring {shown} back to {expected}, or, if {value} is right, "
                f"write it in the template; `aws cloudformation detect-stack-drift` shows changes made outside it")
         yield Violation(CODE, place(function.template, function.properties, key, function.span),
-                        {"problem": problem, "fix": fix}, resource=name, function=name)
+                        {"problem": problem, "fix": fix}, resource=name, function=name,
+                        evidence=(Evidence("lambda", "deployed", value if isinstance(value, int) else str(value),
+                                           metric=f"GetFunctionConfiguration {shown}"),))
