@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from wa_lint.check.contract import subject
+from wa_lint.check.template._measured import evidence_of
 from wa_lint.check.template._settings import place
 from wa_lint.check.template._values import MISSING, branches_at
-from wa_lint.check.template._measured import evidence_of
 from wa_lint.evidence.live.lookup import deployed_function, function_metrics
 from wa_lint.link.model import Function, Project
 from wa_lint.report.findings import Violation
