@@ -124,6 +124,9 @@ class Violation:
     detail: str | None = None
     fix: Fix | None = None
     evidence: tuple[Evidence, ...] = ()
+    # This finding's own severity, over the rule's and the configuration's: a measurement can make one
+    # finding of a rule matter less (PERF201 on a table the account measured as cold).
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """PERF001 untuned-memory: memory set nowhere (Lambda's 128 MB default), set to a value the team calls
-untuned, or different from what AWS Lambda Power Tuning measured as optimal."""
+untuned, different from what AWS Lambda Power Tuning measured as optimal, or (with `--aws`) measured as
+over- or under-provisioned by the function's own peak memory and duration."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wa_lint.check.contract import subject
+from wa_lint.check.template._measured import deployed_note, evidence_of, expected_direction, memory_verdict
 from wa_lint.link.linker import literal_int
 from wa_lint.link.model import Function, Project, Setting
 from wa_lint.load.template.edit import insert_entry, replace_value
@@ -75,13 +77,14 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
     setting = function.memory
     fix: Fix | None = None
     evidence: tuple[Evidence, ...] = ()
+    configured = literal_int(setting.value) if setting else 128
+    verdict = memory_verdict(function, project, configured, options)
+    tuned = project.power_tuning.get((function.template.path, name))
     if setting is None:
         where = "its Properties or Globals.Function" if function.type.startswith("AWS::Serverless") else "its Properties"
         problem = f"{name} sets no MemorySize, so it runs with the Lambda default of 128 MB"
         prose = f"add MemorySize to {where}, chosen by measuring {name} with AWS Lambda Power Tuning"
     else:
-        configured = literal_int(setting.value)
-        tuned = project.power_tuning.get((function.template.path, name))
         if configured is None:
             return  # `!If` or a parameter without default: the value is decided at deploy time
         if tuned is not None and tuned.power != configured:
@@ -94,7 +97,18 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
                        "lists as untuned (untuned-values)")
             prose = (f"measure {name} with AWS Lambda Power Tuning and set the optimum, or pass the result "
                      "with --power-tuning to confirm this value")
+        elif tuned is None and verdict is not None and verdict.direction:
+            problem = (f"{name} is configured with {configured} MB{deployed_note(function, project, configured)}, "
+                       f"set in {where_set(setting)}; {verdict.sentence}")
+            prose = (f"measure {name} with AWS Lambda Power Tuning (`wa-lint tune --function {name}` writes the "
+                     f"execution input) and set MemorySize to its optimum; {expected_direction(verdict)}")
         else:
             return
+    if verdict is not None:
+        if verdict.sentence not in problem:
+            problem += f"; {verdict.sentence}"
+            if verdict.direction and tuned is None:
+                prose += f"; {expected_direction(verdict)}"
+        evidence += tuple(evidence_of(measured) for measured in verdict.measurements)
     yield Violation(CODE, function.span, {"problem": problem, "fix": prose}, resource=name, function=name,
                     fix=fix, evidence=evidence)
