@@ -122,7 +122,7 @@ def test_summary_counts_what_unsafe_fixes_would_add() -> None:
         fixes = (unsafe,)
 
     class Result:
-        findings = [Finding(), Finding()]
+        findings = (Finding(), Finding())
 
     outcome = FixOutcome(Result(), fixed=3)  # type: ignore[arg-type]
     assert summary(outcome, unsafe=False) == "3 fixed, 2 remaining; 2 more with --unsafe-fixes"

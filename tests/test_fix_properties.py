@@ -78,8 +78,8 @@ def _behaviour(source: str) -> list[object]:
 
 @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(modules())
-@example(("import boto3\n\n\ndef h0_handler(event, context):\n    client = boto3.client('s3')\n    return [client.meta]\n\n\n"
-          "def h1_handler(event, context):\n    client = boto3.client('sqs')\n    return [client.meta]\n", True))
+@example((("import boto3\n\n\ndef h0_handler(event, context):\n    client = boto3.client('s3')\n    return [client.meta]\n\n\n"
+          "def h1_handler(event, context):\n    client = boto3.client('sqs')\n    return [client.meta]\n"), True))
 def test_fixed_modules_parse_settle_and_lose_their_safe_findings(case: tuple[str, bool]) -> None:
     source, all_safe = case
     with tempfile.TemporaryDirectory() as folder:
