@@ -201,3 +201,65 @@ def test_inline_functions_with_the_same_logical_id_in_two_templates_keep_their_o
     result = run([tmp_path], Config())
     assert {(f.code, f.span.path.parent.name) for f in result.findings} == {("PERF101", "a")}
     assert {path.parent.name for path, _ in result.project.inline_modules} == {"a", "b"}
+
+
+def _linked(tmp_path: Path, text: str):
+    from wa_lint.link.linker import link_template
+    from wa_lint.load.template.document import parse_template
+
+    path = tmp_path / "template.yaml"
+    path.write_text(textwrap.dedent(text))
+    return link_template(parse_template(path, path.read_text()))
+
+
+def test_sam_globals_lists_concatenate_maps_merge_and_local_primitives_win(tmp_path: Path) -> None:
+    functions, _, _ = _linked(tmp_path, """\
+        Transform: AWS::Serverless-2016-10-31
+        Globals:
+          Function:
+            Runtime: python3.11
+            MemorySize: 512
+            Layers: [!Ref SharedLayer]
+            Environment: {Variables: {SHARED: "1", BOTH: global}}
+        Resources:
+          SharedLayer: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: shared/}}
+          OwnLayer: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: own/}}
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: app.handler
+              Runtime: python3.12
+              Layers: [!Ref OwnLayer]
+              Environment: {Variables: {OWN: "2", BOTH: local}}
+        """)
+    (function,) = functions
+    assert function.layers == ["SharedLayer", "OwnLayer"], "SAM puts the global layers first, then the function's"
+    assert function.runtime == "python3.12"
+    assert function.memory is not None and function.memory.value == 512 and function.memory.source == "globals"
+    assert {name: var.value for name, var in function.environment.items()} == {
+        "SHARED": "1", "BOTH": "local", "OWN": "2"}
+
+
+def test_only_an_api_gateway_permission_is_an_api_trigger(tmp_path: Path) -> None:
+    functions, _, _ = _linked(tmp_path, """\
+        Resources:
+          FromS3:
+            Type: AWS::Lambda::Function
+            Properties: {Handler: app.handler, Runtime: python3.12, Code: src/}
+          FromApi:
+            Type: AWS::Lambda::Function
+            Properties: {Handler: app.handler, Runtime: python3.12, Code: src/}
+          S3Permission:
+            Type: AWS::Lambda::Permission
+            Properties: {FunctionName: !Ref FromS3, Action: lambda:InvokeFunction, Principal: s3.amazonaws.com}
+          ApiPermission:
+            Type: AWS::Lambda::Permission
+            Properties:
+              FunctionName: !GetAtt FromApi.Arn
+              Action: lambda:InvokeFunction
+              Principal: apigateway.amazonaws.com
+        """)
+    by_id = {function.logical_id: function for function in functions}
+    assert by_id["FromS3"].triggers == [] and not by_id["FromS3"].has_synchronous_api_trigger
+    assert [(t.name, t.type) for t in by_id["FromApi"].triggers] == [("ApiPermission", "Api")]
+    assert by_id["FromApi"].has_synchronous_api_trigger
