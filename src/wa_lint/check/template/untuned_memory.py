@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from wa_lint.check.contract import subject
-from wa_lint.report.findings import Violation
-from wa_lint.link.model import Function, Project, Setting
 from wa_lint.link.linker import literal_int
+from wa_lint.link.model import Function, Project, Setting
+from wa_lint.report.findings import Violation
 
 CODE = "PERF001"
 

@@ -12,7 +12,7 @@ import urllib.parse
 from typing import Any, TextIO
 
 from wa_lint import __version__
-from wa_lint.pipeline import RunResult
+from wa_lint.result import RunResult
 from wa_lint.report.findings import Finding, Severity
 from wa_lint.report.fingerprints import fingerprints, project_path
 from wa_lint.check.registry import Rule

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from wa_lint.pipeline import RunResult
+from wa_lint.result import RunResult
 from wa_lint.report.findings import Severity
 from wa_lint.report.formats import display_path, one_line
 
