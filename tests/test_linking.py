@@ -263,3 +263,52 @@ def test_only_an_api_gateway_permission_is_an_api_trigger(tmp_path: Path) -> Non
     assert by_id["FromS3"].triggers == [] and not by_id["FromS3"].has_synchronous_api_trigger
     assert [(t.name, t.type) for t in by_id["FromApi"].triggers] == [("ApiPermission", "Api")]
     assert by_id["FromApi"].has_synchronous_api_trigger
+
+
+def test_a_check_failing_on_one_entry_loses_only_that_entry(tmp_path: Path, monkeypatch) -> None:
+    """Per-entry containment: one WA002 where the check raised, the rule's findings for other entries kept."""
+    (tmp_path / ".git").mkdir()
+    client = "import boto3\n\ndef handler(event, context):\n    return boto3.client('s3')\n"
+    write(tmp_path, {"a/app.py": client, "b/app.py": client,
+                     "a/template.yaml": SAM_FUNCTION.format(code_uri=".", handler="app.handler"),
+                     "b/template.yaml": SAM_FUNCTION.format(code_uri=".", handler="app.handler")})
+    real = registry.checks()["PERF101"]
+
+    def exploding(entry, project, options):
+        if entry.facts.path.parent.name == "a":
+            raise KeyError("boom")
+        yield from real(entry, project, options)
+
+    exploding.subject = real.subject
+    monkeypatch.setitem(registry.checks(), "PERF101", exploding)
+    result = run([tmp_path], Config(select=("PERF101", "WA002")), use_cache=False)
+    assert [(f.code, f.span.path.relative_to(tmp_path).as_posix()) for f in result.findings] == [
+        ("WA002", "a/app.py"), ("PERF101", "b/app.py")]
+    (internal,) = [f for f in result.findings if f.code == "WA002"]
+    assert internal.message == "rule PERF101 failed: KeyError: 'boom'"
+
+
+def test_a_site_reached_from_two_entries_is_reported_once_for_the_first(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {
+        "src/shared.py": "import boto3\n\ndef table():\n    return boto3.resource('dynamodb')\n",
+        "src/one.py": "from shared import table\n\ndef handler(event, context):\n    return table()\n",
+        "src/two.py": "from shared import table\n\ndef handler(event, context):\n    return table()\n",
+        "template.yaml": SAM_FUNCTION.format(code_uri="src/", handler="one.handler")
+        + SAM_FUNCTION.split("Resources:\n", 1)[1].replace("Fn:", "Two:").format(code_uri="src/", handler="two.handler"),
+    })
+    result = run([tmp_path], Config(select=("PERF101",)), use_cache=False)
+    assert [(f.span.path.name, f.resource) for f in result.findings] == [("shared.py", "Fn")]
+
+
+def test_linking_builds_new_functions_and_leaves_the_template_model_alone(tmp_path: Path) -> None:
+    from wa_lint.link.handlers import resolve_handler
+    from wa_lint.link.model import Handler
+
+    (tmp_path / "app.py").write_text("def handler(event, context): ...\n")
+    unresolved = Handler("app.handler")
+    resolved = resolve_handler(unresolved, [tmp_path])
+    assert (resolved.file, resolved.qualname, resolved.module) == (tmp_path / "app.py", "handler", "app")
+    assert (unresolved.file, unresolved.qualname, unresolved.module) == (None, None, None)
+    missing = resolve_handler(unresolved, [tmp_path / "nowhere"])
+    assert missing.missing and missing.problem.startswith("handler module 'app' not found")

@@ -26,6 +26,8 @@ from wa_lint.report.findings import LensRef, Severity, Violation
 
 # A check as check/contract.py describes it: `check(subject, project, options)` with a `subject` kind.
 CheckFunction = Callable[..., Iterable[Violation]]
+# Notes to the doc tests (`<!-- not-a-test -->` before an illustrative block) are not for readers.
+_DOC_NOTE = re.compile(r"^<!--.*?-->[ \t]*\n", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.DOTALL)
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
 
@@ -104,7 +106,7 @@ def _rule(path: Path) -> Rule:
         enabled_by_default=metadata.get("enabled_by_default", True),
         preview=metadata.get("status", "stable") == "preview",
         options=metadata.get("options", {}),
-        doc=body,
+        doc=_DOC_NOTE.sub("", body),
         source=path,
         metadata=metadata,
     )
