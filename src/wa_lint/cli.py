@@ -346,6 +346,17 @@ def rules_command(output_format: str) -> None:
         click.echo("  ".join(cells) + f"  {row['question']}  {row['status']}")
 
 
+@main.command("server")
+def server_command() -> None:
+    """Run the editor server (Language Server Protocol over standard input/output)."""
+    try:
+        from wa_lint.server.lsp import serve
+    except ImportError as error:
+        _fail(f"the editor server needs the server extra ({error.name} is missing): pip install 'wa-lint[server]'")
+        return
+    serve()
+
+
 def entry() -> None:
     """The `wa-lint` command: `main` without the cyclic garbage collector, then an exit that skips the
     interpreter's teardown.
