@@ -5,16 +5,22 @@ from __future__ import annotations
 import re
 
 from conftest import PINNED_SELECT, REPO
-from update_readme import without_preview_rows
+from update_readme import is_preview_row
 
 
 def test_readme_rule_table_is_current(cli) -> None:
-    """The README lists the rules that are not in preview: a new rule (which ships in preview) leaves it as it is."""
+    """Every README row is the generated row of that rule, in catalogue order, and every rule out of preview
+    has one. A new rule ships in preview, so it needs no README edit; `python tests/update_readme.py` adds
+    its row (and every other) when it is wanted."""
     readme = (REPO / "README.md").read_text()
     table = re.search(r"<!-- rules:start -->\n(.*?)<!-- rules:end -->", readme, re.DOTALL).group(1)
-    assert table == without_preview_rows(cli("rules", "--output-format", "markdown").output), (
-        "regenerate the README with `python tests/update_readme.py`"
-    )
+    generated = cli("rules", "--output-format", "markdown").output.splitlines()
+    rows = table.splitlines()
+    hint = "regenerate the README with `python tests/update_readme.py`"
+    assert rows[:2] == generated[:2], hint
+    assert rows == [row for row in generated if row in rows], hint  # no stale row, none out of order
+    assert [row for row in generated[2:] if not is_preview_row(row)] == [row for row in rows[2:]
+                                                                         if not is_preview_row(row)], hint
 
 
 def test_quickstart_has_two_commands_and_ci_runs_the_second_verbatim() -> None:
