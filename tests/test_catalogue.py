@@ -8,8 +8,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import FIXTURES, REPO
+
 from wa_lint.check.registry import DOC_SECTIONS, catalogue, check_modules, split_front_matter
 
 SCHEMA = json.loads((REPO / "src/wa_lint/schemas/rule.schema.json").read_text())

@@ -3,17 +3,16 @@ fixtures give exactly the `# expect:` markers, and its doc's Example raises it w
 
 from __future__ import annotations
 
+import re
+import textwrap
 from pathlib import Path
 
 import pytest
-
-import re
-import textwrap
-
 from conftest import FIXTURES, PINNED_RULES, SAM_FUNCTION, expected_markers, finding_keys
+
+from wa_lint.check.registry import catalogue, split_front_matter
 from wa_lint.config import Config, load_config
 from wa_lint.pipeline import run
-from wa_lint.check.registry import catalogue, split_front_matter
 
 
 def fixture_cases() -> list[tuple[str, Path]]:
