@@ -10,7 +10,6 @@ import io
 import json
 import os
 import sys
-import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -42,24 +41,18 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write next to the target and rename, so a report file is never left half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write a report file: regular files atomically, FIFOs and devices through, symlinks followed."""
+    from wa_lint.files import write_report
+
+    write_report(path, text)
 
 
-def _use_colour(choice: str, stream: TextIO) -> bool:
+def _use_colour(choice: str, stream: TextIO | None) -> bool:
     if choice == "always":
         return True
     if choice == "never" or os.environ.get("NO_COLOR"):
         return False
-    return stream.isatty()
+    return stream is not None and stream.isatty()
 
 
 class _Progress:
@@ -97,8 +90,26 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
 
 
 def _fail(message: str) -> None:
-    click.echo(f"wa-lint: error: {message}", err=True)
+    # Messages quote configuration keys, paths and errors from the repository: shown, never obeyed.
+    from wa_lint.report.formats import one_line
+
+    click.echo(f"wa-lint: error: {one_line(message)}", err=True)
     sys.exit(EXIT_ERROR)
+
+
+def _emit_report(text: str) -> None:
+    """Standard output may be closed (`>&-`) or full (`/dev/full`): then the report is lost, and we say so."""
+    stream = sys.stdout
+    if stream is None:
+        _fail("cannot write the report: standard output is closed (-o FILE writes it to a file)")
+        return
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        pass  # `wa-lint | head`: the reader has what it wanted (the exit code says the rest)
+    except OSError as error:
+        _fail(f"cannot write the report to standard output: {error.strerror or error}")
 
 
 @click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
@@ -203,7 +214,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
 
     if write_baseline or baseline_path:
         _apply_baseline(result, write_baseline, baseline_path)
-    target: TextIO = io.StringIO() if output_file else sys.stdout
+    target = io.StringIO()
     if show_model:
         from wa_lint.link.model_view import model_dict, show_text
 
@@ -217,8 +228,9 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         _write_reports(result, output_format, target, _use_colour(colour, sys.stdout) and not output_file,
                        [*reports, *([("sarif", sarif_output)] if sarif_output else [])])
     if output_file:
-        assert isinstance(target, io.StringIO)
         _write_file(output_file, target.getvalue())
+    else:
+        _emit_report(target.getvalue())
     if any(d.kind == "error" for d in result.diagnostics) and not result.findings:
         sys.exit(EXIT_ERROR)
     threshold = Severity.parse(config.fail_on)
@@ -233,7 +245,9 @@ def _apply_baseline(result: RunResult, write: Path | None, read: Path | None) ->
     if write:
         _write_file(write, baseline.dumps(result.findings, result.project))
         count = len(result.findings)
-        click.echo(f"wa-lint: recorded {count} finding{'' if count == 1 else 's'} in {write}", err=True)
+        from wa_lint.report.formats import one_line
+
+        click.echo(f"wa-lint: recorded {count} finding{'' if count == 1 else 's'} in {one_line(str(write))}", err=True)
     if read:
         try:
             known = baseline.load(read)
@@ -357,6 +371,18 @@ def server_command() -> None:
     serve()
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM (a CI job cancelled, `timeout`) unwinds the run like an exit, so the analysis workers are
+    ended on the way out, and the exit code is the shell's 128 + 15."""
+    import signal
+
+    def terminated(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminated)
+
+
 def entry() -> None:
     """The `wa-lint` command: `main` without the cyclic garbage collector, then an exit that skips the
     interpreter's teardown.
@@ -369,6 +395,7 @@ def entry() -> None:
     atomically, the pool is closed), so only the standard streams need flushing.
     """
     gc.disable()
+    _exit_on_sigterm()
     try:
         main()
         code = EXIT_CLEAN
@@ -378,9 +405,10 @@ def entry() -> None:
         else:
             print(exit_.code, file=sys.stderr)
             code = EXIT_FINDINGS
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # a closed pipe (`wa-lint | head`): nothing more can be said
-        code = code or EXIT_ERROR
+    for stream in (sys.stdout, sys.stderr):  # None when the stream was closed before the start (`>&-`)
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`wa-lint | head`): nothing more can be said
+            code = code or EXIT_ERROR
     os._exit(code)

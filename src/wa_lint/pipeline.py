@@ -14,7 +14,7 @@ from typing import Any
 from wa_lint.analyse.stage import analyse_stage, facts_cache
 from wa_lint.check.registry import Rule, catalogue
 from wa_lint.check.registry import enabled_codes as registry_enabled_codes
-from wa_lint.check.stage import check_stage
+from wa_lint.check.stage import check_notes, check_stage
 from wa_lint.config import Config
 from wa_lint.discover.stage import discover_stage
 from wa_lint.discover.walk import find_root
@@ -23,6 +23,7 @@ from wa_lint.link.model import Project
 from wa_lint.link.stage import link_stage
 from wa_lint.load.sources import Limits, SourceStore
 from wa_lint.load.stage import load_stage
+from wa_lint.report.findings import Diagnostic
 from wa_lint.report.stage import report_stage, reported_diagnostics
 from wa_lint.result import RunResult, Stats, relative
 
@@ -48,6 +49,7 @@ class Run:
         started = time.perf_counter()
         config = self.config
         found = discover_stage(self.paths, self.root, config, self.force_exclude)
+        cache_notes = [Diagnostic(self.cache.folder, self.cache.problem)] if self.cache and self.cache.problem else []
         limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
         store = SourceStore(found.root, self.paths, limits, config.allow_outside_root)
         loaded = load_stage(found, store)
@@ -65,8 +67,8 @@ class Run:
         enabled = enabled_codes(config, rules)
         violations = check_stage(project, rules, enabled, config, self.debug)
         findings = report_stage(violations, project, rules, enabled, config)
-        diagnostics = [*found.diagnostics, *loaded.diagnostics, *linked.diagnostics, *evidence.diagnostics,
-                       *analysed.diagnostics]
+        diagnostics = [*found.diagnostics, *cache_notes, *loaded.diagnostics, *linked.diagnostics,
+                       *evidence.diagnostics, *analysed.diagnostics, *check_notes(project)]
         stats = Stats(len(loaded.templates), len(analysed.modules), time.perf_counter() - started)
         return RunResult(findings, reported_diagnostics(diagnostics, project), project, stats, rules,
                          frozenset(enabled))

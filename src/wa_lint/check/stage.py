@@ -15,7 +15,7 @@ from wa_lint.check.registry import Rule, wants_index
 from wa_lint.check.tool import internal_error
 from wa_lint.config import Config
 from wa_lint.link.model import Project
-from wa_lint.report.findings import Violation
+from wa_lint.report.findings import Diagnostic, Violation
 
 
 def subjects(project: Project, kind: str) -> list[Any]:
@@ -60,3 +60,9 @@ def check_stage(project: Project, rules: dict[str, Rule], enabled: Iterable[str]
                     reported.add(site)
                     violations.append(violation)
     return violations
+
+
+def check_notes(project: Project) -> list[Diagnostic]:
+    """Bounds the checks' call-graph walks reached (callgraph.note_bound): their findings may be incomplete."""
+    bounds = project.lookups.get("bound-notes")
+    return [Diagnostic(path, message) for path, message in (bounds if isinstance(bounds, dict) else ())]

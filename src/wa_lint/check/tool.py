@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from wa_lint.check.contract import subject
+from wa_lint.files import is_dir, is_file
 from wa_lint.link.model import Function, Project
 from wa_lint.report.findings import Span, Violation
 
@@ -45,12 +46,12 @@ def handler_not_found(function: Function, project: Project, options: dict[str, A
     # Only what was searched and not found: a code folder that does not exist yet or holds no
     # Python at all (built or fetched by a script) says nothing about the handler, nor does a
     # runtime that is not known to be Python.
-    if handler is None or not handler.missing or code.root is None or not code.root.is_dir():
+    if handler is None or not handler.missing or code.root is None or not is_dir(code.root):
         return
     if not (function.runtime or "").startswith("python") or next(code.root.rglob("*.py"), None) is None:
         return
     # A wrapper (Lambda Web Adapter's `Handler: run.sh`) starts something other than a Python module.
-    if "AWS_LAMBDA_EXEC_WRAPPER" in function.environment or (code.root / handler.text.strip()).is_file():
+    if "AWS_LAMBDA_EXEC_WRAPPER" in function.environment or is_file(code.root / handler.text.strip()):
         return
     pos = function.properties.key_pos("Handler")
     where = Span(function.template.path, pos.line, pos.column, pos.end_line, pos.end_column)

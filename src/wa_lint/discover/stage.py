@@ -32,6 +32,7 @@ def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_excl
     excludes = [*(config.exclude or ()), *config.extend_exclude]
     found = discover(paths, root, excludes, force_exclude)
     diagnostics = [Diagnostic(missing, "no such file or directory", kind="error") for missing in found.missing]
+    diagnostics += [Diagnostic(path, note) for path, note in found.notes]
     reported = None
     if found.explicit:
         # Files were named: report findings in them (and in folders named with them), nowhere else.

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from wa_lint.config import Config
 from wa_lint.link.model import Function
-from wa_lint.load.sources import Skip, SourceStore
+from wa_lint.load.sources import OUTSIDE, Skip, SourceStore
 from wa_lint.report.findings import Diagnostic
 
 if TYPE_CHECKING:
@@ -35,8 +35,15 @@ def _power_tuning(functions: list[Function], config: Config, store: SourceStore)
 
     evidence = Evidence()
     sources: dict[tuple[Path, str], Path] = {}
-    # A file named in the mapping is a result too, even when no listed folder holds it.
-    for path in result_files([*config.power_tuning, *config.power_tuning_functions]):
+    # A file named in the mapping is a result too, even when no listed folder holds it. A listed
+    # folder leading out of the project (`tuning -> /`) is not walked: the file system is not ours.
+    listed = []
+    for path in [*config.power_tuning, *config.power_tuning_functions]:
+        if store.inside(path):
+            listed.append(path)
+        else:
+            evidence.diagnostics.append(Diagnostic(path, f"power tuning results {OUTSIDE}"))
+    for path in result_files(listed):
         source = store.read_template(path)
         if isinstance(source, Skip):
             evidence.diagnostics.append(source.diagnostic)

@@ -65,6 +65,10 @@ def _worth_linking(function: Function, reported_paths: frozenset[Path] | None) -
 def _link_code(function: Function, store: SourceStore, reported_paths: frozenset[Path] | None,
                linked: Linked) -> Function:
     handler = function.handler
+    if function.code.kind == "unusable":
+        note = f"{function.logical_id}: its code folder is not a usable path ({function.code.problem}); not read"
+        linked.diagnostics.append(Diagnostic(function.template.path, note))
+        return function
     if handler is None or function.code.kind not in ("local", "inline"):
         return function
     if function.runtime and not function.runtime.startswith("python"):

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wa_lint.files import FileSkip, read_regular
 from wa_lint.report.findings import Diagnostic
 
 OUTSIDE = "outside the project root and the paths given; not read (allow-outside-root = true reads it)"
@@ -123,7 +124,7 @@ class Skip:
 def _real(path: Path) -> Path | None:
     try:
         return path.resolve()
-    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop (3.11); ValueError: a NUL
         return None
 
 
@@ -156,8 +157,8 @@ class SourceStore:
             return True
         try:
             mode = os.lstat(path).st_mode
-        except OSError:
-            mode = 0  # not there (yet): where its folder is decides
+        except (OSError, ValueError):
+            mode = 0  # not there (yet), or not a path at all: where its folder is decides
         if stat.S_ISLNK(mode):
             return self._resolves_inside(path)
         # Resolving a path costs a system call per component: one answer per folder is enough.
@@ -186,10 +187,13 @@ class SourceStore:
             size = status.st_size
             if size > limit:
                 return Skip(Diagnostic(path, f"skipped: {size:,} bytes is over the {limit:,}-byte limit (configurable)"))
-            with path.open("rb") as handle:
-                raw = handle.read(limit + 1)
+            # Opened without blocking and checked again on the descriptor: the file may have been swapped
+            # for a FIFO or a device since the stat above.
+            raw = read_regular(path, limit)
         except OSError as error:
             return Skip(Diagnostic(path, f"skipped: cannot read ({error.strerror or error})"))
+        except FileSkip as skip:
+            return Skip(Diagnostic(path, f"skipped: {skip}"))
         source = self._sources[path] = Source(path, raw)
         return source
 
@@ -214,9 +218,10 @@ class SourceStore:
         source = self._sources.get(path)
         if source is None:
             try:
-                source = self._sources[path] = Source(path, path.read_bytes())
-            except OSError:
+                raw = read_regular(path, max(self.limits.template_bytes, self.limits.python_bytes))
+            except FileSkip:
                 return ""
+            source = self._sources[path] = Source(path, raw)
         return source.text
 
     def lines(self, path: Path) -> LineIndex:
