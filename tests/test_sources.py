@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 from pathlib import Path
 
@@ -65,13 +66,18 @@ def test_a_run_reads_each_file_once_for_loading_analysis_suppressions_and_finger
     (tmp_path / "app.py").write_text("import boto3\n\ndef handler(event, context):\n"
                                      "    return boto3.client('s3')  # noqa: SEC101\n")
     opened: list[str] = []
-    real_open = pathlib.Path.open
+    real_open, real_os_open = pathlib.Path.open, os.open
 
     def counting_open(self, *args, **kwargs):
         opened.append(self.name)
         return real_open(self, *args, **kwargs)
 
+    def counting_os_open(path, *args, **kwargs):
+        opened.append(os.path.basename(os.fspath(path)))
+        return real_os_open(path, *args, **kwargs)
+
     monkeypatch.setattr(pathlib.Path, "open", counting_open)
+    monkeypatch.setattr(os, "open", counting_os_open)
     result = run([tmp_path], Config(extend_select=("WA003",)), use_cache=False)
     from wa_lint.report.fingerprints import fingerprints
 
@@ -100,3 +106,11 @@ def test_template_text_drops_a_byte_order_mark(tmp_path: Path, raw: bytes) -> No
     path.write_bytes(raw)
     source = SourceStore(tmp_path, [tmp_path], LIMITS).read_template(path)
     assert isinstance(source, Source) and source.text == "Resources: {}\n"
+
+
+@pytest.mark.parametrize("cookie", [b"undefined", b"rot13", b"no-such-codec"])
+def test_python_text_survives_a_cookie_naming_no_text_encoding(tmp_path: Path, cookie: bytes) -> None:
+    path = tmp_path / "app.py"
+    path.write_bytes(b"# -*- coding: " + cookie + b" -*-\nx = 1\n")
+    source = SourceStore(tmp_path, [tmp_path], LIMITS).read_python(path)
+    assert isinstance(source, Source) and source.lines.line(2) == "x = 1"

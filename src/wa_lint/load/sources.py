@@ -96,14 +96,15 @@ class Source:
         """The text the file's parser sees: Python by its PEP 263 encoding, everything else as UTF-8; a
         byte that does not decode becomes U+FFFD (the file's loader reports it as a parse error)."""
         raw = self.raw
-        encoding = "utf-8"
         if self.path.suffix == ".py":
             try:
                 encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-                "".encode(encoding)
-            except (SyntaxError, LookupError):
-                encoding = "utf-8"
-        return raw.decode(encoding, errors="replace").removeprefix("\ufeff")
+                return raw.decode(encoding, errors="replace").removeprefix("\ufeff")
+            # A cookie naming no codec, a codec that is not a text encoding (`undefined`, `rot13`): the
+            # file gets its WA001 from analysis; its text here is read as UTF-8.
+            except (SyntaxError, LookupError, UnicodeError, TypeError, ValueError):
+                pass
+        return raw.decode("utf-8", errors="replace").removeprefix("\ufeff")
 
     @functools.cached_property
     def lines(self) -> LineIndex:
