@@ -38,10 +38,11 @@ class Run:
     """A run's settings; `execute` runs the stages."""
 
     def __init__(self, paths: Sequence[Path], config: Config, force_exclude: bool = False, debug: bool = False,
-                 jobs: int | None = None, use_cache: bool = True, progress: Callable[[int, int], None] | None = None):
+                 jobs: int | None = None, use_cache: bool = True, progress: Callable[[int, int], None] | None = None,
+                 live_progress: Callable[[str], None] | None = None):
         self.paths = list(paths) or [Path(".")]
         self.config, self.force_exclude, self.debug = config, force_exclude, debug
-        self.jobs, self.progress = jobs, progress
+        self.jobs, self.progress, self.live_progress = jobs, progress, live_progress
         self.root = find_root(self.paths)
         self.cache = facts_cache(self.root, config, use_cache)
 
@@ -54,14 +55,16 @@ class Run:
         store = SourceStore(found.root, self.paths, limits, config.allow_outside_root)
         loaded = load_stage(found, store)
         linked = link_stage(loaded.templates, store, found.reported_paths)
-        evidence = evidence_stage(linked.functions, config, store)
+        templates_half = Project(found.root, loaded.templates, linked.functions, linked.tables, linked.resources)
+        evidence = evidence_stage(templates_half, config, store, self.live_progress)
         analysed = analyse_stage(linked.functions, linked.handler_functions, linked.inline_functions,
                                  found.files.python, found.root, store, config, self.cache, self.jobs,
                                  self.progress)
         project = Project(
-            found.root, loaded.templates, analysed.functions, linked.tables, linked.resources, analysed.modules,
-            analysed.inline_modules, analysed.entries, analysed.imports, found.reported_paths,
-            power_tuning=evidence.power_tuning, problems=[*loaded.problems, *analysed.problems], sources=store,
+            found.root, loaded.templates, analysed.functions, linked.tables, linked.resources,
+            modules=analysed.modules, inline_modules=analysed.inline_modules, entries=analysed.entries,
+            imports=analysed.imports, reported_paths=found.reported_paths, power_tuning=evidence.power_tuning,
+            live=evidence.live, problems=[*loaded.problems, *analysed.problems], sources=store,
         )
         rules = catalogue()
         enabled = enabled_codes(config, rules)

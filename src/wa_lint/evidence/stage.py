@@ -1,18 +1,21 @@
-"""The evidence stage: measurements from outside the code (AWS Lambda Power Tuning results now; live
-metrics next), each attached to the function it measured."""
+"""The evidence stage: measurements from outside the code, each attached to what it measured: AWS Lambda
+Power Tuning results, and with `--aws` the deployed stack and its CloudWatch metrics (boto3 is imported
+only then)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wa_lint.config import Config
-from wa_lint.link.model import Function
+from wa_lint.link.model import Function, Project
 from wa_lint.load.sources import OUTSIDE, Skip, SourceStore
 from wa_lint.report.findings import Diagnostic
 
 if TYPE_CHECKING:
+    from wa_lint.evidence.live.measurements import LiveEvidence
     from wa_lint.evidence.power_tuning import TuningResult
 
 
@@ -20,13 +23,47 @@ if TYPE_CHECKING:
 class Evidence:
     # Power Tuning results by (template path, function logical ID).
     power_tuning: dict[tuple[Path, str], TuningResult] = field(default_factory=dict)
+    # What `--aws` read from the deployed stack and CloudWatch; None without `--aws`.
+    live: LiveEvidence | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def evidence_stage(functions: list[Function], config: Config, store: SourceStore) -> Evidence:
-    if not config.power_tuning and not config.power_tuning_functions:
-        return Evidence()
-    return _power_tuning(functions, config, store)
+def evidence_stage(linked: Project, config: Config, store: SourceStore,
+                   live_progress: Callable[[str], None] | None = None) -> Evidence:
+    """`linked`: the templates' half of the model (templates, functions, tables, resources), read only."""
+    tuned = Evidence()
+    if config.power_tuning or config.power_tuning_functions:
+        tuned = _power_tuning(linked.functions, config, store)
+    live, notes = _live(linked, config, live_progress)
+    return Evidence(tuned.power_tuning, live, [*tuned.diagnostics, *notes])
+
+
+def _live(linked: Project, config: Config,
+          progress: Callable[[str], None] | None) -> tuple[LiveEvidence | None, list[Diagnostic]]:
+    """`--aws`: join the deployed stack and its measurements to the model."""
+    options = config.live
+    if options is None:
+        return None, []
+    from wa_lint.evidence.live.target import TargetError, resolve_target
+
+    folders = [linked.root, *(template.path.parent for template in linked.templates)]
+    try:
+        target = resolve_target(options, folders)
+    except TargetError as error:
+        return None, [Diagnostic(None, f"--aws: {error}; only static findings are reported", kind="live")]
+    try:
+        from wa_lint.evidence.live.collect import collect
+    except ImportError as error:
+        return None, [Diagnostic(None, f"--aws needs boto3 ({error.name} is missing): pip install 'wa-lint[live]'",
+                                 kind="error")]
+    live = collect(linked, target, options, progress)
+    where = f"stack {live.stack}" + (f" in {live.region}" if live.region else "")
+    notes = [Diagnostic(None, f"--aws ({where}): {problem.message}", kind="live") for problem in live.problems]
+    if live.resources:
+        notes.append(Diagnostic(None, (
+            f"--aws: {where} ({target.source}): {len(live.functions)} functions and {len(live.tables)} "
+            f"tables read, CloudWatch over {live.window_days} days"), kind="live"))
+    return live, notes
 
 
 def _power_tuning(functions: list[Function], config: Config, store: SourceStore) -> Evidence:

@@ -15,6 +15,7 @@ from wa_lint.report.findings import Span
 
 if TYPE_CHECKING:
     from wa_lint.analyse.python.facts_model import ModuleFacts
+    from wa_lint.evidence.live.measurements import LiveEvidence
     from wa_lint.evidence.power_tuning import TuningResult
     from wa_lint.load.sources import SourceStore
     from wa_lint.load.template.document import Template
@@ -169,6 +170,8 @@ class Project:
     lookups: dict[str, object] = field(default_factory=dict)
     # AWS Lambda Power Tuning results by (template path, function logical ID), read once per run.
     power_tuning: dict[tuple[Path, str], TuningResult] = field(default_factory=dict)
+    # What `--aws` read from the deployed stack and CloudWatch; None without `--aws`.
+    live: LiveEvidence | None = None
     # Files (and inline code) a stage could not read as what they are: the tool rules report them.
     problems: list[Problem] = field(default_factory=list)
     # Every file the run read, with its text and line index (suppressions and fingerprints read it here).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from wa_lint.check.registry import Rule
@@ -33,16 +34,20 @@ def finding(violation: Violation, rule: Rule, config: Config) -> Finding:
     if violation.detail:
         message += violation.detail
     severity = config.severity.get(rule.code)
+    fix = _FORMATTER.format(rule.fix, **args)
     return Finding(
         code=rule.code,
         name=rule.name,
-        severity=Severity.parse(severity) if severity else rule.severity,
+        # A measurement may set one finding's severity, over the rule's and the configuration's.
+        severity=violation.severity or (Severity.parse(severity) if severity else rule.severity),
         span=violation.span,
         message=message,
-        fix=_FORMATTER.format(rule.fix, **args),
+        fix=fix,
         lens=rule.lens,
         resource=violation.resource,
         function=violation.function,
+        fixes=(replace(violation.fix, title=fix),) if violation.fix else (),
+        evidence=violation.evidence,
     )
 
 
