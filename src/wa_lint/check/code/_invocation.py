@@ -83,7 +83,7 @@ def service(site: Site) -> str | None:
         if other.qualified not in _CLIENTS:
             continue
         bound = other.assigned_to == head
-        chained = head.endswith(")") and other.receiver_of_call and other.line == call.line \
+        chained = "(" in call.callee and other.receiver_of_call and other.line == call.line \
             and other.column == call.column
         if bound or chained:
             built = constructed_at(site.facts, site.qualname, other)
