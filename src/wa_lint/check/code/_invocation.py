@@ -93,3 +93,12 @@ def service(site: Site) -> str | None:
 
 def method(call: Call) -> str:
     return call.callee.rsplit(".", 1)[-1]
+
+
+def place(project: Project, facts: ModuleFacts, line: int) -> str:
+    """`src/app.py:14` for messages: relative to the project when it can be."""
+    try:
+        path = facts.path.relative_to(project.root).as_posix()
+    except ValueError:
+        path = facts.path.name
+    return f"{path}:{line}"
