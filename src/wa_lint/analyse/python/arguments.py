@@ -1,20 +1,21 @@
 """What the linked rules need to know about call arguments, beyond where values flow (flow.py):
 
-- the keyword arguments given as literals (`InvocationType="Event"`, `max_age=0`, `force_fetch=True`);
+- the arguments given as literals (`InvocationType="Event"`, `max_age=0`, `force_fetch=True`);
 - the names passed *whole* to a call: `logger.info(event)`, `print(json.dumps(event))`,
   `logger.info(f"event: {event}")`, `"event " + str(event)` (a part such as `event["id"]` is not whole);
+- which arguments are constant for the environment: a literal, `os.environ[...]` / `os.getenv(...)`, a
+  module-level constant, or a local bound to one of these (keyword names, and positions as "0", "1");
 - which functions mention a marker string (`"batchItemFailures"`) anywhere, since a response is often
   built in a variable before it is returned.
 
-Calls are keyed like constructions (`construction.site_key`), so a rule finds a call's arguments from the
-`Call` fact it already has.
+Calls are keyed by qualname and full span (`boto3.client("lambda").invoke(...)` and its receiver call start
+at the same place), so a rule finds a call's arguments from the `Call` fact it already has.
 """
 
 from __future__ import annotations
 
 import ast
 
-from wa_lint.analyse.python.construction import site_key
 from wa_lint.analyse.python.facts_model import Arguments, Call, ModuleFacts
 from wa_lint.analyse.python.flow import chain, join
 from wa_lint.analyse.python.walk import Collector, Context
@@ -24,6 +25,8 @@ MARKERS = frozenset({"batchItemFailures"})
 # Wrappers that keep the whole value: `json.dumps(event)`, `str(event)`, `repr(event)`.
 _WHOLE_WRAPPERS = frozenset({"json.dumps", "str", "repr", "dumps"})
 _LITERAL_TYPES = (str, bool, int, float, type(None))
+_ENVIRONMENT_CALLS = frozenset({"os.environ.get", "os.getenv", "environ.get", "getenv"})
+_MODULE_CONSTANTS = frozenset({"value", "call:os.environ.get", "call:os.getenv"})
 
 
 def _whole_names(node: ast.expr, found: list[str], depth: int = 0) -> None:
@@ -51,6 +54,42 @@ class ArgumentCollector(Collector):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.mentions: dict[str, set[str]] = {}
+        # Per function: local names last bound to a constant (True) or to anything else (False).
+        self.locals: dict[str, dict[str, bool]] = {}
+
+    def _constant(self, node: ast.expr, function: str, depth: int = 0) -> bool:
+        if depth > 8:
+            return False
+        kind = type(node)
+        if kind is ast.Constant:
+            return isinstance(node.value, str)  # type: ignore[attr-defined]
+        if kind is ast.Name:
+            bound = self.locals.get(function, {}).get(node.id)  # type: ignore[attr-defined]
+            if bound is not None:
+                return bound
+            return self.context.facts.module_names.get(node.id) in _MODULE_CONSTANTS  # type: ignore[attr-defined]
+        if kind is ast.Subscript:
+            parts, base = chain(node.value)  # type: ignore[attr-defined]
+            return base is None and join(parts) in ("os.environ", "environ")
+        if kind is ast.Call:
+            parts, base = chain(node.func)  # type: ignore[attr-defined]
+            return base is None and join(parts) in _ENVIRONMENT_CALLS
+        if kind is ast.JoinedStr:
+            return all(type(value) is ast.Constant or self._constant(value.value, function, depth + 1)
+                       for value in node.values)  # type: ignore[attr-defined]
+        if kind is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[attr-defined]
+            return self._constant(node.left, function, depth + 1) and \
+                self._constant(node.right, function, depth + 1)  # type: ignore[attr-defined]
+        return False
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        function = self.context.enclosing_function()
+        if function is None:
+            return
+        constant = self._constant(node.value, function)
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.locals.setdefault(function, {})[target.id] = constant
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and node.value in MARKERS:
@@ -61,24 +100,33 @@ class ArgumentCollector(Collector):
         function = self.context.enclosing_function()
         if function is None:
             return
-        literals = tuple((keyword.arg, repr(keyword.value.value)) for keyword in node.keywords
-                         if keyword.arg and isinstance(keyword.value, ast.Constant)
-                         and isinstance(keyword.value.value, _LITERAL_TYPES))
+        # Positional literals are named by position ("0"), keywords by name.
+        literals = tuple((str(index), repr(arg.value)) for index, arg in enumerate(node.args)
+                         if isinstance(arg, ast.Constant) and isinstance(arg.value, _LITERAL_TYPES)) + tuple(
+            (keyword.arg, repr(keyword.value.value)) for keyword in node.keywords
+            if keyword.arg and isinstance(keyword.value, ast.Constant)
+            and isinstance(keyword.value.value, _LITERAL_TYPES))
         unpacked = any(keyword.arg is None for keyword in node.keywords)
         whole: list[str] = []
         for arg in node.args:
             _whole_names(arg, whole)
-        if literals or unpacked or whole:
-            line, column, _, _ = self.context.source.span(node)
-            self.context.facts.arguments[site_key(function, line, column)] = Arguments(
-                literals, tuple(dict.fromkeys(whole)), unpacked)
+        constants = tuple(
+            [str(index) for index, arg in enumerate(node.args) if self._constant(arg, function)]
+            + [keyword.arg for keyword in node.keywords if keyword.arg and self._constant(keyword.value, function)])
+        if literals or unpacked or whole or constants:
+            self.context.facts.arguments[_key(function, *self.context.source.span(node))] = Arguments(
+                literals, tuple(dict.fromkeys(whole)), unpacked, constants)
 
     def finish(self) -> None:
         self.context.facts.mentions = {function: tuple(sorted(found)) for function, found in self.mentions.items()}
 
 
+def _key(qualname: str, line: int, column: int, end_line: int, end_column: int) -> str:
+    return f"{qualname}:{line}:{column}:{end_line}:{end_column}"
+
+
 def arguments_of(facts: ModuleFacts, qualname: str, call: Call) -> Arguments:
-    return facts.arguments.get(site_key(qualname, call.line, call.column), Arguments())
+    return facts.arguments.get(_key(qualname, call.line, call.column, call.end_line, call.end_column), Arguments())
 
 
 def literal(arguments: Arguments, name: str) -> str | None:

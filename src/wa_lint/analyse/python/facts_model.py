@@ -158,6 +158,9 @@ class Arguments:
     literals: tuple[tuple[str, str], ...] = ()
     whole: tuple[str, ...] = ()  # `f(event)`, `f(json.dumps(event))`, `f(f"{event}")`
     unpacked: bool = False  # `**kwargs`: keywords we cannot see
+    # Arguments constant for the environment (literal, environment variable, module constant): keyword
+    # names, and positions as "0", "1".
+    constants: tuple[str, ...] = ()
 
 
 # -- what a function calls and writes (collected in calls.py and writes.py) ----------------------------

@@ -20,6 +20,9 @@ _CLIENTS = ("boto3.client", "boto3.Session().client", "boto3.session.Session().c
             "aioboto3.Session().client")
 
 
+SiteKey = tuple[int, int, int, int, int]
+
+
 @dataclass(frozen=True)
 class Site:
     facts: ModuleFacts
@@ -29,8 +32,10 @@ class Site:
     path: tuple[Step, ...]
 
     @property
-    def key(self) -> tuple[int, int, int]:
-        return (id(self.facts), self.call.line, self.call.column)
+    def key(self) -> SiteKey:
+        # `requests.get(url).json()` and its receiver call start at the same place: the span tells them apart.
+        call = self.call
+        return (id(self.facts), call.line, call.column, call.end_line, call.end_column)
 
     def route(self, last: str) -> str:
         """` (lambda_handler → load → ssm.get_parameter)` when the call is not in the handler itself."""
@@ -53,7 +58,7 @@ def invocation_calls(project: Project, entry: Entry, deployments: bool = False) 
     Functions that only back custom resources run once per deployment and are skipped unless asked for."""
     if not deployments and custom_resource_handler(project, entry):
         return
-    seen: set[tuple[int, int, int]] = set()
+    seen: set[SiteKey] = set()
     for graph, node, _live, path in taint_walk(project, entry):
         body = graph.body(node)
         if body is None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from wa_lint.analyse.python.arguments import arguments_of, literal
-from wa_lint.check.code._invocation import entries, invocation_calls, method, service
+from wa_lint.check.code._invocation import SiteKey, entries, invocation_calls, method, service
 from wa_lint.check.contract import subject
 from wa_lint.link.model import Project
 from wa_lint.report.findings import Span, Violation
@@ -18,7 +18,7 @@ _NOT_WAITING = frozenset({"'Event'", "'DryRun'"})
 
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    reported: set[tuple[int, int, int]] = set()
+    reported: set[SiteKey] = set()
     for entry in entries(project):
         for site in invocation_calls(project, entry):
             call = site.call

@@ -7,7 +7,7 @@ from typing import Any
 
 from wa_lint.analyse.python.arguments import arguments_of, literal
 from wa_lint.analyse.python.construction import receiver
-from wa_lint.check.code._invocation import Site, entries, invocation_calls, method, service
+from wa_lint.check.code._invocation import SiteKey, Site, entries, invocation_calls, method, service
 from wa_lint.check.contract import subject
 from wa_lint.link.model import Project
 from wa_lint.report.findings import Span, Violation
@@ -62,7 +62,7 @@ def _powertools_bypass(site: Site) -> str | None:
 
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    reported: set[tuple[int, int, int]] = set()
+    reported: set[SiteKey] = set()
     for entry in entries(project):
         sites = list(invocation_calls(project, entry))
         if any(method(site.call) in _ROTATION for site in sites):
