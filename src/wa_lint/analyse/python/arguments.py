@@ -5,6 +5,9 @@
   `logger.info(f"event: {event}")`, `"event " + str(event)` (a part such as `event["id"]` is not whole);
 - which arguments are constant for the environment: a literal, `os.environ[...]` / `os.getenv(...)`, a
   module-level constant, or a local bound to one of these (keyword names, and positions as "0", "1");
+- which arguments name an environment variable's value (`QueueUrl=os.environ["QUEUE_URL"]`, directly or
+  through a name bound to it), and the variable behind a call's receiver (`table.put_item` after
+  `table = dynamodb.Table(os.environ["TABLE"])`), as ("receiver", VAR);
 - which functions mention a marker string (`"batchItemFailures"`) anywhere, since a response is often
   built in a variable before it is returned.
 
@@ -56,6 +59,41 @@ class ArgumentCollector(Collector):
         self.mentions: dict[str, set[str]] = {}
         # Per function: local names last bound to a constant (True) or to anything else (False).
         self.locals: dict[str, dict[str, bool]] = {}
+        # Per scope ("" for the module): names bound to an environment variable's value, and names bound to
+        # an object made from one (`dynamodb.Table(os.environ["TABLE"])`).
+        self.env_values: dict[str, dict[str, str]] = {}
+        self.env_objects: dict[str, dict[str, str]] = {}
+
+    def _variable(self, node: ast.expr, scope: str) -> str | None:
+        kind = type(node)
+        if kind is ast.Subscript:
+            parts, base = chain(node.value)  # type: ignore[attr-defined]
+            key = node.slice  # type: ignore[attr-defined]
+            if base is None and join(parts) in ("os.environ", "environ") and isinstance(key, ast.Constant) \
+                    and isinstance(key.value, str):
+                return key.value
+        elif kind is ast.Call:
+            parts, base = chain(node.func)  # type: ignore[attr-defined]
+            args = node.args  # type: ignore[attr-defined]
+            if base is None and join(parts) in _ENVIRONMENT_CALLS and args and isinstance(args[0], ast.Constant) \
+                    and isinstance(args[0].value, str):
+                return args[0].value
+        elif kind is ast.Name:
+            name = node.id  # type: ignore[attr-defined]
+            if name in self.env_values.get(scope, {}):
+                return self.env_values[scope][name]
+            if scope and self.locals.get(scope, {}).get(name) is None:
+                return self.env_values.get("", {}).get(name)
+        return None
+
+    def _object_variable(self, value: ast.expr, scope: str) -> str | None:
+        if type(value) is not ast.Call:
+            return None
+        for arg in [*value.args, *(keyword.value for keyword in value.keywords)]:  # type: ignore[attr-defined]
+            found = self._variable(arg, scope)
+            if found:
+                return found
+        return None
 
     def _constant(self, node: ast.expr, function: str, depth: int = 0) -> bool:
         if depth > 8:
@@ -84,6 +122,16 @@ class ArgumentCollector(Collector):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         function = self.context.enclosing_function()
+        scope = function or ""
+        variable = self._variable(node.value, scope)
+        made_from = self._object_variable(node.value, scope)
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                for names, found in ((self.env_values, variable), (self.env_objects, made_from)):
+                    if found:
+                        names.setdefault(scope, {})[target.id] = found
+                    else:
+                        names.get(scope, {}).pop(target.id, None)
         if function is None:
             return
         constant = self._constant(node.value, function)
@@ -113,9 +161,20 @@ class ArgumentCollector(Collector):
         constants = tuple(
             [str(index) for index, arg in enumerate(node.args) if self._constant(arg, function)]
             + [keyword.arg for keyword in node.keywords if keyword.arg and self._constant(keyword.value, function)])
-        if literals or unpacked or whole or constants:
+        environment = [(str(index), found) for index, arg in enumerate(node.args)
+                       if (found := self._variable(arg, function))]
+        environment += [(keyword.arg, found) for keyword in node.keywords
+                        if keyword.arg and (found := self._variable(keyword.value, function))]
+        parts, base = chain(node.func)
+        if base is None and len(parts) == 2:
+            made_from = self.env_objects.get(function, {}).get(parts[0])
+            if made_from is None and self.locals.get(function, {}).get(parts[0]) is None:
+                made_from = self.env_objects.get("", {}).get(parts[0])
+            if made_from:
+                environment.append(("receiver", made_from))
+        if literals or unpacked or whole or constants or environment:
             self.context.facts.arguments[_key(function, *self.context.source.span(node))] = Arguments(
-                literals, tuple(dict.fromkeys(whole)), unpacked, constants)
+                literals, tuple(dict.fromkeys(whole)), unpacked, constants, tuple(environment))
 
     def finish(self) -> None:
         self.context.facts.mentions = {function: tuple(sorted(found)) for function, found in self.mentions.items()}
@@ -134,6 +193,14 @@ def literal(arguments: Arguments, name: str) -> str | None:
     for keyword, text in arguments.literals:
         if keyword == name:
             return text
+    return None
+
+
+def variable(arguments: Arguments, name: str) -> str | None:
+    """The environment variable an argument (or "receiver") comes from."""
+    for argument, found in arguments.environment:
+        if argument == name:
+            return found
     return None
 
 

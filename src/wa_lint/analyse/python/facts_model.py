@@ -161,6 +161,9 @@ class Arguments:
     # Arguments constant for the environment (literal, environment variable, module constant): keyword
     # names, and positions as "0", "1".
     constants: tuple[str, ...] = ()
+    # (argument, environment variable) for arguments read from the environment; ("receiver", VAR) when the
+    # object called was made from one.
+    environment: tuple[tuple[str, str], ...] = ()
 
 
 # -- what a function calls and writes (collected in calls.py and writes.py) ----------------------------
