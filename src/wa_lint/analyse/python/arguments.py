@@ -147,6 +147,11 @@ class ArgumentCollector(Collector):
     def visit_Call(self, node: ast.Call) -> None:
         function = self.context.enclosing_function()
         if function is None:
+            # Module-level calls keep only their keyword names: what a module-level object was made with
+            # (`Metrics(namespace=...)`), under the qualname "".
+            names = tuple(keyword.arg for keyword in node.keywords if keyword.arg)
+            if names:
+                self.context.facts.arguments[_key("", *self.context.source.span(node))] = Arguments(keywords=names)
             return
         # Positional literals are named by position ("0"), keywords by name.
         literals = tuple((str(index), repr(arg.value)) for index, arg in enumerate(node.args)
@@ -194,6 +199,13 @@ def literal(arguments: Arguments, name: str) -> str | None:
         if keyword == name:
             return text
     return None
+
+
+def module_call_keywords(facts: ModuleFacts, line: int) -> tuple[str, ...]:
+    """The keyword names of the module-level calls starting on a line (a module-level object's constructor)."""
+    prefix = f":{line}:"
+    return tuple(name for key, arguments in facts.arguments.items()
+                 if key.startswith(prefix) for name in arguments.keywords)
 
 
 def variable(arguments: Arguments, name: str) -> str | None:

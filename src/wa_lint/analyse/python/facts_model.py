@@ -164,6 +164,8 @@ class Arguments:
     # (argument, environment variable) for arguments read from the environment; ("receiver", VAR) when the
     # object called was made from one.
     environment: tuple[tuple[str, str], ...] = ()
+    # The keyword names given (recorded for module-level calls only).
+    keywords: tuple[str, ...] = ()
 
 
 # -- what a function calls and writes (collected in calls.py and writes.py) ----------------------------
