@@ -87,9 +87,9 @@ class ArgumentCollector(Collector):
         return None
 
     def _object_variable(self, value: ast.expr, scope: str) -> str | None:
-        if type(value) is not ast.Call:
+        if not isinstance(value, ast.Call):
             return None
-        for arg in [*value.args, *(keyword.value for keyword in value.keywords)]:  # type: ignore[attr-defined]
+        for arg in [*value.args, *(keyword.value for keyword in value.keywords)]:
             found = self._variable(arg, scope)
             if found:
                 return found
@@ -98,26 +98,25 @@ class ArgumentCollector(Collector):
     def _constant(self, node: ast.expr, function: str, depth: int = 0) -> bool:
         if depth > 8:
             return False
-        kind = type(node)
-        if kind is ast.Constant:
-            return isinstance(node.value, str)  # type: ignore[attr-defined]
-        if kind is ast.Name:
-            bound = self.locals.get(function, {}).get(node.id)  # type: ignore[attr-defined]
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, str)
+        if isinstance(node, ast.Name):
+            bound = self.locals.get(function, {}).get(node.id)
             if bound is not None:
                 return bound
-            return self.context.facts.module_names.get(node.id) in _MODULE_CONSTANTS  # type: ignore[attr-defined]
-        if kind is ast.Subscript:
-            parts, base = chain(node.value)  # type: ignore[attr-defined]
+            return self.context.facts.module_names.get(node.id, "") in _MODULE_CONSTANTS
+        if isinstance(node, ast.Subscript):
+            parts, base = chain(node.value)
             return base is None and join(parts) in ("os.environ", "environ")
-        if kind is ast.Call:
-            parts, base = chain(node.func)  # type: ignore[attr-defined]
+        if isinstance(node, ast.Call):
+            parts, base = chain(node.func)
             return base is None and join(parts) in _ENVIRONMENT_CALLS
-        if kind is ast.JoinedStr:
-            return all(type(value) is ast.Constant or self._constant(value.value, function, depth + 1)
-                       for value in node.values)  # type: ignore[attr-defined]
-        if kind is ast.BinOp and type(node.op) is ast.Add:  # type: ignore[attr-defined]
-            return self._constant(node.left, function, depth + 1) and \
-                self._constant(node.right, function, depth + 1)  # type: ignore[attr-defined]
+        if isinstance(node, ast.JoinedStr):
+            return all(isinstance(value, ast.Constant) or
+                       (isinstance(value, ast.FormattedValue) and self._constant(value.value, function, depth + 1))
+                       for value in node.values)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return self._constant(node.left, function, depth + 1) and self._constant(node.right, function, depth + 1)
         return False
 
     def visit_Assign(self, node: ast.Assign) -> None:

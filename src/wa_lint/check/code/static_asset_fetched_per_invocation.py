@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from wa_lint.analyse.python.arguments import arguments_of, literal
-from wa_lint.check.code._invocation import SiteKey, Site, entries, invocation_calls, method, service
+from wa_lint.check.code._invocation import Site, SiteKey, entries, invocation_calls, method, service
 from wa_lint.check.contract import subject
 from wa_lint.link.model import Project
 from wa_lint.report.findings import Span, Violation
@@ -20,8 +20,8 @@ _S3_DOWNLOADS = {
     "download_fileobj": (("Bucket", "0"), ("Key", "1")),
 }
 _HTTP_GETS = frozenset({"requests.get", "httpx.get", "urllib.request.urlopen", "urllib3.request"})
-_STATIC_FILE = re.compile(r"\.(json|csv|txt|ya?ml|xml|pem|crt|bin|onnx|pkl|pt|h5|model|zip|gz|tar|parquet)$", re.I)
-_LOCAL = re.compile(r"^https?://(localhost|127\.0\.0\.1)[:/]", re.I)
+_STATIC_FILE = re.compile(r"\.(json|csv|txt|ya?ml|xml|pem|crt|bin|onnx|pkl|pt|h5|model|zip|gz|tar|parquet)$", re.IGNORECASE)
+_LOCAL = re.compile(r"^https?://(localhost|127\.0\.0\.1)[:/]", re.IGNORECASE)
 # A file cached in /tmp is looked for before it is downloaded again.
 _PRESENCE_CHECKS = frozenset({"exists", "isfile", "is_file"})
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from wa_lint.analyse.python.arguments import arguments_of, literal
 from wa_lint.analyse.python.construction import receiver
-from wa_lint.check.code._invocation import SiteKey, Site, entries, invocation_calls, method, service
+from wa_lint.check.code._invocation import Site, SiteKey, entries, invocation_calls, method, service
 from wa_lint.check.contract import subject
 from wa_lint.link.model import Project
 from wa_lint.report.findings import Span, Violation

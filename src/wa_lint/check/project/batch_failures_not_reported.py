@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from wa_lint.check.contract import subject
 from wa_lint.analyse.python.callgraph import custom_resource_handler, taint_walk
 from wa_lint.analyse.python.construction import receiver
 from wa_lint.analyse.python.facts_model import ModuleFacts
 from wa_lint.check.code._invocation import entries, place
+from wa_lint.check.contract import subject
 from wa_lint.check.project.hot_read_table import reachable_modules
 from wa_lint.check.template._values import key_span, resources_in
 from wa_lint.check.template.stream_mapping_without_failure_destination import stream_kind

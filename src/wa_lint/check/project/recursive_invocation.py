@@ -103,9 +103,9 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
                 continue
             name, what = written
             setting = function.environment.get(name)
-            trigger = triggers.get(setting.target) if setting is not None and setting.target else None
-            if trigger is None:
+            if setting is None or not setting.target or setting.target not in triggers:
                 continue
+            trigger = triggers[setting.target]
             key_text = ""
             if trigger.type == "S3":
                 rules = _s3_filter(function, trigger)

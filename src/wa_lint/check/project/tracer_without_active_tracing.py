@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from wa_lint.analyse.python.facts_model import ModuleFacts
-from wa_lint.check.code._invocation import entries, place as code_place
+from wa_lint.check.code._invocation import entries
+from wa_lint.check.code._invocation import place as code_place
 from wa_lint.check.contract import subject
 from wa_lint.check.project.hot_read_table import reachable_modules
 from wa_lint.check.template._settings import describe, origin, place
