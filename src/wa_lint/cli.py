@@ -21,7 +21,7 @@ from wa_lint import __version__
 from wa_lint.report.formats import FORMATS
 
 if TYPE_CHECKING:
-    from wa_lint.pipeline import RunResult
+    from wa_lint.result import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 

@@ -8,11 +8,9 @@ from pathlib import Path
 
 from wa_lint.analyse.python.callgraph import (
     ConstructorSite,
-    SiteKey,
     constructor_sites,
     custom_resource_handler,
     describe,
-    first_reports,
 )
 from wa_lint.analyse.python.constructors import display
 from wa_lint.link.model import Entry, Project
@@ -25,26 +23,23 @@ _CREATE = {"PERF101": "create it once at module scope",
            "PERF102": "open it once at module scope (or lazily, into a module-level variable)"}
 
 
-def violations(code: str, project: Project, names: frozenset[str]) -> Iterator[Violation]:
-    def sites(entry: Entry) -> dict[SiteKey, ConstructorSite]:
-        return {} if custom_resource_handler(project, entry) else constructor_sites(project, entry, names)
+def violations(code: str, entry: Entry, project: Project, names: frozenset[str]) -> Iterator[Violation]:
+    """The entry's per-invocation calls to one of `names` (a site several entries reach is reported once,
+    for the first of them, by the check stage)."""
+    if custom_resource_handler(project, entry):
+        return
+    for site in constructor_sites(project, entry, names).values():
+        yield _with_fix(_violation(code, entry, site), site, project)
 
-    texts: dict[Path, str | None] = {}
-    for entry, site in first_reports(project, sites):
-        violation = _violation(code, entry, site)
-        yield _with_fix(violation, site, texts)
 
-
-def _with_fix(violation: Violation, site: ConstructorSite, texts: dict[Path, str | None]) -> Violation:
+def _with_fix(violation: Violation, site: ConstructorSite, project: Project) -> Violation:
     """The hoisting fix, or why there is none (a finding in inline template code has none)."""
     path = site.facts.path
     if path.suffix != ".py":
         return violation
     from wa_lint.fix.python import NotFixable, Target, hoist
 
-    if path not in texts:
-        texts[path] = _text(path)
-    text = texts[path]
+    text = _text(project, path)
     if text is None:
         return violation
     call = site.call
@@ -60,9 +55,12 @@ def _with_fix(violation: Violation, site: ConstructorSite, texts: dict[Path, str
     return replace(violation, fix=fix)
 
 
-def _text(path: Path) -> str | None:
-    # Until the source store lands, the file is read and decoded as the analysis decoded it; the
-    # fixer checks the bytes are unchanged before it writes.
+def _text(project: Project, path: Path) -> str | None:
+    # The text the analysis read (the run's source store), so the edits land on exactly those bytes;
+    # the fixer checks the file is unchanged before it writes.
+    source = project.sources.get(path) if project.sources is not None else None
+    if source is not None:
+        return source.text
     from wa_lint.fix.apply import FixFailure, read_source
 
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from wa_lint.pipeline import RunResult
 from wa_lint.report.findings import Evidence, Severity
+from wa_lint.result import RunResult
 from wa_lint.report.formats import display_path, one_line
 
 _SEVERITY_COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
