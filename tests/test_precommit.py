@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -134,6 +135,25 @@ def snapshot_of_this_checkout(target: Path) -> str:
                           text=True).stdout.strip()
 
 
+def packages_but_wa_lint(tmp_path: Path) -> Path:
+    """A folder of links to this interpreter's installed packages, wa-lint's own install left out.
+
+    The hook environment cannot inherit them as "system site packages": virtualenv takes those from
+    the base interpreter, which in a virtual environment is not the one that holds the test extras.
+    wa-lint is left out so the hook runs the copy pre-commit installed from the snapshot revision.
+    """
+    folder = tmp_path / "site-packages"
+    folder.mkdir()
+    for site_dir in dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib")):
+        for entry in Path(site_dir).iterdir():
+            name = entry.name.lower()
+            if name.startswith(("wa_lint", "wa-lint", "__editable__", "_wa_lint")) or name.endswith(".pth"):
+                continue
+            if not (folder / entry.name).exists():
+                (folder / entry.name).symlink_to(entry)
+    return folder
+
+
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_real_pre_commit_blocks_a_bad_handler_and_passes_a_good_one(tmp_path: Path) -> None:
     pytest.importorskip("pre_commit")
@@ -147,9 +167,10 @@ def test_real_pre_commit_blocks_a_bad_handler_and_passes_a_good_one(tmp_path: Pa
     )
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}  # the hook's own install
     env.update(GIT_ENV)
-    # The hook environment sees the test environment's packages and builds without an index, so the
-    # test runs offline; wa-lint itself is installed from the snapshot revision.
-    env.update({"PRE_COMMIT_HOME": str(tmp_path / "cache"), "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
+    # The hook environment sees the test environment's packages (hatchling to build, wa-lint's
+    # dependencies to run) and builds without an index, so the test runs offline; wa-lint itself is
+    # installed from the snapshot revision.
+    env.update({"PRE_COMMIT_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(packages_but_wa_lint(tmp_path)),
                 "PIP_NO_BUILD_ISOLATION": "false", "PIP_NO_INDEX": "1"})
 
     def git(*args: str) -> subprocess.CompletedProcess[str]:
