@@ -29,9 +29,11 @@ def test_missing_path_is_an_error(cli, tmp_path: Path) -> None:
     assert "no such file or directory" in result.output
 
 
-def test_text_output_is_ruff_style_with_lens_fix_and_summary(cli, monkeypatch) -> None:
+def test_concise_output_is_ruff_style_with_lens_fix_and_summary(cli, monkeypatch) -> None:
     monkeypatch.chdir(REPO)
-    result = cli("fixtures/PERF001-untuned-memory/bad", "--isolated")
+    result = cli("fixtures/PERF001-untuned-memory/bad", "--isolated", "--output-format", "concise")
+    assert cli("fixtures/PERF001-untuned-memory/bad", "--isolated", "--output-format", "text").output == \
+        result.output, "text is concise's former name"
     lines = result.output.splitlines()
     assert lines[0].startswith(
         "fixtures/PERF001-untuned-memory/bad/template.yaml:11:3: PERF001 [untuned-memory] NoMemoryFunction"
@@ -168,8 +170,8 @@ def test_broken_inputs_give_findings_not_tracebacks(tmp_path: Path) -> None:
         "    Properties:\n      CodeUri: .\n      Handler: app.handler\n      MemorySize: 128\n"
     )
     (tmp_path / "app.py").write_bytes(b"def handler(event, context):\n    return '\xff'\n")
-    result = subprocess.run([sys.executable, "-m", "wa_lint", "--isolated", "."], cwd=tmp_path,
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "wa_lint", "--isolated", "--output-format", "concise", "."],
+                            cwd=tmp_path, capture_output=True, text=True)
     assert "Traceback" not in result.stderr + result.stdout
     assert result.returncode == 1
     lines = [line for line in result.stdout.splitlines() if "WA001" in line]

@@ -104,7 +104,7 @@ class Run:
         debug: bool = False,
         jobs: int | None = None,
         use_cache: bool = True,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
     ):
         self.paths = list(paths) or [Path(".")]
         self.config = config
@@ -114,7 +114,10 @@ class Run:
         # Rule options may shape what analysis records, so they are part of every cache key.
         salt = json.dumps(config.rules, sort_keys=True, default=str)
         self.cache = FactsCache(self.root / CACHE_DIR_NAME, analysis_fingerprint(salt)) if use_cache else None
-        self.pool = AnalysisPool(jobs or os.cpu_count() or 1, progress=progress, cache=self.cache)
+        # `progress(phase, done, total)`: the CLI's progress line (wa_lint.progress names the phases).
+        self.progress = progress or (lambda phase, done, total: None)
+        self.pool = AnalysisPool(jobs or os.cpu_count() or 1, cache=self.cache,
+                                 progress=lambda done, total: self.progress("analysing", done, total))
         self.unreadable: set[Path] = set()
         self.project = Project(self.root)
         self.violations: list[Violation] = []
@@ -181,8 +184,9 @@ class Run:
         self.violations.append(Violation(PARSE_ERROR, Span.point(path, max(line, 1), max(column, 1)),
                                          {"reason": reason, "fix": fix}))
 
-    def load_templates(self, candidates: Iterable[Path]) -> None:
-        for path in candidates:
+    def load_templates(self, candidates: Sequence[Path]) -> None:
+        for index, path in enumerate(candidates):
+            self.progress("loading", index, len(candidates))
             raw = self._read(path, self.config.max_template_bytes)
             if raw is None:
                 continue
@@ -489,7 +493,8 @@ class Run:
         }[target]
 
     def run_checks(self, enabled: set[str]) -> None:
-        for code in sorted(enabled):
+        for index, code in enumerate(sorted(enabled)):
+            self.progress("checking", index, len(enabled))
             rule = self.rules[code]
             check = rule.check
             if check is None:
@@ -541,6 +546,7 @@ class Run:
     def execute(self) -> RunResult:
         started = time.perf_counter()
         excludes = [*(self.config.exclude or ()), *self.config.extend_exclude]
+        self.progress("discovering", 0, 0)
         found = discover(self.paths, self.root, excludes, self.force_exclude)
         for missing in found.missing:
             self.diagnostics.append(Diagnostic(missing, "no such file or directory", kind="error"))
