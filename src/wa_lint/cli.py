@@ -460,7 +460,7 @@ def _print_rule(code: str, output_format: str) -> None:
     rules = catalogue()
     rule = rules.get(code.upper()) or next((r for r in rules.values() if r.name == code.lower()), None)
     if rule is None:
-        _fail(f"unknown rule '{code}'{did_you_mean(code, rules, exact=True)}; `wa-lint rules` lists them")
+        _fail(f"unknown rule '{code}'{did_you_mean(code, rules, exact=True)} (`wa-lint rules` lists them)")
     if output_format == "json":
         from wa_lint.report.formats import dump_json
 

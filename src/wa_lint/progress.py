@@ -7,7 +7,8 @@ The pipeline reports `(phase, done, total)`; this turns that into a single line 
 The bar covers the whole run (each phase owns a fixed share of it), so it never restarts; the line is
 redrawn in place (`\\r`, then erase to the end of the line, so a shorter text leaves nothing stale
 behind) and clipped to the terminal's width, since a wrapped line can no longer be redrawn in place.
-Nothing is drawn for runs that end within `delay` seconds (a pre-commit run takes a fraction of one).
+Each phase is shown as it starts; counts within a phase only after `delay` seconds and at most ten
+times a second, so a quick run does not spend its time redrawing.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ class ProgressLine:
         self.previous = (0, 0)
 
     def __call__(self, phase: str, done: int = 0, total: int = 0) -> None:
-        if phase != self.phase:
+        new_phase = phase != self.phase
+        if new_phase:
             self.phase, self.offset, self.previous = phase, 0, (0, 0)
         elif done < self.previous[0]:
             self.offset += self.previous[1]
@@ -56,10 +58,9 @@ class ProgressLine:
         share = done / total if total else 0.0
         self.fraction = max(self.fraction, start + (end - start) * min(share, 1.0))
         now = self.clock()
-        if now - self.started < self.delay:
-            return
-        # Redrawing costs a write per call; ten a second is smooth enough.
-        if self.drawn and now - self.last_draw < 0.1 and done != total:
+        # A new phase is always shown (a long discovery reports nothing until it ends); counts only
+        # after `delay`, and at most ten times a second.
+        if not new_phase and (now - self.started < self.delay or (now - self.last_draw < 0.1 and done != total)):
             return
         self.last_draw = now
         self.stream.write(_ERASE + self.render(phase, done, total, now - self.started))
