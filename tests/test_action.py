@@ -162,3 +162,17 @@ def test_the_gitlab_template_writes_the_code_quality_and_junit_reports_it_declar
     quality = json.loads((runner.work / reports["codequality"]).read_text())
     assert len(quality) == 5 and {issue["severity"] for issue in quality} == {"major", "minor", "info"}
     assert (runner.work / reports["junit"]).read_text().startswith("<?xml")
+
+
+def test_the_readmes_ci_snippets_use_what_exists() -> None:
+    readme = (REPO / "README.md").read_text()
+    blocks = [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL)]
+    uses = [step for block in blocks if isinstance(block, dict) for job in block.get("jobs", {}).values()
+            for step in job["steps"] if step.get("uses", "").startswith("wa-lint/wa-lint@")]
+    assert uses, "the README shows the action"
+    for entry in uses:
+        assert set(entry.get("with", {})) <= set(ACTION["inputs"]), "every input the README sets exists"
+    included = next(block for block in blocks if isinstance(block, dict) and "include" in block)
+    assert included["include"][0]["remote"].endswith("/main/ci/gitlab/wa-lint.gitlab-ci.yml")
+    assert set(included["variables"]) <= set(GITLAB["variables"])
+    assert "pip install wa-lint\n" not in readme and "rev: v0.1.0\n" not in readme, "nothing that is not published"

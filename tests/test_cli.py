@@ -455,3 +455,17 @@ def test_no_progress_line_when_standard_error_is_not_a_terminal(tmp_path: Path) 
     project = _slow_project(tmp_path, files=30)
     done = run_command("--isolated", "--no-cache", ".", cwd=project)
     assert "\r" not in done.stderr and "analysing" not in done.stderr
+
+
+def test_shell_completion_offers_commands_check_options_and_rule_codes() -> None:
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "_WA_LINT_COMPLETE": "bash_complete", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - 1)}
+        done = subprocess.run([sys.executable, "-c", "from wa_lint.cli import main; main(prog_name='wa-lint')"],
+                              env=env, capture_output=True, text=True, check=False)
+        return done.stdout.splitlines()
+
+    assert complete("wa-lint --stat") == ["plain,--statistics"], "check's options at the first word"
+    assert {"plain,rule", "plain,rules", "file,ru"} <= set(complete("wa-lint ru"))
+    assert complete("wa-lint rule SEC") == ["plain,SEC101"]
+    assert complete("wa-lint --select PERF001,SE") == ["plain,PERF001,SEC101"]

@@ -77,10 +77,11 @@ def lint(paths: StrPath | Sequence[StrPath] = ".", config: Config | StrPath | No
     unknown = sorted(set(options) - known)
     if unknown:
         raise ConfigError(f"lint(): unknown option '{unknown[0]}' (options: {', '.join(sorted(known | _RUN_OPTIONS))})")
-    changes = {key: tuple(value) if isinstance(value, list) else value for key, value in options.items()}
-    if isinstance(changes.get("per_file_ignores"), dict):  # as a configuration file writes it
-        changes["per_file_ignores"] = tuple((pattern, tuple(codes))
-                                            for pattern, codes in changes["per_file_ignores"].items())
+    changes: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                               for key, value in options.items()}
+    per_file = changes.get("per_file_ignores")
+    if isinstance(per_file, dict):  # as a configuration file writes it
+        changes["per_file_ignores"] = tuple((pattern, tuple(codes)) for pattern, codes in per_file.items())
     if changes:
         from wa_lint.check.registry import catalogue
 

@@ -23,6 +23,8 @@ from wa_lint.progress import ProgressLine
 from wa_lint.report.formats import FORMATS
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from wa_lint.config import Config
     from wa_lint.pipeline import RunResult
 
@@ -37,9 +39,23 @@ class _DefaultToCheck(click.Group):
     options `wa-lint --help` therefore shows too."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        # Shell completion of the first word parses no arguments: it must offer commands too.
+        completing_first_word = ctx.resilient_parsing and not args
+        if not completing_first_word and (
+                not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"))):
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """The first word: a command, an option of `check`, or a path."""
+        from click.shell_completion import CompletionItem
+
+        check_command = self.commands["check"]
+        check_context = check_command.make_context("check", [], parent=ctx, resilient_parsing=True)
+        items = [*super().shell_complete(ctx, incomplete), *check_command.shell_complete(check_context, incomplete)]
+        if not incomplete.startswith("-"):
+            items.append(CompletionItem(incomplete, type="file"))
+        return items
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path, "[OPTIONS] [PATH]...")
@@ -90,6 +106,14 @@ def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str
     return reports
 
 
+def _complete_codes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Rule codes for shell completion (after a comma too: `--select PERF001,SE`)."""
+    from wa_lint.check.registry import catalogue
+
+    done, comma, last = incomplete.rpartition(",")
+    return [f"{done}{comma}{code}" for code in catalogue() if code.startswith(last.upper())]
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(f"wa-lint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
@@ -131,10 +155,10 @@ def main() -> None:
               help="Also write SARIF to FILE (same as --report sarif:FILE).")
 @click.option("--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text report (auto: only on a terminal; NO_COLOR is honoured).")
-@click.option("--select", multiple=True, metavar="CODES",
+@click.option("--select", multiple=True, metavar="CODES", shell_complete=_complete_codes,
               help="Only these rule codes or prefixes (comma-separated).")
-@click.option("--extend-select", multiple=True, metavar="CODES", help="Add rule codes or prefixes to the selection.")
-@click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rule codes or prefixes.")
+@click.option("--extend-select", multiple=True, metavar="CODES", shell_complete=_complete_codes, help="Add rule codes or prefixes to the selection.")
+@click.option("--ignore", multiple=True, metavar="CODES", shell_complete=_complete_codes, help="Skip these rule codes or prefixes.")
 @click.option("--severity", "severities", multiple=True, metavar="CODE=LEVEL",
               help="Override a rule's severity (error, warning or info), e.g. --severity PERF001=error.")
 @click.option("--exclude", multiple=True, metavar="PATTERN",
@@ -489,7 +513,7 @@ def _print_rule(code: str, output_format: str) -> None:
 
 
 @main.command("rule", short_help="Print one rule's documentation.")
-@click.argument("code")
+@click.argument("code", shell_complete=_complete_codes)
 @click.option("--output-format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json: the rule's metadata and documentation as one object.")
 def rule_command(code: str, output_format: str) -> None:
