@@ -159,6 +159,8 @@ def main() -> None:
               help="Only these rule codes or prefixes (comma-separated).")
 @click.option("--extend-select", multiple=True, metavar="CODES", shell_complete=_complete_codes, help="Add rule codes or prefixes to the selection.")
 @click.option("--ignore", multiple=True, metavar="CODES", shell_complete=_complete_codes, help="Skip these rule codes or prefixes.")
+@click.option("--preview/--no-preview", default=None,
+              help="Also run rules in preview (opt-in until measured on real apps); overrides `preview`.")
 @click.option("--severity", "severities", multiple=True, metavar="CODE=LEVEL",
               help="Override a rule's severity (error, warning or info), e.g. --severity PERF001=error.")
 @click.option("--exclude", multiple=True, metavar="PATTERN",
@@ -193,7 +195,7 @@ def main() -> None:
 def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
-          severities: tuple[str, ...], exclude: tuple[str, ...], extend_exclude: tuple[str, ...],
+          preview: bool | None, severities: tuple[str, ...], exclude: tuple[str, ...], extend_exclude: tuple[str, ...],
           force_exclude: bool, power_tuning: tuple[Path, ...], config_path: Path | None, isolated: bool,
           baseline_path: Path | None, write_baseline: Path | None, fail_on: str | None, exit_zero: bool,
           statistics: bool, show_files: bool, show_settings: bool, show_model: bool, explain: str | None,
@@ -211,7 +213,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     try:
         config = _resolve_config(paths, config_path, isolated, verbose, select=select, extend_select=extend_select,
                                  ignore=ignore, severities=severities, exclude=exclude,
-                                 extend_exclude=extend_exclude, power_tuning=power_tuning, fail_on=fail_on)
+                                 extend_exclude=extend_exclude, power_tuning=power_tuning, fail_on=fail_on,
+                                 preview=preview)
         if show_settings:
             _show_settings(config, output_format)
             return
@@ -250,7 +253,7 @@ def _resolve_config(paths: tuple[Path, ...], config_path: Path | None, isolated:
 
 def _with_flags(config: Config, select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
                 severities: tuple[str, ...], exclude: tuple[str, ...], extend_exclude: tuple[str, ...],
-                power_tuning: tuple[Path, ...], fail_on: str | None) -> Config:
+                power_tuning: tuple[Path, ...], fail_on: str | None, preview: bool | None) -> Config:
     """Command-line flags over the file's values; a code or prefix that names no rule is a usage error."""
     selected = {flag: _codes(values) for flag, values in
                 (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore))}
@@ -277,6 +280,7 @@ def _with_flags(config: Config, select: tuple[str, ...], extend_select: tuple[st
         extend_exclude=tuple(dict.fromkeys([*config.extend_exclude, *extend_exclude])) if extend_exclude else None,
         power_tuning=(*config.power_tuning, *power_tuning) if power_tuning else None,
         fail_on=fail_on,
+        preview=preview,
     )
 
 
@@ -559,6 +563,17 @@ def rules_command(output_format: str) -> None:
         cells = [str(row[key]).ljust(width) for key, width in
                  zip(("code", "name", "pillar", "severity", "target"), widths, strict=True)]
         click.echo("  ".join(cells) + f"  {row['question']}  {row['status']}")
+
+
+@main.command("server")
+def server_command() -> None:
+    """Run the editor server (Language Server Protocol over standard input/output)."""
+    try:
+        from wa_lint.server.lsp import serve
+    except ImportError as error:
+        _fail(f"the editor server needs the server extra ({error.name} is missing): pip install 'wa-lint[server]'")
+        return
+    serve()
 
 
 def entry() -> None:

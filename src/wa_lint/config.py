@@ -47,6 +47,8 @@ class Config:
     # (gitignore-style pattern relative to `base`, codes or prefixes)
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     fail_on: str = "info"
+    # Run rules still in preview (their precision on real apps not yet measured).
+    preview: bool = False
     # AWS Lambda Power Tuning result files or folders, and explicit file → function logical ID links.
     power_tuning: tuple[Path, ...] = ()
     power_tuning_functions: dict[Path, str] = field(default_factory=dict)
@@ -224,6 +226,7 @@ def load_config(path: Path) -> Config:
         rules={code: dict(options) for code, options in table.get("rules", {}).items()},
         per_file_ignores=tuple((glob, tuple(codes)) for glob, codes in table.get("per-file-ignores", {}).items()),
         fail_on=table.get("fail-on", Config.fail_on),
+        preview=table.get("preview", Config.preview),
         power_tuning=tuning,
         power_tuning_functions=tuned_functions,
         origins={key.replace("-", "_"): str(path) for key in table}

@@ -29,7 +29,8 @@ from wa_lint.link.handlers import (
 )
 from wa_lint.analyse.python.source import SourceError, decode_python
 from wa_lint.analyse.python.workers import AnalysisPool, Outcome, Task
-from wa_lint.check.registry import Rule, catalogue, select
+from wa_lint.check.registry import Rule, catalogue
+from wa_lint.check.registry import enabled_codes as registry_enabled_codes
 from wa_lint.report.suppressions import Suppressor
 from wa_lint.load.template.document import (
     JinjaSource,
@@ -66,14 +67,7 @@ class RunResult:
 
 
 def enabled_codes(config: Config, rules: dict[str, Rule]) -> set[str]:
-    codes = list(rules)
-    if config.select is not None:
-        chosen = select(config.select, codes)
-    else:
-        chosen = {code for code, rule in rules.items() if rule.enabled_by_default}
-    chosen |= select(config.extend_select, codes)
-    chosen -= select(config.ignore, codes)
-    return chosen
+    return registry_enabled_codes(rules, config.select, config.extend_select, config.ignore, config.preview)
 
 
 def _real(path: Path) -> Path | None:

@@ -41,6 +41,8 @@ class Rule:
     fix: str
     references: tuple[str, ...]
     enabled_by_default: bool
+    # A preview rule runs only in preview mode or when its exact code is selected (see `enabled_codes`).
+    preview: bool
     options: dict[str, dict[str, Any]]
     doc: str
     source: Path
@@ -54,7 +56,9 @@ class Rule:
     def status(self) -> str:
         if self.target == "tool":
             return "built-in"
-        return "active" if self.check else "planned"
+        if not self.check:
+            return "planned"
+        return "preview" if self.preview else "active"
 
     def default_options(self) -> dict[str, Any]:
         return {name: spec["default"] for name, spec in self.options.items()}
@@ -96,6 +100,7 @@ def _rule(path: Path) -> Rule:
         fix=metadata["fix"],
         references=tuple(metadata["references"]),
         enabled_by_default=metadata.get("enabled_by_default", True),
+        preview=metadata.get("status", "stable") == "preview",
         options=metadata.get("options", {}),
         doc=body,
         source=path,
@@ -129,6 +134,24 @@ def checks() -> dict[str, CheckFunction]:
             raise RuntimeError(f"two checks claim {code}: {module.__name__}")
         found[code] = module.check
     return found
+
+
+def enabled_codes(rules: dict[str, Rule], select_: Iterable[str] | None, extend_select: Iterable[str],
+                  ignore: Iterable[str], preview: bool) -> set[str]:
+    """The rules a run checks: the selection (or the default set), plus additions, minus ignores.
+
+    A preview rule is left out unless preview mode is on or the rule's exact code was selected, as ruff
+    does: a prefix such as `PERF` must not switch on rules whose precision has not been measured yet.
+    """
+    codes = list(rules)
+    exact = {*(select_ or ()), *extend_select}
+    if select_ is not None:
+        chosen = select(select_, codes)
+    else:
+        chosen = {code for code, rule in rules.items() if rule.enabled_by_default}
+    chosen |= select(extend_select, codes)
+    chosen -= select(ignore, codes)
+    return {code for code in chosen if preview or not rules[code].preview or code in exact}
 
 
 def select(codes: Iterable[str], catalogue_codes: Iterable[str]) -> set[str]:

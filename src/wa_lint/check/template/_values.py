@@ -1,0 +1,79 @@
+"""What a template value can be at deploy time, for template rules.
+
+A property may be a literal, a `!Ref` to a parameter (whose `Default` is what a plain deploy uses), or an
+`!If` whose branches depend on a condition. Rules ask for every value a property can take, each with a
+note saying which branch it is, so a finding can say "when condition IsProd is false".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from wa_lint.link.linker import span
+from wa_lint.load.template.document import Template
+from wa_lint.load.template.nodes import DictNode, Pos
+from wa_lint.report.findings import Span
+
+# `!If` nested deeper than this is not expanded further (each level doubles the branches).
+_MAX_DEPTH = 4
+NO_VALUE = object()  # `!Ref AWS::NoValue`: the property is removed
+
+
+@dataclass(frozen=True)
+class Branch:
+    value: Any
+    # "when condition IsProd is true", "from the default of parameter MemoryParam", or None for a literal.
+    note: str | None = None
+
+
+def branches(template: Template, value: Any, depth: int = 0) -> Iterator[Branch]:
+    """Every value `value` can take: `!If` branches expanded, `!Ref` parameters replaced by their default.
+
+    A parameter without a default yields nothing: its value is unknown until deploy time, and a rule
+    must not guess it.
+    """
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, inner),) = value.items()
+        if key == "Fn::If" and isinstance(inner, list) and len(inner) == 3 and depth < _MAX_DEPTH:
+            condition = inner[0] if isinstance(inner[0], str) else "?"
+            for truth, branch in (("true", inner[1]), ("false", inner[2])):
+                for sub in branches(template, branch, depth + 1):
+                    note = f"when condition {condition} is {truth}"
+                    yield Branch(sub.value, f"{note}, {sub.note}" if sub.note else note)
+            return
+        if key == "Ref" and isinstance(inner, str):
+            if inner == "AWS::NoValue":
+                yield Branch(NO_VALUE)
+                return
+            parameter = template.parameters.get(inner)
+            if isinstance(parameter, dict):
+                if "Default" in parameter:
+                    yield Branch(parameter["Default"], f"from the default of parameter {inner}")
+                return
+    yield Branch(value)
+
+
+def truthy(value: Any) -> bool:
+    """CloudFormation booleans: `true`, `"true"`, `"True"` (the strings are common in JSON templates)."""
+    if isinstance(value, bool):
+        return value
+    return isinstance(value, str) and value.strip().lower() == "true"
+
+
+def lookup(node: Any, *keys: str) -> Any:
+    """`node[k1][k2]…`, or None when any level is missing or not a mapping."""
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def key_span(template: Template, node: Any, key: str, fallback: Span) -> Span:
+    """Where `key` is written in the mapping `node` (a finding points at the property it is about)."""
+    if isinstance(node, DictNode) and key in node.key_spans:
+        pos: Pos = node.key_spans[key]
+        return span(template, pos)
+    return fallback

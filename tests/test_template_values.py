@@ -1,0 +1,60 @@
+"""The values a template property can take at deploy time (check/template/_values.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from wa_lint.check.template._values import NO_VALUE, branches, key_span, lookup, truthy
+from wa_lint.link.linker import span
+from wa_lint.load.template.document import parse_template
+
+TEMPLATE = """\
+Parameters:
+  Mode:
+    Type: String
+    Default: PassThrough
+  Free:
+    Type: String
+Conditions:
+  IsProd: !Equals [!Ref Stage, prod]
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      TracingConfig:
+        Mode: !If [IsProd, Active, !Ref Mode]
+      Literal: Active
+      Unknown: !Ref Free
+      Removed: !If [IsProd, !Ref AWS::NoValue, 3]
+"""
+
+
+def properties():
+    template = parse_template(Path("t.yaml"), TEMPLATE)
+    return template, template.resources["Fn"]["Properties"]
+
+
+def test_if_branches_and_parameter_defaults_are_expanded_with_notes() -> None:
+    template, props = properties()
+    found = [(b.value, b.note) for b in branches(template, props["TracingConfig"]["Mode"])]
+    assert found == [
+        ("Active", "when condition IsProd is true"),
+        ("PassThrough", "when condition IsProd is false, from the default of parameter Mode"),
+    ]
+
+
+def test_literals_pass_through_and_unknown_parameters_yield_nothing() -> None:
+    template, props = properties()
+    assert [(b.value, b.note) for b in branches(template, props["Literal"])] == [("Active", None)]
+    assert list(branches(template, props["Unknown"])) == []
+    assert [b.value for b in branches(template, props["Removed"])] == [NO_VALUE, 3]
+
+
+def test_truthy_lookup_and_key_span() -> None:
+    assert truthy(True) and truthy("True") and truthy(" true") and not truthy("false") and not truthy(1)
+    template, props = properties()
+    assert lookup(props, "TracingConfig", "Mode") is props["TracingConfig"]["Mode"]
+    assert lookup(props, "Literal", "Mode") is None and lookup(props, "Nope") is None
+    fallback = span(template, template.resources.key_pos("Fn"))
+    assert key_span(template, props, "Literal", fallback).line == 15
+    assert key_span(template, props, "Absent", fallback) == fallback
