@@ -11,7 +11,7 @@ from conftest import REPO
 # Import name -> distribution name, where they differ.
 DISTRIBUTIONS = {"yaml": "pyyaml"}
 # Imported only in optional paths that declare their own extra.
-OPTIONAL = {"boto3": "live", "botocore": "live"}
+OPTIONAL = {"boto3": "live", "botocore": "live", "pygls": "server", "lsprotocol": "server"}
 
 
 def _declared() -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wa_lint.check.template._values import NO_VALUE, branches, key_span, lookup, truthy
+from wa_lint.check.template._values import MISSING, NO_VALUE, branches, branches_at, key_span, lookup, truthy
 from wa_lint.link.linker import span
 from wa_lint.load.template.document import parse_template
 
@@ -26,6 +26,8 @@ Resources:
       Literal: Active
       Unknown: !Ref Free
       Removed: !If [IsProd, !Ref AWS::NoValue, 3]
+      Nested: !If [IsProd, {Mode: Active}, !Ref AWS::NoValue]
+      Imported: !ImportValue Shared
 """
 
 
@@ -58,3 +60,18 @@ def test_truthy_lookup_and_key_span() -> None:
     fallback = span(template, template.resources.key_pos("Fn"))
     assert key_span(template, props, "Literal", fallback).line == 15
     assert key_span(template, props, "Absent", fallback) == fallback
+
+
+def test_branches_at_walks_keys_through_conditions_and_reports_unset_levels() -> None:
+    template, props = properties()
+    found = [(b.value, b.note) for b in branches_at(template, props, "TracingConfig", "Mode")]
+    assert found == [
+        ("Active", "when condition IsProd is true"),
+        ("PassThrough", "when condition IsProd is false, from the default of parameter Mode"),
+    ]
+    nested = [(b.value, b.note) for b in branches_at(template, props, "Nested", "Mode")]
+    assert nested == [("Active", "when condition IsProd is true"), (MISSING, "when condition IsProd is false")]
+    assert [b.value for b in branches_at(template, props, "Absent", "Mode")] == [MISSING]
+    assert [b.value for b in branches_at(template, props, "Literal", "Mode")] == []  # a string has no keys
+    assert list(branches_at(template, props, "Imported", "Mode")) == []  # unknown until deploy: no guess
+    assert list(branches_at(template, props, "Unknown")) == []

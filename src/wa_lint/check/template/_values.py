@@ -19,6 +19,7 @@ from wa_lint.report.findings import Span
 # `!If` nested deeper than this is not expanded further (each level doubles the branches).
 _MAX_DEPTH = 4
 NO_VALUE = object()  # `!Ref AWS::NoValue`: the property is removed
+MISSING = object()  # the property is not set (absent, or removed by `AWS::NoValue`)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,39 @@ def branches(template: Template, value: Any, depth: int = 0) -> Iterator[Branch]
                     yield Branch(parameter["Default"], f"from the default of parameter {inner}")
                 return
     yield Branch(value)
+
+
+def _joined(first: str | None, second: str | None) -> str | None:
+    return f"{first}, {second}" if first and second else first or second
+
+
+def branches_at(template: Template, node: Any, *keys: str) -> Iterator[Branch]:
+    """Every value `node[k1][k2]…` can take, expanding `!If` and parameter defaults at every level.
+
+    An absent key, or one removed by `AWS::NoValue`, yields `MISSING` (an unset property is a value
+    rules judge: "tracing is not enabled"). A level that is neither a mapping nor expandable (an
+    unresolvable intrinsic such as `!ImportValue`) yields nothing: the rule cannot know, so it must
+    not report.
+    """
+    yield from _branches_at(template, node, keys, None)
+
+
+def _branches_at(template: Template, node: Any, keys: tuple[str, ...], note: str | None) -> Iterator[Branch]:
+    for branch in branches(template, node):
+        where = _joined(note, branch.note)
+        if branch.value is NO_VALUE:
+            yield Branch(MISSING, where)
+        elif not keys:
+            yield Branch(branch.value, where)
+        elif isinstance(branch.value, dict) and not _is_intrinsic(branch.value):
+            if keys[0] in branch.value:
+                yield from _branches_at(template, branch.value[keys[0]], keys[1:], where)
+            else:
+                yield Branch(MISSING, where)
+
+
+def _is_intrinsic(value: dict[str, Any]) -> bool:
+    return len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref"))
 
 
 def truthy(value: Any) -> bool:

@@ -1,0 +1,34 @@
+"""PERF002 default-timeout: a function whose Timeout is set nowhere, so Lambda's 3-second default applies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from wa_lint.check.contract import subject
+from wa_lint.check.template._settings import place
+from wa_lint.check.template._values import MISSING, branches_at
+from wa_lint.link.model import Function, Project
+from wa_lint.report.findings import Violation
+
+CODE = "PERF002"
+
+
+@subject("function")
+def check(function: Function, project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    template, properties, name = function.template, function.properties, function.logical_id
+    for branch in branches_at(template, properties, "Timeout"):
+        if branch.value is not MISSING:
+            continue
+        sam = function.type == "AWS::Serverless::Function"
+        where = "its Properties or Globals.Function" if sam else "its Properties"
+        when = f" {branch.note}" if branch.note else ""
+        problem = (f"{name} sets no Timeout{when}, so Lambda stops it after the default 3 seconds: a slow "
+                   "downstream call or a cold start fails the invocation instead of finishing, and nobody "
+                   "chose how long a stuck call may run")
+        fix = (f"add Timeout (seconds) to {where}, chosen from {name}'s measured duration with a margin, and "
+               "shorter than its caller waits (API Gateway integrations end at 29 s; an SQS queue's visibility "
+               "timeout should be 6 times the function's)")
+        yield Violation(CODE, place(template, properties, "Timeout", function.span),
+                        {"problem": problem, "fix": fix}, resource=name, function=name)
+        return
