@@ -10,14 +10,25 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-from wa_lint.analyse.cache import FactsCache, analysis_fingerprint
+from wa_lint.analyse.cache import FactsCache, _seal, analysis_fingerprint
+from wa_lint.analyse.python.workers import Outcome, analyse_all
 from wa_lint.config import Config
 from wa_lint.pipeline import Run
-from wa_lint.analyse.python.workers import Outcome, analyse_all
 
 
 def run(root: Path, **options):
     return Run([root], Config(), **options).execute()
+
+
+def _payload(entry: Path) -> bytes:
+    """An entry's JSON, after the line that seals it."""
+    return entry.read_bytes().split(b"\n", 1)[1]
+
+
+def _write_sealed(cache: FactsCache, raw: bytes, entry: Path, payload: bytes) -> None:
+    """Write an edited entry with a valid seal, so what is tested is the decoder behind the seal."""
+    key = cache.key(Path("m.py"), raw)
+    entry.write_bytes(_seal(key, payload) + b"\n" + payload)
 
 
 def test_warm_run_reads_facts_from_the_cache_with_identical_results(tmp_path: Path) -> None:
@@ -56,11 +67,11 @@ def test_entries_round_trip_and_broken_or_hostile_entries_are_misses(tmp_path: P
     assert cache.get(Path("m.py"), raw) == outcome
     assert cache.get(Path("other.py"), raw) is None, "the path is part of the key"
     entry = next((tmp_path / "cache").rglob("*.json"))
-    text = entry.read_text()
+    text = _payload(entry).decode()
     assert "pickle" not in text and isinstance(json.loads(text), list)
-    entry.write_text(text[: len(text) // 2])
+    _write_sealed(cache, raw, entry, text[: len(text) // 2].encode())
     assert cache.get(Path("m.py"), raw) is None
-    entry.write_text(json.dumps({"__dc__": "os:system", "fields": {}}))
+    _write_sealed(cache, raw, entry, json.dumps({"__dc__": "os:system", "fields": {}}).encode())
     assert cache.get(Path("m.py"), raw) is None, "an entry cannot name what is built"
     assert not [p for p in (tmp_path / "cache").rglob(".tmp-*")], "no temporary files left behind"
 
@@ -83,7 +94,7 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert all(f == findings[0] for f in findings) and findings[0]
     assert not list((project / ".wa_lint_cache").rglob(".tmp-*"))
     entries = list((project / ".wa_lint_cache").rglob("*.json"))
-    assert len(entries) == 6 and all(json.loads(e.read_text()) for e in entries)
+    assert len(entries) == 6 and all(json.loads(_payload(e)) for e in entries)
 
 
 def test_facts_of_every_fixture_round_trip(tmp_path: Path) -> None:
@@ -105,7 +116,7 @@ def _cached_entry(tmp_path: Path) -> tuple[FactsCache, bytes, Path, list]:
     assert outcome.kind == "ok"
     cache.put(Path("m.py"), raw, outcome)
     entry = next((tmp_path / "cache").rglob("*.json"))
-    return cache, raw, entry, json.loads(entry.read_text())
+    return cache, raw, entry, json.loads(_payload(entry))
 
 
 def _replaced(value: list, at: tuple, new: object) -> list:
@@ -145,7 +156,7 @@ def test_misshapen_entries_are_misses(tmp_path: Path, shape: str) -> None:
         "facts of a failure": lambda: json.dumps(_replaced(value, (1,), "parse")),
     }[shape]()
     assert hostile != text
-    entry.write_bytes(hostile.encode("utf-8", "surrogateescape"))
+    _write_sealed(cache, raw, entry, hostile.encode("utf-8", "surrogateescape"))
     assert cache.get(Path("m.py"), raw) is None
 
 
@@ -159,6 +170,6 @@ def test_no_edit_of_an_entry_raises_or_builds_anything_but_an_outcome(tmp_path: 
     replacements = [None, True, 0, -1, 1.5, "", "x", [], [0], {}, {"k": 1}, [[]], ["a", "b"]]
     chooser = random.Random(6)
     for at in positions(value)[1:]:
-        entry.write_text(json.dumps(_replaced(value, at, chooser.choice(replacements))))
+        _write_sealed(cache, raw, entry, json.dumps(_replaced(value, at, chooser.choice(replacements))).encode())
         result = cache.get(Path("m.py"), raw)
         assert result is None or isinstance(result, Outcome), at

@@ -53,7 +53,7 @@ def _last_match_wins(spec: GitIgnore, relative: str, is_dir: bool) -> bool | Non
     """git's rule spelled out: the last pattern that matches decides."""
     verdict = None
     for pattern in spec.patterns:
-        if (is_dir or not pattern.directory_only) and pattern.regex.match(relative):
+        if (is_dir or not pattern.directory_only) and pattern.matches(relative):
             verdict = not pattern.negated
     return verdict
 
@@ -68,3 +68,31 @@ def test_combined_regex_agrees_with_the_pattern_loop(patterns: list[str]) -> Non
     for path in paths:
         for is_dir in (False, True):
             assert spec.decide(path, is_dir) == _last_match_wins(spec, path, is_dir), (path, is_dir)
+
+
+HOSTILE = ["[z-a]", "[a-cz-a]q", "[[:alpha:]]x", "[[:digit:][:upper:]]y", "[[:bogus:]]z", "[[]w", "[]]v",
+           "**/**/**/**/**/**/**/**/**/**/deep", "a*b*c*d*e", "/top/**/mid/**/end", "[!a]n"]
+HOSTILE_PATHS = ["z", "a", "bq", "zq", "bx", "1x", "xx", "5y", "Ay", "ay", "bz", "[w", "]v", "l/l/l/l/l/l/l/l/l/l/deep",
+                 "deep", "abcde", "aXbYcZdQe", "abcd", "top/a/mid/b/c/end", "top/end/mid", "bn", "an", "x/bn"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_hostile_patterns_agree_with_git(tmp_path: Path) -> None:
+    """Git's class syntax (`[[:alpha:]]`, reversed ranges) and patterns that defeat a backtracking regex."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("\n".join(HOSTILE) + "\n")
+    result = subprocess.run(["git", "-C", str(tmp_path), "check-ignore", "--no-index", "--stdin"],
+                            input="\n".join(HOSTILE_PATHS), capture_output=True, text=True, check=False)
+    by_git = set(result.stdout.split("\n")) - {""}
+    ours = {p for p in HOSTILE_PATHS if GitIgnore(HOSTILE).match(p, is_dir=False)}
+    assert ours == by_git
+
+
+def test_many_double_stars_take_linear_time_on_a_deep_path() -> None:
+    import time
+
+    spec = GitIgnore(["**/" * 10 + "x", "/" + "a/**/" * 8 + "x", "*a*a*a*a*a*a*a*a*b"])
+    started = time.perf_counter()
+    assert not spec.match("a/" * 2_000 + "y", is_dir=False)
+    assert not spec.match("q/" + "a" * 250, is_dir=False)
+    assert time.perf_counter() - started < 1.0

@@ -76,7 +76,26 @@ def _github(text: str, findings: int) -> None:
     assert len(COMMAND_LINE.findall(text)) == findings
 
 
-STRUCTURE = {"text": _text, "json": _json, "sarif": _sarif, "gitlab": _gitlab, "junit": _junit, "github": _github}
+def _html(text: str, findings: int) -> None:
+    from html.parser import HTMLParser
+
+    class Elements(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.found: list[tuple[str, dict[str, str | None]]] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.found.append((tag, dict(attrs)))
+
+    parser = Elements()
+    parser.feed(text)
+    assert sum(1 for tag, attrs in parser.found if "finding" in (attrs.get("class") or "").split()) == findings
+    assert not [tag for tag, _ in parser.found if tag in ("script", "iframe", "object", "embed", "x")]
+    assert not [name for _, attrs in parser.found for name in attrs if name.startswith("on")]
+
+
+STRUCTURE = {"text": _text, "json": _json, "sarif": _sarif, "gitlab": _gitlab, "junit": _junit, "github": _github,
+             "html": _html}
 
 
 @pytest.fixture(scope="module")

@@ -152,3 +152,18 @@ def test_a_file_named_in_the_mapping_is_read_without_being_listed(tmp_path: Path
     (root / "wa-lint.toml").write_text('[power-tuning-functions]\n"tuning/legacy.json" = "LegacyFunction"\n')
     result = run([root], load_config(root / "wa-lint.toml").with_overrides(select=("PERF001",)))
     assert [f.resource for f in result.findings] == ["LegacyFunction"]
+
+
+def test_measured_points_are_kept_by_memory_size_and_malformed_ones_dropped() -> None:
+    stats = [
+        {"value": 2048, "averagePrice": 4.2e-7, "averageDuration": 35.1},
+        {"value": "512", "averagePrice": 5e-7, "averageDuration": 80.2},
+        {"value": 64, "averagePrice": 1e-7, "averageDuration": 900},  # not a Lambda memory size
+        {"value": 1024, "averageDuration": float("nan")},
+        {"averagePrice": 1e-7},
+        "junk",
+    ]
+    result = parse_result(Path("r.json"), execution({**ANALYSIS, "stats": stats}))
+    assert [(p.memory, p.duration, p.cost) for p in result.points] == [
+        (512, 80.2, 5e-7), (1024, None, None), (2048, 35.1, 4.2e-7)]
+    assert parse_result(Path("r.json"), json.dumps({**ANALYSIS, "stats": {"not": "a list"}})).points == ()

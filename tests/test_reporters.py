@@ -52,7 +52,9 @@ def render(name: str, root: Path, config: Config | None = None) -> str:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("name", FORMATS)
+# The HTML report's golden is structural (sections, nodes, edges, findings: tests/test_html_report.py):
+# its bytes are styling, and would change with every tweak of the stylesheet.
+@pytest.mark.parametrize("name", [name for name in FORMATS if name != "html"])
 def test_golden_output(name: str, monkeypatch) -> None:
     monkeypatch.chdir(REPO)
     actual = normalise(render(name, Path("tests/golden/project")))

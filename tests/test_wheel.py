@@ -23,6 +23,7 @@ def test_wheel_ships_rules_and_lists_them(tmp_path: Path) -> None:
     shipped = {Path(n).name for n in names if n.startswith("wa_lint/_rules/")}
     assert shipped == {p.name for p in (REPO / "rules").glob("*.md")}
     assert "wa_lint/schemas/config.schema.json" in names
+    assert "wa_lint/report/formats/html/style.css" in names, "the HTML report inlines its stylesheet"
     # pyproject declares Apache-2.0: the licence text travels with every wheel.
     assert any(n.endswith(".dist-info/licenses/LICENSE") or n.endswith(".dist-info/LICENSE") for n in names), names
     site = tmp_path / "site"

@@ -10,7 +10,6 @@ import io
 import json
 import os
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -75,24 +74,18 @@ def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write next to the target and rename, so a report file is never left half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write a report file: regular files atomically, FIFOs and devices through, symlinks followed."""
+    from wa_lint.files import write_report
+
+    write_report(path, text)
 
 
-def _use_colour(choice: str, stream: TextIO) -> bool:
+def _use_colour(choice: str, stream: TextIO | None) -> bool:
     if choice == "always":
         return True
     if choice == "never" or os.environ.get("NO_COLOR"):
         return False
-    return stream.isatty()
+    return stream is not None and stream.isatty()
 
 
 def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -115,7 +108,10 @@ def _complete_codes(ctx: click.Context, param: click.Parameter, incomplete: str)
 
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"wa-lint: error: {message}", err=True)
+    # Messages quote configuration keys, paths and errors from the repository: shown, never obeyed.
+    from wa_lint.report.formats import one_line
+
+    click.echo(f"wa-lint: error: {one_line(message)}", err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -124,11 +120,26 @@ def _interrupted(progress: ProgressLine | None) -> NoReturn:
     if progress:
         progress.clear()
     try:
-        sys.stderr.write("wa-lint: interrupted\n")
-        sys.stderr.flush()
+        if sys.stderr is not None:
+            sys.stderr.write("wa-lint: interrupted\n")
+            sys.stderr.flush()
     except (OSError, ValueError):
         pass
     sys.exit(EXIT_INTERRUPTED)
+
+
+def _emit_report(text: str) -> None:
+    """Standard output may be closed (`>&-`) or full (`/dev/full`): then the report is lost, and we say so."""
+    stream = sys.stdout
+    if stream is None:
+        _fail("cannot write the report: standard output is closed (-o FILE writes it to a file)")
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        pass  # `wa-lint | head`: the reader has what it wanted (the exit code says the rest)
+    except OSError as error:
+        _fail(f"cannot write the report to standard output: {error.strerror or error}")
 
 
 @click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
@@ -209,7 +220,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     if explain:
         _print_rule(explain, "text")
         return
-    progress = ProgressLine(sys.stderr) if sys.stderr.isatty() and not quiet else None
+    progress = ProgressLine(sys.stderr) if sys.stderr is not None and sys.stderr.isatty() and not quiet else None
     try:
         config = _resolve_config(paths, config_path, isolated, verbose, select=select, extend_select=extend_select,
                                  ignore=ignore, severities=severities, exclude=exclude,
@@ -318,7 +329,7 @@ def _finish(result: RunResult, config: Config, *, output_format: str, output_fil
 
     if write_baseline or baseline_path:
         _apply_baseline(result, write_baseline, baseline_path)
-    target: TextIO = io.StringIO() if output_file else sys.stdout
+    target = io.StringIO()
     paint = _use_colour(colour, sys.stdout) and not output_file
     if show_files:
         _show_files(result, output_format, target)
@@ -336,8 +347,9 @@ def _finish(result: RunResult, config: Config, *, output_format: str, output_fil
     else:
         _write_reports(result, output_format, target if quiet < 2 else io.StringIO(), paint, reports, quiet)
     if output_file:
-        assert isinstance(target, io.StringIO)
         _write_file(output_file, target.getvalue())
+    else:
+        _emit_report(target.getvalue())
     if show_files:
         sys.exit(EXIT_CLEAN)
     if any(d.kind == "error" for d in result.diagnostics) and not result.findings:
@@ -426,7 +438,9 @@ def _apply_baseline(result: RunResult, write: Path | None, read: Path | None) ->
     if write:
         _write_file(write, baseline.dumps(result.findings, result.project))
         count = len(result.findings)
-        click.echo(f"wa-lint: recorded {plural(count, 'finding')} in {write}", err=True)
+        from wa_lint.report.formats import one_line
+
+        click.echo(f"wa-lint: recorded {plural(count, 'finding')} in {one_line(str(write))}", err=True)
     if read:
         try:
             known = baseline.load(read)
@@ -459,7 +473,8 @@ def _write_reports(result: RunResult, output_format: str, target: TextIO, colour
     if output_format in (*TEXT_FORMATS, "text"):
         from wa_lint.report.formats.text import write
 
-        notes = sys.stderr if quiet < 2 else io.StringIO()
+        # None: standard error was closed before the start (`2>&-`); notes never go into the report.
+        notes = sys.stderr if quiet < 2 and sys.stderr is not None else io.StringIO()
         write(result, target, colour, notes=notes, full=output_format == "full", quiet=quiet > 0)
     else:
         get_reporter(output_format)(result, target, colour)
@@ -576,6 +591,18 @@ def server_command() -> None:
     serve()
 
 
+def _exit_on_sigterm() -> None:
+    """SIGTERM (a CI job cancelled, `timeout`) unwinds the run like an exit, so the analysis workers are
+    ended on the way out, and the exit code is the shell's 128 + 15."""
+    import signal
+
+    def terminated(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminated)
+
+
 def entry() -> None:
     """The `wa-lint` command: `main` without the cyclic garbage collector, then an exit that skips the
     interpreter's teardown.
@@ -588,6 +615,7 @@ def entry() -> None:
     atomically, the pool is closed), so only the standard streams need flushing.
     """
     gc.disable()
+    _exit_on_sigterm()
     try:
         main()
         code = EXIT_CLEAN
@@ -599,11 +627,12 @@ def entry() -> None:
         else:
             print(exit_.code, file=sys.stderr)
             code = EXIT_FINDINGS
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # a closed pipe (`wa-lint | head`): nothing more can be said
-        code = code or EXIT_ERROR
+    for stream in (sys.stdout, sys.stderr):  # None when the stream was closed before the start (`>&-`)
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`wa-lint | head`): nothing more can be said
+            code = code or EXIT_ERROR
     os._exit(code)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from wa_lint.analyse.cache import CACHE_DIR_NAME, FactsCache, analysis_fingerprint
 from wa_lint.config import Config
 from wa_lint.discover.walk import Discovered, discover, find_root
+from wa_lint.files import is_dir, is_file
 from wa_lint.report.findings import Diagnostic, Finding, Severity, Span, Violation
 from wa_lint.link.model import Entry, Function, Project
 from wa_lint.link.handlers import (
@@ -73,7 +74,7 @@ def enabled_codes(config: Config, rules: dict[str, Rule]) -> set[str]:
 def _real(path: Path) -> Path | None:
     try:
         return path.resolve()
-    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a symlink loop (3.11); ValueError: a NUL
         return None
 
 
@@ -127,8 +128,8 @@ class Run:
             return True
         try:
             mode = os.lstat(path).st_mode
-        except OSError:
-            mode = 0  # not there (yet): where its folder is decides
+        except (OSError, ValueError):
+            mode = 0  # not there (yet), or not a path at all: where its folder is decides
         if stat.S_ISLNK(mode):
             return self._resolves_inside(path)
         # Resolving a path costs a system call per component: one answer per folder is enough.
@@ -261,8 +262,15 @@ class Run:
         from wa_lint.evidence.power_tuning import PowerTuningError, functions_for, parse_result, result_files
 
         sources: dict[tuple[Path, str], Path] = {}
-        # A file named in the mapping is a result too, even when no listed folder holds it.
-        for path in result_files([*self.config.power_tuning, *self.config.power_tuning_functions]):
+        # A file named in the mapping is a result too, even when no listed folder holds it. A listed
+        # folder leading out of the project (`tuning -> /`) is not walked: the file system is not ours.
+        listed = []
+        for path in [*self.config.power_tuning, *self.config.power_tuning_functions]:
+            if self.inside(path):
+                listed.append(path)
+            else:
+                self.diagnostics.append(Diagnostic(path, f"power tuning results {_OUTSIDE}"))
+        for path in result_files(listed):
             raw = self._read(path, self.config.max_template_bytes)
             if raw is None:
                 continue
@@ -366,6 +374,10 @@ class Run:
         inline: list[Function] = []
         for function in self.project.functions:
             handler = function.handler
+            if function.code.kind == "unusable":
+                note = f"{function.logical_id}: its code folder is not a usable path ({function.code.problem}); not read"
+                self.diagnostics.append(Diagnostic(function.template.path, note))
+                continue
             if handler is None or function.code.kind not in ("local", "inline"):
                 continue
             if function.runtime and not function.runtime.startswith("python"):
@@ -419,12 +431,12 @@ class Run:
         # Only what was searched and not found: a code folder that does not exist yet or holds no
         # Python at all (built or fetched by a script) says nothing about the handler, nor does a
         # runtime that is not known to be Python.
-        if handler is None or not handler.missing or code.root is None or not code.root.is_dir():
+        if handler is None or not handler.missing or code.root is None or not is_dir(code.root):
             return
         if not (function.runtime or "").startswith("python") or next(code.root.rglob("*.py"), None) is None:
             return
         # A wrapper (Lambda Web Adapter's `Handler: run.sh`) starts something other than a Python module.
-        if "AWS_LAMBDA_EXEC_WRAPPER" in function.environment or (code.root / handler.text.strip()).is_file():
+        if "AWS_LAMBDA_EXEC_WRAPPER" in function.environment or is_file(code.root / handler.text.strip()):
             return
         pos = function.properties.key_pos("Handler")
         where = Span(function.template.path, pos.line, pos.column, pos.end_line, pos.end_column)
@@ -544,6 +556,9 @@ class Run:
         found = discover(self.paths, self.root, excludes, self.force_exclude)
         for missing in found.missing:
             self.diagnostics.append(Diagnostic(missing, "no such file or directory", kind="error"))
+        self.diagnostics.extend(Diagnostic(path, note) for path, note in found.notes)
+        if self.cache is not None and self.cache.problem is not None:
+            self.diagnostics.append(Diagnostic(self.cache.folder, self.cache.problem))
         if found.explicit:
             # Files were named: report findings in them (and in folders named with them), nowhere else.
             given = (Path(os.path.abspath(path)) for path in self.paths)
@@ -555,6 +570,10 @@ class Run:
             self.link_handlers(found)
         enabled = enabled_codes(self.config, self.rules)
         self.run_checks(enabled)
+        # Bounds the checks' call-graph walks reached (callgraph.note_bound): the findings may be incomplete.
+        bounds = self.project.lookups.get("bound-notes")
+        for path, message in bounds if isinstance(bounds, dict) else ():
+            self.diagnostics.append(Diagnostic(path, message))
         suppressor = Suppressor(self.config, self.project, enabled, self.rules)
         kept, problems = suppressor.apply(self._findings(self.violations, enabled))
         findings = {(f.code, f.span, f.message): f for f in [*kept, *self._findings(problems, enabled)]}

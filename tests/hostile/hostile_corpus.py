@@ -40,6 +40,43 @@ def _globals_fan_out(keys: int, functions: int) -> str:
     return SAM_HEAD + "Globals:\n  Function:\n" + section + "Resources:\n" + resources
 
 
+def _paths_template() -> str:
+    """Handler and code locations the file system cannot hold (NAME_MAX 255, PATH_MAX 4,096, a NUL)."""
+    functions = {
+        "LongHandler": ("src/", "app." + "h" * 5_000),
+        "DottedHandler": ("src/", "." * 500 + "app.handler"),
+        "DeepHandler": ("src/", "a/" * 3_000 + "app.handler"),
+        "LongCodeUri": ("x" * 300 + "/", "app.handler"),
+        "DeepCodeUri": ("a/" * 3_000, "app.handler"),
+        "NulCodeUri": ("src\\0", "app.handler"),
+        "LockedCodeUri": ("locked/", "app.handler"),
+    }
+    body = "".join(
+        f"  {name}:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: \"{uri}\"\n"
+        f"      Handler: \"{handler}\"\n      Runtime: python3.12\n      MemorySize: 512\n"
+        f"      Layers: [!Ref {name}Layer]\n"
+        f"  {name}Layer:\n    Type: AWS::Serverless::LayerVersion\n    Properties:\n      ContentUri: \"{uri}\"\n"
+        for name, (uri, handler) in functions.items()
+    )
+    return SAM_HEAD + "Resources:\n" + body
+
+
+def _wide_modules(modules: int, functions: int) -> dict[str, bytes]:
+    """A handler reaching more functions than the call-graph walk follows (its bound is 5,000 states)."""
+    files = {}
+    for index in range(modules):
+        defs = "".join(f"def f{number}(x):\n    return x\n" for number in range(functions))
+        calls = "".join(f"    f{number}(x)\n" for number in range(functions))
+        files[f"bounds/wide{index}.py"] = (defs + "def every(x):\n" + calls).encode()
+    imports = "".join(f"import wide{index}\n" for index in range(modules))
+    calls = "".join(f"    wide{index}.every(event)\n" for index in range(modules))
+    files["bounds/wide_handler.py"] = (imports + "\n\ndef handler(event, context):\n" + calls + "    return None\n").encode()
+    chain = "class C0:\n    def go(self):\n        return None\n" + "".join(
+        f"class C{index}(C{index - 1}):\n    pass\n" for index in range(1, 41))
+    files["bounds/deep_bases.py"] = (chain + "def handler(event, context):\n    return C40().go()\n").encode()
+    return files
+
+
 def generated_files() -> dict[str, bytes]:
     handler = "def handler(event, context):\n    return "
     rng = random.Random(7)
@@ -61,6 +98,21 @@ def generated_files() -> dict[str, bytes]:
         "app/src/deep_not.py": (handler + "not " * 5_000 + "event\n").encode(),
         "app/src/binary.py": bytes(rng.randrange(256) for _ in range(4096)),
         "app/src/unreadable.py": (handler + "None\n").encode(),
+        "paths/template.yaml": _paths_template().encode(),
+        # git's syntax, and patterns that are hard for a backtracking matcher on a deep tree.
+        "ignores/.gitignore": b"[z-a]\n[[:alpha:]]x/\n" + b"**/" * 10 + b"deep_ignored.py\n",
+        "ignores/bx/app.py": (handler + "None\n").encode(),
+        "ignores/" + "l/" * 12 + "deep_ignored.py": (handler + "None\n").encode(),
+        "ignores/" + "l/" * 12 + "kept.py": (handler + "None\n").encode(),
+        "big-ignore/.gitignore": b"# generated\n" + b"build-output-folder/\n" * 60_000,
+        "many-patterns/.gitignore": b"".join(b"*.ext%d\n" % index for index in range(3_000)),
+        "deps/template.yaml": (SAM_HEAD + "Resources:\n  Deps:\n    Type: AWS::Serverless::Function\n"
+                               "    Properties:\n      CodeUri: src/\n      Handler: app.handler\n"
+                               "      Runtime: python3.12\n      MemorySize: 512\n").encode(),
+        "deps/src/app.py": b"import helper\nimport requests\n\n\ndef handler(event, context):\n    return helper.f()\n",
+        "deps/src/helper.py": b"def f():\n    return None\n",
+        "deps/src/requests-2.0.dist-info/METADATA": b"Name: requests\n",
+        **_wide_modules(6, 1_000),
     }
 
 
@@ -73,6 +125,7 @@ def build(target: Path) -> Path:
     outside.mkdir()
     (outside / "app.py").write_text("def handler(event, context):\n    return None\n")
     for name, data in generated_files().items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
     (root / "app/src/unreadable.py").chmod(0)
     os.mkfifo(root / "app/src/fifo.py")
@@ -81,6 +134,23 @@ def build(target: Path) -> Path:
     (root / "templates/loop-a.yaml").symlink_to(root / "templates/loop-b.yaml")
     (root / "templates/loop-b.yaml").symlink_to(root / "templates/loop-a.yaml")
     (root / "templates/loop-dir").symlink_to(root / "templates")
+    # Code and ignore files a checkout can hold but that must never be read as such.
+    (root / "paths/locked").mkdir()
+    (root / "paths/locked/app.py").write_text("def handler(event, context):\n    return None\n")
+    (root / "paths/locked").chmod(0)
+    (root / "unlistable").mkdir()
+    (root / "unlistable/app.py").write_text("def handler(event, context):\n    return None\n")
+    (root / "unlistable").chmod(0)
+    for folder in ("linked-ignore", "fifo-ignore"):
+        (root / folder).mkdir()
+        (root / folder / "app.py").write_text("def handler(event, context):\n    return None\n")
+    (root / "linked-ignore/.gitignore").symlink_to("/etc/passwd")
+    os.mkfifo(root / "fifo-ignore/.gitignore")
+    os.mkfifo(root / "deps/requirements.txt")
+    (root / "deps/src/requests-2.0.dist-info/RECORD").symlink_to("/dev/zero")
+    # The cache folder pointing elsewhere: nothing may be read or written there.
+    (outside / "cache").mkdir()
+    (root / ".wa_lint_cache").symlink_to(outside / "cache")
     return root
 
 

@@ -35,8 +35,10 @@ def corpus(tmp_path_factory: pytest.TempPathFactory):
     target = tmp_path_factory.mktemp("hostile")
     root = build(target)
     listener = bind_socket(root / "app/src/sock.py")
-    report = _wa_lint(root, "--output-format", "json")
-    model = _wa_lint(root, "--output-format", "json", "--show-model")
+    # Exclude patterns as hostile as the .gitignore ones: a reversed range, and ten `**` on a deep tree.
+    excludes = ("--extend-exclude", "[z-a]", "--extend-exclude", "**/" * 10 + "never")
+    report = _wa_lint(root, "--output-format", "json", *excludes)
+    model = _wa_lint(root, "--output-format", "json", "--show-model", *excludes)
     listener.close()
     return target, root, report, model
 
@@ -93,6 +95,13 @@ def test_the_good_files_are_still_analysed(corpus) -> None:
     analysed = set(json.loads(model.stdout)["python_files"])
     wanted = {path for path, spec in expectations().items() if spec.get("analysed")}
     assert wanted <= analysed, wanted - analysed
+    ignored = {path for path, spec in expectations().items() if spec.get("ignored")}
+    assert not ignored & analysed, "git's patterns were honoured"
+
+
+def test_nothing_was_written_through_the_symlinked_cache(corpus) -> None:
+    target, _, _, _ = corpus
+    assert not list((target / "outside" / "cache").iterdir())
 
 
 def test_nothing_was_imported_executed_or_constructed(corpus) -> None:

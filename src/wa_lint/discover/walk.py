@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from wa_lint.discover.gitignore import GitIgnore
+from wa_lint.discover.gitignore import MAX_PATTERNS, GitIgnore
+from wa_lint.files import FileSkip, read_regular
 
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
 # Build output and environments: `.aws-sam/` holds a copy of every handler, which would double every
@@ -30,7 +31,8 @@ class Discovered:
     python: list[Path] = field(default_factory=list)
     explicit: set[Path] = field(default_factory=set)
     missing: list[Path] = field(default_factory=list)
-
+    # Why something met in the walk was not used (an unreadable folder, a .gitignore not applied).
+    notes: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def find_root(paths: Sequence[Path]) -> Path:
@@ -67,8 +69,9 @@ class _Ignores:
     relative Paths for each cost more than the rest of discovery together.
     """
 
-    def __init__(self, root: Path, user_excludes: Sequence[str]) -> None:
+    def __init__(self, root: Path, user_excludes: Sequence[str], notes: list[tuple[Path, str]]) -> None:
         self.root = root
+        self.notes = notes
         self.root_text = str(root)
         self.user = GitIgnore(user_excludes)
         # Folder -> the non-empty .gitignore files that apply inside it, from the root down.
@@ -82,7 +85,7 @@ class _Ignores:
         known = self.chains.get(folder)
         if known is not None:
             return known
-        own = _read_gitignore(folder / ".gitignore")
+        own = self.read_gitignore(folder / ".gitignore")
         chain = [*self.inherited(folder), (folder, own)] if own else self.inherited(folder)
         self.chains[folder] = chain
         return chain
@@ -105,7 +108,7 @@ class _Ignores:
         return _Folder(path, rules, None if parent.from_root is None else parent.from_root + name + "/")
 
     def with_own_rules(self, folder: _Folder) -> _Folder:
-        own = _read_gitignore(Path(folder.path, ".gitignore"))
+        own = self.read_gitignore(Path(folder.path, ".gitignore"))
         return _Folder(folder.path, (*folder.rules, (own, "")), folder.from_root) if own else folder
 
     def ignored_in(self, folder: _Folder, name: str, is_dir: bool) -> bool:
@@ -143,12 +146,28 @@ class _Ignores:
         return False
 
 
-def _read_gitignore(file: Path) -> GitIgnore:
-    try:
-        lines = file.read_text(encoding="utf-8", errors="replace").splitlines() if file.is_file() else []
-    except OSError:
-        lines = []
-    return GitIgnore(lines)
+    def read_gitignore(self, file: Path) -> GitIgnore:
+        """A folder's .gitignore; an empty one when it is absent, or noted and empty when it cannot be used.
+
+        As git (2.32 on) does, a symlinked .gitignore is not followed: it could name any file on the
+        machine. A FIFO or device is never opened for reading, and a huge file is not applied.
+        """
+        try:
+            raw = read_regular(file, GITIGNORE_BYTES, follow_symlinks=False)
+        except FileSkip as skip:
+            if os.path.lexists(file):
+                self.notes.append((file, f"not applied: {skip}"))
+            return GitIgnore(())
+        spec = GitIgnore(raw.decode("utf-8", errors="replace").splitlines())
+        if spec.wildcards > MAX_PATTERNS:
+            limit = f"{MAX_PATTERNS:,}-pattern limit"
+            self.notes.append((file, f"not applied: {spec.wildcards:,} wildcard patterns is over the {limit}"))
+            return GitIgnore(())
+        return spec
+
+
+# Real .gitignore files are a few kilobytes; one of a megabyte is generated or hostile.
+GITIGNORE_BYTES = 1024 * 1024
 
 
 def _is_vendored(folder: str, names: list[str]) -> bool:
@@ -168,7 +187,7 @@ def discover(
     force_exclude: bool = False,
 ) -> Discovered:
     found = Discovered(root=root)
-    ignores = _Ignores(root, excludes)
+    ignores = _Ignores(root, excludes, found.notes)
     seen: set[Path] = set()
 
     def add_file(path: Path, suffix: str) -> None:
@@ -199,7 +218,9 @@ def discover(
             folder = stack.pop()
             try:
                 entries = sorted(os.scandir(folder.path), key=_entry_name)
-            except OSError:
+            except OSError as error:
+                # Unreadable, or deleted while the run goes on: what it held is not linted, and we say so.
+                found.notes.append((Path(folder.path), f"skipped: cannot list this folder ({error.strerror or error})"))
                 continue
             names = [entry.name for entry in entries]
             if _is_vendored(folder.path, names):

@@ -17,6 +17,7 @@ CloudFormation generates.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,15 @@ class PowerTuningError(Exception):
 
 
 @dataclass(frozen=True)
+class TuningPoint:
+    """One memory size the state machine measured (an entry of its `stats` list)."""
+
+    memory: int  # MB
+    duration: float | None  # average duration, ms
+    cost: float | None  # average cost of one invocation, USD
+
+
+@dataclass(frozen=True)
 class TuningResult:
     path: Path
     power: int  # the optimal memory size in MB
@@ -39,6 +49,8 @@ class TuningResult:
     duration: float | None  # average duration at `power`, in ms
     strategy: str | None  # cost | speed | balanced, when the file says
     function_name: str | None  # from lambdaARN, when the file says
+    # Every memory size measured, by size; empty when the file has no (usable) `stats`.
+    points: tuple[TuningPoint, ...] = ()
 
     def summary(self) -> str:
         """`1024 MB as optimal (balanced strategy; 9.8 ms and $0.00000021 per invocation at 1024 MB)`."""
@@ -86,6 +98,25 @@ def _function_name(arn: Any) -> str | None:
     return arn if ":" not in arn else None
 
 
+def _points(stats: Any) -> tuple[TuningPoint, ...]:
+    """The `stats` entries that name a memory size; malformed ones are left out, since the result's
+    `power` alone is what the checks rely on."""
+    if not isinstance(stats, list):
+        return ()
+    points: dict[int, TuningPoint] = {}
+    for entry in stats:
+        if not isinstance(entry, dict):
+            continue
+        memory = _number(entry.get("value"))
+        if memory is None or not memory.is_integer() or not 128 <= memory <= 10240:
+            continue
+        # JSON's NaN and Infinity parse as floats: a point without a finite measure is not a measure.
+        duration, cost = (value if value is not None and math.isfinite(value) else None
+                          for value in (_number(entry.get("averageDuration")), _number(entry.get("averagePrice"))))
+        points[int(memory)] = TuningPoint(int(memory), duration, cost)
+    return tuple(points[memory] for memory in sorted(points))
+
+
 def _analysis(data: dict[str, Any], strategy: str | None, function_name: str | None, path: Path) -> TuningResult:
     power = data["power"]
     number = _number(power)
@@ -103,6 +134,7 @@ def _analysis(data: dict[str, Any], strategy: str | None, function_name: str | N
         duration=duration,
         strategy=strategy or (file_strategy if isinstance(file_strategy, str) else None),
         function_name=function_name or _function_name(data.get("lambdaARN")),
+        points=_points(data.get("stats")),
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wa_lint.files import FileSkip, is_file, read_regular
 from wa_lint.link.model import Handler
 
 if TYPE_CHECKING:  # facts.py imports libcst, which a run without Python code never needs
@@ -32,7 +33,7 @@ def module_file(root: Path, dotted: str) -> Path | None:
         return None
     base = root.joinpath(*parts)
     for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
-        if candidate.is_file():
+        if is_file(candidate):  # False, never an error, for a name over the file system's limits
             return candidate
     return None
 
@@ -104,7 +105,7 @@ def package_roots(path: Path) -> list[Path]:
     """Import roots for a file no template places: its folder, and above its outermost package."""
     roots = [path.parent]
     top = path.parent
-    while (top / "__init__.py").is_file() and top.parent != top:
+    while is_file(top / "__init__.py") and top.parent != top:
         top = top.parent
     if top != path.parent:
         roots.append(top)
@@ -112,6 +113,16 @@ def package_roots(path: Path) -> list[Path]:
 
 
 _REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+# A requirements.txt or RECORD of a real install is kilobytes; a larger one is not read.
+_LIST_BYTES = 4 * 1024 * 1024
+
+
+def _lines(path: Path) -> list[str]:
+    """A FIFO, device or huge file here (all seen in hostile repositories) reads as empty, never hangs."""
+    try:
+        return read_regular(path, _LIST_BYTES).decode("utf-8", errors="replace").splitlines()
+    except FileSkip:
+        return []
 
 
 def installed_packages(root: Path) -> frozenset[str]:
@@ -123,11 +134,7 @@ def installed_packages(root: Path) -> frozenset[str]:
     """
     names: set[str] = set()
     for requirements in (root / "requirements.txt", root.parent / "requirements.txt"):
-        try:
-            lines = requirements.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            continue
-        for line in lines:
+        for line in _lines(requirements):
             match = _REQUIREMENT.match(line)
             if match and not line.lstrip().startswith(("-", "#")):
                 names.add(match.group(1).lower().replace("-", "_").replace(".", "_"))
@@ -136,11 +143,7 @@ def installed_packages(root: Path) -> frozenset[str]:
     except OSError:
         return frozenset()
     for record in records:
-        try:
-            lines = (record / "RECORD").read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            continue
-        for line in lines:
+        for line in _lines(record / "RECORD"):
             top = line.split(",", 1)[0].split("/", 1)[0]
             if top and not top.endswith((".dist-info", ".data")) and top != "..":
                 names.add(top.removesuffix(".py"))

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from wa_lint.files import is_dir, path_problem
 from wa_lint.report.findings import Span
 from wa_lint.link.model import Code, EnvVar, Function, Handler, Resource, Setting, Table, Trigger
 from wa_lint.load.template.document import Template
@@ -95,14 +96,14 @@ def _code(template: Template, resource_type: str, properties: DictNode, metadata
             return Code("s3" if isinstance(uri, dict) and "Bucket" in uri else "unknown", span=code_span)
         if location.startswith("s3://"):
             return Code("s3", span=code_span)
-        return Code("local", root=base / location, span=code_span)
+        return _local(base / location, code_span)
     code = properties.get("Code")
     if _text(template, properties.get("PackageType")) == "Image":
         return Code("image")
     if isinstance(metadata, dict) and isinstance(metadata.get("aws:asset:path"), str):
         return Code("asset")
     if isinstance(code, str):
-        return Code("local", root=base / code, span=span(template, properties.key_pos("Code")))
+        return _local(base / code, span(template, properties.key_pos("Code")))
     if isinstance(code, DictNode):
         if "ZipFile" in code:
             return _inline(template, code, "ZipFile")
@@ -111,6 +112,14 @@ def _code(template: Template, resource_type: str, properties: DictNode, metadata
         if "S3Bucket" in code:
             return Code("s3")
     return Code("unknown")
+
+
+def _local(root: Path, code_span: Span) -> Code:
+    # A template may name any string; one the file system cannot hold is reported, never stat'ed.
+    problem = path_problem(root)
+    if problem:
+        return Code("unusable", span=code_span, problem=problem)
+    return Code("local", root=root, span=code_span)
 
 
 def _inline(template: Template, holder: DictNode, key: str) -> Code:
@@ -204,8 +213,10 @@ def layer_root(template: Template, layer_id: str) -> Path | None:
     if not location or location.startswith("s3://"):
         return None
     root = template.path.parent / location
+    if path_problem(root / "python"):
+        return None
     # Lambda puts a Python layer's `python/` folder on sys.path.
-    return root / "python" if (root / "python").is_dir() else root
+    return root / "python" if is_dir(root / "python") else root
 
 
 def link_template(template: Template) -> tuple[list[Function], list[Table], list[Resource]]:

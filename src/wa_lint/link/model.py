@@ -54,13 +54,15 @@ class Trigger:
 class Code:
     """Where a function's code lives."""
 
-    kind: str  # "local" | "inline" | "s3" | "image" | "asset" | "unknown"
+    kind: str  # "local" | "inline" | "s3" | "image" | "asset" | "unusable" | "unknown"
     root: Path | None = None  # folder for "local"
     inline: str | None = None  # source for "inline"
     # Where inline source line 1 sits in the template (1-based line, 0-based column offset).
     inline_line: int = 1
     inline_column: int = 0
     span: Span | None = None
+    # Why a local code location cannot be a path ("unusable": a NUL, a part over 255 bytes).
+    problem: str | None = None
 
 
 @dataclass

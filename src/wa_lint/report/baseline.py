@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from wa_lint import __version__
+from wa_lint.files import FileSkip, read_regular
+from wa_lint.link.model import Project
 from wa_lint.report.findings import Finding
 from wa_lint.report.fingerprints import Fingerprinter, Identity
-from wa_lint.link.model import Project
 
 FORMAT_VERSION = 1
+# A baseline of 100,000 findings is about 30 MB; a larger file is not one we wrote.
+MAX_BYTES = 256 * 1024 * 1024
 
 
 class BaselineError(Exception):
@@ -44,11 +47,13 @@ def dumps(findings: list[Finding], project: Project) -> str:
 
 def load(path: Path) -> Counter[Identity]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise BaselineError(f"cannot read baseline {path}: {error.strerror or error}") from None
+        data = json.loads(read_regular(path, MAX_BYTES).decode("utf-8"))
+    except FileSkip as skip:
+        raise BaselineError(f"cannot read baseline {path}: {skip}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BaselineError(f"{path} is not a wa-lint baseline: {error}") from None
+    except RecursionError:
+        raise BaselineError(f"{path} is not a wa-lint baseline: nested too deeply") from None
     if not isinstance(data, dict) or data.get("wa-lint-baseline") != FORMAT_VERSION:
         raise BaselineError(f"{path} is not a wa-lint baseline (version {FORMAT_VERSION}); "
                             "write one with --write-baseline")
@@ -57,7 +62,7 @@ def load(path: Path) -> Counter[Identity]:
         for entry in data["findings"]:
             identity = Identity(entry["code"], entry["path"], entry["context"], entry["snippet"])
             counts[identity] += int(entry.get("count", 1))
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise BaselineError(f"{path}: malformed baseline entry ({error})") from None
     return counts
 

@@ -68,6 +68,18 @@ def split(dotted: str) -> tuple[int, tuple[str, ...]]:
     return level, tuple(part for part in dotted[level:].split(".") if part)
 
 
+# Bounds on the walks below: a cut analysis may miss findings, so reaching one is a note, never silent.
+MAX_WALK_STATES = 5000
+MAX_BASES = 32
+
+
+def note_bound(project: Project, path: Path, message: str) -> None:
+    """Say that a bound cut the analysis of `path` (the run turns these into notes, one each)."""
+    notes = project.lookups.setdefault("bound-notes", {})
+    assert isinstance(notes, dict)
+    notes[(path, message)] = None
+
+
 class ModuleIndex:
     """The analysed modules by path text, and what is pip-installed where: built once per project,
     shared by every entry's graph (string look-ups, no path objects or file system in the hot loop)."""
@@ -184,7 +196,11 @@ class Graph:
         """The method as the class defines or inherits it (first base that has it, depth-first)."""
         pending = [(facts, class_qualname)]
         seen: set[tuple[int, str]] = set()
-        while pending and len(seen) < 32:
+        while pending:
+            if len(seen) >= MAX_BASES:
+                note_bound(self.project, facts.path, f"the bases of {class_qualname} were searched for "
+                           f"'{name}' in {MAX_BASES} classes and no further; calls through it are not followed")
+                break
             module, owner = pending.pop(0)
             if (module_key(module), owner) in seen:
                 continue
@@ -401,7 +417,11 @@ def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, f
                 if next_body is None or next_body.cached:
                     continue
                 next_state = (graph.node(target.facts, target.qualname), taint_params(graph, target, call, live))
-                if next_state in paths or len(paths) > 5000:
+                if next_state in paths:
+                    continue
+                if len(paths) > MAX_WALK_STATES:
+                    note_bound(project, entry.facts.path, f"the calls from {entry.qualname} were followed through "
+                               f"{MAX_WALK_STATES:,} states and no further; findings past them are not reported")
                     continue
                 paths[next_state] = (*paths[(node, live)], Step(next_state[0], target.qualname))
                 queue.append(next_state)

@@ -36,4 +36,6 @@ def decode_python(raw: bytes) -> str:
         ) from None
     except LookupError:
         raise SourceError(f"unknown encoding '{encoding}'") from None
+    except Exception:  # noqa: BLE001 - a codec that refuses every input (`undefined`) or is not text (`rot13`)
+        raise SourceError(f"encoding '{encoding}' cannot decode Python source") from None
     return text.removeprefix("\ufeff")

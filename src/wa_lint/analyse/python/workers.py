@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import faulthandler
 import gc
+import os
+import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -60,7 +64,46 @@ class Task(NamedTuple):
     cache_key: Path | None = None  # where the outcome is cached; None: not cached
 
 
-def _serve(connection: Connection, cache: FactsCache | None) -> None:
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker must not outlive the run: after `kill -9` of the parent nothing else would end it (it
+    holds inherited pipe ends, so it never reads EOF)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+                if os.getppid() != parent:  # the parent died before the request took effect
+                    os._exit(0)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:  # elsewhere (or if prctl failed): notice the parent is gone within a second
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _quiet_signals(parent: int) -> None:
+    # Ctrl-C reaches the whole process group: the parent handles it and ends the workers, which must
+    # not print a KeyboardInterrupt traceback each. SIGTERM ends a worker at once, silently.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+    # The parent blocked them around the fork, so none could arrive before this point.
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+
+
+def _serve(connection: Connection, cache: FactsCache | None, parent: int | None = None) -> None:
+    if parent is not None:
+        _quiet_signals(parent)
     # A crash is reported by the parent as a finding; a fault-handler dump would only be noise.
     faulthandler.disable()
     gc.enable()  # the command turns it off for its own long-lived data; a worker discards a tree per file
@@ -122,23 +165,33 @@ class AnalysisPool:
     def __enter__(self) -> AnalysisPool:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        # Interrupted (Ctrl-C, SIGTERM turned into an exit): end the workers now rather than wait for
+        # the files they are analysing.
+        self.close(kill=exc_type is not None)
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
         for worker in list(self.workers.values()):
-            try:
-                worker.connection.send(None)
-            except OSError:
-                pass
-            self._retire(worker, kill=False)
+            if not kill:
+                try:
+                    worker.connection.send(None)
+                except OSError:
+                    pass
+            self._retire(worker, kill=kill)
 
     def _start(self) -> _Worker:
         if self.context is None:
             self.context = _context()
         parent_end, child_end = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(child_end, self.cache), daemon=True)
-        process.start()
+        process = self.context.Process(target=_serve, args=(child_end, self.cache, os.getpid()), daemon=True)
+        # Blocked across the fork: a Ctrl-C in that instant must not reach a worker before it ignores it.
+        masking = hasattr(signal, "pthread_sigmask")
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS) if masking else set()
+        try:
+            process.start()
+        finally:
+            if masking:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         child_end.close()
         worker = _Worker(process, parent_end)
         self.workers[parent_end] = worker

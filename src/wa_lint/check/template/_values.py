@@ -7,14 +7,18 @@ note saying which branch it is, so a finding can say "when condition IsProd is f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wa_lint.link.linker import span
 from wa_lint.load.template.document import Template
 from wa_lint.load.template.nodes import DictNode, Pos
 from wa_lint.report.findings import Span
+
+if TYPE_CHECKING:
+    from wa_lint.link.model import Function, Project, Resource
 
 # `!If` nested deeper than this is not expanded further (each level doubles the branches).
 _MAX_DEPTH = 4
@@ -111,3 +115,75 @@ def key_span(template: Template, node: Any, key: str, fallback: Span) -> Span:
         pos: Pos = node.key_spans[key]
         return span(template, pos)
     return fallback
+
+
+# `${Name}` and `${Name.Attr}` in a `!Sub` string; `${!Literal}` is an escaped dollar, not a reference.
+_SUB_NAMES = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
+# A walk over one property value stops after this many nodes (aliases can make a small file a huge tree).
+_MAX_NODES = 5_000
+_BY_TEMPLATE = "template-resources-by-type"
+_FUNCTIONS_BY_TEMPLATE = "template-functions"
+
+
+def references(value: Any) -> set[str]:
+    """Every name `value` points at anywhere inside it: `!Ref`, `!GetAtt`, and `${…}` in `!Sub` strings.
+
+    The names may be resources or parameters; a caller compares them with the logical IDs it knows.
+    """
+    found: set[str] = set()
+    stack, seen = [value], 0
+    while stack and seen < _MAX_NODES:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                if key == "Ref" and isinstance(inner, str):
+                    found.add(inner)
+                elif key == "Fn::GetAtt":
+                    name = inner[0] if isinstance(inner, list) and inner else inner
+                    if isinstance(name, str):
+                        found.add(name.split(".", 1)[0])
+                elif key == "Fn::Sub":
+                    text = inner[0] if isinstance(inner, list) and inner else inner
+                    if isinstance(text, str):
+                        found.update(_SUB_NAMES.findall(text))
+                    if isinstance(inner, list):
+                        stack.extend(inner[1:])
+                else:
+                    stack.append(inner)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def resources_in(project: Project, template: Template, *types: str) -> list[Resource]:
+    """The resources of the given types declared in one template (rules compare resources of one stack).
+
+    The index by template and type is built once per run and shared through `project.lookups`: scanning
+    every resource of the project for each template or function is quadratic on a large repository.
+    """
+    cached = project.lookups.get(_BY_TEMPLATE)
+    index: dict[int, dict[str, list[Resource]]]
+    if isinstance(cached, dict):
+        index = cached
+    else:
+        index = {}
+        for resource in project.resources:
+            index.setdefault(id(resource.template), {}).setdefault(resource.type, []).append(resource)
+        project.lookups[_BY_TEMPLATE] = index
+    by_type = index.get(id(template), {})
+    return [resource for kind in types for resource in by_type.get(kind, [])]
+
+
+def functions_in(project: Project, template: Template) -> list[Function]:
+    """The functions declared in one template (indexed once per run, like `resources_in`)."""
+    cached = project.lookups.get(_FUNCTIONS_BY_TEMPLATE)
+    index: dict[int, list[Function]]
+    if isinstance(cached, dict):
+        index = cached
+    else:
+        index = {}
+        for function in project.functions:
+            index.setdefault(id(function.template), []).append(function)
+        project.lookups[_FUNCTIONS_BY_TEMPLATE] = index
+    return index.get(id(template), [])

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:  # the CLI imports FORMATS at start-up; the engine loads only when a run happens
     from wa_lint.pipeline import RunResult
 
-FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "html")
 
 # Terminal controls (C0 but tab/newline, DEL, C1 such as the one-byte CSI), and the invisible
 # characters that reorder or break what a reader sees: bidi overrides (Trojan Source) and the
@@ -24,11 +24,21 @@ _JSON_UNSAFE = re.compile(f"[{_UNSAFE}\ufeff]")
 _COMMAND_START = re.compile(r"\s*(::|##\[)")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    # U+DC80-U+DCFF is how Python spells an undecodable byte of a file name (surrogateescape).
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
 def text_only(text: str) -> str:
-    """Undecodable bytes in file names (lone surrogates) as \\xNN, so output is always valid UTF-8."""
+    """Lone surrogates (undecodable bytes in file names, `"\\ud800"` in a JSON template) as \\xNN or
+    \\uXXXX, so output is always valid UTF-8 and no stream can fail to encode it."""
     if text.isascii():
         return text
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _SURROGATE.sub(_surrogate, text)
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -93,6 +103,8 @@ def get_reporter(name: str) -> Reporter:
         from wa_lint.report.formats.gitlab import report
     elif name == "junit":
         from wa_lint.report.formats.junit import report
+    elif name == "html":
+        from wa_lint.report.formats.html import report
     else:
         raise KeyError(name)
     return report

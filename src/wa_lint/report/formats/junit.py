@@ -61,7 +61,7 @@ def report(result: RunResult, out: TextIO, colour: bool) -> None:
             failure = ET.SubElement(case, "failure", type=code,
                                     message=xml_text(f"{len(findings)} × {code} [{first.name}]: {first.message}"))
             failure.text = xml_text("\n".join(
-                f"{line_start_safe(where)}:{f.span.line}:{f.span.column}: {f.code} [{f.name}] {one_line(f.message)}\n"
+                f"{line_start_safe(one_line(where))}:{f.span.line}:{f.span.column}: {f.code} [{f.name}] {one_line(f.message)}\n"
                 f"  fix: {one_line(f.fix)}\n"
                 f"  {f.lens.question} · {f.lens.best_practice} ({f.lens.pillar})"
                 for f in findings

@@ -1,0 +1,128 @@
+"""Reading and writing files that a hostile repository may have planted.
+
+Every read of a file wa-lint did not write goes through `read_regular`: the file is opened without
+blocking (a FIFO would otherwise wait forever for a writer), checked to be a regular file on the open
+descriptor (a symlink to `/dev/zero` is a device, not a file), and read no further than a limit. Paths
+that come from templates are checked by `path_problem` before any system call sees them, so a part over
+the file system's limits or a NUL byte is a note, never an `OSError` or `ValueError` out of `stat`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+# POSIX's NAME_MAX and PATH_MAX on Linux; macOS allows 255 and 1,024. A longer name fails in the kernel.
+NAME_MAX = 255
+PATH_MAX = 4096
+
+
+class FileSkip(Exception):
+    """A file that was not read; the message says why, for a note (`skipped: <message>`)."""
+
+
+def path_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why the file system cannot hold this path (None: it can), without asking the file system."""
+    text = os.fspath(path)
+    if "\0" in text:
+        return "it contains a NUL character"
+    encoded = text.encode("utf-8", "surrogateescape")
+    if len(encoded) >= PATH_MAX:
+        return f"it is {len(encoded):,} bytes long, over the {PATH_MAX:,}-byte limit for a path"
+    if any(len(part) > NAME_MAX for part in encoded.split(b"/")):
+        return f"a part of it is over the {NAME_MAX}-byte limit for a file name"
+    return None
+
+
+def read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool = True) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; FileSkip for anything else.
+
+    Never blocks on a FIFO or device, never reads more than `limit + 1` bytes.
+    """
+    problem = path_problem(path)
+    if problem:
+        raise FileSkip(f"not a usable path: {problem}")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if not follow_symlinks and os.path.islink(path):
+            raise FileSkip("a symbolic link; not followed") from None
+        raise FileSkip(f"cannot read ({error.strerror or error})") from None
+    try:
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise FileSkip("not a regular file")
+        if status.st_size > limit:
+            raise FileSkip(f"{status.st_size:,} bytes is over the {limit:,}-byte limit")
+        # A regular file never blocks; reading in chunks copes with one that grows while it is read.
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(descriptor, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > limit:
+            raise FileSkip(f"over the {limit:,}-byte limit")
+        return b"".join(chunks)
+    except OSError as error:
+        raise FileSkip(f"cannot read ({error.strerror or error})") from None
+    finally:
+        os.close(descriptor)
+
+
+def is_dir(path: Path) -> bool:
+    """`Path.is_dir` that answers False, never raises, for a path the file system cannot hold."""
+    if path_problem(path):
+        return False
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def is_file(path: Path) -> bool:
+    """`Path.is_file` that answers False, never raises, for a path the file system cannot hold."""
+    if path_problem(path):
+        return False
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def write_report(path: Path, text: str) -> None:
+    """Write a report or baseline the user named, keeping what the name is.
+
+    A symlink is followed deliberately (the user named it; its target is written, the link stays a link),
+    a FIFO, device or socket is written through (`-o /dev/stdout`, a named pipe), never replaced by a
+    regular file; a regular file (or a new one) is written next to the target and renamed, so it is
+    never left half-written. Raises OSError.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        mode = 0
+    if mode and not stat.S_ISREG(mode):
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        with open(target, "w", encoding="utf-8", errors="backslashreplace") as out:
+            out.write(text)
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as out:
+            out.write(text)
+        if mode:
+            os.chmod(temporary, stat.S_IMODE(mode))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

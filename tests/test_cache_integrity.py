@@ -1,0 +1,163 @@
+"""The cache never changes what a run reports: every corrupted, swapped, special or misplaced entry is a
+miss, and the findings of a warm run over a damaged cache equal those of a `--no-cache` run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from wa_lint.analyse import cache as cache_module
+from wa_lint.config import Config
+from wa_lint.pipeline import Run
+
+
+def _findings(project: Path, **options) -> tuple[list[tuple], Run]:
+    lint = Run([project], Config(), **options)
+    result = lint.execute()
+    return [(f.code, str(f.span), f.message) for f in result.findings], lint
+
+
+@pytest.fixture()
+def warm(tmp_path: Path):
+    """The demo app with a cache written by a cold run; the findings a run without the cache gives."""
+    project = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project)
+    (project / ".git").mkdir()
+    truth, _ = _findings(project, use_cache=False)
+    cold, _ = _findings(project)
+    assert cold == truth and truth
+    return project, truth
+
+
+def _entries(project: Path) -> list[Path]:
+    return sorted((project / ".wa_lint_cache").rglob("*.json"))
+
+
+def _entry_for(project: Path, name: str) -> Path:
+    """The entry whose facts are those of the file `name`."""
+    found = [entry for entry in _entries(project) if f"/{name}\"" in entry.read_text(errors="replace")]
+    assert len(found) == 1, name
+    return found[0]
+
+
+def _shift_lines(node: object) -> object:
+    """Every location one line down (a Location is written as [line, column, end_line, end_column])."""
+    if isinstance(node, list):
+        if len(node) == 4 and all(type(item) is int for item in node) and node[0] > 0:
+            return [node[0] + 1, node[1], node[2] + 1, node[3]]
+        return [_shift_lines(item) for item in node]
+    if isinstance(node, dict):
+        return {key: _shift_lines(item) for key, item in node.items()}
+    return node
+
+
+def _corrupt_line_numbers(entry: Path) -> None:
+    seal, payload = entry.read_bytes().split(b"\n", 1)
+    entry.write_bytes(seal + b"\n" + json.dumps(_shift_lines(json.loads(payload))).encode())
+
+
+def _flip_three_bits(entry: Path) -> None:
+    data = bytearray(entry.read_bytes())
+    digits = [index for index in range(65, len(data)) if chr(data[index]).isdigit()]
+    for index in digits[len(digits) // 4 :: max(1, len(digits) // 4)][:3]:
+        data[index] ^= 1  # a digit stays a digit: the JSON still parses, with other numbers in it
+    entry.write_bytes(bytes(data))
+
+
+def _swap(first: Path, second: Path) -> None:
+    one, two = first.read_bytes(), second.read_bytes()
+    first.write_bytes(two)
+    second.write_bytes(one)
+
+
+def test_corrupted_entries_are_misses_and_change_no_finding(warm) -> None:
+    project, truth = warm
+    get_order, create_order = _entry_for(project, "get_order.py"), _entry_for(project, "create_order.py")
+    _corrupt_line_numbers(get_order)
+    _flip_three_bits(_entry_for(project, "nightly.py"))
+    _swap(create_order, _entry_for(project, "list_orders.py"))
+    findings, lint = _findings(project)
+    assert findings == truth
+    assert lint.cache.misses >= 3, "each damaged entry is analysed again"
+    again, lint = _findings(project)
+    assert again == truth and lint.cache.misses == 0, "the re-analysed entries replaced the damaged ones"
+
+
+def test_an_entry_copied_over_another_files_entry_is_a_miss(warm) -> None:
+    project, truth = warm
+    get_order, create_order = _entry_for(project, "get_order.py"), _entry_for(project, "create_order.py")
+    shutil.copyfile(get_order, create_order)
+    findings, lint = _findings(project)
+    assert findings == truth and lint.cache.misses == 1
+
+
+@pytest.mark.parametrize("special", ["fifo", "dev-zero", "folder"])
+def test_special_entries_neither_hang_nor_exhaust_memory(warm, special: str) -> None:
+    project, truth = warm
+    entry = _entry_for(project, "get_order.py")
+    entry.unlink()
+    if special == "fifo":
+        os.mkfifo(entry)
+    elif special == "dev-zero":
+        entry.symlink_to("/dev/zero")
+    else:
+        entry.mkdir()  # the entry's name is taken: its write fails, and leaves no temporary file
+    findings, lint = _findings(project)
+    assert findings == truth and lint.cache.misses == 1
+    assert not list((project / ".wa_lint_cache").rglob(".tmp-*")), "a failed write leaves nothing behind"
+
+
+def test_a_symlinked_cache_folder_is_neither_read_nor_written(warm, tmp_path: Path) -> None:
+    project, truth = warm
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(project / ".wa_lint_cache", elsewhere)
+    (project / ".wa_lint_cache").symlink_to(elsewhere)
+    before = sorted(p.name for p in elsewhere.rglob("*"))
+    lint = Run([project], Config())
+    result = lint.execute()
+    assert [(f.code, str(f.span), f.message) for f in result.findings] == truth
+    assert lint.cache.hits == 0, "nothing was read through the link"
+    assert sorted(p.name for p in elsewhere.rglob("*")) == before, "nothing was written through it"
+    assert any("symbolic link" in d.message for d in result.diagnostics)
+
+
+def test_a_symlinked_entry_folder_is_neither_read_nor_written(warm, tmp_path: Path) -> None:
+    project, truth = warm
+    entry = _entry_for(project, "get_order.py")
+    elsewhere = tmp_path / "elsewhere"
+    shutil.move(entry.parent, elsewhere)
+    entry.parent.symlink_to(elsewhere)
+    findings, lint = _findings(project)
+    assert findings == truth and lint.cache.misses >= 1
+    assert not list(elsewhere.glob(".tmp-*")) and len(list(elsewhere.iterdir())) >= 1
+
+
+def test_the_key_depends_on_the_parser_and_python_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    today = cache_module.analysis_fingerprint()
+    assert cache_module.analysis_fingerprint() == today, "a pure function of what it depends on"
+    monkeypatch.setattr(cache_module, "_parser_version", lambda: b"__version__ = version = '0.0.1'")
+    assert cache_module.analysis_fingerprint() != today
+    monkeypatch.undo()
+    monkeypatch.setattr(sys, "version", sys.version + " (another build)")
+    assert cache_module.analysis_fingerprint() != today
+
+
+def test_the_key_depends_on_the_analysis_codes_contents(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Same names, sizes and mtimes, other bytes: a different key (an edit within the same second)."""
+    package = tmp_path / "analyse"
+    (package / "python").mkdir(parents=True)
+    module = package / "python" / "facts.py"
+    module.write_text("A = 1\n")
+    monkeypatch.setattr(cache_module, "__file__", str(package / "cache.py"))
+    (package / "cache.py").write_text("")
+    stat = module.stat()
+    before = cache_module.analysis_fingerprint()
+    module.write_text("A = 2\n")
+    os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert cache_module.analysis_fingerprint() != before
