@@ -90,6 +90,10 @@ class _Formatter(string.Formatter):
 _FORMATTER = _Formatter()
 
 
+def _no_progress(phase: str, done: int, total: int) -> None:
+    pass
+
+
 class Run:
     def __init__(
         self,
@@ -110,9 +114,11 @@ class Run:
         salt = json.dumps(config.rules, sort_keys=True, default=str)
         self.cache = FactsCache(self.root / CACHE_DIR_NAME, analysis_fingerprint(salt)) if use_cache else None
         # `progress(phase, done, total)`: the CLI's progress line (wa_lint.progress names the phases).
-        self.progress = progress or (lambda phase, done, total: None)
+        report = self.progress = progress or _no_progress
+        # The adapter closes over `report`, not `self`: a cycle would keep the run (and its pool)
+        # alive until the cyclic collector ran, which the command disables.
         self.pool = AnalysisPool(jobs or os.cpu_count() or 1, cache=self.cache,
-                                 progress=lambda done, total: self.progress("analysing", done, total))
+                                 progress=lambda done, total: report("analysing", done, total))
         self.unreadable: set[Path] = set()
         self.project = Project(self.root)
         self.violations: list[Violation] = []
