@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from live_aws import aws, moto_server  # noqa: F401 - the live-mode fixtures (a moto server)
 
 REPO = Path(__file__).resolve().parents[1]
 # Subprocesses (`python -m wa_lint`) import this checkout too.

@@ -80,6 +80,25 @@ def test_fingerprint_changes_with_salt() -> None:
     assert analysis_fingerprint("a") != analysis_fingerprint("b")
 
 
+def test_fingerprint_covers_the_python_that_parses_and_every_analysis_file(monkeypatch, tmp_path: Path) -> None:
+    import sys
+
+    from wa_lint.analyse import cache
+
+    before = analysis_fingerprint()
+    monkeypatch.setattr(sys, "version", sys.version + " (another build)")
+    assert analysis_fingerprint() != before, "another interpreter parses with another grammar"
+    monkeypatch.undo()
+    # A collector nested anywhere under analyse/ counts, not only the top folder.
+    package = tmp_path / "analyse"
+    (package / "python" / "deeper").mkdir(parents=True)
+    (package / "cache.py").write_text("")
+    monkeypatch.setattr(cache, "__file__", str(package / "cache.py"))
+    first = analysis_fingerprint()
+    (package / "python" / "deeper" / "collector.py").write_text("x = 1\n")
+    assert analysis_fingerprint() != first
+
+
 def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     import subprocess
     import sys

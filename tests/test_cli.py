@@ -92,6 +92,8 @@ def test_json_contract(cli, monkeypatch, tmp_path: Path) -> None:
         "end_column": 19,
         "message": "NoMemoryFunction sets no MemorySize, so it runs with the Lambda default of 128 MB",
         "fix": finding["fix"],
+        "fixes": [],  # no measurement says which MemorySize to write
+        "evidence": [],
         "resource": "NoMemoryFunction",
         "function": "NoMemoryFunction",
         "lens": {

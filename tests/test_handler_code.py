@@ -10,6 +10,7 @@ from pathlib import Path
 from wa_lint.config import Config, load_config
 from wa_lint.pipeline import run
 from wa_lint.analyse.python.facts import module_facts
+from wa_lint.analyse.python.facts_model import Origin
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -51,7 +52,7 @@ def test_facts_are_plain_picklable_data() -> None:
     assert again.bodies == facts.bodies
     call = facts.bodies["h"].calls[0]
     assert (call.callee, call.qualified, call.line) == ("b3.client", "boto3.client", 5)
-    assert facts.bodies["h"].writes[0].origins == ("param:event",)
+    assert facts.bodies["h"].writes[0].origins == (Origin.param("event"),)
 
 
 def test_path_names_each_step_and_a_shared_helper_is_reported_once(tmp_path: Path) -> None:
@@ -161,3 +162,66 @@ def test_many_handlers_sharing_one_helper_module_stay_fast_and_report_each_site_
     got = findings(app, "PERF101")
     assert time.perf_counter() - started < 60
     assert len(got) == 20 and {name for name, *_ in got} == {"shared.py"}
+
+
+def test_boto3_imported_inside_the_handler_is_still_boto3(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        {"Fn": "app.lambda_handler"},
+        {"app.py": """\
+            def lambda_handler(event, context):
+                import boto3
+                from boto3 import resource as make_resource
+                s3 = boto3.client("s3")
+                make_resource("dynamodb")
+                return s3.list_buckets()
+        """},
+    )
+    assert [(name, line) for name, line, *_ in findings(app, "PERF101")] == [("app.py", 4), ("app.py", 5)]
+
+
+def test_clients_built_with_this_invocations_credentials_are_exempt(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        {"Fn": "app.lambda_handler"},
+        {"app.py": """\
+            import boto3
+            def lambda_handler(event, context):
+                role = boto3.client("sts").assume_role(RoleArn=event["role"], RoleSessionName="t")["Credentials"]
+                creds = {"aws_access_key_id": role["AccessKeyId"], "aws_secret_access_key": role["SecretAccessKey"],
+                         "aws_session_token": role["SessionToken"]}
+                tenant_s3 = boto3.client("s3", **creds)
+                tenant_sqs = boto3.client("sqs", aws_access_key_id=role["AccessKeyId"],
+                                          aws_secret_access_key=role["SecretAccessKey"])
+                session = boto3.Session(**creds)
+                return tenant_s3, tenant_sqs, session.client("sns")
+        """},
+    )
+    # Only the STS client, built the same way on every call, is reported.
+    assert [(name, line) for name, line, *_ in findings(app, "PERF101")] == [("app.py", 3)]
+
+
+def test_a_try_except_keyerror_cache_is_built_once_per_environment(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        {"Fn": "app.lambda_handler"},
+        {"app.py": """\
+            import boto3
+            _clients = {}
+            def client_for(region):
+                try:
+                    return _clients[region]
+                except KeyError:
+                    _clients[region] = boto3.client("s3", region_name=region)
+                    return _clients[region]
+            def uncached(region):
+                try:
+                    return {}[region]
+                except KeyError:
+                    return boto3.client("sqs", region_name=region)
+            def lambda_handler(event, context):
+                client_for(event["region"]).list_buckets()
+                return uncached(event["region"])
+        """},
+    )
+    assert [(name, line) for name, line, *_ in findings(app, "PERF101")] == [("app.py", 13)]

@@ -1,10 +1,11 @@
-"""The parse guard: shapes that crash, hang or exhaust libcst become a ParseFailure, and real code passes."""
+"""The parse guard: shapes that exhaust a parser or a visitor become a ParseFailure, and real code passes."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 from pathlib import Path
 
@@ -14,39 +15,59 @@ from wa_lint.analyse.python.facts import module_facts
 from wa_lint.analyse.python.parse import ParseFailure
 
 DEEP = 3000
-# Each of these raised RecursionError out of module_facts, took seconds and a gigabyte, or hung.
+# Each of these raised RecursionError out of the old libcst analysis, took seconds and a gigabyte, or hung;
+# CPython's parser refuses them (RecursionError / MemoryError during ast construction).
 RECURSIVE_SHAPES = {
     "not": "x = " + "not " * DEEP + "a\n",
     "lambda": "x = " + "lambda: " * DEEP + "a\n",
     "conditional": "x = " + "a if b else " * DEEP + "a\n",
     "subscripts": "x = a" + "[0]" * DEEP + "\n",
     "calls": "x = a" + "()" * DEEP + "\n",
-    "brackets-and-operators": "x = " + "(a+" * 90 + "a" + "+a" * 300 + ")" * 90 + "\n",
+    "attributes": "def handler(event, context):\n    return a" + ".b" * 20000 + "\n",
+    "operators": "def handler(event, context):\n    return a" + "+a" * 20000 + "\n",
     "operators-in-f-string": 'x = f"{a' + "+a" * 20000 + '}"\n',
-    "await": "async def f():\n    return " + "await " * DEEP + "a\n",
+    "brackets": "def handler(event, context):\n    return " + "(" * 1500 + "1" + ")" * 1500 + "\n",
+    "nested-calls": "def handler(event, context):\n    return " + "f(" * 1200 + "1" + ")" * 1200 + "\n",
+    "lists": "x = " + "[" * 1200 + "]" * 1200 + "\n",
 }
 
 
 @pytest.mark.parametrize("source", RECURSIVE_SHAPES.values(), ids=RECURSIVE_SHAPES.keys())
-def test_deep_shapes_are_a_parse_failure(source: str) -> None:
+def test_deep_shapes_are_a_parse_failure_in_milliseconds(source: str) -> None:
+    started = time.perf_counter()
     with pytest.raises(ParseFailure) as caught:
         module_facts(source, Path("deep.py"))
-    assert "not analysed" in caught.value.message or "too deeply" in caught.value.message
+    assert "not analysed" in caught.value.message
+    assert "too deeply" in caught.value.message
+    assert time.perf_counter() - started < 2
+
+
+def test_the_deepest_tree_the_parser_accepts_is_analysed_without_recursion() -> None:
+    # Just under CPython's own limits: the walk and the collectors must not overflow the stack.
+    depth = 0
+    for depth in range(2900, 0, -100):
+        source = "def handler(event, context):\n    return event" + "[0]" * depth + "\n"
+        try:
+            compile(source, "x.py", "exec", flags=0x400)  # ast.PyCF_ONLY_AST
+        except (RecursionError, MemoryError, SyntaxError):
+            continue
+        break
+    facts = module_facts(source, Path("deep.py"))
+    assert "handler" in facts.functions and depth > 100
 
 
 def test_nested_f_strings_are_analysed_or_refused_cleanly() -> None:
-    # 200 nested f-strings (PEP 701) parse; the tree walk is iterative, so analysing them is fine too.
     source = "x = " + 'f"{' * 200 + "1" + '}"' * 200 + "\n"
     try:
         facts = module_facts(source, Path("deep.py"))
     except ParseFailure as error:
-        assert "not analysed" in error.message or "too deeply" in error.message
+        assert "not analysed" in error.message or "syntax error" in error.message
     else:
         assert facts.functions == {}
 
 
-def test_a_segfaulting_shape_inside_an_f_string_is_rejected_before_libcst() -> None:
-    # tokenize sees an f-string as one STRING token: 1,500 parentheses inside it killed the process.
+def test_a_crashing_shape_never_takes_the_process_down() -> None:
+    # 1,500 parentheses inside an f-string killed the process under libcst; the interpreter's parser refuses it.
     source = 'x = f"{' + "(" * 1500 + "1" + ")" * 1500 + '}"\n'
     script = textwrap.dedent(f"""
         from pathlib import Path
@@ -59,7 +80,30 @@ def test_a_segfaulting_shape_inside_an_f_string_is_rejected_before_libcst() -> N
     """)
     done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "rejected: brackets nested deeper than 100 levels" in done.stdout
+    assert "rejected: " in done.stdout and "not analysed" in done.stdout
+
+
+PEP_701 = 'def lambda_handler(event, context):\n    print(f"received {event["id"]}")\n    return event\n'
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Python 3.12+ parses PEP 701 f-strings")
+def test_newer_syntax_is_a_parse_failure_that_names_the_running_python() -> None:
+    with pytest.raises(ParseFailure) as caught:
+        module_facts(PEP_701, Path("app.py"))
+    message = caught.value.message
+    assert caught.value.line == 2
+    assert f"Python {sys.version_info.major}.{sys.version_info.minor}" in message and "3.12+" in message
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="Python 3.11's parser rejects PEP 701 f-strings")
+def test_newer_syntax_is_analysed_on_the_python_that_has_it() -> None:
+    assert "lambda_handler" in module_facts(PEP_701, Path("app.py")).functions
+
+
+def test_ordinary_syntax_errors_carry_no_version_hint() -> None:
+    with pytest.raises(ParseFailure) as caught:
+        module_facts("def handler(event, context)\n    return 1\n", Path("app.py"))
+    assert "3.12" not in caught.value.message and caught.value.line == 1
 
 
 REAL_CODE = {
@@ -70,6 +114,7 @@ REAL_CODE = {
     "string concatenation": "SQL = (\n" + "".join(f"    'line {i} ' +\n" for i in range(150)) + "    '')\n",
     "comprehension": "x = [a for a in b if a if not a for c in a if c]\n",
     "chained comparison": "ok = 0 < a <= b < c != d is not e\n",
+    "brackets 90 deep": "x = " + "(" * 90 + "event" + ")" * 90 + "\n",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 from pathlib import Path
@@ -37,14 +38,32 @@ async def client(lsp_client: LanguageClient, demo: Path):
     await lsp_client.shutdown_session()
 
 
+# A whole-project lint of the demo takes well under a second; a minute means the server lost the run.
+WAIT = 60.0
+
+
+async def diagnostics_for(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
+    """The next diagnostics published for `uri` (the caller forgets the old ones first).
+
+    The client records the latest diagnostics per document as they arrive; waiting for "the next
+    notification" instead would lose one of two notifications that arrive together (one per open file).
+    """
+    async def published() -> list[types.Diagnostic]:
+        while uri not in client.diagnostics:
+            await asyncio.sleep(0.05)
+        return list(client.diagnostics[uri])
+    try:
+        return await asyncio.wait_for(published(), WAIT)
+    except TimeoutError:
+        pytest.fail(f"no diagnostics for {uri} within {WAIT:.0f} s; server messages: {client.messages}")
+
+
 async def open_and_wait(client: LanguageClient, path: Path, language: str) -> list[types.Diagnostic]:
     uri = path.as_uri()
+    client.diagnostics.pop(uri, None)
     client.text_document_did_open(types.DidOpenTextDocumentParams(
         types.TextDocumentItem(uri=uri, language_id=language, version=1, text=path.read_text())))
-    while True:
-        params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        if params.uri == uri:
-            return list(params.diagnostics)
+    return await diagnostics_for(client, uri)
 
 
 async def test_open_handler_gets_its_code_findings_with_ranges(client: LanguageClient, demo: Path) -> None:
@@ -104,9 +123,54 @@ async def test_saving_a_fixed_file_clears_its_diagnostic(client: LanguageClient,
     fixed = text.splitlines()
     fixed[line] += "  # wa-lint: ignore[PERF101] measured: one call per cold start"
     handler.write_text("\n".join(fixed) + "\n")
+    client.diagnostics.pop(uri, None)
     client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
-    while True:
-        params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        if params.uri == uri:
-            break
-    assert list(params.diagnostics) == []
+    assert await diagnostics_for(client, uri) == []
+
+
+@pytest.fixture(scope="module")
+def tuned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An app whose Power Tuning results disagree with its MemorySize: PERF001 findings carry fixes."""
+    root = tmp_path_factory.mktemp("tuned") / "app"
+    shutil.copytree(FIXTURES / "PERF001-power-tuning/bad", root)
+    (root / ".git").mkdir()
+    return root
+
+
+async def test_code_action_applies_the_findings_own_fix(client: LanguageClient, tuned: Path) -> None:
+    template = tuned / "template.yaml"
+    uri = template.as_uri()
+    diagnostics = await open_and_wait(client, template, "yaml")
+    lines = template.read_text().splitlines()
+    fixed_any = False
+    for diagnostic in diagnostics:
+        actions = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri), range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic])))
+        fixes = [a for a in actions or [] if isinstance(a, types.CodeAction) and not a.title.startswith("Suppress")]
+        for action in fixes:
+            (edit,) = action.edit.changes[uri]
+            old = lines[edit.range.start.line][edit.range.start.character:edit.range.end.character]
+            if edit.range.start == edit.range.end:
+                # No MemorySize of its own: one is inserted.
+                assert "MemorySize: " in edit.new_text, edit.new_text
+            else:
+                # Only the value's characters change, to the measured optimum.
+                assert old.isdigit() and edit.new_text.isdigit() and old != edit.new_text, (old, edit.new_text)
+                assert edit.new_text in diagnostic.message
+            fixed_any = True
+    assert fixed_any, "the tuned app's PERF001 findings offer their MemorySize fix"
+
+
+async def test_no_fix_action_once_the_buffer_differs_from_what_was_linted(client: LanguageClient, tuned: Path) -> None:
+    template = tuned / "template.yaml"
+    uri = template.as_uri()
+    diagnostics = client.diagnostics.get(uri) or await open_and_wait(client, template, "yaml")
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text="# edited\n" + template.read_text())]))
+    for diagnostic in diagnostics:
+        actions = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri), range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic])))
+        assert all(a.title.startswith("Suppress") for a in actions or [] if isinstance(a, types.CodeAction))

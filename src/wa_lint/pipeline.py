@@ -9,7 +9,7 @@ import string
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +104,7 @@ class Run:
         jobs: int | None = None,
         use_cache: bool = True,
         progress: Callable[[str, int, int], None] | None = None,
+        live_progress: Callable[[str], None] | None = None,
     ):
         self.paths = list(paths) or [Path(".")]
         self.config = config
@@ -113,6 +114,7 @@ class Run:
         # Rule options may shape what analysis records, so they are part of every cache key.
         salt = json.dumps(config.rules, sort_keys=True, default=str)
         self.cache = FactsCache(self.root / CACHE_DIR_NAME, analysis_fingerprint(salt)) if use_cache else None
+        self.live_progress = live_progress
         # `progress(phase, done, total)`: the CLI's progress line (wa_lint.progress names the phases).
         report = self.progress = progress or _no_progress
         # The adapter closes over `report`, not `self`: a cycle would keep the run (and its pool)
@@ -300,6 +302,36 @@ class Run:
                               "using this one"))
                 sources[key] = path
                 self.project.power_tuning[key] = result
+
+    def load_live(self) -> None:
+        """`--aws`: join the deployed stack and its measurements to the model (boto3 is imported only here)."""
+        options = self.config.live
+        if options is None:
+            return
+        from wa_lint.evidence.live.target import TargetError, resolve_target
+
+        folders = [self.root, *(template.path.parent for template in self.project.templates)]
+        try:
+            target = resolve_target(options, folders)
+        except TargetError as error:
+            self.diagnostics.append(Diagnostic(None, f"--aws: {error}; only static findings are reported",
+                                               kind="live"))
+            return
+        try:
+            from wa_lint.evidence.live.collect import collect
+        except ImportError as error:
+            self.diagnostics.append(Diagnostic(None, f"--aws needs boto3 ({error.name} is missing): "
+                                                     "pip install 'wa-lint[live]'", kind="error"))
+            return
+        live = collect(self.project, target, options, self.live_progress)
+        self.project.live = live
+        where = f"stack {live.stack}" + (f" in {live.region}" if live.region else "")
+        for problem in live.problems:
+            self.diagnostics.append(Diagnostic(None, f"--aws ({where}): {problem.message}", kind="live"))
+        if live.resources:
+            self.diagnostics.append(Diagnostic(None, (
+                f"--aws: {where} ({target.source}): {len(live.functions)} functions and {len(live.tables)} "
+                f"tables read, CloudWatch over {live.window_days} days"), kind="live"))
 
     def analyse(self, paths: Iterable[Path], inline: Sequence[Function] = (),
                 read: dict[Path, bytes] | None = None) -> list[Outcome]:
@@ -539,16 +571,19 @@ class Run:
         if violation.detail:
             message += violation.detail
         severity = self.config.severity.get(rule.code)
+        fix = _FORMATTER.format(rule.fix, **args)
         return Finding(
             code=rule.code,
             name=rule.name,
-            severity=Severity.parse(severity) if severity else rule.severity,
+            severity=violation.severity or (Severity.parse(severity) if severity else rule.severity),
             span=violation.span,
             message=message,
-            fix=_FORMATTER.format(rule.fix, **args),
+            fix=fix,
             lens=rule.lens,
             resource=violation.resource,
             function=violation.function,
+            fixes=(replace(violation.fix, title=fix),) if violation.fix else (),
+            evidence=violation.evidence,
         )
 
     def _findings(self, violations: Iterable[Violation], enabled: set[str]) -> list[Finding]:
@@ -572,6 +607,7 @@ class Run:
         self.load_templates([*found.templates, *self._templates_around(found, excludes)])
         self.link_templates()
         self.load_power_tuning()
+        self.load_live()
         with self.pool:
             self.link_handlers(found)
         enabled = enabled_codes(self.config, self.rules)

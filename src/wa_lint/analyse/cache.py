@@ -1,8 +1,8 @@
 """The on-disk cache of per-file facts (`.wa_lint_cache/` in the project root).
 
 An entry is keyed by the file's bytes, the wa-lint version and a fingerprint of the analysis code and
-what it runs on (the Python version, libcst's version), so it can never be stale: any change to any of
-them is a different key. Entries are written to a temporary file and renamed, so concurrent runs never
+what it runs on (the Python version, whose `ast` is the parser), so it can never be stale: any change
+to any of them is a different key. Entries are written to a temporary file and renamed, so concurrent runs never
 see half an entry, and a failed write leaves nothing behind.
 
 An entry begins with a digest of its key and its payload, checked on every read: a flipped bit, an
@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import importlib.util
 import itertools
 import json
 import os
@@ -40,12 +39,16 @@ from wa_lint import __version__
 from wa_lint.analyse.python.facts_model import (
     Body,
     Call,
+    Construction,
+    Decorator,
     DynamoFacts,
     DynamoRead,
     FunctionFacts,
     ImportFacts,
     Location,
     ModuleFacts,
+    Origin,
+    OriginKind,
     TableName,
     Write,
 )
@@ -53,32 +56,26 @@ from wa_lint.analyse.python.workers import Outcome
 from wa_lint.files import FileSkip, read_regular
 
 CACHE_DIR_NAME = ".wa_lint_cache"
-_FORMAT = "3"
+_FORMAT = "4"  # 4: facts from the stdlib `ast` parser (typed origins, constructions, decorators, returns)
 # Facts of a 1 MiB module (max-python-bytes) are a few MiB of JSON; a larger entry is not one we wrote.
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024
 _DIGEST_BYTES = 64  # hex SHA-256, then a newline, then the payload
 
 
 def _parser_version() -> bytes:
-    """libcst's version file: facts are what its parser makes of a file (about 0.2 ms, no import)."""
-    spec = importlib.util.find_spec("libcst")
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        try:
-            with open(os.path.join(folder, "_version.py"), "rb") as version:
-                return version.read(4096)
-        except OSError:
-            continue
-    return b"libcst: not found"
+    """The parser is the interpreter's own `ast`: its version is the Python build's."""
+    return f"{sys.implementation.name} {sys.implementation.cache_tag} {sys.version}".encode()
 
 
 def analysis_fingerprint(salt: str = "") -> str:
-    """What facts depend on besides the file: wa-lint's version, the analysis code's contents (and this
-    file's), the Python version and libcst's version. A change to any of them invalidates every entry."""
-    digest = hashlib.sha256(f"{_FORMAT}:{__version__}:{sys.version}:{salt}\0".encode())
+    """What facts depend on besides the file: wa-lint's version, the contents of every file of the
+    analysis code (all of analyse/, every collector included), and the parser's version (the Python
+    build's). A change to any of them invalidates every entry."""
+    digest = hashlib.sha256(f"{_FORMAT}:{__version__}:{salt}\0".encode())
     digest.update(_parser_version())
-    sources = sorted((Path(__file__).parent / "python").glob("*.py"))
-    for source in [Path(__file__), *sources]:
-        digest.update(f"\0{source.name}\0".encode())
+    package = Path(__file__).parent
+    for source in sorted(package.rglob("*.py")):
+        digest.update(f"\0{source.relative_to(package)}\0".encode())
         try:
             digest.update(source.read_bytes())
         except OSError:
@@ -87,13 +84,17 @@ def analysis_fingerprint(salt: str = "") -> str:
 
 
 _CLASSES = frozenset({Outcome, ModuleFacts, FunctionFacts, Location, ImportFacts, Body, Call, Write,
-                      DynamoFacts, DynamoRead, TableName})
+                      DynamoFacts, DynamoRead, TableName, Origin, Construction, Decorator})
+# Enumerations are written as their value and read back only as one of their members.
+_ENUMS = frozenset({OriginKind})
 
 
 def _plain(value: Any) -> Any:
     """json.dumps' fallback: a dataclass is written as its field values in field order, a path as text."""
     if type(value) in _CLASSES:
         return [getattr(value, field.name) for field in dataclasses.fields(value)]
+    if type(value) in _ENUMS:
+        return value.value
     if isinstance(value, PurePath):
         return str(value)
     raise TypeError(f"cannot cache a {type(value).__name__}")
@@ -113,6 +114,8 @@ def _shape(hint: Any) -> _Shape:
         return _Shape(frozenset({hint}), None)
     if hint is Path:
         return _Shape(frozenset({str}), Path)
+    if hint in _ENUMS:
+        return _Shape(frozenset({str}), hint)  # an unknown value raises ValueError: a miss
     if hint in _CLASSES:
         hints = typing.get_type_hints(hint)
         fields = [_shape(hints[field.name]) for field in dataclasses.fields(hint)]

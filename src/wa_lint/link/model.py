@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from wa_lint.report.findings import Span
 
 if TYPE_CHECKING:
+    from wa_lint.evidence.live.measurements import LiveEvidence
     from wa_lint.evidence.power_tuning import TuningResult
     from wa_lint.analyse.python.facts_model import ModuleFacts
     from wa_lint.load.template.document import Template
@@ -165,6 +166,8 @@ class Project:
     lookups: dict[str, object] = field(default_factory=dict)
     # AWS Lambda Power Tuning results by (template path, function logical ID), read once per run.
     power_tuning: dict[tuple[Path, str], TuningResult] = field(default_factory=dict)
+    # What `--aws` read from the deployed stack and CloudWatch; None without `--aws`.
+    live: LiveEvidence | None = None
 
     def is_reported(self, path: Path) -> bool:
         reported = self.reported_paths

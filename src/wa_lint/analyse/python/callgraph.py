@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
-from wa_lint.link.model import Entry, Project
 from wa_lint.analyse.python.constructors import CONNECTIONS, SDK_CLIENTS
-from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Call, ModuleFacts
-from wa_lint.link.handlers import is_test_file
+from wa_lint.analyse.python.decorators import is_cached
+from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Call, ModuleFacts, Origin, OriginKind
+from wa_lint.link.imports import ImportResolver, is_test_file
 from wa_lint.link.linker import ref_target
+from wa_lint.link.model import Entry, Project
 
 # Powertools event handlers whose route functions run inside `app.resolve(event, context)`.
 RESOLVER_MODULE = "aws_lambda_powertools"
@@ -81,21 +82,29 @@ def note_bound(project: Project, path: Path, message: str) -> None:
 
 
 class ModuleIndex:
-    """The analysed modules by path text, and what is pip-installed where: built once per project,
-    shared by every entry's graph (string look-ups, no path objects or file system in the hot loop)."""
+    """The analysed modules by path text and the import resolver: built once per project, shared by
+    every entry's graph (each module look-up is memoised, so the hot loop is string look-ups)."""
 
     def __init__(self, project: Project) -> None:
         self.by_path = {str(path): facts for path, facts in project.modules.items()}
-        self.tests = {module_key(facts) for path, facts in project.modules.items() if is_test_file(path)}
-        self.installed_in: dict[tuple[str, str], bool] = {}
+        # The same resolver rules as the engine's when it chose which modules to analyse; only analysed
+        # modules can be linked, so a dictionary look-up replaces the file system.
+        self.resolver = ImportResolver(files=self._analysed_file)
         # What a call resolves to depends only on the import roots, its module and function: entries
         # that share a code folder, and every rule, reuse one answer. Keyed by id(call): facts live
         # for the whole run.
         self.callees: dict[tuple[tuple[str, ...], int, str, int], list[Target]] = {}
         # Each entry's walk, shared by the rules that read it.
-        self.walks: dict[int, list[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]] = {}
-        # (folders searched, dotted parts) → the module found, like `callees`.
-        self.modules_found: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[ModuleFacts, int] | None] = {}
+        self.walks: dict[int, list[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]] = {}
+        # (importer's folder or roots, level, dotted parts) → the module found, like `callees`.
+        self.modules_found: dict[tuple[str, int, tuple[str, ...]], tuple[ModuleFacts, int] | None] = {}
+
+    def _analysed_file(self, root: Path, dotted: str) -> Path | None:
+        base = f"{root}/{dotted.replace('.', '/')}"
+        for candidate in (base + ".py", base + "/__init__.py"):
+            if candidate in self.by_path:
+                return Path(candidate)
+        return None
 
     @staticmethod
     def of(project: Project) -> ModuleIndex:
@@ -114,6 +123,7 @@ class Graph:
         self.modules: dict[int, ModuleFacts] = {module_key(entry.facts): entry.facts}
         self.index = ModuleIndex.of(project)
         self.roots = tuple(str(root) for root in entry.roots)
+        self.root_paths = tuple(entry.roots)
 
     def facts(self, node: Node) -> ModuleFacts:
         return self.modules[node.key]
@@ -128,48 +138,23 @@ class Graph:
 
     # -- modules ---------------------------------------------------------------------------------------
     def find_module(self, facts: ModuleFacts, level: int, parts: Sequence[str]) -> tuple[ModuleFacts, int] | None:
-        """The local module named by the longest prefix of parts, and how many parts it used."""
-        if level:
-            base = facts.path.parent
-            for _ in range(level - 1):
-                base = base.parent
-            searches: tuple[str, ...] = (str(base),)
-        else:
-            if parts and parts[0] in EXTERNAL_PACKAGES:
-                return None
-            searches = self.roots
-        key = (searches, tuple(parts))
-        found = self.index.modules_found.get(key, False)
-        if found is False:
-            found = self.index.modules_found[key] = self._find_module(searches, parts)
-        return found
+        """The analysed local module named by the longest prefix of parts, and how many parts it used.
 
-    def _find_module(self, searches: tuple[str, ...], parts: Sequence[str]) -> tuple[ModuleFacts, int] | None:
-        by_path = self.index.by_path
-        # A prefix through a call (`make().x`) names no module.
-        called = next((index for index, part in enumerate(parts) if part.endswith("()")), len(parts))
-        for count in range(called, 0, -1):
-            relative = "/".join(parts[:count])
-            for root in searches:
-                # Only analysed modules can be linked, so a dictionary look-up replaces the file system.
-                for path in (f"{root}/{relative}.py", f"{root}/{relative}/__init__.py"):
-                    module = by_path.get(path)
-                    if module is not None and not self.installed(root, parts[0]):
-                        return module, count
-        return None
-
-    def installed(self, root: str, top: str) -> bool:
-        """A package pip-installed into the code folder or a layer (it has a .dist-info): not our code."""
-        key = (root, top)
-        known = self.index.installed_in.get(key)
-        if known is None:
-            normal = top.lower().replace("-", "_")
-            known = self.index.installed_in[key] = any(
-                entry.name.lower().replace("-", "_").startswith(normal + "-")
-                for pattern in ("*.dist-info", "*.egg-info")
-                for entry in Path(root).glob(pattern)
-            )
-        return known
+        Test modules are never linked: a handler does not run them (a test helper that builds a client
+        per call is not per-invocation code)."""
+        if not level and parts and parts[0] in EXTERNAL_PACKAGES:
+            return None
+        # Relative imports depend on the importing file's folder, absolute ones on the entry's roots.
+        key = (str(facts.path.parent) if level else "\0".join(self.roots), level, tuple(parts))
+        known = self.index.modules_found.get(key, False)
+        if known is not False:
+            return known  # type: ignore[return-value]
+        found = self.index.resolver.find(facts.path, level, parts, self.root_paths)
+        result = None
+        if found is not None and not is_test_file(found.path.relative_to(found.root)):
+            result = (self.index.by_path[str(found.path)], found.used)
+        self.index.modules_found[key] = result
+        return result
 
     # -- resolution ------------------------------------------------------------------------------------
     def resolve(self, facts: ModuleFacts, function: str, dotted: str) -> list[Target]:
@@ -254,7 +239,7 @@ class Graph:
             if name in facts.aliases:
                 level, alias_parts = split(facts.aliases[name])
                 if instantiated and alias_parts:
-                    alias_parts = [*alias_parts[:-1], alias_parts[-1] + "()"]
+                    alias_parts = (*alias_parts[:-1], alias_parts[-1] + "()")
                 parts = [*alias_parts, *rest]
         return self._imported(facts, level, parts, depth)
 
@@ -265,8 +250,6 @@ class Graph:
         module, used = found
         rest = parts[used:]
         if not rest:
-            return []
-        if module_key(module) in self.index.tests:
             return []
         return self._symbol(module, 0, rest, depth + 1)
 
@@ -343,7 +326,7 @@ def entry_order(entry: Entry) -> tuple[str, str, str]:
     return (str(entry.facts.path), str(entry.facts.line_offset), entry.qualname)
 
 
-def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[str]) -> frozenset[str]:
+def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[Origin]) -> frozenset[Origin]:
     """The origins that carry invocation data inside the callee, given the caller's live origins."""
     function = target.facts.functions.get(target.qualname)
     if function is None:
@@ -353,13 +336,13 @@ def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[str])
         params = params[1:]
     result = {EVENT_ORIGIN}
 
-    def carry(origins: tuple[str, ...], param: str) -> None:
+    def carry(origins: tuple[Origin, ...], param: str) -> None:
         if any(origin in live for origin in origins):
-            result.add("param:" + param)
+            result.add(Origin.param(param))
         # Passing the context object on: its .identity in the callee is caller identity too.
         for origin in origins:
-            if origin.startswith("param:") and "ctxuser:" + origin[6:] in live:
-                result.add("ctxuser:" + param)
+            if origin.kind is OriginKind.PARAM and Origin.context_user(origin.name) in live:
+                result.add(Origin.context_user(param))
 
     for index, origins in enumerate(call.args):
         if index < len(params):
@@ -370,7 +353,7 @@ def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[str])
     return frozenset(result)
 
 
-def entry_live(entry: Entry) -> frozenset[str]:
+def entry_live(entry: Entry) -> frozenset[Origin]:
     """Invocation data at the entry: its event parameter, context.identity/client_context."""
     function = entry.facts.functions.get(entry.qualname)
     live = {EVENT_ORIGIN}
@@ -380,13 +363,13 @@ def entry_live(entry: Entry) -> frozenset[str]:
     if function.class_name is not None and params and params[0] in ("self", "cls"):
         params = params[1:]
     if params:
-        live.add("param:" + params[0])
+        live.add(Origin.param(params[0]))
     if len(params) > 1:
-        live.add("ctxuser:" + params[1])
+        live.add(Origin.context_user(params[1]))
     return frozenset(live)
 
 
-def taint_walk(project: Project, entry: Entry) -> list[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]:
+def taint_walk(project: Project, entry: Entry) -> list[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]:
     """Per-invocation functions with the origins that carry invocation data in each (one state per set).
 
     Computed once per entry and shared by the rules that read it."""
@@ -397,11 +380,11 @@ def taint_walk(project: Project, entry: Entry) -> list[tuple[Graph, Node, frozen
     return found
 
 
-def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, frozenset[str], tuple[Step, ...]]]:
+def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]:
     graph = Graph(project, entry)
     start = graph.entry_node()
     state = (start, entry_live(entry))
-    paths: dict[tuple[Node, frozenset[str]], tuple[Step, ...]] = {state: (Step(start, entry.qualname),)}
+    paths: dict[tuple[Node, frozenset[Origin]], tuple[Step, ...]] = {state: (Step(start, entry.qualname),)}
     queue = deque([state])
     while queue:
         node, live = queue.popleft()
@@ -414,7 +397,7 @@ def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, f
                 continue
             for target in graph.callees(node, call):
                 next_body = target.facts.bodies.get(target.qualname)
-                if next_body is None or next_body.cached:
+                if next_body is None or is_cached(target.facts, target.qualname):
                     continue
                 next_state = (graph.node(target.facts, target.qualname), taint_params(graph, target, call, live))
                 if next_state in paths:
@@ -478,7 +461,8 @@ def _custom_resource_functions(project: Project) -> set[tuple[int, str]]:
     """(id of the template, logical ID) of the functions custom resources name as their ServiceToken."""
     found = project.lookups.get("custom-resource-functions")
     if not isinstance(found, set):
-        found = project.lookups["custom-resource-functions"] = set()
+        found = set[tuple[int, str]]()
+        project.lookups["custom-resource-functions"] = found
         for resource in project.resources:
             if resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource":
                 token = resource.properties.get("ServiceToken") if isinstance(resource.properties, dict) else None

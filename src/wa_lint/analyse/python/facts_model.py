@@ -1,12 +1,13 @@
-"""The per-file facts as plain data, free of libcst.
+"""The per-file facts as plain data, free of any parser.
 
-Kept apart from the collector (facts.py) so that reading facts back from the cache, and linking them,
-never imports libcst: a warm run does not pay for the parser it does not use.
+Kept apart from the collectors (facts.py) so that reading facts back from the cache, and linking them,
+never imports the analysis: a warm run does not pay for what it does not use.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 
 
@@ -60,7 +61,15 @@ class ModuleFacts:
     line_offset: int = 0
     column_offset: int = 0
     # DynamoDB reads and their table names (PERF201), from wa_lint.analyse.python.dynamodb.
-    dynamodb: DynamoFacts | None = None
+    dynamodb: DynamoFacts = field(default_factory=lambda: DynamoFacts())
+    # Module-level names bound to a call, with what the call was: `ssm = boto3.client("ssm")`.
+    objects: dict[str, Construction] = field(default_factory=dict)
+    # Constructor calls inside functions (SDK clients, connections), by "<qualname>:<line>:<column>".
+    constructions: dict[str, Construction] = field(default_factory=dict)
+    # Each function's decorators, by qualified name (functions without any are absent).
+    decorators: dict[str, tuple[Decorator, ...]] = field(default_factory=dict)
+    # Keys of the dict literals each function returns (`return {"batchItemFailures": [...]}`), by qualname.
+    returned_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -83,11 +92,62 @@ class DynamoFacts:
     reads: list[DynamoRead] = field(default_factory=list)
 
 
-# What a function calls and writes, for the handler-code rules (collected in calls.py).
-Origins = tuple[str, ...]
-# The origin of values read from Powertools' `*.current_event`.
-EVENT_ORIGIN = "event"
+# -- where a value comes from (taint origins) ---------------------------------------------------------
 
+class OriginKind(str, Enum):
+    PARAM = "param"  # a parameter of the function (`name`)
+    CONTEXT_USER = "context-user"  # `<name>.identity` / `<name>.client_context`: the caller, from a context
+    CURRENT_EVENT = "current-event"  # Powertools' `*.current_event`
+
+
+@dataclass(frozen=True, order=True)
+class Origin:
+    """One input a value may come from; the check decides which origins carry invocation data."""
+
+    kind: OriginKind
+    name: str = ""
+
+    @staticmethod
+    def param(name: str) -> Origin:
+        return Origin(OriginKind.PARAM, name)
+
+    @staticmethod
+    def context_user(name: str) -> Origin:
+        return Origin(OriginKind.CONTEXT_USER, name)
+
+
+Origins = tuple[Origin, ...]
+# The origin of values read from Powertools' `*.current_event`.
+EVENT_ORIGIN = Origin(OriginKind.CURRENT_EVENT)
+
+
+# -- what constructed an object -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Construction:
+    """A constructor call with its literal arguments: `boto3.client("ssm", region_name="eu-west-1")`."""
+
+    callee: str  # qualified through imports: "boto3.client", "boto3.Session().client", "redis.Redis"
+    line: int
+    service: str | None = None  # the first positional or `service_name=` string (boto3 clients, resources)
+    region: str | None = None  # `region_name=` as a string literal
+    endpoint_url: str | None = None  # `endpoint_url=` as a string literal
+    # Credential keywords given (`aws_access_key_id`, ...), "**" for unpacked keyword arguments.
+    credentials: tuple[str, ...] = ()
+
+
+# -- decorators and returns -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decorator:
+    name: str  # as written: "logger.inject_lambda_context", "lru_cache"
+    qualified: str  # through the module's imports: "functools.lru_cache"
+    called: bool  # `@lru_cache()` / `@app.get("/")` rather than `@lru_cache`
+    # Keyword arguments whose values are literals, as their source text: (("log_event", "True"),).
+    keywords: tuple[tuple[str, str], ...] = ()
+
+
+# -- what a function calls and writes (collected in calls.py and writes.py) ----------------------------
 
 @dataclass(frozen=True)
 class Call:
@@ -127,6 +187,3 @@ class Write:
 class Body:
     calls: list[Call] = field(default_factory=list)
     writes: list[Write] = field(default_factory=list)
-    cached: bool = False  # functools.cache / lru_cache: runs once per argument set
-    # Decorators called with clear_state=True (Powertools `logger.inject_lambda_context`).
-    clear_state: tuple[str, ...] = ()

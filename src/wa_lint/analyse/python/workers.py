@@ -1,7 +1,7 @@
 """Analysing handler code in worker processes.
 
-libcst's native parser can segfault or hang on hostile input (HAZARDS.md), and a crash must never take
-the run down with it. Each file is analysed in a worker process that the parent watches: a worker
+A parser's native code can crash or hang on hostile input (HAZARDS.md: libcst did; CPython's own parser
+refuses those shapes, but isolation costs little), and a crash must never take the run down with it. Each file is analysed in a worker process that the parent watches: a worker
 that dies or overruns its time limit is replaced, and only the file it was working on is reported.
 The same workers give the run its parallelism.
 """
@@ -44,7 +44,9 @@ class Outcome:
 
 
 def analyse_bytes(path: Path, raw: bytes, offsets: tuple[int, int] = (0, 0)) -> Outcome:
-    from wa_lint.analyse.python.facts import module_facts  # libcst is imported only where code is parsed
+    from wa_lint.analyse.python.facts import (
+        module_facts,  # the analysis is imported only where code is parsed
+    )
     from wa_lint.analyse.python.parse import ParseFailure
 
     try:

@@ -11,7 +11,8 @@ from wa_lint.report.findings import Span, Violation
 from wa_lint.link.model import Entry, Project
 from wa_lint.analyse.python.callgraph import Graph, Node, SiteKey, Step, describe, first_reports, split, taint_walk
 from wa_lint.analyse.python.constructors import CONNECTIONS, SDK_CLIENTS
-from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, ModuleFacts, Write
+from wa_lint.analyse.python.decorators import clears_state
+from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, ModuleFacts, Origin, OriginKind, Write
 
 CODE = "SEC101"
 # Storing a client or connection built from event data (say, per region) is lazy initialisation.
@@ -23,7 +24,7 @@ _POWERTOOLS_LOGGER = "aws_lambda_powertools"
 class _Site:
     facts: ModuleFacts
     write: Write
-    origins: frozenset[str]
+    origins: frozenset[Origin]
     path: tuple[Step, ...]
 
 
@@ -35,18 +36,25 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
 
 def _sites(project: Project, entry: Entry) -> dict[SiteKey, _Site]:
     found: dict[SiteKey, _Site] = {}
-    entry_body = entry.facts.bodies.get(entry.qualname)
-    clears_state = bool(entry_body and any(name.endswith(".inject_lambda_context") for name in entry_body.clear_state))
+    clears = any(name.endswith(".inject_lambda_context") for name in clears_state(entry.facts, entry.qualname))
     for graph, node, live, path in taint_walk(project, entry):
         body = graph.body(node)
         if body is None:
             continue
         facts = graph.facts(node)
         for write in body.writes:
-            if write.guarded or (write.value is not None and write.value in _CLIENTS):
+            if write.value is not None and write.value in _CLIENTS:
                 continue
-            origins = frozenset(o for o in (*write.origins, *write.key_origins) if o in live)
-            if not origins or not _outlives(graph, facts, node, write, clears_state):
+            values = frozenset(o for o in write.origins if o in live)
+            keys = frozenset(o for o in write.key_origins if o in live)
+            if write.guarded:
+                # Lazy initialisation (`if _x is None: _x = ...`) runs for the first caller only, and every
+                # later caller gets what it stored: from invocation data, that is the first caller's data.
+                # A cache keyed by the invocation data itself is reached again only with the same key.
+                if keys:
+                    continue
+            origins = values | keys
+            if not origins or not _outlives(graph, facts, node, write, clears):
                 continue
             key = (node.key, write.line, write.column)
             found.setdefault(key, _Site(facts, write, origins, path))
@@ -87,10 +95,10 @@ def _is_logger(graph: Graph, facts: ModuleFacts, name: str) -> bool:
     return kind.startswith("call:" + _POWERTOOLS_LOGGER) and kind.endswith(".Logger")
 
 
-def _what(origins: frozenset[str]) -> str:
-    if any(origin.startswith("param:") for origin in origins):
+def _what(origins: frozenset[Origin]) -> str:
+    if any(origin.kind is OriginKind.PARAM for origin in origins):
         return "Event data"
-    if any(origin.startswith("ctxuser:") for origin in origins):
+    if any(origin.kind is OriginKind.CONTEXT_USER for origin in origins):
         return "The caller's identity from the Lambda context"
     if EVENT_ORIGIN in origins:
         return "Request data from current_event"
@@ -107,6 +115,8 @@ def _violation(entry: Entry, site: _Site) -> Violation:
         target = f"`{write.target}`"
     else:
         target = f"the module-level `{write.target}`"
+    if write.guarded:
+        target += " (only by the first caller: every later caller gets its value)"
     if write.kind == "append_keys":
         suggestion = (f"or decorate the handler with `@{write.root}.inject_lambda_context(clear_state=True)` "
                       "so appended keys are cleared on every invocation")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from wa_lint.pipeline import RunResult
-from wa_lint.report.findings import Finding, Severity
+from wa_lint.report.findings import Evidence, Finding, Severity
 from wa_lint.report.formats import display_path, one_line, printable
 
 _SEVERITY_COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
@@ -32,6 +32,14 @@ def _paint(text: str, code: str, colour: bool) -> str:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _evidence(item: Evidence) -> str:
+    """`REPORT Max Memory Used Maximum 90 MB over 14 days (cloudwatch-logs)`."""
+    what = item.metric or (display_path(item.path) if item.path else item.source)
+    unit = f" {item.unit}" if item.unit else ""
+    window = f" over {item.window}" if item.window else ""
+    return f"{what} {item.statistic} {item.value}{unit}{window} ({item.source})"
 
 
 class Sources:
@@ -154,6 +162,9 @@ def write(result: RunResult, out: TextIO, colour: bool, *, notes: TextIO | None 
         lens = finding.lens
         out.write(_paint(f"  {lens.question} · {lens.best_practice} ({lens.pillar})", "2", colour) + "\n")
         out.write(f"  {_paint('fix:', '32', colour)} {one_line(finding.fix)}\n")
+        if finding.evidence:
+            shown = "; ".join(_evidence(item) for item in finding.evidence)
+            out.write(_paint(f"  evidence: {one_line(shown)}", "2", colour) + "\n")
     errors = 0
     if notes is not out:
         out.flush()  # what the user sees when both streams share a terminal: findings, notes, summary
@@ -182,8 +193,7 @@ def write(result: RunResult, out: TextIO, colour: bool, *, notes: TextIO | None 
     counts = Counter(finding.severity for finding in result.findings)
     by_severity = ", ".join(plural(counts[severity], str(severity)) for severity in sorted(counts, reverse=True))
     total = _paint(f"Found {plural(len(result.findings), 'finding')}", "1", colour)
-    errors_too = f", and {plural(errors, 'error')}" if errors else ""
-    out.write(f"\n{total} ({by_severity}) in {read}{errors_too} {took}.\n")
+    out.write(f"\n{total} ({by_severity}) in {read} {took}.\n")
 
 
 def report(result: RunResult, out: TextIO, colour: bool) -> None:

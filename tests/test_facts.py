@@ -1,0 +1,132 @@
+"""The extensible facts: typed origins, constructions, module-level objects, decorators, returns, and
+a new collector added without touching the others."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from wa_lint.analyse.cache import FactsCache, analysis_fingerprint
+from wa_lint.analyse.python import facts as facts_module
+from wa_lint.analyse.python.construction import constructed_at, receiver
+from wa_lint.analyse.python.decorators import clears_state, is_cached
+from wa_lint.analyse.python.facts import COLLECTORS, collect, module_facts
+from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Construction, Decorator, Origin, OriginKind
+from wa_lint.analyse.python.flow import FlowCollector
+from wa_lint.analyse.python.returns import returns_key
+from wa_lint.analyse.python.walk import Collector, Context
+from wa_lint.analyse.python.workers import Outcome
+
+APP = textwrap.dedent('''\
+    import functools
+    import boto3
+    from aws_lambda_powertools import Logger
+
+    logger = Logger()
+    ssm = boto3.client("ssm", region_name="eu-west-1")
+    table = boto3.resource("dynamodb").Table("orders")
+
+    @functools.lru_cache(maxsize=None)
+    def settings(name):
+        return ssm.get_parameter(Name=name)
+
+    @logger.inject_lambda_context(log_event=True, clear_state=True)
+    def handler(event, context):
+        sts = boto3.client("sts", endpoint_url="https://sts.eu-west-1.amazonaws.com")
+        tenant = boto3.client("s3", **event["credentials"])
+        user = context.identity
+        ssm = make()
+        ssm.get_parameter(Name="shadowed")
+        return {"batchItemFailures": [], "ok": user, "e": app.current_event}
+''')
+
+
+@pytest.fixture(scope="module")
+def app():
+    return module_facts(APP, Path("app.py"))
+
+
+def test_origins_are_typed_values(app) -> None:
+    body = app.bodies["handler"]
+    returned_names = {origin for call in body.calls for group in call.args for origin in group}
+    assert Origin(OriginKind.PARAM, "event") in {o for c in body.calls for _, g in c.keywords for o in g}
+    assert returned_names <= {Origin.param("event"), Origin.context_user("context"), EVENT_ORIGIN}
+    assert all(isinstance(o, Origin) for call in body.calls for group in call.args for o in group)
+
+
+def test_constructions_keep_their_literal_arguments(app) -> None:
+    calls = {call.line: call for call in app.bodies["handler"].calls}
+    sts = constructed_at(app, "handler", calls[15])
+    assert sts == Construction("boto3.client", 15, "sts", None, "https://sts.eu-west-1.amazonaws.com", ())
+    assert constructed_at(app, "handler", calls[16]).credentials == ("**",)
+    assert app.objects["ssm"] == Construction("boto3.client", 6, "ssm", "eu-west-1", None, ())
+    assert app.objects["table"].callee == "boto3.resource().Table"
+    assert app.objects["logger"].callee == "aws_lambda_powertools.Logger"
+
+
+def test_a_call_on_a_module_level_object_knows_what_built_it(app) -> None:
+    (in_settings,) = app.bodies["settings"].calls
+    assert (in_settings.callee, in_settings.qualified) == ("ssm.get_parameter", "ssm.get_parameter")
+    assert receiver(app, in_settings).service == "ssm"
+    shadowed = next(c for c in app.bodies["handler"].calls if c.callee == "ssm.get_parameter")
+    assert receiver(app, shadowed) is None, "a local `ssm` is not the module-level client"
+
+
+def test_decorators_are_facts_with_literal_keywords(app) -> None:
+    (cache,) = app.decorators["settings"]
+    assert cache == Decorator("functools.lru_cache", "functools.lru_cache", True, (("maxsize", "None"),))
+    (inject,) = app.decorators["handler"]
+    assert inject.keywords == (("log_event", "True"), ("clear_state", "True"))
+    assert is_cached(app, "settings") and not is_cached(app, "handler")
+    assert clears_state(app, "handler") == ("logger.inject_lambda_context",)
+
+
+def test_returned_dict_keys(app) -> None:
+    assert returns_key(app, "handler", "batchItemFailures")
+    assert not returns_key(app, "settings", "batchItemFailures")
+
+
+def test_new_facts_survive_the_cache(tmp_path: Path, app) -> None:
+    cache = FactsCache(tmp_path, analysis_fingerprint())
+    raw = APP.encode()
+    cache.put(Path("app.py"), raw, Outcome(app))
+    again = cache.get(Path("app.py"), raw)
+    assert again is not None and again.facts == app
+    entry = next(tmp_path.rglob("*.json"))
+    entry.write_text(entry.read_text().replace('"param"', '"no-such-kind"', 1))
+    assert cache.get(Path("app.py"), raw) is None, "an unknown origin kind is a miss"
+
+
+def test_a_rule_adds_a_collector_without_editing_the_others() -> None:
+    class SleepCollector(Collector):
+        """A would-be rule's facts: `time.sleep` calls per function, through the shared flow."""
+
+        def __init__(self, context: Context) -> None:
+            super().__init__(context)
+            self.flow = context.collector(FlowCollector)
+            self.found: list[tuple[str, int]] = []
+
+        def visit_Call(self, node: ast.Call) -> None:
+            function = self.flow.current
+            if function is not None and isinstance(node.func, (ast.Name, ast.Attribute)):
+                name = ast.unparse(node.func)
+                if self.flow.qualify(function, name) == "time.sleep":
+                    self.found.append((function.qualname, node.lineno))
+
+        def finish(self) -> None:
+            self.context.facts.instances["__sleeps__"] = repr(self.found)
+
+    text = "from time import sleep as nap\ndef handler(event, context):\n    nap(1)\n"
+    tree = ast.parse(text)
+    got = collect(tree, text, Path("a.py"), collectors=(*COLLECTORS, SleepCollector))
+    assert got.instances["__sleeps__"] == "[('handler', 3)]"
+    assert got.bodies == collect(tree, text, Path("a.py")).bodies, "the other facts do not change"
+
+
+def test_a_collector_that_needs_another_must_come_after_it() -> None:
+    tree = ast.parse("x = 1\n")
+    with pytest.raises(LookupError):
+        collect(tree, "x = 1\n", Path("a.py"), collectors=(facts_module.CallCollector, FlowCollector))
