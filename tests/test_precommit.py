@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import PINNED_SELECT, REPO
 
 from wa_lint.config import Config
 from wa_lint.pipeline import run
@@ -170,7 +170,9 @@ def test_real_pre_commit_blocks_a_bad_handler_and_passes_a_good_one(tmp_path: Pa
     documented = re.search(r"```yaml\n# \.pre-commit-config\.yaml\n(.*?)```", readme, re.DOTALL).group(1)
     assert "repo: https://github.com/wa-lint/wa-lint\n" in documented and "rev: main\n" in documented
     (project / ".pre-commit-config.yaml").write_text(
-        documented.replace("https://github.com/wa-lint/wa-lint", str(snapshot)))
+        documented.replace("https://github.com/wa-lint/wa-lint", str(snapshot))
+        # the rule set this test asserts, in the README's commented-out args line
+        .replace('# args: [--select, "PERF,SEC"]', f"args: [--select, '{PINNED_SELECT}']"))
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}  # the hook's own install
     env.update(GIT_ENV)
     # The hook environment sees the test environment's packages (hatchling to build, wa-lint's

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from wa_lint.config import Config
-    from wa_lint.pipeline import RunResult
+    from wa_lint.result import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 # The text formats (`text` is the former name of `concise`), then the machine formats.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from wa_lint.pipeline import RunResult, relative
 from wa_lint.link.model import Entry, Function, Setting
+from wa_lint.result import RunResult, relative
 
 
 def _setting(setting: Setting | None) -> dict[str, Any] | None:

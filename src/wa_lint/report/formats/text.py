@@ -12,9 +12,9 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
-from wa_lint.pipeline import RunResult
 from wa_lint.report.findings import Evidence, Finding, Severity
 from wa_lint.report.formats import display_path, one_line, printable
+from wa_lint.result import RunResult
 
 _SEVERITY_COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 # A finding's source is shown up to this many lines; longer spans show their start and end.
