@@ -23,7 +23,6 @@ from wa_lint.analyse.python.constructors import CONNECTIONS, SDK_CLIENTS
 from wa_lint.analyse.python.decorators import is_cached
 from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Call, ModuleFacts, Origin, OriginKind
 from wa_lint.link.imports import ImportResolver, is_test_file
-from wa_lint.link.linker import ref_target
 from wa_lint.link.model import Entry, Project
 
 # Powertools event handlers whose route functions run inside `app.resolve(event, context)`.
@@ -446,29 +445,6 @@ def constructor_sites(project: Project, entry: Entry, names: frozenset[str]) -> 
                 found[key] = ConstructorSite(graph.facts(node), call, call.qualified or "", path, from_event)
             elif from_event and not previous.from_event:
                 found[key] = ConstructorSite(previous.facts, call, previous.name, previous.path, True)
-    return found
-
-
-def custom_resource_handler(project: Project, entry: Entry) -> bool:
-    """The entry's function only backs CloudFormation custom resources: it runs once per deployment."""
-    function = entry.function
-    if function is None or function.triggers:
-        return False
-    return (id(function.template), function.logical_id) in _custom_resource_functions(project)
-
-
-def _custom_resource_functions(project: Project) -> set[tuple[int, str]]:
-    """(id of the template, logical ID) of the functions custom resources name as their ServiceToken."""
-    found = project.lookups.get("custom-resource-functions")
-    if not isinstance(found, set):
-        found = set[tuple[int, str]]()
-        project.lookups["custom-resource-functions"] = found
-        for resource in project.resources:
-            if resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource":
-                token = resource.properties.get("ServiceToken") if isinstance(resource.properties, dict) else None
-                target = ref_target(token)
-                if target:
-                    found.add((id(resource.template), target))
     return found
 
 

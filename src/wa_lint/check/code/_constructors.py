@@ -10,11 +10,11 @@ from wa_lint.analyse.python.callgraph import (
     ConstructorSite,
     SiteKey,
     constructor_sites,
-    custom_resource_handler,
     describe,
     first_reports,
 )
 from wa_lint.analyse.python.constructors import display
+from wa_lint.link.deploy_time import entry_deploy_time
 
 # A variable name for the fix snippet when the call is not assigned to one.
 _VARIABLES = {"resource": "resource", "Session": "session", "session": "session", "connect": "connection",
@@ -25,7 +25,7 @@ _CREATE = {"PERF101": "create it once at module scope",
 
 def violations(code: str, project: Project, names: frozenset[str]) -> Iterator[Violation]:
     def sites(entry: Entry) -> dict[SiteKey, ConstructorSite]:
-        return {} if custom_resource_handler(project, entry) else constructor_sites(project, entry, names)
+        return {} if entry_deploy_time(project, entry) else constructor_sites(project, entry, names)
 
     for entry, site in first_reports(project, sites):
         yield _violation(code, entry, site)

@@ -10,6 +10,7 @@ from typing import Any
 from wa_lint.check.contract import subject
 from wa_lint.report.findings import Violation
 from wa_lint.link.model import Function, Project, Setting
+from wa_lint.link.deploy_time import function_deploy_time
 from wa_lint.link.linker import literal_int
 
 CODE = "PERF001"
@@ -39,6 +40,8 @@ def how_to_change(function: Function, setting: Setting, value: int) -> str:
 @subject("function")
 def check(function: Function, project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     name = function.logical_id
+    if function_deploy_time(project, function):
+        return  # memory sized for a per-deployment run costs nothing per request
     setting = function.memory
     if setting is None:
         where = "its Properties or Globals.Function" if function.type.startswith("AWS::Serverless") else "its Properties"
