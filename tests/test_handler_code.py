@@ -89,6 +89,19 @@ def test_extend_constructors_option_from_config(tmp_path: Path) -> None:
     assert [(name, line) for name, line, *_ in findings(app, "PERF102", config=config)] == [("app.py", 3)]
 
 
+def test_perf101_extend_constructors_reports_third_party_clients(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        {"Fn": "app.lambda_handler"},
+        {"app.py": "from pydynox import DynamoDBClient\ndef lambda_handler(event, context):\n"
+                   "    return DynamoDBClient(region='eu-west-1')\n"},
+    )
+    assert findings(app, "PERF101") == []
+    (app / "wa-lint.toml").write_text('[rules.PERF101]\nextend-constructors = ["pydynox.DynamoDBClient"]\n')
+    config = load_config(app / "wa-lint.toml")
+    assert [(name, line) for name, line, *_ in findings(app, "PERF101", config=config)] == [("app.py", 3)]
+
+
 def test_handler_with_a_syntax_error_yields_only_wa001(tmp_path: Path) -> None:
     app = make_app(tmp_path, {"Fn": "app.lambda_handler"},
                    {"app.py": "import boto3\ndef lambda_handler(event, context)\n    return boto3.client('s3')\n"})

@@ -84,7 +84,9 @@ class CallCollector(Collector):
             keywords.append((keyword.arg or "**", atoms(keyword.value)))
             _reference(keyword.value, references)
         qualified = flow.qualify(function, callee)
-        credentials = has_credentials(node) or flow.receiver_credentials(function, node)
+        if len(parts) == 2 and parts[1] in ("update", "setdefault", "__setitem__") and parts[0] in function.plain:
+            function.plain[parts[0]] = False  # options changed after the literal: they may hold credentials
+        credentials = has_credentials(node, function.plain_dicts()) or flow.receiver_credentials(function, node)
         guard_key, assigned_to = flow.assignment
         if assigned_to is not None and id(node) != flow.assigned_value:
             assigned_to = None  # `x = make().method()`: x is not what make() returns

@@ -12,9 +12,9 @@ from wa_lint.link.model import Project
 from wa_lint.analyse.python.constructors import SDK_CLIENTS, matcher
 
 CODE = "PERF101"
-_NAMES = matcher(SDK_CLIENTS)
 
 
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    yield from violations(CODE, project, _NAMES)
+    names = matcher([*SDK_CLIENTS, *options.get("extend-constructors", ())])
+    yield from violations(CODE, project, names)
