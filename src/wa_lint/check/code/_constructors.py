@@ -23,12 +23,16 @@ _CREATE = {"PERF101": "create it once at module scope",
            "PERF102": "open it once at module scope (or lazily, into a module-level variable)"}
 
 
-def violations(code: str, project: Project, names: frozenset[str]) -> Iterator[Violation]:
+def violations(code: str, project: Project, names: frozenset[str], *,
+               exempt_from_event: bool = False) -> Iterator[Violation]:
+    """`exempt_from_event`: a call configured from invocation data must stay per invocation (a database
+    connection opened with the credentials a secret rotation is testing, or a tenant's own endpoint)."""
     def sites(entry: Entry) -> dict[SiteKey, ConstructorSite]:
         return {} if entry_deploy_time(project, entry) else constructor_sites(project, entry, names)
 
     for entry, site in first_reports(project, sites):
-        yield _violation(code, entry, site)
+        if not (exempt_from_event and site.from_event):
+            yield _violation(code, entry, site)
 
 
 def _violation(code: str, entry: Entry, site: ConstructorSite) -> Violation:

@@ -17,4 +17,4 @@ CODE = "PERF102"
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
     names = matcher([*CONNECTIONS, *options.get("extend-constructors", ())])
-    yield from violations(CODE, project, names)
+    yield from violations(CODE, project, names, exempt_from_event=True)
