@@ -6,10 +6,10 @@ apply to them. A function that also has an event trigger serves requests too and
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wa_lint.link.linker import ref_target
+from wa_lint.link.nested import normal_path, parent_arguments
 from wa_lint.link.model import Entry, Function, Project
 
 if TYPE_CHECKING:
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from wa_lint.load.template.document import Template
 
 CUSTOM_RESOURCE_TYPES = ("AWS::CloudFormation::CustomResource",)
-NESTED_STACK_LOCATIONS = {"AWS::CloudFormation::Stack": "TemplateURL", "AWS::Serverless::Application": "Location"}
 # The CDK provider framework's own function calls the user's handlers named by these variables.
 PROVIDER_FRAMEWORK_VARIABLES = ("USER_ON_EVENT_FUNCTION_ARN", "USER_IS_COMPLETE_FUNCTION_ARN")
 # Libraries whose only use is answering CloudFormation custom resource requests.
@@ -70,7 +69,7 @@ def _deploy_time_functions(project: Project) -> dict[FunctionKey, str]:
     project.lookups["deploy-time-functions"] = result
     functions = {(id(f.template), f.logical_id): f for f in project.functions}
     exports = _exports(project.templates)
-    parents = _parent_parameters(project.templates)
+    parents = parent_arguments(project)
 
     def mark(template: Template, target: str | None, reason: str) -> None:
         if target and (id(template), target) in functions:
@@ -87,7 +86,7 @@ def _deploy_time_functions(project: Project) -> dict[FunctionKey, str]:
                 token = properties.get("ServiceToken")
                 target = ref_target(token)
                 if target and target in template.parameters:
-                    for parent, parent_target in parents.get((_normal(template.path), target), ()):
+                    for parent, parent_target in parents.get((normal_path(template.path), target), ()):
                         mark(parent, parent_target, reason)
                 elif target:
                     mark(template, target, reason)
@@ -131,31 +130,3 @@ def _exports(templates: list[Template]) -> dict[str, list[tuple[Template, str]]]
             if isinstance(name, str) and target:
                 found.setdefault(name, []).append((template, target))
     return found
-
-
-def _parent_parameters(templates: list[Template]) -> dict[tuple[str, str], list[tuple[Template, str]]]:
-    """(child template path, parameter) → (parent template, logical ID the parent passes to it)."""
-    found: dict[tuple[str, str], list[tuple[Template, str]]] = {}
-    for template in templates:
-        for _, resource in _resources(template):
-            key = NESTED_STACK_LOCATIONS.get(str(resource.get("Type")))
-            properties = resource.get("Properties")
-            if key is None or not isinstance(properties, dict):
-                continue
-            location = properties.get(key)
-            parameters = properties.get("Parameters")
-            if not isinstance(location, str) or "://" in location or not isinstance(parameters, dict):
-                continue
-            child = _normal(template.path.parent / location)
-            for name, value in parameters.items():
-                target = ref_target(value)
-                if target:
-                    found.setdefault((child, str(name)), []).append((template, target))
-    return found
-
-
-def _normal(path: Path) -> str:
-    try:
-        return str(path.resolve())
-    except (OSError, RuntimeError, ValueError):
-        return str(path)
