@@ -47,6 +47,8 @@ from wa_lint.link.linker import layer_root, link_template
 PARSE_ERROR = "WA001"
 INTERNAL_ERROR = "WA002"
 HANDLER_NOT_FOUND = "WA005"
+# Folders whose templates are test fixtures (`src/test/resources` too), compared by name.
+TEST_TEMPLATE_DIRS = frozenset({"test", "tests", "testing", "unit_tests", "integration_tests", "__snapshots__"})
 _OUTSIDE = "outside the project root and the paths given; not read (allow-outside-root = true reads it)"
 
 
@@ -220,6 +222,23 @@ class Run:
             if any(file.is_relative_to(path.parent) for file in named) or self._mentions(path, names):
                 around.append(path)
         return around
+
+    def _without_test_templates(self, templates: list[Path], found: Discovered) -> list[Path]:
+        """Templates that are not test fixtures. Judged below the paths given, so `wa-lint tests/app`
+        (or a named file) still lints what was asked for."""
+        given = [Path(os.path.abspath(path)) for path in self.paths] or [self.root]
+        kept = []
+        skipped = 0
+        for path in templates:
+            below = next((path.relative_to(base) for base in given if path.is_relative_to(base)), path)
+            if path in found.explicit or not any(part in TEST_TEMPLATE_DIRS for part in below.parts[:-1]):
+                kept.append(path)
+            else:
+                skipped += 1
+        if skipped:
+            self.diagnostics.append(Diagnostic(self.root, f"{skipped} template(s) under test folders not linted "
+                                               "(lint-test-templates = true lints them)"))
+        return kept
 
     def _mentions(self, path: Path, names: set[str]) -> bool:
         raw = self._read(path, self.config.max_template_bytes)
@@ -557,7 +576,10 @@ class Run:
             # Files were named: report findings in them (and in folders named with them), nowhere else.
             given = (Path(os.path.abspath(path)) for path in self.paths)
             self.project.reported_paths = frozenset([*found.explicit, *(path for path in given if path.is_dir())])
-        self.load_templates([*found.templates, *self._templates_around(found, excludes)])
+        templates = [*found.templates, *self._templates_around(found, excludes)]
+        if not self.config.lint_test_templates:
+            templates = self._without_test_templates(templates, found)
+        self.load_templates(templates)
         self.link_templates()
         self.load_power_tuning()
         with self.pool:
