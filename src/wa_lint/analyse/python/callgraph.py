@@ -3,8 +3,11 @@
 Works on facts only (calls.py records each function's calls; here they are linked across modules).
 From an entry, calls are followed transitively to functions of the same module and of local modules
 imported through the entry's roots: plain calls, import aliases, methods of classes instantiated on
-the way, `self.method()`, module-level instances, Powertools route functions when the handler calls
-`app.resolve(...)`, and functions passed as arguments (callbacks such as a batch record handler).
+the way, `self.method()`, `super().method()`, methods on what a factory returns, methods on parameters
+the caller bound to an object of a known class, module-level instances, Powertools route functions
+when the handler calls `app.resolve(...)` (resolver and routers in any local module), functions an
+app's own router decorates when it is resolved or dispatched, and functions passed as arguments
+(callbacks such as a batch record handler).
 Not followed: calls guarded by a lazy-initialisation sentinel and functions decorated with
 functools.cache/lru_cache. All walks are iterative, with a visited set, so cycles and deep chains
 are harmless.
@@ -27,6 +30,8 @@ from wa_lint.link.model import Entry, Project
 
 # Powertools event handlers whose route functions run inside `app.resolve(event, context)`.
 RESOLVER_MODULE = "aws_lambda_powertools"
+# Methods that dispatch an event to the registered route functions.
+ROUTER_ENTRY_METHODS = frozenset({"resolve", "dispatch"})
 # Libraries whose calls we match by name and never walk into, even when vendored next to the code.
 EXTERNAL_PACKAGES = frozenset(name.split(".")[0] for name in (*SDK_CLIENTS, *CONNECTIONS)) | {RESOLVER_MODULE}
 T = TypeVar("T")
@@ -160,6 +165,8 @@ class Graph:
         level, parts = split(dotted)
         if not parts:
             return []
+        if not level and parts[0] == "super()" and len(parts) == 2:
+            return self._super(facts, function, parts[1])
         if not level and parts[0] in ("self", "cls") and len(parts) == 2:
             owner = facts.functions.get(function)
             if owner is None or owner.class_name is None:
@@ -198,6 +205,36 @@ class Graph:
                     pending.append(found)
         return []
 
+    def _super(self, facts: ModuleFacts, function: str, name: str) -> list[Target]:
+        """`super().name()` in a method: the first base (depth-first) that defines or inherits it."""
+        owner = facts.functions.get(function)
+        if owner is None or owner.class_name is None:
+            return []
+        class_qualname = function.rsplit(".", 1)[0]
+        for base in facts.bases.get(class_qualname, ()):
+            found = self._class(facts, base)
+            targets = self._method(found[0], found[1], name) if found is not None else []
+            if targets:
+                return targets
+        return []
+
+    def _made_by(self, factories: list[Target], receiver: tuple[ModuleFacts, str] | None) -> tuple[ModuleFacts, str] | None:
+        """The local class whose instance a factory returns (`return cls(...)`, `return Model(...)`):
+        `Model.get(key).refresh()` runs Model.refresh. `cls` is the class the factory was called on."""
+        for factory in factories:
+            for callee in factory.facts.returned_calls.get(factory.qualname, ()):
+                if callee == "cls":
+                    owner = factory.qualname.rsplit(".", 1)[0]
+                    if receiver is not None:
+                        return receiver
+                    if owner in factory.facts.classes:
+                        return factory.facts, owner
+                    continue
+                found = self._class(factory.facts, callee)
+                if found is not None:
+                    return found
+        return None
+
     def _class(self, facts: ModuleFacts, dotted: str) -> tuple[ModuleFacts, str] | None:
         """Where a base class named in `facts` is defined, if it is local code."""
         level, parts = split(dotted)
@@ -225,6 +262,9 @@ class Graph:
                     return [] if instantiated else self._method(facts, name, "__init__")
                 if len(rest) == 1:
                     return self._method(facts, name, rest[0])
+                if len(rest) == 2 and rest[0].endswith("()"):
+                    made = self._made_by(self._method(facts, name, rest[0][:-2]), (facts, name))
+                    return self._method(made[0], made[1], rest[1]) if made is not None else []
                 return []
             if name in facts.instances and not instantiated:
                 class_name = facts.instances[name]
@@ -235,6 +275,9 @@ class Graph:
                 return []
             if name in facts.functions and name in facts.bodies and not rest and not instantiated:
                 return [Target(facts, name, False)]
+            if name in facts.functions and name in facts.bodies and instantiated and len(rest) == 1:
+                made = self._made_by([Target(facts, name, False)], None)  # `build().run()`
+                return self._method(made[0], made[1], rest[0]) if made is not None else []
             if name in facts.aliases:
                 level, alias_parts = split(facts.aliases[name])
                 if instantiated and alias_parts:
@@ -254,20 +297,58 @@ class Graph:
 
     # -- Powertools ------------------------------------------------------------------------------------
     def routes(self, facts: ModuleFacts, call: Call) -> list[Target]:
-        """Route functions behind `app.resolve(event, context)` on a Powertools event handler."""
+        """Route functions behind `app.resolve(event, context)`: on a Powertools event handler, the
+        routes of the resolver's module and of the modules it imports (`Router`s included with
+        `include_router`); on a router of the app's own (`router.resolve(event)` or `.dispatch(event)`
+        with `@router.route(...)`), the functions it decorates."""
         level, parts = split(call.callee)
-        if level or len(parts) != 2 or parts[1] != "resolve" or not _is_resolver(facts, parts[0]):
+        if level or len(parts) != 2 or parts[1] not in ROUTER_ENTRY_METHODS:
             return []
-        found = _decorated_routes(facts)
+        home = self._object_home(facts, parts[0])
+        if home is None:
+            return []
+        module, name = home
+        if not _is_resolver(module, name):
+            return _decorated_by(module, name)
+        found = []
+        seen: set[int] = set()
+        for holder in (module, facts):
+            if module_key(holder) in seen:
+                continue
+            seen.add(module_key(holder))
+            found.extend(_decorated_routes(holder))
+            for imported in self._imported_modules(holder):
+                if module_key(imported) not in seen:
+                    seen.add(module_key(imported))
+                    found.extend(_decorated_routes(imported))
+        return found
+
+    def _object_home(self, facts: ModuleFacts, name: str) -> tuple[ModuleFacts, str] | None:
+        """The module that binds a module-level object, and its name there (`from routes import app`)."""
+        for _ in range(_ALIAS_DEPTH):
+            if facts.module_names.get(name, "").startswith("call:"):
+                return facts, name
+            if name not in facts.aliases:
+                return None
+            level, parts = split(facts.aliases[name])
+            found = self.find_module(facts, level, parts)
+            if found is None or found[1] != len(parts) - 1:
+                return None
+            facts, name = found[0], parts[-1]
+        return None
+
+    def _imported_modules(self, facts: ModuleFacts) -> list[ModuleFacts]:
+        """The local modules a module imports at module level (`import a.b`, `from a import b`, `from . import b`)."""
+        found = []
         for item in facts.imports:
             if item.function is not None:
                 continue
-            names = [n for n, _ in item.names if n != "*"] or [""]
-            for name in names:
-                dotted = ".".join(p for p in (item.module, name) if p)
-                module = self.find_module(facts, item.level, dotted.split(".")) if dotted else None
-                if module is not None and module[1] == len(dotted.split(".")):
-                    found.extend(_decorated_routes(module[0]))
+            base = [part for part in item.module.split(".") if part]
+            candidates = [base] + [[*base, name] for name, _ in item.names if name != "*"]
+            for parts in candidates:
+                module = self.find_module(facts, item.level, parts) if parts else None
+                if module is not None and module[1] == len(parts):
+                    found.append(module[0])
         return found
 
     # -- walking ---------------------------------------------------------------------------------------
@@ -288,6 +369,17 @@ class Graph:
             targets.extend(t for t in self.resolve(facts, node.qualname, reference) if not t.qualname.endswith(".__init__"))
         return targets
 
+    def typed_callees(self, call: Call, types: ParamTypes) -> list[Target]:
+        """`worker.run()` on a parameter the caller bound to `Worker()`: resolved where the caller named it."""
+        head, _, rest = call.callee.partition(".")
+        if not rest or "." in rest or "(" in rest:
+            return []
+        found: list[Target] = []
+        for param, key, caller, made in types:
+            if param == head and key in self.modules:
+                found.extend(self.resolve(self.modules[key], caller, f"{made}.{rest}"))
+        return found
+
     def body(self, node: Node) -> Body | None:
         return self.facts(node).bodies.get(node.qualname)
 
@@ -298,7 +390,14 @@ def _is_resolver(facts: ModuleFacts, name: str) -> bool:
         return False
     qualified = kind[5:]
     last = qualified.rsplit(".", 1)[-1]
-    return qualified.startswith(RESOLVER_MODULE) and (last.endswith("Resolver") or last == "Router")
+    return qualified.startswith(RESOLVER_MODULE) and (last.endswith("Resolver") or last.endswith("Router"))
+
+
+def _decorated_by(facts: ModuleFacts, name: str) -> list[Target]:
+    """Module-level functions registered on the object `name` with a decorator (`@router.route("/a")`)."""
+    return [Target(facts, qualname, False) for qualname, function in facts.functions.items()
+            if function.module_level and any(decorator.partition(".")[0] == name and "." in decorator
+                                             for decorator in function.decorators)]
 
 
 def _decorated_routes(facts: ModuleFacts) -> list[Target]:
@@ -379,33 +478,58 @@ def taint_walk(project: Project, entry: Entry) -> list[tuple[Graph, Node, frozen
     return found
 
 
+ParamTypes = frozenset[tuple[str, int, str, str]]  # (parameter, caller's module key, caller, "Worker()")
+
+
+def param_types(target: Target, call: Call, caller: Node) -> ParamTypes:
+    """The callee's parameters bound to objects of a known class at this call (`use(Worker())`)."""
+    if not call.arg_types:
+        return frozenset()
+    function = target.facts.functions.get(target.qualname)
+    if function is None:
+        return frozenset()
+    params = list(function.params)
+    if target.bound and params and params[0] in ("self", "cls"):
+        params = params[1:]
+    found = set()
+    for key, made in call.arg_types:
+        name = params[int(key)] if key.isdigit() and int(key) < len(params) else key
+        if name in params:
+            found.add((name, caller.key, caller.qualname, made))
+    return frozenset(found)
+
+
 def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]:
     graph = Graph(project, entry)
     start = graph.entry_node()
-    state = (start, entry_live(entry))
-    paths: dict[tuple[Node, frozenset[Origin]], tuple[Step, ...]] = {state: (Step(start, entry.qualname),)}
+    state: tuple[Node, frozenset[Origin], ParamTypes] = (start, entry_live(entry), frozenset())
+    paths: dict[tuple[Node, frozenset[Origin], ParamTypes], tuple[Step, ...]] = {state: (Step(start, entry.qualname),)}
     queue = deque([state])
     while queue:
-        node, live = queue.popleft()
-        yield graph, node, live, paths[(node, live)]
+        node, live, types = queue.popleft()
+        yield graph, node, live, paths[(node, live, types)]
         body = graph.body(node)
         if body is None:
             continue
         for call in body.calls:
             if call.guarded:
                 continue
-            for target in graph.callees(node, call):
+            targets = graph.callees(node, call)
+            if call.qualified is None and types:
+                targets = [*targets, *graph.typed_callees(call, types)]
+            for target in targets:
                 next_body = target.facts.bodies.get(target.qualname)
                 if next_body is None or is_cached(target.facts, target.qualname):
                     continue
-                next_state = (graph.node(target.facts, target.qualname), taint_params(graph, target, call, live))
+                next_state = (graph.node(target.facts, target.qualname), taint_params(graph, target, call, live),
+                              param_types(target, call, node))
                 if next_state in paths:
                     continue
                 if len(paths) > MAX_WALK_STATES:
                     note_bound(project, entry.facts.path, f"the calls from {entry.qualname} were followed through "
                                f"{MAX_WALK_STATES:,} states and no further; findings past them are not reported")
                     continue
-                paths[next_state] = (*paths[(node, live)], Step(next_state[0], target.qualname))
+                paths[next_state] = (*paths[(node, live, types)], Step(next_state[0], target.qualname))
                 queue.append(next_state)
 
 
