@@ -138,7 +138,13 @@ class Graph:
         return Node(key, qualname)
 
     def entry_node(self) -> Node:
-        return self.node(self.entry.facts, self.entry.qualname)
+        """The function that runs; for a module-level handler instance, its (maybe inherited) `__call__`."""
+        entry = self.entry
+        if entry.qualname not in entry.facts.bodies:
+            for target in self.resolve(entry.facts, "", entry.qualname):
+                if target.qualname in target.facts.bodies:
+                    return self.node(target.facts, target.qualname)
+        return self.node(entry.facts, entry.qualname)
 
     # -- modules ---------------------------------------------------------------------------------------
     def find_module(self, facts: ModuleFacts, level: int, parts: Sequence[str]) -> tuple[ModuleFacts, int] | None:
@@ -451,9 +457,9 @@ def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[Origi
     return frozenset(result)
 
 
-def entry_live(entry: Entry) -> frozenset[Origin]:
+def entry_live(facts: ModuleFacts, qualname: str) -> frozenset[Origin]:
     """Invocation data at the entry: its event parameter, context.identity/client_context."""
-    function = entry.facts.functions.get(entry.qualname)
+    function = facts.functions.get(qualname)
     live = {EVENT_ORIGIN}
     if function is None:
         return frozenset(live)
@@ -502,7 +508,10 @@ def param_types(target: Target, call: Call, caller: Node) -> ParamTypes:
 def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]:
     graph = Graph(project, entry)
     start = graph.entry_node()
-    state: tuple[Node, frozenset[Origin], ParamTypes] = (start, entry_live(entry), frozenset())
+    # A handler instance: `self` in its (maybe inherited) methods is the instance's class.
+    instance = entry.facts.instances.get(entry.qualname)
+    self_type: ParamTypes = frozenset({("self", module_key(entry.facts), "", f"{instance}()")}) if instance else frozenset()
+    state: tuple[Node, frozenset[Origin], ParamTypes] = (start, entry_live(graph.facts(start), start.qualname), self_type)
     paths: dict[tuple[Node, frozenset[Origin], ParamTypes], tuple[Step, ...]] = {state: (Step(start, entry.qualname),)}
     queue = deque([state])
     while queue:
@@ -515,14 +524,17 @@ def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, f
             if call.guarded:
                 continue
             targets = graph.callees(node, call)
-            if call.qualified is None and types:
+            if types and (call.qualified is None or not targets):
                 targets = [*targets, *graph.typed_callees(call, types)]
             for target in targets:
                 next_body = target.facts.bodies.get(target.qualname)
                 if next_body is None or is_cached(target.facts, target.qualname):
                     continue
+                next_types = param_types(target, call, node)
+                if target.bound and call.callee.startswith("self."):
+                    next_types |= {item for item in types if item[0] == "self"}  # the same instance
                 next_state = (graph.node(target.facts, target.qualname), taint_params(graph, target, call, live),
-                              param_types(target, call, node))
+                              next_types)
                 if next_state in paths:
                     continue
                 if len(paths) > MAX_WALK_STATES:
