@@ -238,3 +238,72 @@ def test_a_try_except_keyerror_cache_is_built_once_per_environment(tmp_path: Pat
         """},
     )
     assert [(name, line) for name, line, *_ in findings(app, "PERF101")] == [("app.py", 13)]
+
+
+OCCASIONAL = """AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    CodeUri: src/
+    Handler: app.lambda_handler
+Resources:
+  Nightly:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Every: {Type: Schedule, Properties: {Schedule: rate(1 day)}}
+  Rotator:
+    Type: AWS::Serverless::Function
+  Rotation:
+    Type: AWS::SecretsManager::RotationSchedule
+    Properties:
+      SecretId: secret
+      RotationLambdaARN: !GetAtt Rotator.Arn
+  Watched:
+    Type: AWS::Serverless::Function
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(5 minutes)
+      Targets: [{Id: a, Arn: !GetAtt Watched.Arn}]
+  Patterned:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: {source: [orders]}
+      Targets: [{Id: a, Arn: !GetAtt Watched.Arn}]
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Every: {Type: Schedule, Properties: {Schedule: rate(1 day)}}
+        Get: {Type: HttpApi}
+"""
+
+
+def test_functions_that_run_on_a_schedule_or_rotation_report_waste_as_info(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(OCCASIONAL)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("import boto3\ndef lambda_handler(event, context):\n    return boto3.client('s3')\n")
+    result = run([tmp_path], Config(select=("PERF001",)))
+    by_function = {f.function: f for f in result.findings}
+    assert {name: str(f.severity) for name, f in by_function.items()} == {
+        "Nightly": "info", "Rotator": "info", "Watched": "warning", "Api": "warning"}
+    assert by_function["Rotator"].message.endswith(
+        "(reported as info: it runs only to rotate a secret, so its cost is per run, not per request)")
+    # One code folder, four functions: the client is reported once, for the first function that serves
+    # requests (Nightly comes first in the template, but only runs on a schedule).
+    perf101 = run([tmp_path], Config(select=("PERF101",))).findings
+    assert [(f.function, str(f.severity)) for f in perf101] == [("Watched", "warning")]
+    # The user's configured severity wins.
+    configured = run([tmp_path], Config(select=("PERF001",), severity={"PERF001": "error"})).findings
+    assert {str(f.severity) for f in configured} == {"error"}
+
+
+def test_a_client_only_scheduled_functions_reach_is_info(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(OCCASIONAL.split("  Watched:")[0])
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("import boto3\ndef lambda_handler(event, context):\n    return boto3.client('s3')\n")
+    [finding] = run([tmp_path], Config(select=("PERF101",))).findings
+    assert (finding.function, str(finding.severity)) == ("Nightly", "info")
+    assert finding.message.endswith("(reported as info: it runs only on a schedule, so its cost is per run, not per request)")

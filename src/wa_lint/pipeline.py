@@ -546,7 +546,7 @@ class Run:
         message = _FORMATTER.format(rule.message, **args)
         if violation.detail:
             message += violation.detail
-        severity = self.config.severity.get(rule.code)
+        severity = self.config.severity.get(rule.code) or violation.severity
         return Finding(
             code=rule.code,
             name=rule.name,

@@ -47,6 +47,9 @@ class Violation:
     function: str | None = None
     # Extra text appended to the formatted message (e.g. the call path from the handler).
     detail: str | None = None
+    # This finding's severity when it differs from the rule's (a scheduled function's waste costs per
+    # run, not per request); the detail says why. The user's configured severity still wins.
+    severity: str | None = None
 
 
 @dataclass(frozen=True)

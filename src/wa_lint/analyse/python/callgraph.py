@@ -589,12 +589,14 @@ def _encloses(outer: Call, inner: Call) -> bool:
         (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
 
 
-def first_reports(project: Project, compute: Callable[[Entry], dict[SiteKey, T]]) -> Iterator[tuple[Entry, T]]:
-    """Each site once, for the first entry (in a stable order) that reaches it. One pass over the
-    entries: asking, per entry, whether an earlier one also reaches a site would cost O(entries²)
-    walks in a large app whose functions share one code folder."""
+def first_reports(project: Project, compute: Callable[[Entry], dict[SiteKey, T]],
+                  last: Callable[[Entry], bool] | None = None) -> Iterator[tuple[Entry, T]]:
+    """Each site once, for the first entry (in a stable order) that reaches it; entries for which
+    `last` is true come after the others (a site a request path reaches is reported for it). One pass
+    over the entries: asking, per entry, whether an earlier one also reaches a site would cost
+    O(entries²) walks in a large app whose functions share one code folder."""
     reported: set[SiteKey] = set()
-    for entry in sorted(project.entries, key=entry_order):
+    for entry in sorted(project.entries, key=lambda entry: (bool(last and last(entry)), entry_order(entry))):
         for key, site in compute(entry).items():
             if key not in reported:
                 reported.add(key)

@@ -14,6 +14,7 @@ from wa_lint.analyse.python.callgraph import (
     first_reports,
 )
 from wa_lint.analyse.python.constructors import display
+from wa_lint.link.cadence import CADENCE_SEVERITY, occasional_reason, severity_note
 from wa_lint.link.deploy_time import entry_deploy_time
 
 # A variable name for the fix snippet when the call is not assigned to one.
@@ -30,12 +31,15 @@ def violations(code: str, project: Project, names: frozenset[str], *,
     def sites(entry: Entry) -> dict[SiteKey, ConstructorSite]:
         return {} if entry_deploy_time(project, entry) else constructor_sites(project, entry, names)
 
-    for entry, site in first_reports(project, sites):
+    def occasional(entry: Entry) -> bool:
+        return occasional_reason(project, entry.function) is not None
+
+    for entry, site in first_reports(project, sites, last=occasional):
         if not (exempt_from_event and site.from_event):
-            yield _violation(code, entry, site)
+            yield _violation(code, project, entry, site)
 
 
-def _violation(code: str, entry: Entry, site: ConstructorSite) -> Violation:
+def _violation(code: str, project: Project, entry: Entry, site: ConstructorSite) -> Violation:
     call = site.call
     name = display(site.name)
     path = f" ({describe(site.path, name)})" if len(site.path) > 1 else ""
@@ -46,10 +50,13 @@ def _violation(code: str, entry: Entry, site: ConstructorSite) -> Violation:
                   f"`if key not in _clients: _clients[key] = {call.text or name + '(...)'}`")
     else:
         advice = f"{_CREATE[code]} and reuse it: `{text}` above the handler"
+    occasional = occasional_reason(project, entry.function)
     return Violation(
         code,
         Span(site.facts.path, call.line, call.column, call.end_line, call.end_column),
         {"constructor": name, "path": path, "advice": advice},
         resource=entry.function.logical_id if entry.function else None,
         function=entry.label,
+        detail=severity_note(occasional) if occasional else None,
+        severity=CADENCE_SEVERITY if occasional else None,
     )

@@ -10,6 +10,7 @@ from typing import Any
 from wa_lint.check.contract import subject
 from wa_lint.report.findings import Violation
 from wa_lint.link.model import Function, Project, Setting
+from wa_lint.link.cadence import CADENCE_SEVERITY, occasional_reason, severity_note
 from wa_lint.link.deploy_time import function_deploy_time
 from wa_lint.link.linker import literal_int
 
@@ -63,4 +64,7 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
                    "with --power-tuning to confirm this value")
         else:
             return
-    yield Violation(CODE, function.span, {"problem": problem, "fix": fix}, resource=name, function=name)
+    occasional = occasional_reason(project, function)
+    yield Violation(CODE, function.span, {"problem": problem, "fix": fix}, resource=name, function=name,
+                    detail=severity_note(occasional) if occasional else None,
+                    severity=CADENCE_SEVERITY if occasional else None)
