@@ -558,30 +558,117 @@ class ConstructorSite:
     path: tuple[Step, ...]
     # Configured from invocation data (a region or endpoint from the event): cache one per value.
     from_event: bool
+    # When `call` is a call to a shared factory that returns the client: the factory's name.
+    factory: str | None = None
 
 
 def constructor_sites(project: Project, entry: Entry, names: frozenset[str]) -> dict[SiteKey, ConstructorSite]:
-    """Calls to one of `names` that run on every invocation of the entry, by call site."""
+    """Calls to one of `names` that run on every invocation of the entry, by call site.
+
+    A constructor a shared factory returns (`lib/clients.py: def get_client(name): return
+    boto3.client(name)`) is reported where another module calls the factory per invocation, once per
+    caller, since the fix belongs there: keep what the factory returns at module scope. A helper of the
+    caller's own module is reported inside it, as is a factory that is itself the entry."""
     found: dict[SiteKey, ConstructorSite] = {}
+    factories: dict[tuple[int, str], tuple[Call, tuple[Step, ...]] | None] = {}
     for graph, node, live, path in taint_walk(project, entry):
         body = graph.body(node)
         if body is None:
             continue
-        matched = [call for call in body.calls if call.qualified in names and not call.guarded]
-        for call in matched:
-            if call.credentials:
-                continue  # built with credentials of this invocation (e.g. an assumed tenant role)
-            if call.receiver_of_call and any(_encloses(other, call) for other in matched if other is not call):
-                continue  # `boto3.Session().client(...)`: the outer call is the one reported
+        facts = graph.facts(node)
+        for call in body.calls:
+            if call.guarded or call.qualified in names:
+                continue
+            if _returned(facts, node, call) and _reported_at_caller(graph, path, names, factories):
+                continue  # a factory returning another factory's client: reported at its own callers
+            for target in graph.callees(node, call):
+                if target.facts is facts:
+                    continue  # a helper of the same module: its constructor is reported inside it
+                made = _factory(graph, graph.node(target.facts, target.qualname), names, factories, 0)
+                if made is None:
+                    continue
+                constructor, steps = made
+                key = (node.key, call.line, call.column)
+                if key not in found:
+                    found[key] = ConstructorSite(facts, call, constructor.qualified or "", (*path, *steps),
+                                                 _from_event(call, live), steps[0].label)
+        for call in _constructor_calls(body, names):
+            if _returned(facts, node, call) and _reported_at_caller(graph, path, names, factories):
+                continue  # reported where the factory is called, in another module
             key = (node.key, call.line, call.column)
-            origins = [*call.args, *(origins for _, origins in call.keywords)]
-            from_event = any(origin in live and origin != EVENT_ORIGIN for group in origins for origin in group)
+            from_event = _from_event(call, live)
             previous = found.get(key)
             if previous is None:
-                found[key] = ConstructorSite(graph.facts(node), call, call.qualified or "", path, from_event)
+                found[key] = ConstructorSite(facts, call, call.qualified or "", path, from_event)
             elif from_event and not previous.from_event:
                 found[key] = ConstructorSite(previous.facts, call, previous.name, previous.path, True)
     return found
+
+
+def _reported_at_caller(graph: Graph, path: tuple[Step, ...], names: frozenset[str],
+                        factories: dict[tuple[int, str], tuple[Call, tuple[Step, ...]] | None]) -> bool:
+    """The path's last function is a factory, or one a chain of factories of its module returns, that
+    another module called: the client it returns is reported at that caller."""
+    index = len(path) - 1
+    while index >= 1:
+        if _factory(graph, path[index].node, names, factories, 0) is None:
+            return False
+        if path[index - 1].node.key != path[index].node.key:
+            return True
+        index -= 1
+    return False
+
+
+def _from_event(call: Call, live: frozenset[Origin]) -> bool:
+    """Configured from invocation data: an argument carries the event (or the caller's identity)."""
+    origins = [*call.args, *(origins for _, origins in call.keywords)]
+    return any(origin in live and origin != EVENT_ORIGIN for group in origins for origin in group)
+
+
+def _constructor_calls(body: Body, names: frozenset[str]) -> list[Call]:
+    matched = [call for call in body.calls if call.qualified in names and not call.guarded]
+    return [call for call in matched if not call.credentials  # credentials of this invocation (a tenant role)
+            # `boto3.Session().client(...)`: the outer call is the one reported
+            and not (call.receiver_of_call and any(_encloses(other, call) for other in matched if other is not call))]
+
+
+def _returned(facts: ModuleFacts, node: Node, call: Call) -> bool:
+    return call.callee in facts.returned_calls.get(node.qualname, ())
+
+
+_FACTORY_DEPTH = 4
+
+
+def _factory(graph: Graph, node: Node, names: frozenset[str],
+             known: dict[tuple[int, str], tuple[Call, tuple[Step, ...]] | None], depth: int) -> tuple[Call, tuple[Step, ...]] | None:
+    """The constructor call a function returns, directly or through another factory it returns the
+    result of, with the steps from the function to it; None when it returns no new client."""
+    key = (node.key, node.qualname)
+    if key in known:
+        return known[key]
+    known[key] = None  # a cycle returns nothing new
+    body = graph.body(node)
+    facts = graph.facts(node)
+    if body is None or depth > _FACTORY_DEPTH or is_cached(facts, node.qualname):
+        return None
+    result = None
+    for call in _constructor_calls(body, names):
+        if _returned(facts, node, call):
+            result = (call, (Step(node, node.qualname),))
+            break
+    if result is None:
+        for call in body.calls:
+            if call.guarded or not _returned(facts, node, call):
+                continue
+            for target in graph.callees(node, call):
+                inner = _factory(graph, graph.node(target.facts, target.qualname), names, known, depth + 1)
+                if inner is not None:
+                    result = (inner[0], (Step(node, node.qualname), *inner[1]))
+                    break
+            if result is not None:
+                break
+    known[key] = result
+    return result
 
 
 def _encloses(outer: Call, inner: Call) -> bool:

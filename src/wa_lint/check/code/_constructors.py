@@ -50,6 +50,8 @@ def _violation(code: str, project: Project, entry: Entry, site: ConstructorSite)
                   f"`if key not in _clients: _clients[key] = {call.text or name + '(...)'}`")
     else:
         advice = f"{_CREATE[code]} and reuse it: `{text}` above the handler"
+    if site.factory is not None:
+        advice += f" (or cache what {site.factory} returns inside it, e.g. with functools.lru_cache)"
     occasional = occasional_reason(project, entry.function)
     return Violation(
         code,
