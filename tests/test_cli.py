@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, PINNED_SELECT, REPO
 
 DEMO = FIXTURES / "demo"
 CLEAN = FIXTURES / "PERF001-untuned-memory" / "good"
@@ -85,6 +85,8 @@ def test_json_contract(cli, monkeypatch, tmp_path: Path) -> None:
         "end_column": 19,
         "message": "NoMemoryFunction sets no MemorySize, so it runs with the Lambda default of 128 MB",
         "fix": finding["fix"],
+        "fixes": [],  # no measurement says which MemorySize to write
+        "evidence": [],
         "resource": "NoMemoryFunction",
         "function": "NoMemoryFunction",
         "lens": {
@@ -138,7 +140,7 @@ def test_python_dash_m_and_the_default_folder(tmp_path: Path) -> None:
     (tmp_path / "template.yaml").write_text(
         "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: a.b\n"
     )
-    result = subprocess.run([sys.executable, "-m", "wa_lint", "--isolated"], cwd=tmp_path,
+    result = subprocess.run([sys.executable, "-m", "wa_lint", "--isolated", "--select", PINNED_SELECT], cwd=tmp_path,
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stdout.startswith("template.yaml:2:3: PERF001")

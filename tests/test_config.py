@@ -33,7 +33,7 @@ def project(tmp_path: Path) -> Path:
     ("[rules.PERF201]\nhot-read-rcu = 'lots'", "rules.PERF201.hot-read-rcu", "expected integer, got 'lots'"),
     ("[rules.PERF201]\nhot-read-rcu = true", "rules.PERF201.hot-read-rcu", "expected integer, got True"),
     ("[rules.PERF201]\nhot_read_rcu = 5", "rules.PERF201.hot_read_rcu", "PERF201 has no option 'hot_read_rcu'"),
-    ("[rules.PERF001]\nthreshold = 5", "rules.PERF001.threshold", "(its options: untuned-values)"),
+    ("[rules.PERF001]\nthreshold = 5", "rules.PERF001.threshold", "(its options: min-invocations, over-provisioned-fraction, slow-duration-ms, under-provisioned-fraction, untuned-values)"),
     ("power-tuning = 'results.json'", "power-tuning", "is not valid under any of the given schemas"),
     ("[power-tuning]\n'a.json' = 'Not-An-Id'", "power-tuning", "is not valid under any of the given schemas"),
 ])

@@ -1,4 +1,5 @@
-"""A plain run opens no socket and resolves no name: an audit hook in the child records any attempt."""
+"""A plain run (no `--aws`) opens no socket, resolves no name and imports no AWS SDK: an audit hook in
+the child records any attempt."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ def _no_network(event, args):
         with open({log!r}, "a") as log:
             log.write(f"{{event}} {{args!r}}\\n")
         raise RuntimeError(f"network use during a plain run: {{event}}")
+    if event == "import" and args[0].split(".")[0] in ("boto3", "botocore"):
+        with open({log!r}, "a") as log:
+            log.write(f"import {{args[0]}}\\n")
 
 sys.addaudithook(_no_network)
 """
@@ -36,6 +40,11 @@ def _run_with_hook(tmp_path: Path, *command: str) -> tuple[subprocess.CompletedP
 def test_the_hook_sees_socket_use(tmp_path: Path) -> None:
     _, log = _run_with_hook(tmp_path, "-c", "import socket; socket.getaddrinfo('localhost', 80)")
     assert "socket.getaddrinfo" in log
+
+
+def test_the_hook_sees_an_sdk_import(tmp_path: Path) -> None:
+    _, log = _run_with_hook(tmp_path, "-c", "import botocore")
+    assert "import botocore" in log
 
 
 def test_a_plain_run_opens_no_socket(tmp_path: Path) -> None:

@@ -154,6 +154,43 @@ def test_a_file_named_in_the_mapping_is_read_without_being_listed(tmp_path: Path
     assert [f.resource for f in result.findings] == ["LegacyFunction"]
 
 
+def test_disagreeing_results_carry_a_fix_and_their_evidence(tmp_path: Path) -> None:
+    """The fix does what its text says: the function's own value (safe), its own MemorySize over
+    Globals (safe), a parameter's default (unsafe: shared, and a deployment may pass another)."""
+    from wa_lint.load.template.edit import apply_edits
+
+    root = tmp_path / "app"
+    shutil.copytree(TUNED / "bad", root)
+    result = run([root], load_config(root / "wa-lint.toml").with_overrides(select=("PERF001",)))
+    by_function = {finding.resource: finding for finding in result.findings}
+    text = (root / "template.yaml").read_text()
+    expected = {  # (applicability, text after the fix, the measured optimum)
+        "AnalysisFunction": ("safe", "    Properties:\n      MemorySize: 1024\n", 1024),  # was 256
+        "LegacyFunction": ("safe", "  LegacyFunction:  # expect: PERF001\n    Type: AWS::Serverless::Function\n"
+                                   "    Properties:\n      MemorySize: 1536\n", 1536),  # Globals said 512
+        "ExecutionFunction": ("unsafe", "    Default: 2048\n", 2048),  # parameter ReportMemory was 1024
+        "NightlyFunction": ("safe", "      MemorySize: 256\n      Role:", 256),  # was 512
+    }
+    for name, (applicability, after, optimum) in expected.items():
+        finding = by_function[name]
+        (fix,) = finding.fixes
+        assert fix.title == finding.fix and str(fix.applicability) == applicability, name
+        fixed = apply_edits(text, fix.edits)
+        assert after in fixed and after not in text, name
+        assert len(fixed.splitlines()) - len(text.splitlines()) == (2 if name == "LegacyFunction" else 0)
+        (evidence,) = finding.evidence
+        assert (evidence.source, evidence.statistic, evidence.value, evidence.unit) == (
+            "power-tuning", "optimum power", optimum, "MB")
+        assert evidence.path is not None and evidence.path.name in finding.message
+    # Nothing measured it: no edit to offer, no evidence to show.
+    assert by_function["UntunedFunction"].fixes == () and by_function["UntunedFunction"].evidence == ()
+    # All the fixes at once: the template then agrees with every result.
+    every_edit = [edit for finding in result.findings for fix in finding.fixes for edit in fix.edits]
+    (root / "template.yaml").write_text(apply_edits(text, every_edit))
+    again = run([root], load_config(root / "wa-lint.toml").with_overrides(select=("PERF001",)))
+    assert [finding.resource for finding in again.findings] == ["UntunedFunction"]
+
+
 def test_measured_points_are_kept_by_memory_size_and_malformed_ones_dropped() -> None:
     stats = [
         {"value": 2048, "averagePrice": 4.2e-7, "averageDuration": 35.1},

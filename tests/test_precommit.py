@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import PINNED_SELECT, REPO
 
 from wa_lint.config import Config
 from wa_lint.pipeline import run
@@ -144,6 +144,7 @@ def test_real_pre_commit_blocks_a_bad_handler_and_passes_a_good_one(tmp_path: Pa
     shutil.rmtree(project / ".git")
     (project / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {snapshot}\n    rev: {revision}\n    hooks:\n      - id: wa-lint\n"
+        f"        args: [--select, '{PINNED_SELECT}']\n"  # the rule set this test asserts
     )
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}  # the hook's own install
     env.update(GIT_ENV)

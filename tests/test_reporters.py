@@ -17,16 +17,21 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import REPO
+from conftest import PINNED_RULES, REPO
 
 from wa_lint import __version__
-from wa_lint.config import Config
+from wa_lint.config import Config, load_config
 from wa_lint.pipeline import run
-from wa_lint.report.findings import Span
+from wa_lint.report.findings import Severity, Span
 from wa_lint.report.formats import FORMATS, get_reporter
 from wa_lint.report.formats.github import escape_data, escape_property, summary_markdown, write_step_summary
 
 GOLDEN = REPO / "tests" / "golden"
+# The rules the goldens run, pinned so that a new rule changes only its own tests. Between them the
+# project gives every kind of output: error, warning and info findings; a code finding with a call
+# path over several lines; a template finding with a fix and evidence; parse errors; a note (a
+# skipped cookiecutter template) and an error (an unusable Power Tuning file) about the run.
+GOLDEN_RULES = ("PERF001", "PERF101", "PERF201", "WA001")
 SUFFIX = {"text": "txt", "json": "json", "sarif": "sarif", "github": "txt", "gitlab": "json", "junit": "xml"}
 
 
@@ -46,10 +51,17 @@ def normalise(text: str) -> str:
 
 
 def render(name: str, root: Path, config: Config | None = None) -> str:
-    result = run([root], config or Config())
+    config = config or Config()
+    result = run([root], config if config.select is not None else config.with_overrides(select=PINNED_RULES))
     out = io.StringIO()
     get_reporter(name)(result, out, False)
     return out.getvalue()
+
+
+def render_golden(name: str) -> str:
+    """The golden project in one format, with its configuration and the pinned rules (run from REPO)."""
+    project = Path("tests/golden/project")
+    return render(name, project, load_config(project / "wa-lint.toml").with_overrides(select=GOLDEN_RULES))
 
 
 # The HTML report's golden is structural (sections, nodes, edges, findings: tests/test_html_report.py):
@@ -57,7 +69,7 @@ def render(name: str, root: Path, config: Config | None = None) -> str:
 @pytest.mark.parametrize("name", [name for name in FORMATS if name != "html"])
 def test_golden_output(name: str, monkeypatch) -> None:
     monkeypatch.chdir(REPO)
-    actual = normalise(render(name, Path("tests/golden/project")))
+    actual = normalise(render_golden(name))
     expected_file = GOLDEN / "expected" / f"{name}.{SUFFIX[name]}"
     if os.environ.get("WA_LINT_UPDATE_GOLDEN") == "1":
         expected_file.write_text(actual, encoding="utf-8")
@@ -69,7 +81,7 @@ def test_golden_output(name: str, monkeypatch) -> None:
 
 def test_sarif_is_valid_and_complete(monkeypatch) -> None:
     monkeypatch.chdir(REPO)
-    log = json.loads(render("sarif", Path("tests/golden/project")))
+    log = json.loads(render_golden("sarif"))
     jsonschema.Draft4Validator(sarif_schema()).validate(log)
     run_ = log["runs"][0]
     rules = run_["tool"]["driver"]["rules"]
@@ -85,6 +97,60 @@ def test_sarif_is_valid_and_complete(monkeypatch) -> None:
     assert perf["help"]["markdown"].startswith("## What it does")
     fingerprints = [r["partialFingerprints"]["waLintFingerprint/v1"] for r in run_["results"]]
     assert len(set(fingerprints)) == len(fingerprints)
+    assert run_["columnKind"] == "unicodeCodePoints"
+
+
+def test_sarif_fixes_and_evidence(monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    log = json.loads(render_golden("sarif"))
+    jsonschema.Draft4Validator(sarif_schema()).validate(log)
+    (fixed,) = [result for result in log["runs"][0]["results"] if "fixes" in result]
+    (fix,) = fixed["fixes"]
+    assert fix["description"]["text"] == fixed["properties"]["fix"] and fix["properties"]["applicability"] == "safe"
+    (change,) = fix["artifactChanges"]
+    assert change["artifactLocation"] == {"uri": "tests/golden/project/template.yaml", "uriBaseId": "SRCROOT"}
+    (replacement,) = change["replacements"]
+    region, text = replacement["deletedRegion"], (GOLDEN / "project" / "template.yaml").read_text()
+    start, length = region["charOffset"], region["charLength"]
+    assert text[start : start + length] == "1024" and replacement["insertedContent"]["text"] == "512"
+    line = text.splitlines()[region["startLine"] - 1]
+    assert line[region["startColumn"] - 1 : region["endColumn"] - 1] == "1024" and region["endLine"] == region["startLine"]
+    (evidence,) = fixed["properties"]["evidence"]
+    assert evidence == {"source": "power-tuning", "metric": None, "path": "tests/golden/project/tuning/OrdersFunction.json",
+                        "statistic": "optimum power", "window": None, "value": 512, "unit": "MB"}
+
+
+def test_json_fixes_apply_to_the_file_they_name(monkeypatch) -> None:
+    from wa_lint.load.template.edit import apply_edits
+    from wa_lint.report.findings import Edit
+
+    monkeypatch.chdir(REPO)
+    report = json.loads(render_golden("json"))
+    with_fixes = [finding for finding in report["findings"] if finding["fixes"]]
+    assert [f["code"] for f in with_fixes] == ["PERF001"] and all("fixes" in f and "evidence" in f for f in report["findings"])
+    (fix,) = with_fixes[0]["fixes"]
+    assert fix["title"] == with_fixes[0]["fix"], "the prose is the fix's title"
+    (edit,) = fix["edits"]
+    text = Path(edit["path"]).read_text()
+    fixed = apply_edits(text, [Edit.at(Path(edit["path"]), text, edit["start"], edit["end"], edit["replacement"])])
+    assert fixed == text.replace("MemorySize: 1024", "MemorySize: 512")
+    assert Edit.at(Path(edit["path"]), text, edit["start"], edit["end"], "").line == edit["line"]
+
+
+def test_github_levels_follow_severity(hostile) -> None:
+    finding = hostile.findings[0]
+    for severity, level in [(Severity.ERROR, "::error "), (Severity.WARNING, "::warning "), (Severity.INFO, "::notice ")]:
+        line = _render(replace(hostile, findings=[replace(finding, severity=severity)]), "github")
+        assert line.startswith(level), (severity, line)
+
+
+def test_gitlab_multi_line_findings_keep_their_end_line(hostile) -> None:
+    finding = hostile.findings[0]
+    multi = replace(finding, span=Span(finding.span.path, 3, 5, 6, 2))
+    (issue,) = json.loads(_render(replace(hostile, findings=[multi]), "gitlab"))
+    assert issue["location"]["lines"] == {"begin": 3, "end": 6}
+    (issue,) = json.loads(_render(hostile, "gitlab"))
+    assert issue["location"]["lines"]["begin"] == issue["location"]["lines"]["end"] == finding.span.line
 
 
 def test_sarif_rule_descriptors_for_every_rule() -> None:

@@ -126,3 +126,51 @@ async def test_saving_a_fixed_file_clears_its_diagnostic(client: LanguageClient,
     client.diagnostics.pop(uri, None)
     client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
     assert await diagnostics_for(client, uri) == []
+
+
+@pytest.fixture(scope="module")
+def tuned(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An app whose Power Tuning results disagree with its MemorySize: PERF001 findings carry fixes."""
+    root = tmp_path_factory.mktemp("tuned") / "app"
+    shutil.copytree(FIXTURES / "PERF001-power-tuning/bad", root)
+    (root / ".git").mkdir()
+    return root
+
+
+async def test_code_action_applies_the_findings_own_fix(client: LanguageClient, tuned: Path) -> None:
+    template = tuned / "template.yaml"
+    uri = template.as_uri()
+    diagnostics = await open_and_wait(client, template, "yaml")
+    lines = template.read_text().splitlines()
+    fixed_any = False
+    for diagnostic in diagnostics:
+        actions = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri), range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic])))
+        fixes = [a for a in actions or [] if isinstance(a, types.CodeAction) and not a.title.startswith("Suppress")]
+        for action in fixes:
+            (edit,) = action.edit.changes[uri]
+            old = lines[edit.range.start.line][edit.range.start.character:edit.range.end.character]
+            if edit.range.start == edit.range.end:
+                # No MemorySize of its own: one is inserted.
+                assert "MemorySize: " in edit.new_text, edit.new_text
+            else:
+                # Only the value's characters change, to the measured optimum.
+                assert old.isdigit() and edit.new_text.isdigit() and old != edit.new_text, (old, edit.new_text)
+                assert edit.new_text in diagnostic.message
+            fixed_any = True
+    assert fixed_any, "the tuned app's PERF001 findings offer their MemorySize fix"
+
+
+async def test_no_fix_action_once_the_buffer_differs_from_what_was_linted(client: LanguageClient, tuned: Path) -> None:
+    template = tuned / "template.yaml"
+    uri = template.as_uri()
+    diagnostics = client.diagnostics.get(uri) or await open_and_wait(client, template, "yaml")
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text="# edited\n" + template.read_text())]))
+    for diagnostic in diagnostics:
+        actions = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri), range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic])))
+        assert all(a.title.startswith("Suppress") for a in actions or [] if isinstance(a, types.CodeAction))

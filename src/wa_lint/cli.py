@@ -21,7 +21,7 @@ from wa_lint import __version__
 from wa_lint.report.formats import FORMATS
 
 if TYPE_CHECKING:
-    from wa_lint.pipeline import RunResult
+    from wa_lint.result import RunResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -144,6 +144,15 @@ def main() -> None:
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given explicitly too (pre-commit).")
 @click.option("--power-tuning", "power_tuning", multiple=True, type=click.Path(path_type=Path, exists=True),
               help="AWS Lambda Power Tuning result file or folder of *.json results (repeatable).")
+@click.option("--aws", "aws", is_flag=True,
+              help="Read the deployed stack and its CloudWatch measurements (read-only; docs/live-mode.md).")
+@click.option("--stack", metavar="NAME", help="With --aws: the deployed stack [default: stack_name in samconfig].")
+@click.option("--region", metavar="REGION", help="With --aws: the stack's region [default: samconfig or AWS config].")
+@click.option("--profile", metavar="PROFILE", help="With --aws: the AWS profile [default: samconfig or AWS config].")
+@click.option("--config-env", default="default", show_default=True, metavar="ENV",
+              help="With --aws: the samconfig environment to read.")
+@click.option("--window", "window_days", type=click.IntRange(1, 455), default=14, show_default=True,
+              metavar="DAYS", help="With --aws: days of CloudWatch measurements to read.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
               help="Use this configuration file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
@@ -163,7 +172,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None,
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
-          power_tuning: tuple[Path, ...], config_path: Path | None, isolated: bool, baseline_path: Path | None,
+          power_tuning: tuple[Path, ...], aws: bool, stack: str | None, region: str | None, profile: str | None,
+          config_env: str, window_days: int, config_path: Path | None, isolated: bool, baseline_path: Path | None,
           write_baseline: Path | None, fail_on: str | None, exit_zero: bool, show_model: bool,
           explain: str | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
@@ -177,6 +187,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         return
     from wa_lint.config import Config, ConfigError, find_config, load_config
 
+    live = _live_options(aws, stack, region, profile, config_env, window_days)
     try:
         config = Config()
         if not isolated:
@@ -192,6 +203,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             power_tuning=(*config.power_tuning, *power_tuning) if power_tuning else None,
             fail_on=fail_on,
             preview=preview,
+            live=live,
         )
     except ConfigError as error:
         _fail(str(error))
@@ -202,10 +214,13 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         from wa_lint.report.findings import Severity
 
         progress = _Progress() if sys.stderr.isatty() else None
+        live_progress = _LiveProgress() if live and sys.stderr.isatty() else None
         result = run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
-                     use_cache=not no_cache, progress=progress)
-        if progress:
-            progress.clear()
+                     use_cache=not no_cache, progress=progress,
+                     live_progress=live_progress)
+        for shown in (progress, live_progress):
+            if shown:
+                shown.clear()
     except Exception as error:  # never show a user a traceback unless asked
         if debug:
             traceback.print_exc()
@@ -236,6 +251,37 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
     threshold = Severity.parse(config.fail_on)
     failing = any(finding.severity >= threshold for finding in result.findings)
     sys.exit(EXIT_FINDINGS if failing and not exit_zero and not show_model and not write_baseline else EXIT_CLEAN)
+
+
+def _live_options(aws: bool, stack: str | None, region: str | None, profile: str | None, config_env: str,
+                  window_days: int) -> Any:
+    """The `--aws` options, or None; `--stack` and friends without `--aws` are a usage error, not a no-op."""
+    if not aws:
+        given = [name for name, value in (("--stack", stack), ("--region", region), ("--profile", profile))
+                 if value]
+        if given:
+            _fail(f"{', '.join(given)} only apply with --aws (which reads the deployed stack)")
+        return None
+    from wa_lint.evidence.live.target import LiveOptions
+
+    return LiveOptions(stack=stack, region=region, profile=profile, config_env=config_env, window_days=window_days)
+
+
+class _LiveProgress:
+    """One overwritten line on a terminal saying what `--aws` is reading."""
+
+    def __init__(self) -> None:
+        self.drawn = False
+
+    def __call__(self, message: str) -> None:
+        sys.stderr.write(f"\r\x1b[K  aws: {message}")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def _apply_baseline(result: RunResult, write: Path | None, read: Path | None) -> None:
@@ -358,6 +404,64 @@ def rules_command(output_format: str) -> None:
         cells = [str(row[key]).ljust(width) for key, width in
                  zip(("code", "name", "pillar", "severity", "target"), widths, strict=True)]
         click.echo("  ".join(cells) + f"  {row['question']}  {row['status']}")
+
+
+def _power_values(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    try:
+        values = tuple(int(part) for part in value.split(",") if part.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected memory sizes in MB separated by commas, got {value!r}") from None
+    if not values or any(not 128 <= number <= 10240 for number in values):
+        raise click.BadParameter("memory sizes must be between 128 and 10240 MB")
+    return values
+
+
+@main.command("tune")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--function", "functions", multiple=True, metavar="LOGICAL_ID",
+              help="Tune this function (repeatable) [default: the functions PERF001 flags].")
+@click.option("--stack", metavar="NAME", help="The deployed stack, to resolve each lambdaARN [default: samconfig].")
+@click.option("--region", metavar="REGION", help="The stack's region [default: samconfig or AWS config].")
+@click.option("--profile", metavar="PROFILE", help="The AWS profile [default: samconfig or AWS config].")
+@click.option("--config-env", default="default", show_default=True, metavar="ENV",
+              help="The samconfig environment to read.")
+@click.option("--power-values", callback=_power_values, metavar="MB,MB,...",
+              help="Memory sizes to test [default: 128,256,512,1024,1536,2048,3008 or the configuration].")
+@click.option("--num", type=click.IntRange(min=5), help="Invocations per memory size [default: 10].")
+@click.option("--strategy", type=click.Choice(["cost", "speed", "balanced"]), help="[default: cost]")
+@click.option("--balanced-weight", type=click.FloatRange(0, 1),
+              help="With --strategy balanced: 0 favours speed, 1 cost [default: 0.5].")
+@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Write inputs/ and results/ here [default: power-tuning/ in the project].")
+@click.option("--start", is_flag=True,
+              help="Start the executions (this INVOKES your functions, num times per memory size) and wait.")
+@click.option("--state-machine", metavar="ARN", help="With --start: the Power Tuning state machine's ARN.")
+@click.option("--wait", "wait_minutes", type=click.FloatRange(min=0), default=30.0, show_default=True,
+              metavar="MINUTES", help="With --start: how long to wait for the executions.")
+@click.option("--poll", "poll_seconds", type=click.FloatRange(min=0), default=10.0, show_default=True,
+              metavar="SECONDS", help="With --start: seconds between status checks.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Use this configuration file.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+def tune_command(paths: tuple[Path, ...], functions: tuple[str, ...], stack: str | None, region: str | None,
+                 profile: str | None, config_env: str, power_values: tuple[int, ...] | None, num: int | None,
+                 strategy: str | None, balanced_weight: float | None, output_dir: Path | None, start: bool,
+                 state_machine: str | None, wait_minutes: float, poll_seconds: float, config_path: Path | None,
+                 isolated: bool) -> None:
+    """Write AWS Lambda Power Tuning execution inputs for PATHS' functions (and with --start, run them)."""
+    if start != bool(state_machine):
+        _fail("--start and --state-machine ARN go together: --start runs the executions on that state machine")
+    from wa_lint.tune_command import TuneRequest, tune
+
+    request = TuneRequest(
+        paths=[Path(p) for p in paths], functions=functions, stack=stack, region=region, profile=profile,
+        config_env=config_env, power_values=power_values, num=num, strategy=strategy,
+        balanced_weight=balanced_weight, output_dir=output_dir, state_machine=state_machine if start else None,
+        wait_seconds=wait_minutes * 60, poll_seconds=poll_seconds, config_path=config_path, isolated=isolated,
+    )
+    sys.exit(tune(request, progress=_LiveProgress() if sys.stderr.isatty() else None))
 
 
 @main.command("server")

@@ -10,15 +10,36 @@ import json
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wa_lint.link.handlers import DEFAULT_HANDLER_PATTERNS
+
+if TYPE_CHECKING:
+    from wa_lint.evidence.live.target import LiveOptions
 
 CONFIG_FILES = ("wa-lint.toml", ".wa-lint.toml", "pyproject.toml")
 
 
 class ConfigError(Exception):
     pass
+
+
+# AWS Lambda Power Tuning's own default list, plus 2048 MB (the step where a function gets more than one vCPU's
+# worth of time is 1769 MB).
+DEFAULT_POWER_VALUES = (128, 256, 512, 1024, 1536, 2048, 3008)
+
+
+@dataclass(frozen=True)
+class TuneConfig:
+    """`[tool.wa-lint.tune]`: what `wa-lint tune` puts in each Power Tuning execution input."""
+
+    power_values: tuple[int, ...] = DEFAULT_POWER_VALUES
+    num: int = 10
+    strategy: str = "cost"
+    balanced_weight: float = 0.5
+    # Function logical ID → sample event file.
+    payloads: dict[str, Path] = field(default_factory=dict)
+    output_dir: Path | None = None  # default: power-tuning/ in the project root
 
 
 @dataclass(frozen=True)
@@ -48,6 +69,9 @@ class Config:
     # AWS Lambda Power Tuning result files or folders, and explicit file → function logical ID links.
     power_tuning: tuple[Path, ...] = ()
     power_tuning_functions: dict[Path, str] = field(default_factory=dict)
+    # `--aws`: read the deployed stack and its measurements (only ever from the command line).
+    live: LiveOptions | None = None
+    tune: TuneConfig = field(default_factory=TuneConfig)
 
     @property
     def base(self) -> Path | None:
@@ -138,6 +162,18 @@ def _validate_against_catalogue(table: dict[str, Any], path: Path) -> None:
                 fail(where, f"expected {kind}, got {value!r}")
 
 
+def _tune(table: dict[str, Any], base: Path) -> TuneConfig:
+    output_dir = table.get("output-dir")
+    return TuneConfig(
+        power_values=tuple(table.get("power-values", DEFAULT_POWER_VALUES)),
+        num=table.get("num", TuneConfig.num),
+        strategy=table.get("strategy", TuneConfig.strategy),
+        balanced_weight=float(table.get("balanced-weight", TuneConfig.balanced_weight)),
+        payloads={logical_id: base / file for logical_id, file in table.get("payloads", {}).items()},
+        output_dir=base / output_dir if isinstance(output_dir, str) else None,
+    )
+
+
 def load_config(path: Path) -> Config:
     table = _table(path) or {}
     validate(table, path)
@@ -157,6 +193,7 @@ def load_config(path: Path) -> Config:
     if missing:
         raise ConfigError(f"{path}: power tuning path {missing[0]} does not exist (paths are relative to {base})")
     return Config(
+        tune=_tune(table.get("tune", {}), base),
         path=path,
         select=codes("select"),
         extend_select=codes("extend-select") or (),

@@ -10,9 +10,10 @@ from typing import Any
 
 from wa_lint.link.linker import ref_target
 from wa_lint.link.model import Function, Project
+from wa_lint.report.findings import Severity
 
 SAM_SCHEDULES = frozenset({"Schedule", "ScheduleV2"})
-CADENCE_SEVERITY = "info"
+CADENCE_SEVERITY = Severity.INFO
 
 
 def occasional_reason(project: Project, function: Function | None) -> str | None:

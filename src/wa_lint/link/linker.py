@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from wa_lint.files import is_dir, path_problem
-from wa_lint.report.findings import Span
 from wa_lint.link.model import Code, EnvVar, Function, Handler, Resource, Setting, Table, Trigger
+from wa_lint.link.sam_globals import inherited_keys, merged_properties
 from wa_lint.load.template.document import Template
 from wa_lint.load.template.nodes import DictNode, Pos, pos_of
-from wa_lint.link.sam_globals import inherited_keys, merged_properties
+from wa_lint.report.findings import Span
 
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::Serverless::SimpleTable")

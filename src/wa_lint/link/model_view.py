@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from wa_lint.pipeline import RunResult, relative
 from wa_lint.link.model import Entry, Function, Setting
+from wa_lint.result import RunResult, relative
 
 
 def _setting(setting: Setting | None) -> dict[str, Any] | None:
@@ -71,7 +71,29 @@ def model_dict(result: RunResult) -> dict[str, Any]:
         "dax_clusters": [r.logical_id for r in project.resources_of_type("AWS::DAX::Cluster")],
         "entries": [_entry(entry) for entry in project.entries],
         "python_files": sorted(relative(path) for path in project.modules),
+        **({"live": _live(project)} if project.live else {}),
     }
+
+
+def _live(project: Any) -> dict[str, Any]:
+    """What `--aws` read, keyed by the template's logical IDs."""
+    from dataclasses import asdict
+
+    live = project.live
+    functions, tables = {}, {}
+    for (path, logical_id), resource in sorted(live.deployed.items(), key=lambda item: (str(item[0][0]), item[0][1])):
+        shown = path.relative_to(project.root).as_posix() if path.is_relative_to(project.root) else relative(path)
+        key = f"{shown}#{logical_id}"
+        if resource.physical_id in live.functions:
+            metrics = live.function_metrics.get(resource.physical_id)
+            functions[key] = {"deployed": asdict(live.functions[resource.physical_id]),
+                              "metrics": asdict(metrics) if metrics else None}
+        elif resource.physical_id in live.tables:
+            tables[key] = asdict(live.tables[resource.physical_id])
+    return {"stack": live.stack, "region": live.region, "window_days": live.window_days,
+            "functions": functions, "tables": tables,
+            "dax_clusters": {name: asdict(cluster) for name, cluster in live.dax_clusters.items()},
+            "problems": [problem.message for problem in live.problems]}
 
 
 def _printable(value: Any, clean: Callable[[str], str]) -> Any:
@@ -121,3 +143,22 @@ def show_text(result: RunResult, out: TextIO) -> None:
         for entry in others:
             out.write(f"  {entry['file']} → {entry['function']}\n")
     out.write(f"Python files analysed: {len(model['python_files'])}\n")
+    if "live" in model:
+        _show_live(model["live"], out)
+
+
+def _show_live(live: dict[str, Any], out: TextIO) -> None:
+    out.write(f"Deployed (stack {live['stack']} in {live['region']}, {live['window_days']} days):\n")
+    for key, function in live["functions"].items():
+        deployed, metrics = function["deployed"], function["metrics"] or {}
+        measured = [f"{kind.replace('_', ' ')} {m['value']:,.0f}{' ' + m['unit'] if m['unit'] else ''}"
+                    for kind, m in metrics.items() if m]
+        out.write(f"  {key}  {deployed['name']}: {deployed['memory']} MB, {deployed['timeout']} s, "
+                  f"{deployed['architecture']}, {deployed['runtime']}, tracing {deployed['tracing']}\n")
+        if measured:
+            out.write(f"    measured: {', '.join(measured)}\n")
+    for key, table in live["tables"].items():
+        reads, writes = table["reads_per_second"], table["writes_per_second"]
+        rates = ", ".join(f"{label} {m['value']:,.1f}/s" for label, m in (("RCU", reads), ("WCU", writes)) if m)
+        out.write(f"  {key}  {table['name']}: {table['billing_mode'] or 'billing ?'}"
+                  + (f", consumed {rates}" if rates else "") + "\n")

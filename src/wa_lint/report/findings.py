@@ -1,4 +1,8 @@
-"""What a check reports (a Violation) and what the engine hands to reporters (a Finding)."""
+"""What a check reports (a Violation) and what the engine hands to reporters (a Finding).
+
+A finding may carry machine-applicable fixes (`Fix`: text edits plus how safe they are to apply, in
+ruff's sense) and the evidence it rests on (`Evidence`: what was measured or read).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +40,77 @@ class Span:
         return cls(path, line, column, line, column)
 
 
+class Applicability(enum.Enum):
+    """How safe a fix is to apply, with ruff's meaning."""
+
+    SAFE = "safe"  # keeps the intent of the code or template; applied without asking
+    UNSAFE = "unsafe"  # may change behaviour the author relied on; applied only when asked
+    DISPLAY_ONLY = "display-only"  # shown as a suggestion, never applied
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the characters ``text[start:end]`` of one file with ``replacement`` (start == end inserts).
+
+    ``start`` and ``end`` are 0-based offsets in characters (code points) into the file's text as
+    decoded: UTF-8, a leading byte order mark removed, line endings kept as they are in the file
+    (``\r\n`` counts two). ``line``/``column`` and ``end_line``/``end_column`` are the same two
+    places, 1-based in characters (end column exclusive), for display; build an Edit with `at`.
+    """
+
+    path: Path
+    start: int
+    end: int
+    replacement: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def at(cls, path: Path, text: str, start: int, end: int, replacement: str) -> Edit:
+        if not 0 <= start <= end <= len(text):
+            raise ValueError(f"edit range {start}..{end} is outside a text of {len(text)} characters")
+        line, column = _line_column(text, start)
+        end_line, end_column = _line_column(text, end)
+        return cls(path, start, end, replacement, line, column, end_line, end_column)
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+@dataclass(frozen=True)
+class Fix:
+    """Edits that resolve one finding, applied together or not at all. The engine sets the title to
+    the rule's formatted fix text, so the prose a reader sees and the fix a tool applies agree."""
+
+    title: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One thing a finding rests on, measured or read: a Power Tuning optimum, a CloudWatch statistic.
+
+    ``source`` is where it came from ("power-tuning", "cloudwatch", "template"); ``metric`` names what
+    was measured and ``path`` the file it was read from (either or both); ``window`` the period the
+    statistic covers, when it has one (e.g. "14 days").
+    """
+
+    source: str
+    statistic: str
+    value: int | float | str
+    unit: str | None = None
+    metric: str | None = None
+    path: Path | None = None
+    window: str | None = None
+
+
 @dataclass(frozen=True)
 class Violation:
     """What a check yields: where, the values for the rule's message template, and the context."""
@@ -47,9 +122,11 @@ class Violation:
     function: str | None = None
     # Extra text appended to the formatted message (e.g. the call path from the handler).
     detail: str | None = None
-    # This finding's severity when it differs from the rule's (a scheduled function's waste costs per
-    # run, not per request); the detail says why. The user's configured severity still wins.
-    severity: str | None = None
+    fix: Fix | None = None
+    evidence: tuple[Evidence, ...] = ()
+    # This finding's own severity, over the rule's and the configuration's: a measurement can make one
+    # finding of a rule matter less (PERF201 on a table the account measured as cold).
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +158,9 @@ class Finding:
     lens: LensRef
     resource: str | None = None
     function: str | None = None
+    # `fix` above is the prose every finding has; `fixes` are the machine-applicable ones, titled with it.
+    fixes: tuple[Fix, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.span.path.as_posix(), self.span.line, self.span.column, self.code, self.message)

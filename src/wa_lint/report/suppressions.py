@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wa_lint.check.registry import select
 from wa_lint.config import Config
-from wa_lint.report.findings import Finding, Span, Violation
 from wa_lint.discover.gitignore import GitIgnore
 from wa_lint.link.model import Project
-from wa_lint.check.registry import select
 from wa_lint.load.template.document import Template
 from wa_lint.load.template.nodes import DictNode, pos_of
+from wa_lint.report.findings import Finding, Span, Violation
 
 UNUSED = "WA003"
 BLANKET = "WA004"
@@ -126,10 +126,7 @@ class Suppressor:
             text = template.text
             comments = _comments_yaml(text) if not text.lstrip().startswith("{") else iter(())
         else:
-            try:
-                text = path.read_bytes().decode("utf-8", errors="replace")
-            except OSError:
-                return []
+            text = self._text(path)
             lowered = text.lower()
             if "wa-lint" not in lowered and "noqa" not in lowered:
                 return []  # most files carry no suppression: skip tokenising them
@@ -155,6 +152,15 @@ class Suppressor:
         if template is not None:
             found.extend(self._metadata(template))
         return found
+
+    def _text(self, path: Path) -> str:
+        """The file's text as the run read and analysed it (the source store), or as it is now."""
+        if self.project.sources is not None:
+            return self.project.sources.text(path)
+        try:
+            return path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return ""
 
     @staticmethod
     def _resource_keys(template: Template) -> dict[int, str]:

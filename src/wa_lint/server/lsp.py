@@ -212,6 +212,37 @@ def suppress_action(finding: Finding, document: TextDocument, uri: str) -> types
     )
 
 
+def fix_actions(finding: Finding, document: TextDocument, root: Path, uri: str) -> list[types.CodeAction]:
+    """The finding's own fixes, when the editor's text is still the text the run analysed.
+
+    An edit's lines and columns describe the file on disk when it was linted; applied to a buffer that
+    has changed since, it would land on the wrong characters, so a stale buffer gets no fix action.
+    """
+    path = path_of(uri)
+    try:
+        on_disk = path.read_text(encoding="utf-8-sig") if path else None
+    except (OSError, UnicodeDecodeError):
+        on_disk = None
+    if on_disk is None or on_disk != document.source.removeprefix("\ufeff"):
+        return []
+    actions = []
+    for fix in finding.get("fixes", []):
+        edits = fix.get("edits", [])
+        if not edits or any(Path(os.path.abspath(root / edit["path"])) != path for edit in edits):
+            continue  # an edit in another file: the command line's --fix applies it
+        text_edits = [
+            types.TextEdit(types.Range(_position(document, edit["line"], edit["column"]),
+                                       _position(document, edit["end_line"], edit["end_column"])),
+                           edit["replacement"])
+            for edit in edits
+        ]
+        title = fix["title"] if fix.get("applicability") == "safe" else f"{fix['title']} (unsafe: review it)"
+        actions.append(types.CodeAction(
+            title=title, kind=types.CodeActionKind.QuickFix, edit=types.WorkspaceEdit(changes={uri: text_edits}),
+            is_preferred=fix.get("applicability") == "safe"))
+    return actions
+
+
 def build_server() -> WaLintServer:
     server = WaLintServer()
 
@@ -250,6 +281,7 @@ def build_server() -> WaLintServer:
         actions: list[types.CodeAction] = []
         for line in range(params.range.start.line, params.range.end.line + 1):
             for finding in ls.findings_at(uri, line):
+                actions.extend(fix_actions(finding, document, ls.project_for(path_of(uri) or Path()).root, uri))
                 suppress = suppress_action(finding, document, uri)
                 if suppress:
                     actions.append(suppress)

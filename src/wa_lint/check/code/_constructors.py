@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wa_lint.report.findings import Span, Violation
-from wa_lint.link.model import Entry, Project
 from wa_lint.analyse.python.callgraph import (
     ConstructorSite,
-    SiteKey,
     constructor_sites,
     describe,
-    first_reports,
 )
 from wa_lint.analyse.python.constructors import display
 from wa_lint.link.cadence import CADENCE_SEVERITY, occasional_reason, severity_note
 from wa_lint.link.deploy_time import entry_deploy_time
+from wa_lint.link.model import Entry, Project
+from wa_lint.report.findings import Span, Violation
 
 # A variable name for the fix snippet when the call is not assigned to one.
 _VARIABLES = {"resource": "resource", "Session": "session", "session": "session", "connect": "connection",
@@ -24,17 +22,16 @@ _CREATE = {"PERF101": "create it once at module scope",
            "PERF102": "open it once at module scope (or lazily, into a module-level variable)"}
 
 
-def violations(code: str, project: Project, names: frozenset[str], *,
+def violations(code: str, entry: Entry, project: Project, names: frozenset[str], *,
                exempt_from_event: bool = False) -> Iterator[Violation]:
-    """`exempt_from_event`: a call configured from invocation data must stay per invocation (a database
+    """The entry's per-invocation calls to one of `names` (a site several entries reach is reported once,
+    for the first of them, by the check stage; entries that only run now and then come last).
+
+    `exempt_from_event`: a call configured from invocation data must stay per invocation (a database
     connection opened with the credentials a secret rotation is testing, or a tenant's own endpoint)."""
-    def sites(entry: Entry) -> dict[SiteKey, ConstructorSite]:
-        return {} if entry_deploy_time(project, entry) else constructor_sites(project, entry, names)
-
-    def occasional(entry: Entry) -> bool:
-        return occasional_reason(project, entry.function) is not None
-
-    for entry, site in first_reports(project, sites, last=occasional):
+    if entry_deploy_time(project, entry):
+        return
+    for site in constructor_sites(project, entry, names).values():
         if not (exempt_from_event and site.from_event):
             yield _violation(code, project, entry, site)
 

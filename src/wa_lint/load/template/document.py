@@ -25,6 +25,8 @@ class Template:
     data: DictNode
     text: str = ""
     problems: list[Problem] = field(default_factory=list)
+    # Which loader read it ("yaml" or "json"): edits must be written in the same syntax.
+    syntax: str = "yaml"
 
     @functools.cached_property
     def source_lines(self) -> list[str]:
@@ -121,4 +123,4 @@ def parse_template(path: Path, text: str) -> Template:
         raise NotATemplate
     assert isinstance(data, DictNode)
     check_fan_out(data, MAX_EXPANDED_VALUES)
-    return Template(path, data, text, problems)
+    return Template(path, data, text, problems, "json" if as_json else "yaml")

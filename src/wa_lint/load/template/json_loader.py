@@ -13,13 +13,14 @@ import re
 from typing import Any
 
 from wa_lint.load.template.errors import TemplateError
-from wa_lint.load.template.nodes import DictNode, ListNode, Pos, StrNode, pos_from_tuple, str_node
+from wa_lint.load.template.nodes import BARE_SCALARS, DictNode, ListNode, Pos, StrNode, pos_from_tuple, str_node
 from wa_lint.load.template.yaml_loader import MAX_NESTING, Problem
 
 _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = json.scanner.NUMBER_RE
 _scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
-_LITERALS = {"true": True, "false": False, "null": None}
+# By first character, so a number is not compared with each literal in turn.
+_LITERAL_START = {"t": ("true", True), "f": ("false", False), "n": ("null", None)}
 # Non-empty: an empty slice (the end of the text) is not whitespace.
 _WHITESPACE = frozenset(" \t\n\r")
 _bisect_right = bisect.bisect_right
@@ -39,7 +40,9 @@ class _Reader:
         # `where` twice, spelled out: this runs for every value.
         starts = self.line_starts
         line, end_line = _bisect_right(starts, start), _bisect_right(starts, end)
-        return pos_from_tuple((line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1))
+        return pos_from_tuple(
+            (line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1, start, end)
+        )
 
     def fail(self, message: str, offset: int) -> TemplateError:
         return TemplateError(f"invalid JSON: {message}", *self.where(offset))
@@ -61,9 +64,9 @@ class _Reader:
             return self.sequence(offset, depth)
         if char == '"':
             return self.string(offset)
-        for word, literal in _LITERALS.items():
-            if text.startswith(word, offset):
-                return literal, offset + len(word)
+        literal = _LITERAL_START.get(char)
+        if literal is not None and text.startswith(literal[0], offset):
+            return literal[1], offset + len(literal[0])
         match = _NUMBER.match(text, offset)
         if match:
             integer, fraction, exponent = match.groups()
@@ -83,29 +86,39 @@ class _Reader:
         return str_node(content, self.pos(offset, end)), end
 
     def mapping(self, offset: int, depth: int) -> tuple[DictNode, int]:
-        start = offset
-        result = DictNode()
+        text, start = self.text, offset
+        # DictNode() without its Python-level `__init__`: one per object.
+        result = dict.__new__(DictNode)
+        spans = result.key_spans = {}
+        bare: dict[str, Pos] | None = None  # result.value_spans, once there is one
         offset = self.skip(offset + 1)
-        if self.text.startswith("}", offset):
+        if text.startswith("}", offset):
             result.pos = self.pos(start, offset + 1)
             return result, offset + 1
         while True:
-            if not self.text.startswith('"', offset):
+            if not text.startswith('"', offset):
                 raise self.fail("expecting a property name in double quotes", offset)
             key, offset = self.string(offset)
             offset = self.skip(offset)
-            if not self.text.startswith(":", offset):
+            if not text.startswith(":", offset):
                 raise self.fail("expecting ':' delimiter", offset)
-            value, offset = self.value(self.skip(offset + 1), depth + 1)
+            value_start = self.skip(offset + 1)
+            value, offset = self.value(value_start, depth + 1)
             if key in result:
-                first = result.key_spans[key]
+                first = spans[key]
                 self.problems.append(
                     Problem(f"duplicate key '{key}' (first at line {first.line}); the last one wins", key.pos)
                 )
+                if bare:
+                    bare.pop(key, None)
+            if value.__class__ in BARE_SCALARS:
+                if bare is None:
+                    bare = result.value_spans = {}
+                bare[key] = self.pos(value_start, offset)
             result[key] = value
-            result.key_spans[key] = key.pos
+            spans[key] = key.pos
             offset = self.skip(offset)
-            char = self.text[offset : offset + 1]
+            char = text[offset : offset + 1]
             if char == "}":
                 result.pos = self.pos(start, offset + 1)
                 return result, offset + 1
@@ -114,17 +127,24 @@ class _Reader:
             offset = self.skip(offset + 1)
 
     def sequence(self, offset: int, depth: int) -> tuple[ListNode, int]:
-        start = offset
-        result = ListNode()
+        text, start = self.text, offset
+        result = list.__new__(ListNode)  # ListNode() without its Python-level `__init__`
+        append = result.append
+        bare: dict[int, Pos] | None = None  # result.value_spans, once there is one
         offset = self.skip(offset + 1)
-        if self.text.startswith("]", offset):
+        if text.startswith("]", offset):
             result.pos = self.pos(start, offset + 1)
             return result, offset + 1
         while True:
+            value_start = offset
             value, offset = self.value(offset, depth + 1)
-            result.append(value)
+            if value.__class__ in BARE_SCALARS:
+                if bare is None:
+                    bare = result.value_spans = {}
+                bare[len(result)] = self.pos(value_start, offset)
+            append(value)
             offset = self.skip(offset)
-            char = self.text[offset : offset + 1]
+            char = text[offset : offset + 1]
             if char == "]":
                 result.pos = self.pos(start, offset + 1)
                 return result, offset + 1

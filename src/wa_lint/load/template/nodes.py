@@ -1,13 +1,27 @@
 """Template values that remember where they came from (cfn-lint's node approach).
 
-Mappings, sequences and strings carry a 1-based start and end position. Numbers and booleans
-cannot be subclassed usefully, so their position is the position of the key that holds them,
-which every mapping records in ``key_spans``.
+Every position (`Pos`) is two places in the file's text: 1-based line and column (end column
+exclusive), and 0-based character offsets (`start`, `end`) into the text as decoded — UTF-8, a
+leading byte order mark removed, line endings as they are in the file — so an edit can replace
+exactly what was read.
+
+Mappings, sequences and strings carry their own position. Numbers, booleans and null cannot be
+subclassed usefully, so the mapping or sequence that holds one records its position instead
+(`value_spans`); `DictNode.value_pos` and `ListNode.item_pos` answer for any value. A key's position
+is in its mapping's ``key_spans``.
+
+What a scalar's span covers: its text as written, quotes included (`"512"`, `'x'`), and for a YAML
+block scalar the indicator through its last non-blank line (`|` … `line2`). In YAML a tag or anchor
+written before the value (`!!int 5`, `&size 512`) is part of the span: that is where the parser's
+mark begins. A YAML block mapping or sequence ends where the next token begins (after trailing
+comments); flow collections and JSON containers end after their closing bracket.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 
@@ -17,15 +31,23 @@ class Pos(NamedTuple):
     column: int
     end_line: int
     end_column: int
+    start: int  # offset of the first character
+    end: int  # offset just past the last character
 
 
-_UNKNOWN = Pos(1, 1, 1, 1)
-# The loaders make a Pos for every value: from a 4-tuple, in C, without the named tuple's Python-level `__new__`.
+_UNKNOWN = Pos(1, 1, 1, 1, 0, 0)
+# The loaders make a Pos for every value: from a 6-tuple, in C, without the named tuple's Python-level `__new__`.
 pos_from_tuple = functools.partial(tuple.__new__, Pos)
+# Values that cannot carry a position of their own (bool is an int subclass, listed for clarity).
+BARE_SCALARS = frozenset({int, float, bool, type(None)})
+_NO_SPANS: Mapping[Any, Pos] = MappingProxyType({})
 
 
 class DictNode(dict[str, Any]):
     pos: Pos = _UNKNOWN
+    # Positions of the values that cannot carry one (numbers, booleans, null), by key. Most mappings
+    # hold none, so they share this empty one; a loader gives a mapping its own dict when it needs one.
+    value_spans: Mapping[str, Pos] = _NO_SPANS
 
     def __init__(self, *args: Any, pos: Pos = _UNKNOWN) -> None:
         super().__init__(*args)
@@ -35,13 +57,30 @@ class DictNode(dict[str, Any]):
     def key_pos(self, key: str) -> Pos:
         return self.key_spans.get(key, self.pos)
 
+    def value_pos(self, key: str) -> Pos:
+        """Where the value of `key` is written; its key's position when unknown (a merged-in value)."""
+        value = self.get(key)
+        pos = getattr(value, "pos", None)
+        if pos is not None:
+            return pos  # type: ignore[no-any-return]
+        return self.value_spans.get(key) or self.key_pos(key)
+
 
 class ListNode(list[Any]):
     pos: Pos = _UNKNOWN
+    # Positions of the items that cannot carry one (numbers, booleans, null), by index; as DictNode's.
+    value_spans: Mapping[int, Pos] = _NO_SPANS
 
     def __init__(self, *args: Any, pos: Pos = _UNKNOWN) -> None:
         super().__init__(*args)
         self.pos = pos
+
+    def item_pos(self, index: int) -> Pos:
+        """Where item `index` is written; the sequence's position when unknown."""
+        pos = getattr(self[index], "pos", None)
+        if pos is not None:
+            return pos  # type: ignore[no-any-return]
+        return self.value_spans.get(index % len(self) if index < 0 else index) or self.pos
 
 
 class StrNode(str):

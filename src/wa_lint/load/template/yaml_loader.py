@@ -13,7 +13,7 @@ import yaml
 from yaml import MappingNode, ScalarNode, SequenceNode
 
 from wa_lint.load.template.errors import TemplateError
-from wa_lint.load.template.nodes import DictNode, ListNode, Pos, StrNode, pos_from_tuple, str_node
+from wa_lint.load.template.nodes import BARE_SCALARS, DictNode, ListNode, Pos, StrNode, pos_from_tuple, str_node
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -47,6 +47,7 @@ _CONSTRUCTORS = {tag: _Loader.yaml_constructors[tag] for tag in (_STD + "int", _
 # One `-` spelled out first gives the regex engine a literal to skip to (25x faster on templates).
 _BLOCK_SEQ_RUN = re.compile(r"-[ \t]+(?:-[ \t]+){%d}" % (MAX_NESTING - 1))
 _BRACKET = re.compile(r"[\[\]{}]")
+_BLOCK_STYLES = ("|", ">")
 
 
 class Problem:
@@ -65,16 +66,30 @@ def _check_nesting(text: str) -> None:
             if depth > MAX_NESTING:
                 line = text.count("\n", 0, match.start()) + 1
                 raise TemplateError(f"nesting deeper than {MAX_NESTING} levels; not read", line)
-    match = _BLOCK_SEQ_RUN.search(text)
-    if match:
+    run = _BLOCK_SEQ_RUN.search(text)
+    if run:
         raise TemplateError(
-            f"nesting deeper than {MAX_NESTING} levels; not read", text.count("\n", 0, match.start()) + 1
+            f"nesting deeper than {MAX_NESTING} levels; not read", text.count("\n", 0, run.start()) + 1
         )
 
 
 def _pos(node: yaml.Node) -> Pos:
     start, end = node.start_mark, node.end_mark
-    return pos_from_tuple((start.line + 1, start.column + 1, end.line + 1, end.column + 1))
+    return pos_from_tuple((start.line + 1, start.column + 1, end.line + 1, end.column + 1, start.index, end.index))
+
+
+def _block_scalar_pos(node: yaml.Node, text: str) -> Pos:
+    """A block scalar's mark runs on over the blank lines after it, to the next token: end the span
+    at the end of its last non-blank line instead (trailing spaces on that line kept)."""
+    start, end = node.start_mark, node.end_mark
+    last = start.index + len(text[start.index : end.index].rstrip())
+    stop = text.find("\n", last, end.index)
+    stop = end.index if stop == -1 else stop
+    if stop > last and text[stop - 1] == "\r":
+        stop -= 1
+    line = end.line + 1 - text.count("\n", stop, end.index)
+    column = stop - (text.rfind("\n", 0, stop) + 1) + 1
+    return pos_from_tuple((start.line + 1, start.column + 1, line, column, start.index, stop))
 
 
 def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
@@ -92,8 +107,9 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
 
 
 class _Converter:
-    def __init__(self, loader: Any) -> None:
+    def __init__(self, loader: Any, text: str) -> None:
         self.loader = loader
+        self.text = text
         self.problems: list[Problem] = []
         # The document's values counted as a tree (the root and every entry below it): without
         # anchors the graph is a tree, and this is the count `_expanded_size` would make.
@@ -105,6 +121,8 @@ class _Converter:
             return self._short_form(node, _SHORT_TAGS[tag])
         if isinstance(node, ScalarNode):
             if tag == _STR:
+                if node.style in _BLOCK_STYLES:
+                    return str_node(node.value, _block_scalar_pos(node, self.text))
                 return str_node(node.value, _pos(node))
             return self._scalar(node)
         if isinstance(node, MappingNode):
@@ -120,15 +138,34 @@ class _Converter:
                 # A tag that does not fit its text (`!!int 0xZZ`; `!!bool maybe` raises KeyError).
                 pass
         # Timestamps, binary and unknown tags stay text: a template is data, never objects.
-        return str_node(str(node.value), _pos(node))
+        return str_node(str(node.value), self._scalar_pos(node))
+
+    def _scalar_pos(self, node: yaml.Node) -> Pos:
+        style = node.style if isinstance(node, ScalarNode) else None
+        return _block_scalar_pos(node, self.text) if style in _BLOCK_STYLES else _pos(node)
 
     def _sequence(self, node: yaml.Node) -> ListNode:
         children = node.value
         self.values += len(children)
-        result = ListNode(pos=_pos(node))
+        result = list.__new__(ListNode)  # ListNode(pos=...) without its Python-level `__init__`
+        result.pos = _pos(node)
         append, convert = result.append, self.convert
-        for child in children:
-            append(convert(child))
+        bare: dict[int, Pos] | None = None  # result.value_spans, once there is one
+        for index, child in enumerate(children):
+            # Plain text, the commonest item, without the calls to `convert` and `_pos`.
+            if child.tag == _STR and child.__class__ is ScalarNode and child.style not in _BLOCK_STYLES:
+                first, last = child.start_mark, child.end_mark
+                text = str.__new__(StrNode, child.value)
+                text.pos = pos_from_tuple((first.line + 1, first.column + 1, last.line + 1, last.column + 1,
+                                           first.index, last.index))
+                append(text)
+                continue
+            value = convert(child)
+            if value.__class__ in BARE_SCALARS:
+                if bare is None:
+                    bare = result.value_spans = {}
+                bare[index] = _pos(child)
+            append(value)
         return result
 
     def _short_form(self, node: yaml.Node, name: str) -> DictNode:
@@ -147,19 +184,31 @@ class _Converter:
     def _mapping(self, node: yaml.MappingNode) -> DictNode:
         pairs = node.value
         self.values += 2 * len(pairs)
-        result = DictNode(pos=_pos(node))
-        spans = result.key_spans
+        # DictNode(pos=...) without its Python-level `__init__` (one per mapping).
+        result = dict.__new__(DictNode)
+        result.pos = _pos(node)
+        spans = result.key_spans = {}
         convert = self.convert
+        bare: dict[str, Pos] | None = None  # result.value_spans, once there is one
+        # Keys that came from `<<:` merges: an explicit key replaces one whatever their order, as YAML's
+        # merge semantics say, and is no duplicate.
+        merged_keys: set[str] | None = None
         for key_node, value_node in pairs:
             key_tag = key_node.tag
             if key_tag == _MERGE:
                 merged = convert(value_node)
+                merged_keys = merged_keys or set()
+                if bare is None:
+                    bare = result.value_spans = {}
                 for source in merged if isinstance(merged, list) else [merged]:
                     if isinstance(source, DictNode):
                         for key, value in source.items():
                             if key not in result:
                                 result[key] = value
                                 spans[key] = source.key_pos(key)
+                                if key in source.value_spans:
+                                    bare[key] = source.value_spans[key]
+                                merged_keys.add(key)
                 continue
             if not isinstance(key_node, ScalarNode):
                 # Neither side is converted, but their values count towards the document's size all the same.
@@ -167,16 +216,34 @@ class _Converter:
                 self.problems.append(Problem("a mapping key must be text, not a list or mapping; entry ignored",
                                              _pos(key_node)))
                 continue
+            # `_pos` and `str_node` spelled out here and below: this runs for every entry of every mapping.
+            first, last = key_node.start_mark, key_node.end_mark
+            key_pos = pos_from_tuple((first.line + 1, first.column + 1, last.line + 1, last.column + 1,
+                                      first.index, last.index))
             # Keys keep their text as written (`true`, `0x1F`); only YAML's null spellings are one key.
-            key_pos = _pos(key_node)
-            key = str_node("null" if key_tag == _NULL else str(key_node.value), key_pos)
+            key = str.__new__(StrNode, "null" if key_tag == _NULL else key_node.value)
+            key.pos = key_pos
             if key in result:
-                first = spans[key]
-                self.problems.append(
-                    Problem(f"duplicate key '{key}' (first at line {first.line}); the last one wins", key_pos)
-                )
-            result[key] = convert(value_node)
+                if merged_keys and key in merged_keys:
+                    merged_keys.discard(key)
+                else:
+                    self.problems.append(Problem(
+                        f"duplicate key '{key}' (first at line {spans[key].line}); the last one wins", key_pos))
+                if bare:
+                    bare.pop(key, None)
             spans[key] = key_pos
+            # Plain text, the commonest value, without the call to `convert`.
+            if value_node.tag == _STR and value_node.__class__ is ScalarNode and value_node.style not in _BLOCK_STYLES:
+                first, last = value_node.start_mark, value_node.end_mark
+                text = result[key] = str.__new__(StrNode, value_node.value)
+                text.pos = pos_from_tuple((first.line + 1, first.column + 1, last.line + 1, last.column + 1,
+                                           first.index, last.index))
+                continue
+            value = result[key] = convert(value_node)
+            if value.__class__ in BARE_SCALARS:
+                if bare is None:
+                    bare = result.value_spans = {}
+                bare[key] = _pos(value_node)
         return result
 
 
@@ -207,7 +274,7 @@ def load_yaml(text: str) -> tuple[Any, list[Problem]]:
         anchored = "&" in text
         if anchored and _expanded_size(root, {}) > MAX_EXPANDED_VALUES:
             raise _too_many_values()
-        converter = _Converter(loader)
+        converter = _Converter(loader, text)
         data = converter.convert(root)
         if not anchored and converter.values > MAX_EXPANDED_VALUES:
             raise _too_many_values()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from wa_lint.pipeline import RunResult
+from wa_lint.result import RunResult
 from wa_lint.report.findings import Severity
 from wa_lint.report.fingerprints import fingerprints, project_path
 from wa_lint.report.formats import dump_json

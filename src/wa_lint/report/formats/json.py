@@ -6,9 +6,38 @@ from collections import Counter
 from typing import Any, TextIO
 
 from wa_lint import __version__
-from wa_lint.pipeline import RunResult, relative
-from wa_lint.report.findings import Finding
+from wa_lint.report.findings import Edit, Evidence, Finding, Fix
+from wa_lint.result import RunResult, relative
 from wa_lint.report.formats import dump_json
+
+
+def edit_dict(edit: Edit) -> dict[str, Any]:
+    return {
+        "path": relative(edit.path),
+        "start": edit.start,
+        "end": edit.end,
+        "line": edit.line,
+        "column": edit.column,
+        "end_line": edit.end_line,
+        "end_column": edit.end_column,
+        "replacement": edit.replacement,
+    }
+
+
+def fix_dict(fix: Fix) -> dict[str, Any]:
+    return {"title": fix.title, "applicability": str(fix.applicability), "edits": [edit_dict(e) for e in fix.edits]}
+
+
+def evidence_dict(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "source": evidence.source,
+        "metric": evidence.metric,
+        "path": relative(evidence.path) if evidence.path else None,
+        "statistic": evidence.statistic,
+        "window": evidence.window,
+        "value": evidence.value,
+        "unit": evidence.unit,
+    }
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -24,6 +53,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "end_column": span.end_column,
         "message": finding.message,
         "fix": finding.fix,
+        "fixes": [fix_dict(fix) for fix in finding.fixes],
+        "evidence": [evidence_dict(item) for item in finding.evidence],
         "resource": finding.resource,
         "function": finding.function,
         "lens": finding.lens.as_dict(),

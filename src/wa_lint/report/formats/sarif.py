@@ -2,21 +2,26 @@
 
 Paths are relative to the project root (the git work tree) under the `SRCROOT` base, which is what
 code scanning resolves against the checkout. Fingerprints are line-independent (see fingerprints.py),
-so an alert survives edits above it.
+so an alert survives edits above it. Columns and character offsets count Unicode code points
+(`columnKind`), as wa-lint's positions do; offsets are into the text with a byte order mark removed.
+A finding's machine-applicable fixes are `result.fixes[]` (their applicability, which SARIF has no
+field for, in the fix's properties); what it rests on is `result.properties.evidence`.
 """
 
 from __future__ import annotations
 
 import re
 import urllib.parse
+from pathlib import Path
 from typing import Any, TextIO
 
 from wa_lint import __version__
-from wa_lint.pipeline import RunResult
-from wa_lint.report.findings import Finding, Severity
+from wa_lint.report.findings import Edit, Finding, Fix, Severity
+from wa_lint.result import RunResult
 from wa_lint.report.fingerprints import fingerprints, project_path
 from wa_lint.check.registry import Rule
 from wa_lint.report.formats import dump_json, text_only
+from wa_lint.report.formats.json import evidence_dict
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/wa-lint/wa-lint"
@@ -57,6 +62,44 @@ def _uri(path: str) -> str:
     return urllib.parse.quote(text_only(path), safe="/")
 
 
+def _artifact(path: Path, result: RunResult) -> dict[str, Any]:
+    return {"uri": _uri(project_path(path, result.project.root)), "uriBaseId": BASE_ID}
+
+
+def _replacement(edit: Edit) -> dict[str, Any]:
+    return {
+        "deletedRegion": {
+            "charOffset": edit.start,
+            "charLength": edit.end - edit.start,
+            "startLine": edit.line,
+            "startColumn": edit.column,
+            "endLine": edit.end_line,
+            "endColumn": edit.end_column,
+        },
+        "insertedContent": {"text": edit.replacement},
+    }
+
+
+def _fix(fix: Fix, result: RunResult) -> dict[str, Any]:
+    by_path: dict[Path, list[Edit]] = {}
+    for edit in fix.edits:
+        by_path.setdefault(edit.path, []).append(edit)
+    return {
+        "description": {"text": fix.title},
+        "artifactChanges": [
+            {"artifactLocation": _artifact(path, result), "replacements": [_replacement(e) for e in edits]}
+            for path, edits in by_path.items()
+        ],
+        "properties": {"applicability": str(fix.applicability)},
+    }
+
+
+def _evidence(finding: Finding, result: RunResult) -> list[dict[str, Any]]:
+    # Paths as the rest of the log has them: relative to the project root.
+    return [{**evidence_dict(item), "path": project_path(item.path, result.project.root) if item.path else None}
+            for item in finding.evidence]
+
+
 def _result(finding: Finding, index: int, fingerprint: str, result: RunResult) -> dict[str, Any]:
     span = finding.span
     end_line = max(span.end_line, span.line)
@@ -71,20 +114,27 @@ def _result(finding: Finding, index: int, fingerprint: str, result: RunResult) -
         properties["resource"] = finding.resource
     if finding.function:
         properties["function"] = finding.function
-    return {
+    if finding.evidence:
+        properties["evidence"] = _evidence(finding, result)
+    sarif_result: dict[str, Any] = {
         "ruleId": finding.code,
         "ruleIndex": index,
         "level": LEVELS[finding.severity],
         "message": {"text": f"{finding.message}. Fix: {finding.fix}"},
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": {"uri": _uri(project_path(span.path, result.project.root)), "uriBaseId": BASE_ID},
+                "artifactLocation": _artifact(span.path, result),
                 "region": region,
             }
         }],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         "properties": properties,
     }
+    # SARIF requires at least one change per fix: a fix without edits is the prose in `properties.fix`.
+    fixes = [_fix(fix, result) for fix in finding.fixes if fix.edits]
+    if fixes:
+        sarif_result["fixes"] = fixes
+    return sarif_result
 
 
 def document(result: RunResult) -> dict[str, Any]:
@@ -114,6 +164,7 @@ def document(result: RunResult) -> dict[str, Any]:
                 "rules": [rule_descriptor(rule) for rule in rules],
             }},
             "originalUriBaseIds": {BASE_ID: {"uri": result.project.root.resolve().as_uri() + "/"}},
+            "columnKind": "unicodeCodePoints",
             "invocations": [{
                 "executionSuccessful": not any(d.kind == "error" for d in result.diagnostics),
                 "toolExecutionNotifications": notifications,

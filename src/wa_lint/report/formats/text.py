@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import TextIO
 
-from wa_lint.pipeline import RunResult
-from wa_lint.report.findings import Severity
+from wa_lint.report.findings import Evidence, Severity
+from wa_lint.result import RunResult
 from wa_lint.report.formats import display_path, one_line
 
 _SEVERITY_COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
@@ -20,6 +20,14 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _evidence(item: Evidence) -> str:
+    """`REPORT Max Memory Used Maximum 90 MB over 14 days (cloudwatch-logs)`."""
+    what = item.metric or (display_path(item.path) if item.path else item.source)
+    unit = f" {item.unit}" if item.unit else ""
+    window = f" over {item.window}" if item.window else ""
+    return f"{what} {item.statistic} {item.value}{unit}{window} ({item.source})"
+
+
 def report(result: RunResult, out: TextIO, colour: bool) -> None:
     for finding in result.findings:
         span = finding.span
@@ -29,6 +37,9 @@ def report(result: RunResult, out: TextIO, colour: bool) -> None:
         lens = finding.lens
         out.write(_paint(f"  {lens.question} · {lens.best_practice} ({lens.pillar})", "2", colour) + "\n")
         out.write(f"  {_paint('fix:', '32', colour)} {one_line(finding.fix)}\n")
+        if finding.evidence:
+            shown = "; ".join(_evidence(item) for item in finding.evidence)
+            out.write(_paint(f"  evidence: {one_line(shown)}", "2", colour) + "\n")
     for diagnostic in result.diagnostics:
         where = f"{display_path(diagnostic.path)}: " if diagnostic.path else ""
         label, paint = ("error", "1;31") if diagnostic.kind == "error" else ("note", "2")

@@ -1,0 +1,406 @@
+"""Edits to a loaded template that change one value and keep every other character as it is.
+
+The functions return an `Edit` (offsets into `Template.text`, see findings.Edit) and never write a
+file; `apply_edits` turns edits into the new text. A value is named by its path from the document
+root, as cfn-lint's rules name them: ``("Resources", "Fn", "Properties", "MemorySize")``.
+
+What can be edited, and what is refused (None, so the caller can say "not fixable"):
+
+- `replace_value` replaces one scalar's characters: ``MemorySize: 128`` → ``512``. A quoted scalar
+  stays quoted in its own style (``"128"`` → ``"512"``, which loads as the text ``"512"``); a plain
+  one stays plain when the new value reads back as itself, else it is double-quoted. Block scalars
+  (``|``, ``>``) and scalars with a tag or anchor are refused.
+- `insert_entry` adds ``key: value`` to a mapping: in block YAML on a new line after the mapping's
+  last entry, at its keys' indentation (comments and blank lines after that entry stay where they
+  are); in JSON after the last member with the object's own layout (one member per line, or all on
+  one line) and the comma where it belongs. Flow-style YAML mappings are refused.
+- A path through an alias (a merge key's ``<<: *base`` included), a value SAM Globals merged into a
+  resource, or an anchored value is refused: the value is written elsewhere, or shared, and editing
+  it would change every place that uses it.
+
+Every edit is checked before it is returned: the edited text is loaded again and must hold the new
+value at the path and everything else unchanged; an edit that fails the check is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from wa_lint.load.template.document import Template
+from wa_lint.load.template.errors import TemplateError
+from wa_lint.load.template.nodes import DictNode, ListNode, Pos
+from wa_lint.report.findings import Edit
+
+TemplatePath = Sequence[str | int]
+Scalar = str | int | float | bool | None
+
+# Between a key and its value: the colon, then blanks, comments and line breaks (an anchor, a tag or an
+# alias in between makes the value shared or typed, which an edit must not touch).
+_YAML_KEY_VALUE = re.compile(r"[ \t]*:(?:[ \t]+|#[^\n]*|\r?\n)*")
+_YAML_BEFORE_ITEM = re.compile(r"(?:[ \t\[,-]|#[^\n]*|\r?\n)*")
+_JSON_KEY_VALUE = re.compile(r"[ \t\r\n]*:[ \t\r\n]*")
+_JSON_BEFORE_ITEM = re.compile(r"[ \t\r\n\[,]*")
+# A flow collection's first character, after any tag or anchor written before it.
+_FLOW_START = re.compile(r"(?:[!&]\S*\s+)*[\[{]")
+# Plain scalars we write without quotes: no indicator first, nothing a YAML reader treats specially.
+_PLAIN = re.compile(r"[A-Za-z0-9_./$][A-Za-z0-9_./$@+=-]*(?:::?[A-Za-z0-9_./$@+=-]+)*")
+# Characters a YAML stream may not carry raw (YAML 1.1 printable set), escaped in double quotes.
+_NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def replace_value(template: Template, path: TemplatePath, value: Scalar) -> Edit | None:
+    """The edit that writes `value` in place of the scalar at `path`, or None when that is not safe."""
+    if not path:
+        return None
+    found = _locate(template, path)
+    if found is None:
+        return None
+    current, pos = found
+    if isinstance(current, (DictNode, ListNode)):
+        return None
+    text = template.text
+    written = text[pos.start : pos.end]
+    rendered = _json_replacement(written, value) if template.syntax == "json" else _yaml_replacement(written, value)
+    if rendered is None:
+        return None
+    replacement, expected = rendered
+    edit = Edit.at(template.path, text, pos.start, pos.end, replacement)
+    return edit if _still_holds(template, edit, tuple(path), expected) else None
+
+
+def insert_entry(template: Template, path: TemplatePath, key: str, value: Any) -> Edit | None:
+    """The edit that adds `key: value` to the mapping at `path` (() for the root), or None."""
+    found = _locate(template, path)
+    if found is None:
+        return None
+    mapping, pos = found
+    if not isinstance(mapping, DictNode) or key in mapping:
+        return None
+    if template.syntax == "json":
+        edit = _json_insertion(template, mapping, pos, key, value)
+    else:
+        edit = _yaml_insertion(template, mapping, pos, key, value)
+    if edit is None:
+        return None
+    return edit if _still_holds(template, edit, (*path, key), value) else None
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """The text with every edit applied; edits must not overlap (two insertions at one place do).
+
+    An insertion where a replacement starts is applied before it."""
+    ordered = sorted(edits, key=lambda edit: (edit.start, edit.end))
+    if len({edit.path for edit in ordered}) > 1:
+        raise ValueError("edits for more than one file")
+    parts, done = [], 0
+    previous: Edit | None = None
+    for edit in ordered:
+        if not 0 <= edit.start <= edit.end <= len(text):
+            raise ValueError(f"edit {edit.start}..{edit.end} is outside a text of {len(text)} characters")
+        # Two insertions at one place have no order; an insertion where a replacement starts goes first.
+        if previous is not None and (edit.start < previous.end or edit.end == previous.start == previous.end):
+            raise ValueError(f"edits {previous.start}..{previous.end} and {edit.start}..{edit.end} overlap")
+        parts += [text[done : edit.start], edit.replacement]
+        done, previous = edit.end, edit
+    parts.append(text[done:])
+    return "".join(parts)
+
+
+# -- finding the value ----------------------------------------------------------------------------
+
+def _locate(template: Template, path: TemplatePath) -> tuple[Any, Pos] | None:
+    """The value at `path` and where it is written, when each step is written in place."""
+    json_syntax = template.syntax == "json"
+    key_value = _JSON_KEY_VALUE if json_syntax else _YAML_KEY_VALUE
+    before_item = _JSON_BEFORE_ITEM if json_syntax else _YAML_BEFORE_ITEM
+    text = template.text
+    node: Any = template.data
+    pos: Pos | None = getattr(node, "pos", None)
+    for step in path:
+        if pos is None:
+            return None
+        if isinstance(node, DictNode) and isinstance(step, str):
+            key_pos = node.key_spans.get(step)
+            if step not in node or key_pos is None or not _within(key_pos, pos):
+                return None  # a merged-in key (`<<:`, SAM Globals) is written elsewhere
+            child = node[step]
+            child_pos = getattr(child, "pos", None) or node.value_spans.get(step)
+            if child_pos is None or child_pos.start < key_pos.end:
+                return None  # an alias: the value is written where its anchor is
+            if key_value.fullmatch(text, key_pos.end, child_pos.start) is None:
+                return None
+        elif isinstance(node, ListNode) and isinstance(step, int) and 0 <= step < len(node):
+            child = node[step]
+            child_pos = getattr(child, "pos", None) or node.value_spans.get(step)
+            after = node.item_pos(step - 1).end if step else pos.start
+            if child_pos is None or child_pos.start < after or not _within(child_pos, pos):
+                return None
+            if before_item.fullmatch(text, after, child_pos.start) is None:
+                return None
+        else:
+            return None
+        node, pos = child, child_pos
+    if pos is None or pos.end > len(text):
+        return None
+    return node, pos
+
+
+def _within(inner: Pos, outer: Pos) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+# -- writing scalars ------------------------------------------------------------------------------
+
+def _scalar_text(value: Scalar) -> str | None:
+    """How YAML and JSON spell a scalar (None for what they cannot: NaN, infinities, other types)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else None
+    if isinstance(value, str):
+        return value
+    return None
+
+
+def _double_quoted(text: str) -> str:
+    escaped = json.dumps(text, ensure_ascii=False)
+    return _NOT_PRINTABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", escaped)
+
+
+def _single_quoted(text: str) -> str:
+    if "\n" in text or "\r" in text or _NOT_PRINTABLE.search(text):
+        return _double_quoted(text)  # single quotes would fold the line break, and cannot escape
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _reads_back(text: str, value: Scalar) -> bool:
+    """Whether `text` written plain, in block and in flow context, loads as exactly `value`."""
+    from wa_lint.load.template.yaml_loader import load_yaml
+
+    for document in (f"k: {text}\n", f"k: [{text}]\n"):
+        try:
+            data, problems = load_yaml(document)
+        except TemplateError:
+            return False
+        loaded = data["k"] if isinstance(data, dict) else None
+        if isinstance(loaded, list):
+            loaded = loaded[0] if len(loaded) == 1 else object()
+        if problems or not _same(loaded, value):
+            return False
+    return True
+
+
+def _same(loaded: Any, value: Any) -> bool:
+    """Equal and of the same kind (True == 1 in Python, but not in a template)."""
+    if isinstance(value, str) or isinstance(loaded, str):
+        return isinstance(loaded, str) and isinstance(value, str) and str(loaded) == str(value)
+    if isinstance(value, dict):
+        return (isinstance(loaded, dict) and loaded.keys() == value.keys()
+                and all(_same(loaded[key], value[key]) for key in value))
+    if isinstance(value, list):
+        return (isinstance(loaded, list) and len(loaded) == len(value)
+                and all(_same(a, b) for a, b in zip(loaded, value, strict=True)))
+    return type(loaded) is type(value) and loaded == value
+
+
+def _yaml_plain(value: Any) -> str | None:
+    """A scalar or (flow) collection as YAML, plain when it reads back as itself, else quoted."""
+    if isinstance(value, (dict, list)):
+        try:
+            return json.dumps(value, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError):
+            return None
+    text = _scalar_text(value)
+    if text is None:
+        return None
+    if isinstance(value, str):
+        return text if _PLAIN.fullmatch(text) and _reads_back(text, text) else _double_quoted(text)
+    return text if _reads_back(text, value) else None
+
+
+def _yaml_replacement(written: str, value: Scalar) -> tuple[str, Any] | None:
+    """(replacement, the value it loads as); None when the scalar as written is not ours to touch."""
+    first = written[:1]
+    text = _scalar_text(value)
+    if text is None or not written or first in "|>!&*":
+        return None  # block scalar, tag, anchor or alias
+    if first == '"':
+        return _double_quoted(text), text
+    if first == "'":
+        return _single_quoted(text), text
+    plain = _yaml_plain(value)
+    return (plain, value) if plain is not None else None
+
+
+def _json_replacement(written: str, value: Scalar) -> tuple[str, Any] | None:
+    text = _scalar_text(value)
+    if text is None:
+        return None
+    if written.startswith('"'):
+        return json.dumps(text, ensure_ascii=False), text
+    return json.dumps(value, ensure_ascii=False), value
+
+
+# -- inserting entries ----------------------------------------------------------------------------
+
+def _newline(text: str, offset: int) -> str:
+    """The line ending used where the insertion goes (the file's first one at its end)."""
+    end = text.find("\n", offset)
+    if end == -1:
+        end = text.find("\n")
+    return "\r\n" if end > 0 and text[end - 1] == "\r" else "\n"
+
+
+def _entries_in_place(mapping: DictNode, pos: Pos) -> list[tuple[str, Pos]]:
+    """The mapping's keys written inside it (not merged in), in the order they are written."""
+    spans = mapping.key_spans
+    return sorted(((key, spans[key]) for key in mapping if key in spans and _within(spans[key], pos)),
+                  key=lambda item: item[1].start)
+
+
+def _content_end(node: Any, pos: Pos, text: str) -> int:
+    """Where the last character of a value's own text is (a block collection's mark runs further)."""
+    if isinstance(node, (DictNode, ListNode)) and _FLOW_START.match(text, pos.start):
+        return pos.end  # the closing bracket, which may sit on a line of its own
+    if isinstance(node, DictNode):
+        ends = [pos.start]
+        for key in node:
+            key_pos = node.key_spans.get(key)
+            value_pos = getattr(node[key], "pos", None) or node.value_spans.get(key)
+            if key_pos is not None and key_pos != pos:  # a short-form tag's key is the whole node
+                ends.append(key_pos.end)
+            if value_pos is not None:
+                ends.append(_content_end(node[key], value_pos, text))
+        return max(ends) if len(node) else pos.end
+    if isinstance(node, ListNode):
+        ends = [pos.start]
+        for index, item in enumerate(node):
+            item_pos = getattr(item, "pos", None) or node.value_spans.get(index)
+            if item_pos is not None:
+                ends.append(_content_end(item, item_pos, text))
+        return max(ends) if node else pos.end
+    return pos.end
+
+
+def _yaml_insertion(template: Template, mapping: DictNode, pos: Pos, key: str, value: Any) -> Edit | None:
+    text = template.text
+    entries = _entries_in_place(mapping, pos)
+    if not entries or text[pos.start : pos.start + 1] in ("{", "&", "!"):
+        return None  # flow style (or tagged/anchored, which this reading cannot tell apart)
+    columns = {key_pos.column for _, key_pos in entries}
+    if len(columns) != 1:
+        return None
+    end = max(max(key_pos.end, _content_end(mapping[name], mapping.value_pos(name), text)) for name, key_pos in entries)
+    line_end = text.find("\n", end)
+    if line_end == -1:
+        line_end = len(text)
+    elif line_end > 0 and text[line_end - 1] == "\r":
+        line_end -= 1
+    newline = _newline(text, line_end)
+    unit = _indent_unit(text)
+    if not unit or unit.strip(" "):
+        unit = "  "  # YAML indents with spaces only; a tab-indented block scalar says nothing
+    lines = _yaml_entry(key, value, " " * (columns.pop() - 1), unit)
+    if lines is None:
+        return None
+    return Edit.at(template.path, text, line_end, line_end, "".join(newline + line for line in lines))
+
+
+def _yaml_entry(key: str, value: Any, indent: str, unit: str) -> list[str] | None:
+    """`key: value` as block YAML lines (a non-empty mapping value nests, one entry per line)."""
+    rendered_key = _yaml_plain(key)
+    if rendered_key is None:
+        return None
+    if isinstance(value, dict) and value:
+        lines = [f"{indent}{rendered_key}:"]
+        for inner_key, inner_value in value.items():
+            inner = _yaml_entry(inner_key, inner_value, indent + unit, unit) if isinstance(inner_key, str) else None
+            if inner is None:
+                return None
+            lines += inner
+        return lines
+    rendered_value = _yaml_plain(value)
+    return [f"{indent}{rendered_key}: {rendered_value}"] if rendered_value is not None else None
+
+
+def _json_insertion(template: Template, mapping: DictNode, pos: Pos, key: str, value: Any) -> Edit | None:
+    text = template.text
+    try:
+        member_value = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
+    entries = _entries_in_place(mapping, pos)
+    if not entries:
+        inside = text[pos.start + 1 : pos.end - 1]
+        if inside.strip():
+            return None
+        before = text[text.rfind("\n", 0, pos.start) + 1 : pos.start]
+        indent = before[: len(before) - len(before.lstrip(" \t"))]
+        unit = _indent_unit(text)
+        member = f"{json.dumps(key, ensure_ascii=False)}: {member_value}"
+        if unit is None:
+            return Edit.at(template.path, text, pos.start + 1, pos.end - 1, member)
+        newline = _newline(text, pos.start)
+        return Edit.at(template.path, text, pos.start + 1, pos.end - 1,
+                       f"{newline}{indent}{unit}{member}{newline}{indent}")
+    last_key, last_pos = entries[-1]
+    last_value_end = mapping.value_pos(last_key).end
+    separator = text[last_pos.end : mapping.value_pos(last_key).start]  # `: ` as the file writes it
+    previous_start = entries[-2][1].start if len(entries) > 1 else pos.start
+    if "\n" in text[previous_start : last_pos.start]:
+        line_start = text.rfind("\n", 0, last_pos.start) + 1
+        gap = _newline(text, line_start) + text[line_start : last_pos.start]
+    else:
+        gap = " "
+    member = f"{json.dumps(key, ensure_ascii=False)}{separator}{member_value}"
+    return Edit.at(template.path, text, last_value_end, last_value_end, f",{gap}{member}")
+
+
+def _indent_unit(text: str) -> str | None:
+    """The file's indentation step: the leading blanks of its first indented line (None if none is)."""
+    match = re.search(r"\n([ \t]+)\S", text)
+    return match.group(1) if match else None
+
+
+# -- checking ------------------------------------------------------------------------------------
+
+def _still_holds(template: Template, edit: Edit, path: tuple[str | int, ...], expected: Any) -> bool:
+    """The edited text loads, holds `expected` at `path`, and is unchanged everywhere else."""
+    from wa_lint.load.template.json_loader import load_json
+    from wa_lint.load.template.yaml_loader import load_yaml
+
+    edited = apply_edits(template.text, [edit])
+    try:
+        data, problems = (load_json if template.syntax == "json" else load_yaml)(edited)
+    except (TemplateError, RecursionError):
+        return False
+    if len(problems) != len(template.problems):
+        return False
+    return _equal_except(template.data, data, path, expected)
+
+
+def _equal_except(old: Any, new: Any, path: tuple[str | int, ...], expected: Any) -> bool:
+    if not path:
+        return _same(new, expected)
+    step, rest = path[0], path[1:]
+    if isinstance(old, dict) and isinstance(new, dict):
+        added = {step} if not rest and step not in old else set()
+        if new.keys() != old.keys() | added or step not in new:
+            return False
+        return all(_same(new[key], old[key]) for key in old if key != step) and _equal_except(
+            old.get(step), new[step], rest, expected)
+    if isinstance(old, list) and isinstance(new, list) and isinstance(step, int):
+        if len(old) != len(new) or not 0 <= step < len(old):
+            return False
+        return all(_same(a, b) for index, (a, b) in enumerate(zip(old, new, strict=True)) if index != step) and \
+            _equal_except(old[step], new[step], rest, expected)
+    return False
+
