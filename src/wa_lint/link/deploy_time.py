@@ -62,11 +62,11 @@ def uses_custom_resource_helper(facts: ModuleFacts) -> bool:
 
 
 def _deploy_time_functions(project: Project) -> dict[FunctionKey, str]:
-    found = project.lookups.get("deploy-time-functions")
+    found = project.lookups.get("custom-resource-functions")
     if isinstance(found, dict):
         return found
     result: dict[FunctionKey, str] = {}
-    project.lookups["deploy-time-functions"] = result
+    project.lookups["custom-resource-functions"] = result
     functions = {(id(f.template), f.logical_id): f for f in project.functions}
     exports = _exports(project.templates)
     parents = parent_arguments(project)

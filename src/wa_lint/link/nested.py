@@ -17,12 +17,9 @@ ParentArguments = dict[tuple[str, str], list[tuple["Template", str]]]
 
 def parent_arguments(project: Project) -> ParentArguments:
     """(child template path, parameter) → (parent template, logical ID the parent passes to it), for
-    nested stacks whose location is a local file (`TemplateURL: stacks/child.yaml`)."""
-    known = project.lookups.get("parent-arguments")
-    if isinstance(known, dict):
-        return known
+    nested stacks whose location is a local file (`TemplateURL: stacks/child.yaml`). One pass over the
+    resources; callers build it once per run (deploy_time caches its own table, PERF201 reads it once)."""
     found: ParentArguments = {}
-    project.lookups["parent-arguments"] = found
     for template in project.templates:
         for resource in template.resources.values():
             if not isinstance(resource, dict):
