@@ -145,7 +145,7 @@ def test_templates_under_test_folders_are_fixtures_unless_configured(project: Pa
     for folder in ("tests/unit", "src/test/resources", "web/__snapshots__", "contest"):
         (project / folder).mkdir(parents=True)
         (project / folder / "template.yaml").write_text(TEMPLATE)
-    paths = lambda result: sorted(f.span.path.relative_to(project).as_posix() for f in result.findings)  # noqa: E731
+    paths = lambda result: sorted(f.span.path.relative_to(project).as_posix() for f in result.findings)
     default = run([project], Config(select=("PERF001",)))
     assert paths(default) == ["contest/template.yaml", "template.yaml"]
     assert any("3 template(s) under test folders" in d.message for d in default.diagnostics)

@@ -7,10 +7,10 @@ import textwrap
 import time
 from pathlib import Path
 
-from wa_lint.config import Config, load_config
-from wa_lint.pipeline import run
 from wa_lint.analyse.python.facts import module_facts
 from wa_lint.analyse.python.facts_model import Origin
+from wa_lint.config import Config, load_config
+from wa_lint.pipeline import run
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"

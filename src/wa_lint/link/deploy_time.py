@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from wa_lint.link.linker import ref_target
-from wa_lint.link.nested import normal_path, parent_arguments
 from wa_lint.link.model import Entry, Function, Project
+from wa_lint.link.nested import normal_path, parent_arguments
 
 if TYPE_CHECKING:
     from wa_lint.analyse.python.facts_model import ModuleFacts

@@ -396,7 +396,7 @@ def _is_resolver(facts: ModuleFacts, name: str) -> bool:
         return False
     qualified = kind[5:]
     last = qualified.rsplit(".", 1)[-1]
-    return qualified.startswith(RESOLVER_MODULE) and (last.endswith("Resolver") or last.endswith("Router"))
+    return qualified.startswith(RESOLVER_MODULE) and last.endswith(("Resolver", "Router"))
 
 
 def _decorated_by(facts: ModuleFacts, name: str) -> list[Target]:
