@@ -34,11 +34,16 @@ def enabled_codes(config: Config, rules: dict[str, Rule]) -> set[str]:
     return registry_enabled_codes(rules, config.select, config.extend_select, config.ignore, config.preview)
 
 
+def _no_progress(phase: str, done: int, total: int) -> None:
+    pass
+
+
 class Run:
     """A run's settings; `execute` runs the stages."""
 
     def __init__(self, paths: Sequence[Path], config: Config, force_exclude: bool = False, debug: bool = False,
-                 jobs: int | None = None, use_cache: bool = True, progress: Callable[[int, int], None] | None = None,
+                 jobs: int | None = None, use_cache: bool = True,
+                 progress: Callable[[str, int, int], None] | None = None,
                  live_progress: Callable[[str], None] | None = None):
         self.paths = list(paths) or [Path(".")]
         self.config, self.force_exclude, self.debug = config, force_exclude, debug
@@ -49,17 +54,21 @@ class Run:
     def execute(self) -> RunResult:
         started = time.perf_counter()
         config = self.config
+        # `progress(phase, done, total)`: the CLI's progress line (wa_lint.progress names the phases).
+        phase = self.progress or _no_progress
+        phase("discovering", 0, 0)
         found = discover_stage(self.paths, self.root, config, self.force_exclude)
         cache_notes = [Diagnostic(self.cache.folder, self.cache.problem)] if self.cache and self.cache.problem else []
         limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
         store = SourceStore(found.root, self.paths, limits, config.allow_outside_root)
+        phase("loading", 0, 0)
         loaded = load_stage(found, store)
         linked = link_stage(loaded.templates, store, found.reported_paths)
         templates_half = Project(found.root, loaded.templates, linked.functions, linked.tables, linked.resources)
         evidence = evidence_stage(templates_half, config, store, self.live_progress)
         analysed = analyse_stage(linked.functions, linked.handler_functions, linked.inline_functions,
                                  found.files.python, found.root, store, config, self.cache, self.jobs,
-                                 self.progress)
+                                 lambda done, total: phase("analysing", done, total))
         project = Project(
             found.root, loaded.templates, analysed.functions, linked.tables, linked.resources,
             modules=analysed.modules, inline_modules=analysed.inline_modules, entries=analysed.entries,
@@ -68,6 +77,7 @@ class Run:
         )
         rules = catalogue()
         enabled = enabled_codes(config, rules)
+        phase("checking", 0, len(enabled))
         violations = check_stage(project, rules, enabled, config, self.debug)
         findings = report_stage(violations, project, rules, enabled, config)
         diagnostics = [*found.diagnostics, *cache_notes, *loaded.diagnostics, *linked.diagnostics,

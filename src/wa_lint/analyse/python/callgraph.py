@@ -671,6 +671,14 @@ def _factory(graph: Graph, node: Node, names: frozenset[str],
     return result
 
 
+def custom_resource_handler(project: Project, entry: Entry) -> bool:
+    """The entry runs only at deployment time: a custom resource provider (also through nested stacks
+    and exports, or code using cfnresponse/crhelper), a CodeDeploy hook. See link/deploy_time.py."""
+    from wa_lint.link.deploy_time import entry_deploy_time  # link/deploy_time reads the model, not facts
+
+    return entry_deploy_time(project, entry) is not None
+
+
 def _encloses(outer: Call, inner: Call) -> bool:
     return (outer.line, outer.column) <= (inner.line, inner.column) and \
         (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_lint.analyse.python.callgraph import taint_walk
-from wa_lint.analyse.python.facts_model import DynamoRead
+from wa_lint.analyse.python.facts_model import DynamoRead, ModuleFacts
 from wa_lint.check.contract import subject
 from wa_lint.check.index import Index
 from wa_lint.check.template._measured import evidence_of
@@ -115,6 +115,21 @@ def autoscaling_evidence(project: Project, limit: int) -> dict[TableKey | str, l
         found.setdefault(key, []).append(
             f"read autoscaling MaxCapacity {maximum} on {where}, scalable target {target.logical_id}")
     return found
+
+
+def reachable_modules(entry: Entry, project: Project) -> list[ModuleFacts]:
+    """The handler's module and the local modules it imports, transitively (as the engine followed them).
+    Other rules use it; PERF201 counts reads per function instead (invocation_reads)."""
+    roots = tuple(entry.roots)
+    seen = {entry.facts.path: entry.facts}
+    pending = [entry.facts.path]
+    while pending:
+        for path in project.imports.get((pending.pop(), roots), ()):
+            facts = project.modules.get(path)
+            if facts is not None and path not in seen:
+                seen[path] = facts
+                pending.append(path)
+    return list(seen.values())
 
 
 def invocation_reads(entry: Entry, project: Project) -> list[DynamoRead]:
