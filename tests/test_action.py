@@ -109,7 +109,7 @@ def runner(tmp_path: Path):
 
 
 def test_the_lint_step_annotates_writes_sarif_and_the_summary_and_records_the_exit_code(runner) -> None:
-    done, outputs = runner("lint", {"paths": "demo", "sarif": "true"})
+    done, outputs = runner("lint", {"paths": "demo", "sarif": "true", "args": "--select PERF,SEC"})
     assert done.returncode == 0, "the exit code is recorded, so the SARIF upload still runs"
     assert outputs == {"exit-code": "1", "sarif-file": "wa-lint.sarif"}
     assert done.stdout.count("::error ") == 1 and done.stdout.count("::warning ") == 3, done.stdout
@@ -154,7 +154,7 @@ def test_the_gitlab_template_writes_the_code_quality_and_junit_reports_it_declar
     reports = job["artifacts"]["reports"]
     install, lint = job["script"]
     assert "$WA_LINT_SOURCE" in install and GITLAB["variables"]["WA_LINT_SOURCE"].startswith("git+https://")
-    env = {**os.environ, **GITLAB["variables"], "WA_LINT_PATHS": "demo",
+    env = {**os.environ, **GITLAB["variables"], "WA_LINT_PATHS": "demo", "WA_LINT_ARGS": "--select PERF,SEC",
            "PATH": f"{runner.tmp / 'bin'}{os.pathsep}{os.environ['PATH']}"}
     done = subprocess.run(["bash", "-c", lint], cwd=runner.work, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 1, "findings fail the job"

@@ -332,7 +332,7 @@ def _run(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bo
 
         return run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
                    use_cache=not no_cache, progress=progress, live_progress=live_progress)
-    except Exception as error:  # never show a user a traceback unless asked
+    except Exception as error:  # noqa: BLE001 - never show a user a traceback unless asked
         if progress:
             progress.clear()
         if debug:

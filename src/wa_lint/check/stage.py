@@ -52,7 +52,7 @@ def check_stage(project: Project, rules: dict[str, Rule], enabled: Iterable[str]
         for subject in subjects(project, kind):
             try:
                 found = list(check(subject, project, options, **extra))
-            except Exception as error:  # one failing rule never stops the run
+            except Exception as error:  # noqa: BLE001 - one failing rule never stops the run
                 violations.append(internal_error(code, subject, error, project, debug))
                 continue
             if reported is None:

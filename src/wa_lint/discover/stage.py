@@ -34,8 +34,8 @@ def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_excl
     diagnostics = [Diagnostic(missing, "no such file or directory", kind="error") for missing in found.missing]
     diagnostics += [Diagnostic(path, note) for path, note in found.notes]
     if not config.lint_test_templates:
-        given = [Path(os.path.abspath(path)) for path in paths] or [root]
-        kept = [path for path in found.templates if path in found.explicit or not is_test_template(path, given)]
+        bases = [Path(os.path.abspath(path)) for path in paths] or [root]
+        kept = [path for path in found.templates if path in found.explicit or not is_test_template(path, bases)]
         if len(kept) < len(found.templates):
             diagnostics.append(Diagnostic(root, f"{len(found.templates) - len(kept)} template(s) under test folders "
                                           "not linted (lint-test-templates = true lints them)"))

@@ -39,7 +39,7 @@ def ref_target(value: Any) -> str | None:
     if key == "Fn::Sub":
         text = inner[0] if isinstance(inner, list) and inner else inner
         if isinstance(text, str):
-            names = {name for name in _SUB_REF.findall(text)}
+            names: set[str] = set(_SUB_REF.findall(text))
             if len(names) == 1:
                 return names.pop()
     return None

@@ -651,7 +651,7 @@ def _factory(graph: Graph, node: Node, names: frozenset[str],
     facts = graph.facts(node)
     if body is None or depth > _FACTORY_DEPTH or is_cached(facts, node.qualname):
         return None
-    result = None
+    result: tuple[Call, tuple[Step, ...]] | None = None
     for call in _constructor_calls(body, names):
         if _returned(facts, node, call):
             result = (call, (Step(node, node.qualname),))

@@ -47,12 +47,11 @@ def _sites(project: Project, entry: Entry) -> dict[SiteKey, _Site]:
                 continue
             values = frozenset(o for o in write.origins if o in live)
             keys = frozenset(o for o in write.key_origins if o in live)
-            if write.guarded:
-                # Lazy initialisation (`if _x is None: _x = ...`) runs for the first caller only, and every
-                # later caller gets what it stored: from invocation data, that is the first caller's data.
-                # A cache keyed by the invocation data itself is reached again only with the same key.
-                if keys:
-                    continue
+            # Lazy initialisation (`if _x is None: _x = ...`) runs for the first caller only, and every
+            # later caller gets what it stored: from invocation data, that is the first caller's data.
+            # A cache keyed by the invocation data itself is reached again only with the same key.
+            if write.guarded and keys:
+                continue
             origins = values | keys
             if not origins or not _outlives(graph, facts, node, write, clears):
                 continue

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from wa_lint.result import RunResult
 from wa_lint.report.findings import Severity
 from wa_lint.report.fingerprints import project_path
 from wa_lint.report.formats import printable, text_only
+from wa_lint.result import RunResult
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
