@@ -141,6 +141,23 @@ def test_defaults() -> None:
     assert Config().fail_on == "info" and Config().per_file_ignores == () and Config().base is None
 
 
+def test_templates_under_test_folders_are_fixtures_unless_configured(project: Path) -> None:
+    from wa_lint.pipeline import run
+
+    for folder in ("tests/unit", "src/test/resources", "web/__snapshots__", "contest"):
+        (project / folder).mkdir(parents=True)
+        (project / folder / "template.yaml").write_text(TEMPLATE)
+    paths = lambda result: sorted(f.span.path.relative_to(project).as_posix() for f in result.findings)
+    default = run([project], Config(select=("PERF001",)))
+    assert paths(default) == ["contest/template.yaml", "template.yaml"]
+    assert any("3 template(s) under test folders" in d.message for d in default.diagnostics)
+    # Asked for by path, a test folder is linted.
+    assert paths(run([project / "tests"], Config(select=("PERF001",)))) == ["tests/unit/template.yaml"]
+    (project / "wa-lint.toml").write_text("lint-test-templates = true\n")
+    everything = run([project], load_config(project / "wa-lint.toml").with_overrides(select=("PERF001",)))
+    assert len(paths(everything)) == 5
+
+
 def test_the_search_from_a_relative_path_goes_up_to_the_git_root(cli, project: Path, monkeypatch) -> None:
     (project / "wa-lint.toml").write_text("select = ['WA']\n")
     service = project / "service"

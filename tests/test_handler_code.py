@@ -7,10 +7,10 @@ import textwrap
 import time
 from pathlib import Path
 
-from wa_lint.config import Config, load_config
-from wa_lint.pipeline import run
 from wa_lint.analyse.python.facts import module_facts
 from wa_lint.analyse.python.facts_model import Origin
+from wa_lint.config import Config, load_config
+from wa_lint.pipeline import run
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -89,6 +89,19 @@ def test_extend_constructors_option_from_config(tmp_path: Path) -> None:
     assert [(name, line) for name, line, *_ in findings(app, "PERF102", config=config)] == [("app.py", 3)]
 
 
+def test_perf101_extend_constructors_reports_third_party_clients(tmp_path: Path) -> None:
+    app = make_app(
+        tmp_path,
+        {"Fn": "app.lambda_handler"},
+        {"app.py": "from pydynox import DynamoDBClient\ndef lambda_handler(event, context):\n"
+                   "    return DynamoDBClient(region='eu-west-1')\n"},
+    )
+    assert findings(app, "PERF101") == []
+    (app / "wa-lint.toml").write_text('[rules.PERF101]\nextend-constructors = ["pydynox.DynamoDBClient"]\n')
+    config = load_config(app / "wa-lint.toml")
+    assert [(name, line) for name, line, *_ in findings(app, "PERF101", config=config)] == [("app.py", 3)]
+
+
 def test_handler_with_a_syntax_error_yields_only_wa001(tmp_path: Path) -> None:
     app = make_app(tmp_path, {"Fn": "app.lambda_handler"},
                    {"app.py": "import boto3\ndef lambda_handler(event, context)\n    return boto3.client('s3')\n"})
@@ -150,7 +163,7 @@ def test_decorator_arguments_and_defaults_run_at_definition_time(tmp_path: Path)
     assert [(name, line) for name, line, *_ in findings(app, "PERF101")] == [("app.py", 6)]
 
 
-def test_many_handlers_sharing_one_helper_module_stay_fast_and_report_each_site_once(tmp_path: Path) -> None:
+def test_many_handlers_sharing_one_factory_module_stay_fast_and_report_each_caller(tmp_path: Path) -> None:
     count = 120
     helpers = "import boto3\n" + "".join(f"def helper{j}(e):\n    return boto3.client('s{j}')\n" for j in range(20))
     files = {"shared.py": helpers}
@@ -161,7 +174,9 @@ def test_many_handlers_sharing_one_helper_module_stay_fast_and_report_each_site_
     started = time.perf_counter()
     got = findings(app, "PERF101")
     assert time.perf_counter() - started < 60
-    assert len(got) == 20 and {name for name, *_ in got} == {"shared.py"}
+    # The helpers return the clients they build: the fix belongs at each per-invocation caller.
+    assert len(got) == 20 * count and {name for name, *_ in got} == {f"h{i}.py" for i in range(count)}
+    assert got[0][3] == "boto3.client is called on every invocation (lambda_handler → helper0 → boto3.client)"
 
 
 def test_boto3_imported_inside_the_handler_is_still_boto3(tmp_path: Path) -> None:
@@ -225,3 +240,72 @@ def test_a_try_except_keyerror_cache_is_built_once_per_environment(tmp_path: Pat
         """},
     )
     assert [(name, line) for name, line, *_ in findings(app, "PERF101")] == [("app.py", 13)]
+
+
+OCCASIONAL = """AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    CodeUri: src/
+    Handler: app.lambda_handler
+Resources:
+  Nightly:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Every: {Type: Schedule, Properties: {Schedule: rate(1 day)}}
+  Rotator:
+    Type: AWS::Serverless::Function
+  Rotation:
+    Type: AWS::SecretsManager::RotationSchedule
+    Properties:
+      SecretId: secret
+      RotationLambdaARN: !GetAtt Rotator.Arn
+  Watched:
+    Type: AWS::Serverless::Function
+  Rule:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: rate(5 minutes)
+      Targets: [{Id: a, Arn: !GetAtt Watched.Arn}]
+  Patterned:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: {source: [orders]}
+      Targets: [{Id: a, Arn: !GetAtt Watched.Arn}]
+  Api:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Every: {Type: Schedule, Properties: {Schedule: rate(1 day)}}
+        Get: {Type: HttpApi}
+"""
+
+
+def test_functions_that_run_on_a_schedule_or_rotation_report_waste_as_info(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(OCCASIONAL)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("import boto3\ndef lambda_handler(event, context):\n    return boto3.client('s3')\n")
+    result = run([tmp_path], Config(select=("PERF001",)))
+    by_function = {f.function: f for f in result.findings}
+    assert {name: str(f.severity) for name, f in by_function.items()} == {
+        "Nightly": "info", "Rotator": "info", "Watched": "warning", "Api": "warning"}
+    assert by_function["Rotator"].message.endswith(
+        "(reported as info: it runs only to rotate a secret, so its cost is per run, not per request)")
+    # One code folder, four functions: the client is reported once, for the first function that serves
+    # requests (Nightly comes first in the template, but only runs on a schedule).
+    perf101 = run([tmp_path], Config(select=("PERF101",))).findings
+    assert [(f.function, str(f.severity)) for f in perf101] == [("Watched", "warning")]
+    # A configured severity applies to the others; the finding's own (info) stays.
+    configured = run([tmp_path], Config(select=("PERF001",), severity={"PERF001": "error"})).findings
+    assert {f.function: str(f.severity) for f in configured}["Api"] == "error"
+
+
+def test_a_client_only_scheduled_functions_reach_is_info(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(OCCASIONAL.split("  Watched:")[0])
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "app.py").write_text("import boto3\ndef lambda_handler(event, context):\n    return boto3.client('s3')\n")
+    [finding] = run([tmp_path], Config(select=("PERF101",))).findings
+    assert (finding.function, str(finding.severity)) == ("Nightly", "info")
+    assert finding.message.endswith("(reported as info: it runs only on a schedule, so its cost is per run, not per request)")

@@ -291,7 +291,8 @@ def test_a_check_failing_on_one_entry_loses_only_that_entry(tmp_path: Path, monk
 def test_a_site_reached_from_two_entries_is_reported_once_for_the_first(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
     write(tmp_path, {
-        "src/shared.py": "import boto3\n\ndef table():\n    return boto3.resource('dynamodb')\n",
+        # Not a factory (it returns a table, not the resource it builds): the site is inside shared.py.
+        "src/shared.py": "import boto3\n\ndef table():\n    return boto3.resource('dynamodb').Table('t')\n",
         "src/one.py": "from shared import table\n\ndef handler(event, context):\n    return table()\n",
         "src/two.py": "from shared import table\n\ndef handler(event, context):\n    return table()\n",
         "template.yaml": SAM_FUNCTION.format(code_uri="src/", handler="one.handler")

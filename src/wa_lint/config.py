@@ -61,6 +61,9 @@ class Config:
     max_python_lines: int = 10_000
     # Follow CodeUri, layers and imports that lead outside the project root and the paths given.
     allow_outside_root: bool = False
+    # Lint templates under test folders (`tests/`, `src/test/resources`, `__snapshots__`): they are
+    # fixtures of the project's tests, not the app it deploys.
+    lint_test_templates: bool = False
     severity: dict[str, str] = field(default_factory=dict)
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     # (gitignore-style pattern relative to `base`, codes or prefixes)
@@ -257,6 +260,7 @@ def load_config(path: Path) -> Config:
         max_python_bytes=table.get("max-python-bytes", Config.max_python_bytes),
         max_python_lines=table.get("max-python-lines", Config.max_python_lines),
         allow_outside_root=table.get("allow-outside-root", Config.allow_outside_root),
+        lint_test_templates=table.get("lint-test-templates", Config.lint_test_templates),
         severity=dict(table.get("severity", {})),
         rules={code: dict(options) for code, options in table.get("rules", {}).items()},
         per_file_ignores=tuple((glob, tuple(codes)) for glob, codes in table.get("per-file-ignores", {}).items()),

@@ -33,6 +33,13 @@ def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_excl
     found = discover(paths, root, excludes, force_exclude)
     diagnostics = [Diagnostic(missing, "no such file or directory", kind="error") for missing in found.missing]
     diagnostics += [Diagnostic(path, note) for path, note in found.notes]
+    if not config.lint_test_templates:
+        bases = [Path(os.path.abspath(path)) for path in paths] or [root]
+        kept = [path for path in found.templates if path in found.explicit or not is_test_template(path, bases)]
+        if len(kept) < len(found.templates):
+            diagnostics.append(Diagnostic(root, f"{len(found.templates) - len(kept)} template(s) under test folders "
+                                          "not linted (lint-test-templates = true lints them)"))
+            found.templates = kept
     reported = None
     if found.explicit:
         # Files were named: report findings in them (and in folders named with them), nowhere else.
@@ -47,6 +54,17 @@ def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_excl
     # A template in a folder above a named file is the usual SAM layout (and covers a named helper
     # module the handler imports).
     around = [(path, any(file.is_relative_to(path.parent) for file in named))
-              for path in discover([root], root, excludes).templates if path not in known]
+              for path in discover([root], root, excludes).templates if path not in known
+              and (config.lint_test_templates or not is_test_template(path, [root]))]
     names = frozenset(path.parent.name if path.stem == "__init__" else path.stem for path in named)
     return Found(root, found, reported, around, names, diagnostics)
+
+
+# Folders whose templates are test fixtures (`src/test/resources` too), compared by name.
+TEST_TEMPLATE_DIRS = frozenset({"test", "tests", "testing", "unit_tests", "integration_tests", "__snapshots__"})
+
+
+def is_test_template(path: Path, given: Sequence[Path]) -> bool:
+    """A template in a test folder below the paths given (so `wa-lint tests/app` still lints what was asked)."""
+    below = next((path.relative_to(base) for base in given if path.is_relative_to(base)), path)
+    return any(part in TEST_TEMPLATE_DIRS for part in below.parts[:-1])

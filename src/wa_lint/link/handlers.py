@@ -55,6 +55,10 @@ def entry_qualname(facts: ModuleFacts, qualname: str) -> str | None:
     class_name = facts.instances.get(qualname)
     if class_name and f"{class_name}.__call__" in facts.functions:
         return f"{class_name}.__call__"
+    if class_name and facts.bases.get(class_name):
+        # `__call__` inherited from a base class, maybe in another local module: the call graph finds it
+        # from the instance's name when it walks.
+        return qualname
     return None
 
 

@@ -16,6 +16,7 @@ from wa_lint.report.findings import Span
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::Serverless::SimpleTable")
 LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
+ALB_PRINCIPAL = "elasticloadbalancing.amazonaws.com"
 _SUB_REF = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 
@@ -146,11 +147,11 @@ def _environment(template: Template, properties: DictNode) -> dict[str, EnvVar]:
         return {}
     result = {}
     for name, raw in variables.items():
-        value, _ = resolve(template, raw)
+        value, parameter = resolve(template, raw)
         target = ref_target(raw)
         if target not in template.resources:
             target = None
-        result[str(name)] = EnvVar(str(name), value, target, span(template, variables.key_pos(name)))
+        result[str(name)] = EnvVar(str(name), value, target, span(template, variables.key_pos(name)), parameter)
     return result
 
 
@@ -188,6 +189,20 @@ def _standalone_triggers(template: Template) -> dict[str, list[Trigger]]:
             kind = "EventSourceMapping"
         elif resource_type == "AWS::Lambda::Permission" and properties.get("Principal") == "apigateway.amazonaws.com":
             function, kind, source = ref_target(properties.get("FunctionName")), "Api", None
+        elif resource_type == "AWS::Lambda::Permission" and properties.get("Principal") == ALB_PRINCIPAL:
+            function, kind, source = ref_target(properties.get("FunctionName")), "ALB", None
+        elif resource_type == "AWS::ElasticLoadBalancingV2::TargetGroup" and properties.get("TargetType") == "lambda":
+            where = span(template, template.resources.key_pos(logical_id))
+            for target in properties.get("Targets") or []:
+                name = ref_target(target.get("Id")) if isinstance(target, dict) else None
+                if name:
+                    found.setdefault(name, []).append(Trigger(str(logical_id), "ALB", where))
+            continue
+        elif resource_type == "AWS::AppSync::DataSource" and isinstance(properties.get("LambdaConfig"), dict):
+            function, kind, source = ref_target(properties["LambdaConfig"].get("LambdaFunctionArn")), "AppSync", None
+        elif resource_type == "AWS::ApiGatewayV2::Integration":
+            # HTTP and WebSocket API routes: `!Sub arn:...:function:${Fn.Arn}/invocations`.
+            function, kind, source = ref_target(properties.get("IntegrationUri")), "ApiIntegration", None
         else:
             continue
         if function:

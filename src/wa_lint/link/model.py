@@ -40,6 +40,8 @@ class EnvVar:
     # Logical ID that `!Ref X` / `!GetAtt X.Attr` / `${X}` in `!Sub` points at, when it is a resource.
     target: str | None
     span: Span
+    # The template parameter `!Ref` names (a nested stack's parent may pass a table through it).
+    parameter: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,9 @@ class Trigger:
 
     @property
     def synchronous_api(self) -> bool:
-        return self.type in ("Api", "HttpApi", "FunctionUrl")
+        # Front doors whose caller waits for the answer: API Gateway (REST, HTTP, WebSocket routes),
+        # function URLs, Application Load Balancer targets and AppSync resolvers.
+        return self.type in ("Api", "HttpApi", "WebSocket", "FunctionUrl", "ALB", "AppSync", "ApiIntegration")
 
 
 @dataclass

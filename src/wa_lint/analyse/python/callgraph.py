@@ -3,8 +3,11 @@
 Works on facts only (calls.py records each function's calls; here they are linked across modules).
 From an entry, calls are followed transitively to functions of the same module and of local modules
 imported through the entry's roots: plain calls, import aliases, methods of classes instantiated on
-the way, `self.method()`, module-level instances, Powertools route functions when the handler calls
-`app.resolve(...)`, and functions passed as arguments (callbacks such as a batch record handler).
+the way, `self.method()`, `super().method()`, methods on what a factory returns, methods on parameters
+the caller bound to an object of a known class, module-level instances, Powertools route functions
+when the handler calls `app.resolve(...)` (resolver and routers in any local module), functions an
+app's own router decorates when it is resolved or dispatched, and functions passed as arguments
+(callbacks such as a batch record handler).
 Not followed: calls guarded by a lazy-initialisation sentinel and functions decorated with
 functools.cache/lru_cache. All walks are iterative, with a visited set, so cycles and deep chains
 are harmless.
@@ -23,11 +26,12 @@ from wa_lint.analyse.python.constructors import CONNECTIONS, SDK_CLIENTS
 from wa_lint.analyse.python.decorators import is_cached
 from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Call, ModuleFacts, Origin, OriginKind
 from wa_lint.link.imports import ImportResolver, is_test_file
-from wa_lint.link.linker import ref_target
 from wa_lint.link.model import Entry, Project
 
 # Powertools event handlers whose route functions run inside `app.resolve(event, context)`.
 RESOLVER_MODULE = "aws_lambda_powertools"
+# Methods that dispatch an event to the registered route functions.
+ROUTER_ENTRY_METHODS = frozenset({"resolve", "dispatch"})
 # Libraries whose calls we match by name and never walk into, even when vendored next to the code.
 EXTERNAL_PACKAGES = frozenset(name.split(".")[0] for name in (*SDK_CLIENTS, *CONNECTIONS)) | {RESOLVER_MODULE}
 T = TypeVar("T")
@@ -134,7 +138,13 @@ class Graph:
         return Node(key, qualname)
 
     def entry_node(self) -> Node:
-        return self.node(self.entry.facts, self.entry.qualname)
+        """The function that runs; for a module-level handler instance, its (maybe inherited) `__call__`."""
+        entry = self.entry
+        if entry.qualname not in entry.facts.bodies:
+            for target in self.resolve(entry.facts, "", entry.qualname):
+                if target.qualname in target.facts.bodies:
+                    return self.node(target.facts, target.qualname)
+        return self.node(entry.facts, entry.qualname)
 
     # -- modules ---------------------------------------------------------------------------------------
     def find_module(self, facts: ModuleFacts, level: int, parts: Sequence[str]) -> tuple[ModuleFacts, int] | None:
@@ -161,6 +171,8 @@ class Graph:
         level, parts = split(dotted)
         if not parts:
             return []
+        if not level and parts[0] == "super()" and len(parts) == 2:
+            return self._super(facts, function, parts[1])
         if not level and parts[0] in ("self", "cls") and len(parts) == 2:
             owner = facts.functions.get(function)
             if owner is None or owner.class_name is None:
@@ -199,6 +211,36 @@ class Graph:
                     pending.append(found)
         return []
 
+    def _super(self, facts: ModuleFacts, function: str, name: str) -> list[Target]:
+        """`super().name()` in a method: the first base (depth-first) that defines or inherits it."""
+        owner = facts.functions.get(function)
+        if owner is None or owner.class_name is None:
+            return []
+        class_qualname = function.rsplit(".", 1)[0]
+        for base in facts.bases.get(class_qualname, ()):
+            found = self._class(facts, base)
+            targets = self._method(found[0], found[1], name) if found is not None else []
+            if targets:
+                return targets
+        return []
+
+    def _made_by(self, factories: list[Target], receiver: tuple[ModuleFacts, str] | None) -> tuple[ModuleFacts, str] | None:
+        """The local class whose instance a factory returns (`return cls(...)`, `return Model(...)`):
+        `Model.get(key).refresh()` runs Model.refresh. `cls` is the class the factory was called on."""
+        for factory in factories:
+            for callee in factory.facts.returned_calls.get(factory.qualname, ()):
+                if callee == "cls":
+                    owner = factory.qualname.rsplit(".", 1)[0]
+                    if receiver is not None:
+                        return receiver
+                    if owner in factory.facts.classes:
+                        return factory.facts, owner
+                    continue
+                found = self._class(factory.facts, callee)
+                if found is not None:
+                    return found
+        return None
+
     def _class(self, facts: ModuleFacts, dotted: str) -> tuple[ModuleFacts, str] | None:
         """Where a base class named in `facts` is defined, if it is local code."""
         level, parts = split(dotted)
@@ -226,6 +268,9 @@ class Graph:
                     return [] if instantiated else self._method(facts, name, "__init__")
                 if len(rest) == 1:
                     return self._method(facts, name, rest[0])
+                if len(rest) == 2 and rest[0].endswith("()"):
+                    made = self._made_by(self._method(facts, name, rest[0][:-2]), (facts, name))
+                    return self._method(made[0], made[1], rest[1]) if made is not None else []
                 return []
             if name in facts.instances and not instantiated:
                 class_name = facts.instances[name]
@@ -236,6 +281,9 @@ class Graph:
                 return []
             if name in facts.functions and name in facts.bodies and not rest and not instantiated:
                 return [Target(facts, name, False)]
+            if name in facts.functions and name in facts.bodies and instantiated and len(rest) == 1:
+                made = self._made_by([Target(facts, name, False)], None)  # `build().run()`
+                return self._method(made[0], made[1], rest[0]) if made is not None else []
             if name in facts.aliases:
                 level, alias_parts = split(facts.aliases[name])
                 if instantiated and alias_parts:
@@ -255,20 +303,58 @@ class Graph:
 
     # -- Powertools ------------------------------------------------------------------------------------
     def routes(self, facts: ModuleFacts, call: Call) -> list[Target]:
-        """Route functions behind `app.resolve(event, context)` on a Powertools event handler."""
+        """Route functions behind `app.resolve(event, context)`: on a Powertools event handler, the
+        routes of the resolver's module and of the modules it imports (`Router`s included with
+        `include_router`); on a router of the app's own (`router.resolve(event)` or `.dispatch(event)`
+        with `@router.route(...)`), the functions it decorates."""
         level, parts = split(call.callee)
-        if level or len(parts) != 2 or parts[1] != "resolve" or not _is_resolver(facts, parts[0]):
+        if level or len(parts) != 2 or parts[1] not in ROUTER_ENTRY_METHODS:
             return []
-        found = _decorated_routes(facts)
+        home = self._object_home(facts, parts[0])
+        if home is None:
+            return []
+        module, name = home
+        if not _is_resolver(module, name):
+            return _decorated_by(module, name)
+        found = []
+        seen: set[int] = set()
+        for holder in (module, facts):
+            if module_key(holder) in seen:
+                continue
+            seen.add(module_key(holder))
+            found.extend(_decorated_routes(holder))
+            for imported in self._imported_modules(holder):
+                if module_key(imported) not in seen:
+                    seen.add(module_key(imported))
+                    found.extend(_decorated_routes(imported))
+        return found
+
+    def _object_home(self, facts: ModuleFacts, name: str) -> tuple[ModuleFacts, str] | None:
+        """The module that binds a module-level object, and its name there (`from routes import app`)."""
+        for _ in range(_ALIAS_DEPTH):
+            if facts.module_names.get(name, "").startswith("call:"):
+                return facts, name
+            if name not in facts.aliases:
+                return None
+            level, parts = split(facts.aliases[name])
+            found = self.find_module(facts, level, parts)
+            if found is None or found[1] != len(parts) - 1:
+                return None
+            facts, name = found[0], parts[-1]
+        return None
+
+    def _imported_modules(self, facts: ModuleFacts) -> list[ModuleFacts]:
+        """The local modules a module imports at module level (`import a.b`, `from a import b`, `from . import b`)."""
+        found = []
         for item in facts.imports:
             if item.function is not None:
                 continue
-            names = [n for n, _ in item.names if n != "*"] or [""]
-            for name in names:
-                dotted = ".".join(p for p in (item.module, name) if p)
-                module = self.find_module(facts, item.level, dotted.split(".")) if dotted else None
-                if module is not None and module[1] == len(dotted.split(".")):
-                    found.extend(_decorated_routes(module[0]))
+            base = [part for part in item.module.split(".") if part]
+            candidates = [base] + [[*base, name] for name, _ in item.names if name != "*"]
+            for parts in candidates:
+                module = self.find_module(facts, item.level, parts) if parts else None
+                if module is not None and module[1] == len(parts):
+                    found.append(module[0])
         return found
 
     # -- walking ---------------------------------------------------------------------------------------
@@ -289,6 +375,17 @@ class Graph:
             targets.extend(t for t in self.resolve(facts, node.qualname, reference) if not t.qualname.endswith(".__init__"))
         return targets
 
+    def typed_callees(self, call: Call, types: ParamTypes) -> list[Target]:
+        """`worker.run()` on a parameter the caller bound to `Worker()`: resolved where the caller named it."""
+        head, _, rest = call.callee.partition(".")
+        if not rest or "." in rest or "(" in rest:
+            return []
+        found: list[Target] = []
+        for param, key, caller, made in types:
+            if param == head and key in self.modules:
+                found.extend(self.resolve(self.modules[key], caller, f"{made}.{rest}"))
+        return found
+
     def body(self, node: Node) -> Body | None:
         return self.facts(node).bodies.get(node.qualname)
 
@@ -299,7 +396,14 @@ def _is_resolver(facts: ModuleFacts, name: str) -> bool:
         return False
     qualified = kind[5:]
     last = qualified.rsplit(".", 1)[-1]
-    return qualified.startswith(RESOLVER_MODULE) and (last.endswith("Resolver") or last == "Router")
+    return qualified.startswith(RESOLVER_MODULE) and last.endswith(("Resolver", "Router"))
+
+
+def _decorated_by(facts: ModuleFacts, name: str) -> list[Target]:
+    """Module-level functions registered on the object `name` with a decorator (`@router.route("/a")`)."""
+    return [Target(facts, qualname, False) for qualname, function in facts.functions.items()
+            if function.module_level and any(decorator.partition(".")[0] == name and "." in decorator
+                                             for decorator in function.decorators)]
 
 
 def _decorated_routes(facts: ModuleFacts) -> list[Target]:
@@ -353,9 +457,9 @@ def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[Origi
     return frozenset(result)
 
 
-def entry_live(entry: Entry) -> frozenset[Origin]:
+def entry_live(facts: ModuleFacts, qualname: str) -> frozenset[Origin]:
     """Invocation data at the entry: its event parameter, context.identity/client_context."""
-    function = entry.facts.functions.get(entry.qualname)
+    function = facts.functions.get(qualname)
     live = {EVENT_ORIGIN}
     if function is None:
         return frozenset(live)
@@ -380,33 +484,64 @@ def taint_walk(project: Project, entry: Entry) -> list[tuple[Graph, Node, frozen
     return found
 
 
+ParamTypes = frozenset[tuple[str, int, str, str]]  # (parameter, caller's module key, caller, "Worker()")
+
+
+def param_types(target: Target, call: Call, caller: Node) -> ParamTypes:
+    """The callee's parameters bound to objects of a known class at this call (`use(Worker())`)."""
+    if not call.arg_types:
+        return frozenset()
+    function = target.facts.functions.get(target.qualname)
+    if function is None:
+        return frozenset()
+    params = list(function.params)
+    if target.bound and params and params[0] in ("self", "cls"):
+        params = params[1:]
+    found = set()
+    for key, made in call.arg_types:
+        name = params[int(key)] if key.isdigit() and int(key) < len(params) else key
+        if name in params:
+            found.add((name, caller.key, caller.qualname, made))
+    return frozenset(found)
+
+
 def _taint_walk(project: Project, entry: Entry) -> Iterator[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]:
     graph = Graph(project, entry)
     start = graph.entry_node()
-    state = (start, entry_live(entry))
-    paths: dict[tuple[Node, frozenset[Origin]], tuple[Step, ...]] = {state: (Step(start, entry.qualname),)}
+    # A handler instance: `self` in its (maybe inherited) methods is the instance's class.
+    instance = entry.facts.instances.get(entry.qualname)
+    self_type: ParamTypes = frozenset({("self", module_key(entry.facts), "", f"{instance}()")}) if instance else frozenset()
+    state: tuple[Node, frozenset[Origin], ParamTypes] = (start, entry_live(graph.facts(start), start.qualname), self_type)
+    paths: dict[tuple[Node, frozenset[Origin], ParamTypes], tuple[Step, ...]] = {state: (Step(start, entry.qualname),)}
     queue = deque([state])
     while queue:
-        node, live = queue.popleft()
-        yield graph, node, live, paths[(node, live)]
+        node, live, types = queue.popleft()
+        yield graph, node, live, paths[(node, live, types)]
         body = graph.body(node)
         if body is None:
             continue
         for call in body.calls:
             if call.guarded:
                 continue
-            for target in graph.callees(node, call):
+            targets = graph.callees(node, call)
+            if types and (call.qualified is None or not targets):
+                targets = [*targets, *graph.typed_callees(call, types)]
+            for target in targets:
                 next_body = target.facts.bodies.get(target.qualname)
                 if next_body is None or is_cached(target.facts, target.qualname):
                     continue
-                next_state = (graph.node(target.facts, target.qualname), taint_params(graph, target, call, live))
+                next_types = param_types(target, call, node)
+                if target.bound and call.callee.startswith("self."):
+                    next_types |= {item for item in types if item[0] == "self"}  # the same instance
+                next_state = (graph.node(target.facts, target.qualname), taint_params(graph, target, call, live),
+                              next_types)
                 if next_state in paths:
                     continue
                 if len(paths) > MAX_WALK_STATES:
                     note_bound(project, entry.facts.path, f"the calls from {entry.qualname} were followed through "
                                f"{MAX_WALK_STATES:,} states and no further; findings past them are not reported")
                     continue
-                paths[next_state] = (*paths[(node, live)], Step(next_state[0], target.qualname))
+                paths[next_state] = (*paths[(node, live, types)], Step(next_state[0], target.qualname))
                 queue.append(next_state)
 
 
@@ -423,53 +558,125 @@ class ConstructorSite:
     path: tuple[Step, ...]
     # Configured from invocation data (a region or endpoint from the event): cache one per value.
     from_event: bool
+    # When `call` is a call to a shared factory that returns the client: the factory's name.
+    factory: str | None = None
 
 
 def constructor_sites(project: Project, entry: Entry, names: frozenset[str]) -> dict[SiteKey, ConstructorSite]:
-    """Calls to one of `names` that run on every invocation of the entry, by call site."""
+    """Calls to one of `names` that run on every invocation of the entry, by call site.
+
+    A constructor a shared factory returns (`lib/clients.py: def get_client(name): return
+    boto3.client(name)`) is reported where another module calls the factory per invocation, once per
+    caller, since the fix belongs there: keep what the factory returns at module scope. A helper of the
+    caller's own module is reported inside it, as is a factory that is itself the entry."""
     found: dict[SiteKey, ConstructorSite] = {}
+    factories: dict[tuple[int, str], tuple[Call, tuple[Step, ...]] | None] = {}
     for graph, node, live, path in taint_walk(project, entry):
         body = graph.body(node)
         if body is None:
             continue
-        matched = [call for call in body.calls if call.qualified in names and not call.guarded]
-        for call in matched:
-            if call.credentials:
-                continue  # built with credentials of this invocation (e.g. an assumed tenant role)
-            if call.receiver_of_call and any(_encloses(other, call) for other in matched if other is not call):
-                continue  # `boto3.Session().client(...)`: the outer call is the one reported
+        facts = graph.facts(node)
+        for call in body.calls:
+            if call.guarded or call.qualified in names:
+                continue
+            if _returned(facts, node, call) and _reported_at_caller(graph, path, names, factories):
+                continue  # a factory returning another factory's client: reported at its own callers
+            for target in graph.callees(node, call):
+                if target.facts is facts:
+                    continue  # a helper of the same module: its constructor is reported inside it
+                made = _factory(graph, graph.node(target.facts, target.qualname), names, factories, 0)
+                if made is None:
+                    continue
+                constructor, steps = made
+                key = (node.key, call.line, call.column)
+                if key not in found:
+                    found[key] = ConstructorSite(facts, call, constructor.qualified or "", (*path, *steps),
+                                                 _from_event(call, live), steps[0].label)
+        for call in _constructor_calls(body, names):
+            if _returned(facts, node, call) and _reported_at_caller(graph, path, names, factories):
+                continue  # reported where the factory is called, in another module
             key = (node.key, call.line, call.column)
-            origins = [*call.args, *(origins for _, origins in call.keywords)]
-            from_event = any(origin in live and origin != EVENT_ORIGIN for group in origins for origin in group)
+            from_event = _from_event(call, live)
             previous = found.get(key)
             if previous is None:
-                found[key] = ConstructorSite(graph.facts(node), call, call.qualified or "", path, from_event)
+                found[key] = ConstructorSite(facts, call, call.qualified or "", path, from_event)
             elif from_event and not previous.from_event:
                 found[key] = ConstructorSite(previous.facts, call, previous.name, previous.path, True)
     return found
 
 
+def _reported_at_caller(graph: Graph, path: tuple[Step, ...], names: frozenset[str],
+                        factories: dict[tuple[int, str], tuple[Call, tuple[Step, ...]] | None]) -> bool:
+    """The path's last function is a factory, or one a chain of factories of its module returns, that
+    another module called: the client it returns is reported at that caller."""
+    index = len(path) - 1
+    while index >= 1:
+        if _factory(graph, path[index].node, names, factories, 0) is None:
+            return False
+        if path[index - 1].node.key != path[index].node.key:
+            return True
+        index -= 1
+    return False
+
+
+def _from_event(call: Call, live: frozenset[Origin]) -> bool:
+    """Configured from invocation data: an argument carries the event (or the caller's identity)."""
+    origins = [*call.args, *(origins for _, origins in call.keywords)]
+    return any(origin in live and origin != EVENT_ORIGIN for group in origins for origin in group)
+
+
+def _constructor_calls(body: Body, names: frozenset[str]) -> list[Call]:
+    matched = [call for call in body.calls if call.qualified in names and not call.guarded]
+    return [call for call in matched if not call.credentials  # credentials of this invocation (a tenant role)
+            # `boto3.Session().client(...)`: the outer call is the one reported
+            and not (call.receiver_of_call and any(_encloses(other, call) for other in matched if other is not call))]
+
+
+def _returned(facts: ModuleFacts, node: Node, call: Call) -> bool:
+    return call.callee in facts.returned_calls.get(node.qualname, ())
+
+
+_FACTORY_DEPTH = 4
+
+
+def _factory(graph: Graph, node: Node, names: frozenset[str],
+             known: dict[tuple[int, str], tuple[Call, tuple[Step, ...]] | None], depth: int) -> tuple[Call, tuple[Step, ...]] | None:
+    """The constructor call a function returns, directly or through another factory it returns the
+    result of, with the steps from the function to it; None when it returns no new client."""
+    key = (node.key, node.qualname)
+    if key in known:
+        return known[key]
+    known[key] = None  # a cycle returns nothing new
+    body = graph.body(node)
+    facts = graph.facts(node)
+    if body is None or depth > _FACTORY_DEPTH or is_cached(facts, node.qualname):
+        return None
+    result: tuple[Call, tuple[Step, ...]] | None = None
+    for call in _constructor_calls(body, names):
+        if _returned(facts, node, call):
+            result = (call, (Step(node, node.qualname),))
+            break
+    if result is None:
+        for call in body.calls:
+            if call.guarded or not _returned(facts, node, call):
+                continue
+            for target in graph.callees(node, call):
+                inner = _factory(graph, graph.node(target.facts, target.qualname), names, known, depth + 1)
+                if inner is not None:
+                    result = (inner[0], (Step(node, node.qualname), *inner[1]))
+                    break
+            if result is not None:
+                break
+    known[key] = result
+    return result
+
+
 def custom_resource_handler(project: Project, entry: Entry) -> bool:
-    """The entry's function only backs CloudFormation custom resources: it runs once per deployment."""
-    function = entry.function
-    if function is None or function.triggers:
-        return False
-    return (id(function.template), function.logical_id) in _custom_resource_functions(project)
+    """The entry runs only at deployment time: a custom resource provider (also through nested stacks
+    and exports, or code using cfnresponse/crhelper), a CodeDeploy hook. See link/deploy_time.py."""
+    from wa_lint.link.deploy_time import entry_deploy_time  # link/deploy_time reads the model, not facts
 
-
-def _custom_resource_functions(project: Project) -> set[tuple[int, str]]:
-    """(id of the template, logical ID) of the functions custom resources name as their ServiceToken."""
-    found = project.lookups.get("custom-resource-functions")
-    if not isinstance(found, set):
-        found = set[tuple[int, str]]()
-        project.lookups["custom-resource-functions"] = found
-        for resource in project.resources:
-            if resource.type.startswith("Custom::") or resource.type == "AWS::CloudFormation::CustomResource":
-                token = resource.properties.get("ServiceToken") if isinstance(resource.properties, dict) else None
-                target = ref_target(token)
-                if target:
-                    found.add((id(resource.template), target))
-    return found
+    return entry_deploy_time(project, entry) is not None
 
 
 def _encloses(outer: Call, inner: Call) -> bool:
@@ -477,12 +684,14 @@ def _encloses(outer: Call, inner: Call) -> bool:
         (inner.end_line, inner.end_column) <= (outer.end_line, outer.end_column)
 
 
-def first_reports(project: Project, compute: Callable[[Entry], dict[SiteKey, T]]) -> Iterator[tuple[Entry, T]]:
-    """Each site once, for the first entry (in a stable order) that reaches it. One pass over the
-    entries: asking, per entry, whether an earlier one also reaches a site would cost O(entries²)
-    walks in a large app whose functions share one code folder."""
+def first_reports(project: Project, compute: Callable[[Entry], dict[SiteKey, T]],
+                  last: Callable[[Entry], bool] | None = None) -> Iterator[tuple[Entry, T]]:
+    """Each site once, for the first entry (in a stable order) that reaches it; entries for which
+    `last` is true come after the others (a site a request path reaches is reported for it). One pass
+    over the entries: asking, per entry, whether an earlier one also reaches a site would cost
+    O(entries²) walks in a large app whose functions share one code folder."""
     reported: set[SiteKey] = set()
-    for entry in sorted(project.entries, key=entry_order):
+    for entry in sorted(project.entries, key=lambda entry: (bool(last and last(entry)), entry_order(entry))):
         for key, site in compute(entry).items():
             if key not in reported:
                 reported.add(key)

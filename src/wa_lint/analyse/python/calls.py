@@ -43,6 +43,7 @@ class _PendingCall:
     text: str
     assigned_to: str | None
     references: list[str]
+    arg_types: list[tuple[str, str]]
 
 
 class CallCollector(Collector):
@@ -83,8 +84,14 @@ class CallCollector(Collector):
         for keyword in node.keywords:
             keywords.append((keyword.arg or "**", atoms(keyword.value)))
             _reference(keyword.value, references)
+        arg_types = [(str(index), made) for index, arg in enumerate(node.args)
+                     if type(arg) is not ast.Starred and (made := _made(flow, function, arg))]
+        arg_types += [(keyword.arg, made) for keyword in node.keywords
+                      if keyword.arg and (made := _made(flow, function, keyword.value))]
         qualified = flow.qualify(function, callee)
-        credentials = has_credentials(node) or flow.receiver_credentials(function, node)
+        if len(parts) == 2 and parts[1] in ("update", "setdefault", "__setitem__") and parts[0] in function.plain:
+            function.plain[parts[0]] = False  # options changed after the literal: they may hold credentials
+        credentials = has_credentials(node, function.plain_dicts()) or flow.receiver_credentials(function, node)
         guard_key, assigned_to = flow.assignment
         if assigned_to is not None and id(node) != flow.assigned_value:
             assigned_to = None  # `x = make().method()`: x is not what make() returns
@@ -98,7 +105,7 @@ class CallCollector(Collector):
                 text = ""
         self.pending.setdefault(id(function), []).append(_PendingCall(
             callee, qualified, position, args, keywords, guard_key, credentials, id(node) in self.receivers, text,
-            assigned_to, references))
+            assigned_to, references, arg_types))
 
     def leave_FunctionDef_body(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         state = self.flow.closing
@@ -124,7 +131,19 @@ def _finish(pending: _PendingCall, state: FunctionState) -> Call:
         text=pending.text,
         assigned_to=pending.assigned_to,
         references=tuple(pending.references),
+        arg_types=tuple(pending.arg_types),
     )
+
+
+def _made(flow: FlowCollector, function: FunctionState, value: ast.expr) -> str:
+    """`Worker()` or a local bound to one: the constructor, qualified ("Worker()"); "" when unknown."""
+    if type(value) is ast.Name:
+        return function.types[value.id][0] if value.id in function.types else ""
+    if type(value) is not ast.Call:
+        return ""
+    parts, base = chain(value.func)
+    qualified = flow.qualify(function, join(parts)) if base is None and parts else None
+    return qualified + "()" if qualified else ""
 
 
 def _reference(value: ast.expr, references: list[str]) -> None:

@@ -35,6 +35,9 @@ SDK_CLIENTS: tuple[str, ...] = (
     "amazondax.AmazonDaxClient.resource",
 )
 
+# Sessions whose `.client(...)`-style methods build a new client each call.
+SDK_SESSIONS = frozenset(name.rsplit("().", 1)[0] for name in SDK_CLIENTS if "()." in name)
+
 # PERF102: database connections and pooled network clients. A one-shot `requests.get` has no pool.
 CONNECTIONS: tuple[str, ...] = (
     "pymysql.connect",

@@ -70,6 +70,9 @@ class ModuleFacts:
     decorators: dict[str, tuple[Decorator, ...]] = field(default_factory=dict)
     # Keys of the dict literals each function returns (`return {"batchItemFailures": [...]}`), by qualname.
     returned_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # What each function returns when it returns a call, as written (`return cls(...)` → "cls",
+    # `return Model(...)` → "Model"): the call graph follows methods on objects a factory returns.
+    returned_calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Literal keywords and whole names passed, by call site (see arguments.py; calls without either are absent).
     arguments: dict[str, Arguments] = field(default_factory=dict)
     # Marker strings ("batchItemFailures") each function mentions, by qualname ("" for module level).
@@ -186,6 +189,9 @@ class Call:
     text: str = ""  # the call's source, for the fix suggestion (empty when long or multi-line)
     assigned_to: str | None = None  # `name = <call>`
     references: tuple[str, ...] = ()  # bare names/attributes passed as arguments (possible callbacks)
+    # Arguments that are objects of a known constructor, qualified like `qualified` ("Worker()"), by
+    # position ("0") or keyword name: the callee's methods on that parameter can be followed.
+    arg_types: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from wa_lint.analyse.python.constructors import CREDENTIAL_KEYWORDS
+from wa_lint.analyse.python.constructors import CREDENTIAL_KEYWORDS, SDK_SESSIONS
 from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Origin, Origins
 from wa_lint.analyse.python.walk import Collector, Context, children
 
@@ -156,6 +156,11 @@ class FunctionState:
     imports: dict[str, str] = field(default_factory=dict)
     tested: set[str] = field(default_factory=set)
     resolved: dict[str, set[Origin]] = field(default_factory=dict)  # filled when the body ends
+    # Local names bound only to dict literals of non-credential constant keys, never written through.
+    plain: dict[str, bool] = field(default_factory=dict)
+
+    def plain_dicts(self) -> set[str]:
+        return {name for name, ok in self.plain.items() if ok}
 
     def is_guarded(self, key: str | None) -> bool:
         """A store (or call) under this sentinel runs only while it is unset: lazy initialisation."""
@@ -199,9 +204,18 @@ def _parameters(arguments: ast.arguments) -> list[str]:
     return names
 
 
-def has_credentials(call: ast.Call) -> bool:
-    # `**kwargs`: credentials may be in there; precision first.
-    return any(keyword.arg is None or keyword.arg in CREDENTIAL_KEYWORDS for keyword in call.keywords)
+def has_credentials(call: ast.Call, plain: frozenset[str] | set[str] = frozenset()) -> bool:
+    # `**kwargs`: credentials may be in there; precision first, unless `kwargs` is a local dict literal
+    # (`plain`) whose keys we can read and none of them is a credential.
+    return any(keyword.arg in CREDENTIAL_KEYWORDS or keyword.arg is None and not (
+        type(keyword.value) is ast.Name and keyword.value.id in plain) for keyword in call.keywords)
+
+
+def plain_options(value: ast.expr) -> bool:
+    """A dict literal of constant, non-credential keys: `{"region_name": "eu-west-1"}`."""
+    return type(value) is ast.Dict and all(
+        type(key) is ast.Constant and isinstance(key.value, str) and key.value not in CREDENTIAL_KEYWORDS
+        for key in value.keys)
 
 
 class FlowCollector(Collector):
@@ -375,11 +389,14 @@ class FlowCollector(Collector):
         self.assign_stack.pop()
         value = node.value
         for target in node.targets:
+            if type(target) is ast.Subscript and type(target.value) is ast.Name:
+                function.plain[target.value.id] = False  # `kwargs["aws_access_key_id"] = ...`
             if not isinstance(target, ast.Name):
                 continue
+            function.plain[target.id] = function.plain.get(target.id, True) and plain_options(value)
             qualified = self.qualify(function, join(chain(value.func)[0])) if isinstance(value, ast.Call) else None
             if qualified is not None and isinstance(value, ast.Call):
-                creds = has_credentials(value) or self.receiver_credentials(function, value)
+                creds = has_credentials(value, function.plain_dicts()) or self.receiver_credentials(function, value)
                 function.types[target.id] = (qualified + "()", creds)
             else:
                 function.types.pop(target.id, None)
@@ -463,6 +480,10 @@ class FlowCollector(Collector):
                 f"{function.qualname}.{head}" in self.facts.classes else None
         if head in self.aliases:
             return self.aliases[head] + tail
+        made = self.facts.module_names.get(head, "")
+        if made[5:] in SDK_SESSIONS and dot:
+            # A session kept at module scope still builds a new client on every `.client(...)` call.
+            return f"{made[5:]}(){dot}{rest}" if not paren else None
         return callee
 
     def receiver_credentials(self, function: FunctionState, call: ast.Call) -> bool:

@@ -1,7 +1,8 @@
 """The state each function writes that may outlive the call (what SEC101 looks for).
 
 A write is a store into a `global` name, an item or mutating method of a non-local container, an
-attribute of a non-local object, or Powertools `logger.append_keys(...)`; with the function's inputs
+attribute of a non-local object, or Powertools `logger.append_keys(...)` (v1:
+`logger.structure_logs(append=True, ...)`); with the function's inputs
 that flow into the stored value and into a subscript key, and whether a lazy-initialisation guard
 covers it. Containers created in the call itself (locals, parameters, a global rebound on every call)
 are left out. The flow of values is the FlowCollector's (flow.py).
@@ -100,7 +101,11 @@ class WriteCollector(Collector):
         if function is None or not isinstance(node.func, ast.Attribute):
             return
         method = node.func.attr
-        if method not in MUTATORS and method != "append_keys":
+        # Powertools v1 spelled append_keys `structure_logs(append=True, ...)`.
+        appends = method == "append_keys" or method == "structure_logs" and any(
+            keyword.arg == "append" and type(keyword.value) is ast.Constant and keyword.value.value is True
+            for keyword in node.keywords)
+        if method not in MUTATORS and not appends:
             return
         _, base = chain(node.func)
         receiver = node.func.value
@@ -112,8 +117,9 @@ class WriteCollector(Collector):
             if type(arg) is not ast.Starred:
                 read |= atoms(arg)
         for keyword in node.keywords:
-            read |= atoms(keyword.value)
-        kind = "append_keys" if method == "append_keys" else "method"
+            if keyword.arg != "append":
+                read |= atoms(keyword.value)
+        kind = "append_keys" if appends else "method"
         target = f"{self.flow.short_text(receiver)}.{method}(...)"
         self._add(function, _PendingWrite(kind, root, target, self.context.source.span(node), read, set(), None,
                                           self.flow.assignment[0]))

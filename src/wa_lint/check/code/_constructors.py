@@ -9,10 +9,11 @@ from pathlib import Path
 from wa_lint.analyse.python.callgraph import (
     ConstructorSite,
     constructor_sites,
-    custom_resource_handler,
     describe,
 )
 from wa_lint.analyse.python.constructors import display
+from wa_lint.link.cadence import CADENCE_SEVERITY, occasional_reason, severity_note
+from wa_lint.link.deploy_time import entry_deploy_time
 from wa_lint.link.model import Entry, Project
 from wa_lint.report.findings import Span, Violation
 
@@ -23,13 +24,18 @@ _CREATE = {"PERF101": "create it once at module scope",
            "PERF102": "open it once at module scope (or lazily, into a module-level variable)"}
 
 
-def violations(code: str, entry: Entry, project: Project, names: frozenset[str]) -> Iterator[Violation]:
+def violations(code: str, entry: Entry, project: Project, names: frozenset[str], *,
+               exempt_from_event: bool = False) -> Iterator[Violation]:
     """The entry's per-invocation calls to one of `names` (a site several entries reach is reported once,
-    for the first of them, by the check stage)."""
-    if custom_resource_handler(project, entry):
+    for the first of them, by the check stage; entries that only run now and then come last).
+
+    `exempt_from_event`: a call configured from invocation data must stay per invocation (a database
+    connection opened with the credentials a secret rotation is testing, or a tenant's own endpoint)."""
+    if entry_deploy_time(project, entry):
         return
     for site in constructor_sites(project, entry, names).values():
-        yield _with_fix(_violation(code, entry, site), site, project)
+        if not (exempt_from_event and site.from_event):
+            yield _with_fix(_violation(code, project, entry, site), site, project)
 
 
 def _with_fix(violation: Violation, site: ConstructorSite, project: Project) -> Violation:
@@ -69,7 +75,7 @@ def _text(project: Project, path: Path) -> str | None:
         return None
 
 
-def _violation(code: str, entry: Entry, site: ConstructorSite) -> Violation:
+def _violation(code: str, project: Project, entry: Entry, site: ConstructorSite) -> Violation:
     call = site.call
     name = display(site.name)
     path = f" ({describe(site.path, name)})" if len(site.path) > 1 else ""
@@ -80,10 +86,15 @@ def _violation(code: str, entry: Entry, site: ConstructorSite) -> Violation:
                   f"`if key not in _clients: _clients[key] = {call.text or name + '(...)'}`")
     else:
         advice = f"{_CREATE[code]} and reuse it: `{text}` above the handler"
+    if site.factory is not None:
+        advice += f" (or cache what {site.factory} returns inside it, e.g. with functools.lru_cache)"
+    occasional = occasional_reason(project, entry.function)
     return Violation(
         code,
         Span(site.facts.path, call.line, call.column, call.end_line, call.end_column),
         {"constructor": name, "path": path, "advice": advice},
         resource=entry.function.logical_id if entry.function else None,
         function=entry.label,
+        detail=severity_note(occasional) if occasional else None,
+        severity=CADENCE_SEVERITY if occasional else None,
     )

@@ -17,4 +17,4 @@ CODE = "PERF102"
 @subject("entry")
 def check(entry: Entry, project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     names = matcher([*CONNECTIONS, *options.get("extend-constructors", ())])
-    yield from violations(CODE, entry, project, names)
+    yield from violations(CODE, entry, project, names, exempt_from_event=True)

@@ -12,9 +12,9 @@ from wa_lint.link.model import Entry, Project
 from wa_lint.report.findings import Violation
 
 CODE = "PERF101"
-_NAMES = matcher(SDK_CLIENTS)
 
 
 @subject("entry")
 def check(entry: Entry, project: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    yield from violations(CODE, entry, project, _NAMES)
+    names = matcher([*SDK_CLIENTS, *options.get("extend-constructors", ())])
+    yield from violations(CODE, entry, project, names)

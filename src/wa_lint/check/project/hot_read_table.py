@@ -3,8 +3,7 @@
 Hot for reads: provisioned read capacity (table, GSI, global table replica) at or above `hot-read-rcu`;
 an Application Auto Scaling target for its reads with MaxCapacity at or above it; or eventually
 consistent reads by at least `hot-read-functions` API-triggered functions. A function reads a table
-when a file reachable from its handler (the handler module and the local modules it imports) reads
-the table's name, which arrives through an environment variable set from `!Ref Table` (or to the
+when code its handler reaches on each invocation (through the call graph) reads the table's name, which arrives through an environment variable set from `!Ref Table` (or to the
 table's literal name), or as the literal `TableName`.
 """
 
@@ -15,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from wa_lint.analyse.python.callgraph import taint_walk
 from wa_lint.analyse.python.facts_model import DynamoRead, ModuleFacts
 from wa_lint.check.contract import subject
 from wa_lint.check.index import Index
@@ -22,6 +22,7 @@ from wa_lint.check.template._measured import evidence_of
 from wa_lint.evidence.live.lookup import deployed_table
 from wa_lint.link.linker import literal_int, ref_target, resolve
 from wa_lint.link.model import Entry, Function, Project, Resource, Table
+from wa_lint.link.nested import ParentArguments, normal_path, parent_arguments
 from wa_lint.report.findings import Evidence, Severity, Violation
 
 CODE = "PERF201"
@@ -117,7 +118,8 @@ def autoscaling_evidence(project: Project, limit: int) -> dict[TableKey | str, l
 
 
 def reachable_modules(entry: Entry, project: Project) -> list[ModuleFacts]:
-    """The handler's module and the local modules it imports, transitively (as the engine followed them)."""
+    """The handler's module and the local modules it imports, transitively (as the engine followed them).
+    Other rules use it; PERF201 counts reads per function instead (invocation_reads)."""
     roots = tuple(entry.roots)
     seen = {entry.facts.path: entry.facts}
     pending = [entry.facts.path]
@@ -130,11 +132,29 @@ def reachable_modules(entry: Entry, project: Project) -> list[ModuleFacts]:
     return list(seen.values())
 
 
+def invocation_reads(entry: Entry, project: Project) -> list[DynamoRead]:
+    """The reads in the functions the handler reaches on each invocation, through the call graph.
+
+    Per function, not per file: when several functions share one code folder, a module they all import
+    holds every function's reads, and each function makes only those its own handler reaches. Reads at
+    module scope run once per execution environment, not per request."""
+    found: list[DynamoRead] = []
+    seen: set[tuple[int, str]] = set()
+    for graph, node, _live, _path in taint_walk(project, entry):
+        if (node.key, node.qualname) in seen:
+            continue
+        seen.add((node.key, node.qualname))
+        facts = graph.facts(node)
+        found.extend(read for read in facts.dynamodb.reads if read.function == node.qualname)
+    return found
+
+
 class _Tables:
     """The project's tables by (template, logical ID) and by literal name: a large app has hundreds,
     and every read of every function looks one up."""
 
-    def __init__(self, tables: list[Table]) -> None:
+    def __init__(self, tables: list[Table], parents: ParentArguments) -> None:
+        self.parents = parents
         self.by_id: dict[tuple[int, str], list[Table]] = {}
         self.by_name: dict[str, list[Table]] = {}
         for table in tables:
@@ -148,6 +168,12 @@ class _Tables:
             variable = function.environment.get(read.table.value)
             if variable is None:
                 return []
+            if variable.parameter and variable.target is None:
+                # A nested stack's parameter: the table is the one its parent passes (`!Ref JobTable`).
+                passed = self.parents.get((normal_path(function.template.path), variable.parameter), ())
+                tables = [table for parent, target in passed for table in self.by_id.get((id(parent), target), [])]
+                if tables:
+                    return tables
             if variable.target:
                 return self.by_id.get((id(function.template), variable.target), [])
             name = variable.value
@@ -157,16 +183,15 @@ class _Tables:
 def readers(project: Project) -> dict[TableKey, dict[str, tuple[Function, list[DynamoRead]]]]:
     """For each table: the template functions whose code reads it, with those reads."""
     found: dict[TableKey, dict[str, tuple[Function, list[DynamoRead]]]] = {}
-    tables = _Tables(project.tables)
+    tables = _Tables(project.tables, parent_arguments(project))
     for entry in project.entries:
         function = entry.function
         if function is None:
             continue
-        for facts in reachable_modules(entry, project):
-            for read in facts.dynamodb.reads if facts.dynamodb else []:
-                for table in tables.read_by(read, function):
-                    by_function = found.setdefault((table.template.path, table.logical_id), {})
-                    by_function.setdefault(function.logical_id, (function, []))[1].append(read)
+        for read in invocation_reads(entry, project):
+            for table in tables.read_by(read, function):
+                by_function = found.setdefault((table.template.path, table.logical_id), {})
+                by_function.setdefault(function.logical_id, (function, []))[1].append(read)
     return found
 
 

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from wa_lint.check.contract import subject
 from wa_lint.check.template._measured import deployed_note, evidence_of, expected_direction, memory_verdict
+from wa_lint.link.cadence import CADENCE_SEVERITY, occasional_reason, severity_note
+from wa_lint.link.deploy_time import function_deploy_time
 from wa_lint.link.linker import literal_int
 from wa_lint.link.model import Function, Project, Setting
 from wa_lint.load.template.edit import insert_entry, replace_value
@@ -74,6 +76,8 @@ def tuning_evidence(tuned: TuningResult) -> Evidence:
 @subject("function")
 def check(function: Function, project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     name = function.logical_id
+    if function_deploy_time(project, function):
+        return  # memory sized for a per-deployment run costs nothing per request
     setting = function.memory
     fix: Fix | None = None
     evidence: tuple[Evidence, ...] = ()
@@ -110,5 +114,7 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
             if verdict.direction and tuned is None:
                 prose += f"; {expected_direction(verdict)}"
         evidence += tuple(evidence_of(measured) for measured in verdict.measurements)
+    occasional = occasional_reason(project, function)
     yield Violation(CODE, function.span, {"problem": problem, "fix": prose}, resource=name, function=name,
-                    fix=fix, evidence=evidence)
+                    fix=fix, evidence=evidence, detail=severity_note(occasional) if occasional else None,
+                    severity=CADENCE_SEVERITY if occasional else None)

@@ -1,0 +1,132 @@
+"""Functions that run at deployment time, not per request: custom resource providers, CodeDeploy hooks.
+
+Their cost is per deployment, so per-request advice (memory tuning, clients at module scope) does not
+apply to them. A function that also has an event trigger serves requests too and is never exempt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from wa_lint.link.linker import ref_target
+from wa_lint.link.model import Entry, Function, Project
+from wa_lint.link.nested import normal_path, parent_arguments
+
+if TYPE_CHECKING:
+    from wa_lint.analyse.python.facts_model import ModuleFacts
+    from wa_lint.load.template.document import Template
+
+CUSTOM_RESOURCE_TYPES = ("AWS::CloudFormation::CustomResource",)
+# The CDK provider framework's own function calls the user's handlers named by these variables.
+PROVIDER_FRAMEWORK_VARIABLES = ("USER_ON_EVENT_FUNCTION_ARN", "USER_IS_COMPLETE_FUNCTION_ARN")
+# Libraries whose only use is answering CloudFormation custom resource requests.
+CUSTOM_RESOURCE_HELPERS = frozenset({"cfnresponse", "crhelper"})
+
+FunctionKey = tuple[int, str]  # (id of the template, logical ID)
+
+
+def deploy_time_reason(project: Project, function: Function | None, facts: ModuleFacts | None = None) -> str | None:
+    """Why `function` runs only at deployment time (for messages), or None when it serves requests.
+
+    `facts`, the handler module, lets code say it too: a module that answers CloudFormation through
+    cfnresponse or crhelper is a custom resource provider even when no template here names it."""
+    if function is not None and function.triggers:
+        return None
+    if function is not None:
+        reason = _deploy_time_functions(project).get((id(function.template), function.logical_id))
+        if reason:
+            return reason
+    if facts is not None and uses_custom_resource_helper(facts):
+        return "it answers CloudFormation custom resource requests (cfnresponse/crhelper)"
+    return None
+
+
+def entry_deploy_time(project: Project, entry: Entry) -> str | None:
+    return deploy_time_reason(project, entry.function, entry.facts)
+
+
+def function_deploy_time(project: Project, function: Function) -> str | None:
+    """As deploy_time_reason, also asking the code of the function's handler when it was analysed."""
+    facts = None
+    for entry in project.entries:
+        if entry.function is function:
+            facts = entry.facts
+            break
+    return deploy_time_reason(project, function, facts)
+
+
+def uses_custom_resource_helper(facts: ModuleFacts) -> bool:
+    return any(item.module.split(".")[0] in CUSTOM_RESOURCE_HELPERS and not item.level for item in facts.imports) or any(
+        not item.module and not item.level and any(name.split(".")[0] in CUSTOM_RESOURCE_HELPERS for name, _ in item.names)
+        for item in facts.imports)
+
+
+def _deploy_time_functions(project: Project) -> dict[FunctionKey, str]:
+    found = project.lookups.get("custom-resource-functions")
+    if isinstance(found, dict):
+        return found
+    result: dict[FunctionKey, str] = {}
+    project.lookups["custom-resource-functions"] = result
+    functions = {(id(f.template), f.logical_id): f for f in project.functions}
+    exports = _exports(project.templates)
+    parents = parent_arguments(project)
+
+    def mark(template: Template, target: str | None, reason: str) -> None:
+        if target and (id(template), target) in functions:
+            result.setdefault((id(template), target), reason)
+
+    for template in project.templates:
+        for logical_id, resource in _resources(template):
+            resource_type = resource.get("Type")
+            properties = resource.get("Properties")
+            if not isinstance(resource_type, str) or not isinstance(properties, dict):
+                continue
+            if resource_type.startswith("Custom::") or resource_type in CUSTOM_RESOURCE_TYPES:
+                reason = f"it backs the custom resource {logical_id}, so it runs once per deployment"
+                token = properties.get("ServiceToken")
+                target = ref_target(token)
+                if target and target in template.parameters:
+                    for parent, parent_target in parents.get((normal_path(template.path), target), ()):
+                        mark(parent, parent_target, reason)
+                elif target:
+                    mark(template, target, reason)
+                elif isinstance(token, dict) and isinstance(token.get("Fn::ImportValue"), str):
+                    for exporter, exported in exports.get(token["Fn::ImportValue"], ()):
+                        mark(exporter, exported, reason)
+            hooks = _hooks(properties)
+            for hook in hooks:
+                mark(template, ref_target(hook), f"it is a CodeDeploy hook of {logical_id}, so it runs once per deployment")
+            environment = properties.get("Environment")
+            variables = environment.get("Variables") if isinstance(environment, dict) else None
+            if isinstance(variables, dict):
+                for name in PROVIDER_FRAMEWORK_VARIABLES:
+                    mark(template, ref_target(variables.get(name)),
+                         f"the custom resource provider {logical_id} calls it, so it runs once per deployment")
+    return result
+
+
+def _resources(template: Template) -> list[tuple[str, dict[str, Any]]]:
+    return [(str(k), v) for k, v in template.resources.items() if isinstance(v, dict)]
+
+
+def _hooks(properties: dict[str, Any]) -> list[Any]:
+    preference = properties.get("DeploymentPreference")
+    hooks = preference.get("Hooks") if isinstance(preference, dict) else None
+    return list(hooks.values()) if isinstance(hooks, dict) else []
+
+
+def _exports(templates: list[Template]) -> dict[str, list[tuple[Template, str]]]:
+    """Export names written literally → (template, logical ID) the exported value references."""
+    found: dict[str, list[tuple[Template, str]]] = {}
+    for template in templates:
+        outputs = template.data.get("Outputs")
+        if not isinstance(outputs, dict):
+            continue
+        for output in outputs.values():
+            if not isinstance(output, dict) or not isinstance(output.get("Export"), dict):
+                continue
+            name = output["Export"].get("Name")
+            target = ref_target(output.get("Value"))
+            if isinstance(name, str) and target:
+                found.setdefault(name, []).append((template, target))
+    return found
