@@ -42,6 +42,7 @@ from wa_lint.load.template.document import (
     parse_template,
 )
 from wa_lint.load.template.errors import TemplateError
+from wa_lint.load.frameworks import framework_of, load_framework_file
 from wa_lint.link.linker import layer_root, link_template
 
 PARSE_ERROR = "WA001"
@@ -54,6 +55,8 @@ _OUTSIDE = "outside the project root and the paths given; not read (allow-outsid
 class Stats:
     templates: int = 0
     python_files: int = 0
+    # Framework files read, by framework ("serverless": serverless.yml files translated to templates).
+    frameworks: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
 
@@ -185,7 +188,15 @@ class Run:
                 continue
             try:
                 text = decode(raw)
-                template = parse_template(path, text)
+                framework = framework_of(path)
+                if framework is None:
+                    template = parse_template(path, text)
+                else:
+                    loaded = load_framework_file(path, text, self._read_text)
+                    self.stats.frameworks[framework] = self.stats.frameworks.get(framework, 0) + 1
+                    if loaded is None:
+                        continue
+                    template = loaded
             except NotATemplate:
                 continue
             except JinjaSource:
@@ -195,11 +206,22 @@ class Run:
                 self.parse_error(path, error.line, error.column, error.message,
                                  "fix the template so it loads; nothing in it was checked")
                 continue
-            self.stats.templates += 1
+            if template.framework is None:
+                self.stats.templates += 1
             self.project.templates.append(template)
             for problem in template.problems:
                 self.parse_error(path, problem.pos.line, problem.pos.column, problem.message,
                                  "remove or rename one of the duplicate keys")
+
+    def _read_text(self, path: Path) -> str | None:
+        """A project file a framework file points at (`${file(...)}`), under the same limits as templates."""
+        raw = self._read(path, self.config.max_template_bytes)
+        if raw is None:
+            return None
+        try:
+            return decode(raw)
+        except TemplateError:
+            return None
 
     def _templates_around(self, found: Discovered, excludes: list[str]) -> list[Path]:
         """Templates elsewhere in the project when a Python file is named (pre-commit passes only staged files).

@@ -66,11 +66,16 @@ def literal_int(value: Any) -> int | None:
     return None
 
 
-def setting(template: Template, properties: DictNode, key: str) -> Setting | None:
+def setting(template: Template, properties: DictNode, key: str, logical_id: str = "",
+            where: Span | None = None) -> Setting | None:
     if key not in properties:
+        if key in template.defaults and where is not None:
+            # A framework's default (Serverless: 1024 MB, 6 s) applies: a value, but one nobody chose.
+            return Setting(template.defaults[key], "framework-default", where)
         return None
     value, parameter = resolve(template, properties[key])
     source = "globals" if key in inherited_keys(properties) else "resource"
+    source = template.origins.get((logical_id, key), source)
     return Setting(value, source, span(template, properties.key_pos(key)), parameter)
 
 
@@ -246,8 +251,8 @@ def link_template(template: Template) -> tuple[list[Function], list[Table], list
                 runtime=runtime,
                 handler=Handler(handler_text) if handler_text else None,
                 code=_code(template, resource_type, properties, resource.get("Metadata")),
-                memory=setting(template, properties, "MemorySize"),
-                timeout=setting(template, properties, "Timeout"),
+                memory=setting(template, properties, "MemorySize", logical_id, where),
+                timeout=setting(template, properties, "Timeout", logical_id, where),
                 environment=_environment(template, properties),
                 triggers=_sam_triggers(template, properties) + standalone.get(logical_id, []),
                 layers=_layers(template, properties),

@@ -1,0 +1,81 @@
+"""Serverless Framework and CDK apps linked like SAM apps, and runs that say what they did not see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import FIXTURES
+from wa_lint.config import Config
+from wa_lint.link.model import Function
+from wa_lint.pipeline import RunResult, run
+
+SLS = FIXTURES / "frameworks" / "serverless-app"
+
+
+def _run(root: Path, *codes: str) -> RunResult:
+    return run([root], Config().with_overrides(select=codes or ("PERF001",), preview=True), use_cache=False)
+
+
+def _functions(result: RunResult) -> dict[str, Function]:
+    return {function.logical_id: function for function in result.project.functions}
+
+
+def test_serverless_functions_link_to_their_handler_code() -> None:
+    functions = _functions(_run(SLS))
+    assert sorted(functions) == ["api", "reports", "worker"]
+    api = functions["api"]
+    assert api.handler is not None and api.handler.file == SLS / "src" / "orders" / "api.py"
+    assert api.handler.qualname == "handle"
+    assert api.template.path == SLS / "serverless.yml"
+
+
+def test_memory_and_timeout_come_from_the_function_the_provider_or_the_framework_default() -> None:
+    functions = _functions(_run(SLS))
+    memory = {name: (f.memory.value, f.memory.source, f.memory.span.line) for name, f in functions.items() if f.memory}
+    assert memory == {"api": (1024, "framework-default", 21), "worker": (512, "function", 30),
+                      "reports": (2048, "function", 52)}
+    timeout = {name: (f.timeout.value, f.timeout.source) for name, f in functions.items() if f.timeout}
+    # worker's timeout comes through ${self:custom.settings...} from ${file(./settings.yml)}.
+    assert timeout == {"api": (20, "provider"), "worker": (60, "function"), "reports": (20, "provider")}
+
+
+def test_variables_resolve_from_the_project_and_deploy_time_values_stay_unresolved() -> None:
+    api = _functions(_run(SLS))["api"]
+    values = {name: var.value for name, var in api.environment.items()}
+    assert values == {"TABLE_NAME": "orders-dev", "API_KEY": "${ssm:/orders/api-key}", "REGION": "eu-west-1"}
+    assert api.environment["TABLE_NAME"].span.line == 16
+    assert [text for text, _ in api.template.unresolved] == ["${ssm:/orders/api-key}"]
+
+
+def test_events_become_triggers_of_their_kind() -> None:
+    worker = _functions(_run(SLS))["worker"]
+    kinds = [(trigger.type, trigger.target) for trigger in worker.triggers]
+    assert kinds == [("SQS", "Jobs"), ("DynamoDB", "Orders"), ("S3", None), ("SNS", None), ("Schedule", None),
+                     ("EventBridgeRule", None), ("ALB", None), ("WebSocket", None)]
+    api = _functions(_run(SLS))["api"]
+    assert [trigger.type for trigger in api.triggers] == ["Api", "HttpApi"]
+    assert api.has_synchronous_api_trigger
+
+
+def test_resources_are_linked_as_cloudformation() -> None:
+    result = _run(SLS)
+    assert [(table.logical_id, table.table_name) for table in result.project.tables] == [("Orders", "orders-dev")]
+
+
+def test_untuned_memory_names_the_framework_default_at_the_yaml_line() -> None:
+    result = _run(SLS, "PERF001")
+    found = [(f.span.path.name, f.span.line, f.function) for f in result.findings]
+    assert found == [("serverless.yml", 21, "api")]
+    assert "Serverless Framework default of 1024 MB" in result.findings[0].message
+    assert "128" not in result.findings[0].message
+    assert not result.findings[0].fixes  # serverless.yml is not edited through template paths
+
+
+def test_default_timeout_names_the_framework_default(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  hello:\n    handler: h.main\n"
+    )
+    (tmp_path / "h.py").write_text("def main(event, context):\n    return 1\n")
+    result = _run(tmp_path, "PERF002")
+    assert [(f.span.line, f.function) for f in result.findings] == [(6, "hello")]
+    assert "default of 6 seconds" in result.findings[0].message
