@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import FIXTURES
+
 from wa_lint.config import Config
 from wa_lint.link.model import Function
 from wa_lint.pipeline import RunResult, run

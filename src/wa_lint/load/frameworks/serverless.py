@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_lint.load.template.document import SAM_TRANSFORM, NotATemplate, Template
+from wa_lint.load.template.errors import TemplateError
 from wa_lint.load.template.json_loader import load_json
 from wa_lint.load.template.nodes import BARE_SCALARS, DictNode, ListNode, Pos, StrNode, pos_of
 from wa_lint.load.template.yaml_loader import load_yaml
@@ -144,7 +145,7 @@ class _Variables:
             if text is not None:
                 try:
                     data = (load_json(text) if path.suffix == ".json" else load_yaml(text))[0]
-                except Exception:  # an unreadable variables file leaves its variables unresolved
+                except TemplateError:  # an unreadable variables file leaves its variables unresolved
                     data = _UNRESOLVED
             self.files[path] = data
         return self.files[path]
