@@ -38,7 +38,7 @@ def test_text_output_is_ruff_style_with_lens_fix_and_summary(cli, monkeypatch) -
     )
     assert lines[1] == "  PERF 1 · Measure, evaluate, and select optimum capacity units (Performance efficiency)"
     assert lines[2].startswith("  fix: add MemorySize")
-    assert lines[-1].startswith("Found 2 findings (2 warnings) in 1 template and 1 Python file (")
+    assert lines[-1].startswith("Found 2 findings (2 warnings) in 1 template and 1 Python file; 2 functions, 2 with local code (")
     assert "\x1b[" not in result.output, "no colour when not a terminal"
 
 

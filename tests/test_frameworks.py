@@ -80,3 +80,42 @@ def test_default_timeout_names_the_framework_default(tmp_path: Path) -> None:
     result = _run(tmp_path, "PERF002")
     assert [(f.span.line, f.function) for f in result.findings] == [(6, "hello")]
     assert "default of 6 seconds" in result.findings[0].message
+
+
+def _text(result: RunResult) -> str:
+    import io
+
+    from wa_lint.report.formats.text import report
+
+    out = io.StringIO()
+    report(result, out, colour=False)
+    return out.getvalue()
+
+
+def test_an_empty_folder_says_nothing_was_checked(tmp_path: Path) -> None:
+    result = _run(tmp_path)
+    assert [d.kind for d in result.diagnostics] == ["warning"]
+    text = _text(result)
+    assert "All checks passed" not in text
+    assert "Nothing checked" in text
+
+
+def test_a_folder_with_a_handler_is_not_reported_as_empty(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    result = _run(tmp_path)
+    assert not [d for d in result.diagnostics if d.kind == "warning"]
+    assert "All checks passed" in _text(result)
+
+
+def test_cdk_json_without_cdk_out_suggests_synth_and_still_checks_handlers() -> None:
+    root = FIXTURES / "frameworks" / "cdk-without-synth"
+    result = _run(root)
+    warnings = [d for d in result.diagnostics if d.kind == "warning"]
+    assert [d.path.name for d in warnings if d.path] == ["cdk.json"]
+    assert "cdk synth" in warnings[0].message
+    assert [entry.qualname for entry in result.project.entries] == ["handler"]
+
+
+def test_the_summary_counts_framework_files_and_linked_functions() -> None:
+    text = _text(_run(SLS))
+    assert "0 templates, 1 serverless.yml and 3 Python files; 3 functions, 3 with local code" in text

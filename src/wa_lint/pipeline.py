@@ -42,7 +42,7 @@ from wa_lint.load.template.document import (
     parse_template,
 )
 from wa_lint.load.template.errors import TemplateError
-from wa_lint.load.frameworks import framework_of, load_framework_file
+from wa_lint.load.frameworks import cdk_note, framework_of, load_framework_file
 from wa_lint.link.linker import layer_root, link_template
 
 PARSE_ERROR = "WA001"
@@ -195,6 +195,9 @@ class Run:
                     loaded = load_framework_file(path, text, self._read_text)
                     self.stats.frameworks[framework] = self.stats.frameworks.get(framework, 0) + 1
                     if loaded is None:
+                        note = cdk_note(path) if framework == "cdk" else None
+                        if note:
+                            self.diagnostics.append(Diagnostic(path, note, kind="warning"))
                         continue
                     template = loaded
             except NotATemplate:
@@ -620,6 +623,11 @@ class Run:
         self.load_live()
         with self.pool:
             self.link_handlers(found)
+        if not self.project.templates and not self.project.entries and not found.missing:
+            # ruff's "No Python files found": a run that saw nothing must not read as a clean bill of health.
+            self.diagnostics.append(Diagnostic(None, (
+                "no template, serverless.yml or handler found under the given path(s): nothing was checked "
+                "(handlers are found by name: handler-patterns in the configuration)"), kind="warning"))
         enabled = enabled_codes(self.config, self.rules)
         self.run_checks(enabled)
         # Bounds the checks' call-graph walks reached (callgraph.note_bound): the findings may be incomplete.

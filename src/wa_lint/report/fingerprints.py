@@ -12,8 +12,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from wa_lint.report.findings import Finding
 from wa_lint.link.model import Project
+from wa_lint.report.findings import Finding
 
 # Hash at most this many lines of a multi-line span: enough to tell findings apart, and stable when
 # the body of a long statement is edited below its first lines.

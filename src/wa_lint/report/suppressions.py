@@ -27,13 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wa_lint.check.registry import select
 from wa_lint.config import Config
-from wa_lint.report.findings import Finding, Span, Violation
 from wa_lint.discover.gitignore import GitIgnore
 from wa_lint.link.model import Project
-from wa_lint.check.registry import select
 from wa_lint.load.template.document import Template
 from wa_lint.load.template.nodes import DictNode, pos_of
+from wa_lint.report.findings import Finding, Span, Violation
 
 UNUSED = "WA003"
 BLANKET = "WA004"

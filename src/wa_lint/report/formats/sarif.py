@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from wa_lint import __version__
+from wa_lint.check.registry import Rule
 from wa_lint.pipeline import RunResult
 from wa_lint.report.findings import Edit, Finding, Fix, Severity
 from wa_lint.report.fingerprints import fingerprints, project_path
-from wa_lint.check.registry import Rule
 from wa_lint.report.formats import dump_json, text_only
 from wa_lint.report.formats.json import evidence_dict
 

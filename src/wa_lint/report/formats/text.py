@@ -28,6 +28,21 @@ def _evidence(item: Evidence) -> str:
     return f"{what} {item.statistic} {item.value}{unit}{window} ({item.source})"
 
 
+def coverage(result: RunResult) -> str:
+    """What was read and linked: `2 templates, 1 serverless.yml and 3 Python files; 5 functions, 4 with local code`."""
+    stats, functions = result.stats, result.project.functions
+    read = [_plural(stats.templates, "template")]
+    read += [_plural(count, _FRAMEWORK_FILES.get(name, name)) for name, count in sorted(stats.frameworks.items())]
+    text = ", ".join(read) + f" and {_plural(stats.python_files, 'Python file')}"
+    if functions:
+        linked = sum(1 for function in functions if function.handler is not None and function.handler.file is not None)
+        text += f"; {_plural(len(functions), 'function')}, {linked} with local code"
+    return text
+
+
+_FRAMEWORK_FILES = {"serverless": "serverless.yml", "cdk": "cdk.json"}
+
+
 def report(result: RunResult, out: TextIO, colour: bool) -> None:
     for finding in result.findings:
         span = finding.span
@@ -42,10 +57,14 @@ def report(result: RunResult, out: TextIO, colour: bool) -> None:
             out.write(_paint(f"  evidence: {one_line(shown)}", "2", colour) + "\n")
     for diagnostic in result.diagnostics:
         where = f"{display_path(diagnostic.path)}: " if diagnostic.path else ""
-        label, paint = ("error", "1;31") if diagnostic.kind == "error" else ("note", "2")
+        label, paint = {"error": ("error", "1;31"), "warning": ("warning", "1;33")}.get(diagnostic.kind, ("note", "2"))
         out.write(_paint(f"{label}: {where}{one_line(diagnostic.message)}", paint, colour) + "\n")
     stats = result.stats
-    read = f"{_plural(stats.templates, 'template')} and {_plural(stats.python_files, 'Python file')}"
+    read = coverage(result)
+    if not result.findings and not result.project.templates and not result.project.entries:
+        out.write(_paint("Nothing checked", "1;33", colour) + f": no findings because nothing was read ({read}, "
+                  f"{stats.seconds:.2f}s).\n")
+        return
     if not result.findings:
         out.write(_paint("All checks passed", "1;32", colour) + f": no findings in {read} ({stats.seconds:.2f}s).\n")
         return
