@@ -119,3 +119,18 @@ def test_cdk_json_without_cdk_out_suggests_synth_and_still_checks_handlers() -> 
 def test_the_summary_counts_framework_files_and_linked_functions() -> None:
     text = _text(_run(SLS))
     assert "0 templates, 1 serverless.yml and 3 Python files; 3 functions, 3 with local code" in text
+
+
+CDK = FIXTURES / "frameworks" / "cdk-app"
+
+
+def test_cdk_asset_functions_link_to_the_source_folder_and_helpers_are_not_functions() -> None:
+    result = _run(CDK, "PERF001", "PERF101", "COST001")
+    functions = _functions(result)
+    assert list(functions) == ["ListBucketsFn1A2B3C4D"]  # CDK's log-retention and bucket-deployment helpers are not
+    function = functions["ListBucketsFn1A2B3C4D"]
+    assert function.handler is not None and function.handler.file == CDK / "lambda" / "index.py"
+    found = sorted((f.code, f.span.path.relative_to(CDK).as_posix()) for f in result.findings)
+    # The helpers' code in cdk.out is never reported, nor the copy of the user's code; Custom::LogRetention
+    # counts as a retention setting.
+    assert found == [("PERF001", "cdk.out/OrdersStack.template.json"), ("PERF101", "lambda/index.py")]

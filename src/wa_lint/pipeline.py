@@ -42,6 +42,7 @@ from wa_lint.load.template.document import (
     parse_template,
 )
 from wa_lint.load.template.errors import TemplateError
+from wa_lint.load.frameworks.cdk import in_cdk_out, source_of_asset
 from wa_lint.load.frameworks import cdk_note, framework_of, load_framework_file
 from wa_lint.link.linker import layer_root, link_template
 
@@ -446,6 +447,8 @@ class Run:
                 self.diagnostics.append(Diagnostic(function.template.path, note))
                 continue
             resolve_handler(handler, function.import_roots)
+            if handler.file is not None and function.code.root and in_cdk_out(function.code.root):
+                self._to_asset_source(function, found)
             if handler.file is not None and handler.file.suffix == ".py":
                 linked.append(function)
             else:
@@ -478,6 +481,17 @@ class Run:
                 self.project.entries.extend(Entry(facts, f.qualname, roots) for f in functions)
                 starts.append((path, roots))
         self.follow_imports(starts)
+
+    def _to_asset_source(self, function: Function, found: Discovered) -> None:
+        """A CDK asset handler linked to the folder it was copied from, when that folder is in the project."""
+        code, handler = function.code, function.handler
+        assert code.root is not None and handler is not None and handler.file is not None
+        source = source_of_asset(code.root, handler.file, found.python)
+        if source is None or not self.inside(source):
+            return
+        code.root = source
+        function.import_roots = [source, *function.import_roots[1:]]
+        resolve_handler(handler, function.import_roots)
 
     def _handler_not_found(self, function: Function) -> None:
         handler, code = function.handler, function.code
@@ -529,7 +543,8 @@ class Run:
         candidates: dict[Path, bytes] = {}
         for path in found.python:
             relative_path = path.relative_to(self.root) if path.is_relative_to(self.root) else path
-            if path in referenced or is_test_file(relative_path):
+            # cdk.out holds copies (and CDK's own helpers' code): only what its templates link is read there.
+            if path in referenced or is_test_file(relative_path) or in_cdk_out(relative_path):
                 continue
             raw = self._read(path, self.config.max_python_bytes)
             if raw is None:

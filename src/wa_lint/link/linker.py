@@ -9,6 +9,7 @@ from typing import Any
 from wa_lint.files import is_dir, path_problem
 from wa_lint.report.findings import Span
 from wa_lint.link.model import Code, EnvVar, Function, Handler, Resource, Setting, Table, Trigger
+from wa_lint.load.frameworks.cdk import asset_path, is_cdk_helper
 from wa_lint.load.template.document import Template
 from wa_lint.load.template.nodes import DictNode, Pos, pos_of
 from wa_lint.link.sam_globals import inherited_keys, merged_properties
@@ -105,6 +106,10 @@ def _code(template: Template, resource_type: str, properties: DictNode, metadata
     code = properties.get("Code")
     if _text(template, properties.get("PackageType")) == "Image":
         return Code("image")
+    asset = asset_path(metadata)
+    if asset is not None:
+        # `cdk synth` stages the handler's folder in cdk.out (next to the template) as asset.<hash>.
+        return _local(base / asset, span(template, properties.key_pos("Code")))
     if isinstance(metadata, dict) and isinstance(metadata.get("aws:asset:path"), str):
         return Code("asset")
     if isinstance(code, str):
@@ -239,7 +244,9 @@ def link_template(template: Template) -> tuple[list[Function], list[Table], list
         where = span(template, template.resources.key_pos(logical_id))
         properties = merged_properties(globals_section, resource_type, resource.get("Properties"))
         logical_id = str(logical_id)
-        if resource_type in FUNCTION_TYPES:
+        if resource_type in FUNCTION_TYPES and is_cdk_helper(logical_id, resource.get("Metadata")):
+            others.append(Resource(template, logical_id, resource_type, where, properties))
+        elif resource_type in FUNCTION_TYPES:
             runtime = _text(template, properties.get("Runtime"))
             handler_text = _text(template, properties.get("Handler"))
             function = Function(
