@@ -61,7 +61,7 @@ def report(result: RunResult, out: TextIO, colour: bool) -> None:
         out.write(_paint(f"{label}: {where}{one_line(diagnostic.message)}", paint, colour) + "\n")
     stats = result.stats
     read = coverage(result)
-    if not result.findings and not result.project.templates and not result.project.entries:
+    if not result.findings and any(d.kind == "warning" and d.path is None for d in result.diagnostics):
         out.write(_paint("Nothing checked", "1;33", colour) + f": no findings because nothing was read ({read}, "
                   f"{stats.seconds:.2f}s).\n")
         return
