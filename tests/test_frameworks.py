@@ -134,3 +134,20 @@ def test_cdk_asset_functions_link_to_the_source_folder_and_helpers_are_not_funct
     # The helpers' code in cdk.out is never reported, nor the copy of the user's code; Custom::LogRetention
     # counts as a retention setting.
     assert found == [("PERF001", "cdk.out/OrdersStack.template.json"), ("PERF101", "lambda/index.py")]
+
+
+def test_variables_that_fan_out_or_refer_to_themselves_stay_unresolved_and_fast(tmp_path: Path) -> None:
+    import time
+
+    from wa_lint.load.frameworks.serverless import translate
+
+    lines = ["service: s", "custom:", "  a0: x"]
+    lines += [f"  a{i}: ${{self:custom.a{i - 1}}}${{self:custom.a{i - 1}}}" for i in range(1, 40)]
+    lines += ["  loop: ${self:custom.loop}", "functions:", "  f:", "    handler: h.main", "    environment:",
+              "      A: ${self:custom.a39}", "      L: ${self:custom.loop}", "      S: ${self:custom.a3}"]
+    started = time.perf_counter()
+    template = translate(tmp_path / "serverless.yml", "\n".join(lines) + "\n", lambda path: None)
+    assert time.perf_counter() - started < 5
+    variables = template.resources["f"]["Properties"]["Environment"]["Variables"]
+    assert variables["A"] == "${self:custom.a39}" and variables["L"] == "${self:custom.loop}"
+    assert variables["S"] == "x" * 8

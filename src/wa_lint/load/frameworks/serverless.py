@@ -27,6 +27,8 @@ DEFAULTS = {"MemorySize": 1024, "Timeout": 6}
 _VARIABLE = re.compile(r"\$\{([^${}]*)\}")
 _WHOLE = re.compile(r"^\$\{[^${}]*\}$")
 _MAX_DEPTH = 10
+_MAX_TEXT = 10_000
+_BUDGET = 20_000  # variables resolved per file; real files use a few dozen
 # serverless.yml event name -> the SAM event type whose rules apply, and the SAM property each source goes in.
 _EVENTS = {
     "http": ("Api", None), "httpApi": ("HttpApi", None), "sqs": ("SQS", "Queue"), "s3": ("S3", "Bucket"),
@@ -51,6 +53,10 @@ class _Variables:
         self.read = read
         self.files: dict[Path, Any] = {}
         self.unresolved: list[tuple[str, Pos]] = []
+        # Each `${self:...}` address resolved once, and a budget for the whole file: references that
+        # fan out (a section naming another section several times, and so on) must not grow without bound.
+        self.addresses: dict[str, Any] = {}
+        self.budget = _BUDGET
 
     def value(self, value: Any, depth: int = 0) -> Any:
         """`value` with every variable resolved that can be; containers are rebuilt, positions kept."""
@@ -83,13 +89,17 @@ class _Variables:
             match = _VARIABLE.search(current)
             if match is None:
                 break
-            resolved = self._expression(match.group(1), depth)
+            self.budget -= 1
+            resolved = self._expression(match.group(1), depth) if self.budget > 0 else _UNRESOLVED
             if resolved is _UNRESOLVED:
                 self.unresolved.append((match.group(0), pos))
                 return text  # a deploy-time value: kept as written, so rules treat it as unknown
             if _WHOLE.match(current) and not isinstance(resolved, str):
                 return _relocated(resolved, pos)
             current = current[: match.start()] + str(resolved) + current[match.end():]
+            if len(current) > _MAX_TEXT:  # strings that double at every reference: not a real setting
+                self.unresolved.append((match.group(0), pos))
+                return text
         return StrNode(current, pos)
 
     def _expression(self, expression: str, depth: int) -> Any:
@@ -125,6 +135,14 @@ class _Variables:
         return _UNRESOLVED  # ssm, cf, s3, env, aws, a plugin's resolver: known only at deploy time
 
     def _self(self, address: str, depth: int) -> Any:
+        if not address:
+            return _UNRESOLVED  # `${self:}` is the whole file: nothing a setting can use
+        if address not in self.addresses:
+            self.addresses[address] = _UNRESOLVED  # a reference to itself stays unresolved
+            self.addresses[address] = self._self_uncached(address, depth)
+        return self.addresses[address]
+
+    def _self_uncached(self, address: str, depth: int) -> Any:
         # Each step is resolved before the next: `custom.settings` may itself be `${file(...)}`.
         data: Any = self.document
         for key in filter(None, address.split(".")):
