@@ -151,3 +151,16 @@ def test_variables_that_fan_out_or_refer_to_themselves_stay_unresolved_and_fast(
     variables = template.resources["f"]["Properties"]["Environment"]["Variables"]
     assert variables["A"] == "${self:custom.a39}" and variables["L"] == "${self:custom.loop}"
     assert variables["S"] == "x" * 8
+
+
+def test_other_providers_and_plugin_handlers_are_not_lambda_code(tmp_path: Path) -> None:
+    (tmp_path / "gcp").mkdir()
+    (tmp_path / "gcp" / "serverless.yml").write_text(
+        "service: g\nprovider:\n  name: google\n  runtime: python37\nfunctions:\n  first:\n    handler: http\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: w\nprovider:\n  name: aws\n  runtime: python3.12\n  memorySize: 256\n"
+        "  environment: ${file(./secrets.yml)}\nfunctions:\n  api:\n    handler: wsgi_handler.handler\n")
+    result = _run(tmp_path, "PERF001", "WA005")
+    assert [f.template.path.parent for f in result.project.functions] == [tmp_path]
+    assert result.findings == []
+    assert result.diagnostics == []  # the absent secrets file is a deploy-time value, not a skip

@@ -219,7 +219,8 @@ class Run:
 
     def _read_text(self, path: Path) -> str | None:
         """A project file a framework file points at (`${file(...)}`), under the same limits as templates."""
-        raw = self._read(path, self.config.max_template_bytes)
+        # An absent file (`${file(secrets.yml)}`, kept out of git) is a deploy-time value, not a skip to note.
+        raw = self._read(path, self.config.max_template_bytes) if is_file(path) else None
         if raw is None:
             return None
         try:

@@ -38,6 +38,7 @@ _EVENTS = {
     "kafka": ("MSK", None), "msk": ("MSK", None), "activemq": ("MQ", None), "rabbitmq": ("MQ", None),
 }
 _UNRESOLVED = object()
+_PLUGIN_MODULES = frozenset({"wsgi_handler", "serverless_wsgi", "serverless_sdk", "s_"})
 
 
 def is_serverless_file(path: Path) -> bool:
@@ -339,7 +340,9 @@ def _function(name: str, spec: DictNode, provider: Any, key_pos: Pos,
               origins: dict[tuple[str, str], str]) -> DictNode:
     properties = _Builder(spec.pos)
     handler = _entry(spec, "handler")
-    if handler:
+    # A plugin writes these modules into the package at deploy time (serverless-wsgi's wsgi_handler):
+    # they are not the user's code and are never in the project.
+    if handler and str(handler[0]).split(".", 1)[0] not in _PLUGIN_MODULES:
         properties.put("Handler", handler[0], handler[1], handler[2])
     image = _entry(spec, "image")
     if image:
@@ -378,6 +381,9 @@ def translate(path: Path, text: str, read: Callable[[Path], str | None]) -> Temp
     data, problems = load_json(text) if path.suffix == ".json" else load_yaml(text)
     if not isinstance(data, DictNode) or not isinstance(data.get("functions", data.get("service")), (dict, str)):
         raise NotATemplate
+    provider_name = _lookup(data, "provider.name")
+    if isinstance(provider_name, str) and provider_name.strip().lower() != "aws":
+        raise NotATemplate  # Google Cloud, Azure, Kubeless, Spotinst: no Lambda here
     variables = _Variables(data, path.parent, read)
     document = variables.value(data)
     assert isinstance(document, DictNode)
