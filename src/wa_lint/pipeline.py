@@ -639,7 +639,8 @@ class Run:
         self.load_live()
         with self.pool:
             self.link_handlers(found)
-        if not self.project.templates and not self.project.entries and not found.missing and not found.explicit:
+        saw_nothing = not self.project.templates and not self.project.entries and not self.violations
+        if saw_nothing and not found.missing and not found.explicit:
             # ruff's "No Python files found": a run that saw nothing must not read as a clean bill of health.
             # Files named one by one (pre-commit's staged files) are not a project: a YAML file that is
             # not a template is ordinary there.
