@@ -38,7 +38,7 @@ def test_write_then_only_new_findings(cli, project: Path) -> None:
     assert result.exit_code == 1
     document = json.loads(result.output)
     assert [(f["resource"], f["line"]) for f in document["findings"]] == [("Billing", 5)]
-    assert "2 known finding(s) in the baseline" in document["errors"][0]["message"]
+    assert "2 known findings in the baseline" in document["errors"][0]["message"]
 
 
 def test_identities_are_counted(project: Path) -> None:

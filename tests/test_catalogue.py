@@ -8,8 +8,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import FIXTURES, REPO
+
 from wa_lint.check.registry import DOC_SECTIONS, catalogue, check_modules, split_front_matter
 
 SCHEMA = json.loads((REPO / "src/wa_lint/schemas/rule.schema.json").read_text())
@@ -73,3 +73,59 @@ def test_message_placeholders_are_known() -> None:
     for rule in catalogue().values():
         for field in re.findall(r"{(\w+)}", rule.message + rule.fix):
             assert field.isidentifier()
+
+
+def test_every_check_follows_the_contract() -> None:
+    from wa_lint.check.contract import SUBJECTS
+    from wa_lint.check.registry import checks
+
+    for code, check in checks().items():
+        assert check.subject in SUBJECTS, code
+
+
+@pytest.mark.parametrize(("source", "problem"), [
+    ("def check(subject, project, options): ...", "mark `check` with @subject"),
+    ("@subject('resource')\ndef check(subject, project, options): ...", "unknown check subject"),
+    ("@subject('function')\ndef check(function, project): ...", "(subject, project, options) positionally"),
+    ("@subject('table')\ndef check(table, project, options, index): ...", "`index` must be keyword-only"),
+    ("CHECK = 1", "`check` is not a function"),
+])
+def test_the_registry_rejects_a_check_module_of_the_wrong_shape(source: str, problem: str) -> None:
+    from wa_lint.check.contract import subject
+    from wa_lint.check.registry import InvalidCheck, validate
+
+    namespace: dict = {"subject": subject}
+    with pytest.raises((InvalidCheck, ValueError), match=re.escape(problem)):
+        exec(source, namespace)  # noqa: S102 - our own test snippets
+        validate("wa_lint.check.template.example", namespace.get("check"))
+
+
+def test_a_well_formed_check_passes_validation_with_or_without_the_index() -> None:
+    from wa_lint.check.contract import subject
+    from wa_lint.check.registry import validate, wants_index
+
+    @subject("template")
+    def plain(template, project, options):
+        return []
+
+    @subject("table")
+    def indexed(table, project, options, *, index):
+        return []
+
+    validate("plain", plain)
+    validate("indexed", indexed)
+    assert (wants_index(plain), wants_index(indexed)) == (False, True)
+
+
+def test_checks_share_run_wide_tables_through_the_index_not_the_model(monkeypatch) -> None:
+    """PERF201 is per table; what every table's verdict needs (the readers) is built once per run."""
+    from wa_lint.check.project import hot_read_table
+    from wa_lint.config import Config
+    from wa_lint.pipeline import run
+
+    calls = []
+    real = hot_read_table.readers
+    monkeypatch.setattr(hot_read_table, "readers", lambda project: calls.append(1) or real(project))
+    result = run([FIXTURES / "PERF201-hot-read-table-without-dax" / "bad"], Config(select=("PERF201",)), use_cache=False)
+    assert len(result.project.tables) >= 2 and calls == [1]
+    assert result.project.lookups.keys() <= {"module-index", "custom-resource-functions"}

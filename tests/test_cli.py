@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FIXTURES, REPO
+import pytest
+from conftest import FIXTURES, PINNED_SELECT, REPO
 
 DEMO = FIXTURES / "demo"
 CLEAN = FIXTURES / "PERF001-untuned-memory" / "good"
@@ -29,9 +32,12 @@ def test_missing_path_is_an_error(cli, tmp_path: Path) -> None:
     assert "no such file or directory" in result.output
 
 
-def test_text_output_is_ruff_style_with_lens_fix_and_summary(cli, monkeypatch) -> None:
+def test_concise_output_is_ruff_style_with_lens_fix_and_summary(cli, monkeypatch) -> None:
     monkeypatch.chdir(REPO)
-    result = cli("fixtures/PERF001-untuned-memory/bad", "--isolated")
+    result = cli("fixtures/PERF001-untuned-memory/bad", "--isolated", "--output-format", "concise")
+    timing = re.compile(r"\(\d+\.\d\ds\)")
+    former = cli("fixtures/PERF001-untuned-memory/bad", "--isolated", "--output-format", "text").output
+    assert timing.sub("", former) == timing.sub("", result.output), "text is concise's former name"
     lines = result.output.splitlines()
     assert lines[0].startswith(
         "fixtures/PERF001-untuned-memory/bad/template.yaml:11:3: PERF001 [untuned-memory] NoMemoryFunction"
@@ -64,8 +70,9 @@ def test_no_color_is_honoured_on_a_terminal(tmp_path: Path) -> None:
                               env={**os.environ, "NO_COLOR": ""}).stdout
     env = {**os.environ, "NO_COLOR": "1"}
     plain = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env).stdout
-    assert "\\x1b[" in coloured
-    assert "\\x1b[" not in plain and "PERF001" in plain
+    colour = re.compile(r"\\x1b\[[0-9;]*m")  # the progress line's erase (\x1b[K) is not colour
+    assert colour.search(coloured)
+    assert not colour.search(plain) and "PERF001" in plain
 
 
 def test_json_contract(cli, monkeypatch, tmp_path: Path) -> None:
@@ -140,7 +147,7 @@ def test_python_dash_m_and_the_default_folder(tmp_path: Path) -> None:
     (tmp_path / "template.yaml").write_text(
         "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: a.b\n"
     )
-    result = subprocess.run([sys.executable, "-m", "wa_lint", "--isolated"], cwd=tmp_path,
+    result = subprocess.run([sys.executable, "-m", "wa_lint", "--isolated", "--select", PINNED_SELECT], cwd=tmp_path,
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stdout.startswith("template.yaml:2:3: PERF001")
@@ -170,8 +177,8 @@ def test_broken_inputs_give_findings_not_tracebacks(tmp_path: Path) -> None:
         "    Properties:\n      CodeUri: .\n      Handler: app.handler\n      MemorySize: 128\n"
     )
     (tmp_path / "app.py").write_bytes(b"def handler(event, context):\n    return '\xff'\n")
-    result = subprocess.run([sys.executable, "-m", "wa_lint", "--isolated", "."], cwd=tmp_path,
-                            capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "wa_lint", "--isolated", "--output-format", "concise", "."],
+                            cwd=tmp_path, capture_output=True, text=True)
     assert "Traceback" not in result.stderr + result.stdout
     assert result.returncode == 1
     lines = [line for line in result.stdout.splitlines() if "WA001" in line]
@@ -204,3 +211,267 @@ def test_every_format_can_go_to_an_output_file(cli, tmp_path: Path) -> None:
 def test_bad_report_option_is_a_usage_error(cli, tmp_path: Path) -> None:
     assert cli(str(BAD), "--report", "pdf:x.pdf").exit_code == 2
     assert cli(str(BAD), "--report", "sarif").exit_code == 2
+
+
+# -- ruff's manners ---------------------------------------------------------------------------------
+
+def run_command(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it, with standard output and standard error apart."""
+    return subprocess.run([sys.executable, "-m", "wa_lint", *args], cwd=cwd, capture_output=True, text=True,
+                          check=False)
+
+
+def one_function(root: Path, name: str = "Fn") -> Path:
+    (root / "template.yaml").write_text(
+        f"Resources:\n  {name}:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: app.handler\n")
+    return root
+
+
+@pytest.mark.parametrize("flag", ["--select", "--extend-select", "--ignore"])
+def test_unknown_codes_on_the_command_line_are_usage_errors_with_a_suggestion(cli, flag: str) -> None:
+    result = cli(str(BAD), "--isolated", flag, "PERF001,PREF101")
+    assert result.exit_code == 2
+    assert f"wa-lint: error: {flag}: 'PREF101' matches no rule; did you mean PERF101" in result.output
+    assert "All checks passed" not in result.output and "PERF001 [" not in result.output
+    assert cli(str(BAD), "--isolated", flag, "perf").exit_code in (0, 1), "prefixes, any case, are fine"
+
+
+def test_unknown_severity_codes_and_levels_are_usage_errors(cli) -> None:
+    unknown = cli(str(BAD), "--isolated", "--severity", "PERF999=error")
+    assert unknown.exit_code == 2 and "--severity: unknown rule 'PERF999'; did you mean PERF" in unknown.output
+    level = cli(str(BAD), "--isolated", "--severity", "PERF001=fatal")
+    assert level.exit_code == 2 and "expected CODE=LEVEL" in level.output
+    named = cli(str(BAD), "--isolated", "--select", "untuned-memory")
+    assert "did you mean PERF001 (untuned-memory)?" in named.output
+    raised = json.loads(cli(str(BAD), "--isolated", "--severity", "perf001=error", "--output-format", "json").output)
+    assert {f["severity"] for f in raised["findings"]} == {"error"}
+
+
+def test_a_missing_path_is_an_error_on_stderr_and_never_all_checks_passed(tmp_path: Path) -> None:
+    done = run_command("nowhere/", "--isolated", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "error: nowhere: no such file or directory" in done.stderr
+    assert "All checks passed" not in done.stdout + done.stderr
+    assert done.stdout == "No findings in 0 templates and 0 Python files, but 1 error (" + \
+        done.stdout.split("(", 1)[1]
+
+
+def test_notes_go_to_stderr_and_plurals_are_right(tmp_path: Path) -> None:
+    one_function(tmp_path)
+    (tmp_path / "skipped.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  {{ cookiecutter.name }}:\n    Type: AWS::SNS::Topic\n")
+    done = run_command(".", "--isolated", "--output-format", "concise", cwd=tmp_path)
+    assert "note: skipped.yaml: skipped: unrendered cookiecutter/Jinja template" in done.stderr
+    assert "note:" not in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("Found 1 finding (1 warning) in 1 template and 0 Python files (")
+
+
+def test_full_output_shows_the_source_with_a_caret_range(cli, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    lines = cli("fixtures/PERF001-untuned-memory/bad", "--isolated").output.splitlines()
+    assert lines[0].startswith("fixtures/PERF001-untuned-memory/bad/template.yaml:11:3: PERF001 [untuned-memory]")
+    source = (BAD / "template.yaml").read_text().splitlines()[10]
+    assert lines[1:5] == ["   |", f"11 | {source}", "   |   " + "^" * len("NoMemoryFunction") + " PERF001", "   |"]
+    assert lines[5].startswith("  PERF 1 · ") and lines[6].startswith("  fix: ")
+
+
+def test_full_output_lines_up_under_tabs_and_wide_characters_and_survives_bad_files(tmp_path: Path) -> None:
+    from wa_lint.pipeline import run
+    from wa_lint.report.formats.text import write
+
+    (tmp_path / ".git").mkdir()
+    function = ("  {name}:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: .\n"
+                "      Handler: {module}.handler\n      Runtime: python3.12\n      MemorySize: 256\n")
+    (tmp_path / "template.yaml").write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n"
+                                            + function.format(name="Fn", module="app")
+                                            + function.format(name="Latin", module="latin"))
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n\tname = '你好'; s3 = boto3.client('s3')\n\treturn s3\n")
+    (tmp_path / "latin.py").write_bytes(b"def handler(event, context):\n    return '\xff'\n")
+    result = run([tmp_path], use_cache=False)
+    assert [f.code for f in result.findings] == ["PERF101", "WA001"]
+
+    def lines_of(finding_code: str) -> list[str]:
+        out = io.StringIO()
+        write(result, out, False, full=True)
+        blocks = out.getvalue().split("\n\n")
+        return next(block for block in blocks if f" {finding_code} [" in block).splitlines()
+
+    source, carets = lines_of("PERF101")[2:4]
+    assert source == "3 |     name = '你好'; s3 = boto3.client('s3')"
+    # A tab is 4 columns and each of 你好 takes two: the carets start under `boto3`.
+    assert carets.index("^") == source.index("boto3") + 2 and carets.endswith("^" * 18 + " PERF101")
+    assert lines_of("WA001")[2:4] == ["2 |     return '\ufffd'", "  |             ^ WA001"], "invalid UTF-8 shown replaced"
+    (tmp_path / "app.py").unlink()  # a file gone by the time it is reported: no snippet, no error
+    assert lines_of("PERF101")[1].startswith("  PERF 1 · ")
+
+
+def test_full_output_with_hostile_source_text_shows_controls_escaped(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      CodeUri: .\n      Handler: app.handler\n      MemorySize: 256\n")
+    (tmp_path / "app.py").write_text(
+        "import boto3\ndef handler(event, context):\n    s3 = boto3.client('s3')  # \x1b[2J\u202e\n    return s3\n")
+    done = run_command(".", "--isolated", "--color", "always", cwd=tmp_path)
+    assert "PERF101" in done.stdout
+    assert "\x1b[2J" not in done.stdout and "\u202e" not in done.stdout
+    assert "\\x1b[2J\\u202e" in done.stdout
+
+
+def test_statistics_counts_per_rule_most_first(cli) -> None:
+    result = cli(str(DEMO), "--isolated", "--statistics", "--select", "PERF,SEC")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "1  PERF001  [untuned-memory] warning",
+        "1  PERF101  [sdk-client-in-handler] warning",
+        "1  PERF102  [connection-in-handler] warning",
+        "1  PERF201  [hot-read-table-without-dax] info",
+        "1  SEC101   [user-data-in-global] error",
+    ]
+    rows = json.loads(cli(str(BAD), "--isolated", "--statistics", "--output-format", "json").output)
+    assert rows == [{"code": "PERF001", "name": "untuned-memory", "severity": "warning", "count": 2}]
+
+
+def test_show_files_lists_what_the_run_reads(cli, monkeypatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = cli("fixtures/demo", "--isolated", "--show-files")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == sorted(result.output.splitlines())
+    assert "fixtures/demo/template.yaml" in result.output.splitlines()
+    assert "fixtures/demo/src/shared/responses.py" in result.output.splitlines(), "imported modules too"
+    listed = json.loads(cli("fixtures/demo", "--isolated", "--show-files", "--output-format", "json").output)
+    assert {"path": "fixtures/demo/template.yaml", "kind": "template"} in listed and len(listed) == 7
+
+
+def test_show_settings_says_where_each_value_came_from(cli, tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    config = tmp_path / "wa-lint.toml"
+    config.write_text("select = ['PERF']\n[per-file-ignores]\n'tests/**' = ['PERF101']\n")
+    result = cli(str(tmp_path), "--show-settings", "--ignore", "PERF201")
+    assert result.exit_code == 0
+    assert result.output.startswith(f"# configuration file: {config}\n")
+    lines = {line.split(" = ")[0]: line for line in result.output.splitlines()}
+    assert lines["select"].startswith('select = ["PERF"]') and lines["select"].endswith(f"# {config}")
+    assert lines["ignore"].endswith("# command line") and '["PERF201"]' in lines["ignore"]
+    assert lines["per-file-ignores"].startswith('per-file-ignores = {"tests/**": ["PERF101"]}')
+    assert lines["fail-on"].endswith("# default")
+    data = json.loads(cli(str(tmp_path), "--show-settings", "--output-format", "json").output)
+    assert data["settings"]["select"] == {"value": ["PERF"], "from": str(config)}
+    assert data["settings"]["max-python-lines"] == {"value": 10000, "from": "default"}
+
+
+def test_quiet_and_verbose(tmp_path: Path) -> None:
+    one_function(tmp_path)
+    (tmp_path / "skipped.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  {{ cookiecutter.name }}:\n    Type: AWS::SNS::Topic\n")
+    quiet = run_command(".", "--isolated", "-q", cwd=tmp_path)
+    assert quiet.returncode == 1 and quiet.stderr == ""
+    assert quiet.stdout.startswith("template.yaml:2:3: PERF001") and "Found" not in quiet.stdout
+    silent = run_command(".", "--isolated", "-qq", cwd=tmp_path)
+    assert (silent.returncode, silent.stdout, silent.stderr) == (1, "", "")
+    verbose = run_command(".", "-v", cwd=tmp_path)
+    assert "wa-lint: configuration: none found at or above" in verbose.stderr
+    assert f"wa-lint: project root: {tmp_path}" in verbose.stderr
+    assert "wa-lint: read 1 template, 1 function, 0 Python files in" in verbose.stderr
+
+
+def test_top_level_help_shows_the_check_options_and_never_breaks_a_word(cli) -> None:
+    for width in (60, 80, 120):
+        text = cli("--help", terminal_width=width).output
+        assert "--extend-select CODES" in text and "--statistics" in text and "rules" in text
+        assert not re.search(r"\w-\n", text), f"a word broken at a hyphen at width {width}"
+        assert "sarif:wa-lint.sarif" in text and "`wa-lint rules`" in " ".join(text.split())
+
+
+def test_rule_as_json_and_a_suggestion_for_a_typo(cli) -> None:
+    rule = json.loads(cli("rule", "perf101", "--output-format", "json").output)
+    assert rule["code"] == "PERF101" and rule["name"] == "sdk-client-in-handler"
+    assert rule["lens"]["choice_id"] == "perf_perf_q1_a1" and rule["doc"].startswith("## What it does")
+    typo = cli("rule", "PERF10")
+    assert typo.exit_code == 2 and re.search(r"unknown rule 'PERF10'; did you mean [^?]*PERF101", typo.output)
+
+
+def test_ctrl_c_exits_130_without_a_traceback(cli, monkeypatch) -> None:
+    import wa_lint.pipeline
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(wa_lint.pipeline, "run", interrupted)
+    result = cli(str(BAD), "--isolated")
+    assert result.exit_code == 130
+    assert result.output == "wa-lint: interrupted\n", "click's 'Aborted!' (exit 1) never shows"
+
+
+def _on_a_terminal(args: list[str], cwd: Path, until: bytes | None = None, timeout: float = 120) -> tuple[int, bytes]:
+    """Run wa-lint on a pseudo-terminal; send Ctrl-C (SIGINT, to wa-lint alone) once `until` appears."""
+    import pty
+    import select
+    import signal
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: wa-lint
+        os.chdir(cwd)
+        os.execvp(sys.executable, [sys.executable, "-m", "wa_lint", *args])
+    output, deadline, sent = b"", time.monotonic() + timeout, False
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            output += chunk
+        if until is not None and not sent and until in output:
+            os.kill(pid, signal.SIGINT)
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), output
+
+
+def _slow_project(root: Path, files: int = 300) -> Path:
+    (root / ".git").mkdir()
+    body = "".join(f"def helper_{i}(x):\n    return [x + {i} for _ in range(3)]\n\n" for i in range(150))
+    for number in range(files):
+        (root / f"app_{number}.py").write_text(f"{body}def lambda_handler(event, context):\n    return event\n")
+    return root
+
+
+def test_on_a_terminal_one_progress_line_names_the_phase_and_ctrl_c_clears_it(tmp_path: Path) -> None:
+    project = _slow_project(tmp_path)
+    code, output = _on_a_terminal(["--isolated", "--no-cache", "-j", "1", "."], project, until=b"analysing ")
+    text = output.decode("utf-8", "replace")
+    assert code == 130, text[-2000:]
+    assert "Traceback" not in text and "Aborted" not in text
+    assert "discovering" in text or "loading" in text or "analysing 1/" in text
+    drawn = text.split("\r\x1b[K")
+    assert all(not part or part.startswith("wa-lint") for part in drawn), "each redraw erases the line first"
+    assert re.search(r"wa-lint \[[#.]{20}\] +\d+%  analysing \d+/\d+ files  \d+\.\ds", text)
+    assert drawn[-1] == "wa-lint: interrupted\r\n", "the line is cleared before the last word"
+
+
+def test_no_progress_line_when_standard_error_is_not_a_terminal(tmp_path: Path) -> None:
+    project = _slow_project(tmp_path, files=30)
+    done = run_command("--isolated", "--no-cache", ".", cwd=project)
+    assert "\r" not in done.stderr and "analysing" not in done.stderr
+
+
+def test_shell_completion_offers_commands_check_options_and_rule_codes() -> None:
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "_WA_LINT_COMPLETE": "bash_complete", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - 1)}
+        done = subprocess.run([sys.executable, "-c", "from wa_lint.cli import main; main(prog_name='wa-lint')"],
+                              env=env, capture_output=True, text=True, check=False)
+        return done.stdout.splitlines()
+
+    assert complete("wa-lint --stat") == ["plain,--statistics"], "check's options at the first word"
+    assert {"plain,rule", "plain,rules", "file,ru"} <= set(complete("wa-lint ru"))
+    from wa_lint.check.registry import catalogue
+
+    security = [code for code in catalogue() if code.startswith("SEC")]
+    assert complete("wa-lint rule sec") == [f"plain,{code}" for code in security]
+    assert complete("wa-lint --select PERF001,SE") == [f"plain,PERF001,{code}" for code in security]

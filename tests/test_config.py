@@ -27,9 +27,11 @@ def project(tmp_path: Path) -> Path:
     ("select = 'PERF'", "select", "is not of type 'array'"),
     ("select = ['perf001']", "select.0", "does not match"),
     ("select = ['NOPE']", "select", "'NOPE' matches no rule"),
+    ("ignore = ['PREF101']", "ignore", "'PREF101' matches no rule; did you mean PERF101"),
+    ("[per-file-ignores]\n'a/*' = ['SEC999']", "per-file-ignores.a/*", "'SEC999' matches no rule; did you mean SEC"),
     ("fail-on = 'fatal'", "fail-on", "is not one of"),
     ("[per-file-ignores]\n'tests/*' = 'PERF'", "per-file-ignores.tests/*", "is not of type 'array'"),
-    ("[severity]\nPERF999 = 'error'", "severity.PERF999", "unknown rule 'PERF999'"),
+    ("[severity]\nPERF999 = 'error'", "severity.PERF999", "unknown rule 'PERF999'; did you mean PERF"),
     ("[rules.PERF201]\nhot-read-rcu = 'lots'", "rules.PERF201.hot-read-rcu", "expected integer, got 'lots'"),
     ("[rules.PERF201]\nhot-read-rcu = true", "rules.PERF201.hot-read-rcu", "expected integer, got True"),
     ("[rules.PERF201]\nhot_read_rcu = 5", "rules.PERF201.hot_read_rcu", "PERF201 has no option 'hot_read_rcu'"),
@@ -137,3 +139,48 @@ def test_jsonschema_is_imported_only_when_a_config_file_exists(project: Path) ->
 
 def test_defaults() -> None:
     assert Config().fail_on == "info" and Config().per_file_ignores == () and Config().base is None
+
+
+def test_the_search_from_a_relative_path_goes_up_to_the_git_root(cli, project: Path, monkeypatch) -> None:
+    (project / "wa-lint.toml").write_text("select = ['WA']\n")
+    service = project / "service"
+    service.mkdir()
+    (service / "template.yaml").write_text(TEMPLATE)
+    monkeypatch.chdir(service)
+    assert find_config(Path(".")) == project / "wa-lint.toml"
+    assert cli(".").exit_code == 0, "the file above the current folder selects only WA rules"
+    assert cli().exit_code == 0
+
+
+def test_the_search_stops_at_the_git_root(cli, tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.wa-lint]\nselect = ['WA']\n")  # someone else's
+    repository = tmp_path / "repo"
+    (repository / ".git").mkdir(parents=True)
+    (repository / "template.yaml").write_text(TEMPLATE)
+    assert find_config(repository) is None
+    result = cli(str(repository), "-v")
+    assert result.exit_code == 1 and "PERF001" in result.output
+    assert "wa-lint: configuration: none found" in result.output
+    (repository / ".git").rmdir()
+    assert find_config(repository) == tmp_path / "pyproject.toml", "without a repository the search goes on"
+
+
+def test_per_file_ignores_resolve_against_the_folder_of_the_file_that_declares_them(cli, project: Path,
+                                                                                    monkeypatch) -> None:
+    for folder in ("legacy", "service/legacy"):
+        (project / folder).mkdir(parents=True)
+        (project / folder / "template.yaml").write_text(TEMPLATE)
+    (project / "service" / "template.yaml").write_text(TEMPLATE)
+    (project / "service" / "wa-lint.toml").write_text("[per-file-ignores]\n'legacy/**' = ['PERF']\n")
+    monkeypatch.chdir(project)
+
+    def reported(*args: str) -> list[str]:
+        output = cli(*args, "--output-format", "concise").output
+        return sorted(line.split(":")[0] for line in output.splitlines() if "PERF001" in line)
+
+    assert reported("service") == ["service/template.yaml"], "service/legacy/ is ignored, found from a relative path"
+    assert reported(str(project / "service")) == ["service/template.yaml"]
+    explicit = ("--config", "service/wa-lint.toml")
+    assert reported(".", *explicit) == ["legacy/template.yaml", "service/template.yaml", "template.yaml"], (
+        "the pattern is relative to service/, not to the project root: legacy/ at the root is reported"
+    )

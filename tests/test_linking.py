@@ -201,3 +201,114 @@ def test_inline_functions_with_the_same_logical_id_in_two_templates_keep_their_o
     result = run([tmp_path], Config())
     assert {(f.code, f.span.path.parent.name) for f in result.findings} == {("PERF101", "a")}
     assert {path.parent.name for path, _ in result.project.inline_modules} == {"a", "b"}
+
+
+def _linked(tmp_path: Path, text: str):
+    from wa_lint.link.linker import link_template
+    from wa_lint.load.template.document import parse_template
+
+    path = tmp_path / "template.yaml"
+    path.write_text(textwrap.dedent(text))
+    return link_template(parse_template(path, path.read_text()))
+
+
+def test_sam_globals_lists_concatenate_maps_merge_and_local_primitives_win(tmp_path: Path) -> None:
+    functions, _, _ = _linked(tmp_path, """\
+        Transform: AWS::Serverless-2016-10-31
+        Globals:
+          Function:
+            Runtime: python3.11
+            MemorySize: 512
+            Layers: [!Ref SharedLayer]
+            Environment: {Variables: {SHARED: "1", BOTH: global}}
+        Resources:
+          SharedLayer: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: shared/}}
+          OwnLayer: {Type: AWS::Serverless::LayerVersion, Properties: {ContentUri: own/}}
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              Handler: app.handler
+              Runtime: python3.12
+              Layers: [!Ref OwnLayer]
+              Environment: {Variables: {OWN: "2", BOTH: local}}
+        """)
+    (function,) = functions
+    assert function.layers == ["SharedLayer", "OwnLayer"], "SAM puts the global layers first, then the function's"
+    assert function.runtime == "python3.12"
+    assert function.memory is not None and function.memory.value == 512 and function.memory.source == "globals"
+    assert {name: var.value for name, var in function.environment.items()} == {
+        "SHARED": "1", "BOTH": "local", "OWN": "2"}
+
+
+def test_only_an_api_gateway_permission_is_an_api_trigger(tmp_path: Path) -> None:
+    functions, _, _ = _linked(tmp_path, """\
+        Resources:
+          FromS3:
+            Type: AWS::Lambda::Function
+            Properties: {Handler: app.handler, Runtime: python3.12, Code: src/}
+          FromApi:
+            Type: AWS::Lambda::Function
+            Properties: {Handler: app.handler, Runtime: python3.12, Code: src/}
+          S3Permission:
+            Type: AWS::Lambda::Permission
+            Properties: {FunctionName: !Ref FromS3, Action: lambda:InvokeFunction, Principal: s3.amazonaws.com}
+          ApiPermission:
+            Type: AWS::Lambda::Permission
+            Properties:
+              FunctionName: !GetAtt FromApi.Arn
+              Action: lambda:InvokeFunction
+              Principal: apigateway.amazonaws.com
+        """)
+    by_id = {function.logical_id: function for function in functions}
+    assert by_id["FromS3"].triggers == [] and not by_id["FromS3"].has_synchronous_api_trigger
+    assert [(t.name, t.type) for t in by_id["FromApi"].triggers] == [("ApiPermission", "Api")]
+    assert by_id["FromApi"].has_synchronous_api_trigger
+
+
+def test_a_check_failing_on_one_entry_loses_only_that_entry(tmp_path: Path, monkeypatch) -> None:
+    """Per-entry containment: one WA002 where the check raised, the rule's findings for other entries kept."""
+    (tmp_path / ".git").mkdir()
+    client = "import boto3\n\ndef handler(event, context):\n    return boto3.client('s3')\n"
+    write(tmp_path, {"a/app.py": client, "b/app.py": client,
+                     "a/template.yaml": SAM_FUNCTION.format(code_uri=".", handler="app.handler"),
+                     "b/template.yaml": SAM_FUNCTION.format(code_uri=".", handler="app.handler")})
+    real = registry.checks()["PERF101"]
+
+    def exploding(entry, project, options):
+        if entry.facts.path.parent.name == "a":
+            raise KeyError("boom")
+        yield from real(entry, project, options)
+
+    exploding.subject = real.subject
+    monkeypatch.setitem(registry.checks(), "PERF101", exploding)
+    result = run([tmp_path], Config(select=("PERF101", "WA002")), use_cache=False)
+    assert [(f.code, f.span.path.relative_to(tmp_path).as_posix()) for f in result.findings] == [
+        ("WA002", "a/app.py"), ("PERF101", "b/app.py")]
+    (internal,) = [f for f in result.findings if f.code == "WA002"]
+    assert internal.message == "rule PERF101 failed: KeyError: 'boom'"
+
+
+def test_a_site_reached_from_two_entries_is_reported_once_for_the_first(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {
+        "src/shared.py": "import boto3\n\ndef table():\n    return boto3.resource('dynamodb')\n",
+        "src/one.py": "from shared import table\n\ndef handler(event, context):\n    return table()\n",
+        "src/two.py": "from shared import table\n\ndef handler(event, context):\n    return table()\n",
+        "template.yaml": SAM_FUNCTION.format(code_uri="src/", handler="one.handler")
+        + SAM_FUNCTION.split("Resources:\n", 1)[1].replace("Fn:", "Two:").format(code_uri="src/", handler="two.handler"),
+    })
+    result = run([tmp_path], Config(select=("PERF101",)), use_cache=False)
+    assert [(f.span.path.name, f.resource) for f in result.findings] == [("shared.py", "Fn")]
+
+
+def test_linking_builds_new_functions_and_leaves_the_template_model_alone(tmp_path: Path) -> None:
+    from wa_lint.link.handlers import resolve_handler
+    from wa_lint.link.model import Handler
+
+    (tmp_path / "app.py").write_text("def handler(event, context): ...\n")
+    unresolved = Handler("app.handler")
+    resolved = resolve_handler(unresolved, [tmp_path])
+    assert (resolved.file, resolved.qualname, resolved.module) == (tmp_path / "app.py", "handler", "app")
+    assert (unresolved.file, unresolved.qualname, unresolved.module) == (None, None, None)
+    missing = resolve_handler(unresolved, [tmp_path / "nowhere"])
+    assert missing.missing and missing.problem.startswith("handler module 'app' not found")

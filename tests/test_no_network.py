@@ -14,6 +14,9 @@ HOOK = """\
 import sys
 
 def _no_network(event, args):
+    # The analysis workers talk to the parent over a local socket pair (AF_UNIX): not a network.
+    if event == "socket.__new__" and args[1] == 1:
+        return
     if event.split(".")[0] == "socket":
         with open({log!r}, "a") as log:
             log.write(f"{{event}} {{args!r}}\\n")
@@ -40,6 +43,11 @@ def _run_with_hook(tmp_path: Path, *command: str) -> tuple[subprocess.CompletedP
 def test_the_hook_sees_socket_use(tmp_path: Path) -> None:
     _, log = _run_with_hook(tmp_path, "-c", "import socket; socket.getaddrinfo('localhost', 80)")
     assert "socket.getaddrinfo" in log
+
+
+def test_the_hook_sees_an_internet_socket_but_not_a_local_pair(tmp_path: Path) -> None:
+    _, log = _run_with_hook(tmp_path, "-c", "import socket; socket.socketpair(); socket.socket()")
+    assert log.count("socket.__new__") == 1 and ", 2, 1, 0)" in log  # AF_INET, SOCK_STREAM
 
 
 def test_the_hook_sees_an_sdk_import(tmp_path: Path) -> None:

@@ -8,14 +8,16 @@ into its own environment.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import PINNED_SELECT, REPO
 
 from wa_lint.config import Config
 from wa_lint.pipeline import run
@@ -128,28 +130,55 @@ def snapshot_of_this_checkout(target: Path) -> str:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     env = {**os.environ, **GIT_ENV}
-    for command in (["git", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "snapshot"]):
+    # On a branch named main, as the README's `rev: main` expects.
+    for command in (["git", "init", "-q"], ["git", "symbolic-ref", "HEAD", "refs/heads/main"], ["git", "add", "-A"],
+                    ["git", "commit", "-qm", "snapshot"]):
         subprocess.run(command, cwd=target, check=True, env=env)
     return subprocess.run(["git", "rev-parse", "HEAD"], cwd=target, check=True, capture_output=True,
                           text=True).stdout.strip()
+
+
+def packages_but_wa_lint(tmp_path: Path) -> Path:
+    """A folder of links to this interpreter's installed packages, wa-lint's own install left out.
+
+    The hook environment cannot inherit them as "system site packages": virtualenv takes those from
+    the base interpreter, which in a virtual environment is not the one that holds the test extras.
+    wa-lint is left out so the hook runs the copy pre-commit installed from the snapshot revision.
+    """
+    folder = tmp_path / "site-packages"
+    folder.mkdir()
+    for site_dir in dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib")):
+        for entry in Path(site_dir).iterdir():
+            name = entry.name.lower()
+            if name.startswith(("wa_lint", "wa-lint", "__editable__", "_wa_lint")) or name.endswith(".pth"):
+                continue
+            if not (folder / entry.name).exists():
+                (folder / entry.name).symlink_to(entry)
+    return folder
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_real_pre_commit_blocks_a_bad_handler_and_passes_a_good_one(tmp_path: Path) -> None:
     pytest.importorskip("pre_commit")
     snapshot = tmp_path / "wa-lint"
-    revision = snapshot_of_this_checkout(snapshot)
+    snapshot_of_this_checkout(snapshot)
     project = tmp_path / "project"
     make_project(project)
     shutil.rmtree(project / ".git")
+    # The README's configuration as a user copies it, only the repository's address changed.
+    readme = (REPO / "README.md").read_text()
+    documented = re.search(r"```yaml\n# \.pre-commit-config\.yaml\n(.*?)```", readme, re.DOTALL).group(1)
+    assert "repo: https://github.com/wa-lint/wa-lint\n" in documented and "rev: main\n" in documented
     (project / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {snapshot}\n    rev: {revision}\n    hooks:\n      - id: wa-lint\n"
-    )
+        documented.replace("https://github.com/wa-lint/wa-lint", str(snapshot))
+        # the rule set this test asserts, in the README's commented-out args line
+        .replace('# args: [--select, "PERF,SEC"]', f"args: [--select, '{PINNED_SELECT}']"))
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}  # the hook's own install
     env.update(GIT_ENV)
-    # The hook environment sees the test environment's packages and builds without an index, so the
-    # test runs offline; wa-lint itself is installed from the snapshot revision.
-    env.update({"PRE_COMMIT_HOME": str(tmp_path / "cache"), "VIRTUALENV_SYSTEM_SITE_PACKAGES": "1",
+    # The hook environment sees the test environment's packages (hatchling to build, wa-lint's
+    # dependencies to run) and builds without an index, so the test runs offline; wa-lint itself is
+    # installed from the snapshot revision.
+    env.update({"PRE_COMMIT_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(packages_but_wa_lint(tmp_path)),
                 "PIP_NO_BUILD_ISOLATION": "false", "PIP_NO_INDEX": "1"})
 
     def git(*args: str) -> subprocess.CompletedProcess[str]:
@@ -180,3 +209,23 @@ def test_real_pre_commit_blocks_a_bad_handler_and_passes_a_good_one(tmp_path: Pa
     git("add", "template.yaml")
     template = git("commit", "-m", "memory removed")
     assert template.returncode != 0 and "template.yaml:4:3: PERF001 [untuned-memory]" in template.stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_the_readmes_local_hook_runs_the_installed_wa_lint(tmp_path: Path) -> None:
+    pytest.importorskip("pre_commit")
+    readme = (REPO / "README.md").read_text()
+    local = re.search(r"```yaml\n(repos:\n  - repo: local\n.*?)```", readme, re.DOTALL).group(1)
+    project = make_project(tmp_path / "project", BAD_HANDLER, git=False)
+    (project / ".pre-commit-config.yaml").write_text(local)
+    installed = tmp_path / "bin"  # wa-lint as installed in the user's environment: this checkout's
+    installed.mkdir()
+    (installed / "wa-lint").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m wa_lint "$@"\n')
+    (installed / "wa-lint").chmod(0o755)
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+           "PATH": f"{installed}{os.pathsep}{os.environ['PATH']}"}
+    for command in (["git", "init", "-q"], ["git", "add", "-A"]):
+        subprocess.run(command, cwd=project, env=env, check=True)
+    done = subprocess.run([sys.executable, "-m", "pre_commit", "run"], cwd=project, env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+    assert done.returncode == 1 and "src/app.py:2:5: WA001 [parse-error]" in done.stdout, done.stdout

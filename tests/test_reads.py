@@ -95,7 +95,7 @@ def test_fifo_socket_and_symlink_loop_named_like_code_are_harmless(tmp_path: Pat
 
 
 def test_files_vanishing_during_the_run_are_a_note(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from wa_lint import pipeline as engine
+    from wa_lint.discover import stage as engine  # the discover stage's walk
 
     root, _ = project(tmp_path, ".")
     (root / "app.py").write_text(HANDLER)

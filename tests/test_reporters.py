@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import REPO
+from conftest import PINNED_RULES, REPO
 
 from wa_lint import __version__
 from wa_lint.config import Config, load_config
@@ -51,7 +51,8 @@ def normalise(text: str) -> str:
 
 
 def render(name: str, root: Path, config: Config | None = None) -> str:
-    result = run([root], config or Config())
+    config = config or Config()
+    result = run([root], config if config.select is not None else config.with_overrides(select=PINNED_RULES))
     out = io.StringIO()
     get_reporter(name)(result, out, False)
     return out.getvalue()

@@ -79,7 +79,6 @@ def test_ctrl_c_ends_every_process_quietly(slow_project: Path) -> None:
 
 
 # The command's own exit code on Ctrl-C is the CLI branch's work (click's "Aborted!" exits 1 until then).
-@pytest.mark.xfail(reason="exit 130 on Ctrl-C lands with the cli branch", strict=False)
 def test_ctrl_c_exits_130(slow_project: Path) -> None:
     code, _ = _interrupt(slow_project)
     assert code == 130

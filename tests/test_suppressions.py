@@ -139,3 +139,23 @@ def test_upper_case_directive_alone_in_a_file_is_still_read(project: Path) -> No
                                                                                    "      MemorySize: 256")))
     (project / "app.py").write_text("def handler(event, context):\n    return event  # WA-LINT: IGNORE\n")
     assert findings(project, "WA004") == [("app.py", 2, "WA004")]
+
+
+@pytest.mark.parametrize("suppression", [
+    "  # wa-lint: ignore[PERF101] a one-off batch job\n  Job:\n",
+    "  Job:  # wa-lint: ignore[PERF101] a one-off batch job\n",
+    "  Job:\n    Metadata:\n      wa-lint:\n        ignore: [PERF101]\n",
+])
+def test_a_comment_on_a_function_key_covers_its_handler_code_as_metadata_does(project: Path,
+                                                                              suppression: str) -> None:
+    function = ("    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src/\n"
+                "      Handler: {module}.handler\n      Runtime: python3.12\n      MemorySize: 256\n")
+    (project / "template.yaml").write_text(template(
+        suppression + function.format(module="job"), "  Api:  # wa-lint: ignore[PERF001]\n" + function.format(
+            module="api")))
+    (project / "src").mkdir()
+    handler = "import boto3\n\ndef handler(event, context):\n    return boto3.client('s3').list_buckets()\n"
+    for module in ("job", "api"):
+        (project / "src" / f"{module}.py").write_text(handler)
+    assert findings(project, "PERF101") == [("api.py", 4, "PERF101")], "Job's code is covered, Api's is not"
+    assert findings(project, "PERF101", "WA003") == [("api.py", 4, "PERF101")], "so it is not unused (WA003)"

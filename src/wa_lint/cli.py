@@ -1,6 +1,6 @@
 """The `wa-lint` command. `wa-lint PATH...` lints; `wa-lint rule CODE` and `wa-lint rules` document.
 
-Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -10,29 +10,62 @@ import io
 import json
 import os
 import sys
-import time
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 
 from wa_lint import __version__
+from wa_lint.helptext import Context
+from wa_lint.progress import ProgressLine
 from wa_lint.report.formats import FORMATS
 
 if TYPE_CHECKING:
-    from wa_lint.pipeline import RunResult
+    from click.shell_completion import CompletionItem
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+    from wa_lint.config import Config
+    from wa_lint.result import RunResult
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
+# The text formats (`text` is the former name of `concise`), then the machine formats.
+TEXT_FORMATS = ("full", "concise")
+OUTPUT_FORMATS = (*TEXT_FORMATS, *FORMATS)
 
 
 class _DefaultToCheck(click.Group):
-    """`wa-lint .` means `wa-lint check .`: anything that is not a subcommand goes to `check`."""
+    """`wa-lint .` means `wa-lint check .`: anything that is not a subcommand goes to `check`, whose
+    options `wa-lint --help` therefore shows too."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+        # Shell completion of the first word parses no arguments: it must offer commands too.
+        completing_first_word = ctx.resilient_parsing and not args
+        if not completing_first_word and (
+                not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"))):
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """The first word: a command, an option of `check`, or a path."""
+        from click.shell_completion import CompletionItem
+
+        check_command = self.commands["check"]
+        check_context = check_command.make_context("check", [], parent=ctx, resilient_parsing=True)
+        items = [*super().shell_complete(ctx, incomplete), *check_command.shell_complete(check_context, incomplete)]
+        if not incomplete.startswith("-"):
+            items.append(CompletionItem(incomplete, type="file"))
+        return items
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path, "[OPTIONS] [PATH]...")
+        formatter.write_usage(ctx.command_path, "COMMAND [ARGS]...", prefix="       ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        check_command = self.commands["check"]
+        records = [record for param in check_command.get_params(ctx) if (record := param.get_help_record(ctx))]
+        with formatter.section("Options (of `check`, the default command)"):
+            formatter.write_dl([*records, ("--version", "Show the version and exit.")])
+        self.format_commands(ctx, formatter)
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -55,41 +88,26 @@ def _use_colour(choice: str, stream: TextIO | None) -> bool:
     return stream is not None and stream.isatty()
 
 
-class _Progress:
-    """A one-line progress bar on a terminal, shown only once a run has taken a couple of seconds."""
-
-    DELAY = 2.0
-
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.drawn = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if time.monotonic() - self.started < self.DELAY:
-            return
-        width = 30
-        filled = width * done // max(total, 1)
-        sys.stderr.write(f"\r  analysing [{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
-        sys.stderr.flush()
-        self.drawn = True
-
-    def clear(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-
-
 def _parse_reports(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, Path]]:
     reports = []
     for value in values:
         name, colon, file = value.partition(":")
-        if not colon or not file or name not in FORMATS:
-            raise click.BadParameter(f"expected FORMAT:FILE with FORMAT one of {', '.join(FORMATS)}, got {value!r}")
+        if not colon or not file or name not in OUTPUT_FORMATS:
+            raise click.BadParameter(
+                f"expected FORMAT:FILE with FORMAT one of {', '.join(OUTPUT_FORMATS)}, got {value!r}")
         reports.append((name, Path(file)))
     return reports
 
 
-def _fail(message: str) -> None:
+def _complete_codes(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Rule codes for shell completion (after a comma too: `--select PERF001,SE`)."""
+    from wa_lint.check.registry import catalogue
+
+    done, comma, last = incomplete.rpartition(",")
+    return [f"{done}{comma}{code}" for code in catalogue() if code.startswith(last.upper())]
+
+
+def _fail(message: str) -> NoReturn:
     # Messages quote configuration keys, paths and errors from the repository: shown, never obeyed.
     from wa_lint.report.formats import one_line
 
@@ -97,12 +115,24 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def _interrupted(progress: ProgressLine | None) -> NoReturn:
+    """Ctrl-C: the progress line cleared, one line said, the shell's convention for SIGINT (128 + 2)."""
+    if progress:
+        progress.clear()
+    try:
+        if sys.stderr is not None:
+            sys.stderr.write("wa-lint: interrupted\n")
+            sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def _emit_report(text: str) -> None:
     """Standard output may be closed (`>&-`) or full (`/dev/full`): then the report is lost, and we say so."""
     stream = sys.stdout
     if stream is None:
         _fail("cannot write the report: standard output is closed (-o FILE writes it to a file)")
-        return
     try:
         stream.write(text)
         stream.flush()
@@ -117,15 +147,17 @@ def _emit_report(text: str) -> None:
 def main() -> None:
     """A Well-Architected linter for serverless Python on AWS.
 
-    Run `wa-lint [PATH]...` to lint (the `check` command is the default), `wa-lint rules` for the
-    catalogue and `wa-lint rule CODE` for one rule's documentation.
+    `wa-lint [PATH]...` lints (the `check` command is the default), `wa-lint rules` lists the
+    catalogue and `wa-lint rule CODE` prints one rule's documentation.
     """
 
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--output-format", "output_format", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="How findings are printed.")
+@click.option("--output-format", "output_format", type=click.Choice(OUTPUT_FORMATS), default="full",
+              show_default=True,
+              help="How findings are printed: full shows the source under each finding, concise (also "
+                   "called text) one location line each; the others are for machines.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to this file instead of standard output.")
 @click.option("--report", "reports", multiple=True, metavar="FORMAT:FILE", callback=_parse_reports,
@@ -134,13 +166,17 @@ def main() -> None:
               help="Also write SARIF to FILE (same as --report sarif:FILE).")
 @click.option("--color", "--colour", "colour", type=click.Choice(["auto", "always", "never"]), default="auto",
               show_default=True, help="Colour the text report (auto: only on a terminal; NO_COLOR is honoured).")
-@click.option("--select", multiple=True, help="Only these rule codes or prefixes (comma-separated).")
-@click.option("--extend-select", multiple=True, help="Add rule codes or prefixes to the selection.")
-@click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes.")
+@click.option("--select", multiple=True, metavar="CODES", shell_complete=_complete_codes,
+              help="Only these rule codes or prefixes (comma-separated).")
+@click.option("--extend-select", multiple=True, metavar="CODES", shell_complete=_complete_codes, help="Add rule codes or prefixes to the selection.")
+@click.option("--ignore", multiple=True, metavar="CODES", shell_complete=_complete_codes, help="Skip these rule codes or prefixes.")
 @click.option("--preview/--no-preview", default=None,
               help="Also run rules in preview (opt-in until measured on real apps); overrides `preview`.")
-@click.option("--exclude", multiple=True, help="Gitignore-style patterns to skip (replaces the configured list).")
-@click.option("--extend-exclude", multiple=True, help="More gitignore-style patterns to skip.")
+@click.option("--severity", "severities", multiple=True, metavar="CODE=LEVEL",
+              help="Override a rule's severity (error, warning or info), e.g. --severity PERF001=error.")
+@click.option("--exclude", multiple=True, metavar="PATTERN",
+              help="Gitignore-style patterns to skip (replaces the configured list).")
+@click.option("--extend-exclude", multiple=True, metavar="PATTERN", help="More gitignore-style patterns to skip.")
 @click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given explicitly too (pre-commit).")
 @click.option("--power-tuning", "power_tuning", multiple=True, type=click.Path(path_type=Path, exists=True),
               help="AWS Lambda Power Tuning result file or folder of *.json results (repeatable).")
@@ -163,19 +199,28 @@ def main() -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]),
               help="Lowest severity that makes the exit code 1 (default info: any finding); lower ones are shown.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
+@click.option("--show-files", is_flag=True, help="Print the templates and Python files the run reads, then exit.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the resolved configuration and where each value came from, then exit.")
 @click.option("--show-model", is_flag=True, help="Print the linked project model instead of findings.")
 @click.option("--explain", metavar="CODE", help="Print a rule's documentation and exit.")
+@click.option("-q", "--quiet", count=True,
+              help="Print findings and errors only (no notes, no summary); twice: nothing, only the exit code.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also say which configuration file is used, the project root and what was read.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for code analysis [default: CPUs].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the .wa_lint_cache/ folder.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
-          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], preview: bool | None,
-          exclude: tuple[str, ...], extend_exclude: tuple[str, ...], force_exclude: bool,
-          power_tuning: tuple[Path, ...], aws: bool, stack: str | None, region: str | None, profile: str | None,
-          config_env: str, window_days: int, config_path: Path | None, isolated: bool, baseline_path: Path | None,
-          write_baseline: Path | None, fail_on: str | None, exit_zero: bool, show_model: bool,
-          explain: str | None, jobs: int | None, no_cache: bool, debug: bool) -> None:
+          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
+          preview: bool | None, severities: tuple[str, ...], exclude: tuple[str, ...], extend_exclude: tuple[str, ...],
+          force_exclude: bool, power_tuning: tuple[Path, ...], aws: bool, stack: str | None, region: str | None,
+          profile: str | None, config_env: str, window_days: int, config_path: Path | None, isolated: bool,
+          baseline_path: Path | None, write_baseline: Path | None, fail_on: str | None, exit_zero: bool,
+          statistics: bool, show_files: bool, show_settings: bool, show_model: bool, explain: str | None,
+          quiet: int, verbose: bool, jobs: int | None, no_cache: bool, debug: bool) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     # A terminal or pipe that cannot show a character (a Latin-1 locale, `⏎` in a message) gets an
     # escape, never a UnicodeEncodeError.
@@ -183,54 +228,130 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     if explain:
-        _print_rule(explain)
+        _print_rule(explain, "text")
         return
-    from wa_lint.config import Config, ConfigError, find_config, load_config
-
-    live = _live_options(aws, stack, region, profile, config_env, window_days)
+    on_terminal = sys.stderr is not None and sys.stderr.isatty() and not quiet
+    progress = ProgressLine(sys.stderr) if on_terminal else None
+    live_progress = None
     try:
-        config = Config()
-        if not isolated:
-            found = config_path or find_config(Path(paths[0]) if paths else Path.cwd())
-            if found:
-                config = load_config(found)
-        config = config.with_overrides(
-            select=_codes(select),
-            ignore=tuple({*config.ignore, *(_codes(ignore) or ())}) if ignore else None,
-            extend_select=tuple({*config.extend_select, *(_codes(extend_select) or ())}) if extend_select else None,
-            exclude=exclude or None,
-            extend_exclude=tuple({*config.extend_exclude, *extend_exclude}) if extend_exclude else None,
-            power_tuning=(*config.power_tuning, *power_tuning) if power_tuning else None,
-            fail_on=fail_on,
-            preview=preview,
-            live=live,
-        )
-    except ConfigError as error:
-        _fail(str(error))
-        return
-
-    try:
-        from wa_lint.pipeline import run
-        from wa_lint.report.findings import Severity
-
-        progress = _Progress() if sys.stderr.isatty() else None
-        live_progress = _LiveProgress() if live and sys.stderr.isatty() else None
-        result = run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
-                     use_cache=not no_cache, progress=progress,
-                     live_progress=live_progress)
+        live = _live_options(aws, stack, region, profile, config_env, window_days)
+        live_progress = _LiveProgress() if live and on_terminal else None
+        config = _resolve_config(paths, config_path, isolated, verbose, select=select, extend_select=extend_select,
+                                 ignore=ignore, severities=severities, exclude=exclude,
+                                 extend_exclude=extend_exclude, power_tuning=power_tuning, fail_on=fail_on,
+                                 preview=preview, live=live)
+        if show_settings:
+            _show_settings(config, output_format)
+            return
+        result = _run(paths, config, force_exclude, debug, jobs, no_cache, progress, live_progress)
         for shown in (progress, live_progress):
             if shown:
                 shown.clear()
-    except Exception as error:  # never show a user a traceback unless asked
+        if verbose:
+            _say_what_was_read(result)
+        _finish(result, config, output_format=output_format, output_file=output_file, colour=colour,
+                reports=[*reports, *([("sarif", sarif_output)] if sarif_output else [])],
+                baseline_path=baseline_path, write_baseline=write_baseline, exit_zero=exit_zero,
+                statistics=statistics, show_files=show_files, show_model=show_model, quiet=quiet)
+    except KeyboardInterrupt:
+        if live_progress:
+            live_progress.clear()
+        _interrupted(progress)
+
+
+def _resolve_config(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, verbose: bool,
+                    **flags: Any) -> Config:
+    """The configuration file's settings (unless --isolated), then the command line's, all validated."""
+    from wa_lint.config import Config, ConfigError, find_config, load_config
+
+    start = Path(paths[0]) if paths else Path.cwd()
+    try:
+        config = Config()
+        found = None if isolated else config_path or find_config(start)
+        if found:
+            config = load_config(found)
+        if verbose:
+            where = found or ("none (--isolated)" if isolated else
+                              f"none found at or above {start}, up to the git work tree's root")
+            click.echo(f"wa-lint: configuration: {where}", err=True)
+        return _with_flags(config, **flags)
+    except ConfigError as error:
+        _fail(str(error))
+
+
+def _with_flags(config: Config, select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
+                severities: tuple[str, ...], exclude: tuple[str, ...], extend_exclude: tuple[str, ...],
+                power_tuning: tuple[Path, ...], fail_on: str | None, preview: bool | None, live: Any) -> Config:
+    """Command-line flags over the file's values; a code or prefix that names no rule is a usage error."""
+    selected = {flag: _codes(values) for flag, values in
+                (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore))}
+    severity = _severities(severities)
+    if any(selected.values()) or severity:
+        from wa_lint.check.registry import catalogue
+        from wa_lint.config import did_you_mean, unknown_selector
+
+        rules = catalogue()
+        for flag, codes in selected.items():
+            problem = unknown_selector(codes or (), rules)
+            if problem:
+                _fail(f"{flag}: {problem}")
+        for code in severity:
+            if code not in rules:
+                _fail(f"--severity: unknown rule '{code}'{did_you_mean(code, rules, exact=True)}")
+    return config.with_overrides(
+        select=selected["--select"],
+        ignore=tuple(dict.fromkeys([*config.ignore, *selected["--ignore"]])) if selected["--ignore"] else None,
+        extend_select=(tuple(dict.fromkeys([*config.extend_select, *selected["--extend-select"]]))
+                       if selected["--extend-select"] else None),
+        severity={**config.severity, **severity} if severity else None,
+        exclude=exclude or None,
+        extend_exclude=tuple(dict.fromkeys([*config.extend_exclude, *extend_exclude])) if extend_exclude else None,
+        power_tuning=(*config.power_tuning, *power_tuning) if power_tuning else None,
+        fail_on=fail_on,
+        preview=preview,
+        live=live,
+    )
+
+
+def _severities(values: tuple[str, ...]) -> dict[str, str]:
+    levels = ("error", "warning", "info")
+    chosen: dict[str, str] = {}
+    for value in values:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            code, equals, level = item.partition("=")
+            if not equals or level.strip().lower() not in levels:
+                _fail(f"--severity: expected CODE=LEVEL with LEVEL one of {', '.join(levels)}, got {item!r}")
+            chosen[code.strip().upper()] = level.strip().lower()
+    return chosen
+
+
+def _run(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bool, jobs: int | None,
+         no_cache: bool, progress: ProgressLine | None, live_progress: Any = None) -> RunResult:
+    try:
+        from wa_lint.pipeline import run
+
+        return run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
+                   use_cache=not no_cache, progress=progress, live_progress=live_progress)
+    except Exception as error:  # noqa: BLE001 - never show a user a traceback unless asked
+        if progress:
+            progress.clear()
         if debug:
             traceback.print_exc()
         _fail(f"internal error: {type(error).__name__}: {error} (run with --debug for details)")
-        return
+
+
+def _finish(result: RunResult, config: Config, *, output_format: str, output_file: Path | None, colour: str,
+            reports: list[tuple[str, Path]], baseline_path: Path | None, write_baseline: Path | None,
+            exit_zero: bool, statistics: bool, show_files: bool, show_model: bool, quiet: int) -> NoReturn:
+    from wa_lint.report.findings import Severity
 
     if write_baseline or baseline_path:
         _apply_baseline(result, write_baseline, baseline_path)
     target = io.StringIO()
-    if show_model:
+    paint = _use_colour(colour, sys.stdout) and not output_file
+    if show_files:
+        _show_files(result, output_format, target)
+    elif show_model:
         from wa_lint.link.model_view import model_dict, show_text
 
         if output_format == "json":
@@ -239,13 +360,16 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             dump_json(model_dict(result), target)
         else:
             show_text(result, target)
+    elif statistics:
+        _statistics(result, output_format, target)
     else:
-        _write_reports(result, output_format, target, _use_colour(colour, sys.stdout) and not output_file,
-                       [*reports, *([("sarif", sarif_output)] if sarif_output else [])])
+        _write_reports(result, output_format, target if quiet < 2 else io.StringIO(), paint, reports, quiet)
     if output_file:
         _write_file(output_file, target.getvalue())
     else:
         _emit_report(target.getvalue())
+    if show_files:
+        sys.exit(EXIT_CLEAN)
     if any(d.kind == "error" for d in result.diagnostics) and not result.findings:
         sys.exit(EXIT_ERROR)
     threshold = Severity.parse(config.fail_on)
@@ -284,28 +408,103 @@ class _LiveProgress:
             sys.stderr.flush()
 
 
+def _say_what_was_read(result: RunResult) -> None:
+    from wa_lint.report.formats.text import plural
+
+    stats = result.stats
+    click.echo(f"wa-lint: project root: {result.project.root}", err=True)
+    click.echo(f"wa-lint: {len(result.enabled)} rules enabled: {', '.join(sorted(result.enabled))}", err=True)
+    click.echo(f"wa-lint: read {plural(stats.templates, 'template')}, "
+               f"{plural(len(result.project.functions), 'function')}, "
+               f"{plural(stats.python_files, 'Python file')} in {stats.seconds:.2f}s", err=True)
+
+
+def _show_files(result: RunResult, output_format: str, out: TextIO) -> None:
+    """The files the run read: templates it recognised, Python files it analysed."""
+    from wa_lint.pipeline import relative
+    from wa_lint.report.formats import dump_json, line_start_safe, one_line
+
+    files = sorted({*(("template", t.path) for t in result.project.templates),
+                    *(("python", path) for path in result.project.modules)},
+                   key=lambda item: item[1].as_posix())
+    if output_format == "json":
+        dump_json([{"path": relative(path), "kind": kind} for kind, path in files], out)
+        return
+    out.writelines(line_start_safe(one_line(relative(path))) + "\n" for _, path in files)
+
+
+def _statistics(result: RunResult, output_format: str, out: TextIO) -> None:
+    """Findings per rule, most first (ruff's --statistics)."""
+    from collections import Counter
+
+    counts = Counter(finding.code for finding in result.findings)
+    names = {finding.code: (finding.name, str(finding.severity)) for finding in result.findings}
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if output_format == "json":
+        from wa_lint.report.formats import dump_json
+
+        dump_json([{"code": code, "name": names[code][0], "severity": names[code][1], "count": count}
+                   for code, count in rows], out)
+        return
+    width = max((len(str(count)) for _, count in rows), default=1)
+    code_width = max((len(code) for code, _ in rows), default=1)
+    out.writelines(f"{count:>{width}}  {code:<{code_width}}  [{names[code][0]}] {names[code][1]}\n"
+                   for code, count in rows)
+
+
+def _show_settings(config: Config, output_format: str) -> None:
+    rows = config.settings()
+    if output_format == "json":
+        from wa_lint.report.formats import dump_json
+
+        dump_json({"configuration_file": str(config.path) if config.path else None,
+                   "settings": {key: {"value": _plain(value), "from": origin} for key, value, origin in rows}},
+                  sys.stdout)
+        return
+    click.echo(f"# configuration file: {config.path or 'none'}")
+    shown = [(f"{key} = {json.dumps(_plain(value), ensure_ascii=False)}", origin) for key, value, origin in rows]
+    width = max(len(text) for text, _ in shown)
+    for text, origin in shown:
+        click.echo(f"{text:<{width}}  # {origin}")
+
+
+def _plain(value: Any) -> Any:
+    """A setting as JSON data (paths as text, nested settings as tables)."""
+    import dataclasses
+
+    if isinstance(value, Path):
+        return str(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {spec.name.replace("_", "-"): _plain(getattr(value, spec.name)) for spec in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
+
+
 def _apply_baseline(result: RunResult, write: Path | None, read: Path | None) -> None:
     from wa_lint.report import baseline
     from wa_lint.report.findings import Diagnostic
+    from wa_lint.report.formats.text import plural
 
     if write:
         _write_file(write, baseline.dumps(result.findings, result.project))
         count = len(result.findings)
         from wa_lint.report.formats import one_line
 
-        click.echo(f"wa-lint: recorded {count} finding{'' if count == 1 else 's'} in {one_line(str(write))}", err=True)
+        click.echo(f"wa-lint: recorded {plural(count, 'finding')} in {one_line(str(write))}", err=True)
     if read:
         try:
             known = baseline.load(read)
         except baseline.BaselineError as error:
             _fail(str(error))
-            return
         new = baseline.new_findings(result.findings, result.project, known)
         hidden = len(result.findings) - len(new)
         result.findings = new
         if hidden:
-            result.diagnostics.append(Diagnostic(None, f"{hidden} known finding(s) in the baseline {read} not shown",
-                                                 kind="baseline"))
+            result.diagnostics.append(Diagnostic(
+                None, f"{plural(hidden, 'known finding')} in the baseline {read} not shown", kind="baseline"))
 
 
 def _write_file(path: Path, text: str) -> None:
@@ -316,14 +515,30 @@ def _write_file(path: Path, text: str) -> None:
 
 
 def _write_reports(result: RunResult, output_format: str, target: TextIO, colour: bool,
-                   extra: list[tuple[str, Path]]) -> None:
-    """The main report to `target`, then each extra FORMAT:FILE report, all from the same result."""
+                   extra: list[tuple[str, Path]], quiet: int = 0) -> None:
+    """The main report to `target`, then each extra FORMAT:FILE report, all from the same result.
+
+    In the text formats, notes about the run go to standard error, so a report piped or written to a
+    file holds findings only.
+    """
     from wa_lint.report.formats import get_reporter
 
-    get_reporter(output_format)(result, target, colour)
+    if output_format in (*TEXT_FORMATS, "text"):
+        from wa_lint.report.formats.text import write
+
+        # None: standard error was closed before the start (`2>&-`); notes never go into the report.
+        notes = sys.stderr if quiet < 2 and sys.stderr is not None else io.StringIO()
+        write(result, target, colour, notes=notes, full=output_format == "full", quiet=quiet > 0)
+    else:
+        get_reporter(output_format)(result, target, colour)
     for name, path in extra:
         buffer = io.StringIO()
-        get_reporter(name)(result, buffer, False)
+        if name in TEXT_FORMATS:
+            from wa_lint.report.formats.text import write
+
+            write(result, buffer, False, full=name == "full")
+        else:
+            get_reporter(name)(result, buffer, False)
         _write_file(path, buffer.getvalue())
     if "github" in (output_format, *(name for name, _ in extra)):
         from wa_lint.report.formats.github import write_step_summary
@@ -334,13 +549,23 @@ def _write_reports(result: RunResult, output_format: str, target: TextIO, colour
             _fail(f"cannot append to $GITHUB_STEP_SUMMARY: {error.strerror or error}")
 
 
-def _print_rule(code: str) -> None:
+def _print_rule(code: str, output_format: str) -> None:
     from wa_lint.check.registry import catalogue
+    from wa_lint.config import did_you_mean
 
     rules = catalogue()
     rule = rules.get(code.upper()) or next((r for r in rules.values() if r.name == code.lower()), None)
     if rule is None:
-        _fail(f"unknown rule '{code}'; `wa-lint rules` lists them")
+        _fail(f"unknown rule '{code}'{did_you_mean(code, rules, exact=True)} (`wa-lint rules` lists them)")
+    if output_format == "json":
+        from wa_lint.report.formats import dump_json
+
+        dump_json({
+            "code": rule.code, "name": rule.name, "summary": rule.summary, "severity": str(rule.severity),
+            "target": rule.target, "status": rule.status, "enabled_by_default": rule.enabled_by_default,
+            "lens": rule.lens.as_dict(), "also": [also.as_dict() for also in rule.also],
+            "options": rule.options, "references": list(rule.references), "doc": rule.doc,
+        }, sys.stdout)
         return
     lens = rule.lens
     click.echo(f"# {rule.code} {rule.name}\n")
@@ -359,11 +584,13 @@ def _print_rule(code: str) -> None:
     click.echo(rule.doc.rstrip())
 
 
-@main.command("rule")
-@click.argument("code")
-def rule_command(code: str) -> None:
+@main.command("rule", short_help="Print one rule's documentation.")
+@click.argument("code", shell_complete=_complete_codes)
+@click.option("--output-format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: the rule's metadata and documentation as one object.")
+def rule_command(code: str, output_format: str) -> None:
     """Print one rule's documentation; CODE is a code or a name (PERF101, sdk-client-in-handler)."""
-    _print_rule(code)
+    _print_rule(code, output_format)
 
 
 @main.command("rules")
@@ -503,6 +730,8 @@ def entry() -> None:
     try:
         main()
         code = EXIT_CLEAN
+    except KeyboardInterrupt:  # before or after a command runs (a command handles its own)
+        code = EXIT_INTERRUPTED
     except SystemExit as exit_:
         if exit_.code is None or isinstance(exit_.code, int):
             code = exit_.code or 0
@@ -516,3 +745,8 @@ def entry() -> None:
         except (OSError, ValueError):  # a closed pipe (`wa-lint | head`): nothing more can be said
             code = code or EXIT_ERROR
     os._exit(code)
+
+
+# Help text wraps at spaces only, never inside `wa-lint` or `--extend-select`.
+for _command in (main, *main.commands.values()):
+    _command.context_class = Context

@@ -1,20 +1,25 @@
 """Project configuration: `[tool.wa-lint]` in pyproject.toml, or `wa-lint.toml` / `.wa-lint.toml`.
 
-The nearest file to the linted path wins. Files are validated against `schemas/config.schema.json`;
-an invalid one is a ConfigError (exit code 2) naming the file and the key.
+The nearest file to the linted path wins, searching up to the git work tree's root and no further.
+Files are validated against `schemas/config.schema.json`; an invalid one is a ConfigError (exit code 2)
+naming the file and the key. Each value remembers where it came from (for `--show-settings`).
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wa_lint.link.handlers import DEFAULT_HANDLER_PATTERNS
 
 if TYPE_CHECKING:
+    from wa_lint.check.registry import Rule
     from wa_lint.evidence.live.target import LiveOptions
 
 CONFIG_FILES = ("wa-lint.toml", ".wa-lint.toml", "pyproject.toml")
@@ -69,14 +74,34 @@ class Config:
     # `--aws`: read the deployed stack and its measurements (only ever from the command line).
     live: LiveOptions | None = None
     tune: TuneConfig = field(default_factory=TuneConfig)
+    # Field name -> where its value was set (a configuration file, "command line"); absent: the default.
+    origins: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def base(self) -> Path | None:
-        """The folder that relative paths and patterns in the configuration file are relative to."""
-        return self.path.parent if self.path else None
+        """The folder that relative paths and patterns in the configuration file are relative to.
 
-    def with_overrides(self, **changes: Any) -> Config:
-        return replace(self, **{key: value for key, value in changes.items() if value is not None})
+        Absolute, because the findings it is matched against carry absolute paths whichever way the
+        file was found (`--config service/wa-lint.toml`, or the search from `.`).
+        """
+        return Path(os.path.abspath(self.path.parent)) if self.path else None
+
+    def with_overrides(self, origin: str = "command line", **changes: Any) -> Config:
+        """A copy with the given values (None: leave as is), each recorded as coming from `origin`."""
+        given = {key: value for key, value in changes.items() if value is not None}
+        return replace(self, **given, origins={**self.origins, **dict.fromkeys(given, origin)})
+
+    def settings(self) -> list[tuple[str, Any, str]]:
+        """(key as written in a configuration file, value, where it came from) for every setting."""
+        rows = []
+        for spec in fields(self):
+            if spec.name in ("path", "origins"):
+                continue
+            value = getattr(self, spec.name)
+            if spec.name == "per_file_ignores":
+                value = dict(value)  # as the file writes it: a table of pattern -> codes
+            rows.append((spec.name.replace("_", "-"), value, self.origins.get(spec.name, "default")))
+        return rows
 
 
 def _table(path: Path) -> dict[str, Any] | None:
@@ -94,6 +119,11 @@ def _table(path: Path) -> dict[str, Any] | None:
 
 
 def find_config(start: Path) -> Path | None:
+    """The nearest configuration file at or above `start`, up to the git work tree's root.
+
+    A pyproject.toml above the repository (a monorepo's, a home folder's) belongs to someone else.
+    """
+    start = Path(os.path.abspath(start))  # `Path(".").parents` is empty: the search would not go up
     folder = start if start.is_dir() else start.parent
     for probe in (folder, *folder.parents):
         for name in CONFIG_FILES:
@@ -130,7 +160,7 @@ _OPTION_TYPES: dict[str, tuple[type, ...]] = {
 
 def _validate_against_catalogue(table: dict[str, Any], path: Path) -> None:
     """Codes must name rules, and rule options must be ones the rule declares, with the declared type."""
-    from wa_lint.check.registry import catalogue, select
+    from wa_lint.check.registry import catalogue
 
     rules = catalogue()
 
@@ -140,13 +170,13 @@ def _validate_against_catalogue(table: dict[str, Any], path: Path) -> None:
     selectors = [(key, table.get(key, [])) for key in ("select", "extend-select", "ignore")]
     selectors += [(f"per-file-ignores.{glob}", codes) for glob, codes in table.get("per-file-ignores", {}).items()]
     for key, codes in selectors:
-        for code in codes:
-            if not select([code], rules):
-                fail(key, f"'{code}' matches no rule (`wa-lint rules` lists them)")
+        problem = unknown_selector(codes, rules)
+        if problem:
+            fail(key, problem)
     for key in ("severity", "rules"):
         for code in table.get(key, {}):
             if code not in rules:
-                fail(f"{key}.{code}", f"unknown rule '{code}'")
+                fail(f"{key}.{code}", f"unknown rule '{code}'{did_you_mean(code, rules, exact=True)}")
     for code, options in table.get("rules", {}).items():
         declared = rules[code].options
         for name, value in options.items():
@@ -157,6 +187,31 @@ def _validate_against_catalogue(table: dict[str, Any], path: Path) -> None:
             kind = declared[name]["type"]
             if isinstance(value, bool) != (kind == "boolean") or not isinstance(value, _OPTION_TYPES[kind]):
                 fail(where, f"expected {kind}, got {value!r}")
+
+
+def did_you_mean(text: str, rules: Mapping[str, Rule], exact: bool = False) -> str:
+    """"; did you mean …?" naming the closest codes (or prefixes, unless a whole code is needed), else ""."""
+    by_name = {rule.name: code for code, rule in rules.items()}
+    if text.lower() in by_name:
+        return f"; did you mean {by_name[text.lower()]} ({text.lower()})? Codes, not names, are expected"
+    candidates = set(rules)
+    if not exact:
+        candidates |= {code.rstrip("0123456789") for code in rules}  # PERF, SEC, WA
+    close = difflib.get_close_matches(text.upper(), sorted(candidates), n=3, cutoff=0.5)
+    if not close:
+        return ""
+    listed = close[0] if len(close) == 1 else ", ".join(close[:-1]) + f" or {close[-1]}"
+    return f"; did you mean {listed}?"
+
+
+def unknown_selector(codes: Iterable[str], rules: Mapping[str, Rule]) -> str | None:
+    """Why the first code or prefix that selects no rule is wrong (with a suggestion), or None."""
+    from wa_lint.check.registry import select
+
+    for code in codes:
+        if not select([code], rules):
+            return f"'{code}' matches no rule{did_you_mean(code, rules)} (`wa-lint rules` lists them)"
+    return None
 
 
 def _tune(table: dict[str, Any], base: Path) -> TuneConfig:
@@ -209,5 +264,7 @@ def load_config(path: Path) -> Config:
         preview=table.get("preview", Config.preview),
         power_tuning=tuning,
         power_tuning_functions=tuned_functions,
+        origins={key.replace("-", "_"): str(path) for key in table}
+        | ({"power_tuning_functions": str(path)} if isinstance(listed, dict) else {}),
     )
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import PINNED_SELECT
 from hostile_corpus import CORPUS, bind_socket, build, expectations
 
 
@@ -26,7 +27,9 @@ def _drop_root_read_override() -> list[str]:
 
 
 def _wa_lint(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [*_drop_root_read_override(), sys.executable, "-m", "wa_lint", ".", "--isolated", *args]
+    # The rule set is pinned: a new default rule must not change what this corpus expects.
+    command = [*_drop_root_read_override(), sys.executable, "-m", "wa_lint", ".", "--isolated",
+               "--select", PINNED_SELECT, *args]
     return subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=300, check=False)
 
 

@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 
 from wa_lint import __version__
 from wa_lint.analyse.python.facts_model import (
+    Arguments,
     Body,
     Call,
     Construction,
@@ -84,7 +85,8 @@ def analysis_fingerprint(salt: str = "") -> str:
 
 
 _CLASSES = frozenset({Outcome, ModuleFacts, FunctionFacts, Location, ImportFacts, Body, Call, Write,
-                      DynamoFacts, DynamoRead, TableName, Origin, Construction, Decorator})
+                      DynamoFacts, DynamoRead, TableName, Origin, Construction, Decorator,
+                      Arguments})
 # Enumerations are written as their value and read back only as one of their members.
 _ENUMS = frozenset({OriginKind})
 

@@ -1,29 +1,33 @@
 """The rule catalogue: metadata and docs from `rules/*.md`, checks from `wa_lint.check`.
 
 Each rule file is YAML front matter (validated against `schemas/rule.schema.json` by the test suite)
-followed by the Markdown documentation that `wa-lint rule CODE` prints.
+followed by the Markdown documentation that `wa-lint rule CODE` prints. Each check module follows the
+contract in `check/contract.py` (`CODE`, and a `check` marked with `@subject(kind)`); the registry
+validates that shape when it loads the module. The tool rules' checks (WA001, WA002, WA005) are the
+`CHECKS` of `check/tool.py`.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import pkgutil
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from wa_lint.report.findings import LensRef, Severity, Violation
 
-if TYPE_CHECKING:
-    from wa_lint.link.model import Project
-
-CheckFunction = Callable[["Project", dict[str, Any]], Iterable[Violation]]
+# A check as check/contract.py describes it: `check(subject, project, options)` with a `subject` kind.
+CheckFunction = Callable[..., Iterable[Violation]]
+# Notes to the doc tests (`<!-- not-a-test -->` before an illustrative block) are not for readers.
+_DOC_NOTE = re.compile(r"^<!--.*?-->[ \t]*\n", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.DOTALL)
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "References")
 
@@ -76,9 +80,9 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     if not match:
         raise ValueError("missing YAML front matter between '---' lines")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    metadata = yaml.load(match.group(1), Loader=loader)  # noqa: S506 - a safe loader, our own files
+    metadata = yaml.load(match.group(1), Loader=loader)
     if not isinstance(metadata, dict):
-        raise ValueError("front matter is not a mapping")
+        raise ValueError("front matter is not a mapping")  # noqa: TRY004 - callers report any bad rule file as one ValueError
     return metadata, match.group(2).strip() + "\n"
 
 
@@ -102,7 +106,7 @@ def _rule(path: Path) -> Rule:
         enabled_by_default=metadata.get("enabled_by_default", True),
         preview=metadata.get("status", "stable") == "preview",
         options=metadata.get("options", {}),
-        doc=body,
+        doc=_DOC_NOTE.sub("", body),
         source=path,
         metadata=metadata,
     )
@@ -114,25 +118,69 @@ def catalogue() -> dict[str, Rule]:
     return {rule.code: rule for rule in rules}
 
 
+class InvalidCheck(TypeError):
+    """A check module that does not follow check/contract.py."""
+
+
+def validate(name: str, check: Any) -> None:
+    """Raise InvalidCheck unless `check` is a contract check: callable, a known subject, three positional
+    parameters (subject, project, options) and, optionally, a keyword-only `index`."""
+    from wa_lint.check.contract import SUBJECTS
+
+    if not callable(check):
+        raise InvalidCheck(f"{name}: `check` is not a function")
+    kind = getattr(check, "subject", None)
+    if kind not in SUBJECTS:
+        raise InvalidCheck(f"{name}: mark `check` with @subject(kind), kind one of {', '.join(SUBJECTS)} (got {kind!r})")
+    try:
+        signature = inspect.signature(check)
+    except (TypeError, ValueError):
+        return  # a builtin or C callable: nothing more to see
+    index = signature.parameters.get("index")
+    if index is not None and index.kind is not inspect.Parameter.KEYWORD_ONLY:
+        raise InvalidCheck(f"{name}: `index` must be keyword-only (`*, index`)")
+    try:
+        signature.bind(None, None, None, **({"index": None} if index is not None else {}))
+    except TypeError:
+        raise InvalidCheck(f"{name}: `check` must take (subject, project, options) positionally") from None
+
+
+def wants_index(check: CheckFunction) -> bool:
+    try:
+        return "index" in inspect.signature(check).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def check_modules() -> Iterator[tuple[str, ModuleType]]:
-    """(code, module) for every module of `wa_lint.check` that declares a `CODE`."""
+    """(code, module) for every module of `wa_lint.check` that declares a `CODE`, its shape validated."""
     import wa_lint.check as package
 
     for module_info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         module = importlib.import_module(module_info.name)
         code = getattr(module, "CODE", None)
         if code:
+            if not isinstance(code, str):
+                raise InvalidCheck(f"{module.__name__}: CODE must be a string")
+            validate(module.__name__, getattr(module, "check", None))
             yield code, module
 
 
 @functools.cache
 def checks() -> dict[str, CheckFunction]:
-    """Every check module in `wa_lint.check` declares `CODE` and a `check(project, options)` function."""
+    """Every rule's check: one per module of `wa_lint.check` that declares `CODE`, and the tool rules'."""
+    from wa_lint.check.tool import CHECKS as TOOL_CHECKS
+
     found: dict[str, CheckFunction] = {}
     for code, module in check_modules():
         if code in found:
             raise RuntimeError(f"two checks claim {code}: {module.__name__}")
         found[code] = module.check
+    for code, check in TOOL_CHECKS.items():
+        validate(f"wa_lint.check.tool[{code}]", check)
+        if code in found:
+            raise RuntimeError(f"two checks claim {code}: wa_lint.check.tool")
+        found[code] = check
     return found
 
 

@@ -219,9 +219,7 @@ def _compile(line: str) -> _Pattern | None:
     while line.endswith(" ") and not line.endswith("\\ "):
         line = line[:-1]
     negated = line.startswith("!")
-    if negated:
-        line = line[1:]
-    elif line.startswith("\\!") or line.startswith("\\#"):
+    if negated or line.startswith(("\\!", "\\#")):
         line = line[1:]
     directory_only = line.endswith("/")
     line = line.rstrip("/")

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wa_lint.link.model import Function
 from wa_lint.link.linker import resolve
+from wa_lint.link.model import Function
 
 
 class PowerTuningError(Exception):

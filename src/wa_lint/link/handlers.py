@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,32 +25,27 @@ CONTEXT_PARAMS = ("context", "ctx", "_context", "_ctx", "lambda_context", "_")
 _DEF = re.compile(r"^[ \t]*def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)
 
 
-def resolve_handler(handler: Handler, roots: Iterable[Path]) -> None:
-    """Fill in the handler's module, file and qualified name, or say why it cannot be found."""
+def resolve_handler(handler: Handler, roots: Iterable[Path]) -> Handler:
+    """The handler with its module, file and qualified name filled in, or with why it cannot be found."""
     text = handler.text.strip()
     module, _, name = text.rpartition(".")
     if not module or not name:
-        handler.problem = f"handler '{text}' is not of the form module.function"
-        handler.missing = True
-        return
+        return replace(handler, problem=f"handler '{text}' is not of the form module.function", missing=True)
     # The Python runtime imports `dir/app` as `dir.app`.
     module = module.replace("/", ".").strip(".")
     roots = list(roots)
     for root in roots:
         found = module_file(root, module)
         if found:
-            handler.module, handler.file, handler.qualname = module, found, name
-            return
+            return replace(handler, module=module, file=found, qualname=name)
     # `app.Handler.handle`: a method of a class in app.py.
     outer, _, class_name = module.rpartition(".")
     for root in roots:
         found = module_file(root, outer) if outer else None
         if found:
-            handler.module, handler.file, handler.qualname = outer, found, f"{class_name}.{name}"
-            return
+            return replace(handler, module=outer, file=found, qualname=f"{class_name}.{name}")
     where = ", ".join(str(root) for root in roots) or "no local code folder"
-    handler.problem = f"handler module '{module}' not found under {where}"
-    handler.missing = bool(roots)
+    return replace(handler, problem=f"handler module '{module}' not found under {where}", missing=bool(roots))
 
 
 def entry_qualname(facts: ModuleFacts, qualname: str) -> str | None:

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from wa_lint.files import is_dir, path_problem
-from wa_lint.report.findings import Span
 from wa_lint.link.model import Code, EnvVar, Function, Handler, Resource, Setting, Table, Trigger
+from wa_lint.link.sam_globals import inherited_keys, merged_properties
 from wa_lint.load.frameworks.cdk import asset_path, is_cdk_helper
 from wa_lint.load.template.document import Template
 from wa_lint.load.template.nodes import DictNode, Pos, pos_of
-from wa_lint.link.sam_globals import inherited_keys, merged_properties
+from wa_lint.report.findings import Span
 
 FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable", "AWS::Serverless::SimpleTable")
@@ -39,7 +39,7 @@ def ref_target(value: Any) -> str | None:
     if key == "Fn::Sub":
         text = inner[0] if isinstance(inner, list) and inner else inner
         if isinstance(text, str):
-            names = {name for name in _SUB_REF.findall(text)}
+            names: set[str] = set(_SUB_REF.findall(text))
             if len(names) == 1:
                 return names.pop()
     return None

@@ -1,7 +1,8 @@
 """The linked project model: what wa-lint understood of the templates and the code.
 
-Checks read only this model. It is built once per run (discover → load → link) and never mutated
-by a check.
+Checks read only this model. The pipeline assembles it once per run from the stages' outputs
+(discover → load → link → analyse → evidence) and nothing changes it afterwards: checks share their
+memo tables through the check stage's `Index`, never through the model.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 from wa_lint.report.findings import Span
 
 if TYPE_CHECKING:
+    from wa_lint.analyse.python.facts_model import ModuleFacts
     from wa_lint.evidence.live.measurements import LiveEvidence
     from wa_lint.evidence.power_tuning import TuningResult
-    from wa_lint.analyse.python.facts_model import ModuleFacts
+    from wa_lint.load.sources import SourceStore
     from wa_lint.load.template.document import Template
     from wa_lint.load.template.nodes import DictNode
+    from wa_lint.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class Code:
     problem: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Handler:
     """The resolved entry point: file + dotted name inside it, or why it could not be resolved."""
 
@@ -162,12 +165,17 @@ class Project:
     # Files (and folders) the user named when any file was named (pre-commit passes only staged files):
     # findings elsewhere are not reported. None means everything found is reported.
     reported_paths: frozenset[Path] | None = None
-    # Indexes the checks build once and share (e.g. the call graph's module look-up); never facts.
+    # The call graph's (analyse/python/callgraph.py) own memo tables, built on first use; checks use the
+    # check stage's `Index` instead.
     lookups: dict[str, object] = field(default_factory=dict)
     # AWS Lambda Power Tuning results by (template path, function logical ID), read once per run.
     power_tuning: dict[tuple[Path, str], TuningResult] = field(default_factory=dict)
     # What `--aws` read from the deployed stack and CloudWatch; None without `--aws`.
     live: LiveEvidence | None = None
+    # Files (and inline code) a stage could not read as what they are: the tool rules report them.
+    problems: list[Problem] = field(default_factory=list)
+    # Every file the run read, with its text and line index (suppressions and fingerprints read it here).
+    sources: SourceStore | None = None
 
     def is_reported(self, path: Path) -> bool:
         reported = self.reported_paths

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from wa_lint.pipeline import RunResult, relative
 from wa_lint.link.model import Entry, Function, Setting
+from wa_lint.result import RunResult, relative
 
 
 def _setting(setting: Setting | None) -> dict[str, Any] | None:
@@ -111,8 +111,7 @@ def show_text(result: RunResult, out: TextIO) -> None:
 
     model = _printable(model_dict(result), one_line)
     out.write(f"Templates ({len(model['templates'])}):\n")
-    for template in model["templates"]:
-        out.write(f"  {template}\n")
+    out.writelines(f"  {template}\n" for template in model["templates"])
     out.write(f"Functions ({len(model['functions'])}):\n")
     for function in model["functions"]:
         out.write(f"  {function['logical_id']}  [{function['type']}, {function['runtime'] or 'runtime ?'}]"
@@ -134,14 +133,12 @@ def show_text(result: RunResult, out: TextIO) -> None:
             env = ", ".join(f"{k}→{v['target']}" if v["target"] else k for k, v in function["environment"].items())
             out.write(f"    environment: {env}\n")
     out.write(f"Tables ({len(model['tables'])}):\n")
-    for table in model["tables"]:
-        out.write(f"  {table['logical_id']}  [{table['type']}] billing: {table['billing_mode'] or 'PROVISIONED'}\n")
+    out.writelines(f"  {table['logical_id']}  [{table['type']}] billing: {table['billing_mode'] or 'PROVISIONED'}\n" for table in model["tables"])
     out.write(f"DAX clusters: {', '.join(model['dax_clusters']) or 'none'}\n")
     others = [entry for entry in model["entries"] if not entry["from_template"]]
     if others:
         out.write(f"Handlers found by signature ({len(others)}):\n")
-        for entry in others:
-            out.write(f"  {entry['file']} → {entry['function']}\n")
+        out.writelines(f"  {entry['file']} → {entry['function']}\n" for entry in others)
     out.write(f"Python files analysed: {len(model['python_files'])}\n")
     if "live" in model:
         _show_live(model["live"], out)

@@ -1,1 +1,1 @@
-""""""
+"""Report: findings with their fixes and evidence, suppressions, baseline, fingerprints, and the output formats."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wa_lint.link.model import Project
+from wa_lint.load.sources import LineIndex
 from wa_lint.report.findings import Finding
 
 # Hash at most this many lines of a multi-line span: enough to tell findings apart, and stable when
@@ -43,15 +44,19 @@ def project_path(path: Path, root: Path) -> str:
 class Fingerprinter:
     def __init__(self, project: Project) -> None:
         self.project = project
-        self._lines: dict[Path, list[str]] = {}
+        self._lines: dict[Path, LineIndex] = {}
 
-    def lines(self, path: Path) -> list[str]:
+    def lines(self, path: Path) -> LineIndex:
+        """The file's lines as the run read them (the source store), so a snippet is what was analysed."""
         if path not in self._lines:
-            try:
-                text = path.read_bytes().decode("utf-8", errors="replace")
-            except OSError:
-                text = ""
-            self._lines[path] = text.splitlines()
+            if self.project.sources is not None:
+                self._lines[path] = self.project.sources.lines(path)
+            else:
+                try:
+                    text = path.read_bytes().decode("utf-8", errors="replace")
+                except OSError:
+                    text = ""
+                self._lines[path] = LineIndex(text)
         return self._lines[path]
 
     def context(self, finding: Finding) -> str:
@@ -67,9 +72,8 @@ class Fingerprinter:
 
     def identity(self, finding: Finding) -> Identity:
         span = finding.span
-        lines = self.lines(span.path)
         last = min(span.end_line, span.line + _SNIPPET_LINES - 1)
-        snippet = " ".join(" ".join(text.split()) for text in lines[span.line - 1:last])
+        snippet = " ".join(" ".join(text.split()) for text in self.lines(span.path).lines(span.line, last))
         return Identity(
             finding.code,
             project_path(span.path, self.project.root),

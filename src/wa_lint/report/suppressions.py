@@ -8,7 +8,7 @@ user silenced:
   YAML: `#` comments): `# wa-lint: ignore[CODE, ...] reason` on the reported line or alone on the line
   before, `# noqa: CODE` the same way, `# wa-lint: file-ignore[CODE]` anywhere for the whole file. In a
   template the comment may also sit on or above the resource's logical-ID key, covering every finding
-  about that resource;
+  about that resource (its handler code's too, as Metadata does);
 - template Metadata, `Metadata: {wa-lint: {ignore: [{code: PERF001, reason: ...}]}}` (or a plain list
   of codes) on a resource, covering findings about it (and its handler code), or at the template
   root, covering the whole template: the only way in JSON.
@@ -20,6 +20,7 @@ nothing (off by default), WA004 for a blanket `# wa-lint: ignore` without codes,
 from __future__ import annotations
 
 import io
+import os
 import re
 import tokenize
 from collections.abc import Iterable, Iterator
@@ -63,7 +64,9 @@ class Suppression:
                 return finding.span.path == self.path
             return self.resource in (finding.resource, finding.function)
         if finding.span.path != self.path:
-            return False
+            # A comment on (or above) a function's logical-ID key covers its handler code, as its
+            # Metadata does: both say "this resource".
+            return self.resource is not None and self.resource == finding.function
         if self.kind == "file" or (self.resource is not None and finding.resource == self.resource):
             return True
         return any(line in self.lines for line in range(finding.span.line, max(finding.span.end_line,
@@ -101,7 +104,8 @@ class Suppressor:
         self.project = project
         self.enabled = enabled
         self.codes = list(catalogue_codes)
-        self.base = config.base or project.root
+        # per-file-ignores patterns are relative to the folder of the file that declares them.
+        self.base = Path(os.path.abspath(config.base or project.root))
         self.per_file = [
             (GitIgnore([pattern]), select(selectors, self.codes))
             for pattern, selectors in config.per_file_ignores
@@ -126,10 +130,7 @@ class Suppressor:
             text = template.text
             comments = _comments_yaml(text) if not text.lstrip().startswith("{") else iter(())
         else:
-            try:
-                text = path.read_bytes().decode("utf-8", errors="replace")
-            except OSError:
-                return []
+            text = self._text(path)
             lowered = text.lower()
             if "wa-lint" not in lowered and "noqa" not in lowered:
                 return []  # most files carry no suppression: skip tokenising them
@@ -155,6 +156,15 @@ class Suppressor:
         if template is not None:
             found.extend(self._metadata(template))
         return found
+
+    def _text(self, path: Path) -> str:
+        """The file's text as the run read and analysed it (the source store), or as it is now."""
+        if self.project.sources is not None:
+            return self.project.sources.text(path)
+        try:
+            return path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return ""
 
     @staticmethod
     def _resource_keys(template: Template) -> dict[int, str]:
@@ -186,7 +196,7 @@ class Suppressor:
         if not self.per_file:
             return False
         try:
-            relative = finding.span.path.relative_to(self.base).as_posix()
+            relative = Path(os.path.abspath(finding.span.path)).relative_to(self.base).as_posix()
         except ValueError:
             return False
         return any(finding.code in codes and spec.match_within(relative) for spec, codes in self.per_file)
@@ -194,10 +204,11 @@ class Suppressor:
     def _candidates(self, finding: Finding) -> Iterator[Suppression]:
         yield from self.suppressions(finding.span.path)
         if finding.function and finding.span.path.suffix == ".py":
-            # a resource's Metadata also covers findings in its handler code
+            # a resource's Metadata, and a comment on its key, also cover findings in its handler code
             for template_path in self.function_templates.get(finding.function, ()):
                 if template_path != finding.span.path:
-                    yield from (s for s in self.suppressions(template_path) if s.kind == "metadata")
+                    yield from (s for s in self.suppressions(template_path)
+                                if s.kind == "metadata" or s.resource == finding.function)
 
     def apply(self, findings: Iterable[Finding]) -> tuple[list[Finding], list[Violation]]:
         kept = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from wa_lint.analyse.python.arguments import ArgumentCollector
 from wa_lint.analyse.python.calls import CallCollector
 from wa_lint.analyse.python.construction import ConstructionCollector
 from wa_lint.analyse.python.decorators import DecoratorCollector
@@ -110,6 +111,7 @@ COLLECTORS: tuple[type[Collector], ...] = (
     DecoratorCollector,
     ReturnCollector,
     DynamoCollector,  # PERF201
+    ArgumentCollector,  # COST101, PERF104, REL202, SEC102
 )
 
 

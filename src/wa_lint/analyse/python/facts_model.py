@@ -70,6 +70,10 @@ class ModuleFacts:
     decorators: dict[str, tuple[Decorator, ...]] = field(default_factory=dict)
     # Keys of the dict literals each function returns (`return {"batchItemFailures": [...]}`), by qualname.
     returned_keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Literal keywords and whole names passed, by call site (see arguments.py; calls without either are absent).
+    arguments: dict[str, Arguments] = field(default_factory=dict)
+    # Marker strings ("batchItemFailures") each function mentions, by qualname ("" for module level).
+    mentions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,23 @@ class Decorator:
     called: bool  # `@lru_cache()` / `@app.get("/")` rather than `@lru_cache`
     # Keyword arguments whose values are literals, as their source text: (("log_event", "True"),).
     keywords: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """A call's literal keyword arguments (as `repr` text) and the names it is passed whole."""
+
+    literals: tuple[tuple[str, str], ...] = ()
+    whole: tuple[str, ...] = ()  # `f(event)`, `f(json.dumps(event))`, `f(f"{event}")`
+    unpacked: bool = False  # `**kwargs`: keywords we cannot see
+    # Arguments constant for the environment (literal, environment variable, module constant): keyword
+    # names, and positions as "0", "1".
+    constants: tuple[str, ...] = ()
+    # (argument, environment variable) for arguments read from the environment; ("receiver", VAR) when the
+    # object called was made from one.
+    environment: tuple[tuple[str, str], ...] = ()
+    # The keyword names given (recorded for module-level calls only).
+    keywords: tuple[str, ...] = ()
 
 
 # -- what a function calls and writes (collected in calls.py and writes.py) ----------------------------

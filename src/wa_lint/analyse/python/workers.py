@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from wa_lint.analyse.python.facts_model import ModuleFacts
 from wa_lint.analyse.python.source import SourceError, decode_python
@@ -55,7 +55,7 @@ def analyse_bytes(path: Path, raw: bytes, offsets: tuple[int, int] = (0, 0)) -> 
         return Outcome(kind="parse", message=error.message, line=error.line, column=error.column)
     except RecursionError:
         return Outcome(kind="parse", message="code nested too deeply to analyse")
-    except Exception as error:  # a bug in our own analysis: reported as WA002, the run goes on
+    except Exception as error:  # noqa: BLE001 - a bug in our own analysis: reported as WA002, the run goes on
         return Outcome(kind="internal", message=f"{type(error).__name__}: {error}")
 
 
@@ -164,7 +164,7 @@ class AnalysisPool:
         self.workers: dict[Connection, _Worker] = {}
         self.context: Any = None
 
-    def __enter__(self) -> AnalysisPool:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: object, *exc_info: object) -> None:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from wa_lint.report.findings import Span, Violation
-from wa_lint.link.model import Entry, Project
 from wa_lint.analyse.python.callgraph import (
     ConstructorSite,
-    SiteKey,
     constructor_sites,
     custom_resource_handler,
     describe,
-    first_reports,
 )
 from wa_lint.analyse.python.constructors import display
+from wa_lint.link.model import Entry, Project
+from wa_lint.report.findings import Span, Violation
 
 # A variable name for the fix snippet when the call is not assigned to one.
 _VARIABLES = {"resource": "resource", "Session": "session", "session": "session", "connect": "connection",
@@ -23,11 +21,12 @@ _CREATE = {"PERF101": "create it once at module scope",
            "PERF102": "open it once at module scope (or lazily, into a module-level variable)"}
 
 
-def violations(code: str, project: Project, names: frozenset[str]) -> Iterator[Violation]:
-    def sites(entry: Entry) -> dict[SiteKey, ConstructorSite]:
-        return {} if custom_resource_handler(project, entry) else constructor_sites(project, entry, names)
-
-    for entry, site in first_reports(project, sites):
+def violations(code: str, entry: Entry, project: Project, names: frozenset[str]) -> Iterator[Violation]:
+    """The entry's per-invocation calls to one of `names` (a site several entries reach is reported once,
+    for the first of them, by the check stage)."""
+    if custom_resource_handler(project, entry):
+        return
+    for site in constructor_sites(project, entry, names).values():
         yield _violation(code, entry, site)
 
 

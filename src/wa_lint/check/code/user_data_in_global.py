@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from wa_lint.check.contract import subject
-from wa_lint.report.findings import Span, Violation
-from wa_lint.link.model import Entry, Project
-from wa_lint.analyse.python.callgraph import Graph, Node, SiteKey, Step, describe, first_reports, split, taint_walk
+from wa_lint.analyse.python.callgraph import Graph, Node, SiteKey, Step, describe, split, taint_walk
 from wa_lint.analyse.python.constructors import CONNECTIONS, SDK_CLIENTS
 from wa_lint.analyse.python.decorators import clears_state
 from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, ModuleFacts, Origin, OriginKind, Write
+from wa_lint.check.contract import subject
+from wa_lint.link.model import Entry, Project
+from wa_lint.report.findings import Span, Violation
 
 CODE = "SEC101"
 # Storing a client or connection built from event data (say, per region) is lazy initialisation.
@@ -28,9 +28,9 @@ class _Site:
     path: tuple[Step, ...]
 
 
-@subject("project")
-def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    for entry, site in first_reports(project, lambda entry: _sites(project, entry)):
+@subject("entry")
+def check(entry: Entry, project: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    for site in _sites(project, entry).values():
         yield _violation(entry, site)
 
 
@@ -47,12 +47,11 @@ def _sites(project: Project, entry: Entry) -> dict[SiteKey, _Site]:
                 continue
             values = frozenset(o for o in write.origins if o in live)
             keys = frozenset(o for o in write.key_origins if o in live)
-            if write.guarded:
-                # Lazy initialisation (`if _x is None: _x = ...`) runs for the first caller only, and every
-                # later caller gets what it stored: from invocation data, that is the first caller's data.
-                # A cache keyed by the invocation data itself is reached again only with the same key.
-                if keys:
-                    continue
+            # Lazy initialisation (`if _x is None: _x = ...`) runs for the first caller only, and every
+            # later caller gets what it stored: from invocation data, that is the first caller's data.
+            # A cache keyed by the invocation data itself is reached again only with the same key.
+            if write.guarded and keys:
+                continue
             origins = values | keys
             if not origins or not _outlives(graph, facts, node, write, clears):
                 continue

@@ -15,13 +15,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from wa_lint.analyse.python.facts_model import DynamoRead, ModuleFacts
 from wa_lint.check.contract import subject
+from wa_lint.check.index import Index
 from wa_lint.check.template._measured import evidence_of
 from wa_lint.evidence.live.lookup import deployed_table
-from wa_lint.report.findings import Evidence, Severity, Violation
-from wa_lint.link.model import Entry, Function, Project, Resource, Table
-from wa_lint.analyse.python.facts_model import DynamoRead, ModuleFacts
 from wa_lint.link.linker import literal_int, ref_target, resolve
+from wa_lint.link.model import Entry, Function, Project, Resource, Table
+from wa_lint.report.findings import Evidence, Severity, Violation
 
 CODE = "PERF201"
 READ_DIMENSIONS = ("dynamodb:table:ReadCapacityUnits", "dynamodb:index:ReadCapacityUnits")
@@ -204,38 +205,38 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {len(names) - _SHOWN_READERS} more" if len(names) > _SHOWN_READERS else "")
 
 
-@subject("project")
-def check(project: Project, _project: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    if has_dax(project):
+@subject("table")
+def check(table: Table, project: Project, options: dict[str, Any], *, index: Index) -> Iterator[Violation]:
+    if index.memo(f"{CODE}.has-dax", lambda: has_dax(project)):
         return
     rcu_limit, readers_limit = int(options["hot-read-rcu"]), int(options["hot-read-functions"])
-    scaled = autoscaling_evidence(project, rcu_limit)
-    reads_by_table = readers(project)
-    for table in project.tables:
-        key = (table.template.path, table.logical_id)
-        reads = reads_by_table.get(key, {})
-        if reads and all(read.consistent for _, table_reads in reads.values() for read in table_reads):
-            continue  # DAX passes strongly consistent reads through to the table
-        evidence = capacity_evidence(table, rcu_limit) + scaled.get(key, [])
-        if table.table_name:
-            evidence += scaled.get(table.table_name, [])
-        # Only readers DAX could serve: API-triggered, with at least one eventually consistent read.
-        api_readers = sorted(name for name, (function, table_reads) in reads.items()
-                             if function.has_synchronous_api_trigger and not all(r.consistent for r in table_reads))
-        if len(api_readers) >= readers_limit:
-            evidence.append(f"read by {len(api_readers)} API-triggered functions: {_names(api_readers)}")
-        measured = measured_reads(table, project, options)
-        severity = None
-        if measured is not None:
-            hot, text = measured
-            if hot:
-                evidence.append(text)
-            elif evidence:
-                # The template suggested hot; the account says otherwise: still said, but as information.
-                evidence.append(f"but {text}, below measured-hot-rcu {options['measured-hot-rcu']} RCU/s or "
-                                f"read-write-ratio {options['read-write-ratio']}:1, so DAX may not pay off yet")
-                severity = Severity.INFO
-        if evidence:
-            yield Violation(CODE, table.span, {"table": table.logical_id, "evidence": "; ".join(evidence)},
-                            resource=table.logical_id, severity=severity,
-                            evidence=measured_evidence(table, project) if measured else ())
+    # What every table's verdict needs is computed once per run, not once per table.
+    scaled = index.memo(f"{CODE}.autoscaling@{rcu_limit}", lambda: autoscaling_evidence(project, rcu_limit))
+    reads_by_table = index.memo(f"{CODE}.readers", lambda: readers(project))
+    key = (table.template.path, table.logical_id)
+    reads = reads_by_table.get(key, {})
+    if reads and all(read.consistent for _, table_reads in reads.values() for read in table_reads):
+        return  # DAX passes strongly consistent reads through to the table
+    evidence = capacity_evidence(table, rcu_limit) + scaled.get(key, [])
+    if table.table_name:
+        evidence += scaled.get(table.table_name, [])
+    # Only readers DAX could serve: API-triggered, with at least one eventually consistent read.
+    api_readers = sorted(name for name, (function, table_reads) in reads.items()
+                         if function.has_synchronous_api_trigger and not all(r.consistent for r in table_reads))
+    if len(api_readers) >= readers_limit:
+        evidence.append(f"read by {len(api_readers)} API-triggered functions: {_names(api_readers)}")
+    measured = measured_reads(table, project, options)
+    severity = None
+    if measured is not None:
+        hot, text = measured
+        if hot:
+            evidence.append(text)
+        elif evidence:
+            # The template suggested hot; the account says otherwise: still said, but as information.
+            evidence.append(f"but {text}, below measured-hot-rcu {options['measured-hot-rcu']} RCU/s or "
+                            f"read-write-ratio {options['read-write-ratio']}:1, so DAX may not pay off yet")
+            severity = Severity.INFO
+    if evidence:
+        yield Violation(CODE, table.span, {"table": table.logical_id, "evidence": "; ".join(evidence)},
+                        resource=table.logical_id, severity=severity,
+                        evidence=measured_evidence(table, project) if measured else ())

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wa_lint.link.sam_globals import check_fan_out
 from wa_lint.load.template.errors import TemplateError
 from wa_lint.load.template.json_loader import load_json
 from wa_lint.load.template.nodes import DictNode
-from wa_lint.link.sam_globals import check_fan_out
 from wa_lint.load.template.yaml_loader import MAX_EXPANDED_VALUES, Problem, load_yaml
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"

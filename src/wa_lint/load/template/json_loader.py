@@ -13,7 +13,15 @@ import re
 from typing import Any
 
 from wa_lint.load.template.errors import TemplateError
-from wa_lint.load.template.nodes import BARE_SCALARS, DictNode, ListNode, Pos, StrNode, pos_from_tuple, str_node
+from wa_lint.load.template.nodes import (
+    BARE_SCALARS,
+    DictNode,
+    ListNode,
+    Pos,
+    StrNode,
+    pos_from_tuple,
+    str_node,
+)
 from wa_lint.load.template.yaml_loader import MAX_NESTING, Problem
 
 _WS = re.compile(r"[ \t\n\r]*")

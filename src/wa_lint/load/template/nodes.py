@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 
 # A named tuple, not a frozen dataclass: every node has one, and a tuple is built several times faster.
@@ -86,7 +86,7 @@ class ListNode(list[Any]):
 class StrNode(str):
     pos: Pos = _UNKNOWN
 
-    def __new__(cls, value: str, pos: Pos = _UNKNOWN) -> StrNode:
+    def __new__(cls, value: str, pos: Pos = _UNKNOWN) -> Self:
         node = super().__new__(cls, value)
         node.pos = pos
         return node

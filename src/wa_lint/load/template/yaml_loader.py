@@ -13,7 +13,15 @@ import yaml
 from yaml import MappingNode, ScalarNode, SequenceNode
 
 from wa_lint.load.template.errors import TemplateError
-from wa_lint.load.template.nodes import BARE_SCALARS, DictNode, ListNode, Pos, StrNode, pos_from_tuple, str_node
+from wa_lint.load.template.nodes import (
+    BARE_SCALARS,
+    DictNode,
+    ListNode,
+    Pos,
+    StrNode,
+    pos_from_tuple,
+    str_node,
+)
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -31,10 +39,7 @@ _SHORT_TAGS = {
     "!Condition": "Condition",
     "!GetAtt": "Fn::GetAtt",
 }
-_FN_TAGS = (
-    "And Base64 Cidr Equals FindInMap GetAZs If ImportValue Join Not Or Select Split Sub Transform "
-    "Length ToJsonString ForEach"
-).split()
+_FN_TAGS = ["And", "Base64", "Cidr", "Equals", "FindInMap", "GetAZs", "If", "ImportValue", "Join", "Not", "Or", "Select", "Split", "Sub", "Transform", "Length", "ToJsonString", "ForEach"]
 for _name in _FN_TAGS:
     _SHORT_TAGS[f"!{_name}"] = f"Fn::{_name}"
 
@@ -45,7 +50,7 @@ _MERGE = _STD + "merge"
 # Plain scalars with these tags become numbers, booleans and None, through PyYAML's safe constructors.
 _CONSTRUCTORS = {tag: _Loader.yaml_constructors[tag] for tag in (_STD + "int", _STD + "float", _STD + "bool", _NULL)}
 # One `-` spelled out first gives the regex engine a literal to skip to (25x faster on templates).
-_BLOCK_SEQ_RUN = re.compile(r"-[ \t]+(?:-[ \t]+){%d}" % (MAX_NESTING - 1))
+_BLOCK_SEQ_RUN = re.compile(rf"-[ \t]+(?:-[ \t]+){{{MAX_NESTING - 1}}}")
 _BRACKET = re.compile(r"[\[\]{}]")
 _BLOCK_STYLES = ("|", ">")
 

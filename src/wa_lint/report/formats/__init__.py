@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # the CLI imports FORMATS at start-up; the engine loads only when a run happens
-    from wa_lint.pipeline import RunResult
+    from wa_lint.result import RunResult
 
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "html")
 
@@ -62,7 +62,7 @@ def line_start_safe(shown: str) -> str:
 
 def display_path(path: Path) -> str:
     """A path for the start of a line: printable, and never read as a CI workflow command."""
-    from wa_lint.pipeline import relative
+    from wa_lint.result import relative
 
     return line_start_safe(one_line(relative(path)))
 

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from wa_lint.pipeline import RunResult
 from wa_lint.report.findings import Severity
 from wa_lint.report.fingerprints import project_path
 from wa_lint.report.formats import printable, text_only
+from wa_lint.result import RunResult
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -72,7 +72,9 @@ def summary_markdown(result: RunResult) -> str:
         lines.append("No findings.")
     else:
         counts = {str(s): sum(1 for f in result.findings if f.severity == s) for s in reversed(Severity)}
-        lines.append(f"{len(result.findings)} findings: " + ", ".join(f"{n} {name}" for name, n in counts.items() if n))
+        total = len(result.findings)
+        lines.append(f"{total} finding{'' if total == 1 else 's'}: "
+                     + ", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in counts.items() if n))
         lines += ["", "| Severity | Code | Location | Message | Fix | Lens |", "| --- | --- | --- | --- | --- | --- |"]
         for finding in result.findings:
             span = finding.span

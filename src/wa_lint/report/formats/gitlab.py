@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from wa_lint.pipeline import RunResult
 from wa_lint.report.findings import Severity
 from wa_lint.report.fingerprints import fingerprints, project_path
 from wa_lint.report.formats import dump_json
+from wa_lint.result import RunResult
 
 # GitLab's scale is info < minor < major < critical < blocker; wa-lint's errors are real defects but
 # none blocks a deploy by itself, so they map to major.

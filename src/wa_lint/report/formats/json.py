@@ -6,9 +6,9 @@ from collections import Counter
 from typing import Any, TextIO
 
 from wa_lint import __version__
-from wa_lint.pipeline import RunResult, relative
 from wa_lint.report.findings import Edit, Evidence, Finding, Fix
 from wa_lint.report.formats import dump_json
+from wa_lint.result import RunResult, relative
 
 
 def edit_dict(edit: Edit) -> dict[str, Any]:

@@ -13,10 +13,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TextIO
 
-from wa_lint.pipeline import RunResult
 from wa_lint.report.findings import Finding
 from wa_lint.report.fingerprints import project_path
 from wa_lint.report.formats import line_start_safe, one_line, printable
+from wa_lint.result import RunResult
 
 _NOT_XML = re.compile("[\ufffe\uffff]")
 

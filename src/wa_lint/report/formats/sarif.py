@@ -17,11 +17,11 @@ from typing import Any, TextIO
 
 from wa_lint import __version__
 from wa_lint.check.registry import Rule
-from wa_lint.pipeline import RunResult
 from wa_lint.report.findings import Edit, Finding, Fix, Severity
 from wa_lint.report.fingerprints import fingerprints, project_path
 from wa_lint.report.formats import dump_json, text_only
 from wa_lint.report.formats.json import evidence_dict
+from wa_lint.result import RunResult
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/wa-lint/wa-lint"

@@ -1,22 +1,36 @@
-"""Human-readable output in the style of ruff: one line per finding, the Lens tag, the fix, a summary."""
+"""Human-readable output in the style of ruff: `concise` (one location line per finding, the Lens tag,
+the fix) and `full` (the same, with the offending source line(s) and a caret range under the span).
+
+Findings and the summary go to `out`; notes about the run (skipped files, errors) go to `notes`
+(the CLI passes standard error, as ruff does), or to `out` when no separate stream is given.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
+from pathlib import Path
 from typing import TextIO
 
-from wa_lint.pipeline import RunResult
-from wa_lint.report.findings import Evidence, Severity
-from wa_lint.report.formats import display_path, one_line
+from wa_lint.report.findings import Evidence, Finding, Severity
+from wa_lint.report.formats import display_path, one_line, printable
+from wa_lint.result import RunResult
 
 _SEVERITY_COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+# A finding's source is shown up to this many lines; longer spans show their start and end.
+_MAX_LINES = 6
+# Lines longer than this (minified JSON templates) are shown as a window around the span.
+_MAX_WIDTH = 120
+_TAB = 4
+# A file is read for its snippet only up to this size: the run itself skips larger ones.
+_MAX_SOURCE_BYTES = 8 * 1024 * 1024
 
 
 def _paint(text: str, code: str, colour: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
@@ -28,51 +42,183 @@ def _evidence(item: Evidence) -> str:
     return f"{what} {item.statistic} {item.value}{unit}{window} ({item.source})"
 
 
+class Sources:
+    """The lines of each reported file, read once: templates from the run's own text, other files
+    from disk (invalid UTF-8 replaced; a file that vanished or cannot be read has no snippet)."""
+
+    def __init__(self, result: RunResult) -> None:
+        self.lines: dict[Path, list[str] | None] = {
+            template.path: template.text.splitlines() for template in result.project.templates
+        }
+
+    def get(self, path: Path) -> list[str] | None:
+        if path not in self.lines:
+            self.lines[path] = self._read(path)
+        return self.lines[path]
+
+    @staticmethod
+    def _read(path: Path) -> list[str] | None:
+        try:
+            with path.open("rb") as handle:
+                raw = handle.read(_MAX_SOURCE_BYTES + 1)
+        except OSError:
+            return None
+        if len(raw) > _MAX_SOURCE_BYTES:
+            return None
+        from wa_lint.analyse.python.source import SourceError, decode_python
+
+        try:
+            # As the analysis decoded it (coding cookies, BOM), so columns line up.
+            text = decode_python(raw) if path.suffix == ".py" else raw.decode("utf-8-sig")
+        except (SourceError, UnicodeDecodeError):
+            text = raw.decode("utf-8", errors="replace")
+        return text.splitlines()
+
+
+def _cells(line: str) -> tuple[list[str], list[int]]:
+    """What a terminal shows for each character of `line` (tabs expanded, controls escaped), and the
+    display column at which each character (and the end of the line) starts."""
+    shown: list[str] = []
+    starts: list[int] = []
+    column = 0
+    for char in line:
+        starts.append(column)
+        if char == "\t":
+            text = " " * (_TAB - column % _TAB)
+        else:
+            text = printable(char)
+        shown.append(text)
+        width = 2 if len(text) == 1 and unicodedata.east_asian_width(text) in "WF" else len(text)
+        column += width
+    starts.append(column)
+    return shown, starts
+
+
+def _marked(line: str, start: int, end: int) -> tuple[str, str]:
+    """The line as shown, and the carets under characters [start, end) (at least one caret)."""
+    if len(line) > _MAX_WIDTH:
+        left = max(0, min(start - 20, len(line) - _MAX_WIDTH))
+        right = min(len(line), max(left + _MAX_WIDTH, min(end, left + _MAX_WIDTH)))
+        prefix, suffix = ("…" if left else ""), ("…" if right < len(line) else "")
+        line, start, end = line[left:right], start - left, min(end, right) - left
+        shown, starts = _cells(line)
+        offset = 1 if prefix else 0
+        text = prefix + "".join(shown) + suffix
+    else:
+        shown, starts = _cells(line)
+        offset = 0
+        text = "".join(shown)
+    start = min(max(start, 0), len(line))
+    end = min(max(end, start), len(line))
+    carets = max(starts[end] - starts[start], 1)
+    return text.rstrip(), " " * (starts[start] + offset) + "^" * carets
+
+
+def snippet(finding: Finding, lines: list[str] | None, colour: bool) -> list[str]:
+    """The source lines of the finding's span with carets under it, ruff-style; [] when unavailable."""
+    span = finding.span
+    last = max(span.end_line, span.line)
+    if lines is None or not 1 <= span.line <= len(lines):
+        return []
+    last = min(last, len(lines))
+    numbers = list(range(span.line, last + 1))
+    if len(numbers) > _MAX_LINES:
+        numbers = numbers[: _MAX_LINES - 2] + [0] + numbers[-1:]  # 0: the elision mark
+    gutter = len(str(last))
+    bar = " " * gutter + " |"
+    paint = "1;" + _SEVERITY_COLOUR[finding.severity]
+    out = [_paint(bar, "34", colour)]
+    for number in numbers:
+        if number == 0:
+            out.append(_paint(" " * (gutter - 1) + "… |", "34", colour))
+            continue
+        line = lines[number - 1]
+        start = span.column - 1 if number == span.line else len(line) - len(line.lstrip())
+        end = span.end_column - 1 if number == span.end_line and span.end_line >= span.line else len(line)
+        if number == span.line == span.end_line and span.end_column <= span.column:
+            end = start + 1  # a point: one caret
+        text, carets = _marked(line, start, end)
+        out.append(_paint(f"{number:>{gutter}} |", "34", colour) + (f" {text}" if text else ""))
+        label = f" {finding.code}" if number == numbers[-1] else ""
+        out.append(_paint(bar, "34", colour) + " " + _paint(carets + label, paint, colour))
+    out.append(_paint(bar, "34", colour))
+    return out
+
+
 def coverage(result: RunResult) -> str:
     """What was read and linked: `2 templates, 1 serverless.yml and 3 Python files; 5 functions, 4 with local code`."""
     stats, functions = result.stats, result.project.functions
-    read = [_plural(stats.templates, "template")]
-    read += [_plural(count, _FRAMEWORK_FILES.get(name, name)) for name, count in sorted(stats.frameworks.items())]
-    text = ", ".join(read) + f" and {_plural(stats.python_files, 'Python file')}"
+    read = [plural(stats.templates, "template")]
+    read += [plural(count, _FRAMEWORK_FILES.get(name, name)) for name, count in sorted(stats.frameworks.items())]
+    text = ", ".join(read) + f" and {plural(stats.python_files, 'Python file')}"
     if functions:
         linked = sum(1 for function in functions if function.handler is not None and function.handler.file is not None)
-        text += f"; {_plural(len(functions), 'function')}, {linked} with local code"
+        text += f"; {plural(len(functions), 'function')}, {linked} with local code"
     return text
 
 
 _FRAMEWORK_FILES = {"serverless": "serverless.yml", "cdk": "cdk.json"}
 
 
-def report(result: RunResult, out: TextIO, colour: bool) -> None:
-    for finding in result.findings:
+def write(result: RunResult, out: TextIO, colour: bool, *, notes: TextIO | None = None, full: bool = False,
+          quiet: bool = False) -> None:
+    """`quiet`: findings and errors only (no skip notes, no summary), as ruff's `-q`."""
+    notes = notes or out
+    sources = Sources(result) if full else None
+    for index, finding in enumerate(result.findings):
         span = finding.span
+        if full and index:
+            out.write("\n")
         where = _paint(f"{display_path(span.path)}:{span.line}:{span.column}:", "1", colour)
         code = _paint(finding.code, "1;" + _SEVERITY_COLOUR[finding.severity], colour)
         out.write(f"{where} {code} [{finding.name}] {one_line(finding.message)}\n")
+        if sources is not None:
+            out.writelines(line + "\n" for line in snippet(finding, sources.get(span.path), colour))
         lens = finding.lens
         out.write(_paint(f"  {lens.question} · {lens.best_practice} ({lens.pillar})", "2", colour) + "\n")
         out.write(f"  {_paint('fix:', '32', colour)} {one_line(finding.fix)}\n")
         if finding.evidence:
             shown = "; ".join(_evidence(item) for item in finding.evidence)
             out.write(_paint(f"  evidence: {one_line(shown)}", "2", colour) + "\n")
+    errors = 0
+    if notes is not out:
+        out.flush()  # what the user sees when both streams share a terminal: findings, notes, summary
     for diagnostic in result.diagnostics:
+        is_error = diagnostic.kind == "error"
+        errors += is_error
+        if quiet and not is_error:
+            continue
         where = f"{display_path(diagnostic.path)}: " if diagnostic.path else ""
         label, paint = {"error": ("error", "1;31"), "warning": ("warning", "1;33")}.get(diagnostic.kind, ("note", "2"))
-        out.write(_paint(f"{label}: {where}{one_line(diagnostic.message)}", paint, colour) + "\n")
+        notes.write(_paint(f"{label}: {where}{one_line(diagnostic.message)}", paint, colour) + "\n")
+    if notes is not out:
+        notes.flush()
+    if quiet:
+        return
     stats = result.stats
     read = coverage(result)
-    if not result.findings and any(d.kind == "warning" and d.path is None for d in result.diagnostics):
-        out.write(_paint("Nothing checked", "1;33", colour) + f": no findings because nothing was read ({read}, "
-                  f"{stats.seconds:.2f}s).\n")
-        return
+    took = f"({stats.seconds:.2f}s)"
     if not result.findings:
-        out.write(_paint("All checks passed", "1;32", colour) + f": no findings in {read} ({stats.seconds:.2f}s).\n")
+        if any(d.kind == "warning" and d.path is None for d in result.diagnostics):
+            # The run found nothing to check (ruff: "No Python files found"): not a clean bill of health.
+            out.write(_paint("Nothing checked", "1;33", colour) + f": no findings because nothing was read "
+                      f"({read}) {took}.\n")
+        elif errors:  # something asked for was not checked: never "All checks passed"
+            out.write(_paint(f"No findings in {read}, but {plural(errors, 'error')}", "1;31", colour)
+                      + f" {took}.\n")
+        else:
+            out.write(_paint("All checks passed", "1;32", colour) + f": no findings in {read} {took}.\n")
         return
     counts = Counter(finding.severity for finding in result.findings)
-    by_severity = ", ".join(
-        _plural(counts[severity], str(severity)) for severity in sorted(counts, reverse=True)
-    )
-    if result.findings:
-        out.write("\n")
-    total = _paint(f"Found {_plural(len(result.findings), 'finding')}", "1", colour)
-    out.write(f"{total} ({by_severity}) in {read} ({stats.seconds:.2f}s).\n")
+    by_severity = ", ".join(plural(counts[severity], str(severity)) for severity in sorted(counts, reverse=True))
+    total = _paint(f"Found {plural(len(result.findings), 'finding')}", "1", colour)
+    out.write(f"\n{total} ({by_severity}) in {read} {took}.\n")
+
+
+def report(result: RunResult, out: TextIO, colour: bool) -> None:
+    """The concise report, notes included (the `text` reporter)."""
+    write(result, out, colour)
+
+
+def report_full(result: RunResult, out: TextIO, colour: bool) -> None:
+    write(result, out, colour, full=True)

@@ -1,0 +1,109 @@
+"""What the linked rules share: the calls that run on every invocation of an entry, and which AWS service
+a call's client is for.
+
+Per-invocation reach is the call graph's (callgraph.taint_walk, as PERF101 uses it): the handler, its
+callees across local modules and layers, Powertools routes and class handlers; lazily initialised code
+and functools-cached functions are not on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from wa_lint.analyse.python.callgraph import Step, custom_resource_handler, describe, entry_order, taint_walk
+from wa_lint.analyse.python.construction import constructed_at, receiver
+from wa_lint.analyse.python.facts_model import Body, Call, ModuleFacts
+from wa_lint.link.model import Entry, Project
+
+_CLIENTS = ("boto3.client", "boto3.Session().client", "boto3.session.Session().client", "aioboto3.client",
+            "aioboto3.Session().client")
+
+
+SiteKey = tuple[int, int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Site:
+    facts: ModuleFacts
+    qualname: str  # the enclosing function
+    body: Body
+    call: Call
+    path: tuple[Step, ...]
+
+    @property
+    def key(self) -> SiteKey:
+        # `requests.get(url).json()` and its receiver call start at the same place: the span tells them apart.
+        call = self.call
+        return (id(self.facts), call.line, call.column, call.end_line, call.end_column)
+
+    def route(self, last: str) -> str:
+        """` (lambda_handler → load → ssm.get_parameter)` when the call is not in the handler itself."""
+        return f" ({describe(self.path, last)})" if len(self.path) > 1 else ""
+
+    @property
+    def writes_module_state(self) -> bool:
+        """The function stores into module-level state: the memo a cached fetch is written to."""
+        return bool(self.body.writes)
+
+
+def entries(project: Project) -> list[Entry]:
+    """The entries in a stable order, so that a site reached by several is reported for the same one."""
+    return sorted(project.entries, key=entry_order)
+
+
+def invocation_calls(project: Project, entry: Entry, deployments: bool = False) -> Iterator[Site]:
+    """Every unguarded call on the entry's per-invocation path, once per call site.
+
+    Functions that only back custom resources run once per deployment and are skipped unless asked for."""
+    if not deployments and custom_resource_handler(project, entry):
+        return
+    seen: set[SiteKey] = set()
+    for graph, node, _live, path in taint_walk(project, entry):
+        body = graph.body(node)
+        if body is None:
+            continue
+        facts = graph.facts(node)
+        for call in body.calls:
+            if call.guarded:
+                continue
+            site = Site(facts, node.qualname, body, call, path)
+            if site.key not in seen:
+                seen.add(site.key)
+                yield site
+
+
+def service(site: Site) -> str | None:
+    """The AWS service of the boto3 client a method call is made on: a module-level client
+    (`ssm = boto3.client("ssm")`), one bound in the same function, or `boto3.client("ssm").get_parameter`."""
+    call = site.call
+    made = receiver(site.facts, call)
+    if made is not None:
+        # `client = session.client("ssm")` keeps the session's local name: any `.client(...)` will do.
+        return made.service if made.callee in _CLIENTS or made.callee.endswith(".client") else None
+    head, dot, _ = call.callee.partition(".")
+    if not dot:
+        return None
+    for other in site.body.calls:
+        if other.qualified not in _CLIENTS:
+            continue
+        bound = other.assigned_to == head
+        chained = "(" in call.callee and other.receiver_of_call and other.line == call.line \
+            and other.column == call.column
+        if bound or chained:
+            built = constructed_at(site.facts, site.qualname, other)
+            return built.service if built else None
+    return None
+
+
+def method(call: Call) -> str:
+    return call.callee.rsplit(".", 1)[-1]
+
+
+def place(project: Project, facts: ModuleFacts, line: int) -> str:
+    """`src/app.py:14` for messages: relative to the project when it can be."""
+    try:
+        path = facts.path.relative_to(project.root).as_posix()
+    except ValueError:
+        path = facts.path.name
+    return f"{path}:{line}"

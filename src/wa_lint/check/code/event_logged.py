@@ -1,0 +1,106 @@
+"""SEC102 event-logged: the whole invocation event written to the logs.
+
+Three ways: Powertools `@logger.inject_lambda_context(log_event=True)` on the handler; the
+`POWERTOOLS_LOGGER_LOG_EVENT=true` environment variable on a function whose handler uses that decorator;
+or the handler passing its event parameter whole to a log call or `print` (`logger.info(event)`,
+`print(json.dumps(event))`, `logger.info(f"event: {event}")`). `logger.debug(...)` is left alone: below the
+default level it is not written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from wa_lint.analyse.python.arguments import arguments_of
+from wa_lint.analyse.python.construction import receiver
+from wa_lint.analyse.python.facts_model import Call, ModuleFacts
+from wa_lint.check.code._invocation import entries
+from wa_lint.check.contract import subject
+from wa_lint.link.model import Entry, Project
+from wa_lint.report.findings import Span, Violation
+
+CODE = "SEC102"
+_LOG_METHODS = frozenset({"info", "warning", "warn", "error", "exception", "critical", "log"})
+_LOGGERS = ("logging.getLogger", "logging.Logger", "aws_lambda_powertools.Logger", "aws_lambda_powertools.logging")
+_LOGGER_NAMES = frozenset({"logger", "log", "_logger", "_log", "logging"})
+_FIX_CODE = ("log the fields you need (an order ID, a request ID), or `logger.debug(...)` with sensitive fields "
+             "removed; Powertools' data masking utility can redact them")
+
+
+def _event_param(entry: Entry) -> str | None:
+    function = entry.facts.functions.get(entry.qualname)
+    if function is None:
+        return None
+    params = list(function.params)
+    if function.class_name is not None and params and params[0] in ("self", "cls"):
+        params = params[1:]
+    return params[0] if params else None
+
+
+def _is_log_call(facts: ModuleFacts, call: Call) -> bool:
+    if call.callee == "print":
+        return True
+    head, _, name = call.callee.rpartition(".")
+    if name not in _LOG_METHODS or not head or "(" in head:
+        return False
+    made = receiver(facts, call)
+    if made is not None:
+        return made.callee.startswith(_LOGGERS)
+    return (call.qualified or "").startswith("logging.") or head.split(".")[-1].lower() in _LOGGER_NAMES
+
+
+def _uses_inject(facts: ModuleFacts, qualname: str) -> tuple[str, str | None] | None:
+    """(decorator name, its literal log_event) when the function is decorated with inject_lambda_context."""
+    for decorator in facts.decorators.get(qualname, ()):
+        if decorator.name.endswith("inject_lambda_context"):
+            return decorator.name, dict(decorator.keywords).get("log_event")
+    return None
+
+
+@subject("project")
+def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    reported: set[tuple[object, ...]] = set()
+    for entry in entries(project):
+        facts, function = entry.facts, entry.facts.functions.get(entry.qualname)
+        if function is None:
+            continue
+        resource = entry.function.logical_id if entry.function else None
+        inject = _uses_inject(facts, entry.qualname)
+        location = function.location
+        if inject and inject[1] == "True" and (id(facts), entry.qualname) not in reported:
+            reported.add((id(facts), entry.qualname))
+            yield Violation(CODE, Span(facts.path, location.line, location.column, location.end_line,
+                                       location.end_column),
+                            {"problem": f"`@{inject[0]}(log_event=True)` on `{entry.qualname}` writes every event "
+                                        "to the logs, whole",
+                             "fix": "remove log_event=True (or set it only while debugging, from an environment "
+                                    "variable that is off in production)"},
+                            resource=resource, function=entry.label)
+        variable = entry.function.environment.get("POWERTOOLS_LOGGER_LOG_EVENT") if entry.function else None
+        if variable is not None and str(variable.value).strip().lower() == "true" and inject and inject[1] is None and (id(variable), "env") not in reported:
+            reported.add((id(variable), "env"))
+            yield Violation(CODE, variable.span,
+                            {"problem": f"POWERTOOLS_LOGGER_LOG_EVENT is true for {resource} and its handler "
+                                        f"`{entry.qualname}` uses `@{inject[0]}`: every event is written to the "
+                                        "logs, whole",
+                             "fix": "remove POWERTOOLS_LOGGER_LOG_EVENT (or set it to false) outside debugging"},
+                            resource=resource, function=entry.label)
+        event = _event_param(entry)
+        body = facts.bodies.get(entry.qualname)
+        if event is None or body is None:
+            continue
+        for call in body.calls:
+            if call.guarded or not _is_log_call(facts, call):
+                continue
+            if event not in arguments_of(facts, entry.qualname, call).whole:
+                continue
+            key = (id(facts), call.line, call.column)
+            if key in reported:
+                continue
+            reported.add(key)
+            yield Violation(CODE, Span(facts.path, call.line, call.column, call.end_line, call.end_column),
+                            {"problem": f"`{call.callee}` writes the whole event `{event}` to the logs on every "
+                                        "invocation",
+                             "fix": _FIX_CODE},
+                            resource=resource, function=entry.label)

@@ -1,0 +1,88 @@
+"""COST101 uncached-parameter-fetch: SSM parameters, secrets or AppConfig data fetched on every invocation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from wa_lint.analyse.python.arguments import arguments_of, literal
+from wa_lint.analyse.python.construction import receiver
+from wa_lint.check.code._invocation import Site, SiteKey, entries, invocation_calls, method, service
+from wa_lint.check.contract import subject
+from wa_lint.link.model import Project
+from wa_lint.report.findings import Span, Violation
+
+CODE = "COST101"
+# boto3 fetches by service: each is one paid API call (and a throttling risk) per invocation.
+_FETCHES = {
+    "ssm": {"get_parameter": "an SSM parameter", "get_parameters": "SSM parameters",
+            "get_parameters_by_path": "SSM parameters"},
+    "secretsmanager": {"get_secret_value": "a secret", "batch_get_secret_value": "secrets"},
+    "appconfigdata": {"get_latest_configuration": "AppConfig data"},
+    "appconfig": {"get_configuration": "AppConfig data"},
+}
+# Method names no other boto3 service has: enough when the client is made elsewhere.
+_UNIQUE = {"get_parameters_by_path": "SSM parameters", "get_secret_value": "a secret",
+           "get_latest_configuration": "AppConfig data"}
+_POWERTOOLS = "aws_lambda_powertools.utilities.parameters"
+_POWERTOOLS_FETCHES = {"get_parameter", "get_parameters", "get_parameters_by_name", "get_secret",
+                       "get_secrets_by_name", "get_app_config", "get", "get_multiple"}
+# Secrets Manager calls only a rotation function makes.
+_ROTATION = frozenset({"update_secret_version_stage", "put_secret_value"})
+_FIX = ("fetch it through Powertools `parameters` (cached per environment; set `max_age` for how long) or the "
+        "AWS Parameters and Secrets Lambda extension, or keep it in a module-level dict with a TTL")
+
+
+def _sdk_fetch(site: Site) -> str | None:
+    name = method(site.call)
+    client = service(site)
+    if client is not None:
+        return _FETCHES.get(client, {}).get(name)
+    qualified = site.call.qualified or ""
+    if qualified.startswith(("boto3.", "aioboto3.")) or receiver(site.facts, site.call) is None:
+        return _UNIQUE.get(name) if "." in site.call.callee else None
+    return None
+
+
+def _powertools_bypass(site: Site) -> str | None:
+    """Powertools caches by default; `max_age=0` or `force_fetch=True` on every call turns that off."""
+    call = site.call
+    qualified = call.qualified or ""
+    made = receiver(site.facts, call)
+    from_powertools = qualified.startswith(_POWERTOOLS) or (made is not None and made.callee.startswith(_POWERTOOLS))
+    if not from_powertools or method(call) not in _POWERTOOLS_FETCHES:
+        return None
+    arguments = arguments_of(site.facts, site.qualname, call)
+    if literal(arguments, "force_fetch") == "True":
+        return "force_fetch=True"
+    if literal(arguments, "max_age") == "0":
+        return "max_age=0"
+    return None
+
+
+@subject("project")
+def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    reported: set[SiteKey] = set()
+    for entry in entries(project):
+        sites = list(invocation_calls(project, entry))
+        if any(method(site.call) in _ROTATION for site in sites):
+            continue  # a secret rotation function must read the current versions, uncached
+        for site in sites:
+            if site.key in reported:
+                continue
+            call = site.call
+            what = _sdk_fetch(site)
+            if what is not None:
+                if site.writes_module_state:
+                    continue  # the fetch feeds a module-level memo (a TTL dict, a global)
+                problem = f"`{call.callee}` fetches {what} on every invocation{site.route(call.callee)} and nothing caches it"
+            else:
+                bypass = _powertools_bypass(site)
+                if bypass is None:
+                    continue
+                problem = (f"`{call.callee}(..., {bypass})` fetches on every invocation{site.route(call.callee)}, "
+                           f"turning off Powertools' cache")
+            reported.add(site.key)
+            yield Violation(CODE, Span(site.facts.path, call.line, call.column, call.end_line, call.end_column),
+                            {"problem": problem, "fix": _FIX},
+                            resource=entry.function.logical_id if entry.function else None, function=entry.label)

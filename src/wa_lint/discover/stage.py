@@ -1,0 +1,52 @@
+"""The discover stage: the files a run reads, and the files its findings may be reported in."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wa_lint.config import Config
+from wa_lint.discover.walk import Discovered, discover
+from wa_lint.report.findings import Diagnostic
+
+
+@dataclass(frozen=True)
+class Found:
+    root: Path
+    files: Discovered
+    # Files (and folders) the user named when any file was named (pre-commit passes only staged files):
+    # findings elsewhere are not reported. None means everything found is reported.
+    reported_paths: frozenset[Path] | None
+    # Templates elsewhere in the project that may point at a named Python file, each with whether it sits
+    # in a folder above one (then it is loaded; the others only when they mention a named module,
+    # `CodeUri: ../src` from an infra/ folder).
+    templates_around: list[tuple[Path, bool]] = field(default_factory=list)
+    named_modules: frozenset[str] = frozenset()
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_exclude: bool = False) -> Found:
+    """`root` is the project root (`find_root(paths)`: the git work tree, else the common folder)."""
+    excludes = [*(config.exclude or ()), *config.extend_exclude]
+    found = discover(paths, root, excludes, force_exclude)
+    diagnostics = [Diagnostic(missing, "no such file or directory", kind="error") for missing in found.missing]
+    diagnostics += [Diagnostic(path, note) for path, note in found.notes]
+    reported = None
+    if found.explicit:
+        # Files were named: report findings in them (and in folders named with them), nowhere else.
+        given = (Path(os.path.abspath(path)) for path in paths)
+        reported = frozenset([*found.explicit, *(path for path in given if path.is_dir())])
+    named = [path for path in found.explicit if path.suffix == ".py"]
+    if not named:
+        return Found(root, found, reported, diagnostics=diagnostics)
+    # A staged handler is linked only through the template that points at it, so the project root
+    # (the git work tree) is searched for templates; a named template brings its own handlers.
+    known = set(found.templates)
+    # A template in a folder above a named file is the usual SAM layout (and covers a named helper
+    # module the handler imports).
+    around = [(path, any(file.is_relative_to(path.parent) for file in named))
+              for path in discover([root], root, excludes).templates if path not in known]
+    names = frozenset(path.parent.name if path.stem == "__init__" else path.stem for path in named)
+    return Found(root, found, reported, around, names, diagnostics)

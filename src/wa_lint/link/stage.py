@@ -1,0 +1,116 @@
+"""The link stage: each template's functions, tables and resources, with handlers resolved to files.
+
+The template half (link/linker.py) reads what the template says; this stage adds what the file system
+says (import roots, the handler's module file) by building new, linked `Function` values.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from wa_lint.link.handlers import resolve_handler
+from wa_lint.link.linker import layer_root, link_template
+from wa_lint.link.model import Function, Resource, Table
+from wa_lint.load.frameworks.cdk import in_cdk_out, source_of_asset
+from wa_lint.load.sources import OUTSIDE, SourceStore
+from wa_lint.load.template.document import Template
+from wa_lint.report.findings import Diagnostic
+
+
+@dataclass(frozen=True)
+class Linked:
+    templates: list[Template]
+    functions: list[Function] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    # Functions whose handler resolved to a local Python file, and functions with inline Python code:
+    # the code the analyse stage reads.
+    handler_functions: list[Function] = field(default_factory=list)
+    inline_functions: list[Function] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def link_stage(templates: list[Template], store: SourceStore, reported_paths: frozenset[Path] | None,
+               python_files: Sequence[Path] = ()) -> Linked:
+    linked = Linked(templates)
+    for template in templates:
+        functions, tables, resources = link_template(template)
+        linked.tables.extend(tables)
+        linked.resources.extend(resources)
+        for function in functions:
+            function = replace(function, import_roots=_import_roots(template, function, store))
+            linked.functions.append(_link_code(function, store, reported_paths, linked, python_files))
+    return linked
+
+
+def _from_asset_source(function: Function, store: SourceStore, python_files: Sequence[Path]) -> Function:
+    """A CDK asset handler linked to the project folder it was copied from, when there is exactly one."""
+    code, handler = function.code, function.handler
+    if handler is None or handler.file is None or code.root is None or not in_cdk_out(code.root):
+        return function
+    source = source_of_asset(code.root, handler.file, python_files)
+    if source is None or not store.inside(source):
+        return function
+    roots = [source, *function.import_roots[1:]]
+    return replace(function, code=replace(code, root=source), import_roots=roots,
+                   handler=resolve_handler(handler, roots))
+
+
+def _import_roots(template: Template, function: Function, store: SourceStore) -> list[Path]:
+    roots = [function.code.root] if function.code.kind == "local" and function.code.root else []
+    for layer in function.layers:
+        root = layer_root(template, layer)
+        if root:
+            roots.append(root)
+    # `CodeUri: ../src` must name the same files as the folder walk does, or one file is analysed
+    # (and reported) twice under two spellings.
+    return [Path(os.path.normpath(root)) for root in roots if store.inside(root)]
+
+
+def _worth_linking(function: Function, reported_paths: frozenset[Path] | None) -> bool:
+    """When files are named, only functions whose template or code folder holds a named file."""
+    template_path = function.template.path
+    if reported_paths is None or template_path in reported_paths or any(p in reported_paths for p in template_path.parents):
+        return True
+    return any(path.is_relative_to(root) for path in reported_paths for root in function.import_roots)
+
+
+def _link_code(function: Function, store: SourceStore, reported_paths: frozenset[Path] | None,
+               linked: Linked, python_files: Sequence[Path] = ()) -> Function:
+    handler = function.handler
+    if function.code.kind == "unusable":
+        note = f"{function.logical_id}: its code folder is not a usable path ({function.code.problem}); not read"
+        linked.diagnostics.append(Diagnostic(function.template.path, note))
+        return function
+    if handler is None or function.code.kind not in ("local", "inline"):
+        return function
+    if function.runtime and not function.runtime.startswith("python"):
+        return function
+    if not _worth_linking(function, reported_paths):
+        return function
+    if function.code.kind == "inline":
+        # Lambda saves inline code as index.py.
+        function = replace(function, handler=replace(handler, module="index", file=function.template.path,
+                                                     qualname=handler.text.rpartition(".")[2]))
+        linked.inline_functions.append(function)
+        return function
+    code_root = function.code.root
+    if code_root and not store.inside(code_root):
+        problem = f"its code folder {_relative(code_root)} is {OUTSIDE}"
+        linked.diagnostics.append(Diagnostic(function.template.path, f"{function.logical_id}: {problem}"))
+        return replace(function, handler=replace(handler, problem=problem))
+    function = replace(function, handler=resolve_handler(handler, function.import_roots))
+    function = _from_asset_source(function, store, python_files)
+    assert function.handler is not None
+    if function.handler.file is not None and function.handler.file.suffix == ".py":
+        linked.handler_functions.append(function)
+    return function
+
+
+def _relative(path: Path) -> str:
+    from wa_lint.result import relative
+
+    return relative(path)

@@ -1,0 +1,68 @@
+"""The report stage: violations become findings (message templates filled in, severity and Lens mapping
+from the rule), suppressed ones are dropped (and the suppressions judged), duplicates merged, and the
+rest sorted for the reporters."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from wa_lint.check.registry import Rule
+from wa_lint.config import Config
+from wa_lint.link.model import Project
+from wa_lint.report.findings import Diagnostic, Finding, Severity, Violation
+from wa_lint.report.suppressions import Suppressor
+
+
+class _Formatter(string.Formatter):
+    """Message templates never fail: a missing value shows as its placeholder."""
+
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        if isinstance(key, str):
+            return kwargs.get(key, "{" + key + "}")
+        return super().get_value(key, args, kwargs)
+
+
+_FORMATTER = _Formatter()
+
+
+def finding(violation: Violation, rule: Rule, config: Config) -> Finding:
+    args = {"function": violation.function, "resource": violation.resource, **violation.args}
+    message = _FORMATTER.format(rule.message, **args)
+    if violation.detail:
+        message += violation.detail
+    severity = config.severity.get(rule.code)
+    fix = _FORMATTER.format(rule.fix, **args)
+    return Finding(
+        code=rule.code,
+        name=rule.name,
+        # A measurement may set one finding's severity, over the rule's and the configuration's.
+        severity=violation.severity or (Severity.parse(severity) if severity else rule.severity),
+        span=violation.span,
+        message=message,
+        fix=fix,
+        lens=rule.lens,
+        resource=violation.resource,
+        function=violation.function,
+        fixes=(replace(violation.fix, title=fix),) if violation.fix else (),
+        evidence=violation.evidence,
+    )
+
+
+def report_stage(violations: Iterable[Violation], project: Project, rules: dict[str, Rule], enabled: set[str],
+                 config: Config) -> list[Finding]:
+    def findings(found: Iterable[Violation]) -> list[Finding]:
+        return [finding(violation, rules[violation.code], config) for violation in found
+                if violation.code in enabled and project.is_reported(violation.span.path)]
+
+    kept, problems = Suppressor(config, project, enabled, rules).apply(findings(violations))
+    unique = {(f.code, f.span, f.message): f for f in [*kept, *findings(problems)]}
+    return sorted(unique.values(), key=Finding.sort_key)
+
+
+def reported_diagnostics(diagnostics: Iterable[Diagnostic], project: Project) -> list[Diagnostic]:
+    # A file skipped as a handler is met again as a handler candidate: one note is enough.
+    return [d for d in dict.fromkeys(diagnostics)
+            if d.path is None or d.kind == "error" or project.is_reported(d.path)]
