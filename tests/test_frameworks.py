@@ -164,3 +164,14 @@ def test_other_providers_and_plugin_handlers_are_not_lambda_code(tmp_path: Path)
     assert [f.template.path.parent for f in result.project.functions] == [tmp_path]
     assert result.findings == []
     assert result.diagnostics == []  # the absent secrets file is a deploy-time value, not a skip
+
+
+def test_the_framework_log_group_takes_its_retention_from_log_retention_in_days(tmp_path: Path) -> None:
+    body = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n{}functions:\n  hello:\n    handler: h.main\n"
+    (tmp_path / "h.py").write_text("def main(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(body.format(""))
+    unset = _run(tmp_path, "COST001")
+    assert [(f.span.line, f.resource) for f in unset.findings] == [(6, "HelloLogGroup")]
+    assert _functions(unset)["hello"].properties["FunctionName"] == "s-dev-hello"
+    (tmp_path / "serverless.yml").write_text(body.format("  logRetentionInDays: 14\n"))
+    assert _run(tmp_path, "COST001").findings == []

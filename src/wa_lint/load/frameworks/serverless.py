@@ -337,7 +337,7 @@ def _statements(provider: Any) -> Any:
 
 
 def _function(name: str, spec: DictNode, provider: Any, key_pos: Pos,
-              origins: dict[tuple[str, str], str]) -> DictNode:
+              origins: dict[tuple[str, str], str], prefix: str | None) -> DictNode:
     properties = _Builder(spec.pos)
     handler = _entry(spec, "handler")
     # A plugin writes these modules into the package at deploy time (serverless-wsgi's wsgi_handler):
@@ -370,10 +370,30 @@ def _function(name: str, spec: DictNode, provider: Any, key_pos: Pos,
         policy = _Builder(statements.pos)
         policy.put("Statement", statements, statements.pos)
         properties.put("Policies", ListNode([policy.node], pos=statements.pos), statements.pos)
+    deployed_name = _entry(spec, "name")
+    if deployed_name:
+        properties.put("FunctionName", deployed_name[0], deployed_name[1], deployed_name[2])
+    elif prefix:
+        properties.put("FunctionName", StrNode(f"{prefix}-{name}", key_pos), key_pos)
     resource = _Builder(key_pos)
     resource.put("Type", StrNode("AWS::Serverless::Function", key_pos), key_pos)
     resource.put("Properties", properties.node, key_pos)
     return resource.node
+
+
+def _log_group(function_name: Any, spec: DictNode, provider: Any, key_pos: Pos) -> DictNode | None:
+    """The log group the framework declares for each function, retention from `logRetentionInDays`."""
+    if not isinstance(function_name, str) or "${" in function_name:
+        return None
+    properties = _Builder(key_pos)
+    properties.put("LogGroupName", StrNode(f"/aws/lambda/{function_name}", key_pos), key_pos)
+    retention = _first("logRetentionInDays", spec, provider)
+    if retention:
+        properties.put("RetentionInDays", retention[0], retention[1], retention[2])
+    group = _Builder(key_pos)
+    group.put("Type", StrNode("AWS::Logs::LogGroup", key_pos), key_pos)
+    group.put("Properties", properties.node, key_pos)
+    return group.node
 
 
 def translate(path: Path, text: str, read: Callable[[Path], str | None]) -> Template:
@@ -391,11 +411,19 @@ def translate(path: Path, text: str, read: Callable[[Path], str | None]) -> Temp
     resources = _Builder(document.key_pos("functions"))
     origins: dict[tuple[str, str], str] = {}
     functions = document.get("functions")
+    service, stage = document.get("service"), _lookup(document, "provider.stage")
+    # The framework names each function `<service>-<stage>-<name>` (stage `dev` unless set).
+    prefix = f"{service}-{stage if isinstance(stage, str) and '${' not in stage else 'dev'}" \
+        if isinstance(service, str) and "${" not in service else None
     if isinstance(functions, DictNode):
         for name, spec in functions.items():
             if isinstance(spec, DictNode):
                 key_pos = functions.key_pos(name)
-                resources.put(str(name), _function(str(name), spec, provider, key_pos, origins), key_pos)
+                resource = _function(str(name), spec, provider, key_pos, origins, prefix)
+                resources.put(str(name), resource, key_pos)
+                group = _log_group(resource["Properties"].get("FunctionName"), spec, provider, key_pos)
+                if group is not None:
+                    resources.put(f"{str(name)[:1].upper()}{str(name)[1:]}LogGroup", group, key_pos)
     # `resources.Resources` is plain CloudFormation: linked as any template's resources are.
     extra = _lookup(document, "resources.Resources")
     if isinstance(extra, DictNode):
