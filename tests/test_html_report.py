@@ -11,7 +11,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, PINNED_RULES, REPO
 from html_tree import Element, parse
 
 from wa_lint.config import Config
@@ -23,7 +23,8 @@ from wa_lint.report.formats.html.markup import el, prose
 from wa_lint.report.formats.html.source import Sources, diff
 
 TUNING = FIXTURES / "PERF001-power-tuning" / "bad" / "tuning" / "execution-run-1.json"
-DEMO_CONFIG = Config(power_tuning=(TUNING,), power_tuning_functions={TUNING: "GetOrderFunction"})
+# Module-scoped runs start before the autouse pin of the default rules, so they pin the rule set themselves.
+DEMO_CONFIG = Config(power_tuning=(TUNING,), power_tuning_functions={TUNING: "GetOrderFunction"}, select=PINNED_RULES)
 # Names that would run, load or break out of their element if they were not escaped.
 HOSTILE_HTML = [
     "<script>window.__pwned=1</script>",

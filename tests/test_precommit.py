@@ -118,6 +118,9 @@ def test_the_hook_definition() -> None:
     hook = next(h for h in hooks if h["id"] == "wa-lint")
     assert hook["language"] == "python" and hook["require_serial"] is True
     assert hook["types_or"] == ["python", "yaml", "json"] and "--force-exclude" in hook["entry"]
+    fixer = next(h for h in hooks if h["id"] == "wa-lint-fix")
+    assert fixer["entry"].split() == ["wa-lint", "--force-exclude", "--fix-only"]
+    assert fixer["types_or"] == hook["types_or"] and fixer["require_serial"] is True
 
 
 def snapshot_of_this_checkout(target: Path) -> str:
@@ -155,6 +158,51 @@ def packages_but_wa_lint(tmp_path: Path) -> Path:
             if not (folder / entry.name).exists():
                 (folder / entry.name).symlink_to(entry)
     return folder
+
+
+def _hook_env(tmp_path: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}  # the hook's own install
+    env.update(GIT_ENV)
+    env.update({"PRE_COMMIT_HOME": str(tmp_path / "cache"), "PYTHONPATH": str(packages_but_wa_lint(tmp_path)),
+                "PIP_NO_BUILD_ISOLATION": "false", "PIP_NO_INDEX": "1"})
+    return env
+
+
+CLIENT_HANDLER = ('import boto3\n\n\ndef lambda_handler(event, context):\n'
+                  '    s3 = boto3.client("s3")  # uploads\n    return s3.list_buckets()\n')
+HOISTED_HANDLER = ('import boto3\n\ns3 = boto3.client("s3")  # uploads\n\n\ndef lambda_handler(event, context):\n'
+                   '    return s3.list_buckets()\n')
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_real_pre_commit_fix_hook_hoists_the_client_and_the_next_commit_passes(tmp_path: Path) -> None:
+    pytest.importorskip("pre_commit")
+    snapshot = tmp_path / "wa-lint"
+    revision = snapshot_of_this_checkout(snapshot)
+    project = tmp_path / "project"
+    make_project(project, CLIENT_HANDLER)
+    shutil.rmtree(project / ".git")
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {snapshot}\n    rev: {revision}\n    hooks:\n      - id: wa-lint-fix\n"
+        "        args: [--select, PERF101]\n      - id: wa-lint\n        args: [--select, PERF101]\n")
+    env = _hook_env(tmp_path)
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", *args], cwd=project, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, check=False)
+
+    git("init", "-q")
+    subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=project, env=env, check=True,
+                   capture_output=True)
+    git("add", "-A")
+    first = git("commit", "-m", "a client built per invocation")
+    assert first.returncode != 0, first.stdout
+    assert "files were modified by this hook" in first.stdout and "1 fixed, 0 remaining" in first.stdout
+    assert (project / "src" / "app.py").read_text() == HOISTED_HANDLER
+    git("add", "-A")
+    second = git("commit", "-m", "the client hoisted by the hook")
+    assert second.returncode == 0, second.stdout
+    assert (project / "src" / "app.py").read_text() == HOISTED_HANDLER
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="needs git")

@@ -104,7 +104,11 @@ def test_sarif_fixes_and_evidence(monkeypatch) -> None:
     monkeypatch.chdir(REPO)
     log = json.loads(render_golden("sarif"))
     jsonschema.Draft4Validator(sarif_schema()).validate(log)
-    (fixed,) = [result for result in log["runs"][0]["results"] if "fixes" in result]
+    with_fixes = {result["ruleId"]: result for result in log["runs"][0]["results"] if "fixes" in result}
+    assert sorted(with_fixes) == ["PERF001", "PERF101"]
+    (hoist,) = with_fixes["PERF101"]["fixes"]
+    assert [change["artifactLocation"]["uri"] for change in hoist["artifactChanges"]] == ["tests/golden/project/src/orders.py"]
+    fixed = with_fixes["PERF001"]
     (fix,) = fixed["fixes"]
     assert fix["description"]["text"] == fixed["properties"]["fix"] and fix["properties"]["applicability"] == "safe"
     (change,) = fix["artifactChanges"]
@@ -127,9 +131,14 @@ def test_json_fixes_apply_to_the_file_they_name(monkeypatch) -> None:
     monkeypatch.chdir(REPO)
     report = json.loads(render_golden("json"))
     with_fixes = [finding for finding in report["findings"] if finding["fixes"]]
-    assert [f["code"] for f in with_fixes] == ["PERF001"] and all("fixes" in f and "evidence" in f for f in report["findings"])
-    (fix,) = with_fixes[0]["fixes"]
-    assert fix["title"] == with_fixes[0]["fix"], "the prose is the fix's title"
+    assert [f["code"] for f in with_fixes] == ["PERF101", "PERF001"] and all("fixes" in f and "evidence" in f for f in report["findings"])
+    (hoist,) = with_fixes[0]["fixes"]
+    code = Path(hoist["edits"][0]["path"]).read_text()
+    hoisted = apply_edits(code, [Edit.at(Path(e["path"]), code, e["start"], e["end"], e["replacement"]) for e in hoist["edits"]])
+    compile(hoisted, "orders.py", "exec")
+    assert "\ndynamodb_resource = boto3.resource(" in hoisted
+    (fix,) = with_fixes[1]["fixes"]
+    assert fix["title"] == with_fixes[1]["fix"], "the prose is the fix's title"
     (edit,) = fix["edits"]
     text = Path(edit["path"]).read_text()
     fixed = apply_edits(text, [Edit.at(Path(edit["path"]), text, edit["start"], edit["end"], edit["replacement"])])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, PINNED_RULES, REPO
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -24,6 +24,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("workspace") / "demo"
     shutil.copytree(FIXTURES / "demo", root)
     (root / ".git").mkdir()  # the project root the server lints
+    # The server lints with the project's configuration: pin the rule set there, as the other tests do.
+    (root / "wa-lint.toml").write_text(f"select = {list(PINNED_RULES)!r}\n")
     return root
 
 
@@ -134,6 +136,8 @@ def tuned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tuned") / "app"
     shutil.copytree(FIXTURES / "PERF001-power-tuning/bad", root)
     (root / ".git").mkdir()
+    config = root / "wa-lint.toml"
+    config.write_text(f"select = {list(PINNED_RULES)!r}\n" + config.read_text())  # top-level keys before tables
     return root
 
 

@@ -212,6 +212,10 @@ def main() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for code analysis [default: CPUs].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the .wa_lint_cache/ folder.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes to the files, then report what remains.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix, --fix-only or --diff: unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff and write nothing (exit 1 if any).")
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else (exit 0 unless an error).")
 def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           reports: list[tuple[str, Path]], sarif_output: Path | None, colour: str,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
@@ -220,7 +224,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           profile: str | None, config_env: str, window_days: int, config_path: Path | None, isolated: bool,
           baseline_path: Path | None, write_baseline: Path | None, fail_on: str | None, exit_zero: bool,
           statistics: bool, show_files: bool, show_settings: bool, show_model: bool, explain: str | None,
-          quiet: int, verbose: bool, jobs: int | None, no_cache: bool, debug: bool) -> None:
+          quiet: int, verbose: bool, jobs: int | None, no_cache: bool, debug: bool, fix: bool = False,
+          unsafe_fixes: bool = False, diff: bool = False, fix_only: bool = False) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     # A terminal or pipe that cannot show a character (a Latin-1 locale, `⏎` in a message) gets an
     # escape, never a UnicodeEncodeError.
@@ -243,10 +248,23 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         if show_settings:
             _show_settings(config, output_format)
             return
-        result = _run(paths, config, force_exclude, debug, jobs, no_cache, progress, live_progress)
+        if fix or diff or fix_only:
+            from wa_lint.fix.apply import fix_files
+
+            outcome = fix_files(lambda: _run(paths, config, force_exclude, debug, jobs, no_cache, progress,
+                                             live_progress), unsafe=unsafe_fixes, write=not diff)
+            result = outcome.result
+        else:
+            result = _run(paths, config, force_exclude, debug, jobs, no_cache, progress, live_progress)
         for shown in (progress, live_progress):
             if shown:
                 shown.clear()
+        if fix or diff or fix_only:
+            _report_fixes(outcome, unsafe_fixes, diff, quiet)
+            if diff:
+                sys.exit(EXIT_FINDINGS if outcome.changes else EXIT_CLEAN)
+            if fix_only:
+                sys.exit(EXIT_ERROR if outcome.failures else EXIT_CLEAN)
         if verbose:
             _say_what_was_read(result)
         _finish(result, config, output_format=output_format, output_file=output_file, colour=colour,
@@ -323,6 +341,26 @@ def _severities(values: tuple[str, ...]) -> dict[str, str]:
                 _fail(f"--severity: expected CODE=LEVEL with LEVEL one of {', '.join(levels)}, got {item!r}")
             chosen[code.strip().upper()] = level.strip().lower()
     return chosen
+
+
+def _report_fixes(outcome: Any, unsafe: bool, diff: bool, quiet: int) -> None:
+    """The diff (with --diff) on standard output; the summary and any file that could not be fixed on
+    standard error, so the report on standard output stays machine-readable."""
+    from wa_lint.fix.apply import summary
+    from wa_lint.report.formats import one_line
+
+    if diff and quiet < 2:
+        _emit_report(outcome.diff())
+    for path, problem in sorted(outcome.failures.items()):
+        click.echo(f"wa-lint: not fixed: {one_line(str(path))}: {one_line(problem)}", err=True)
+    if quiet:
+        return
+    if diff:
+        count = sum(change.fixes for change in outcome.changes.values())
+        click.echo(f"wa-lint: {count} fix{'' if count == 1 else 'es'} in {len(outcome.changes)} file(s) "
+                   "would be applied", err=True)
+    else:
+        click.echo(f"wa-lint: {summary(outcome, unsafe)}", err=True)
 
 
 def _run(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bool, jobs: int | None,
@@ -563,7 +601,7 @@ def _print_rule(code: str, output_format: str) -> None:
         dump_json({
             "code": rule.code, "name": rule.name, "summary": rule.summary, "severity": str(rule.severity),
             "target": rule.target, "status": rule.status, "enabled_by_default": rule.enabled_by_default,
-            "lens": rule.lens.as_dict(), "also": [also.as_dict() for also in rule.also],
+            "fixable": rule.fixable, "lens": rule.lens.as_dict(), "also": [also.as_dict() for also in rule.also],
             "options": rule.options, "references": list(rule.references), "doc": rule.doc,
         }, sys.stdout)
         return
@@ -613,6 +651,7 @@ def rules_command(output_format: str) -> None:
             "target": rule.target,
             "status": rule.status,
             "enabled_by_default": rule.enabled_by_default,
+            "fixable": rule.fixable,
         }
         for rule in rules.values()
     ]
@@ -626,11 +665,12 @@ def rules_command(output_format: str) -> None:
             click.echo(f"| {row['code']} | `{row['name']}` | {row['pillar']} | {row['question']} · "
                        f"{row['best_practice']} | {row['severity']} | {row['target']} | {row['status']} |")
         return
-    widths = [max(len(str(row[key])) for row in rows) for key in ("code", "name", "pillar", "severity", "target")]
+    columns = ("code", "name", "pillar", "severity", "target")
+    widths = [max(len(str(row[key])) for row in rows) for key in columns]
     for row in rows:
-        cells = [str(row[key]).ljust(width) for key, width in
-                 zip(("code", "name", "pillar", "severity", "target"), widths, strict=True)]
-        click.echo("  ".join(cells) + f"  {row['question']}  {row['status']}")
+        cells = [str(row[key]).ljust(width) for key, width in zip(columns, widths, strict=True)]
+        fix = {"always": "  fix", "sometimes": "  fix (sometimes)"}.get(row["fixable"], "")
+        click.echo("  ".join(cells) + f"  {row['question']}  {row['status']}{fix}")
 
 
 def _power_values(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, ...] | None:

@@ -64,6 +64,11 @@ class Rule:
             return "planned"
         return "preview" if self.preview else "active"
 
+    @property
+    def fixable(self) -> str:
+        """always | sometimes | never: whether `--fix` can resolve its findings."""
+        return str(self.metadata.get("fixable", "never"))
+
     def default_options(self) -> dict[str, Any]:
         return {name: spec["default"] for name, spec in self.options.items()}
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 from wa_lint.analyse.python.callgraph import (
     ConstructorSite,
@@ -27,7 +29,44 @@ def violations(code: str, entry: Entry, project: Project, names: frozenset[str])
     if custom_resource_handler(project, entry):
         return
     for site in constructor_sites(project, entry, names).values():
-        yield _violation(code, entry, site)
+        yield _with_fix(_violation(code, entry, site), site, project)
+
+
+def _with_fix(violation: Violation, site: ConstructorSite, project: Project) -> Violation:
+    """The hoisting fix, or why there is none (a finding in inline template code has none)."""
+    path = site.facts.path
+    if path.suffix != ".py":
+        return violation
+    from wa_lint.fix.python import NotFixable, Target, hoist
+
+    text = _text(project, path)
+    if text is None:
+        return violation
+    call = site.call
+    target = Target(call.line, call.column, call.end_line, call.end_column, site.name, site.from_event)
+    try:
+        fix = hoist(path, text, target)
+    except NotFixable as reason:
+        if site.from_event:
+            return violation  # the advice already says why and what to do
+        return replace(violation, detail=(violation.detail or "") + f" (not fixed automatically: {reason})")
+    except (ValueError, RecursionError):
+        return violation
+    return replace(violation, fix=fix)
+
+
+def _text(project: Project, path: Path) -> str | None:
+    # The text the analysis read (the run's source store), so the edits land on exactly those bytes;
+    # the fixer checks the file is unchanged before it writes.
+    source = project.sources.get(path) if project.sources is not None else None
+    if source is not None:
+        return source.text
+    from wa_lint.fix.apply import FixFailure, read_source
+
+    try:
+        return read_source(path).text
+    except (OSError, FixFailure):
+        return None
 
 
 def _violation(code: str, entry: Entry, site: ConstructorSite) -> Violation:
