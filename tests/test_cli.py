@@ -44,7 +44,7 @@ def test_concise_output_is_ruff_style_with_lens_fix_and_summary(cli, monkeypatch
     )
     assert lines[1] == "  PERF 1 · Measure, evaluate, and select optimum capacity units (Performance efficiency)"
     assert lines[2].startswith("  fix: add MemorySize")
-    assert lines[-1].startswith("Found 2 findings (2 warnings) in 1 template and 1 Python file (")
+    assert lines[-1].startswith("Found 2 findings (2 warnings) in 1 template and 1 Python file; 2 functions, 2 with local code (")
     assert "\x1b[" not in result.output, "no colour when not a terminal"
 
 
@@ -266,7 +266,8 @@ def test_notes_go_to_stderr_and_plurals_are_right(tmp_path: Path) -> None:
     done = run_command(".", "--isolated", "--output-format", "concise", cwd=tmp_path)
     assert "note: skipped.yaml: skipped: unrendered cookiecutter/Jinja template" in done.stderr
     assert "note:" not in done.stdout
-    assert done.stdout.splitlines()[-1].startswith("Found 1 finding (1 warning) in 1 template and 0 Python files (")
+    assert done.stdout.splitlines()[-1].startswith(
+        "Found 1 finding (1 warning) in 1 template and 0 Python files; 1 function, 0 with local code (")
 
 
 def test_full_output_shows_the_source_with_a_caret_range(cli, monkeypatch) -> None:

@@ -63,7 +63,7 @@ class Run:
         store = SourceStore(found.root, self.paths, limits, config.allow_outside_root)
         phase("loading", 0, 0)
         loaded = load_stage(found, store)
-        linked = link_stage(loaded.templates, store, found.reported_paths)
+        linked = link_stage(loaded.templates, store, found.reported_paths, found.files.python)
         templates_half = Project(found.root, loaded.templates, linked.functions, linked.tables, linked.resources)
         evidence = evidence_stage(templates_half, config, store, self.live_progress)
         analysed = analyse_stage(linked.functions, linked.handler_functions, linked.inline_functions,
@@ -82,7 +82,15 @@ class Run:
         findings = report_stage(violations, project, rules, enabled, config)
         diagnostics = [*found.diagnostics, *cache_notes, *loaded.diagnostics, *linked.diagnostics,
                        *evidence.diagnostics, *analysed.diagnostics, *check_notes(project)]
-        stats = Stats(len(loaded.templates), len(analysed.modules), time.perf_counter() - started)
+        if not (loaded.templates or analysed.entries or project.problems or found.files.explicit or found.diagnostics):
+            # ruff's "No Python files found": a run that saw nothing must not read as a clean bill of health.
+            # Files named one by one (pre-commit's staged files) are not a project: a YAML file that is
+            # not a template is ordinary there.
+            diagnostics.append(Diagnostic(None, (
+                "no template, serverless.yml or handler found under the given path(s): nothing was checked "
+                "(handlers are found by name: handler-patterns in the configuration)"), kind="warning"))
+        templates = sum(1 for template in loaded.templates if template.framework is None)
+        stats = Stats(templates, len(analysed.modules), time.perf_counter() - started, dict(loaded.frameworks))
         return RunResult(findings, reported_diagnostics(diagnostics, project), project, stats, rules,
                          frozenset(enabled))
 

@@ -22,6 +22,8 @@ class Stats:
     templates: int = 0
     python_files: int = 0
     seconds: float = 0.0
+    # Framework files read, by framework ("serverless": serverless.yml files; "cdk": cdk.json files).
+    frameworks: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from wa_lint.link.handlers import (
     package_roots,
 )
 from wa_lint.link.model import Entry, Function
+from wa_lint.load.frameworks.cdk import in_cdk_out
 from wa_lint.load.sources import Skip, Source, SourceStore
 from wa_lint.load.template.document import is_jinja_source
 from wa_lint.problems import Problem
@@ -124,7 +125,8 @@ class _Analysis:
         candidates = []
         for path in python_files:
             relative_path = path.relative_to(self.root) if path.is_relative_to(self.root) else path
-            if path in referenced or is_test_file(relative_path):
+            # cdk.out holds copies (and CDK's own helpers' code): only what its templates link is read there.
+            if path in referenced or is_test_file(relative_path) or in_cdk_out(relative_path):
                 continue
             source = self._read(path)
             if source is None:

@@ -9,6 +9,7 @@ from typing import Any
 from wa_lint.files import is_dir, path_problem
 from wa_lint.link.model import Code, EnvVar, Function, Handler, Resource, Setting, Table, Trigger
 from wa_lint.link.sam_globals import inherited_keys, merged_properties
+from wa_lint.load.frameworks.cdk import asset_path, is_cdk_helper
 from wa_lint.load.template.document import Template
 from wa_lint.load.template.nodes import DictNode, Pos, pos_of
 from wa_lint.report.findings import Span
@@ -67,11 +68,16 @@ def literal_int(value: Any) -> int | None:
     return None
 
 
-def setting(template: Template, properties: DictNode, key: str) -> Setting | None:
+def setting(template: Template, properties: DictNode, key: str, logical_id: str = "",
+            where: Span | None = None) -> Setting | None:
     if key not in properties:
+        if key in template.defaults and where is not None:
+            # A framework's default (Serverless: 1024 MB, 6 s) applies: a value, but one nobody chose.
+            return Setting(template.defaults[key], "framework-default", where)
         return None
     value, parameter = resolve(template, properties[key])
     source = "globals" if key in inherited_keys(properties) else "resource"
+    source = template.origins.get((logical_id, key), source)
     return Setting(value, source, span(template, properties.key_pos(key)), parameter)
 
 
@@ -101,6 +107,10 @@ def _code(template: Template, resource_type: str, properties: DictNode, metadata
     code = properties.get("Code")
     if _text(template, properties.get("PackageType")) == "Image":
         return Code("image")
+    asset = asset_path(metadata)
+    if asset is not None:
+        # `cdk synth` stages the handler's folder in cdk.out (next to the template) as asset.<hash>.
+        return _local(base / asset, span(template, properties.key_pos("Code")))
     if isinstance(metadata, dict) and isinstance(metadata.get("aws:asset:path"), str):
         return Code("asset")
     if isinstance(code, str):
@@ -249,7 +259,9 @@ def link_template(template: Template) -> tuple[list[Function], list[Table], list
         where = span(template, template.resources.key_pos(logical_id))
         properties = merged_properties(globals_section, resource_type, resource.get("Properties"))
         logical_id = str(logical_id)
-        if resource_type in FUNCTION_TYPES:
+        if resource_type in FUNCTION_TYPES and is_cdk_helper(logical_id, resource.get("Metadata")):
+            others.append(Resource(template, logical_id, resource_type, where, properties))
+        elif resource_type in FUNCTION_TYPES:
             runtime = _text(template, properties.get("Runtime"))
             handler_text = _text(template, properties.get("Handler"))
             function = Function(
@@ -261,8 +273,8 @@ def link_template(template: Template) -> tuple[list[Function], list[Table], list
                 runtime=runtime,
                 handler=Handler(handler_text) if handler_text else None,
                 code=_code(template, resource_type, properties, resource.get("Metadata")),
-                memory=setting(template, properties, "MemorySize"),
-                timeout=setting(template, properties, "Timeout"),
+                memory=setting(template, properties, "MemorySize", logical_id, where),
+                timeout=setting(template, properties, "Timeout", logical_id, where),
                 environment=_environment(template, properties),
                 triggers=_sam_triggers(template, properties) + standalone.get(logical_id, []),
                 layers=_layers(template, properties),

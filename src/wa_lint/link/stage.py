@@ -7,12 +7,14 @@ says (import roots, the handler's module file) by building new, linked `Function
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from wa_lint.link.handlers import resolve_handler
 from wa_lint.link.linker import layer_root, link_template
 from wa_lint.link.model import Function, Resource, Table
+from wa_lint.load.frameworks.cdk import in_cdk_out, source_of_asset
 from wa_lint.load.sources import OUTSIDE, SourceStore
 from wa_lint.load.template.document import Template
 from wa_lint.report.findings import Diagnostic
@@ -31,16 +33,30 @@ class Linked:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def link_stage(templates: list[Template], store: SourceStore, reported_paths: frozenset[Path] | None) -> Linked:
+def link_stage(templates: list[Template], store: SourceStore, reported_paths: frozenset[Path] | None,
+               python_files: Sequence[Path] = ()) -> Linked:
     linked = Linked(templates)
     for template in templates:
         functions, tables, resources = link_template(template)
         linked.tables.extend(tables)
         linked.resources.extend(resources)
         for function in functions:
-            linked.functions.append(_link_code(replace(function, import_roots=_import_roots(template, function, store)),
-                                               store, reported_paths, linked))
+            function = replace(function, import_roots=_import_roots(template, function, store))
+            linked.functions.append(_link_code(function, store, reported_paths, linked, python_files))
     return linked
+
+
+def _from_asset_source(function: Function, store: SourceStore, python_files: Sequence[Path]) -> Function:
+    """A CDK asset handler linked to the project folder it was copied from, when there is exactly one."""
+    code, handler = function.code, function.handler
+    if handler is None or handler.file is None or code.root is None or not in_cdk_out(code.root):
+        return function
+    source = source_of_asset(code.root, handler.file, python_files)
+    if source is None or not store.inside(source):
+        return function
+    roots = [source, *function.import_roots[1:]]
+    return replace(function, code=replace(code, root=source), import_roots=roots,
+                   handler=resolve_handler(handler, roots))
 
 
 def _import_roots(template: Template, function: Function, store: SourceStore) -> list[Path]:
@@ -63,7 +79,7 @@ def _worth_linking(function: Function, reported_paths: frozenset[Path] | None) -
 
 
 def _link_code(function: Function, store: SourceStore, reported_paths: frozenset[Path] | None,
-               linked: Linked) -> Function:
+               linked: Linked, python_files: Sequence[Path] = ()) -> Function:
     handler = function.handler
     if function.code.kind == "unusable":
         note = f"{function.logical_id}: its code folder is not a usable path ({function.code.problem}); not read"
@@ -87,6 +103,7 @@ def _link_code(function: Function, store: SourceStore, reported_paths: frozenset
         linked.diagnostics.append(Diagnostic(function.template.path, f"{function.logical_id}: {problem}"))
         return replace(function, handler=replace(handler, problem=problem))
     function = replace(function, handler=resolve_handler(handler, function.import_roots))
+    function = _from_asset_source(function, store, python_files)
     assert function.handler is not None
     if function.handler.file is not None and function.handler.file.suffix == ".py":
         linked.handler_functions.append(function)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wa_lint.discover.stage import Found
+from wa_lint.files import is_file
+from wa_lint.load.frameworks import cdk_note, framework_of, load_framework_file
 from wa_lint.load.sources import Skip, SourceStore
 from wa_lint.load.template.document import JinjaSource, NotATemplate, Template, decode, parse_template
 from wa_lint.load.template.errors import TemplateError
@@ -18,6 +20,8 @@ class Loaded:
     templates: list[Template] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Framework files read, by framework ("serverless": serverless.yml files translated to templates).
+    frameworks: dict[str, int] = field(default_factory=dict)
 
 
 def load_stage(found: Found, store: SourceStore) -> Loaded:
@@ -29,6 +33,17 @@ def load_stage(found: Found, store: SourceStore) -> Loaded:
     for path in candidates:
         _load(path, store, loaded)
     return loaded
+
+
+def _project_text(store: SourceStore, path: Path) -> str | None:
+    """A project file a framework file points at (`${file(...)}`), under the same limits as templates.
+
+    An absent one (`${file(secrets.yml)}`, kept out of git) is a deploy-time value, not a skip to note.
+    """
+    if not is_file(path):
+        return None
+    source = store.read_template(path)
+    return None if isinstance(source, Skip) else source.text
 
 
 def _mentions(store: SourceStore, path: Path, names: frozenset[str]) -> bool:
@@ -44,7 +59,18 @@ def _load(path: Path, store: SourceStore, loaded: Loaded) -> None:
         return
     try:
         decode(source.raw)  # the strict decode names the first undecodable byte
-        template = parse_template(path, source.text)
+        framework = framework_of(path)
+        if framework is None:
+            template = parse_template(path, source.text)
+        else:
+            translated = load_framework_file(path, source.text, lambda file: _project_text(store, file))
+            loaded.frameworks[framework] = loaded.frameworks.get(framework, 0) + 1
+            if translated is None:
+                note = cdk_note(path) if framework == "cdk" else None
+                if note:
+                    loaded.diagnostics.append(Diagnostic(path, note, kind="warning"))
+                return
+            template = translated
     except NotATemplate:
         return
     except JinjaSource:

@@ -42,6 +42,12 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
         problem = (f"{name} sets no Timeout{when}, so Lambda stops it after the default 3 seconds: a slow "
                    "downstream call or a cold start fails the invocation instead of finishing, and nobody "
                    "chose how long a stuck call may run")
+        if template.framework == "serverless":
+            default = template.defaults.get("Timeout", 6)
+            problem = (f"{name} sets no timeout (nor does provider), so the Serverless Framework deploys it with "
+                       f"its default of {default} seconds: a slow downstream call or a cold start fails the "
+                       "invocation instead of finishing, and nobody chose how long a stuck call may run")
+            where = "the function or provider in serverless.yml"
         problem += deployed_timing(function, project)
         fix = (f"add Timeout (seconds) to {where}, chosen from {name}'s measured duration with a margin, and "
                "shorter than its caller waits (API Gateway integrations end at 29 s; an SQS queue's visibility "

@@ -29,7 +29,8 @@ def shown(path: Path, root: Path) -> str:
 
 
 def where_set(setting: Setting) -> str:
-    place = "Globals.Function.MemorySize" if setting.source == "globals" else "the function's MemorySize"
+    place = {"globals": "Globals.Function.MemorySize", "provider": "provider.memorySize",
+             "function": "the function's memorySize"}.get(setting.source, "the function's MemorySize")
     if setting.parameter:
         place = f"the default of parameter {setting.parameter}, used by {place}"
     return f"{place} (line {setting.span.line})"
@@ -88,6 +89,16 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
         where = "its Properties or Globals.Function" if function.type.startswith("AWS::Serverless") else "its Properties"
         problem = f"{name} sets no MemorySize, so it runs with the Lambda default of 128 MB"
         prose = f"add MemorySize to {where}, chosen by measuring {name} with AWS Lambda Power Tuning"
+    elif setting.source == "framework-default" and (tuned is None or tuned.power != configured):
+        # The Serverless Framework deploys 1024 MB when neither the function nor the provider says: a
+        # value nobody chose for this code, eight times Lambda's own default.
+        problem = (f"{name} sets no memorySize (nor does provider), so it runs with the Serverless Framework "
+                   f"default of {configured} MB")
+        if tuned is not None:
+            problem += f", but AWS Lambda Power Tuning measured {tuned.summary()} in {shown(tuned.path, project.root)}"
+            evidence = (tuning_evidence(tuned),)
+        prose = (f"add memorySize to {name} in serverless.yml (or to provider for every function), chosen by "
+                 f"measuring {name} with AWS Lambda Power Tuning")
     else:
         if configured is None:
             return  # `!If` or a parameter without default: the value is decided at deploy time

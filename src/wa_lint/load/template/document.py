@@ -27,6 +27,14 @@ class Template:
     problems: list[Problem] = field(default_factory=list)
     # Which loader read it ("yaml" or "json"): edits must be written in the same syntax.
     syntax: str = "yaml"
+    # Set when the template was translated from a framework's file ("serverless", "cdk"): what the
+    # framework applies when a value is not written (MemorySize 1024 for Serverless), where each
+    # translated setting came from ((logical ID, property) -> "function" | "provider"), and the variables
+    # left for deploy time (text, where written).
+    framework: str | None = None
+    defaults: dict[str, Any] = field(default_factory=dict)
+    origins: dict[tuple[str, str], str] = field(default_factory=dict)
+    unresolved: list[tuple[str, Any]] = field(default_factory=list)
 
     @functools.cached_property
     def source_lines(self) -> list[str]:

@@ -54,7 +54,8 @@ _NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800
 
 def replace_value(template: Template, path: TemplatePath, value: Scalar) -> Edit | None:
     """The edit that writes `value` in place of the scalar at `path`, or None when that is not safe."""
-    if not path:
+    # A translated framework file (serverless.yml) is not shaped like the paths: never edited through them.
+    if not path or template.framework:
         return None
     found = _locate(template, path)
     if found is None:
@@ -74,6 +75,8 @@ def replace_value(template: Template, path: TemplatePath, value: Scalar) -> Edit
 
 def insert_entry(template: Template, path: TemplatePath, key: str, value: Any) -> Edit | None:
     """The edit that adds `key: value` to the mapping at `path` (() for the root), or None."""
+    if template.framework:
+        return None
     found = _locate(template, path)
     if found is None:
         return None

@@ -145,6 +145,21 @@ def snippet(finding: Finding, lines: list[str] | None, colour: bool) -> list[str
     return out
 
 
+def coverage(result: RunResult) -> str:
+    """What was read and linked: `2 templates, 1 serverless.yml and 3 Python files; 5 functions, 4 with local code`."""
+    stats, functions = result.stats, result.project.functions
+    read = [plural(stats.templates, "template")]
+    read += [plural(count, _FRAMEWORK_FILES.get(name, name)) for name, count in sorted(stats.frameworks.items())]
+    text = ", ".join(read) + f" and {plural(stats.python_files, 'Python file')}"
+    if functions:
+        linked = sum(1 for function in functions if function.handler is not None and function.handler.file is not None)
+        text += f"; {plural(len(functions), 'function')}, {linked} with local code"
+    return text
+
+
+_FRAMEWORK_FILES = {"serverless": "serverless.yml", "cdk": "cdk.json"}
+
+
 def write(result: RunResult, out: TextIO, colour: bool, *, notes: TextIO | None = None, full: bool = False,
           quiet: bool = False) -> None:
     """`quiet`: findings and errors only (no skip notes, no summary), as ruff's `-q`."""
@@ -174,17 +189,21 @@ def write(result: RunResult, out: TextIO, colour: bool, *, notes: TextIO | None 
         if quiet and not is_error:
             continue
         where = f"{display_path(diagnostic.path)}: " if diagnostic.path else ""
-        label, paint = ("error", "1;31") if is_error else ("note", "2")
+        label, paint = {"error": ("error", "1;31"), "warning": ("warning", "1;33")}.get(diagnostic.kind, ("note", "2"))
         notes.write(_paint(f"{label}: {where}{one_line(diagnostic.message)}", paint, colour) + "\n")
     if notes is not out:
         notes.flush()
     if quiet:
         return
     stats = result.stats
-    read = f"{plural(stats.templates, 'template')} and {plural(stats.python_files, 'Python file')}"
+    read = coverage(result)
     took = f"({stats.seconds:.2f}s)"
     if not result.findings:
-        if errors:  # something asked for was not checked: never "All checks passed"
+        if any(d.kind == "warning" and d.path is None for d in result.diagnostics):
+            # The run found nothing to check (ruff: "No Python files found"): not a clean bill of health.
+            out.write(_paint("Nothing checked", "1;33", colour) + f": no findings because nothing was read "
+                      f"({read}) {took}.\n")
+        elif errors:  # something asked for was not checked: never "All checks passed"
             out.write(_paint(f"No findings in {read}, but {plural(errors, 'error')}", "1;31", colour)
                       + f" {took}.\n")
         else:

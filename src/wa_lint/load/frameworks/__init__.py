@@ -1,0 +1,40 @@
+"""Framework files (Serverless Framework, AWS CDK) turned into templates the linker already reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from wa_lint.load.template.document import Template
+
+
+def framework_of(path: Path) -> str | None:
+    """Which framework file `path` is ("serverless", "cdk"), by its name; None for any other file."""
+    from wa_lint.load.frameworks.serverless import is_serverless_file
+
+    if is_serverless_file(path):
+        return "serverless"
+    if path.name == "cdk.json":
+        return "cdk"
+    return None
+
+
+def load_framework_file(path: Path, text: str, read: Callable[[Path], str | None]) -> Template | None:
+    """The template a framework file stands for, or None when it stands for none (cdk.json).
+
+    Raises NotATemplate (a file of that name that is not the framework's) or TemplateError.
+    """
+    if framework_of(path) == "serverless":
+        from wa_lint.load.frameworks.serverless import translate
+
+        return translate(path, text, read)
+    return None
+
+
+def cdk_note(path: Path) -> str | None:
+    """What to tell the user about a `cdk.json`: nothing when its synthesized `cdk.out` is there to read."""
+    if (path.parent / "cdk.out").is_dir():
+        return None
+    return ("a CDK app with no cdk.out: its functions are defined in code wa-lint does not run; `cdk synth` "
+            "writes the templates (and copies the handler code) that wa-lint links, so run it before linting "
+            "(only handler-looking files were checked)")

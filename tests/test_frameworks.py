@@ -1,0 +1,177 @@
+"""Serverless Framework and CDK apps linked like SAM apps, and runs that say what they did not see."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import FIXTURES
+
+from wa_lint.config import Config
+from wa_lint.link.model import Function
+from wa_lint.pipeline import RunResult, run
+
+SLS = FIXTURES / "frameworks" / "serverless-app"
+
+
+def _run(root: Path, *codes: str) -> RunResult:
+    return run([root], Config().with_overrides(select=codes or ("PERF001",), preview=True), use_cache=False)
+
+
+def _functions(result: RunResult) -> dict[str, Function]:
+    return {function.logical_id: function for function in result.project.functions}
+
+
+def test_serverless_functions_link_to_their_handler_code() -> None:
+    functions = _functions(_run(SLS))
+    assert sorted(functions) == ["api", "reports", "worker"]
+    api = functions["api"]
+    assert api.handler is not None and api.handler.file == SLS / "src" / "orders" / "api.py"
+    assert api.handler.qualname == "handle"
+    assert api.template.path == SLS / "serverless.yml"
+
+
+def test_memory_and_timeout_come_from_the_function_the_provider_or_the_framework_default() -> None:
+    functions = _functions(_run(SLS))
+    memory = {name: (f.memory.value, f.memory.source, f.memory.span.line) for name, f in functions.items() if f.memory}
+    assert memory == {"api": (1024, "framework-default", 21), "worker": (512, "function", 30),
+                      "reports": (2048, "function", 52)}
+    timeout = {name: (f.timeout.value, f.timeout.source) for name, f in functions.items() if f.timeout}
+    # worker's timeout comes through ${self:custom.settings...} from ${file(./settings.yml)}.
+    assert timeout == {"api": (20, "provider"), "worker": (60, "function"), "reports": (20, "provider")}
+
+
+def test_variables_resolve_from_the_project_and_deploy_time_values_stay_unresolved() -> None:
+    api = _functions(_run(SLS))["api"]
+    values = {name: var.value for name, var in api.environment.items()}
+    assert values == {"TABLE_NAME": "orders-dev", "API_KEY": "${ssm:/orders/api-key}", "REGION": "eu-west-1"}
+    assert api.environment["TABLE_NAME"].span.line == 16
+    assert [text for text, _ in api.template.unresolved] == ["${ssm:/orders/api-key}"]
+
+
+def test_events_become_triggers_of_their_kind() -> None:
+    worker = _functions(_run(SLS))["worker"]
+    kinds = [(trigger.type, trigger.target) for trigger in worker.triggers]
+    assert kinds == [("SQS", "Jobs"), ("DynamoDB", "Orders"), ("S3", None), ("SNS", None), ("Schedule", None),
+                     ("EventBridgeRule", None), ("ALB", None), ("WebSocket", None)]
+    api = _functions(_run(SLS))["api"]
+    assert [trigger.type for trigger in api.triggers] == ["Api", "HttpApi"]
+    assert api.has_synchronous_api_trigger
+
+
+def test_resources_are_linked_as_cloudformation() -> None:
+    result = _run(SLS)
+    assert [(table.logical_id, table.table_name) for table in result.project.tables] == [("Orders", "orders-dev")]
+
+
+def test_untuned_memory_names_the_framework_default_at_the_yaml_line() -> None:
+    result = _run(SLS, "PERF001")
+    found = [(f.span.path.name, f.span.line, f.function) for f in result.findings]
+    assert found == [("serverless.yml", 21, "api")]
+    assert "Serverless Framework default of 1024 MB" in result.findings[0].message
+    assert "128" not in result.findings[0].message
+    assert not result.findings[0].fixes  # serverless.yml is not edited through template paths
+
+
+def test_default_timeout_names_the_framework_default(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  hello:\n    handler: h.main\n"
+    )
+    (tmp_path / "h.py").write_text("def main(event, context):\n    return 1\n")
+    result = _run(tmp_path, "PERF002")
+    assert [(f.span.line, f.function) for f in result.findings] == [(6, "hello")]
+    assert "default of 6 seconds" in result.findings[0].message
+
+
+def _text(result: RunResult) -> str:
+    import io
+
+    from wa_lint.report.formats.text import report
+
+    out = io.StringIO()
+    report(result, out, colour=False)
+    return out.getvalue()
+
+
+def test_an_empty_folder_says_nothing_was_checked(tmp_path: Path) -> None:
+    result = _run(tmp_path)
+    assert [d.kind for d in result.diagnostics] == ["warning"]
+    text = _text(result)
+    assert "All checks passed" not in text
+    assert "Nothing checked" in text
+
+
+def test_a_folder_with_a_handler_is_not_reported_as_empty(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    result = _run(tmp_path)
+    assert not [d for d in result.diagnostics if d.kind == "warning"]
+    assert "All checks passed" in _text(result)
+
+
+def test_cdk_json_without_cdk_out_suggests_synth_and_still_checks_handlers() -> None:
+    root = FIXTURES / "frameworks" / "cdk-without-synth"
+    result = _run(root)
+    warnings = [d for d in result.diagnostics if d.kind == "warning"]
+    assert [d.path.name for d in warnings if d.path] == ["cdk.json"]
+    assert "cdk synth" in warnings[0].message
+    assert [entry.qualname for entry in result.project.entries] == ["handler"]
+
+
+def test_the_summary_counts_framework_files_and_linked_functions() -> None:
+    text = _text(_run(SLS))
+    assert "0 templates, 1 serverless.yml and 3 Python files; 3 functions, 3 with local code" in text
+
+
+CDK = FIXTURES / "frameworks" / "cdk-app"
+
+
+def test_cdk_asset_functions_link_to_the_source_folder_and_helpers_are_not_functions() -> None:
+    result = _run(CDK, "PERF001", "PERF101", "COST001")
+    functions = _functions(result)
+    assert list(functions) == ["ListBucketsFn1A2B3C4D"]  # CDK's log-retention and bucket-deployment helpers are not
+    function = functions["ListBucketsFn1A2B3C4D"]
+    assert function.handler is not None and function.handler.file == CDK / "lambda" / "index.py"
+    found = sorted((f.code, f.span.path.relative_to(CDK).as_posix()) for f in result.findings)
+    # The helpers' code in cdk.out is never reported, nor the copy of the user's code; Custom::LogRetention
+    # counts as a retention setting.
+    assert found == [("PERF001", "cdk.out/OrdersStack.template.json"), ("PERF101", "lambda/index.py")]
+
+
+def test_variables_that_fan_out_or_refer_to_themselves_stay_unresolved_and_fast(tmp_path: Path) -> None:
+    import time
+
+    from wa_lint.load.frameworks.serverless import translate
+
+    lines = ["service: s", "custom:", "  a0: x"]
+    lines += [f"  a{i}: ${{self:custom.a{i - 1}}}${{self:custom.a{i - 1}}}" for i in range(1, 40)]
+    lines += ["  loop: ${self:custom.loop}", "functions:", "  f:", "    handler: h.main", "    environment:",
+              "      A: ${self:custom.a39}", "      L: ${self:custom.loop}", "      S: ${self:custom.a3}"]
+    started = time.perf_counter()
+    template = translate(tmp_path / "serverless.yml", "\n".join(lines) + "\n", lambda path: None)
+    assert time.perf_counter() - started < 5
+    variables = template.resources["f"]["Properties"]["Environment"]["Variables"]
+    assert variables["A"] == "${self:custom.a39}" and variables["L"] == "${self:custom.loop}"
+    assert variables["S"] == "x" * 8
+
+
+def test_other_providers_and_plugin_handlers_are_not_lambda_code(tmp_path: Path) -> None:
+    (tmp_path / "gcp").mkdir()
+    (tmp_path / "gcp" / "serverless.yml").write_text(
+        "service: g\nprovider:\n  name: google\n  runtime: python37\nfunctions:\n  first:\n    handler: http\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: w\nprovider:\n  name: aws\n  runtime: python3.12\n  memorySize: 256\n"
+        "  environment: ${file(./secrets.yml)}\nfunctions:\n  api:\n    handler: wsgi_handler.handler\n")
+    result = _run(tmp_path, "PERF001", "WA005")
+    assert [f.template.path.parent for f in result.project.functions] == [tmp_path]
+    assert result.findings == []
+    assert result.diagnostics == []  # the absent secrets file is a deploy-time value, not a skip
+
+
+def test_the_framework_log_group_takes_its_retention_from_log_retention_in_days(tmp_path: Path) -> None:
+    body = "service: s\nprovider:\n  name: aws\n  runtime: python3.12\n{}functions:\n  hello:\n    handler: h.main\n"
+    (tmp_path / "h.py").write_text("def main(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(body.format(""))
+    unset = _run(tmp_path, "COST001")
+    assert [(f.span.line, f.resource) for f in unset.findings] == [(6, "HelloLogGroup")]
+    assert _functions(unset)["hello"].properties["FunctionName"] == "s-dev-hello"
+    (tmp_path / "serverless.yml").write_text(body.format("  logRetentionInDays: 14\n"))
+    assert _run(tmp_path, "COST001").findings == []
