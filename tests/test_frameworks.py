@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import FIXTURES
 
 from wa_lint.config import Config
@@ -175,3 +176,14 @@ def test_the_framework_log_group_takes_its_retention_from_log_retention_in_days(
     assert _functions(unset)["hello"].properties["FunctionName"] == "s-dev-hello"
     (tmp_path / "serverless.yml").write_text(body.format("  logRetentionInDays: 14\n"))
     assert _run(tmp_path, "COST001").findings == []
+
+
+@pytest.mark.parametrize(("setting", "reported"), [("true", False), ("false", True)])
+def test_provider_api_gateway_tracing_counts_for_the_framework_api(tmp_path: Path, setting: str, reported: bool) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        "service: api\nprovider:\n  name: aws\n  runtime: python3.12\n  tracing:\n"
+        f"    apiGateway: {setting}\n    lambda: true\nfunctions:\n  hello:\n    handler: handler.hello\n"
+        "    events:\n      - http:\n          path: hello\n          method: get\n")
+    (tmp_path / "handler.py").write_text("def hello(event, context):\n    return {}\n")
+    result = run([tmp_path], Config(select=("OPS001", "OPS002")), use_cache=False)
+    assert [f.code for f in result.findings] == (["OPS002"] if reported else [])

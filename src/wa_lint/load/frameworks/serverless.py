@@ -431,6 +431,15 @@ def translate(path: Path, text: str, read: Callable[[Path], str | None]) -> Temp
             resources.put(str(logical_id), resource, extra.key_pos(logical_id))
     template_data = _Builder(document.pos)
     template_data.put("Transform", StrNode(SAM_TRANSFORM, document.pos), document.pos)
+    # `provider.tracing.apiGateway: true` turns on X-Ray for the REST API the framework creates for `http`
+    # events, which the translated template's implicit API stands for: SAM's Globals.Api says the same.
+    api_tracing = _entry(_lookup(provider, "tracing") if isinstance(provider, DictNode) else None, "apiGateway")
+    if api_tracing and api_tracing[0] is True:
+        api = _Builder(api_tracing[1])
+        api.put("TracingEnabled", True, api_tracing[1], api_tracing[2])
+        globals_section = _Builder(api_tracing[1])
+        globals_section.put("Api", api.node, api_tracing[1])
+        template_data.put("Globals", globals_section.node, api_tracing[1])
     template_data.put("Resources", resources.node, document.key_pos("functions"))
     template = Template(path, template_data.node, text, problems, "json" if path.suffix == ".json" else "yaml")
     template.framework = "serverless"
