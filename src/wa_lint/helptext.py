@@ -8,7 +8,7 @@ overflow rather than split).
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import click
 
@@ -52,7 +52,7 @@ class HelpFormatter(click.HelpFormatter):
     def _text_width(self) -> int:
         return max(self.width - self.current_indent, 11)
 
-    def write_dl(self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
         rows = list(rows)
         first_width = min(max((len(first) for first, _ in rows), default=0), col_max)
         for first, second in rows:
