@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from wa_lint.analyse.python.callgraph import Step, custom_resource_handler, describe, entry_order, taint_walk
 from wa_lint.analyse.python.construction import constructed_at, receiver
 from wa_lint.analyse.python.facts_model import Body, Call, ModuleFacts
-from wa_lint.link.model import Entry, Project
+from wa_lint.link.model import Entry, Function, Project
 
 _CLIENTS = ("boto3.client", "boto3.Session().client", "boto3.session.Session().client", "aioboto3.client",
             "aioboto3.Session().client")
@@ -50,6 +50,18 @@ class Site:
 def entries(project: Project) -> list[Entry]:
     """The entries in a stable order, so that a site reached by several is reported for the same one."""
     return sorted(project.entries, key=entry_order)
+
+
+def function_entries(project: Project) -> Iterator[tuple[Entry, Function]]:
+    """The first entry (in `entries` order) of each template function: the rules that judge a function by
+    its code and its template together report once per function, not once per handler entry."""
+    seen: set[tuple[int, str]] = set()
+    for entry in entries(project):
+        function = entry.function
+        if function is None or (id(function.template), function.logical_id) in seen:
+            continue
+        seen.add((id(function.template), function.logical_id))
+        yield entry, function
 
 
 def invocation_calls(project: Project, entry: Entry, deployments: bool = False) -> Iterator[Site]:

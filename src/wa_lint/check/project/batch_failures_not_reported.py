@@ -16,7 +16,7 @@ from typing import Any
 from wa_lint.analyse.python.callgraph import custom_resource_handler, taint_walk
 from wa_lint.analyse.python.construction import receiver
 from wa_lint.analyse.python.facts_model import ModuleFacts
-from wa_lint.check.code._invocation import entries, place
+from wa_lint.check.code._invocation import function_entries, place
 from wa_lint.check.contract import subject
 from wa_lint.check.project.hot_read_table import reachable_modules
 from wa_lint.check.template._values import key_span, resources_in
@@ -115,12 +115,7 @@ _LOST = ("the setting does nothing: a normal return marks every record processed
 
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    seen: set[tuple[int, str]] = set()
-    for entry in entries(project):
-        function = entry.function
-        if function is None or (id(function.template), function.logical_id) in seen:
-            continue
-        seen.add((id(function.template), function.logical_id))
+    for entry, function in function_entries(project):
         sources = [source for source in _sources(project, function) if source.reports is not None]
         if not sources or custom_resource_handler(project, entry):
             continue

@@ -8,7 +8,7 @@ from typing import Any
 
 from wa_lint.analyse.python.constructors import CONNECTIONS
 from wa_lint.analyse.python.facts_model import ModuleFacts
-from wa_lint.check.code._invocation import entries, place
+from wa_lint.check.code._invocation import function_entries, place
 from wa_lint.check.contract import subject
 from wa_lint.check.project.hot_read_table import reachable_modules
 from wa_lint.check.template._values import resources_in
@@ -62,12 +62,7 @@ def _proxied(function: Function) -> bool:
 
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    seen: set[tuple[int, str]] = set()
-    for entry in entries(project):
-        function = entry.function
-        if function is None or (id(function.template), function.logical_id) in seen:
-            continue
-        seen.add((id(function.template), function.logical_id))
+    for entry, function in function_entries(project):
         if "ReservedConcurrentExecutions" in function.properties:
             continue
         unlimited = [trigger for trigger in function.triggers if trigger.type in _SCALING_TRIGGERS

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from wa_lint.analyse.python.facts_model import ModuleFacts
-from wa_lint.check.code._invocation import entries, place
+from wa_lint.check.code._invocation import function_entries, place
 from wa_lint.check.contract import subject
 from wa_lint.check.project.hot_read_table import reachable_modules
 from wa_lint.check.template._values import resources_in
@@ -51,12 +51,7 @@ def _disjoint_subnet_groups(project: Project, function: Function, vpc: dict[str,
 
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    seen: set[tuple[int, str]] = set()
-    for entry in entries(project):
-        function = entry.function
-        if function is None or (id(function.template), function.logical_id) in seen:
-            continue
-        seen.add((id(function.template), function.logical_id))
+    for entry, function in function_entries(project):
         client = dax_client_in(project, reachable_modules(entry, project))
         if client is None:
             continue

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from wa_lint.analyse.python.facts_model import ModuleFacts
-from wa_lint.check.code._invocation import entries
+from wa_lint.check.code._invocation import function_entries
 from wa_lint.check.code._invocation import place as code_place
 from wa_lint.check.contract import subject
 from wa_lint.check.project.hot_read_table import reachable_modules
@@ -50,12 +50,7 @@ def _tracing_state(function: Function) -> str | None:
 
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    seen: set[tuple[int, str]] = set()
-    for entry in entries(project):
-        function = entry.function
-        if function is None or (id(function.template), function.logical_id) in seen:
-            continue
-        seen.add((id(function.template), function.logical_id))
+    for entry, function in function_entries(project):
         evidence = next(filter(None, (tracer_in(project, facts) for facts in reachable_modules(entry, project))), None)
         if evidence is None:
             continue
