@@ -20,8 +20,8 @@ from __future__ import annotations
 import ast
 
 from wa_lint.analyse.python.facts_model import Arguments, Call, ModuleFacts
-from wa_lint.analyse.python.flow import chain, join
-from wa_lint.analyse.python.walk import Collector, Context
+from wa_lint.analyse.python.flow import join
+from wa_lint.analyse.python.walk import Collector, Context, chain
 
 # Strings whose mere presence in a function is a fact a rule needs (REL202).
 MARKERS = frozenset({"batchItemFailures"})

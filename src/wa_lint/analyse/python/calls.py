@@ -19,11 +19,10 @@ from wa_lint.analyse.python.flow import (
     FlowCollector,
     FunctionState,
     atoms,
-    chain,
     has_credentials,
     join,
 )
-from wa_lint.analyse.python.walk import Collector, Context
+from wa_lint.analyse.python.walk import Collector, Context, chain
 
 __all__ = ["Call", "CallCollector"]
 

@@ -17,8 +17,8 @@ import ast
 
 from wa_lint.analyse.python.constructors import CONNECTIONS, CREDENTIAL_KEYWORDS, SDK_CLIENTS
 from wa_lint.analyse.python.facts_model import Call, Construction, ModuleFacts
-from wa_lint.analyse.python.flow import FlowCollector, chain, join
-from wa_lint.analyse.python.walk import Collector, Context
+from wa_lint.analyse.python.flow import FlowCollector, join
+from wa_lint.analyse.python.walk import Collector, Context, chain
 
 KNOWN_CONSTRUCTORS = frozenset((*SDK_CLIENTS, *CONNECTIONS))
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import ast
 
 from wa_lint.analyse.python.facts_model import Decorator, ModuleFacts
-from wa_lint.analyse.python.flow import FlowCollector, chain, join
-from wa_lint.analyse.python.walk import Collector, Context
+from wa_lint.analyse.python.flow import FlowCollector, join
+from wa_lint.analyse.python.walk import Collector, Context, chain
 
 # Decorators that make a function run once per argument set (or per environment).
 CACHE_DECORATORS = frozenset({"functools.cache", "functools.lru_cache", "cachetools.cached",

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from wa_lint.analyse.python.constructors import CREDENTIAL_KEYWORDS, SDK_SESSIONS
 from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Origin, Origins
-from wa_lint.analyse.python.walk import Collector, Context, children
+from wa_lint.analyse.python.walk import Collector, Context, chain, children
 
 if TYPE_CHECKING:
     from wa_lint.analyse.python.facts_model import ModuleFacts
@@ -35,25 +35,6 @@ CONTAINER_CALLS = frozenset({
 
 # -- expression helpers ------------------------------------------------------------------------------
 
-def chain(node: ast.expr) -> tuple[list[str], ast.expr | None]:
-    """`a.b().c` → (["a", "b", "()", "c"], None); the non-name base, if any, is returned instead."""
-    parts: list[str] = []
-    current = node
-    while True:
-        kind = type(current)
-        if kind is ast.Attribute:
-            parts.append(current.attr)  # type: ignore[attr-defined]
-            current = current.value  # type: ignore[attr-defined]
-        elif kind is ast.Call:
-            parts.append("()")
-            current = current.func  # type: ignore[attr-defined]
-        elif kind is ast.Name:
-            parts.append(current.id)  # type: ignore[attr-defined]
-            parts.reverse()
-            return parts, None
-        else:
-            parts.reverse()
-            return parts, current
 
 
 def join(parts: list[str]) -> str:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import ast
 
 from wa_lint.analyse.python.facts_model import ModuleFacts
-from wa_lint.analyse.python.flow import chain, join
-from wa_lint.analyse.python.walk import Collector, Context
+from wa_lint.analyse.python.flow import join
+from wa_lint.analyse.python.walk import Collector, Context, chain
 
 
 class ReturnCollector(Collector):

@@ -74,8 +74,8 @@ class Collector:
         """Called once after the walk: write what was collected into `context.facts`."""
 
 
-def dotted_name(node: ast.expr) -> str | None:
-    """`a.b.c` (and the callee of `a.b.c(...)`) as text; None for anything else."""
+def chain(node: ast.expr) -> tuple[list[str], ast.expr | None]:
+    """`a.b().c` → (["a", "b", "()", "c"], None); the non-name base, if any, is returned instead."""
     parts: list[str] = []
     current = node
     while True:
@@ -84,12 +84,21 @@ def dotted_name(node: ast.expr) -> str | None:
             parts.append(current.attr)  # type: ignore[attr-defined]
             current = current.value  # type: ignore[attr-defined]
         elif kind is ast.Call:
+            parts.append("()")
             current = current.func  # type: ignore[attr-defined]
         elif kind is ast.Name:
             parts.append(current.id)  # type: ignore[attr-defined]
-            return ".".join(reversed(parts))
+            parts.reverse()
+            return parts, None
         else:
-            return None
+            parts.reverse()
+            return parts, current
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """`a.b.c` (and the callee of `a.b.c(...)`) as text; None for anything else."""
+    parts, base = chain(node)
+    return None if base is not None else ".".join(part for part in parts if part != "()")
 
 
 # Fields that never hold a node (names, operators, flags, raw constants): never looked at.
