@@ -98,6 +98,8 @@ class DynamoRead:
     consistent: bool  # ConsistentRead=True, literally
     line: int
     function: str | None  # qualname of the enclosing function, None at module level
+    # Keyed by the caller: its partition key is the caller's identity (authorizer claims, a user id).
+    per_user: bool = False
 
 
 @dataclass
