@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 CUSTOM_RESOURCE_TYPES = ("AWS::CloudFormation::CustomResource",)
 # The CDK provider framework's own function calls the user's handlers named by these variables.
 PROVIDER_FRAMEWORK_VARIABLES = ("USER_ON_EVENT_FUNCTION_ARN", "USER_IS_COMPLETE_FUNCTION_ARN")
-# Libraries whose only use is answering CloudFormation custom resource requests.
-CUSTOM_RESOURCE_HELPERS = frozenset({"cfnresponse", "crhelper"})
+# Libraries whose only use is answering CloudFormation custom resource requests (`cfn_response` is the
+# name copies of cfnresponse are often vendored under).
+CUSTOM_RESOURCE_HELPERS = frozenset({"cfnresponse", "crhelper", "cfn_response"})
 
 FunctionKey = tuple[int, str]  # (id of the template, logical ID)
 
@@ -70,9 +71,14 @@ def dispatches_on_request_type(facts: ModuleFacts, qualname: str) -> bool:
 
 
 def uses_custom_resource_helper(facts: ModuleFacts) -> bool:
-    return any(item.module.split(".")[0] in CUSTOM_RESOURCE_HELPERS and not item.level for item in facts.imports) or any(
-        not item.module and not item.level and any(name.split(".")[0] in CUSTOM_RESOURCE_HELPERS for name, _ in item.names)
-        for item in facts.imports)
+    """The module imports cfnresponse or crhelper: the packages, or a copy vendored into the code
+    (`from lib.cfn_response import send_response`, `from app.utils.crhelper import cfn_handler`)."""
+    for item in facts.imports:
+        if CUSTOM_RESOURCE_HELPERS.intersection(item.module.split(".")):
+            return True
+        if any(CUSTOM_RESOURCE_HELPERS.intersection(name.split(".")) for name, _ in item.names):
+            return True
+    return False
 
 
 def _deploy_time_functions(project: Project) -> dict[FunctionKey, str]:
