@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from itertools import pairwise
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, TypeVar
@@ -615,7 +616,7 @@ def _through_credentials(graph: Graph, path: tuple[Step, ...], known: dict[tuple
     """The path enters a function through a call that passes it credentials (`Stacks(logger, region,
     credentials=assume_role(account))`): the clients it builds use the credentials of this invocation
     (another account, a tenant) and must be built per invocation, as explicit credentials are."""
-    for caller, callee in zip(path, path[1:]):
+    for caller, callee in pairwise(path):
         pair = (caller.node, callee.node)
         if pair not in known:
             body = graph.body(caller.node)
