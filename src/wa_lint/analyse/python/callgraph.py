@@ -18,8 +18,8 @@ from __future__ import annotations
 import functools
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
@@ -299,6 +299,11 @@ class Graph:
         module, used = found
         rest = parts[used:]
         if not rest:
+            # `from tools import lookup` names the submodule tools/lookup.py, unless the package binds the
+            # name itself (`from .lookup import lookup` in tools/__init__.py), which is what Python returns.
+            package = self.find_module(facts, level, parts[:-1]) if len(parts) > 1 else None
+            if package is not None and package[1] == len(parts) - 1 and package[0] is not module:
+                return self._symbol(package[0], 0, parts[-1:], depth + 1)
             return []
         return self._symbol(module, 0, rest, depth + 1)
 
