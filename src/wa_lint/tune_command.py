@@ -200,6 +200,6 @@ def _write(path: Path, document: dict[str, Any]) -> None:
 
 
 def _write_text(path: Path, text: str) -> None:
-    from wa_lint.cli import write_atomically
+    from wa_lint.files import write_report
 
-    write_atomically(path, text)
+    write_report(path, text)
