@@ -187,3 +187,21 @@ def test_provider_api_gateway_tracing_counts_for_the_framework_api(tmp_path: Pat
     (tmp_path / "handler.py").write_text("def hello(event, context):\n    return {}\n")
     result = run([tmp_path], Config(select=("OPS001", "OPS002")), use_cache=False)
     assert [f.code for f in result.findings] == (["OPS002"] if reported else [])
+
+
+@pytest.mark.parametrize(("handling", "reported"), [
+    ("", True),
+    ("    destinations:\n      onSuccess: other\n", True),  # success alone catches no failure
+    ("    destinations:\n      onFailure: arn:aws:sqs:eu-west-1:123456789012:failed\n", False),
+    ("    destinations:\n      onFailure:\n        type: sqs\n        arn:\n          Fn::GetAtt: [Failed, Arn]\n", False),
+    ("    onError: arn:aws:sns:eu-west-1:123456789012:failed\n", False),
+])
+def test_function_destinations_and_on_error_count_as_failure_handling(tmp_path: Path, handling: str,
+                                                                      reported: bool) -> None:
+    text = ("service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  worker:\n"
+            f"    handler: h.main\n{handling}    events:\n      - sns: orders\n")
+    (tmp_path / "serverless.yml").write_text(text)
+    (tmp_path / "h.py").write_text("def main(event, context):\n    return 1\n")
+    result = _run(tmp_path, "REL001")
+    trigger_line = text.splitlines().index("      - sns: orders") + 1
+    assert [(f.code, f.span.line) for f in result.findings] == ([("REL001", trigger_line)] if reported else [])

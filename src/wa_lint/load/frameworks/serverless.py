@@ -365,6 +365,7 @@ def _function(name: str, spec: DictNode, provider: Any, key_pos: Pos,
     events = _events(spec.get("events"))
     if events is not None:
         properties.put("Events", events, spec.key_pos("events"))
+    _failure_handling(spec, properties)
     statements = _statements(provider)
     if isinstance(statements, ListNode):
         policy = _Builder(statements.pos)
@@ -379,6 +380,27 @@ def _function(name: str, spec: DictNode, provider: Any, key_pos: Pos,
     resource.put("Type", StrNode("AWS::Serverless::Function", key_pos), key_pos)
     resource.put("Properties", properties.node, key_pos)
     return resource.node
+
+
+def _failure_handling(spec: DictNode, properties: _Builder) -> None:
+    """`destinations.onFailure` (a name, an ARN, or `{type, arn}`) and `onError` (the framework's DLQ) in SAM's
+    words, so asynchronous failure handling is seen as in a SAM function."""
+    on_failure = _entry(spec.get("destinations"), "onFailure")
+    if on_failure:
+        target = on_failure[0].get("arn") if isinstance(on_failure[0], dict) else on_failure[0]
+        if target is not None:
+            at = on_failure[1]
+            failure, destination, invoke_config = _Builder(at), _Builder(at), _Builder(at)
+            failure.put("Destination", target, at, on_failure[2])
+            destination.put("OnFailure", failure.node, at)
+            invoke_config.put("DestinationConfig", destination.node, at)
+            properties.put("EventInvokeConfig", invoke_config.node, spec.key_pos("destinations"))
+    on_error = _entry(spec, "onError")
+    if on_error:
+        queue = _Builder(on_error[1])
+        queue.put("Type", StrNode("SNS", on_error[1]), on_error[1])
+        queue.put("TargetArn", on_error[0], on_error[1], on_error[2])
+        properties.put("DeadLetterQueue", queue.node, on_error[1])
 
 
 def _log_group(function_name: Any, spec: DictNode, provider: Any, key_pos: Pos) -> DictNode | None:
