@@ -117,6 +117,17 @@ def test_cdk_json_without_cdk_out_suggests_synth_and_still_checks_handlers() -> 
     assert [entry.qualname for entry in result.project.entries] == ["handler"]
 
 
+def test_many_cdk_apps_without_cdk_out_get_one_warning_that_counts_them(tmp_path: Path) -> None:
+    for count in range(5):
+        (tmp_path / f"app{count}").mkdir()
+        (tmp_path / f"app{count}" / "cdk.json").write_text('{"app": "python3 app.py"}')
+    (tmp_path / "app4" / "cdk.out").mkdir()  # synthesized: nothing to say about it
+    warnings = [d for d in _run(tmp_path).diagnostics if d.kind == "warning" and "cdk" in d.message]
+    assert len(warnings) == 1 and warnings[0].message.startswith("4 CDK apps have no cdk.out ("), warnings
+    assert "app0" in warnings[0].message and "and 1 more): " in warnings[0].message
+    assert "cdk synth" in warnings[0].message
+
+
 def test_the_summary_counts_framework_files_and_linked_functions() -> None:
     text = _text(_run(SLS))
     assert "0 templates, 1 serverless.yml and 3 Python files; 3 functions, 3 with local code" in text

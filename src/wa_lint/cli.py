@@ -357,7 +357,9 @@ def _report_fixes(outcome: Any, unsafe: bool, diff: bool, quiet: int) -> None:
         return
     if diff:
         count = sum(change.fixes for change in outcome.changes.values())
-        click.echo(f"wa-lint: {count} fix{'' if count == 1 else 'es'} in {len(outcome.changes)} file(s) "
+        from wa_lint.words import plural
+
+        click.echo(f"wa-lint: {plural(count, 'fix', 'fixes')} in {plural(len(outcome.changes), 'file')} "
                    "would be applied", err=True)
     else:
         click.echo(f"wa-lint: {summary(outcome, unsafe)}", err=True)
@@ -447,7 +449,7 @@ class _LiveProgress:
 
 
 def _say_what_was_read(result: RunResult) -> None:
-    from wa_lint.report.formats.text import plural
+    from wa_lint.words import plural
 
     stats = result.stats
     click.echo(f"wa-lint: project root: {result.project.root}", err=True)
@@ -524,7 +526,7 @@ def _plain(value: Any) -> Any:
 def _apply_baseline(result: RunResult, write: Path | None, read: Path | None) -> None:
     from wa_lint.report import baseline
     from wa_lint.report.findings import Diagnostic
-    from wa_lint.report.formats.text import plural
+    from wa_lint.words import plural
 
     if write:
         _write_file(write, baseline.dumps(result.findings, result.project))

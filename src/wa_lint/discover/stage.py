@@ -10,6 +10,7 @@ from pathlib import Path
 from wa_lint.config import Config
 from wa_lint.discover.walk import Discovered, discover
 from wa_lint.report.findings import Diagnostic
+from wa_lint.words import plural
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_excl
         bases = [Path(os.path.abspath(path)) for path in paths] or [root]
         kept = [path for path in found.templates if path in found.explicit or not is_test_template(path, bases)]
         if len(kept) < len(found.templates):
-            diagnostics.append(Diagnostic(root, f"{len(found.templates) - len(kept)} template(s) under test folders "
+            diagnostics.append(Diagnostic(root, f"{plural(len(found.templates) - len(kept), 'template')} under test folders "
                                           "not linted (lint-test-templates = true lints them)"))
             found.templates = kept
     reported = None

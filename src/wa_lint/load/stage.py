@@ -30,9 +30,25 @@ def load_stage(found: Found, store: SourceStore) -> Loaded:
     for path, above in found.templates_around:
         if above or _mentions(store, path, found.named_modules):
             candidates.append(path)
+    unsynthesised: list[Path] = []
     for path in candidates:
-        _load(path, store, loaded)
+        _load(path, store, loaded, unsynthesised)
+    loaded.diagnostics.extend(_cdk_warnings(unsynthesised))
     return loaded
+
+
+# More CDK apps than this without `cdk.out` (a patterns or samples repository) get one warning, not one each.
+_CDK_WARNINGS_LISTED = 3
+
+
+def _cdk_warnings(apps: list[Path]) -> list[Diagnostic]:
+    if len(apps) <= _CDK_WARNINGS_LISTED:
+        return [Diagnostic(path, cdk_note(), kind="warning") for path in apps]
+    from wa_lint.result import relative
+
+    named = ", ".join(relative(path) for path in apps[:_CDK_WARNINGS_LISTED])
+    return [Diagnostic(None, f"{len(apps)} CDK apps have no cdk.out ({named} and {len(apps) - _CDK_WARNINGS_LISTED} "
+                             f"more): {cdk_note(many=True)}", kind="warning")]
 
 
 def _project_text(store: SourceStore, path: Path) -> str | None:
@@ -52,7 +68,7 @@ def _mentions(store: SourceStore, path: Path, names: frozenset[str]) -> bool:
     return any(name in text for name in names)
 
 
-def _load(path: Path, store: SourceStore, loaded: Loaded) -> None:
+def _load(path: Path, store: SourceStore, loaded: Loaded, unsynthesised: list[Path]) -> None:
     source = store.read_template(path)
     if isinstance(source, Skip):
         loaded.diagnostics.append(source.diagnostic)
@@ -66,9 +82,8 @@ def _load(path: Path, store: SourceStore, loaded: Loaded) -> None:
             translated = load_framework_file(path, source.text, lambda file: _project_text(store, file))
             loaded.frameworks[framework] = loaded.frameworks.get(framework, 0) + 1
             if translated is None:
-                note = cdk_note(path) if framework == "cdk" else None
-                if note:
-                    loaded.diagnostics.append(Diagnostic(path, note, kind="warning"))
+                if framework == "cdk" and not (path.parent / "cdk.out").is_dir():
+                    unsynthesised.append(path)
                 return
             template = translated
     except NotATemplate:
