@@ -216,3 +216,34 @@ def test_function_destinations_and_on_error_count_as_failure_handling(tmp_path: 
     result = _run(tmp_path, "REL001")
     trigger_line = text.splitlines().index("      - sns: orders") + 1
     assert [(f.code, f.span.line) for f in result.findings] == ([("REL001", trigger_line)] if reported else [])
+
+
+@pytest.mark.parametrize("reference", ["!Ref GetDashorderLambdaFunction", "Ref: GetDashorderLambdaFunction",
+                                       "!GetAtt GetDashorderLambdaFunction.Arn"])
+def test_resources_name_a_function_by_the_framework_logical_id(tmp_path: Path, reference: str) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  get-order:\n"
+        "    handler: h.main\n    events:\n      - sns: orders\n"
+        "resources:\n  Resources:\n    GetOrderFailures:\n      Type: AWS::Lambda::EventInvokeConfig\n"
+        f"      Properties:\n        FunctionName:\n          {reference}\n        Qualifier: $LATEST\n"
+        "        DestinationConfig:\n          OnFailure:\n            Destination: !GetAtt Failed.Arn\n"
+        "    GetDashorderLogGroup:\n      Type: AWS::Logs::LogGroup\n      Properties:\n"
+        "        RetentionInDays: 7\n")
+    (tmp_path / "h.py").write_text("def main(event, context):\n    return 1\n")
+    result = _run(tmp_path, "REL001", "COST001")
+    assert result.findings == [], "the invoke config and the log group are the function's"
+
+
+def test_framework_logical_ids_in_resources_become_function_keys_where_they_are_written(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\nfunctions:\n  hello_v2:\n    handler: h.main\n"
+        "resources:\n  Resources:\n    Alarm:\n      Type: AWS::CloudWatch::Alarm\n      DependsOn: [HelloUnderscorev2LambdaFunction]\n"
+        "      Properties:\n        AlarmDescription: !Sub 'errors of ${HelloUnderscorev2LambdaFunction} in ${AWS::Region}'\n"
+        "        Dimensions:\n          - Name: FunctionName\n            Value: !Ref HelloUnderscorev2LambdaFunction\n"
+        "          - Name: Other\n            Value: HelloUnderscorev2LambdaFunction\n")
+    alarm = _run(tmp_path).project.templates[0].resources["Alarm"]
+    assert alarm["DependsOn"] == ["hello_v2"]
+    assert alarm["Properties"]["AlarmDescription"]["Fn::Sub"] == "errors of ${hello_v2} in ${AWS::Region}"
+    reference = alarm["Properties"]["Dimensions"][0]["Value"]["Ref"]
+    assert reference == "hello_v2" and reference.pos.line == 16, "renamed where it is written"
+    assert alarm["Properties"]["Dimensions"][1]["Value"] == "HelloUnderscorev2LambdaFunction", "a plain string stays"
