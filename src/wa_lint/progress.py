@@ -69,7 +69,8 @@ class ProgressLine:
 
     def render(self, phase: str, done: int, total: int, elapsed: float) -> str:
         unit = PHASES.get(phase, (0, 0, ""))[2]
-        count = f" {done}/{total} {unit}" if total else "…"
+        # Discovery knows no total: what it has found so far.
+        count = f" {done}/{total} {unit}" if total else f" {done} {unit}" if done else "…"
         cells = 20
         filled = round(cells * self.fraction)
         text = (f"wa-lint [{'#' * filled}{'.' * (cells - filled)}] {self.fraction:4.0%}  {phase}{count}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,10 +28,11 @@ class Found:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_exclude: bool = False) -> Found:
+def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_exclude: bool = False,
+                   progress: Callable[[int], None] | None = None) -> Found:
     """`root` is the project root (`find_root(paths)`: the git work tree, else the common folder)."""
     excludes = [*(config.exclude or ()), *config.extend_exclude]
-    found = discover(paths, root, excludes, force_exclude)
+    found = discover(paths, root, excludes, force_exclude, progress)
     diagnostics = [Diagnostic(missing, "no such file or directory", kind="error") for missing in found.missing]
     diagnostics += [Diagnostic(path, note) for path, note in found.notes]
     if not config.lint_test_templates:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,15 +25,18 @@ class Loaded:
     frameworks: dict[str, int] = field(default_factory=dict)
 
 
-def load_stage(found: Found, store: SourceStore) -> Loaded:
+def load_stage(found: Found, store: SourceStore, progress: Callable[[int, int], None] | None = None) -> Loaded:
+    """The templates among `found`'s files; `progress(done, total)` after each."""
     loaded = Loaded()
     candidates = [*found.files.templates]
     for path, above in found.templates_around:
         if above or _mentions(store, path, found.named_modules):
             candidates.append(path)
     unsynthesised: list[Path] = []
-    for path in candidates:
+    for done, path in enumerate(candidates, 1):
         _load(path, store, loaded, unsynthesised)
+        if progress is not None:
+            progress(done, len(candidates))
     loaded.diagnostics.extend(_cdk_warnings(unsynthesised))
     return loaded
 
