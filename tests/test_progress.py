@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-
 from pathlib import Path
 
 from wa_lint.config import Config
@@ -94,3 +93,17 @@ def test_discovery_counts_what_it_has_found_and_loading_counts_templates(tmp_pat
     clock.now += 1
     line("discovering", 1234, 0)
     assert [m["count"] for m in drawn(stream)] == ["…", " 1234 files"], "no total while discovering"
+
+
+def test_aws_steps_are_said_on_the_same_line_with_the_bar_once_a_run_has_one() -> None:
+    stream, clock = io.StringIO(), Clock()
+    line = ProgressLine(stream, delay=0.0, clock=clock, width=lambda: 200)
+    line.say("reading stack orders")
+    assert stream.getvalue() == "\r\x1b[Kwa-lint  aws: reading stack orders  0.0s", "no run yet: no bar"
+    line("loading", 2, 4)
+    clock.now += 2
+    line.say("CloudWatch metrics 20/40")
+    last = stream.getvalue().split("\r\x1b[K")[-1]
+    assert last == f"wa-lint [{'#' * 4}{'.' * 16}]  18%  aws: CloudWatch metrics 20/40  2.0s"
+    line.clear()
+    assert stream.getvalue().endswith("\r\x1b[K") and not line.drawn
