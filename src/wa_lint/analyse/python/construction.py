@@ -1,7 +1,8 @@
 """What constructed an object: constructor calls with their literal arguments, and module-level objects.
 
 Two facts, one collector:
-- `facts.objects`: each module-level name bound to a call, with that call (`ssm = boto3.client("ssm")`);
+- `facts.objects`: each module-level name bound to a call, with that call (`ssm = boto3.client("ssm")`),
+  and in `facts.rebound` the names bound to calls of different callees (one per `if` branch);
 - `facts.constructions`: each call inside a function to a known constructor (SDK clients and sessions,
   connections: constructors.py), by call site.
 
@@ -54,9 +55,14 @@ class ConstructionCollector(Collector):
         if not callee:
             return
         made = construction(value, callee, self.context.source.line(value))
+        facts = self.context.facts
         for target in targets:
             if isinstance(target, ast.Name):
-                self.context.facts.objects[target.id] = made
+                earlier = facts.objects.get(target.id)
+                if earlier is not None and earlier.callee != callee:
+                    callees = facts.rebound.get(target.id, (earlier.callee,))
+                    facts.rebound[target.id] = (*callees, callee) if callee not in callees else callees
+                facts.objects[target.id] = made
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self._module_object(node.targets, node.value)

@@ -64,6 +64,9 @@ class ModuleFacts:
     dynamodb: DynamoFacts = field(default_factory=lambda: DynamoFacts())
     # Module-level names bound to a call, with what the call was: `ssm = boto3.client("ssm")`.
     objects: dict[str, Construction] = field(default_factory=dict)
+    # Module-level names bound to calls of different callees (`client = AmazonDaxClient(...)` in one
+    # branch, `client = boto3.client("dynamodb")` in the other), with every callee; `objects` keeps the last.
+    rebound: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Constructor calls inside functions (SDK clients, connections), by "<qualname>:<line>:<column>".
     constructions: dict[str, Construction] = field(default_factory=dict)
     # Each function's decorators, by qualified name (functions without any are absent).
