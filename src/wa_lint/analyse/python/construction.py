@@ -3,6 +3,7 @@
 Two facts, one collector:
 - `facts.objects`: each module-level name bound to a call, with that call (`ssm = boto3.client("ssm")`),
   and in `facts.rebound` the names bound to calls of different callees (one per `if` branch);
+- `facts.attributes`: known constructors stored on `self` in a method (`self.ssm = boto3.client("ssm")`);
 - `facts.constructions`: each call inside a function to a known constructor (SDK clients and sessions,
   connections: constructors.py), by call site.
 
@@ -47,6 +48,7 @@ class ConstructionCollector(Collector):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.flow = context.collector(FlowCollector)
+        self.conflicting: set[str] = set()  # `self.x` attributes given different constructors
 
     def _module_object(self, targets: list[ast.expr], value: ast.expr) -> None:
         if self.context.scope or not isinstance(value, ast.Call):
@@ -66,6 +68,30 @@ class ConstructionCollector(Collector):
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self._module_object(node.targets, node.value)
+        self._attribute_object(node.targets, node.value)
+
+    def _attribute_object(self, targets: list[ast.expr], value: ast.expr) -> None:
+        function = self.flow.current
+        if function is None or not function.params or function.params[0] != "self" or "." not in function.qualname \
+                or not isinstance(value, ast.Call):
+            return
+        parts, base = chain(value.func)
+        qualified = self.flow.qualify(function, join(parts)) if base is None else None
+        if qualified not in KNOWN_CONSTRUCTORS:
+            return
+        made = construction(value, qualified, self.context.source.line(value))
+        owner = function.qualname.rpartition(".")[0]
+        attributes = self.context.facts.attributes
+        for target in targets:
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                key = f"{owner}.{target.attr}"
+                if key in self.conflicting:
+                    continue
+                if key in attributes and attributes[key].callee != qualified:
+                    del attributes[key]
+                    self.conflicting.add(key)
+                else:
+                    attributes[key] = made
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:

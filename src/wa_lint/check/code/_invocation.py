@@ -89,9 +89,10 @@ def invocation_calls(project: Project, entry: Entry, deployments: bool = False) 
 
 def service(site: Site) -> str | None:
     """The AWS service of the boto3 client a method call is made on: a module-level client
-    (`ssm = boto3.client("ssm")`), one bound in the same function, or `boto3.client("ssm").get_parameter`."""
+    (`ssm = boto3.client("ssm")`), one bound in the same function, one a method stored on `self`
+    (`self.ssm = boto3.client("ssm")` in `__init__`), or `boto3.client("ssm").get_parameter`."""
     call = site.call
-    made = receiver(site.facts, call)
+    made = receiver(site.facts, call) or _self_attribute(site)
     if made is not None:
         # `client = session.client("ssm")` keeps the session's local name: any `.client(...)` will do.
         return made.service if made.callee in _CLIENTS or made.callee.endswith(".client") else None
@@ -153,6 +154,14 @@ def dynamodb_client(site: Site) -> str | None:
     if len({_kind(callee) for callee in facts.rebound.get(head, ())}) > 1:
         return None  # `client = AmazonDaxClient(...) if endpoint else boto3.client(...)`, in branches
     return _made_by(facts, facts.objects.get(head))
+
+
+def _self_attribute(site: Site) -> Construction | None:
+    """What `__init__` (or another method) stored on `self` for `self.ssm.get_parameter(...)` in a method."""
+    parts = site.call.callee.split(".")
+    if len(parts) != 3 or parts[0] != "self" or "(" in site.call.callee or "." not in site.qualname:
+        return None
+    return site.facts.attributes.get(f"{site.qualname.rpartition('.')[0]}.{parts[1]}")
 
 
 def method(call: Call) -> str:
