@@ -106,7 +106,8 @@ def _granted(template: Template, document: Any, where: str, tables: dict[str, Ta
 def _role_documents(project: Project, template: Template, role: Resource) -> Iterator[tuple[Any, str]]:
     """(policy document, where it is) for the role's inline policies and the template's policies attached
     to it."""
-    for policy in role.properties.get("Policies") or []:
+    policies = role.properties.get("Policies")
+    for policy in policies if isinstance(policies, list) else []:
         if isinstance(policy, dict):
             name = policy.get("PolicyName")
             yield policy.get("PolicyDocument"), f"inline policy {name}" if isinstance(name, str) else "inline policy"
