@@ -162,3 +162,16 @@ def test_a_client_built_from_self_is_not_fixed_and_the_finding_says_why(tmp_path
     (archive,) = [finding for finding in result.findings if finding.span.line == 25]
     assert not archive.fixes
     assert "not fixed automatically: an argument reads `self`, so it may differ per instance" in archive.message
+
+
+def test_a_statement_inside_a_try_moves_whole_and_is_unsafe(tmp_path: Path) -> None:
+    source = ("import boto3\nfrom botocore.exceptions import ClientError\n\n\ndef handler(event, context):\n"
+              "    try:\n        sns_client = boto3.client('sns')\n        return sns_client.publish(Message='m')\n"
+              "    except ClientError:\n        return None\n")
+    (tmp_path / "app.py").write_text(source)
+    assert _fix(tmp_path, unsafe=False).fixed == 0
+    _fix(tmp_path, unsafe=True)
+    assert (tmp_path / "app.py").read_text() == (
+        "import boto3\nfrom botocore.exceptions import ClientError\n\nsns_client = boto3.client('sns')\n\n\n"
+        "def handler(event, context):\n    try:\n        return sns_client.publish(Message='m')\n"
+        "    except ClientError:\n        return None\n")

@@ -37,9 +37,10 @@ _LAZY_POOLS = {"requests.Session", "requests.session", "requests.sessions.Sessio
                "sqlalchemy.ext.asyncio.create_async_engine", "opensearchpy.OpenSearch", "elasticsearch.Elasticsearch",
                "pymongo.MongoClient"}
 _NAMES = {"resource": "resource", "Session": "session", "session": "session", "get_session": "session",
-          "Redis": "redis", "StrictRedis": "redis", "from_url": "redis", "MongoClient": "mongo",
-          "create_engine": "engine", "create_async_engine": "engine", "PoolManager": "http", "Client": "http",
-          "AsyncClient": "http", "OpenSearch": "search", "Elasticsearch": "search"}
+          "Redis": "redis_client", "StrictRedis": "redis_client", "from_url": "redis_client",
+          "MongoClient": "mongo_client", "create_engine": "engine", "create_async_engine": "engine",
+          "PoolManager": "http", "Client": "http_client", "AsyncClient": "http_client",
+          "OpenSearch": "opensearch_client", "Elasticsearch": "elasticsearch_client"}
 
 # Local names that say nothing of the object: hoisted, the object gets a name from its service instead.
 _GENERIC = {"client", "resource", "res", "conn", "c", "cli", "svc", "service", "aws_client", "boto_client",
@@ -173,17 +174,17 @@ class _Hoister:
         if eager:
             return self._lazy(call, function, existing, title)
         rename: list[ast.Name] | None = None
+        clear = self._base_name(call, target)
+        if existing is None and local in _GENERIC and clear.endswith(("_client", "_resource")) and \
+                self._fresh(clear, call, function) == clear:
+            # `client = boto3.client("s3")` becomes `s3_client` at module scope, and so do its uses.
+            rename = self._uses(function, local, statement)
         if existing is not None:
             name, anchor = existing, None
+        elif rename is not None:
+            name, anchor = clear, self._anchor(call, function)
         elif local is not None and self._free_for_module(local, function):
             name, anchor = local, self._anchor(call, function)
-            clear = self._base_name(call, target)
-            if local in _GENERIC and clear.endswith(("_client", "_resource")) and \
-                    self._fresh(clear, call, function) == clear:
-                # `client = boto3.client("s3")` becomes `s3_client` at module scope, and so do its uses.
-                rename = self._uses(function, local, statement)
-                if rename is not None:
-                    name = clear
         else:
             name, anchor = self._fresh(self._base_name(call, target), call, function), self._anchor(call, function)
         moves = local is not None and (name == local or rename is not None) and self._alone(statement, function)
@@ -215,13 +216,15 @@ class _Hoister:
         raise NotFixable("the call was not found in the file as it is now")
 
     def _function(self, call: ast.Call) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, list[ast.AST]]:
-        """The function the call runs in, and the nodes between them (innermost first)."""
+        """The function the call runs in, and the nodes between them (innermost first, but the statement
+        the call is part of last)."""
         chain: list[ast.AST] = []
         node: ast.AST = call
         while node in self.parents:
             node = self.parents[node]
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                statement = next((n for n in reversed(chain) if isinstance(n, ast.stmt)), None)
+                # The statement the call is part of (inside an `if`, a loop or a `try`, that inner one).
+                statement = next((n for n in chain if isinstance(n, ast.stmt)), None)
                 return node, [n for n in chain if n is not statement] + ([statement] if statement else [])
             if isinstance(node, ast.Lambda | ast.comprehension | ast.ListComp | ast.SetComp | ast.DictComp
                           | ast.GeneratorExp | ast.ClassDef):
