@@ -175,3 +175,15 @@ def test_a_statement_inside_a_try_moves_whole_and_is_unsafe(tmp_path: Path) -> N
         "import boto3\nfrom botocore.exceptions import ClientError\n\nsns_client = boto3.client('sns')\n\n\n"
         "def handler(event, context):\n    try:\n        return sns_client.publish(Message='m')\n"
         "    except ClientError:\n        return None\n")
+
+
+def test_inline_template_code_is_not_fixed_and_the_finding_says_why(tmp_path: Path) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n"
+        "      Handler: index.handler\n      Role: arn:aws:iam::123456789012:role/r\n      Code:\n"
+        "        ZipFile: |\n          import boto3\n          def handler(event, context):\n"
+        "              return boto3.client('s3').list_buckets()\n")
+    outcome = _fix(tmp_path, unsafe=True)
+    (finding,) = outcome.result.findings
+    assert outcome.fixed == 0 and not finding.fixes
+    assert finding.message.endswith("(not fixed automatically: the code is inline in the template)")

@@ -42,7 +42,11 @@ def _with_fix(violation: Violation, site: ConstructorSite, project: Project) -> 
     """The hoisting fix, or why there is none (a finding in inline template code has none)."""
     path = site.facts.path
     if path.suffix != ".py":
-        return violation
+        # Edits to code embedded in a YAML or JSON string would have to re-escape it: not attempted.
+        if site.from_event:
+            return violation
+        return replace(violation, detail=(violation.detail or "") + (
+            " (not fixed automatically: the code is inline in the template)"))
     from wa_lint.fix.python import NotFixable, Target, hoist
 
     text = _text(project, path)
