@@ -77,7 +77,7 @@ def test_diff_shows_the_whole_fixed_point_that_fix_writes(cli, tmp_path: Path, m
     shown = cli(".", "--diff", "--no-cache", "--isolated", "--select", "PERF101")
     assert shown.exit_code == 1
     assert (tmp_path / "app.py").read_text() == source
-    assert "2 fixes in 1 file(s) would be applied" in shown.output
+    assert "2 fixes in 1 file would be applied" in shown.output
     fixed = cli(".", "--fix", "--no-cache", "--isolated", "--select", "PERF101")
     assert "2 fixed, 0 remaining" in fixed.output
     written = (tmp_path / "app.py").read_text()
