@@ -162,6 +162,9 @@ def test_a_client_built_from_self_is_not_fixed_and_the_finding_says_why(tmp_path
     (archive,) = [finding for finding in result.findings if finding.span.line == 25]
     assert not archive.fixes
     assert "not fixed automatically: an argument reads `self`, so it may differ per instance" in archive.message
+    assert archive.fix.startswith("it is configured from the instance") and "in `__init__`" in archive.fix
+    (resource,) = [finding for finding in result.findings if finding.span.line == 14]
+    assert resource.fix.startswith("create it once at module scope"), "a client not built from self: module scope"
 
 
 def test_a_statement_inside_a_try_moves_whole_and_is_unsafe(tmp_path: Path) -> None:
