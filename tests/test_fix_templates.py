@@ -115,3 +115,18 @@ def test_the_rules_declare_the_fix_so_the_catalogue_lists_it(cli) -> None:
     listed = {row["code"]: row["fixable"] for row in json.loads(cli("rules", "--output-format", "json").output)}
     for code in ("OPS001", "COST002", "PERF002", "COST001", "REL003"):
         assert listed[code] == "sometimes", code
+
+
+def test_template_fixes_are_built_only_when_read_and_only_once(tmp_path: Path, monkeypatch) -> None:
+    """A run that prints messages does not load every edited template again; `--fix` or a JSON report does."""
+    import wa_lint.load.template.edit as edit
+
+    calls: list[object] = []
+    check = edit._still_holds
+    monkeypatch.setattr(edit, "_still_holds", lambda *args: calls.append(args) or check(*args))
+    root = _copy("OPS001-yaml", tmp_path)
+    result = run([root], _config("OPS001-yaml"), use_cache=False)
+    assert result.findings and not calls
+    fixes = [finding.fixes[0] for finding in result.findings]
+    assert all(fix.edits for fix in fixes) and len(calls) == len(fixes)
+    assert [fix.titled("again").edits for fix in fixes] == [fix.edits for fix in fixes] and len(calls) == len(fixes)

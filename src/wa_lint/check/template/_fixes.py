@@ -9,11 +9,12 @@ the resource.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from wa_lint.load.template.document import Template
 from wa_lint.load.template.edit import insert_entry, replace_value
-from wa_lint.report.findings import Applicability, Edit, Fix
+from wa_lint.report.findings import Applicability, DeferredFix, Edit, Fix
 
 MISSING_VALUE = object()  # not written on the resource itself
 
@@ -69,12 +70,18 @@ def add_resource(template: Template, logical_id: str, value: dict[str, Any], bes
     return insert_entry(template, ("Resources",), logical_id, value, before=beside)
 
 
-def unsafe_fix(*edits: Edit | None) -> Fix | None:
-    """One unsafe fix of all the edits, or None when any of them cannot be made (all or nothing)."""
-    if not edits or any(edit is None for edit in edits):
-        return None
+def unsafe_fix(*builds: Callable[[], Edit | None]) -> Fix:
+    """One unsafe fix made of the edits `builds` return, all or nothing (no edit when any is refused).
+
+    The edits are built when first read (`DeferredFix`): each is checked by loading the edited template
+    again, which a run that only prints messages does not need.
+    """
+    def build() -> tuple[Edit, ...]:
+        edits = [make() for make in builds]
+        return () if any(edit is None for edit in edits) else tuple(edit for edit in edits if edit is not None)
+
     # The engine gives every fix the rule's formatted fix text as its title.
-    return Fix("", tuple(edit for edit in edits if edit is not None), Applicability.UNSAFE)
+    return DeferredFix(build, Applicability.UNSAFE)
 
 
 def not_fixed(reason: str) -> str:

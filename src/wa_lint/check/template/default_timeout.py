@@ -44,7 +44,8 @@ def fix_timeout(function: Function) -> int:
 def timeout_fix(function: Function, note: str | None) -> tuple[Fix | None, str | None]:
     if note:
         return None, not_fixed(f"the Timeout is removed at deploy time, {note}; set it on that branch")
-    return unsafe_fix(add_property(function.template, function.logical_id, "Timeout", fix_timeout(function))), None
+    timeout = fix_timeout(function)
+    return unsafe_fix(lambda: add_property(function.template, function.logical_id, "Timeout", timeout)), None
 
 
 def deployed_timing(function: Function, project: Project) -> str:

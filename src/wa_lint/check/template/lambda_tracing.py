@@ -49,7 +49,7 @@ def tracing_fix(function: Function, branch: Branch) -> tuple[Fix | None, str | N
     """The fix, or the note saying why there is none: a value decided at deploy time is not overwritten."""
     if branch.note:
         return None, not_fixed(f"the value is decided at deploy time, {branch.note}; set Active where it is decided")
-    return unsafe_fix(tracing_edit(function)), None
+    return unsafe_fix(lambda: tracing_edit(function)), None
 
 
 @subject("function")

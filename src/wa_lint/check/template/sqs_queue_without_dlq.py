@@ -67,8 +67,9 @@ def redrive_fix(template: Template, name: str) -> tuple[Fix | None, str | None]:
     if fifo is True or (isinstance(fifo, str) and fifo.strip().lower() == "true"):
         properties["FifoQueue"] = True
     policy = {"deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]}, "maxReceiveCount": MAX_RECEIVE_COUNT}
-    return unsafe_fix(add_resource(template, dlq, {"Type": "AWS::SQS::Queue", "Properties": properties}, beside=name),
-                      add_property(template, name, "RedrivePolicy", policy)), None
+    queue = {"Type": "AWS::SQS::Queue", "Properties": properties}
+    return unsafe_fix(lambda: add_resource(template, dlq, queue, beside=name),
+                      lambda: add_property(template, name, "RedrivePolicy", policy)), None
 
 
 @subject("project")
