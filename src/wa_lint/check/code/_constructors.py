@@ -13,7 +13,7 @@ from wa_lint.analyse.python.callgraph import (
 )
 from wa_lint.analyse.python.constructors import display
 from wa_lint.analyse.python.facts_model import Call, Origin
-from wa_lint.link.cadence import CADENCE_SEVERITY, occasional_reason, severity_note
+from wa_lint.link.cadence import CADENCE_SEVERITY, entry_occasional_reason, severity_note
 from wa_lint.link.deploy_time import entry_deploy_time
 from wa_lint.link.model import Entry, Project
 from wa_lint.report.findings import Span, Violation
@@ -102,7 +102,7 @@ def _violation(code: str, project: Project, entry: Entry, site: ConstructorSite)
         advice = f"{_CREATE[code]} and reuse it: `{text}` above the handler"
     if site.factory is not None:
         advice += f" (or cache what {site.factory} returns inside it, e.g. with functools.lru_cache)"
-    occasional = occasional_reason(project, entry.function)
+    occasional = entry_occasional_reason(project, entry)
     return Violation(
         code,
         Span(site.facts.path, call.line, call.column, call.end_line, call.end_column),

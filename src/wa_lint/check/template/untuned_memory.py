@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from wa_lint.check.contract import subject
 from wa_lint.check.template._measured import deployed_note, evidence_of, expected_direction, memory_verdict
-from wa_lint.link.cadence import CADENCE_SEVERITY, occasional_reason, severity_note
+from wa_lint.link.cadence import CADENCE_SEVERITY, function_occasional_reason, severity_note
 from wa_lint.link.deploy_time import function_deploy_time
 from wa_lint.link.linker import literal_int
 from wa_lint.link.model import Function, Project, Setting
@@ -222,7 +222,7 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
             if verdict.direction and tuned is None:
                 prose += f"; {expected_direction(verdict)}"
         evidence += tuple(evidence_of(measured) for measured in verdict.measurements)
-    occasional = occasional_reason(project, function)
+    occasional = function_occasional_reason(project, function)
     detail = (severity_note(occasional) if occasional else "") + (
         f" (not fixed automatically: {not_fixed})" if not_fixed else "")
     yield Violation(CODE, function.span, {"problem": problem, "fix": prose}, resource=name, function=name,
