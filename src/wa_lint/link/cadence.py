@@ -40,15 +40,14 @@ def occasional_reason(project: Project, function: Function | None, facts: Module
 
 
 def entry_occasional_reason(project: Project, entry: Entry) -> str | None:
+    """As occasional_reason for the entry's function, asking its handler's module too."""
     return occasional_reason(project, entry.function, entry.facts)
 
 
 def function_occasional_reason(project: Project, function: Function) -> str | None:
     """As occasional_reason, also asking the code of the function's handler when it was analysed."""
-    for entry in project.entries:
-        if entry.function is function:
-            return occasional_reason(project, function, entry.facts)
-    return occasional_reason(project, function)
+    entry = project.entry_of(function)
+    return occasional_reason(project, function, entry.facts if entry else None)
 
 
 def rotates_a_secret(facts: ModuleFacts) -> bool:

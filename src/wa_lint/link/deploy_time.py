@@ -49,15 +49,14 @@ def deploy_time_reason(project: Project, function: Function | None, facts: Modul
 
 
 def entry_deploy_time(project: Project, entry: Entry) -> str | None:
+    """As deploy_time_reason for the entry's function, its handler's module and the handler itself."""
     return deploy_time_reason(project, entry.function, entry.facts, entry.qualname)
 
 
 def function_deploy_time(project: Project, function: Function) -> str | None:
     """As deploy_time_reason, also asking the code of the function's handler when it was analysed."""
-    for entry in project.entries:
-        if entry.function is function:
-            return deploy_time_reason(project, function, entry.facts, entry.qualname)
-    return deploy_time_reason(project, function)
+    entry = project.entry_of(function)
+    return entry_deploy_time(project, entry) if entry else deploy_time_reason(project, function)
 
 
 def dispatches_on_request_type(facts: ModuleFacts, qualname: str) -> bool:

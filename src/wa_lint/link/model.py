@@ -187,3 +187,7 @@ class Project:
 
     def resources_of_type(self, *types: str) -> list[Resource]:
         return [resource for resource in self.resources if resource.type in types]
+
+    def entry_of(self, function: Function) -> Entry | None:
+        """The entry whose handler `function` runs, when its code was analysed."""
+        return next((entry for entry in self.entries if entry.function is function), None)
