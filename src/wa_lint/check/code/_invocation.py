@@ -116,15 +116,14 @@ def _made_by(facts: ModuleFacts, made: Construction | None, depth: int = 0) -> s
     (`orders = dax.Table("orders")` after `dax = AmazonDaxClient.resource(...)`)."""
     if made is None or depth > 3:
         return None
-    if made.callee.startswith(_DAX):
-        return "dax"
-    if made.callee.startswith(_BOTO3):
-        return "boto3"
+    if (kind := _kind(made.callee)) is not None:
+        return kind
     head, dot, _ = made.callee.partition(".")
     return _made_by(facts, facts.objects.get(head), depth + 1) if dot else None
 
 
 def _kind(qualified: str | None) -> str | None:
+    """"dax" or "boto3" when the dotted callee is the package's own, else None."""
     if (qualified or "").startswith(_DAX):
         return "dax"
     if (qualified or "").startswith(_BOTO3):

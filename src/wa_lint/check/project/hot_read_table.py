@@ -25,6 +25,7 @@ from wa_lint.link.linker import literal_int, ref_target, resolve
 from wa_lint.link.model import Entry, Function, Project, Resource, Table
 from wa_lint.link.nested import ParentArguments, normal_path, parent_arguments
 from wa_lint.report.findings import Evidence, Severity, Violation
+from wa_lint.words import plural
 
 CODE = "PERF201"
 READ_DIMENSIONS = ("dynamodb:table:ReadCapacityUnits", "dynamodb:index:ReadCapacityUnits")
@@ -273,8 +274,7 @@ def check(table: Table, project: Project, options: dict[str, Any], *, index: Ind
                          if function.has_synchronous_api_trigger and any(cacheable(r) for r in table_reads))
     if len(api_readers) >= readers_limit:
         doors = front_doors(reads[name][0] for name in api_readers)
-        functions = "function" if len(api_readers) == 1 else "functions"
-        evidence.append(f"read by {len(api_readers)} {functions} behind {doors}: {_names(api_readers)}")
+        evidence.append(f"read by {plural(len(api_readers), 'function')} behind {doors}: {_names(api_readers)}")
     measured = measured_reads(table, project, options)
     severity = None
     if measured is not None:

@@ -5,11 +5,12 @@ over- or under-provisioned by the function's own peak memory and duration."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wa_lint.check.contract import subject
+from wa_lint.check.template._fixes import add_property, not_fixed
 from wa_lint.check.template._measured import deployed_note, evidence_of, expected_direction, memory_verdict
 from wa_lint.link.cadence import CADENCE_SEVERITY, function_occasional_reason, severity_note
 from wa_lint.link.deploy_time import function_deploy_time
@@ -114,7 +115,7 @@ def memory_change(function: Function, setting: Setting | None, value: int, proje
             else:
                 edit = insert_entry(template, ("Globals",), "Function", {"MemorySize": value})
             return _change(prose, edit, Applicability.UNSAFE)
-        return _change(f"add MemorySize: {value} to {name}'s Properties", _own(function, value), Applicability.SAFE)
+        return _change(f"add MemorySize: {value} to {name}'s Properties", add_property(template, name, "MemorySize", value), Applicability.SAFE)
     if setting.parameter:
         prose = how_to_change(function, setting, value)
         differ = _disagreement(_optima(_sharing(function, setting, project), project))
@@ -137,18 +138,9 @@ def memory_change(function: Function, setting: Setting | None, value: int, proje
         differ = _disagreement(optima)
         if differ:
             prose += f"; Globals.Function.MemorySize is shared by {differ}"
-        return _change(prose, _own(function, value), Applicability.SAFE)
+        return _change(prose, add_property(template, name, "MemorySize", value), Applicability.SAFE)
     edit = replace_value(template, ("Resources", name, "Properties", "MemorySize"), value)
     return _change(how_to_change(function, setting, value), edit, Applicability.SAFE)
-
-
-def _own(function: Function, value: int) -> Edit | None:
-    """The insertion of the function's own MemorySize (its Properties created if needed)."""
-    template, name = function.template, function.logical_id
-    resource = template.resources.get(name)
-    if isinstance(resource, dict) and "Properties" in resource:
-        return insert_entry(template, ("Resources", name, "Properties"), "MemorySize", value)
-    return insert_entry(template, ("Resources", name), "Properties", {"MemorySize": value})
 
 
 def _change(prose: str, edit: Edit | None, applicability: Applicability) -> Change:
@@ -173,12 +165,12 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
     configured = literal_int(setting.value) if setting else 128
     verdict = memory_verdict(function, project, configured, options)
     tuned = project.power_tuning.get((function.template.path, name))
-    not_fixed: str | None = None
+    unfixed: str | None = None  # why the finding has no fix
     if setting is None and tuned is not None:
         problem = (f"{name} sets no MemorySize, so it runs with the Lambda default of 128 MB, but AWS Lambda "
                    f"Power Tuning measured {tuned.summary()} in {shown(tuned.path, project.root)}")
         change = memory_change(function, None, tuned.power, project)
-        prose, fix, not_fixed = change.prose, change.fix, change.not_fixed
+        prose, fix, unfixed = change.prose, change.fix, change.not_fixed
         evidence = (tuning_evidence(tuned),)
     elif setting is None:
         where = "its Properties or Globals.Function" if function.type.startswith("AWS::Serverless") else "its Properties"
@@ -201,8 +193,7 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
             problem = (f"{name} is configured with {configured} MB, set in {where_set(setting)}, but AWS Lambda "
                        f"Power Tuning measured {tuned.summary()} in {shown(tuned.path, project.root)}")
             change = memory_change(function, setting, tuned.power, project)
-            prose, not_fixed = change.prose + ", or re-run Power Tuning if the code changed", change.not_fixed
-            fix = replace(change.fix, title=prose) if change.fix else None
+            prose, fix, unfixed = change.prose + ", or re-run Power Tuning if the code changed", change.fix, change.not_fixed
             evidence = (tuning_evidence(tuned),)
         elif tuned is None and configured in options.get("untuned-values", []):
             problem = (f"{name} runs with {configured} MB, set in {where_set(setting)}, a value this project "
@@ -223,8 +214,7 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
                 prose += f"; {expected_direction(verdict)}"
         evidence += tuple(evidence_of(measured) for measured in verdict.measurements)
     occasional = function_occasional_reason(project, function)
-    detail = (severity_note(occasional) if occasional else "") + (
-        f" (not fixed automatically: {not_fixed})" if not_fixed else "")
+    detail = (severity_note(occasional) if occasional else "") + (not_fixed(unfixed) if unfixed else "")
     yield Violation(CODE, function.span, {"problem": problem, "fix": prose}, resource=name, function=name,
                     fix=fix, evidence=evidence, detail=detail or None,
                     severity=CADENCE_SEVERITY if occasional else None)
