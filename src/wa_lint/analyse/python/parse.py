@@ -95,4 +95,3 @@ def _longest_line(text: str) -> int:
     """Where to point when the parser gives no position: such chains are written on one very long line."""
     lengths = [len(line) for line in text.split("\n")]
     return lengths.index(max(lengths)) + 1 if lengths else 1
-

@@ -3,9 +3,10 @@ consistent) through boto3 on some function's per-invocation path, so the reads n
 
 A cluster fronts a table when its `IAMRoleARN` role (inline policies, or policies in the template attached
 to it) allows a DynamoDB read action on that table's ARN, or when one function's environment names both
-the cluster (its endpoint) and the table. A read grant on `Resource: "*"` names no table: then (or when the role is not in the template) the
-environment decides; when every read grant names its tables, DAX can read no other table and the role
-decides alone.
+the cluster (its endpoint) and the table. A read grant on `Resource: "*"` names no table: then (or when
+the role is not in the template) the environment decides; when every read grant names its tables, DAX
+can read no other table and the role decides alone.
+
 The reads and the tables they read are PERF201's (`readers`); the client behind a read is the one
 PERF105 uses (`dynamodb_client`).
 """

@@ -54,7 +54,8 @@ def set_scalar(template: Template, logical_id: str, keys: tuple[str | int, ...],
 
 
 def free_logical_id(template: Template, *candidates: str) -> str | None:
-    """The first candidate no resource, parameter, output or condition of the template uses."""
+    """The first candidate no resource, parameter, output, condition or mapping of the template uses
+    (compared without case: `OrdersDlq` beside `OrdersDLQ` would only confuse)."""
     taken: set[str] = set()
     for section in ("Resources", "Parameters", "Outputs", "Conditions", "Mappings"):
         names = template.data.get(section)

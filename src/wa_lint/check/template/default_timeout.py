@@ -21,6 +21,7 @@ CODE = "PERF002"
 FIX_TIMEOUT = 10
 _SQS_VISIBILITY_DEFAULT = 30
 _VISIBILITY_FACTOR = 6  # REL008: a queue's visibility timeout should be 6 times the function's timeout
+_LAMBDA_DEFAULT_TIMEOUT = 3  # what the function runs with now: the fix never shortens it
 
 
 def fix_timeout(function: Function) -> int:
@@ -38,10 +39,12 @@ def fix_timeout(function: Function) -> int:
         visibility = _SQS_VISIBILITY_DEFAULT if written is None else literal_int(written)
         if visibility is not None:
             limit = min(limit, visibility // _VISIBILITY_FACTOR)
-    return max(limit, 3)
+    return max(limit, _LAMBDA_DEFAULT_TIMEOUT)
 
 
 def timeout_fix(function: Function, note: str | None) -> tuple[Fix | None, str | None]:
+    """`Timeout: fix_timeout(function)` on the function, or, when the Timeout is dropped on a deploy-time
+    branch (`note`), no fix and the note saying why."""
     if note:
         return None, not_fixed(f"the Timeout is removed at deploy time, {note}; set it on that branch")
     timeout = fix_timeout(function)
