@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,21 @@ Resources:
 PINNED_RULES = ("PERF001", "PERF101", "PERF102", "PERF201", "SEC101", "WA001", "WA002", "WA004", "WA005")
 PINNED_SELECT = ",".join(PINNED_RULES)
 _EXPECT = re.compile(r"#\s*expect:\s*([A-Z]+[0-9]{3}(?:\s*,\s*[A-Z]+[0-9]{3})*)")
+
+
+def copy_pair_inputs(case: Path, target: Path, transform: Callable[[bytes], bytes] = lambda data: data) -> Path:
+    """The files of a fix fixture pair's folder `case` but its `*.fixed.*` expectations, copied into the new
+    folder `target` through `transform` (CRLF, a BOM); returns `target`."""
+    target.mkdir()
+    for source in case.iterdir():
+        if ".fixed." not in source.name:
+            (target / source.name).write_bytes(transform(source.read_bytes()))
+    return target
+
+
+def crlf(data: bytes) -> bytes:
+    """The text with Windows line endings: fixes must keep them."""
+    return data.replace(b"\n", b"\r\n")
 
 
 def expected_markers(root: Path, codes: set[str] | None = None) -> set[tuple[str, int | str, str]]:

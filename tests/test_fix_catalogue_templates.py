@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, copy_pair_inputs, crlf
 
 from wa_lint.config import Config
 from wa_lint.fix.apply import fix_files
@@ -28,12 +28,7 @@ def _config(case: str) -> Config:
 
 
 def _copy(case: str, tmp_path: Path, transform=lambda data: data) -> Path:
-    target = tmp_path / case
-    target.mkdir()
-    for source in (CASES / case).iterdir():
-        if ".fixed." not in source.name:
-            (target / source.name).write_bytes(transform(source.read_bytes()))
-    return target
+    return copy_pair_inputs(CASES / case, tmp_path / case, transform)
 
 
 def _expected(case: str, name: str, transform=lambda data: data) -> bytes:
@@ -46,17 +41,13 @@ def _fix(root: Path, case: str, unsafe: bool = True):
     return fix_files(lambda: run([root], _config(case), use_cache=False), unsafe=unsafe)
 
 
-def _crlf(data: bytes) -> bytes:
-    return data.replace(b"\n", b"\r\n")
-
-
 def test_every_rule_with_a_template_fix_has_a_yaml_and_a_json_pair() -> None:
     pairs = {(_code(case), path.suffix) for case in NAMES for path in (CASES / case).glob("*.fixed.*")}
     for code in ("OPS001", "COST002", "PERF002", "COST001", "REL003"):
         assert {(code, ".yaml"), (code, ".json")} <= pairs, code
 
 
-@pytest.mark.parametrize("transform", [lambda d: d, _crlf], ids=["lf", "crlf"])
+@pytest.mark.parametrize("transform", [lambda d: d, crlf], ids=["lf", "crlf"])
 @pytest.mark.parametrize("case", NAMES)
 def test_fixture_pair_exact_output_and_second_run_is_a_no_op(case: str, transform, tmp_path: Path) -> None:
     root = _copy(case, tmp_path, transform)
@@ -100,6 +91,23 @@ def test_the_timeout_fix_keeps_six_times_within_the_queue_visibility(tmp_path: P
     result = run([root], Config().with_overrides(select=("REL008",)), use_cache=False)
     assert not result.findings
     assert "      Timeout: 5\n" in (root / "template.yaml").read_text()
+
+
+@pytest.mark.parametrize(("visibility", "timeout"), [
+    ("12", 3),  # 12 // 6 is 2 s: the fix never goes below the 3 s the function runs with now
+    ("!Ref Visibility", 10),  # not literal: nothing to keep within, the rule doc's 10 s
+])
+def test_the_timeout_fix_has_a_floor_and_ignores_a_visibility_it_cannot_read(tmp_path: Path, visibility: str,
+                                                                              timeout: int) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nParameters:\n  Visibility:\n    Type: Number\n    Default: 60\n"
+        "Resources:\n  Worker:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"
+        "      Runtime: python3.12\n      CodeUri: src/\n      Events:\n        Queue:\n          Type: SQS\n"
+        "          Properties:\n            Queue: !GetAtt Jobs.Arn\n"
+        f"  Jobs:\n    Type: AWS::SQS::Queue\n    Properties:\n      VisibilityTimeout: {visibility}\n")
+    outcome = fix_files(lambda: run([tmp_path], _config("PERF002"), use_cache=False), unsafe=True)
+    assert outcome.fixed == 1
+    assert f"      Timeout: {timeout}\n" in (tmp_path / "template.yaml").read_text()
 
 
 def test_a_taken_logical_id_is_not_reused_for_the_new_log_group(tmp_path: Path) -> None:

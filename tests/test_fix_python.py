@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, copy_pair_inputs, crlf
 
 from wa_lint.config import Config
 from wa_lint.fix.apply import fix_files
@@ -19,12 +19,7 @@ SELECT = Config().with_overrides(select=("PERF101", "PERF102"))
 
 
 def _copy(case: str, tmp_path: Path, transform=lambda data: data) -> Path:
-    target = tmp_path / case
-    target.mkdir()
-    for source in (CASES / case).iterdir():
-        if ".fixed." not in source.name:
-            (target / source.name).write_bytes(transform(source.read_bytes()))
-    return target
+    return copy_pair_inputs(CASES / case, tmp_path / case, transform)
 
 
 def _fix(root: Path, unsafe: bool):
@@ -36,15 +31,11 @@ def _expected(case: str, name: str, transform=lambda data: data) -> bytes:
     return transform((fixed if fixed.is_file() else CASES / case / name).read_bytes())
 
 
-def _crlf(data: bytes) -> bytes:
-    return data.replace(b"\n", b"\r\n")
-
-
 def _bom(data: bytes) -> bytes:
     return b"\xef\xbb\xbf" + data
 
 
-@pytest.mark.parametrize("transform", [lambda d: d, _crlf, _bom], ids=["lf", "crlf", "bom"])
+@pytest.mark.parametrize("transform", [lambda d: d, crlf, _bom], ids=["lf", "crlf", "bom"])
 @pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir()))
 def test_fixture_pair_exact_output_and_second_run_is_a_no_op(case: str, transform, tmp_path: Path) -> None:
     root = _copy(case, tmp_path, transform)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, crlf
 
 from wa_lint.config import load_config
 from wa_lint.fix.apply import FixOutcome, fix_files
@@ -53,11 +53,7 @@ def _load(template: Path, data: bytes) -> dict:
     return loaded
 
 
-def _crlf(data: bytes) -> bytes:
-    return data.replace(b"\n", b"\r\n")
-
-
-@pytest.mark.parametrize("transform", [lambda d: d, _crlf], ids=["lf", "crlf"])
+@pytest.mark.parametrize("transform", [lambda d: d, crlf], ids=["lf", "crlf"])
 @pytest.mark.parametrize("case", FIXED)
 def test_template_pair_exact_output_parses_relints_clean_and_settles(case: str, transform, tmp_path: Path) -> None:
     root = _copy(case, tmp_path, transform)
