@@ -137,17 +137,21 @@ def test_write_atomically_replaces_the_file_and_leaves_no_temporary(tmp_path: Pa
 
 
 def test_summary_counts_what_unsafe_fixes_would_add() -> None:
-    unsafe = Fix("u", (), Applicability.UNSAFE)
+    unsafe = Fix("u", (Edit.at(Path("t.yaml"), "a: 1\n", 3, 4, "2"),), Applicability.UNSAFE)
+    refused = Fix("r", (), Applicability.UNSAFE)  # a template fix refused when it was built
 
     class Finding:
         fixes = (unsafe,)
 
+    class Refused:
+        fixes = (refused,)
+
     class Result:
-        findings = (Finding(), Finding())
+        findings = (Finding(), Finding(), Refused())
 
     outcome = FixOutcome(Result(), fixed=3)  # type: ignore[arg-type]
-    assert summary(outcome, unsafe=False) == "3 fixed, 2 remaining; 2 more with --unsafe-fixes"
-    assert summary(outcome, unsafe=True) == "3 fixed, 2 remaining"
+    assert summary(outcome, unsafe=False) == "3 fixed, 3 remaining; 2 more with --unsafe-fixes"
+    assert summary(outcome, unsafe=True) == "3 fixed, 3 remaining"
 
 
 @pytest.mark.parametrize("content", [b"def broken(:\n", b"Resources: [\n"])

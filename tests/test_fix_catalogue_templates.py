@@ -138,3 +138,14 @@ def test_template_fixes_are_built_only_when_read_and_only_once(tmp_path: Path, m
     fixes = [finding.fixes[0] for finding in result.findings]
     assert all(fix.edits for fix in fixes) and len(calls) == len(fixes)
     assert [fix.titled("again").edits for fix in fixes] == [fix.edits for fix in fixes] and len(calls) == len(fixes)
+
+
+def test_a_fix_the_template_refuses_is_not_counted_as_one_more_with_unsafe_fixes(tmp_path: Path) -> None:
+    # A flow-style mapping cannot take an inserted key: the OPS001 fix is refused when it is built.
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {Handler: app.handler, Runtime: python3.12, InlineCode: 'def handler(e, c): pass'}\n")
+    outcome = fix_files(lambda: run([tmp_path], Config().with_overrides(select=("OPS001",)), use_cache=False),
+                        unsafe=False)
+    assert [f.code for f in outcome.result.findings] == ["OPS001"]
+    assert outcome.more_with_unsafe() == 0

@@ -165,8 +165,9 @@ class FixOutcome:
         return len(self.result.findings)
 
     def more_with_unsafe(self) -> int:
+        # A template fix is built when read and may turn out refused (no edits): it fixes nothing.
         return sum(1 for finding in self.result.findings
-                   if any(fix.applicability is Applicability.UNSAFE for fix in finding.fixes))
+                   if any(fix.applicability is Applicability.UNSAFE and fix.edits for fix in finding.fixes))
 
     def diff(self) -> str:
         parts: list[str] = []
