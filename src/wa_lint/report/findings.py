@@ -95,6 +95,7 @@ class Fix:
     applicability: Applicability
 
     def titled(self, title: str) -> Fix:
+        """This fix under another title (the engine gives each the finding's formatted fix text)."""
         return replace(self, title=title)
 
 

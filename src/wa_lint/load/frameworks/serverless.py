@@ -430,15 +430,18 @@ _REFERENCE_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)([.}])")
 def _overridden(generated: DictNode, override: DictNode) -> DictNode:
     """A resource of `resources` with the logical ID of one the framework generates (a function's log
     group) is merged into it, the user's properties winning, as the framework merges them."""
-    merged = DictNode({**generated, **override}, pos=override.pos)
-    merged.key_spans = {**generated.key_spans, **override.key_spans}
-    merged.value_spans = {**generated.value_spans, **override.value_spans}
+    merged = _merged_mapping(generated, override)
     properties, extra = generated.get("Properties"), override.get("Properties")
     if isinstance(properties, DictNode) and isinstance(extra, DictNode):
-        both = DictNode({**properties, **extra}, pos=extra.pos)
-        both.key_spans = {**properties.key_spans, **extra.key_spans}
-        both.value_spans = {**properties.value_spans, **extra.value_spans}
-        merged["Properties"] = both
+        merged["Properties"] = _merged_mapping(properties, extra)
+    return merged
+
+
+def _merged_mapping(base: DictNode, over: DictNode) -> DictNode:
+    """`base` updated with `over`, one level deep, each key keeping the position of the side it comes from."""
+    merged = DictNode({**base, **over}, pos=over.pos)
+    merged.key_spans = {**base.key_spans, **over.key_spans}
+    merged.value_spans = {**base.value_spans, **over.value_spans}
     return merged
 
 
