@@ -187,3 +187,20 @@ def test_provider_api_gateway_tracing_counts_for_the_framework_api(tmp_path: Pat
     (tmp_path / "handler.py").write_text("def hello(event, context):\n    return {}\n")
     result = run([tmp_path], Config(select=("OPS001", "OPS002")), use_cache=False)
     assert [f.code for f in result.findings] == (["OPS002"] if reported else [])
+
+
+def test_a_stage_that_names_its_own_option_takes_its_fallback_and_leaves_the_budget_alone(tmp_path: Path) -> None:
+    # `stage: ${opt:stage, "prod"}` names itself through `${opt:stage}`: resolving it again at every level
+    # spent the file's whole variable budget, so `${self:custom.memory}` below was left unresolved and
+    # the function name said "dev".
+    (tmp_path / "handler.py").write_text("def main(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: svc\nprovider:\n  name: aws\n  runtime: python3.12\n  stage: ${opt:stage, \"prod\"}\n"
+        "custom:\n  memory: 512\n" + "".join(f"  v{i}: ${{sls:stage}}-{i}\n" for i in range(30)) +
+        "functions:\n  worker:\n    handler: handler.main\n    memorySize: ${self:custom.memory}\n"
+        "    environment:\n      STAGE: ${opt:stage}\n      NAME: ${self:service}-${sls:stage}\n")
+    result = _run(tmp_path)
+    worker = _functions(result)["worker"]
+    assert worker.memory is not None and (worker.memory.value, worker.memory.source) == (512, "function")
+    assert {name: var.value for name, var in worker.environment.items()} == {"STAGE": "prod", "NAME": "svc-prod"}
+    assert worker.template.unresolved == []
