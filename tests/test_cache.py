@@ -113,7 +113,56 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert all(f == findings[0] for f in findings) and findings[0]
     assert not list((project / ".wa_lint_cache").rglob(".tmp-*"))
     entries = list((project / ".wa_lint_cache").rglob("*.json"))
-    assert len(entries) == 6 and all(json.loads(_payload(e)) for e in entries)
+    facts = [entry for entry in entries if "templates" not in entry.relative_to(project).parts]
+    assert len(facts) == 6 and len(entries) == 7, "six handler files' facts, one template"
+    assert all(json.loads(_payload(e)) for e in entries)
+
+
+def test_warm_run_reads_templates_from_the_cache_and_an_edited_template_is_loaded_again(tmp_path: Path) -> None:
+    project = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project)
+    (project / ".git").mkdir()
+    cold_run = Run([project], Config())
+    cold = cold_run.execute()
+    assert cold_run.template_cache is not None
+    assert (cold_run.template_cache.hits, cold_run.template_cache.misses) == (0, 1)
+    warm_run = Run([project], Config())
+    warm = warm_run.execute()
+    assert warm_run.template_cache is not None
+    assert (warm_run.template_cache.hits, warm_run.template_cache.misses) == (1, 0)
+    key = [(f.code, f.span, f.message, f.fix) for f in cold.findings]
+    assert [(f.code, f.span, f.message, f.fix) for f in warm.findings] == key
+    # The cached document keeps every position: the models agree to the column and character offset.
+    cold_template, warm_template = cold.project.templates[0], warm.project.templates[0]
+    assert repr(_positions(warm_template.data)) == repr(_positions(cold_template.data))
+
+    template = project / "template.yaml"
+    template.write_text(template.read_text().replace("Timeout: 10", "Timeout: 11", 1))
+    edited_run = Run([project], Config())
+    edited_run.execute()
+    assert edited_run.template_cache is not None
+    assert (edited_run.template_cache.hits, edited_run.template_cache.misses) == (0, 1)
+    assert edited_run.execute().project.templates[0].text == template.read_text()
+
+
+def _positions(node: object) -> object:
+    """A node tree with every position it carries (node, keys, bare values)."""
+    if isinstance(node, dict):
+        return (getattr(node, "pos", None), sorted(getattr(node, "key_spans", {}).items()),
+                sorted(getattr(node, "value_spans", {}).items()), [(k, _positions(v)) for k, v in node.items()])
+    if isinstance(node, list):
+        return (getattr(node, "pos", None), sorted(getattr(node, "value_spans", {}).items()),
+                [_positions(v) for v in node])
+    return (type(node).__name__, node, getattr(node, "pos", None))
+
+
+def test_no_cache_reads_and_writes_no_template_entry(tmp_path: Path) -> None:
+    project = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project)
+    (project / ".git").mkdir()
+    lint = Run([project], Config(), use_cache=False)
+    lint.execute()
+    assert lint.template_cache is None and not (project / ".wa_lint_cache").exists()
 
 
 def test_facts_of_every_fixture_round_trip(tmp_path: Path) -> None:

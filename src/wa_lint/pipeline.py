@@ -22,7 +22,7 @@ from wa_lint.evidence.stage import evidence_stage
 from wa_lint.link.model import Project
 from wa_lint.link.stage import link_stage
 from wa_lint.load.sources import Limits, SourceStore
-from wa_lint.load.stage import load_stage
+from wa_lint.load.stage import load_stage, template_cache
 from wa_lint.report.findings import Diagnostic
 from wa_lint.report.stage import report_stage, reported_diagnostics
 from wa_lint.result import RunResult, Stats, relative
@@ -50,6 +50,7 @@ class Run:
         self.jobs, self.progress, self.live_progress = jobs, progress, live_progress
         self.root = find_root(self.paths)
         self.cache = facts_cache(self.root, config, use_cache)
+        self.template_cache = template_cache(self.cache.folder if self.cache else None)
 
     def execute(self) -> RunResult:
         started = time.perf_counter()
@@ -62,7 +63,7 @@ class Run:
         limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
         store = SourceStore(found.root, self.paths, limits, config.allow_outside_root)
         phase("loading", 0, 0)
-        loaded = load_stage(found, store)
+        loaded = load_stage(found, store, self.template_cache)
         linked = link_stage(loaded.templates, store, found.reported_paths, found.files.python)
         templates_half = Project(found.root, loaded.templates, linked.functions, linked.tables, linked.resources)
         evidence = evidence_stage(templates_half, config, store, self.live_progress)

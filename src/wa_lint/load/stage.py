@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wa_lint.discover.stage import Found
 from wa_lint.files import is_file
 from wa_lint.load.frameworks import cdk_note, framework_of, load_framework_file
 from wa_lint.load.sources import Skip, SourceStore
-from wa_lint.load.template.document import JinjaSource, NotATemplate, Template, decode, parse_template
+from wa_lint.load.template.document import (
+    JinjaSource,
+    NotATemplate,
+    Template,
+    decode,
+    parse_document,
+    precheck,
+)
 from wa_lint.load.template.errors import TemplateError
 from wa_lint.problems import Problem
 from wa_lint.report.findings import Diagnostic
+
+if TYPE_CHECKING:
+    from wa_lint.load.template.cache import TemplateCache
 
 
 @dataclass(frozen=True)
@@ -24,14 +35,23 @@ class Loaded:
     frameworks: dict[str, int] = field(default_factory=dict)
 
 
-def load_stage(found: Found, store: SourceStore) -> Loaded:
+def template_cache(cache_folder: Path | None) -> TemplateCache | None:
+    """The cache of loaded templates in the run's cache folder (None: the run uses no cache)."""
+    if cache_folder is None:
+        return None
+    from wa_lint.load.template.cache import TemplateCache
+
+    return TemplateCache(cache_folder)
+
+
+def load_stage(found: Found, store: SourceStore, cache: TemplateCache | None = None) -> Loaded:
     loaded = Loaded()
     candidates = [*found.files.templates]
     for path, above in found.templates_around:
         if above or _mentions(store, path, found.named_modules):
             candidates.append(path)
     for path in candidates:
-        _load(path, store, loaded)
+        _load(path, store, loaded, cache)
     return loaded
 
 
@@ -52,7 +72,7 @@ def _mentions(store: SourceStore, path: Path, names: frozenset[str]) -> bool:
     return any(name in text for name in names)
 
 
-def _load(path: Path, store: SourceStore, loaded: Loaded) -> None:
+def _load(path: Path, store: SourceStore, loaded: Loaded, cache: TemplateCache | None) -> None:
     source = store.read_template(path)
     if isinstance(source, Skip):
         loaded.diagnostics.append(source.diagnostic)
@@ -61,7 +81,8 @@ def _load(path: Path, store: SourceStore, loaded: Loaded) -> None:
         decode(source.raw)  # the strict decode names the first undecodable byte
         framework = framework_of(path)
         if framework is None:
-            template = parse_template(path, source.text)
+            precheck(source.text)
+            template = cache.load(path, source.raw, source.text) if cache else parse_document(path, source.text)
         else:
             translated = load_framework_file(path, source.text, lambda file: _project_text(store, file))
             loaded.frameworks[framework] = loaded.frameworks.get(framework, 0) + 1
