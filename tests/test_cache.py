@@ -241,3 +241,27 @@ def test_no_edit_of_an_entry_raises_or_builds_anything_but_an_outcome(tmp_path: 
         _write_sealed(cache, raw, entry, json.dumps(_replaced(value, at, chooser.choice(replacements))).encode())
         result = cache.get(Path("m.py"), raw)
         assert result is None or isinstance(result, Outcome), at
+
+
+def test_the_cache_sits_with_the_project_linted_wherever_the_command_runs(tmp_path: Path, monkeypatch) -> None:
+    # No git work tree anywhere: `wa-lint app` from app's parent puts the cache in app, not in the parent.
+    parent = tmp_path / "apps"
+    app = parent / "demo"
+    shutil.copytree(FIXTURES / "demo", app)
+    monkeypatch.chdir(parent)
+    lint = Run([Path("demo")], Config())
+    lint.execute()
+    assert lint.cache is not None and lint.cache.folder == app.resolve() / ".wa_lint_cache"
+    assert (app / ".wa_lint_cache" / ".gitignore").is_file()
+    assert not (parent / ".wa_lint_cache").exists(), "nothing written in the folder the command ran from"
+    # Files named one by one (a pre-commit hook's staged files): their common folder.
+    lint = Run([Path("demo/template.yaml"), Path("demo/src/orders/get_order.py")], Config())
+    lint.execute()
+    assert lint.cache is not None and lint.cache.folder == app.resolve() / ".wa_lint_cache"
+    # In a git work tree: its root, from wherever it is linted.
+    (parent / ".git").mkdir()
+    monkeypatch.chdir(app / "src")
+    lint = Run([Path("orders")], Config())
+    lint.execute()
+    assert lint.cache is not None and lint.cache.folder == parent.resolve() / ".wa_lint_cache"
+    assert (parent / ".wa_lint_cache" / ".gitignore").is_file() and not (app / "src" / ".wa_lint_cache").exists()

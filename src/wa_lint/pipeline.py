@@ -17,7 +17,7 @@ from wa_lint.check.registry import enabled_codes as registry_enabled_codes
 from wa_lint.check.stage import check_notes, check_stage
 from wa_lint.config import Config
 from wa_lint.discover.stage import discover_stage
-from wa_lint.discover.walk import find_root
+from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.evidence.stage import evidence_stage
 from wa_lint.link.model import Project
 from wa_lint.link.stage import link_stage
@@ -49,7 +49,8 @@ class Run:
         self.config, self.force_exclude, self.debug = config, force_exclude, debug
         self.jobs, self.progress, self.live_progress = jobs, progress, live_progress
         self.root = find_root(self.paths)
-        self.cache = facts_cache(self.root, config, use_cache)
+        # The cache sits with the project linted, not in the folder the command runs from.
+        self.cache = facts_cache(find_cache_root(self.paths), config, use_cache)
         self.template_cache = template_cache(self.cache.folder if self.cache else None)
 
     def execute(self) -> RunResult:
