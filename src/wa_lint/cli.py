@@ -10,7 +10,6 @@ import io
 import json
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -374,6 +373,8 @@ def _run(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bo
         if progress:
             progress.clear()
         if debug:
+            import traceback  # only to show an internal error
+
             traceback.print_exc()
         _fail(f"internal error: {type(error).__name__}: {error} (run with --debug for details)")
 

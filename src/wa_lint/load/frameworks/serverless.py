@@ -15,13 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wa_lint.load.frameworks import SERVERLESS_FILE_NAMES as FILE_NAMES
 from wa_lint.load.template.document import SAM_TRANSFORM, NotATemplate, Template
 from wa_lint.load.template.errors import TemplateError
 from wa_lint.load.template.json_loader import load_json
 from wa_lint.load.template.nodes import BARE_SCALARS, DictNode, ListNode, Pos, StrNode, pos_of
 from wa_lint.load.template.yaml_loader import load_yaml
 
-FILE_NAMES = frozenset({"serverless.yml", "serverless.yaml", "serverless.json"})
 DEFAULTS = {"MemorySize": 1024, "Timeout": 6}
 # The innermost `${...}`: nested variables (`${self:custom.${opt:stage}}`) resolve from the inside out.
 _VARIABLE = re.compile(r"\$\{([^${}]*)\}")
