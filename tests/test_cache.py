@@ -113,8 +113,9 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert all(f == findings[0] for f in findings) and findings[0]
     assert not list((project / ".wa_lint_cache").rglob(".tmp-*"))
     entries = list((project / ".wa_lint_cache").rglob("*.json"))
-    facts = [entry for entry in entries if "templates" not in entry.relative_to(project).parts]
-    assert len(facts) == 6 and len(entries) == 7, "six handler files' facts, one template"
+    kinds = [entry.relative_to(project / ".wa_lint_cache").parts[0] for entry in entries]
+    assert len([kind for kind in kinds if kind not in ("templates", "fixes")]) == 6, "six handler files' facts"
+    assert kinds.count("templates") == 1 and kinds.count("fixes") >= 1
     assert all(json.loads(_payload(e)) for e in entries)
 
 
@@ -265,3 +266,38 @@ def test_the_cache_sits_with_the_project_linted_wherever_the_command_runs(tmp_pa
     lint.execute()
     assert lint.cache is not None and lint.cache.folder == parent.resolve() / ".wa_lint_cache"
     assert (parent / ".wa_lint_cache" / ".gitignore").is_file() and not (app / "src" / ".wa_lint_cache").exists()
+
+
+def test_warm_run_takes_fixes_from_the_cache_and_damaged_fix_entries_are_misses(tmp_path: Path) -> None:
+    from wa_lint.cache_store import seal
+    from wa_lint.fix.cache import FixCache
+
+    project = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project)
+    (project / ".git").mkdir()
+    truth = [(f.code, f.span, f.message, f.fix) for f in run(project, use_cache=False).findings]
+    assert any(fix for *_, fix in truth), "the demo has fixable findings"
+
+    def warm() -> tuple[list[tuple], FixCache]:
+        lint = Run([project], Config())
+        result = lint.execute()
+        cache = result.project.lookups["fix-cache"]
+        assert isinstance(cache, FixCache)
+        return [(f.code, f.span, f.message, f.fix) for f in result.findings], cache
+
+    cold, cache = warm()
+    assert cold == truth and cache.hits == 0 and cache.misses >= 2
+    again, cache = warm()
+    assert again == truth and cache.misses == 0 and cache.hits >= 2, "fixes and no-fix reasons both cached"
+    entries = sorted((project / ".wa_lint_cache" / "fixes").rglob("*.json"))
+    fixed = [e for e in entries if b'"fix"' in e.read_bytes()]
+    assert fixed
+    hostile = [["fix", "t", "safe", [[0, 10**9, "x", 1, 1, 1, 1]]],  # an edit past the end of the file
+               ["fix", "t", "always", []], ["fix", "t", "safe", [[0, 1, 2, 1, 1, 1, 1]]], ["not", 3], {}, []]
+    for payload in hostile:
+        entry = fixed[0]
+        key = entry.name.removesuffix(".json")
+        body = json.dumps(payload).encode()
+        entry.write_bytes(seal(key, body) + b"\n" + body)
+        damaged, cache = warm()
+        assert damaged == truth and cache.misses == 1, payload

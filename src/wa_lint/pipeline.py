@@ -76,6 +76,7 @@ class Run:
             modules=analysed.modules, inline_modules=analysed.inline_modules, entries=analysed.entries,
             imports=analysed.imports, reported_paths=found.reported_paths, power_tuning=evidence.power_tuning,
             live=evidence.live, problems=[*loaded.problems, *analysed.problems], sources=store,
+            cache_folder=self.cache.folder if self.cache else None,
         )
         rules = catalogue()
         enabled = enabled_codes(config, rules)
