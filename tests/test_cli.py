@@ -417,6 +417,9 @@ def _on_a_terminal(args: list[str], cwd: Path, until: bytes | None = None, timeo
 
     pid, fd = pty.fork()
     if pid == 0:  # the child: wa-lint
+        # As a terminal's foreground job: SIGINT at its default even when pytest inherited it ignored (a
+        # shell without job control starts background jobs so, and Python keeps an inherited SIG_IGN).
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         os.chdir(cwd)
         os.execvp(sys.executable, [sys.executable, "-m", "wa_lint", *args])
     output, deadline, sent = b"", time.monotonic() + timeout, False

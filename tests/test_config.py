@@ -150,7 +150,7 @@ def test_templates_under_test_folders_are_fixtures_unless_configured(project: Pa
     paths = lambda result: sorted(f.span.path.relative_to(project).as_posix() for f in result.findings)
     default = run([project], Config(select=("PERF001",)))
     assert paths(default) == ["contest/template.yaml", "template.yaml"]
-    assert any("3 template(s) under test folders" in d.message for d in default.diagnostics)
+    assert any("3 templates under test folders" in d.message for d in default.diagnostics)
     # Asked for by path, a test folder is linted.
     assert paths(run([project / "tests"], Config(select=("PERF001",)))) == ["tests/unit/template.yaml"]
     (project / "wa-lint.toml").write_text("lint-test-templates = true\n")

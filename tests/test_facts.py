@@ -67,6 +67,35 @@ def test_constructions_keep_their_literal_arguments(app) -> None:
     assert app.objects["logger"].callee == "aws_lambda_powertools.Logger"
 
 
+def test_a_name_bound_to_different_constructors_is_rebound() -> None:
+    facts = module_facts(textwrap.dedent('''\
+        import os
+        import boto3
+        from amazondax import AmazonDaxClient
+        ssm = boto3.client("ssm")
+        ssm = boto3.client("ssm", region_name="eu-west-1")
+        if os.environ.get("DAX_ENDPOINT"):
+            client = AmazonDaxClient(endpoint_url=os.environ["DAX_ENDPOINT"])
+        else:
+            client = boto3.client("dynamodb")
+        '''), Path("app.py"))
+    assert facts.rebound == {"client": ("amazondax.AmazonDaxClient", "boto3.client")}
+    assert facts.objects["client"].callee == "boto3.client", "objects keeps the last binding"
+
+
+def test_constructors_stored_on_self_are_facts_unless_they_disagree() -> None:
+    facts = module_facts(textwrap.dedent('''\
+        import boto3
+        class Repo:
+            def __init__(self, local):
+                self.ssm = boto3.client("ssm")
+                self.db = boto3.client("dynamodb")
+                if local:
+                    self.db = boto3.resource("dynamodb")
+        '''), Path("app.py"))
+    assert facts.attributes == {"Repo.ssm": Construction("boto3.client", 4, "ssm", None, None, ())}
+
+
 def test_a_call_on_a_module_level_object_knows_what_built_it(app) -> None:
     (in_settings,) = app.bodies["settings"].calls
     assert (in_settings.callee, in_settings.qualified) == ("ssm.get_parameter", "ssm.get_parameter")

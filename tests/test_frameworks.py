@@ -117,6 +117,17 @@ def test_cdk_json_without_cdk_out_suggests_synth_and_still_checks_handlers() -> 
     assert [entry.qualname for entry in result.project.entries] == ["handler"]
 
 
+def test_many_cdk_apps_without_cdk_out_get_one_warning_that_counts_them(tmp_path: Path) -> None:
+    for count in range(5):
+        (tmp_path / f"app{count}").mkdir()
+        (tmp_path / f"app{count}" / "cdk.json").write_text('{"app": "python3 app.py"}')
+    (tmp_path / "app4" / "cdk.out").mkdir()  # synthesized: nothing to say about it
+    warnings = [d for d in _run(tmp_path).diagnostics if d.kind == "warning" and "cdk" in d.message]
+    assert len(warnings) == 1 and warnings[0].message.startswith("4 CDK apps have no cdk.out ("), warnings
+    assert "app0" in warnings[0].message and "and 1 more): " in warnings[0].message
+    assert "cdk synth" in warnings[0].message
+
+
 def test_the_summary_counts_framework_files_and_linked_functions() -> None:
     text = _text(_run(SLS))
     assert "0 templates, 1 serverless.yml and 3 Python files; 3 functions, 3 with local code" in text
@@ -187,6 +198,55 @@ def test_provider_api_gateway_tracing_counts_for_the_framework_api(tmp_path: Pat
     (tmp_path / "handler.py").write_text("def hello(event, context):\n    return {}\n")
     result = run([tmp_path], Config(select=("OPS001", "OPS002")), use_cache=False)
     assert [f.code for f in result.findings] == (["OPS002"] if reported else [])
+
+
+@pytest.mark.parametrize(("handling", "reported"), [
+    ("", True),
+    ("    destinations:\n      onSuccess: other\n", True),  # success alone catches no failure
+    ("    destinations:\n      onFailure: arn:aws:sqs:eu-west-1:123456789012:failed\n", False),
+    ("    destinations:\n      onFailure:\n        type: sqs\n        arn:\n          Fn::GetAtt: [Failed, Arn]\n", False),
+    ("    onError: arn:aws:sns:eu-west-1:123456789012:failed\n", False),
+])
+def test_function_destinations_and_on_error_count_as_failure_handling(tmp_path: Path, handling: str,
+                                                                      reported: bool) -> None:
+    text = ("service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  worker:\n"
+            f"    handler: h.main\n{handling}    events:\n      - sns: orders\n")
+    (tmp_path / "serverless.yml").write_text(text)
+    (tmp_path / "h.py").write_text("def main(event, context):\n    return 1\n")
+    result = _run(tmp_path, "REL001")
+    trigger_line = text.splitlines().index("      - sns: orders") + 1
+    assert [(f.code, f.span.line) for f in result.findings] == ([("REL001", trigger_line)] if reported else [])
+
+
+@pytest.mark.parametrize("reference", ["!Ref GetDashorderLambdaFunction", "Ref: GetDashorderLambdaFunction",
+                                       "!GetAtt GetDashorderLambdaFunction.Arn"])
+def test_resources_name_a_function_by_the_framework_logical_id(tmp_path: Path, reference: str) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\n  runtime: python3.12\nfunctions:\n  get-order:\n"
+        "    handler: h.main\n    events:\n      - sns: orders\n"
+        "resources:\n  Resources:\n    GetOrderFailures:\n      Type: AWS::Lambda::EventInvokeConfig\n"
+        f"      Properties:\n        FunctionName:\n          {reference}\n        Qualifier: $LATEST\n"
+        "        DestinationConfig:\n          OnFailure:\n            Destination: !GetAtt Failed.Arn\n"
+        "    GetDashorderLogGroup:\n      Type: AWS::Logs::LogGroup\n      Properties:\n"
+        "        RetentionInDays: 7\n")
+    (tmp_path / "h.py").write_text("def main(event, context):\n    return 1\n")
+    result = _run(tmp_path, "REL001", "COST001")
+    assert result.findings == [], "the invoke config and the log group are the function's"
+
+
+def test_framework_logical_ids_in_resources_become_function_keys_where_they_are_written(tmp_path: Path) -> None:
+    (tmp_path / "serverless.yml").write_text(
+        "service: s\nprovider:\n  name: aws\nfunctions:\n  hello_v2:\n    handler: h.main\n"
+        "resources:\n  Resources:\n    Alarm:\n      Type: AWS::CloudWatch::Alarm\n      DependsOn: [HelloUnderscorev2LambdaFunction]\n"
+        "      Properties:\n        AlarmDescription: !Sub 'errors of ${HelloUnderscorev2LambdaFunction} in ${AWS::Region}'\n"
+        "        Dimensions:\n          - Name: FunctionName\n            Value: !Ref HelloUnderscorev2LambdaFunction\n"
+        "          - Name: Other\n            Value: HelloUnderscorev2LambdaFunction\n")
+    alarm = _run(tmp_path).project.templates[0].resources["Alarm"]
+    assert alarm["DependsOn"] == ["hello_v2"]
+    assert alarm["Properties"]["AlarmDescription"]["Fn::Sub"] == "errors of ${hello_v2} in ${AWS::Region}"
+    reference = alarm["Properties"]["Dimensions"][0]["Value"]["Ref"]
+    assert reference == "hello_v2" and reference.pos.line == 16, "renamed where it is written"
+    assert alarm["Properties"]["Dimensions"][1]["Value"] == "HelloUnderscorev2LambdaFunction", "a plain string stays"
 
 
 def test_a_stage_that_names_its_own_option_takes_its_fallback_and_leaves_the_budget_alone(tmp_path: Path) -> None:

@@ -84,20 +84,44 @@ def test_a_crashing_shape_never_takes_the_process_down() -> None:
 
 
 PEP_701 = 'def lambda_handler(event, context):\n    print(f"received {event["id"]}")\n    return event\n'
+# 3.12+ syntax the 3.11 fallback does not rewrite: a `type` alias.
+TYPE_ALIAS = 'type Payload = dict[str, str]\n\ndef lambda_handler(event, context):\n    return event\n'
 
 
-@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Python 3.12+ parses PEP 701 f-strings")
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Python 3.12+ parses `type` aliases")
 def test_newer_syntax_is_a_parse_failure_that_names_the_running_python() -> None:
     with pytest.raises(ParseFailure) as caught:
-        module_facts(PEP_701, Path("app.py"))
+        module_facts(TYPE_ALIAS, Path("app.py"))
     message = caught.value.message
-    assert caught.value.line == 2
+    assert caught.value.line == 1
     assert f"Python {sys.version_info.major}.{sys.version_info.minor}" in message and "3.12+" in message
 
 
-@pytest.mark.skipif(sys.version_info < (3, 12), reason="Python 3.11's parser rejects PEP 701 f-strings")
-def test_newer_syntax_is_analysed_on_the_python_that_has_it() -> None:
+def test_pep_701_f_strings_are_analysed_on_every_supported_python() -> None:
     assert "lambda_handler" in module_facts(PEP_701, Path("app.py")).functions
+
+
+def test_pep_701_f_strings_give_the_facts_of_the_same_code_quoted_for_python_3_11() -> None:
+    reused = ('import boto3\n\ndef handler(event, context):\n'
+              '    text = f"{event["id"]} {event["k"]!r:>{event["w"]}}"; client = boto3.client("s3")\n'
+              '    return f\'{event[\'n\']}\', client\n')
+    other = reused.replace('["id"]', "['id']").replace('["k"]', "['k']").replace('["w"]', "['w']")
+    other = other.replace("[\'n\']", '["n"]')
+    assert module_facts(reused, Path("app.py")) == module_facts(other, Path("app.py")), "every position kept"
+    moved = other.replace("text = ", "text  = ")
+    assert module_facts(moved, Path("app.py")) != module_facts(other, Path("app.py")), "facts carry columns"
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="Python 3.12+ parses any PEP 701 f-string")
+@pytest.mark.parametrize("code", [
+    'def handler(event, context):\n    return f"{f"{event["id"]}"}"\n',  # a string two f-strings deep
+    'def handler(event, context):\n    return f"{event["it\'s"]}"\n',  # both quotes inside
+    'def handler(event, context):\n    return f"{event["id"]" + "(" * 101 + ")" * 101 + "}"\n',  # too deep to risk
+])
+def test_pep_701_shapes_the_fallback_cannot_rewrite_stay_parse_failures(code: str) -> None:
+    with pytest.raises(ParseFailure) as caught:
+        module_facts(code, Path("app.py"))
+    assert caught.value.line == 2
 
 
 def test_ordinary_syntax_errors_carry_no_version_hint() -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
+from wa_lint.config import Config
+from wa_lint.pipeline import run
 from wa_lint.progress import ProgressLine
 
-_LINE = re.compile(r"wa-lint \[(?P<bar>[#.]{20})\] +(?P<percent>\d+)%  (?P<phase>\w+)(?P<count> \d+/\d+ \w+|…)")
+_LINE = re.compile(r"wa-lint \[(?P<bar>[#.]{20})\] +(?P<percent>\d+)%  (?P<phase>\w+)(?P<count> \d+/\d+ \w+| \d+ \w+|…)")
 
 
 class Clock:
@@ -70,3 +73,37 @@ def test_the_line_fits_the_terminal_and_clear_without_a_draw_writes_nothing() ->
     quiet = io.StringIO()
     ProgressLine(quiet).clear()
     assert quiet.getvalue() == ""
+
+
+def test_discovery_counts_what_it_has_found_and_loading_counts_templates(tmp_path: Path) -> None:
+    for folder in ("a", "b", "c"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "template.yaml").write_text("Resources: {}\n")
+        (tmp_path / folder / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    calls: list[tuple[str, int, int]] = []
+    run([tmp_path], Config(select=("PERF001",)), use_cache=False,
+        progress=lambda phase, done, total: calls.append((phase, done, total)))
+    discovering = [done for phase, done, _ in calls if phase == "discovering"]
+    assert discovering == sorted(discovering) and discovering[-1] == 6, "files found so far, folder by folder"
+    assert [(done, total) for phase, done, total in calls if phase == "loading"][-3:] == [(1, 3), (2, 3), (3, 3)]
+
+    stream, clock = io.StringIO(), Clock()
+    line = ProgressLine(stream, delay=0.0, clock=clock, width=lambda: 200)
+    line("discovering", 0, 0)
+    clock.now += 1
+    line("discovering", 1234, 0)
+    assert [m["count"] for m in drawn(stream)] == ["…", " 1234 files"], "no total while discovering"
+
+
+def test_aws_steps_are_said_on_the_same_line_with_the_bar_once_a_run_has_one() -> None:
+    stream, clock = io.StringIO(), Clock()
+    line = ProgressLine(stream, delay=0.0, clock=clock, width=lambda: 200)
+    line.say("reading stack orders")
+    assert stream.getvalue() == "\r\x1b[Kwa-lint  aws: reading stack orders  0.0s", "no run yet: no bar"
+    line("loading", 2, 4)
+    clock.now += 2
+    line.say("CloudWatch metrics 20/40")
+    last = stream.getvalue().split("\r\x1b[K")[-1]
+    assert last == f"wa-lint [{'#' * 4}{'.' * 16}]  18%  aws: CloudWatch metrics 20/40  2.0s"
+    line.clear()
+    assert stream.getvalue().endswith("\r\x1b[K") and not line.drawn

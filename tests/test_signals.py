@@ -42,10 +42,17 @@ def slow_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def _as_a_terminal_job() -> None:
+    # A shell without job control (a CI step's `cmd &`, nohup) starts its jobs with SIGINT ignored, and
+    # Python keeps an inherited SIG_IGN: wa-lint would then rightly ignore Ctrl-C. A terminal's foreground
+    # job has SIGINT at its default, which is the case these tests are about, wherever pytest runs.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(root: Path) -> subprocess.Popen[str]:
     process = subprocess.Popen([sys.executable, "-m", "wa_lint", ".", "--isolated", "--no-cache", "-j", "2"],
                                cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_as_a_terminal_job)
     deadline = time.monotonic() + 60
     while len(_group(process.pid)) < 3:  # the command and its two workers, analysing
         assert process.poll() is None, process.communicate()

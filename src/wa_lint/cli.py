@@ -236,10 +236,9 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         return
     on_terminal = sys.stderr is not None and sys.stderr.isatty() and not quiet
     progress = ProgressLine(sys.stderr) if on_terminal else None
-    live_progress = None
     try:
         live = _live_options(aws, stack, region, profile, config_env, window_days)
-        live_progress = _LiveProgress() if live and on_terminal else None
+        live_progress = progress.say if live and progress else None
         config = _resolve_config(paths, config_path, isolated, verbose, select=select, extend_select=extend_select,
                                  ignore=ignore, severities=severities, exclude=exclude,
                                  extend_exclude=extend_exclude, power_tuning=power_tuning, fail_on=fail_on,
@@ -255,9 +254,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             result = outcome.result
         else:
             result = _run(paths, config, force_exclude, debug, jobs, no_cache, progress, live_progress)
-        for shown in (progress, live_progress):
-            if shown:
-                shown.clear()
+        if progress:
+            progress.clear()
         if fix or diff or fix_only:
             _report_fixes(outcome, unsafe_fixes, diff, quiet)
             if diff:
@@ -271,8 +269,6 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
                 baseline_path=baseline_path, write_baseline=write_baseline, exit_zero=exit_zero,
                 statistics=statistics, show_files=show_files, show_model=show_model, quiet=quiet)
     except KeyboardInterrupt:
-        if live_progress:
-            live_progress.clear()
         _interrupted(progress)
 
 
@@ -356,7 +352,9 @@ def _report_fixes(outcome: Any, unsafe: bool, diff: bool, quiet: int) -> None:
         return
     if diff:
         count = sum(change.fixes for change in outcome.changes.values())
-        click.echo(f"wa-lint: {count} fix{'' if count == 1 else 'es'} in {len(outcome.changes)} file(s) "
+        from wa_lint.words import plural
+
+        click.echo(f"wa-lint: {plural(count, 'fix', 'fixes')} in {plural(len(outcome.changes), 'file')} "
                    "would be applied", err=True)
     else:
         click.echo(f"wa-lint: {summary(outcome, unsafe)}", err=True)
@@ -430,25 +428,8 @@ def _live_options(aws: bool, stack: str | None, region: str | None, profile: str
     return LiveOptions(stack=stack, region=region, profile=profile, config_env=config_env, window_days=window_days)
 
 
-class _LiveProgress:
-    """One overwritten line on a terminal saying what `--aws` is reading."""
-
-    def __init__(self) -> None:
-        self.drawn = False
-
-    def __call__(self, message: str) -> None:
-        sys.stderr.write(f"\r\x1b[K  aws: {message}")
-        sys.stderr.flush()
-        self.drawn = True
-
-    def clear(self) -> None:
-        if self.drawn:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-
-
 def _say_what_was_read(result: RunResult) -> None:
-    from wa_lint.report.formats.text import plural
+    from wa_lint.words import plural
 
     stats = result.stats
     click.echo(f"wa-lint: project root: {result.project.root}", err=True)
@@ -525,7 +506,7 @@ def _plain(value: Any) -> Any:
 def _apply_baseline(result: RunResult, write: Path | None, read: Path | None) -> None:
     from wa_lint.report import baseline
     from wa_lint.report.findings import Diagnostic
-    from wa_lint.report.formats.text import plural
+    from wa_lint.words import plural
 
     if write:
         _write_file(write, baseline.dumps(result.findings, result.project))
@@ -729,7 +710,7 @@ def tune_command(paths: tuple[Path, ...], functions: tuple[str, ...], stack: str
         balanced_weight=balanced_weight, output_dir=output_dir, state_machine=state_machine if start else None,
         wait_seconds=wait_minutes * 60, poll_seconds=poll_seconds, config_path=config_path, isolated=isolated,
     )
-    sys.exit(tune(request, progress=_LiveProgress() if sys.stderr.isatty() else None))
+    sys.exit(tune(request, progress=ProgressLine(sys.stderr).say if sys.stderr.isatty() else None))
 
 
 @main.command("server")

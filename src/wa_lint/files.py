@@ -96,6 +96,12 @@ def is_file(path: Path) -> bool:
         return False
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it, so it is put back at once
+    os.umask(mask)
+    return mask
+
+
 def write_report(path: Path, text: str) -> None:
     """Write a report or baseline the user named, keeping what the name is.
 
@@ -120,8 +126,9 @@ def write_report(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as out:
             out.write(text)
-        if mode:
-            os.chmod(temporary, stat.S_IMODE(mode))
+        # mkstemp creates 0600; a new report gets what `open` would have given it (0666 less the umask),
+        # an existing one keeps its mode.
+        os.chmod(temporary, stat.S_IMODE(mode) if mode else 0o666 & ~_umask())
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

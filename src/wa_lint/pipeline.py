@@ -59,12 +59,13 @@ class Run:
         # `progress(phase, done, total)`: the CLI's progress line (wa_lint.progress names the phases).
         phase = self.progress or _no_progress
         phase("discovering", 0, 0)
-        found = discover_stage(self.paths, self.root, config, self.force_exclude)
+        found = discover_stage(self.paths, self.root, config, self.force_exclude,
+                               lambda files: phase("discovering", files, 0))
         cache_notes = [Diagnostic(self.cache.folder, self.cache.problem)] if self.cache and self.cache.problem else []
         limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
         store = SourceStore(found.root, self.paths, limits, config.allow_outside_root)
         phase("loading", 0, 0)
-        loaded = load_stage(found, store, self.template_cache)
+        loaded = load_stage(found, store, lambda done, total: phase("loading", done, total), self.template_cache)
         linked = link_stage(loaded.templates, store, found.reported_paths, found.files.python)
         templates_half = Project(found.root, loaded.templates, linked.functions, linked.tables, linked.resources)
         evidence = evidence_stage(templates_half, config, store, self.live_progress)

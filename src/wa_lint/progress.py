@@ -67,13 +67,25 @@ class ProgressLine:
         self.stream.flush()
         self.drawn = True
 
+    def say(self, message: str) -> None:
+        """What a step without counts is doing (`--aws`: `aws: CloudWatch metrics 20/40`), on the same line."""
+        now = self.clock()
+        self.stream.write(_ERASE + self._line(f"aws: {message}", now - self.started))
+        self.stream.flush()
+        self.drawn = True
+
     def render(self, phase: str, done: int, total: int, elapsed: float) -> str:
         unit = PHASES.get(phase, (0, 0, ""))[2]
-        count = f" {done}/{total} {unit}" if total else "…"
+        # Discovery knows no total: what it has found so far.
+        count = f" {done}/{total} {unit}" if total else f" {done} {unit}" if done else "…"
+        return self._line(f"{phase}{count}", elapsed)
+
+    def _line(self, what: str, elapsed: float) -> str:
         cells = 20
         filled = round(cells * self.fraction)
-        text = (f"wa-lint [{'#' * filled}{'.' * (cells - filled)}] {self.fraction:4.0%}  {phase}{count}"
-                f"  {elapsed:.1f}s")
+        # Before any phase (`wa-lint tune` waiting on AWS) there is no run to show a bar for.
+        bar = f" [{'#' * filled}{'.' * (cells - filled)}] {self.fraction:4.0%}" if self.phase else ""
+        text = f"wa-lint{bar}  {what}  {elapsed:.1f}s"
         return text[: max(self.width() - 1, 0)]
 
     def clear(self) -> None:

@@ -15,6 +15,7 @@ import click
 
 from wa_lint.config import Config, ConfigError, find_config, load_config
 from wa_lint.link.model import Function, Project
+from wa_lint.words import plural
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -159,7 +160,7 @@ def _start(request: TuneRequest, project: Project, inputs: dict[str, dict[str, A
     except LiveError as error:
         _say(f"error: {error.message}")
         return False
-    _say(f"starting {len(inputs)} Power Tuning execution(s) on {request.state_machine}: this invokes the functions")
+    _say(f"starting {plural(len(inputs), 'Power Tuning execution')} on {request.state_machine}: this invokes the functions")
     executions = start_and_wait(account, request.state_machine, inputs, request.wait_seconds, request.poll_seconds,
                                 progress or (lambda _: None))
     if progress:
@@ -200,6 +201,6 @@ def _write(path: Path, document: dict[str, Any]) -> None:
 
 
 def _write_text(path: Path, text: str) -> None:
-    from wa_lint.cli import write_atomically
+    from wa_lint.files import write_report
 
-    write_atomically(path, text)
+    write_report(path, text)

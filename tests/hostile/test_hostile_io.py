@@ -85,6 +85,22 @@ def test_reports_go_through_fifos_and_symlinks_and_replace_neither(project: Path
     assert link.is_symlink() and json.loads(target.read_text())["findings"], "the link is followed, and kept"
 
 
+def test_a_new_report_gets_the_umask_mode_and_an_existing_one_keeps_its_own(project: Path, tmp_path: Path) -> None:
+    new, existing = tmp_path / "new.json", tmp_path / "existing.json"
+    existing.write_text("{}")
+    existing.chmod(0o604)
+    previous = os.umask(0o027)
+    try:
+        for report in (new, existing):
+            done = _wa_lint(project, ".", "--isolated", "--output-format", "json", "-o", str(report))
+            assert done.returncode == 1, done.stderr
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(os.stat(new).st_mode) == 0o640, "0666 less the umask 027, as a shell redirect gives"
+    assert stat.S_IMODE(os.stat(existing).st_mode) == 0o604
+    assert json.loads(new.read_text())["findings"]
+
+
 @pytest.mark.parametrize("kind", ["deep", "fifo", "dev-zero"])
 def test_a_hostile_baseline_is_an_error_not_a_crash_or_a_hang(project: Path, tmp_path: Path, kind: str) -> None:
     baseline = tmp_path / "baseline.json"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from wa_lint.config import Config
 from wa_lint.discover.walk import Discovered, discover
 from wa_lint.report.findings import Diagnostic
+from wa_lint.words import plural
 
 
 @dataclass(frozen=True)
@@ -27,17 +28,18 @@ class Found:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_exclude: bool = False) -> Found:
+def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_exclude: bool = False,
+                   progress: Callable[[int], None] | None = None) -> Found:
     """`root` is the project root (`find_root(paths)`: the git work tree, else the common folder)."""
     excludes = [*(config.exclude or ()), *config.extend_exclude]
-    found = discover(paths, root, excludes, force_exclude)
+    found = discover(paths, root, excludes, force_exclude, progress)
     diagnostics = [Diagnostic(missing, "no such file or directory", kind="error") for missing in found.missing]
     diagnostics += [Diagnostic(path, note) for path, note in found.notes]
     if not config.lint_test_templates:
         bases = [Path(os.path.abspath(path)) for path in paths] or [root]
         kept = [path for path in found.templates if path in found.explicit or not is_test_template(path, bases)]
         if len(kept) < len(found.templates):
-            diagnostics.append(Diagnostic(root, f"{len(found.templates) - len(kept)} template(s) under test folders "
+            diagnostics.append(Diagnostic(root, f"{plural(len(found.templates) - len(kept), 'template')} under test folders "
                                           "not linted (lint-test-templates = true lints them)"))
             found.templates = kept
     reported = None

@@ -7,7 +7,7 @@ are not followed and only regular files are read, so loops, sockets and FIFOs ar
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -206,7 +206,9 @@ def discover(
     root: Path,
     excludes: Sequence[str] = (),
     force_exclude: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> Discovered:
+    """The files to lint under `paths`; `progress(files found so far)` after each folder."""
     found = Discovered(root=root)
     ignores = _Ignores(root, excludes, found.notes)
     seen: set[Path] = set()
@@ -266,6 +268,8 @@ def discover(
                 except OSError:
                     continue
             stack.extend(reversed(subfolders))
+            if progress is not None:
+                progress(len(found.python) + len(found.templates))
     return found
 
 

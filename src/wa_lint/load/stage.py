@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,15 +45,35 @@ def template_cache(cache_folder: Path | None) -> TemplateCache | None:
     return TemplateCache(cache_folder)
 
 
-def load_stage(found: Found, store: SourceStore, cache: TemplateCache | None = None) -> Loaded:
+def load_stage(found: Found, store: SourceStore, progress: Callable[[int, int], None] | None = None,
+               cache: TemplateCache | None = None) -> Loaded:
+    """The templates among `found`'s files; `progress(done, total)` after each."""
     loaded = Loaded()
     candidates = [*found.files.templates]
     for path, above in found.templates_around:
         if above or _mentions(store, path, found.named_modules):
             candidates.append(path)
-    for path in candidates:
-        _load(path, store, loaded, cache)
+    unsynthesised: list[Path] = []
+    for done, path in enumerate(candidates, 1):
+        _load(path, store, loaded, unsynthesised, cache)
+        if progress is not None:
+            progress(done, len(candidates))
+    loaded.diagnostics.extend(_cdk_warnings(unsynthesised))
     return loaded
+
+
+# More CDK apps than this without `cdk.out` (a patterns or samples repository) get one warning, not one each.
+_CDK_WARNINGS_LISTED = 3
+
+
+def _cdk_warnings(apps: list[Path]) -> list[Diagnostic]:
+    if len(apps) <= _CDK_WARNINGS_LISTED:
+        return [Diagnostic(path, cdk_note(), kind="warning") for path in apps]
+    from wa_lint.result import relative
+
+    named = ", ".join(relative(path) for path in apps[:_CDK_WARNINGS_LISTED])
+    return [Diagnostic(None, f"{len(apps)} CDK apps have no cdk.out ({named} and {len(apps) - _CDK_WARNINGS_LISTED} "
+                             f"more): {cdk_note(many=True)}", kind="warning")]
 
 
 def _project_text(store: SourceStore, path: Path) -> str | None:
@@ -72,7 +93,8 @@ def _mentions(store: SourceStore, path: Path, names: frozenset[str]) -> bool:
     return any(name in text for name in names)
 
 
-def _load(path: Path, store: SourceStore, loaded: Loaded, cache: TemplateCache | None) -> None:
+def _load(path: Path, store: SourceStore, loaded: Loaded, unsynthesised: list[Path],
+          cache: TemplateCache | None) -> None:
     source = store.read_template(path)
     if isinstance(source, Skip):
         loaded.diagnostics.append(source.diagnostic)
@@ -87,9 +109,8 @@ def _load(path: Path, store: SourceStore, loaded: Loaded, cache: TemplateCache |
             translated = load_framework_file(path, source.text, lambda file: _project_text(store, file))
             loaded.frameworks[framework] = loaded.frameworks.get(framework, 0) + 1
             if translated is None:
-                note = cdk_note(path) if framework == "cdk" else None
-                if note:
-                    loaded.diagnostics.append(Diagnostic(path, note, kind="warning"))
+                if framework == "cdk" and not (path.parent / "cdk.out").is_dir():
+                    unsynthesised.append(path)
                 return
             template = translated
     except NotATemplate:

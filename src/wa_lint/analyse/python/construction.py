@@ -1,7 +1,9 @@
 """What constructed an object: constructor calls with their literal arguments, and module-level objects.
 
 Two facts, one collector:
-- `facts.objects`: each module-level name bound to a call, with that call (`ssm = boto3.client("ssm")`);
+- `facts.objects`: each module-level name bound to a call, with that call (`ssm = boto3.client("ssm")`),
+  and in `facts.rebound` the names bound to calls of different callees (one per `if` branch);
+- `facts.attributes`: known constructors stored on `self` in a method (`self.ssm = boto3.client("ssm")`);
 - `facts.constructions`: each call inside a function to a known constructor (SDK clients and sessions,
   connections: constructors.py), by call site.
 
@@ -46,6 +48,7 @@ class ConstructionCollector(Collector):
     def __init__(self, context: Context) -> None:
         super().__init__(context)
         self.flow = context.collector(FlowCollector)
+        self.conflicting: set[str] = set()  # `self.x` attributes given different constructors
 
     def _module_object(self, targets: list[ast.expr], value: ast.expr) -> None:
         if self.context.scope or not isinstance(value, ast.Call):
@@ -54,12 +57,41 @@ class ConstructionCollector(Collector):
         if not callee:
             return
         made = construction(value, callee, self.context.source.line(value))
+        facts = self.context.facts
         for target in targets:
             if isinstance(target, ast.Name):
-                self.context.facts.objects[target.id] = made
+                earlier = facts.objects.get(target.id)
+                if earlier is not None and earlier.callee != callee:
+                    callees = facts.rebound.get(target.id, (earlier.callee,))
+                    facts.rebound[target.id] = (*callees, callee) if callee not in callees else callees
+                facts.objects[target.id] = made
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self._module_object(node.targets, node.value)
+        self._attribute_object(node.targets, node.value)
+
+    def _attribute_object(self, targets: list[ast.expr], value: ast.expr) -> None:
+        function = self.flow.current
+        if function is None or not function.params or function.params[0] != "self" or "." not in function.qualname \
+                or not isinstance(value, ast.Call):
+            return
+        parts, base = chain(value.func)
+        qualified = self.flow.qualify(function, join(parts)) if base is None else None
+        if qualified not in KNOWN_CONSTRUCTORS:
+            return
+        made = construction(value, qualified, self.context.source.line(value))
+        owner = function.qualname.rpartition(".")[0]
+        attributes = self.context.facts.attributes
+        for target in targets:
+            if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                key = f"{owner}.{target.attr}"
+                if key in self.conflicting:
+                    continue
+                if key in attributes and attributes[key].callee != qualified:
+                    del attributes[key]
+                    self.conflicting.add(key)
+                else:
+                    attributes[key] = made
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:

@@ -64,8 +64,14 @@ class ModuleFacts:
     dynamodb: DynamoFacts = field(default_factory=lambda: DynamoFacts())
     # Module-level names bound to a call, with what the call was: `ssm = boto3.client("ssm")`.
     objects: dict[str, Construction] = field(default_factory=dict)
+    # Module-level names bound to calls of different callees (`client = AmazonDaxClient(...)` in one
+    # branch, `client = boto3.client("dynamodb")` in the other), with every callee; `objects` keeps the last.
+    rebound: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Constructor calls inside functions (SDK clients, connections), by "<qualname>:<line>:<column>".
     constructions: dict[str, Construction] = field(default_factory=dict)
+    # Known constructor calls stored on `self` in a method (`self.ssm = boto3.client("ssm")` in `__init__`),
+    # by "<Class>.<attribute>"; an attribute given two different constructors is left out.
+    attributes: dict[str, Construction] = field(default_factory=dict)
     # Each function's decorators, by qualified name (functions without any are absent).
     decorators: dict[str, tuple[Decorator, ...]] = field(default_factory=dict)
     # Keys of the dict literals each function returns (`return {"batchItemFailures": [...]}`), by qualname.

@@ -6,8 +6,11 @@ operator, attribute or call chains a RecursionError "during ast construction", s
 Each becomes a ParseFailure with a position, never an exception out of the analysis; worker isolation
 (workers.py) stays for whatever we have not thought of.
 
-`ast` accepts the grammar of the interpreter wa-lint runs on: on Python 3.11 a file written with 3.12+
-syntax (PEP 701 f-strings, `type` aliases, generic functions) is reported as such, naming the version.
+`ast` accepts the grammar of the interpreter wa-lint runs on. On Python 3.11 the commonest 3.12+ syntax
+in handlers, a PEP 701 f-string reusing its own quotes (`f"{event["id"]}"`), is read through libcst (whose
+parser has the newer grammar) with those inner quotes swapped, a change of no length, so every position
+stays; anything else of 3.12+ (`type` aliases, generic functions, deeper nesting) is reported as such,
+naming the version.
 """
 
 from __future__ import annotations
@@ -55,15 +58,28 @@ def _failure(error: SyntaxError) -> ParseFailure:
     return ParseFailure(f"syntax error: {message}{hint or _newer_python_hint(error)}", line, column)
 
 
+def _ast_parse(text: str) -> ast.Module:
+    # Parsing warns about the user's code (invalid escapes: a SyntaxWarning on 3.12+, printed by
+    # default); the warning is not ours to print, and as an error it would hide the real one.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text)
+
+
 def parse(text: str) -> ast.Module:
     """The module's tree; raises ParseFailure for code that cannot be analysed."""
     try:
-        # Parsing warns about the user's code (invalid escapes: a SyntaxWarning on 3.12+, printed by
-        # default); the warning is not ours to print, and as an error it would hide the real one.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text)
+        return _ast_parse(text)
     except SyntaxError as error:
+        if sys.version_info < (3, 12) and (error.msg or "").startswith("f-string"):
+            from wa_lint.analyse.python.pep701 import quotes_swapped  # libcst: imported for these files only
+
+            rewritten = quotes_swapped(text)
+            if rewritten is not None:
+                try:
+                    return _ast_parse(rewritten)
+                except (SyntaxError, RecursionError, MemoryError, ValueError):
+                    pass
         raise _failure(error) from None
     except RecursionError:
         raise ParseFailure("expression nested too deeply for Python's parser (operators, calls or attributes "
@@ -79,3 +95,4 @@ def _longest_line(text: str) -> int:
     """Where to point when the parser gives no position: such chains are written on one very long line."""
     lengths = [len(line) for line in text.split("\n")]
     return lengths.index(max(lengths)) + 1 if lengths else 1
+

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 from wa_lint.analyse.python.callgraph import Step, custom_resource_handler, describe, entry_order, taint_walk
 from wa_lint.analyse.python.construction import constructed_at, receiver
-from wa_lint.analyse.python.facts_model import Body, Call, ModuleFacts
+from wa_lint.analyse.python.facts_model import Body, Call, Construction, ModuleFacts
 from wa_lint.link.model import Entry, Function, Project
 
+_DAX = "amazondax."
+_BOTO3 = ("boto3.", "aioboto3.")
 _CLIENTS = ("boto3.client", "boto3.Session().client", "boto3.session.Session().client", "aioboto3.client",
             "aioboto3.Session().client")
 
@@ -87,9 +89,10 @@ def invocation_calls(project: Project, entry: Entry, deployments: bool = False) 
 
 def service(site: Site) -> str | None:
     """The AWS service of the boto3 client a method call is made on: a module-level client
-    (`ssm = boto3.client("ssm")`), one bound in the same function, or `boto3.client("ssm").get_parameter`."""
+    (`ssm = boto3.client("ssm")`), one bound in the same function, one a method stored on `self`
+    (`self.ssm = boto3.client("ssm")` in `__init__`), or `boto3.client("ssm").get_parameter`."""
     call = site.call
-    made = receiver(site.facts, call)
+    made = receiver(site.facts, call) or _self_attribute(site)
     if made is not None:
         # `client = session.client("ssm")` keeps the session's local name: any `.client(...)` will do.
         return made.service if made.callee in _CLIENTS or made.callee.endswith(".client") else None
@@ -106,6 +109,59 @@ def service(site: Site) -> str | None:
             built = constructed_at(site.facts, site.qualname, other)
             return built.service if built else None
     return None
+
+
+def _made_by(facts: ModuleFacts, made: Construction | None, depth: int = 0) -> str | None:
+    """"dax" or "boto3": what built a module-level object, following a Table taken from one
+    (`orders = dax.Table("orders")` after `dax = AmazonDaxClient.resource(...)`)."""
+    if made is None or depth > 3:
+        return None
+    if made.callee.startswith(_DAX):
+        return "dax"
+    if made.callee.startswith(_BOTO3):
+        return "boto3"
+    head, dot, _ = made.callee.partition(".")
+    return _made_by(facts, facts.objects.get(head), depth + 1) if dot else None
+
+
+def _kind(qualified: str | None) -> str | None:
+    if (qualified or "").startswith(_DAX):
+        return "dax"
+    if (qualified or "").startswith(_BOTO3):
+        return "boto3"
+    return None
+
+
+def dynamodb_client(site: Site) -> str | None:
+    """"dax" when a DynamoDB call is sent through an `amazondax` client or resource, "boto3" when through
+    boto3's, None when the receiver is unknown (a parameter, `self.table`, a client chosen at run time).
+
+    The receiver is a module-level object (or a Table taken from one), an object made in the same
+    function (`table = boto3.resource("dynamodb").Table(...)`), or a chain written in the call itself."""
+    call = site.call
+    head, dot, _ = call.callee.partition(".")
+    if not dot:
+        return None
+    if (kind := _kind(call.qualified)) is not None:
+        return kind
+    # An object made in the same function: one kind, or unknown when branches make different ones.
+    kinds = {_kind(other.qualified) for other in site.body.calls if other.assigned_to == head}
+    if kinds - {None}:
+        return kinds.pop() if len(kinds) == 1 else None
+    if call.qualified != call.callee:
+        return None  # the name is bound in the function or by an import: not the module-level object
+    facts = site.facts
+    if len({_kind(callee) for callee in facts.rebound.get(head, ())}) > 1:
+        return None  # `client = AmazonDaxClient(...) if endpoint else boto3.client(...)`, in branches
+    return _made_by(facts, facts.objects.get(head))
+
+
+def _self_attribute(site: Site) -> Construction | None:
+    """What `__init__` (or another method) stored on `self` for `self.ssm.get_parameter(...)` in a method."""
+    parts = site.call.callee.split(".")
+    if len(parts) != 3 or parts[0] != "self" or "(" in site.call.callee or "." not in site.qualname:
+        return None
+    return site.facts.attributes.get(f"{site.qualname.rpartition('.')[0]}.{parts[1]}")
 
 
 def method(call: Call) -> str:

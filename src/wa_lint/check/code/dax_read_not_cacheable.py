@@ -6,38 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from wa_lint.analyse.python.arguments import arguments_of, literal
-from wa_lint.analyse.python.facts_model import Construction, ModuleFacts
-from wa_lint.check.code._invocation import Site, SiteKey, entries, invocation_calls, method
+from wa_lint.check.code._invocation import SiteKey, dynamodb_client, entries, invocation_calls, method
 from wa_lint.check.contract import subject
 from wa_lint.link.model import Project
 from wa_lint.report.findings import Span, Violation
 
 CODE = "PERF105"
-_DAX = "amazondax."
 _CONSISTENT_READS = frozenset({"get_item", "query", "scan", "batch_get_item"})
 _TRANSACTIONS = frozenset({"transact_get_items"})
-
-
-def _made_by_dax(facts: ModuleFacts, made: Construction | None, depth: int = 0) -> bool:
-    """An amazondax client or resource, or a Table taken from one (`dax.Table("orders")`)."""
-    if made is None or depth > 3:
-        return False
-    if made.callee.startswith(_DAX):
-        return True
-    head, dot, _ = made.callee.partition(".")
-    return bool(dot) and _made_by_dax(facts, facts.objects.get(head), depth + 1)
-
-
-def _through_dax(site: Site) -> bool:
-    head, dot, _ = site.call.callee.partition(".")
-    if not dot:
-        return False
-    if (site.call.qualified or "").startswith(_DAX):
-        return True
-    for other in site.body.calls:  # a client made in the same function
-        if other.assigned_to == head and (other.qualified or "").startswith(_DAX):
-            return True
-    return site.call.qualified == site.call.callee and _made_by_dax(site.facts, site.facts.objects.get(head))
 
 
 @subject("project")
@@ -46,7 +22,7 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
     for entry in entries(project):
         for site in invocation_calls(project, entry):
             name = method(site.call)
-            if site.key in reported or name not in _CONSISTENT_READS | _TRANSACTIONS or not _through_dax(site):
+            if site.key in reported or name not in _CONSISTENT_READS | _TRANSACTIONS or dynamodb_client(site) != "dax":
                 continue
             if name in _TRANSACTIONS:
                 why = f"`{name}` is a transaction, which DAX never caches"

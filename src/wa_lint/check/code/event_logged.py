@@ -5,11 +5,16 @@ Three ways: Powertools `@logger.inject_lambda_context(log_event=True)` on the ha
 or the handler passing its event parameter whole to a log call or `print` (`logger.info(event)`,
 `print(json.dumps(event))`, `logger.info(f"event: {event}")`). `logger.debug(...)` is left alone: below the
 default level it is not written.
+
+Severity follows what the event can carry: a function whose only triggers are schedules, secret
+rotations, alarms or S3 notifications, or that answers custom resource requests at deployment, logs
+events with no request data in them (ticks, object keys, resource properties), so it is reported as info.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from wa_lint.analyse.python.arguments import arguments_of
@@ -17,8 +22,10 @@ from wa_lint.analyse.python.construction import receiver
 from wa_lint.analyse.python.facts_model import Call, ModuleFacts
 from wa_lint.check.code._invocation import entries
 from wa_lint.check.contract import subject
+from wa_lint.link.cadence import occasional_reason
+from wa_lint.link.deploy_time import entry_deploy_time
 from wa_lint.link.model import Entry, Project
-from wa_lint.report.findings import Span, Violation
+from wa_lint.report.findings import Severity, Span, Violation
 
 CODE = "SEC102"
 _LOG_METHODS = frozenset({"info", "warning", "warn", "error", "exception", "critical", "log"})
@@ -26,6 +33,20 @@ _LOGGERS = ("logging.getLogger", "logging.Logger", "aws_lambda_powertools.Logger
 _LOGGER_NAMES = frozenset({"logger", "log", "_logger", "_log", "logging"})
 _FIX_CODE = ("log the fields you need (an order ID, a request ID), or `logger.debug(...)` with sensitive fields "
              "removed; Powertools' data masking utility can redact them")
+
+
+def _dataless_event(project: Project, entry: Entry) -> str | None:
+    """Why the entry's events carry no request data (for the message), or None when they may."""
+    function = entry.function
+    if function is not None and function.triggers and all(trigger.type == "S3" for trigger in function.triggers):
+        return "its only triggers are S3 notifications, which carry the bucket and object key, not request data"
+    occasional = occasional_reason(project, function)
+    if occasional:
+        return f"{occasional}, and those events carry no request data"
+    deploy_time = entry_deploy_time(project, entry)
+    if deploy_time:
+        return f"{deploy_time}: its event is the resource's properties, once per deployment"
+    return None
 
 
 def _event_param(entry: Entry) -> str | None:
@@ -60,11 +81,20 @@ def _uses_inject(facts: ModuleFacts, qualname: str) -> tuple[str, str | None] | 
 
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
+    for violation, dataless in _findings(project):
+        if dataless is None:
+            yield violation
+        else:
+            yield replace(violation, severity=Severity.INFO, detail=f" (reported as info: {dataless})")
+
+
+def _findings(project: Project) -> Iterator[tuple[Violation, str | None]]:
     reported: set[tuple[object, ...]] = set()
     for entry in entries(project):
         facts, function = entry.facts, entry.facts.functions.get(entry.qualname)
         if function is None:
             continue
+        dataless = _dataless_event(project, entry)
         resource = entry.function.logical_id if entry.function else None
         inject = _uses_inject(facts, entry.qualname)
         location = function.location
@@ -76,7 +106,7 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
                                         "to the logs, whole",
                              "fix": "remove log_event=True (or set it only while debugging, from an environment "
                                     "variable that is off in production)"},
-                            resource=resource, function=entry.label)
+                            resource=resource, function=entry.label), dataless
         variable = entry.function.environment.get("POWERTOOLS_LOGGER_LOG_EVENT") if entry.function else None
         if variable is not None and str(variable.value).strip().lower() == "true" and inject and inject[1] is None and (id(variable), "env") not in reported:
             reported.add((id(variable), "env"))
@@ -85,7 +115,7 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
                                         f"`{entry.qualname}` uses `@{inject[0]}`: every event is written to the "
                                         "logs, whole",
                              "fix": "remove POWERTOOLS_LOGGER_LOG_EVENT (or set it to false) outside debugging"},
-                            resource=resource, function=entry.label)
+                            resource=resource, function=entry.label), dataless
         event = _event_param(entry)
         body = facts.bodies.get(entry.qualname)
         if event is None or body is None:
@@ -103,4 +133,4 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
                             {"problem": f"`{call.callee}` writes the whole event `{event}` to the logs on every "
                                         "invocation",
                              "fix": _FIX_CODE},
-                            resource=resource, function=entry.label)
+                            resource=resource, function=entry.label), dataless

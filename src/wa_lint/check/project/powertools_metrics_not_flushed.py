@@ -1,7 +1,8 @@
 """OPS101 powertools-metrics-not-flushed: Powertools metrics added but never written, or with no namespace.
 
 Powertools' `Metrics` buffers what `add_metric` records and writes it (as EMF, to the logs) only when the
-handler is decorated with `@metrics.log_metrics` or the code calls `metrics.flush_metrics()`; and it
+handler is decorated with `@metrics.log_metrics` or the code calls `metrics.flush_metrics()` (or prints
+`metrics.serialize_metric_set()` itself); and it
 raises `SchemaValidationError` on flush when no namespace is set (`namespace=` or
 `POWERTOOLS_METRICS_NAMESPACE`).
 """
@@ -19,6 +20,9 @@ from wa_lint.link.model import Entry, Project
 from wa_lint.report.findings import Span, Violation
 
 CODE = "OPS101"
+# `serialize_metric_set()` returns the EMF blob `flush_metrics` would print: code that prints it itself
+# (with `clear_metrics()`, as some multi-tenant samples do) writes its metrics.
+_FLUSHES = frozenset({"flush_metrics", "serialize_metric_set"})
 _METRICS = ("aws_lambda_powertools.Metrics", "aws_lambda_powertools.metrics.Metrics",
             "aws_lambda_powertools.metrics.metrics.Metrics")
 
@@ -32,7 +36,7 @@ def _flushed(entry: Entry, sites: list[Site]) -> bool:
     decorators = entry.facts.decorators.get(entry.qualname, ())
     if any(decorator.name.endswith(".log_metrics") for decorator in decorators):
         return True
-    return any(method(site.call) == "flush_metrics" for site in sites)
+    return any(method(site.call) in _FLUSHES for site in sites)
 
 
 @subject("project")

@@ -62,6 +62,17 @@ def _written(site: Site) -> tuple[str, str] | None:
     return None
 
 
+def _event_filtered(function: Function, trigger: Trigger) -> bool:
+    """The SQS, stream or mapping trigger has Lambda event filtering (`FilterCriteria`): the records the
+    function writes may be filtered out, which the rule cannot evaluate, so it does not guess."""
+    events = function.properties.get("Events")
+    event = events.get(trigger.name) if isinstance(events, DictNode) else None
+    if event is None:  # a plain AWS::Lambda::EventSourceMapping, named by its logical ID
+        event = function.template.resources.get(trigger.name)
+    properties = event.get("Properties") if isinstance(event, dict) else None
+    return isinstance(properties, dict) and properties.get("FilterCriteria") is not None
+
+
 def _s3_filter(function: Function, trigger: Trigger) -> list[tuple[str, str]] | None:
     """The S3 event's key filter rules [(prefix|suffix, value)], [] when none, None when not literal."""
     events = function.properties.get("Events")
@@ -106,6 +117,8 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
             if setting is None or not setting.target or setting.target not in triggers:
                 continue
             trigger = triggers[setting.target]
+            if trigger.type != "S3" and _event_filtered(function, trigger):
+                continue
             key_text = ""
             if trigger.type == "S3":
                 rules = _s3_filter(function, trigger)

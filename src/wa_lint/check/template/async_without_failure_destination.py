@@ -30,6 +30,20 @@ def service_of(principal: Any) -> str | None:
     return principal.split(".", 1)[0].lower()
 
 
+def _ses_invokes_asynchronously(function: Function, project: Project) -> bool:
+    """SES invokes a receipt rule's function with the rule's `InvocationType`: `Event` by default, but a
+    rule that accepts or rejects mail waits for the answer (`RequestResponse`). Only a rule in the project
+    says which; without one the permission alone does not tell."""
+    for rule in resources_in(project, function.template, "AWS::SES::ReceiptRule"):
+        actions = lookup(rule.properties, "Rule", "Actions")
+        for action in actions if isinstance(actions, list) else ():
+            invoke = lookup(action, "LambdaAction")
+            if isinstance(invoke, dict) and ref_target(invoke.get("FunctionArn")) == function.logical_id \
+                    and invoke.get("InvocationType", "Event") == "Event":
+                return True
+    return False
+
+
 def async_triggers(function: Function, project: Project) -> list[tuple[str, Span]]:
     """(description, where) for every asynchronous invoker of `function` the template declares."""
     found: list[tuple[str, Span]] = []
@@ -51,6 +65,8 @@ def async_triggers(function: Function, project: Project) -> list[tuple[str, Span
             continue
         # AWS IoT invokes a rule's function asynchronously but a custom authorizer synchronously.
         if service == "iot" and (authorizer or ":authorizer/" in str(properties.get("SourceArn", ""))):
+            continue
+        if service == "ses" and not _ses_invokes_asynchronously(function, project):
             continue
         found.append((f"permission {permission.logical_id} for {service}.amazonaws.com", permission.span))
     return found

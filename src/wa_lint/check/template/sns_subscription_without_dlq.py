@@ -12,6 +12,7 @@ from wa_lint.link.model import Project
 from wa_lint.load.template.document import Template
 from wa_lint.load.template.nodes import DictNode
 from wa_lint.report.findings import Violation
+from wa_lint.words import plural
 
 CODE = "REL004"
 _WHY = ("SNS discards a message it cannot deliver (at once on a client-side error such as a missing "
@@ -49,7 +50,7 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
             inline = topic.properties.get("Subscription")
             if isinstance(inline, list) and inline:
                 name = topic.logical_id
-                problem = (f"SNS topic {name} declares {len(inline)} subscription(s) inline, and an inline "
+                problem = (f"SNS topic {name} declares {plural(len(inline), 'subscription')} inline, and an inline "
                            f"subscription cannot have a RedrivePolicy: {_WHY}, so those messages are lost")
                 fix = ("declare each subscription as an AWS::SNS::Subscription resource with TopicArn: "
                        f"!Ref {name} and RedrivePolicy: {{deadLetterTargetArn: !GetAtt <Queue>.Arn}}")

@@ -32,10 +32,8 @@ def load_framework_file(path: Path, text: str, read: Callable[[Path], str | None
     return None
 
 
-def cdk_note(path: Path) -> str | None:
-    """What to tell the user about a `cdk.json`: nothing when its synthesized `cdk.out` is there to read."""
-    if (path.parent / "cdk.out").is_dir():
-        return None
-    return ("a CDK app with no cdk.out: its functions are defined in code wa-lint does not run; `cdk synth` "
-            "writes the templates (and copies the handler code) that wa-lint links, so run it before linting "
-            "(only handler-looking files were checked)")
+def cdk_note(many: bool = False) -> str:
+    """What to tell the user about a `cdk.json` with no synthesized `cdk.out` beside it."""
+    subject = "their functions are" if many else "a CDK app with no cdk.out: its functions are"
+    return (f"{subject} defined in code wa-lint does not run; `cdk synth` writes the templates (and copies the "
+            "handler code) that wa-lint links, so run it before linting (only handler-looking files were checked)")

@@ -374,6 +374,7 @@ def _function(name: str, spec: DictNode, provider: Any, key_pos: Pos,
     events = _events(spec.get("events"))
     if events is not None:
         properties.put("Events", events, spec.key_pos("events"))
+    _failure_handling(spec, properties)
     statements = _statements(provider)
     if isinstance(statements, ListNode):
         policy = _Builder(statements.pos)
@@ -390,6 +391,27 @@ def _function(name: str, spec: DictNode, provider: Any, key_pos: Pos,
     return resource.node
 
 
+def _failure_handling(spec: DictNode, properties: _Builder) -> None:
+    """`destinations.onFailure` (a name, an ARN, or `{type, arn}`) and `onError` (the framework's DLQ) in SAM's
+    words, so asynchronous failure handling is seen as in a SAM function."""
+    on_failure = _entry(spec.get("destinations"), "onFailure")
+    if on_failure:
+        target = on_failure[0].get("arn") if isinstance(on_failure[0], dict) else on_failure[0]
+        if target is not None:
+            at = on_failure[1]
+            failure, destination, invoke_config = _Builder(at), _Builder(at), _Builder(at)
+            failure.put("Destination", target, at, on_failure[2])
+            destination.put("OnFailure", failure.node, at)
+            invoke_config.put("DestinationConfig", destination.node, at)
+            properties.put("EventInvokeConfig", invoke_config.node, spec.key_pos("destinations"))
+    on_error = _entry(spec, "onError")
+    if on_error:
+        queue = _Builder(on_error[1])
+        queue.put("Type", StrNode("SNS", on_error[1]), on_error[1])
+        queue.put("TargetArn", on_error[0], on_error[1], on_error[2])
+        properties.put("DeadLetterQueue", queue.node, on_error[1])
+
+
 def _log_group(function_name: Any, spec: DictNode, provider: Any, key_pos: Pos) -> DictNode | None:
     """The log group the framework declares for each function, retention from `logRetentionInDays`."""
     if not isinstance(function_name, str) or "${" in function_name:
@@ -403,6 +425,65 @@ def _log_group(function_name: Any, spec: DictNode, provider: Any, key_pos: Pos) 
     group.put("Type", StrNode("AWS::Logs::LogGroup", key_pos), key_pos)
     group.put("Properties", properties.node, key_pos)
     return group.node
+
+
+def _normalized(name: str) -> str:
+    """The framework's name for a function in logical IDs: `get-user_v2` → `GetDashuserUnderscorev2`."""
+    name = name.replace("-", "Dash").replace("_", "Underscore")
+    return name[:1].upper() + name[1:]
+
+
+_REFERENCE_IN_SUB = re.compile(r"\$\{([A-Za-z0-9]+)([.}])")
+
+
+def _overridden(generated: DictNode, override: DictNode) -> DictNode:
+    """A resource of `resources` with the logical ID of one the framework generates (a function's log
+    group) is merged into it, the user's properties winning, as the framework merges them."""
+    merged = DictNode({**generated, **override}, pos=override.pos)
+    merged.key_spans = {**generated.key_spans, **override.key_spans}
+    merged.value_spans = {**generated.value_spans, **override.value_spans}
+    properties, extra = generated.get("Properties"), override.get("Properties")
+    if isinstance(properties, DictNode) and isinstance(extra, DictNode):
+        both = DictNode({**properties, **extra}, pos=extra.pos)
+        both.key_spans = {**properties.key_spans, **extra.key_spans}
+        both.value_spans = {**properties.value_spans, **extra.value_spans}
+        merged["Properties"] = both
+    return merged
+
+
+def _sub_renamed(text: str, aliases: dict[str, str], fallback: Pos) -> str:
+    renamed = _REFERENCE_IN_SUB.sub(lambda match: "${" + aliases.get(match[1], match[1]) + match[2], text)
+    return text if renamed == text else StrNode(renamed, pos_of(text, fallback))
+
+
+def _with_function_keys(value: Any, aliases: dict[str, str]) -> Any:
+    """`value` with `Ref`, `Fn::GetAtt`, `Fn::Sub` and `DependsOn` references to a framework logical ID
+    renamed to the function's key, in place: each renamed string keeps its position."""
+    def renamed(name: Any, fallback: Pos) -> Any:
+        return StrNode(aliases[name], pos_of(name, fallback)) if isinstance(name, str) and name in aliases else name
+
+    if isinstance(value, DictNode):
+        for key, item in value.items():
+            if key in ("Ref", "DependsOn") and isinstance(item, str):
+                value[key] = renamed(item, value.pos)
+            elif key == "DependsOn" and isinstance(item, ListNode):
+                item[:] = [renamed(name, item.pos) for name in item]
+            elif key == "Fn::GetAtt" and isinstance(item, ListNode) and item:
+                item[0] = renamed(item[0], item.pos)
+            elif key == "Fn::GetAtt" and isinstance(item, str) and item.partition(".")[0] in aliases:
+                head, _, tail = item.partition(".")
+                value[key] = StrNode(f"{aliases[head]}.{tail}", pos_of(item, value.pos))
+            elif key == "Fn::Sub" and isinstance(item, str):
+                value[key] = _sub_renamed(item, aliases, value.pos)
+            elif key == "Fn::Sub" and isinstance(item, ListNode) and item and isinstance(item[0], str):
+                item[0] = _sub_renamed(item[0], aliases, item.pos)
+                _with_function_keys(item[1:], aliases)
+            else:
+                _with_function_keys(item, aliases)
+    elif isinstance(value, ListNode):
+        for item in value:
+            _with_function_keys(item, aliases)
+    return value
 
 
 def translate(path: Path, text: str, read: Callable[[Path], str | None]) -> Template:
@@ -432,11 +513,18 @@ def translate(path: Path, text: str, read: Callable[[Path], str | None]) -> Temp
                 resources.put(str(name), resource, key_pos)
                 group = _log_group(resource["Properties"].get("FunctionName"), spec, provider, key_pos)
                 if group is not None:
-                    resources.put(f"{str(name)[:1].upper()}{str(name)[1:]}LogGroup", group, key_pos)
-    # `resources.Resources` is plain CloudFormation: linked as any template's resources are.
+                    resources.put(f"{_normalized(str(name))}LogGroup", group, key_pos)
+    # `resources.Resources` is plain CloudFormation: linked as any template's resources are. It names a
+    # function by the framework's logical ID (`HelloLambdaFunction`), which here is the function's key.
     extra = _lookup(document, "resources.Resources")
     if isinstance(extra, DictNode):
+        aliases = {f"{_normalized(str(name))}LambdaFunction": str(name)
+                   for name in (functions if isinstance(functions, DictNode) else ())}
         for logical_id, resource in extra.items():
+            resource = _with_function_keys(resource, aliases)
+            generated = resources.node.get(str(logical_id))
+            if isinstance(generated, DictNode) and isinstance(resource, DictNode):
+                resource = _overridden(generated, resource)
             resources.put(str(logical_id), resource, extra.key_pos(logical_id))
     template_data = _Builder(document.pos)
     template_data.put("Transform", StrNode(SAM_TRANSFORM, document.pos), document.pos)

@@ -15,6 +15,7 @@ from typing import TextIO
 from wa_lint.report.findings import Evidence, Finding, Severity
 from wa_lint.report.formats import display_path, one_line, printable
 from wa_lint.result import RunResult
+from wa_lint.words import plural
 
 _SEVERITY_COLOUR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 # A finding's source is shown up to this many lines; longer spans show their start and end.
@@ -28,10 +29,6 @@ _MAX_SOURCE_BYTES = 8 * 1024 * 1024
 
 def _paint(text: str, code: str, colour: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if colour else text
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _evidence(item: Evidence) -> str:

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 from wa_lint import __version__
 from wa_lint.report.findings import Finding, LensRef, Severity
 from wa_lint.report.formats.html import chart, graph
-from wa_lint.report.formats.html.markup import Markup, el, lines, plural, prose
+from wa_lint.report.formats.html.markup import Markup, el, lines, prose
 from wa_lint.report.formats.html.source import Sources, diff, fixes_of
+from wa_lint.words import plural
 
 if TYPE_CHECKING:
     from wa_lint.check.registry import Rule

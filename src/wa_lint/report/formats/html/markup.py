@@ -94,7 +94,3 @@ def prose(text: str) -> Markup:
         return escape(text)
     return join(el("code", piece) if odd else piece for odd, piece in
                 ((number % 2 == 1, piece) for number, piece in enumerate(pieces)) if piece)
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count} {word if count == 1 else many or word + 's'}"
