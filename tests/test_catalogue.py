@@ -51,6 +51,25 @@ def test_code_prefix_matches_pillar_and_evidence() -> None:
         assert rule.code[len(prefixes[rule.lens.pillar])] == hundreds[rule.target], rule.code
 
 
+_CHOICE = re.compile(r"^(cost|ops|perf|rel|sec)_(cost|ops|perf|rel|sec)_q([0-9]+)_a[0-9]+$")
+_QUESTION = re.compile(r"^(COST|OPS|PERF|REL|SEC) ([0-9]+)$")
+
+
+def test_every_choice_id_names_the_question_its_mapping_names() -> None:
+    """A Serverless Lens choice id (`ops_ops_q1_a3`) belongs to the mapping's question (OPS 1); null is
+    allowed (no id could be cited, CONTRIBUTING.md), a missing key is not."""
+    for code, rule in catalogue().items():
+        for mapping in [rule.metadata["lens"], *rule.metadata.get("also", [])]:
+            assert "choice_id" in mapping, code
+            choice = mapping["choice_id"]
+            if choice is None:
+                continue
+            found, question = _CHOICE.match(choice), _QUESTION.match(mapping["question"])
+            assert found and question, (code, choice)
+            assert found.group(1) == found.group(2) == question.group(1).lower(), (code, choice)
+            assert found.group(3) == question.group(2), (code, choice, mapping["question"])
+
+
 def test_each_check_belongs_to_exactly_one_rule() -> None:
     pairs = list(check_modules())
     codes = [code for code, _ in pairs]

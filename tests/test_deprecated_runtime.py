@@ -30,3 +30,14 @@ def test_successor_is_the_longest_supported_runtime_of_the_language() -> None:
 def test_the_table_is_dated_and_consistent() -> None:
     assert AS_OF.year >= 2026
     assert all(name == name.lower() and " " not in name for name in DEPRECATION)
+
+
+def test_amazon_linux_2_runtimes_follow_the_dates_aws_moved_in_2026() -> None:
+    """Amazon Linux 2's own end (2026-06-30) is no longer every AL2 runtime's deprecation date."""
+    today = datetime.date(2026, 12, 1)
+    assert deprecation("python3.10", today, 90) == (datetime.date(2026, 10, 31), -31)  # deprecated
+    assert deprecation("provided.al2", today, 90) == (datetime.date(2026, 7, 31), -123)
+    for runtime in ("python3.11", "java8.al2", "java11", "java17"):
+        assert deprecation(runtime, today, 90) is None, runtime  # 2027-06-30: outside the window
+        assert deprecation(runtime, datetime.date(2027, 4, 15), 90) == (datetime.date(2027, 6, 30), 76), runtime
+    assert successor("ruby2.7", today) == "ruby4.0"

@@ -114,7 +114,8 @@ def test_thresholds_come_from_the_configuration() -> None:
     config = Config(select=("PERF201",), rules={"PERF201": {"hot-read-functions": 2, "hot-read-rcu": 999}})
     found = {f.resource: f.message for f in run([root], config).findings}
     assert set(found) == {"CatalogTable", "JustBelowTable"}
-    assert "read by 2 API-triggered functions: GetProductFunction, SearchProductsFunction" in found["CatalogTable"]
+    assert ("read by 2 functions behind a REST API and an HTTP API: GetProductFunction, SearchProductsFunction"
+            in found["CatalogTable"])
     assert "ReadCapacityUnits 999 on the table; read autoscaling MaxCapacity 999 on the table, scalable target " \
            "JustBelowTableReads" in found["JustBelowTable"]
 
@@ -140,3 +141,54 @@ def test_any_mix_of_assignments_and_reads_yields_facts(module_lines: list[str], 
         return
     assert facts.dynamodb is not None
     assert all(read.operation in ("get_item", "batch_get_item", "query", "scan") for read in facts.dynamodb.reads)
+
+
+PER_USER = """
+import boto3
+from boto3.dynamodb.conditions import Key
+table = boto3.resource("dynamodb").Table("t")
+client = boto3.client("dynamodb")
+
+def claims(event):
+    sub = event["requestContext"]["authorizer"]["claims"]["sub"]
+    return table.get_item(Key={"pk": f"USER#{sub}"})
+
+def path_user(event):
+    return table.get_item(Key={"userId": event["pathParameters"]["id"]})
+
+def named(user_id):
+    return table.query(KeyConditionExpression=Key("pk").eq(user_id) & Key("sk").begins_with("x"))
+
+def placeholder(event):
+    owner = event["requestContext"]["authorizer"]["principalId"]
+    return client.query(TableName="t", KeyConditionExpression="pk = :o", ExpressionAttributeValues={":o": {"S": owner}})
+
+def shared(event):
+    return table.get_item(Key={"pk": event["pathParameters"]["productId"], "sk": event["user"]})
+
+def condition_on_sort_key(event):
+    return table.query(KeyConditionExpression=Key("pk").eq("HOT") & Key("sk").eq(event["userId"]))
+
+def scanned(event):
+    return table.scan(FilterExpression=Key("userId").eq(event["user_id"]))
+"""
+
+
+def test_reads_keyed_by_the_caller_are_per_user_and_shared_keys_are_not() -> None:
+    reads = module_facts(PER_USER, Path("app.py")).dynamodb.reads
+    assert {read.function: read.per_user for read in reads} == {
+        "claims": True, "path_user": True, "named": True, "placeholder": True,
+        # Only the partition key decides: a user in the sort key, or a scan, reads shared partitions.
+        "shared": False, "condition_on_sort_key": False, "scanned": False}
+
+
+def test_per_user_readers_do_not_make_a_table_hot_and_the_message_names_the_front_doors() -> None:
+    good = FIXTURES / "PERF201-per-user-keys" / "good"
+    assert run([good], Config(select=("PERF201",))).findings == []
+    # With every reader counted (the threshold at one), the shared-key reader alone is evidence.
+    config = Config(select=("PERF201",), rules={"PERF201": {"hot-read-functions": 1}})
+    [finding] = run([good], config).findings
+    assert "read by 1 function behind an HTTP API: TeamFunction" in finding.message
+    [bad] = run([FIXTURES / "PERF201-per-user-keys" / "bad"], Config(select=("PERF201",))).findings
+    assert ("read by 3 functions behind a REST API, a function URL and an HTTP API: GetProductFunction, "
+            "ProductPriceFunction, ProductReviewsFunction") in bad.message

@@ -65,6 +65,27 @@ def test_diff_writes_nothing_and_exits_1_only_when_there_is_a_diff(cli, tmp_path
     assert cli(".", "--diff", "--no-cache").exit_code == 0
 
 
+def test_diff_shows_the_whole_fixed_point_that_fix_writes(cli, tmp_path: Path, monkeypatch) -> None:
+    """Two clients hoisted to one place take two rounds (their insertions overlap): --diff must show both,
+    exactly what --fix then writes, and still write nothing."""
+    import difflib
+
+    source = ('import boto3\n\n\ndef lambda_handler(event, context):\n    s3 = boto3.client("s3")\n'
+              '    sqs = boto3.client("sqs")\n    return s3.list_buckets(), sqs.list_queues()\n')
+    (tmp_path / "app.py").write_text(source)
+    monkeypatch.chdir(tmp_path)
+    shown = cli(".", "--diff", "--no-cache", "--isolated", "--select", "PERF101")
+    assert shown.exit_code == 1
+    assert (tmp_path / "app.py").read_text() == source
+    assert "2 fixes in 1 file would be applied" in shown.output
+    fixed = cli(".", "--fix", "--no-cache", "--isolated", "--select", "PERF101")
+    assert "2 fixed, 0 remaining" in fixed.output
+    written = (tmp_path / "app.py").read_text()
+    expected = "".join(difflib.unified_diff(source.splitlines(keepends=True), written.splitlines(keepends=True),
+                                            "a/app.py", "b/app.py"))
+    assert expected in shown.output
+
+
 def test_fix_only_reports_no_findings_and_exits_0(cli, tmp_path: Path, monkeypatch) -> None:
     app = _copy(tmp_path)
     monkeypatch.chdir(app)
@@ -116,17 +137,21 @@ def test_write_atomically_replaces_the_file_and_leaves_no_temporary(tmp_path: Pa
 
 
 def test_summary_counts_what_unsafe_fixes_would_add() -> None:
-    unsafe = Fix("u", (), Applicability.UNSAFE)
+    unsafe = Fix("u", (Edit.at(Path("t.yaml"), "a: 1\n", 3, 4, "2"),), Applicability.UNSAFE)
+    refused = Fix("r", (), Applicability.UNSAFE)  # a template fix refused when it was built
 
     class Finding:
         fixes = (unsafe,)
 
+    class Refused:
+        fixes = (refused,)
+
     class Result:
-        findings = (Finding(), Finding())
+        findings = (Finding(), Finding(), Refused())
 
     outcome = FixOutcome(Result(), fixed=3)  # type: ignore[arg-type]
-    assert summary(outcome, unsafe=False) == "3 fixed, 2 remaining; 2 more with --unsafe-fixes"
-    assert summary(outcome, unsafe=True) == "3 fixed, 2 remaining"
+    assert summary(outcome, unsafe=False) == "3 fixed, 3 remaining; 2 more with --unsafe-fixes"
+    assert summary(outcome, unsafe=True) == "3 fixed, 3 remaining"
 
 
 @pytest.mark.parametrize("content", [b"def broken(:\n", b"Resources: [\n"])

@@ -309,3 +309,30 @@ def test_a_client_only_scheduled_functions_reach_is_info(tmp_path: Path) -> None
     [finding] = run([tmp_path], Config(select=("PERF101",))).findings
     assert (finding.function, str(finding.severity)) == ("Nightly", "info")
     assert finding.message.endswith("(reported as info: it runs only on a schedule, so its cost is per run, not per request)")
+
+
+ROTATION_CODE = """\
+import boto3
+def lambda_handler(event, context):
+    client = boto3.client("secretsmanager")
+    if event["Step"] == "createSecret":
+        return client.get_random_password()
+    if event["Step"] == "finishSecret":
+        return None
+"""
+
+
+def test_code_that_dispatches_on_rotation_steps_is_info_unless_a_request_trigger_says_otherwise(tmp_path: Path) -> None:
+    app = make_app(tmp_path, {"Rotator": "rotation.lambda_handler"}, {"rotation.py": ROTATION_CODE})
+    [finding] = run([app], Config(select=("PERF101",))).findings
+    assert str(finding.severity) == "info"
+    assert finding.message.endswith("(reported as info: it runs only to rotate a secret, as its dispatch on the "
+                                    "rotation steps shows, so its cost is per run, not per request)")
+    # One step named is not the dispatch (a function that only mentions createSecret).
+    (app / "src" / "rotation.py").write_text(ROTATION_CODE.replace('"finishSecret"', '"other"'))
+    assert [str(f.severity) for f in run([app], Config(select=("PERF101",))).findings] == ["warning"]
+    # A function an API triggers serves requests, whatever its code names.
+    (app / "src" / "rotation.py").write_text(ROTATION_CODE)
+    template = app / "template.yaml"
+    template.write_text(template.read_text() + "      Events:\n        Get: {Type: HttpApi}\n")
+    assert [str(f.severity) for f in run([app], Config(select=("PERF101",))).findings] == ["warning"]

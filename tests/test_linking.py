@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
 from conftest import SAM_FUNCTION
 
 from wa_lint.check import registry
@@ -177,6 +178,28 @@ def test_third_party_packages_installed_into_a_layer_are_not_followed(tmp_path: 
     result = run([tmp_path], Config())
     analysed = sorted(p.relative_to(tmp_path).as_posix() for p in result.project.modules)
     assert analysed == ["deps/python/shared.py", "src/app.py"]
+
+
+@pytest.mark.parametrize(("layers", "linked"), [
+    ('      Layers: ["{{resolve:ssm:/shared/LatestLayer}}"]\n', True),  # built elsewhere from lib/python
+    ("      Layers: [arn:aws:lambda:eu-west-1:123456789012:layer:shared:3]\n", True),
+    ("", False),  # no layer: the package is not on the function's path
+])
+def test_a_layer_built_elsewhere_is_looked_for_in_the_projects_python_folders(tmp_path: Path, layers: str,
+                                                                             linked: bool) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, {
+        "template.yaml": SAM_FUNCTION.format(code_uri="src/", handler="app.handler") + layers,
+        "src/app.py": "from shared.store import Store\n\ndef handler(event, context):\n    return Store().get(event)\n",
+        "src/helpers.py": "X = 1\n",
+        "lib/python/shared/__init__.py": "",
+        "lib/python/shared/store.py": "import boto3\n\nclass Store:\n    def __init__(self):\n"
+                                      "        self.client = boto3.client('dynamodb')\n\n"
+                                      "    def get(self, event):\n        return event\n",
+    })
+    result = run([tmp_path], Config(select=("PERF101",)), use_cache=False)
+    assert [(f.span.path.relative_to(tmp_path).as_posix(), f.span.line) for f in result.findings] == (
+        [("lib/python/shared/store.py", 5)] if linked else [])
 
 
 def test_inline_functions_with_the_same_logical_id_in_two_templates_keep_their_own_code(tmp_path: Path) -> None:

@@ -151,6 +151,30 @@ def test_json_insertions_follow_the_objects_layout() -> None:
     assert edited(text, replace_value(loaded, (*PROPS, "MemorySize"), 512)) == text.replace("128", "512")
 
 
+def test_an_entry_inserted_before_a_key_goes_above_its_comment_lines_and_keeps_blank_lines() -> None:
+    queue_dlq = {"Type": "AWS::SQS::Queue"}
+    new = edited(YAML, insert_entry(template(YAML), ("Resources",), "QueueDLQ", queue_dlq, before="Queue"))
+    # The entries are separated by a blank line, so the new one is followed by one.
+    assert new == YAML.replace("  # The queue comes next.\n",
+                               "  QueueDLQ:\n    Type: AWS::SQS::Queue\n\n  # The queue comes next.\n")
+    dense = "Resources:\n  A:\n    Type: AWS::X\n  B:\n    Type: AWS::Y\n"
+    assert edited(dense, insert_entry(template(dense), ("Resources",), "N", {"Type": "AWS::Z"}, before="A")) == \
+        "Resources:\n  N:\n    Type: AWS::Z\n  A:\n    Type: AWS::X\n  B:\n    Type: AWS::Y\n"
+    assert insert_entry(template(YAML), ("Resources",), "N", {"Type": "Z"}, before="Missing") is None
+    assert insert_entry(template(YAML), ("Resources",), "Queue", {"Type": "Z"}, before="Fn") is None  # taken
+
+
+def test_json_entry_before_a_key_follows_the_files_indentation_or_stays_on_one_line() -> None:
+    text = '{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Resources": {\n    "Fn": {\n      "Type": "T"\n    }\n  }\n}\n'
+    new = edited(text, insert_entry(template(text, "t.json"), ("Resources",), "G", {"Type": "U", "Properties": {"A": 1}},
+                                    before="Fn"), "t.json")
+    assert new == ('{\n  "AWSTemplateFormatVersion": "2010-09-09",\n  "Resources": {\n    "G": {\n      "Type": "U",\n      "Properties": {\n        "A": 1\n'
+                   '      }\n    },\n    "Fn": {\n      "Type": "T"\n    }\n  }\n}\n')
+    minified = '{"AWSTemplateFormatVersion":"2010-09-09","Resources":{"Q":{}}}'
+    assert edited(minified, insert_entry(template(minified, "m.json"), ("Resources",), "D", {"Type": "T"}, before="Q")) \
+        == minified.replace('{"Q":{}}', '{"D": {"Type": "T"}, "Q":{}}')
+
+
 def test_crlf_and_bom_files_keep_their_line_endings(tmp_path: Path) -> None:
     raw = b"\xef\xbb\xbf" + YAML.replace("\n", "\r\n").encode()
     text = decode(raw)

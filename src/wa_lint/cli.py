@@ -21,6 +21,8 @@ from wa_lint.progress import ProgressLine
 from wa_lint.report.formats import FORMATS
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from click.shell_completion import CompletionItem
 
     from wa_lint.config import Config
@@ -249,8 +251,9 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         if fix or diff or fix_only:
             from wa_lint.fix.apply import fix_files
 
-            outcome = fix_files(lambda: _run(paths, config, force_exclude, debug, jobs, no_cache, progress,
-                                             live_progress), unsafe=unsafe_fixes, write=not diff)
+            outcome = fix_files(lambda overlay=None: _run(paths, config, force_exclude, debug, jobs, no_cache,
+                                                          progress, live_progress, overlay),
+                                unsafe=unsafe_fixes, write=not diff)
             result = outcome.result
         else:
             result = _run(paths, config, force_exclude, debug, jobs, no_cache, progress, live_progress)
@@ -361,12 +364,13 @@ def _report_fixes(outcome: Any, unsafe: bool, diff: bool, quiet: int) -> None:
 
 
 def _run(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bool, jobs: int | None,
-         no_cache: bool, progress: ProgressLine | None, live_progress: Any = None) -> RunResult:
+         no_cache: bool, progress: ProgressLine | None, live_progress: Any = None,
+         overlay: Mapping[Path, bytes] | None = None) -> RunResult:
     try:
         from wa_lint.pipeline import run
 
         return run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
-                   use_cache=not no_cache, progress=progress, live_progress=live_progress)
+                   use_cache=not no_cache, progress=progress, live_progress=live_progress, overlay=overlay)
     except Exception as error:  # noqa: BLE001 - never show a user a traceback unless asked
         if progress:
             progress.clear()

@@ -7,7 +7,7 @@ source store (load/sources.py), which also holds the read policy.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +44,13 @@ class Run:
     def __init__(self, paths: Sequence[Path], config: Config, force_exclude: bool = False, debug: bool = False,
                  jobs: int | None = None, use_cache: bool = True,
                  progress: Callable[[str, int, int], None] | None = None,
-                 live_progress: Callable[[str], None] | None = None):
+                 live_progress: Callable[[str], None] | None = None,
+                 overlay: Mapping[Path, bytes] | None = None):
         self.paths = list(paths) or [Path(".")]
         self.config, self.force_exclude, self.debug = config, force_exclude, debug
         self.jobs, self.progress, self.live_progress = jobs, progress, live_progress
+        # Fixed texts not written yet (`--diff`): read in place of the files at these paths.
+        self.overlay = dict(overlay or {})
         self.root = find_root(self.paths)
         # The cache sits with the project linted, not in the folder the command runs from.
         self.cache = facts_cache(find_cache_root(self.paths), config, use_cache)
@@ -63,7 +66,7 @@ class Run:
                                lambda files: phase("discovering", files, 0))
         cache_notes = [Diagnostic(self.cache.folder, self.cache.problem)] if self.cache and self.cache.problem else []
         limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
-        store = SourceStore(found.root, self.paths, limits, config.allow_outside_root)
+        store = SourceStore(found.root, self.paths, limits, config.allow_outside_root, self.overlay)
         phase("loading", 0, 0)
         loaded = load_stage(found, store, lambda done, total: phase("loading", done, total), self.template_cache)
         linked = link_stage(loaded.templates, store, found.reported_paths, found.files.python)

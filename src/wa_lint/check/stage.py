@@ -14,7 +14,7 @@ from wa_lint.check.index import Index
 from wa_lint.check.registry import Rule, wants_index
 from wa_lint.check.tool import internal_error
 from wa_lint.config import Config
-from wa_lint.link.cadence import occasional_reason
+from wa_lint.link.cadence import entry_occasional_reason
 from wa_lint.link.model import Project
 from wa_lint.report.findings import Diagnostic, Violation
 
@@ -24,7 +24,7 @@ def subjects(project: Project, kind: str) -> list[Any]:
         # The order in which entries claim the sites they share (see the contract). Entries that only run
         # on a schedule, a rotation or an alarm come last: a site a request path also reaches is reported
         # for that path, with the rule's severity.
-        return sorted(project.entries, key=lambda entry: (occasional_reason(project, entry.function) is not None,
+        return sorted(project.entries, key=lambda entry: (entry_occasional_reason(project, entry) is not None,
                                                           entry_order(entry)))
     by_kind: dict[str, list[Any]] = {
         "template": project.templates,

@@ -42,7 +42,11 @@ class FixFailure(Exception):
 
 def read_source(path: Path) -> Source:
     """The file's text decoded as the linter decoded it (PEP 263 for Python, UTF-8 for templates)."""
-    raw = path.read_bytes()
+    return decode_source(path, path.read_bytes())
+
+
+def decode_source(path: Path, raw: bytes) -> Source:
+    """`raw`, the contents of `path`, decoded as `read_source` decodes the file."""
     bom = raw.startswith(_BOM)
     if path.suffix == ".py":
         import io
@@ -161,8 +165,9 @@ class FixOutcome:
         return len(self.result.findings)
 
     def more_with_unsafe(self) -> int:
+        # A template fix is built when read and may turn out refused (no edits): it fixes nothing.
         return sum(1 for finding in self.result.findings
-                   if any(fix.applicability is Applicability.UNSAFE for fix in finding.fixes))
+                   if any(fix.applicability is Applicability.UNSAFE and fix.edits for fix in finding.fixes))
 
     def diff(self) -> str:
         parts: list[str] = []
@@ -185,15 +190,17 @@ def plan(findings: Iterable[Finding], unsafe: bool) -> dict[Path, list[Fix]]:
     return by_file
 
 
-def fix_files(lint: Callable[[], RunResult], unsafe: bool = False, write: bool = True,
+def fix_files(lint: Callable[..., RunResult], unsafe: bool = False, write: bool = True,
               max_rounds: int = MAX_ROUNDS) -> FixOutcome:
     """Lint, apply the applicable fixes, and lint again until nothing more applies (at most `max_rounds`).
 
-    With `write=False` (`--diff`) one round is computed and nothing is written: fixes that overlap a
-    chosen one are left for a later `--fix`.
+    `lint()` lints the files as they are. With `write=False` (`--diff`) nothing is written: the rounds
+    after the first call `lint(overlay)`, where `overlay` maps each changed file to its fixed bytes (to be
+    read in place of the file), so the changes are the whole fixed point `--fix` would write.
     """
     outcome = FixOutcome(lint())
     originals: dict[Path, str] = {}
+    overlay: dict[Path, bytes] = {}
     seen: set[tuple[Path, str]] = set()
     for _ in range(max_rounds):
         wrote = False
@@ -201,7 +208,7 @@ def fix_files(lint: Callable[[], RunResult], unsafe: bool = False, write: bool =
             if path in outcome.failures:
                 continue
             try:
-                source = read_source(path)
+                source = decode_source(path, overlay[path]) if path in overlay else read_source(path)
                 chosen = choose(fixes)
                 after = apply_edits(source.text, [edit for fix in chosen for edit in fix.edits])
                 if after == source.text or (path, after) in seen:
@@ -212,6 +219,8 @@ def fix_files(lint: Callable[[], RunResult], unsafe: bool = False, write: bool =
                     if path.read_bytes() != source.raw:
                         raise FixFailure("changed on disk while it was being fixed; left as it is now")
                     write_atomically(path, data)
+                else:
+                    overlay[path] = data
             except (FixFailure, OSError, ValueError) as error:
                 outcome.failures[path] = str(error)
                 continue
@@ -222,9 +231,9 @@ def fix_files(lint: Callable[[], RunResult], unsafe: bool = False, write: bool =
             outcome.changes[path] = FileChange(path, originals[path], after,
                                                len(chosen) + (previous.fixes if previous else 0))
             wrote = True
-        if not wrote or not write:
+        if not wrote:
             break
-        outcome.result = lint()
+        outcome.result = lint() if write else lint(dict(overlay))
     return outcome
 
 

@@ -37,9 +37,14 @@ _LAZY_POOLS = {"requests.Session", "requests.session", "requests.sessions.Sessio
                "sqlalchemy.ext.asyncio.create_async_engine", "opensearchpy.OpenSearch", "elasticsearch.Elasticsearch",
                "pymongo.MongoClient"}
 _NAMES = {"resource": "resource", "Session": "session", "session": "session", "get_session": "session",
-          "Redis": "redis", "StrictRedis": "redis", "from_url": "redis", "MongoClient": "mongo",
-          "create_engine": "engine", "create_async_engine": "engine", "PoolManager": "http", "Client": "http",
-          "AsyncClient": "http", "OpenSearch": "search", "Elasticsearch": "search"}
+          "Redis": "redis_client", "StrictRedis": "redis_client", "from_url": "redis_client",
+          "MongoClient": "mongo_client", "create_engine": "engine", "create_async_engine": "engine",
+          "PoolManager": "http", "Client": "http_client", "AsyncClient": "http_client",
+          "OpenSearch": "opensearch_client", "Elasticsearch": "elasticsearch_client"}
+
+# Local names that say nothing of the object: hoisted, the object gets a name from its service instead.
+_GENERIC = {"client", "resource", "res", "conn", "c", "cli", "svc", "service", "aws_client", "boto_client",
+            "sdk_client", "_client", "_resource"}
 
 
 class NotFixable(Exception):
@@ -168,22 +173,37 @@ class _Hoister:
         existing = self._existing(call, function)
         if eager:
             return self._lazy(call, function, existing, title)
+        rename: list[ast.Name] | None = None
+        clear = self._base_name(call, target)
+        if existing is None and local in _GENERIC and clear.endswith(("_client", "_resource")) and \
+                self._fresh(clear, call, function) == clear:
+            # `client = boto3.client("s3")` becomes `s3_client` at module scope, and so do its uses.
+            rename = self._uses(function, local, statement)
         if existing is not None:
             name, anchor = existing, None
+        elif rename is not None:
+            name, anchor = clear, self._anchor(call, function)
         elif local is not None and self._free_for_module(local, function):
             name, anchor = local, self._anchor(call, function)
         else:
-            name, anchor = self._fresh(self._base_name(call, target)), self._anchor(call, function)
+            name, anchor = self._fresh(self._base_name(call, target), call, function), self._anchor(call, function)
+        moves = local is not None and (name == local or rename is not None) and self._alone(statement, function)
         edits = []
-        if anchor is not None:
-            edits.append(self._insert(anchor, f"{name} = {self._source(call)}", beside=self._beside(anchor, call)))
-        if local is not None and name == local and self._alone(statement, function):
-            first, last = statement.lineno, statement.end_lineno or statement.lineno  # type: ignore[attr-defined]
-            edits.append(self.edit(self.starts[first - 1], self.line_end(last), ""))
+        if moves:
+            # The statement moves whole, with the comment that ends its line and those directly above it.
+            first = self._comments_above(statement)
+            last = statement.end_lineno or statement.lineno  # type: ignore[attr-defined]
+            edits.append(self._removal(first, last))
             if anchor is not None:
-                # The statement moves whole, with the comment that ends its line.
-                edits[0] = self._insert(anchor, self._statement_text(statement), beside=self._beside(anchor, call))
+                moved = self._statement_text(statement, first)
+                if name != local and local is not None:
+                    moved = self._renamed_target(moved, statement, local, name)
+                edits.insert(0, self._insert(anchor, moved))
+            if name != local and local is not None:
+                edits.extend(self.edit(self.start(use), self.end(use), name) for use in rename or ())
         else:
+            if anchor is not None:
+                edits.append(self._insert(anchor, f"{name} = {self._source(call)}"))
             edits.append(self.edit(self.start(call), self.end(call), name))
         return Fix(title, tuple(edits), applicability)
 
@@ -196,13 +216,15 @@ class _Hoister:
         raise NotFixable("the call was not found in the file as it is now")
 
     def _function(self, call: ast.Call) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, list[ast.AST]]:
-        """The function the call runs in, and the nodes between them (innermost first)."""
+        """The function the call runs in, and the nodes between them (innermost first, but the statement
+        the call is part of last)."""
         chain: list[ast.AST] = []
         node: ast.AST = call
         while node in self.parents:
             node = self.parents[node]
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                statement = next((n for n in reversed(chain) if isinstance(n, ast.stmt)), None)
+                # The statement the call is part of (inside an `if`, a loop or a `try`, that inner one).
+                statement = next((n for n in chain if isinstance(n, ast.stmt)), None)
                 return node, [n for n in chain if n is not statement] + ([statement] if statement else [])
             if isinstance(node, ast.Lambda | ast.comprehension | ast.ListComp | ast.SetComp | ast.DictComp
                           | ast.GeneratorExp | ast.ClassDef):
@@ -221,6 +243,9 @@ class _Hoister:
                 raise NotFixable(f"an argument calls `{_dotted(node.func) or 'a function'}` on each invocation")
             if not isinstance(node, ast.Name):
                 continue
+            if node.id in function_locals and self._is_instance(node.id, function):
+                raise NotFixable(f"an argument reads `{node.id}`, so it may differ per instance; build it in "
+                                 "`__init__` and make the instance once at module scope")
             if node.id in function_locals:
                 raise NotFixable(f"an argument depends on `{node.id}`, a variable of {function.name}; "
                                  "move it to module scope first")
@@ -230,6 +255,12 @@ class _Hoister:
                 raise NotFixable(f"`{node.id}` is not defined at module scope")
             if node.id in self.module_bound and self._rebound_at_module(node.id):
                 raise NotFixable(f"`{node.id}` is bound more than once at module scope")
+
+    def _is_instance(self, name: str, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """`name` is the `self` of a method."""
+        arguments = [*function.args.posonlyargs, *function.args.args]
+        return isinstance(self.parents.get(function), ast.ClassDef) and bool(arguments) and \
+            arguments[0].arg == name and not any(_dotted(d) == "staticmethod" for d in function.decorator_list)
 
     def _is_harmless_call(self, node: ast.Call) -> bool:
         """Calls whose result is fixed for an execution environment: environment reads, `Config(...)`,
@@ -342,15 +373,50 @@ class _Hoister:
                 return False
         return True
 
-    def _beside(self, anchor: ast.stmt, call: ast.Call) -> bool:
-        return anchor is self._kind_anchor(call)
-
-    def _insert(self, anchor: ast.stmt, statement: str, beside: bool) -> Edit:
-        at = self.line_end(anchor.end_lineno or anchor.lineno)
+    def _insert(self, anchor: ast.stmt, statement: str, definition: bool = False) -> Edit:
+        """`statement` on its own lines after `anchor`, replacing the blank lines after it: one blank line
+        after imports (none after an assignment, so hoisted objects form one block), and two before a
+        following `def` or `class` or after a `definition` (PEP 8), else as many as were there."""
         nl = self.newline
+        last = anchor.end_lineno or anchor.lineno
+        at = self.line_end(last)
+        # A statement that brings its comment starts a paragraph of its own.
+        before = "" if _is_assignment(anchor) and not statement.startswith("#") else nl
         if at == len(self.text) and not self.text.endswith(("\n", "\r")):
-            return self.edit(at, at, nl + (nl if not beside else "") + statement)
-        return self.edit(at, at, (statement + nl) if beside else (nl + statement + nl))
+            return self.edit(at, at, nl + before + statement)
+        following = last
+        while following < len(self.lines) and not self.lines[following].strip():
+            following += 1
+        blank_end = self.starts[following]
+        if following == len(self.lines):
+            return self.edit(at, blank_end, before + statement + nl)
+        rest = next((line for line in self.lines[following:] if line.strip() and not line.lstrip().startswith("#")), "")
+        before_definition = rest.startswith(("def ", "async def ", "class ", "@"))
+        after = 2 if before_definition or definition else following - last
+        return self.edit(at, blank_end, before + statement + nl + nl * after)
+
+    def _comments_above(self, statement: ast.AST) -> int:
+        """The first line of the statement with the comment lines directly above it (same indentation,
+        no blank line between), which describe it and move with it."""
+        first: int = statement.lineno  # type: ignore[attr-defined]
+        indent = self.lines[first - 1][: self.map.column(first, statement.col_offset)]  # type: ignore[attr-defined]
+        while first > 1:
+            above = self.lines[first - 2]
+            if not above.startswith(indent) or not above[len(indent):].startswith("#"):
+                break
+            first -= 1
+        return first
+
+    def _removal(self, first: int, last: int) -> Edit:
+        """Lines `first`..`last` deleted, and a blank line after them too when it would otherwise follow a
+        blank line or the block's opening line (no stray blank lines where the statement was)."""
+        end = self.line_end(last)
+        before = self.lines[first - 2].rstrip("\r\n") if first > 1 else ""
+        after = self.lines[last] if last < len(self.lines) else None
+        opener = before.split("#", 1)[0].rstrip().endswith(":")
+        if after is not None and not after.strip() and (not before.strip() or opener):
+            end = self.line_end(last + 1)
+        return self.edit(self.starts[first - 1], end, "")
 
     def _alone(self, statement: ast.AST, function: ast.AST) -> bool:
         """The statement has its lines to itself and is not the only one of its block."""
@@ -366,12 +432,47 @@ class _Hoister:
                 return len(block) > 1
         return False
 
-    def _statement_text(self, statement: ast.AST) -> str:
-        first, last = statement.lineno, statement.end_lineno  # type: ignore[attr-defined]
-        indent = self.lines[first - 1][: self.map.column(first, statement.col_offset)]  # type: ignore[attr-defined]
+    def _statement_text(self, statement: ast.AST, first: int) -> str:
+        """Lines `first` (a comment above the statement, or its own first line) to the statement's last,
+        dedented to module scope."""
+        last = statement.end_lineno  # type: ignore[attr-defined]
+        line = statement.lineno  # type: ignore[attr-defined]
+        indent = self.lines[line - 1][: self.map.column(line, statement.col_offset)]  # type: ignore[attr-defined]
         body = "".join(self.lines[first - 1:last]).rstrip("\r\n")
         lines = body.split(self.newline) if self.newline in body else body.split("\n")
         return self.newline.join(line.removeprefix(indent) for line in lines)
+
+    def _renamed_target(self, moved: str, statement: ast.AST, old: str, new: str) -> str:
+        """The moved statement's text with its target `old` (the start of its first line) named `new`."""
+        lines = moved.split(self.newline) if self.newline in moved else moved.split("\n")
+        index = statement.lineno - self._comments_above(statement)  # type: ignore[attr-defined]
+        if not lines[index].startswith(old):
+            raise NotFixable("the statement could not be renamed")
+        lines[index] = new + lines[index][len(old):]
+        return (self.newline if self.newline in moved else "\n").join(lines)
+
+    def _uses(self, function: ast.AST, name: str, statement: ast.AST) -> list[ast.Name] | None:
+        """Every use of the local `name` in the function (nested scopes that do not bind it included),
+        when each can be renamed by its position; None when one cannot (inside an f-string, whose
+        positions Python 3.11 does not always give)."""
+        uses: list[ast.Name] = []
+        pending = list(ast.iter_child_nodes(function))
+        while pending:
+            node = pending.pop()
+            if node is statement:
+                continue
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef) and \
+                    name in _bound_names(node):
+                continue
+            if isinstance(node, ast.JoinedStr) and any(
+                    isinstance(inner, ast.Name) and inner.id == name for inner in ast.walk(node)):
+                return None
+            if isinstance(node, ast.Name) and node.id == name:
+                if self.text[self.start(node):self.end(node)] != name:
+                    return None
+                uses.append(node)
+            pending.extend(ast.iter_child_nodes(node))
+        return uses
 
     def _source(self, call: ast.Call) -> str:
         """The call as written, its continuation lines dedented by its first line's indentation."""
@@ -401,13 +502,47 @@ class _Hoister:
                     return True
         return False
 
-    def _fresh(self, base: str) -> str:
-        taken = {node.id for node in ast.walk(self.tree) if isinstance(node, ast.Name)} | self.module_bound
-        taken |= {node.arg for node in ast.walk(self.tree) if isinstance(node, ast.arg)}
+    def _taken(self, function: ast.AST) -> set[str]:
+        """Names a new module-level name must not be: bound at module scope or declared global, read as a
+        global anywhere, or bound or read in the function the object is used in."""
+        taken = set(self.module_bound) | self.declared_global
+        for scope in [self.tree, *(n for n in ast.walk(self.tree)
+                                   if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda))]:
+            bound = set() if scope is self.tree else _bound_names(scope)
+            taken.update(node.id for node in _own_nodes(scope) if isinstance(node, ast.Name) and node.id not in bound)
+        taken.update(node.id for node in ast.walk(function) if isinstance(node, ast.Name))
+        taken.update(node.arg for node in ast.walk(function) if isinstance(node, ast.arg))
+        return taken
+
+    def _fresh(self, base: str, call: ast.Call | None = None, function: ast.AST | None = None) -> str:
+        """`base`, or `base_2`, ... when a real collision forces it: a name taken (see `_taken`), or the
+        same name claimed by a different object hoisted from earlier in the module (two fixes of one round
+        must not bind one name to two objects)."""
+        taken = self._taken(function or self.tree)
+        if call is not None and any(self._claims(other, base) for other in self._calls_before(call)):
+            taken.add(base)
         name, number = base, 2
         while name in taken or keyword.iskeyword(name) or hasattr(builtins, name):
             name, number = f"{base}_{number}", number + 1
         return name
+
+    def _calls_before(self, call: ast.Call) -> list[ast.Call]:
+        wanted = ast.dump(call)
+        return [node for node in ast.walk(self.tree) if isinstance(node, ast.Call) and node is not call
+                and (node.lineno, node.col_offset) < (call.lineno, call.col_offset) and ast.dump(node) != wanted]
+
+    def _claims(self, other: ast.Call, base: str) -> bool:
+        """Whether hoisting `other` would bind `base` at module scope."""
+        try:
+            if self._base_name(other, Target(0, 0, 0, 0, _dotted(other.func))) != base:
+                return False
+            function, chain = self._function(other)
+            self._check_arguments(other, function)
+        except NotFixable:
+            return False
+        statement = chain[-1] if chain else other
+        local = self._assigned_local(other, function, statement)
+        return local is None or local in _GENERIC
 
     def _base_name(self, call: ast.Call, target: Target) -> str:
         last = target.qualified.rsplit(".", 1)[-1]
@@ -432,16 +567,13 @@ class _Hoister:
                   f"{indent}# Opened on the first invocation and kept for the next ones in this environment.{nl}"
                   f"{indent}global {variable}{nl}{indent}if {variable} is None:{nl}"
                   f"{indent * 2}{variable} = {body}{nl}{indent}return {variable}")
-        at = self.line_end(anchor.end_lineno or anchor.lineno)
-        # Two blank lines after the helper `def`, counting those already there.
-        following = 0
-        for line in self.lines[anchor.end_lineno or anchor.lineno:]:
-            if line.strip():
-                break
-            following += 1
-        insertion = self.edit(at, at, f"{nl}{helper}{nl}" + nl * max(0, 2 - following))
+        insertion = self._insert(anchor, helper, definition=True)
         replacement = self.edit(self.start(call), self.end(call), f"{getter}()")
         return Fix(title, (insertion, replacement), Applicability.UNSAFE)
+
+
+def _is_assignment(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Assign | ast.AnnAssign | ast.AugAssign)
 
 
 def _own_nodes(scope: ast.AST) -> list[ast.AST]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from wa_lint.analyse.python.facts_model import REQUEST_TYPE_MARKERS
 from wa_lint.link.linker import ref_target
 from wa_lint.link.model import Entry, Function, Project
 from wa_lint.link.nested import normal_path, parent_arguments
@@ -19,17 +20,21 @@ if TYPE_CHECKING:
 CUSTOM_RESOURCE_TYPES = ("AWS::CloudFormation::CustomResource",)
 # The CDK provider framework's own function calls the user's handlers named by these variables.
 PROVIDER_FRAMEWORK_VARIABLES = ("USER_ON_EVENT_FUNCTION_ARN", "USER_IS_COMPLETE_FUNCTION_ARN")
-# Libraries whose only use is answering CloudFormation custom resource requests.
-CUSTOM_RESOURCE_HELPERS = frozenset({"cfnresponse", "crhelper"})
+# Libraries whose only use is answering CloudFormation custom resource requests (`cfn_response` is the
+# name copies of cfnresponse are often vendored under).
+CUSTOM_RESOURCE_HELPERS = frozenset({"cfnresponse", "crhelper", "cfn_response"})
 
 FunctionKey = tuple[int, str]  # (id of the template, logical ID)
 
 
-def deploy_time_reason(project: Project, function: Function | None, facts: ModuleFacts | None = None) -> str | None:
+def deploy_time_reason(project: Project, function: Function | None, facts: ModuleFacts | None = None,
+                       qualname: str | None = None) -> str | None:
     """Why `function` runs only at deployment time (for messages), or None when it serves requests.
 
     `facts`, the handler module, lets code say it too: a module that answers CloudFormation through
-    cfnresponse or crhelper is a custom resource provider even when no template here names it."""
+    cfnresponse or crhelper, or a handler (`qualname`) that dispatches on the request's `RequestType`,
+    is a custom resource provider even when no template here names it (its code is deployed from S3,
+    or the template is generated)."""
     if function is not None and function.triggers:
         return None
     if function is not None:
@@ -38,27 +43,42 @@ def deploy_time_reason(project: Project, function: Function | None, facts: Modul
             return reason
     if facts is not None and uses_custom_resource_helper(facts):
         return "it answers CloudFormation custom resource requests (cfnresponse/crhelper)"
+    if facts is not None and qualname is not None and dispatches_on_request_type(facts, qualname):
+        return "it answers CloudFormation custom resource requests (it dispatches on their RequestType)"
     return None
 
 
 def entry_deploy_time(project: Project, entry: Entry) -> str | None:
-    return deploy_time_reason(project, entry.function, entry.facts)
+    return deploy_time_reason(project, entry.function, entry.facts, entry.qualname)
 
 
 def function_deploy_time(project: Project, function: Function) -> str | None:
     """As deploy_time_reason, also asking the code of the function's handler when it was analysed."""
-    facts = None
     for entry in project.entries:
         if entry.function is function:
-            facts = entry.facts
-            break
-    return deploy_time_reason(project, function, facts)
+            return deploy_time_reason(project, function, entry.facts, entry.qualname)
+    return deploy_time_reason(project, function)
+
+
+def dispatches_on_request_type(facts: ModuleFacts, qualname: str) -> bool:
+    """The handler itself reads `RequestType` and its module names a request type it compares it with
+    (`Create`, `Update`, `Delete`, in any of the usual cases): what a custom resource provider (or a CDK
+    provider framework's on-event handler, which returns instead of calling the response URL) does. No
+    other event Lambda receives has a `RequestType` key."""
+    if "RequestType" not in facts.mentions.get(qualname, ()):
+        return False
+    return any(REQUEST_TYPE_MARKERS.intersection(found) for found in facts.mentions.values())
 
 
 def uses_custom_resource_helper(facts: ModuleFacts) -> bool:
-    return any(item.module.split(".")[0] in CUSTOM_RESOURCE_HELPERS and not item.level for item in facts.imports) or any(
-        not item.module and not item.level and any(name.split(".")[0] in CUSTOM_RESOURCE_HELPERS for name, _ in item.names)
-        for item in facts.imports)
+    """The module imports cfnresponse or crhelper: the packages, or a copy vendored into the code
+    (`from lib.cfn_response import send_response`, `from app.utils.crhelper import cfn_handler`)."""
+    for item in facts.imports:
+        if CUSTOM_RESOURCE_HELPERS.intersection(item.module.split(".")):
+            return True
+        if any(CUSTOM_RESOURCE_HELPERS.intersection(name.split(".")) for name, _ in item.names):
+            return True
+    return False
 
 
 def _deploy_time_functions(project: Project) -> dict[FunctionKey, str]:

@@ -36,12 +36,13 @@ class Linked:
 def link_stage(templates: list[Template], store: SourceStore, reported_paths: frozenset[Path] | None,
                python_files: Sequence[Path] = ()) -> Linked:
     linked = Linked(templates)
+    layer_folders = _layer_folders(python_files)
     for template in templates:
         functions, tables, resources = link_template(template)
         linked.tables.extend(tables)
         linked.resources.extend(resources)
         for function in functions:
-            function = replace(function, import_roots=_import_roots(template, function, store))
+            function = replace(function, import_roots=_import_roots(template, function, store, layer_folders))
             linked.functions.append(_link_code(function, store, reported_paths, linked, python_files))
     return linked
 
@@ -59,12 +60,30 @@ def _from_asset_source(function: Function, store: SourceStore, python_files: Seq
                    handler=resolve_handler(handler, roots))
 
 
-def _import_roots(template: Template, function: Function, store: SourceStore) -> list[Path]:
+def _layer_folders(python_files: Sequence[Path]) -> list[Path]:
+    """The project's folders laid out as a Python layer: a `python/` folder holding its Python files."""
+    found = set()
+    for path in python_files:
+        for parent in path.parents:
+            if parent.name == "python":
+                found.add(parent)
+                break
+    return sorted(found)
+
+
+def _import_roots(template: Template, function: Function, store: SourceStore,
+                  layer_folders: Sequence[Path] = ()) -> list[Path]:
     roots = [function.code.root] if function.code.kind == "local" and function.code.root else []
     for layer in function.layers:
         root = layer_root(template, layer)
         if root:
             roots.append(root)
+    # A layer named by an ARN, a parameter or `{{resolve:ssm:...}}` is built elsewhere, often from a
+    # `python/` folder of this project (a shared library): imports the code folder and the local layers
+    # do not resolve are looked for there, after them.
+    listed = function.properties.get("Layers")
+    if isinstance(listed, list) and len(function.layers) < len(listed):
+        roots.extend(folder for folder in layer_folders if folder not in roots)
     # `CodeUri: ../src` must name the same files as the folder walk does, or one file is analysed
     # (and reported) twice under two spellings.
     return [Path(os.path.normpath(root)) for root in roots if store.inside(root)]

@@ -14,7 +14,7 @@ import io
 import os
 import stat
 import tokenize
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,6 +151,8 @@ class SourceStore:
     paths: Sequence[Path]
     limits: Limits
     allow_outside_root: bool = False
+    # Texts to read instead of the files at these paths (`--diff` lints the fixed text it has not written).
+    overlay: Mapping[Path, bytes] = field(default_factory=dict)
     _sources: dict[Path, Source] = field(default_factory=dict, repr=False)
     _inside_folders: dict[Path, bool] = field(default_factory=dict, repr=False)
     _readable: list[Path] = field(default_factory=list, repr=False)
@@ -210,12 +212,12 @@ class SourceStore:
                 return Skip(Diagnostic(path, "skipped: not a regular file"))
             if not self.inside(path):
                 return Skip(Diagnostic(path, f"skipped: {OUTSIDE}"))
-            size = status.st_size
+            size = len(self.overlay[path]) if path in self.overlay else status.st_size
             if size > limit:
                 return Skip(Diagnostic(path, f"skipped: {size:,} bytes is over the {limit:,}-byte limit (configurable)"))
             # Opened without blocking and checked again on the descriptor: the file may have been swapped
             # for a FIFO or a device since the stat above.
-            raw = read_regular(path, limit)
+            raw = self.overlay[path] if path in self.overlay else read_regular(path, limit)
         except OSError as error:
             return Skip(Diagnostic(path, f"skipped: cannot read ({error.strerror or error})"))
         except FileSkip as skip:
@@ -244,7 +246,8 @@ class SourceStore:
         source = self._sources.get(path)
         if source is None:
             try:
-                raw = read_regular(path, max(self.limits.template_bytes, self.limits.python_bytes))
+                limit = max(self.limits.template_bytes, self.limits.python_bytes)
+                raw = self.overlay[path] if path in self.overlay else read_regular(path, limit)
             except FileSkip:
                 return ""
             source = self._sources[path] = Source(path, raw)

@@ -7,7 +7,9 @@ ruff's sense) and the evidence it rests on (`Evidence`: what was measured or rea
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +93,31 @@ class Fix:
     title: str
     edits: tuple[Edit, ...]
     applicability: Applicability
+
+    def titled(self, title: str) -> Fix:
+        return replace(self, title=title)
+
+
+class DeferredFix(Fix):
+    """A fix whose edits are computed the first time they are read (by `--fix`, a JSON or SARIF report,
+    the editor): a checked template edit loads the edited template again, a cost a run that shows only
+    messages should not pay. `build` returns the edits, () when the template cannot be edited there;
+    it runs once, however many copies `titled` makes."""
+
+    def __init__(self, build: Callable[[], tuple[Edit, ...]], applicability: Applicability, title: str = "") -> None:
+        object.__setattr__(self, "title", title)
+        object.__setattr__(self, "applicability", applicability)
+        object.__setattr__(self, "_build", functools.cache(build))
+
+    @property  # read-only here: the edits are computed, not given
+    def edits(self) -> tuple[Edit, ...]:
+        built: tuple[Edit, ...] = self._build()  # type: ignore[attr-defined]
+        return built
+
+    def titled(self, title: str) -> Fix:
+        twin = DeferredFix(lambda: (), self.applicability, title)
+        object.__setattr__(twin, "_build", self._build)  # type: ignore[attr-defined]
+        return twin
 
 
 @dataclass(frozen=True)

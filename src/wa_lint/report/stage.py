@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from wa_lint.check.registry import Rule
@@ -46,7 +45,7 @@ def finding(violation: Violation, rule: Rule, config: Config) -> Finding:
         lens=rule.lens,
         resource=violation.resource,
         function=violation.function,
-        fixes=(replace(violation.fix, title=fix),) if violation.fix else (),
+        fixes=(violation.fix.titled(fix),) if violation.fix else (),
         evidence=violation.evidence,
     )
 

@@ -19,12 +19,18 @@ from __future__ import annotations
 
 import ast
 
-from wa_lint.analyse.python.facts_model import Arguments, Call, ModuleFacts
+from wa_lint.analyse.python.facts_model import (
+    REQUEST_TYPE_MARKERS,
+    ROTATION_STEP_MARKERS,
+    Arguments,
+    Call,
+    ModuleFacts,
+)
 from wa_lint.analyse.python.flow import join
 from wa_lint.analyse.python.walk import Collector, Context, chain
 
 # Strings whose mere presence in a function is a fact a rule needs (REL202).
-MARKERS = frozenset({"batchItemFailures"})
+MARKERS = frozenset({"batchItemFailures", "RequestType", *REQUEST_TYPE_MARKERS, *ROTATION_STEP_MARKERS})
 # Wrappers that keep the whole value: `json.dumps(event)`, `str(event)`, `repr(event)`.
 _WHOLE_WRAPPERS = frozenset({"json.dumps", "str", "repr", "dumps"})
 _LITERAL_TYPES = (str, bool, int, float, type(None))

@@ -19,10 +19,11 @@ import functools
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
-from wa_lint.analyse.python.constructors import CONNECTIONS, SDK_CLIENTS
+from wa_lint.analyse.python.constructors import CONNECTIONS, CREDENTIAL_KEYWORDS, SDK_CLIENTS
 from wa_lint.analyse.python.decorators import is_cached
 from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Call, ModuleFacts, Origin, OriginKind
 from wa_lint.link.imports import ImportResolver, is_test_file
@@ -298,6 +299,11 @@ class Graph:
         module, used = found
         rest = parts[used:]
         if not rest:
+            # `from tools import lookup` names the submodule tools/lookup.py, unless the package binds the
+            # name itself (`from .lookup import lookup` in tools/__init__.py), which is what Python returns.
+            package = self.find_module(facts, level, parts[:-1]) if len(parts) > 1 else None
+            if package is not None and package[1] == len(parts) - 1 and package[0] is not module:
+                return self._symbol(package[0], 0, parts[-1:], depth + 1)
             return []
         return self._symbol(module, 0, rest, depth + 1)
 
@@ -571,9 +577,10 @@ def constructor_sites(project: Project, entry: Entry, names: frozenset[str]) -> 
     caller's own module is reported inside it, as is a factory that is itself the entry."""
     found: dict[SiteKey, ConstructorSite] = {}
     factories: dict[tuple[int, str], tuple[Call, tuple[Step, ...]] | None] = {}
+    credentialed: dict[tuple[Node, Node], bool] = {}
     for graph, node, live, path in taint_walk(project, entry):
         body = graph.body(node)
-        if body is None:
+        if body is None or _through_credentials(graph, path, credentialed):
             continue
         facts = graph.facts(node)
         for call in body.calls:
@@ -603,6 +610,29 @@ def constructor_sites(project: Project, entry: Entry, names: frozenset[str]) -> 
             elif from_event and not previous.from_event:
                 found[key] = ConstructorSite(previous.facts, call, previous.name, previous.path, True)
     return found
+
+
+# Keywords that hand a helper the credentials to build its clients with: the SDK's own, and `credentials=`
+# (a dict from `sts.assume_role`). Not a session: a module-level session passed in is not per invocation.
+_CREDENTIAL_ARGUMENTS = CREDENTIAL_KEYWORDS | {"credentials"}
+
+
+def _through_credentials(graph: Graph, path: tuple[Step, ...], known: dict[tuple[Node, Node], bool]) -> bool:
+    """The path enters a function through a call that passes it credentials (`Stacks(logger, region,
+    credentials=assume_role(account))`): the clients it builds use the credentials of this invocation
+    (another account, a tenant) and must be built per invocation, as explicit credentials are."""
+    for caller, callee in pairwise(path):
+        pair = (caller.node, callee.node)
+        if pair not in known:
+            body = graph.body(caller.node)
+            known[pair] = body is not None and any(
+                any(name in _CREDENTIAL_ARGUMENTS for name, _ in call.keywords)
+                and any(graph.node(target.facts, target.qualname) == callee.node
+                        for target in graph.callees(caller.node, call))
+                for call in body.calls)
+        if known[pair]:
+            return True
+    return False
 
 
 def _reported_at_caller(graph: Graph, path: tuple[Step, ...], names: frozenset[str],

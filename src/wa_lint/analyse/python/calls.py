@@ -146,8 +146,15 @@ def _made(flow: FlowCollector, function: FunctionState, value: ast.expr) -> str:
 
 
 def _reference(value: ast.expr, references: list[str]) -> None:
-    """A bare name or attribute passed as an argument: possibly a callback."""
-    if type(value) is ast.Name or type(value) is ast.Attribute:
+    """A bare name or attribute passed as an argument, alone or in a list, tuple or set literal
+    (`Agent(tools=[lookup, search])`, `app.add_handlers((on_a, on_b))`): possibly a callback."""
+    kind = type(value)
+    if kind is ast.List or kind is ast.Tuple or kind is ast.Set:
+        for element in value.elts:  # type: ignore[attr-defined]
+            if type(element) is ast.Name or type(element) is ast.Attribute:
+                _reference(element, references)
+        return
+    if kind is ast.Name or kind is ast.Attribute:
         parts, base = chain(value)
         if base is None:
             references.append(join(parts))

@@ -7,6 +7,11 @@ then module scope; `self.x` within a class; a local function that returns a `Tab
 origin: an environment variable (`os.environ["X"]`, `os.environ.get("X")`, `os.getenv("X")`) or a
 string literal. Anything else (f-strings, parameters, values from other modules) is not followed.
 
+A read is per user when its partition key (the first attribute of `Key=`, or the first condition of
+`KeyConditionExpression=`) is the caller: the attribute is named for a user (`userId`, `user_id`,
+`username`, `sub`, `owner`…), or its value comes from the caller's identity (the authorizer's context
+or claims, the `sub` claim, `cognitoIdentityId`, `principalId`) or from a variable named for a user.
+
 Like the other facts, these are plain values and a pure function of the file's text.
 """
 
@@ -27,6 +32,13 @@ _ENVIRON = ("os.environ", "environ")
 _MAY_READ = re.compile(r"\b(?:" + "|".join(READ_OPERATIONS) + r")\s*\(")
 # Assignments followed at most this deep: `a = b`, `b = c`… (and cycles end here).
 _MAX_DEPTH = 8
+# Names (lower case, without `_`/`-`) that say an attribute, a path parameter or a variable is the caller.
+_USER_NAMES = frozenset({"user", "userid", "username", "usersub", "sub", "owner", "ownerid", "customerid",
+                         "memberid", "cognitoid", "identityid", "cognitoidentityid", "principalid", "callerid"})
+# Keys of the event (or of a token's claims) that hold the caller's identity.
+_IDENTITY_KEYS = frozenset({"authorizer", "claims", "sub", "cognito:username", "cognitoIdentityId", "principalId",
+                            "jwt"})
+_CONDITION_NAME = re.compile(r"^\s*#?([A-Za-z0-9_.\-]+)")
 
 
 @dataclass(frozen=True)
@@ -182,19 +194,97 @@ class DynamoCollector(Collector):
         found = self.value(node, scope) if node is not None else None
         return found if isinstance(found, TableName) else None
 
+    # -- per-user keys ---------------------------------------------------------------------------
+    def partition_key(self, call: ast.Call, operation: str) -> tuple[str | None, ast.expr | None]:
+        """(attribute name, value expression) of the read's partition key, as far as written here."""
+        if operation == "get_item":
+            key = _keyword(call, "Key")
+            if isinstance(key, ast.Dict) and key.keys and key.keys[0] is not None:
+                return _string(key.keys[0]), key.values[0]
+            return None, None
+        if operation != "query":
+            return None, None
+        condition = _keyword(call, "KeyConditionExpression")
+        if condition is None:
+            return None, None
+        text = _string(condition)
+        if text is not None:
+            # `"userId = :uid"` with the value in ExpressionAttributeValues (`{":uid": {"S": uid}}` or `uid`).
+            match = _CONDITION_NAME.match(text)
+            name = match.group(1) if match else None
+            placeholder = re.search(r":[A-Za-z0-9_]+", text)
+            values = _keyword(call, "ExpressionAttributeValues")
+            if isinstance(values, ast.Dict) and placeholder:
+                for key, value in zip(values.keys, values.values):
+                    if key is not None and _string(key) == placeholder.group(0):
+                        return name, value
+            return name, None
+        # `Key("userId").eq(uid) & Key("sk").begins_with(...)`: the leftmost condition.
+        current: ast.expr = condition
+        while isinstance(current, ast.BinOp):
+            current = current.left
+        if (isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute)
+                and isinstance(current.func.value, ast.Call) and current.func.value.args):
+            return _string(current.func.value.args[0]), current.args[0] if current.args else None
+        return None, None
+
+    def from_caller(self, node: ast.expr, scope: _Scope, depth: int = 0,
+                    seen: set[tuple[str, str | None]] | None = None) -> bool:
+        """The value is the caller's identity, or a variable named for the user (followed through
+        assignments in this file, each name once)."""
+        if depth > _MAX_DEPTH:
+            return False
+        seen = set() if seen is None else seen
+        for current in ast.walk(node):
+            if isinstance(current, ast.Constant) and isinstance(current.value, str):
+                if current.value in _IDENTITY_KEYS:
+                    return True
+                if _user_name(current.value) and self.is_lookup_key(node, current):
+                    return True
+            elif isinstance(current, ast.Attribute) and _user_name(current.attr):
+                return True
+            elif isinstance(current, ast.Name):
+                if _user_name(current.id):
+                    return True
+                if (current.id, scope.function) in seen:
+                    continue
+                seen.add((current.id, scope.function))
+                if any(self.from_caller(value, where, depth + 1, seen)
+                       for value, where in self.lookup(current.id, scope)):
+                    return True
+        return False
+
+    @staticmethod
+    def is_lookup_key(node: ast.expr, constant: ast.Constant) -> bool:
+        """`event["pathParameters"]["userId"]` / `params.get("userId")`: the string selects a value."""
+        for current in ast.walk(node):
+            if isinstance(current, ast.Subscript) and current.slice is constant:
+                return True
+            if (isinstance(current, ast.Call) and isinstance(current.func, ast.Attribute)
+                    and current.func.attr == "get" and current.args and current.args[0] is constant):
+                return True
+        return False
+
+    def per_user(self, call: ast.Call, operation: str, scope: _Scope) -> bool:
+        name, value = self.partition_key(call, operation)
+        if name is not None and _user_name(name):
+            return True
+        return value is not None and self.from_caller(value, scope)
+
     def reads(self) -> list[DynamoRead]:
         reads = []
         for call, scope, line in self.calls:
             assert isinstance(call.func, ast.Attribute)
             operation = call.func.attr
             consistent = _is_true(_keyword(call, "ConsistentRead"))
+            per_user = self.per_user(call, operation, scope)
             receiver = self.value(call.func.value, scope)
             if isinstance(receiver, _TableObject):
-                reads.append(DynamoRead(operation, receiver.name, consistent, line, scope.function))
+                reads.append(DynamoRead(operation, receiver.name, consistent, line, scope.function, per_user))
                 continue
             table = self.table_name(_keyword(call, "TableName"), scope)
             if table:
-                reads.append(DynamoRead(operation, table, consistent, line, scope.function))
+                reads.append(DynamoRead(operation, table, consistent, line, scope.function, per_user))
             items = _keyword(call, "RequestItems")
             if operation == "batch_get_item" and isinstance(items, ast.Dict):
                 for key, value in zip(items.keys, items.values):
@@ -208,6 +298,10 @@ class DynamoCollector(Collector):
 
     def finish(self) -> None:
         self.context.facts.dynamodb = DynamoFacts(self.reads())
+
+
+def _user_name(name: str) -> bool:
+    return name.lower().replace("_", "").replace("-", "") in _USER_NAMES
 
 
 def _request_consistent(node: ast.expr) -> bool:

@@ -10,6 +10,12 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+# Strings recorded in ModuleFacts.mentions besides batchItemFailures: a custom resource handler reads
+# `RequestType` and names the request types it dispatches on; a secret rotation handler names the
+# rotation steps (link/deploy_time.py and link/cadence.py read them).
+REQUEST_TYPE_MARKERS = frozenset({"Create", "Update", "Delete", "CREATE", "UPDATE", "DELETE", "create", "update", "delete"})
+ROTATION_STEP_MARKERS = frozenset({"createSecret", "setSecret", "testSecret", "finishSecret"})
+
 
 @dataclass(frozen=True)
 class Location:
@@ -98,6 +104,8 @@ class DynamoRead:
     consistent: bool  # ConsistentRead=True, literally
     line: int
     function: str | None  # qualname of the enclosing function, None at module level
+    # Keyed by the caller: its partition key is the caller's identity (authorizer claims, a user id).
+    per_user: bool = False
 
 
 @dataclass

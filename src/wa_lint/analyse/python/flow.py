@@ -16,13 +16,13 @@ each module-level name holds (a container, a call, a value).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from wa_lint.analyse.python.constructors import CREDENTIAL_KEYWORDS, SDK_SESSIONS
 from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Origin, Origins
-from wa_lint.analyse.python.walk import Collector, Context, chain, children
+from wa_lint.analyse.python.walk import Collector, Context, chain, children, dotted_name
 
 if TYPE_CHECKING:
     from wa_lint.analyse.python.facts_model import ModuleFacts
@@ -64,9 +64,10 @@ def root_name(node: ast.expr) -> str | None:
 _OPAQUE = frozenset({ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 
 
-def descendants(node: ast.AST) -> Iterator[ast.AST]:
+def descendants(node: ast.AST, skip_arguments: Callable[[ast.expr], bool] | None = None) -> Iterator[ast.AST]:
     """The node and everything below it, iteratively; an attribute's name is not a variable, and the
-    bodies of nested lambdas, functions and classes are not part of the expression."""
+    bodies of nested lambdas, functions and classes are not part of the expression. With
+    `skip_arguments`, the arguments of calls whose callee it accepts are left out."""
     stack: list[ast.AST] = [node]
     while stack:
         current = stack.pop()
@@ -74,6 +75,8 @@ def descendants(node: ast.AST) -> Iterator[ast.AST]:
         kind = type(current)
         if kind is ast.Attribute:
             stack.append(current.value)  # type: ignore[attr-defined]
+        elif kind is ast.Call and skip_arguments is not None and skip_arguments(current.func):  # type: ignore[attr-defined]
+            stack.append(current.func)  # type: ignore[attr-defined]
         elif kind not in _OPAQUE:
             stack.extend(children(current))
 
@@ -82,10 +85,29 @@ def descendants(node: ast.AST) -> Iterator[ast.AST]:
 Atoms = set[str | Origin]
 
 
+# HTTP fetches: what they return is the server's answer, not the request. Event data in the URL (a region,
+# an issuer) chooses what to fetch; the response (a JSON Web Key Set an authorizer caches) is not user data.
+_FETCH_FUNCTIONS = frozenset({"urlopen", "urllib.request.urlopen", "request.urlopen"})
+_FETCH_MODULES = frozenset({"requests", "httpx", "urllib3"})
+_FETCH_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "request"})
+
+
+def is_fetch(func: ast.expr) -> bool:
+    """`urlopen(url)`, `requests.get(url)`, `httpx.post(url)`, `urllib3.request("GET", url)`."""
+    name = dotted_name(func)
+    if name is None:
+        return False
+    if name in _FETCH_FUNCTIONS:
+        return True
+    module, _, verb = name.rpartition(".")
+    return module in _FETCH_MODULES and verb in _FETCH_VERBS
+
+
 def atoms(node: ast.AST) -> Atoms:
-    """Names read by an expression, plus direct invocation-data markers."""
+    """Names read by an expression, plus direct invocation-data markers; not the arguments of an HTTP
+    fetch, whose result is the response (see is_fetch)."""
     found: Atoms = set()
-    for current in descendants(node):
+    for current in descendants(node, skip_arguments=is_fetch):
         kind = type(current)
         if kind is ast.Name:
             found.add(current.id)  # type: ignore[attr-defined]

@@ -13,7 +13,8 @@ from wa_lint.analyse.python.callgraph import (
     describe,
 )
 from wa_lint.analyse.python.constructors import display
-from wa_lint.link.cadence import CADENCE_SEVERITY, occasional_reason, severity_note
+from wa_lint.analyse.python.facts_model import Call, Origin
+from wa_lint.link.cadence import CADENCE_SEVERITY, entry_occasional_reason, severity_note
 from wa_lint.link.deploy_time import entry_deploy_time
 from wa_lint.link.model import Entry, Project
 from wa_lint.report.findings import Span, Violation
@@ -46,7 +47,11 @@ def _with_fix(violation: Violation, site: ConstructorSite, project: Project) -> 
     """The hoisting fix, or why there is none (a finding in inline template code has none)."""
     path = site.facts.path
     if path.suffix != ".py":
-        return violation
+        # Edits to code embedded in a YAML or JSON string would have to re-escape it: not attempted.
+        if site.from_event:
+            return violation
+        return replace(violation, detail=(violation.detail or "") + (
+            " (not fixed automatically: the code is inline in the template)"))
     from wa_lint.fix.python import NotFixable, Target, hoist
 
     text = _text(project, path)
@@ -90,6 +95,12 @@ def _text(project: Project, path: Path) -> str | None:
         return None
 
 
+def _reads_self(call: Call) -> bool:
+    """An argument comes from the method's instance (`region_name=self.region`)."""
+    own = Origin.param("self")
+    return any(own in origins for origins in call.args) or any(own in origins for _, origins in call.keywords)
+
+
 def _violation(code: str, project: Project, entry: Entry, site: ConstructorSite) -> Violation:
     call = site.call
     name = display(site.name)
@@ -99,11 +110,14 @@ def _violation(code: str, project: Project, entry: Entry, site: ConstructorSite)
     if site.from_event:
         advice = (f"it is configured from the event, so keep one per configuration in a module-level dict: "
                   f"`if key not in _clients: _clients[key] = {call.text or name + '(...)'}`")
+    elif _reads_self(call):
+        advice = (f"it is configured from the instance, so build it once per instance: `self._{variable} = "
+                  f"{call.text or name + '(...)'}` in `__init__`, with the instance kept at module scope")
     else:
         advice = f"{_CREATE[code]} and reuse it: `{text}` above the handler"
     if site.factory is not None:
         advice += f" (or cache what {site.factory} returns inside it, e.g. with functools.lru_cache)"
-    occasional = occasional_reason(project, entry.function)
+    occasional = entry_occasional_reason(project, entry)
     return Violation(
         code,
         Span(site.facts.path, call.line, call.column, call.end_line, call.end_column),

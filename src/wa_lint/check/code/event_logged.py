@@ -3,7 +3,8 @@
 Three ways: Powertools `@logger.inject_lambda_context(log_event=True)` on the handler; the
 `POWERTOOLS_LOGGER_LOG_EVENT=true` environment variable on a function whose handler uses that decorator;
 or the handler passing its event parameter whole to a log call or `print` (`logger.info(event)`,
-`print(json.dumps(event))`, `logger.info(f"event: {event}")`). `logger.debug(...)` is left alone: below the
+`print(json.dumps(event))`, `logger.info(f"event: {event}")`), itself or in a function it hands the whole
+event to (`log_request(event)`), a few calls deep. `logger.debug(...)` is left alone: below the
 default level it is not written.
 
 Severity follows what the event can carry: a function whose only triggers are schedules, secret
@@ -13,13 +14,15 @@ events with no request data in them (ticks, object keys, resource properties), s
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 from wa_lint.analyse.python.arguments import arguments_of
+from wa_lint.analyse.python.callgraph import Graph, Node, Target
 from wa_lint.analyse.python.construction import receiver
-from wa_lint.analyse.python.facts_model import Call, ModuleFacts
+from wa_lint.analyse.python.facts_model import Call, ModuleFacts, Origin
 from wa_lint.check.code._invocation import entries
 from wa_lint.check.contract import subject
 from wa_lint.link.cadence import occasional_reason
@@ -117,20 +120,69 @@ def _findings(project: Project) -> Iterator[tuple[Violation, str | None]]:
                              "fix": "remove POWERTOOLS_LOGGER_LOG_EVENT (or set it to false) outside debugging"},
                             resource=resource, function=entry.label), dataless
         event = _event_param(entry)
-        body = facts.bodies.get(entry.qualname)
-        if event is None or body is None:
+        if event is None or entry.qualname not in facts.bodies:
             continue
-        for call in body.calls:
-            if call.guarded or not _is_log_call(facts, call):
-                continue
-            if event not in arguments_of(facts, entry.qualname, call).whole:
-                continue
-            key = (id(facts), call.line, call.column)
+        for site_facts, call, name, route in _whole_event_log_calls(project, entry, event):
+            key = (id(site_facts), call.line, call.column)
             if key in reported:
                 continue
             reported.add(key)
-            yield Violation(CODE, Span(facts.path, call.line, call.column, call.end_line, call.end_column),
-                            {"problem": f"`{call.callee}` writes the whole event `{event}` to the logs on every "
-                                        "invocation",
+            held = f"the whole event `{event}`" if name == event else f"the whole event (`{name}` here)"
+            yield Violation(CODE, Span(site_facts.path, call.line, call.column, call.end_line, call.end_column),
+                            {"problem": f"`{call.callee}` writes {held} to the logs on every invocation{route}",
                              "fix": _FIX_CODE},
                             resource=resource, function=entry.label), dataless
+
+
+# How far the event is followed into the functions it is handed to, whole (`log_request(event)`).
+_MAX_DEPTH = 4
+
+
+def _whole_event_log_calls(project: Project, entry: Entry,
+                           event: str) -> Iterator[tuple[ModuleFacts, Call, str, str]]:
+    """(module, log call, the name the event has there, " (handler → helper)") for each log call given
+    the whole event, in the handler or in a function the handler passes the whole event to."""
+    graph = Graph(project, entry)
+    start = graph.node(entry.facts, entry.qualname)
+    queue: deque[tuple[Node, str, tuple[str, ...]]] = deque([(start, event, (entry.qualname,))])
+    seen = {(start, event)}
+    while queue:
+        node, name, path = queue.popleft()
+        facts, body = graph.facts(node), graph.body(node)
+        if body is None:
+            continue
+        for call in body.calls:
+            if call.guarded or name not in arguments_of(facts, node.qualname, call).whole:
+                continue
+            if _is_log_call(facts, call):
+                yield facts, call, name, f" ({' → '.join(path)})" if len(path) > 1 else ""
+                continue
+            if len(path) > _MAX_DEPTH:
+                continue
+            for target in graph.callees(node, call):
+                # Only the function the call names (or the class it builds): a resolver's routes
+                # (`app.resolve(event, context)`) are called with path parameters, not the event.
+                called = target.qualname.rsplit(".", 1)[-1]
+                if called != call.callee.rsplit(".", 1)[-1] and called not in ("__init__", "__call__"):
+                    continue
+                param = _receiving_param(target, call, name)
+                next_node = graph.node(target.facts, target.qualname)
+                if param is not None and (next_node, param) not in seen:
+                    seen.add((next_node, param))
+                    queue.append((next_node, param, (*path, target.qualname)))
+
+
+def _receiving_param(target: Target, call: Call, name: str) -> str | None:
+    """The callee's parameter that receives `name`, when exactly one argument carries it."""
+    function = target.facts.functions.get(target.qualname)
+    if function is None:
+        return None
+    params = list(function.params)
+    if target.bound and params and params[0] in ("self", "cls"):
+        params = params[1:]
+    carried = Origin.param(name)
+    receiving = [params[index] for index, origins in enumerate(call.args)
+                 if carried in origins and index < len(params)]
+    receiving += [keyword for keyword, origins in call.keywords if carried in origins and keyword in params]
+    carriers = sum(carried in origins for origins in call.args) + sum(carried in o for _, o in call.keywords)
+    return receiving[0] if len(receiving) == 1 and carriers == 1 else None

@@ -2,7 +2,8 @@
 
 Hot for reads: provisioned read capacity (table, GSI, global table replica) at or above `hot-read-rcu`;
 an Application Auto Scaling target for its reads with MaxCapacity at or above it; or eventually
-consistent reads by at least `hot-read-functions` API-triggered functions. A function reads a table
+consistent reads, not keyed by the caller, by at least `hot-read-functions` functions behind a front door
+(API Gateway, a function URL, a load balancer, AppSync). A function reads a table
 when code its handler reaches on each invocation (through the call graph) reads the table's name, which arrives through an environment variable set from `!Ref Table` (or to the
 table's literal name), or as the literal `TableName`.
 """
@@ -10,7 +11,7 @@ table's literal name), or as the literal `TableName`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +226,27 @@ def measured_reads(table: Table, project: Project, options: dict[str, Any]) -> t
     return hot, text
 
 
+# What each synchronous trigger type is called in a message (see Trigger.synchronous_api).
+_FRONT_DOORS = {"Api": "a REST API", "HttpApi": "an HTTP API", "WebSocket": "a WebSocket API",
+                "ApiIntegration": "API Gateway", "FunctionUrl": "a function URL",
+                "ALB": "an Application Load Balancer", "AppSync": "AppSync"}
+
+
+def cacheable(read: DynamoRead) -> bool:
+    """A read DAX could serve from its cache and that may hit a hot key: eventually consistent, and not
+    keyed by the caller's own identity."""
+    return not read.consistent and not read.per_user
+
+
+def front_doors(functions: Iterable[Function]) -> str:
+    """The front doors the readers sit behind, in a stable order: "a REST API and a function URL"."""
+    found = sorted({_FRONT_DOORS.get(trigger.type, "API Gateway") for function in functions
+                    for trigger in function.triggers if trigger.synchronous_api})
+    if len(found) <= 1:
+        return found[0] if found else "a front door"
+    return ", ".join(found[:-1]) + " and " + found[-1]
+
+
 def _names(names: list[str]) -> str:
     shown = ", ".join(names[:_SHOWN_READERS])
     return shown + (f" and {len(names) - _SHOWN_READERS} more" if len(names) > _SHOWN_READERS else "")
@@ -245,11 +267,14 @@ def check(table: Table, project: Project, options: dict[str, Any], *, index: Ind
     evidence = capacity_evidence(table, rcu_limit) + scaled.get(key, [])
     if table.table_name:
         evidence += scaled.get(table.table_name, [])
-    # Only readers DAX could serve: API-triggered, with at least one eventually consistent read.
+    # Only readers DAX could serve: behind a front door, with at least one eventually consistent read
+    # that is not keyed by the caller (each user reading their own partition gains little from a cache).
     api_readers = sorted(name for name, (function, table_reads) in reads.items()
-                         if function.has_synchronous_api_trigger and not all(r.consistent for r in table_reads))
+                         if function.has_synchronous_api_trigger and any(cacheable(r) for r in table_reads))
     if len(api_readers) >= readers_limit:
-        evidence.append(f"read by {len(api_readers)} API-triggered functions: {_names(api_readers)}")
+        doors = front_doors(reads[name][0] for name in api_readers)
+        functions = "function" if len(api_readers) == 1 else "functions"
+        evidence.append(f"read by {len(api_readers)} {functions} behind {doors}: {_names(api_readers)}")
     measured = measured_reads(table, project, options)
     severity = None
     if measured is not None:

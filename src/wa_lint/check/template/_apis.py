@@ -4,7 +4,8 @@ Stages come from five places: SAM `AWS::Serverless::Api` / `AWS::Serverless::Htt
 Globals), the implicit `ServerlessRestApi` / `ServerlessHttpApi` that SAM creates for `Api` /
 `HttpApi` events naming no API, plain `AWS::ApiGateway::Stage` / `AWS::ApiGatewayV2::Stage`, and an
 `AWS::ApiGateway::Deployment` with a `StageName` (which creates that stage, configured by its
-`StageDescription`). The observability rules (OPS002-OPS004) judge each stage's settings.
+`StageDescription`). The observability rules (OPS002-OPS004) judge each stage's settings, REL006 its
+throttling.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class Stage:
     span: Span  # where the resource (or the event that creates an implicit API) is written
     sam: bool
     implicit: bool = False  # SAM's ServerlessRestApi / ServerlessHttpApi: configurable only through Globals
+    kind: str = ""  # the resource type that creates the stage (for an implicit API, the SAM type SAM adds)
+    properties: Any = None  # that resource's properties (for an implicit API, its Globals section)
 
     def values(self, *keys: str) -> list[Branch]:
         """Every value `settings[k1][k2]...` can take; `MISSING` when the settings mapping is absent."""
@@ -51,24 +54,24 @@ def stages(project: Project) -> Iterator[Stage]:
         template, properties, name, where = resource.template, resource.properties, resource.logical_id, resource.span
         if resource.type == "AWS::Serverless::Api":
             yield Stage(template, name, f"SAM REST API {name}", "REST", properties, "AccessLogSetting", "", "Api",
-                        where, True)
+                        where, True, kind=resource.type, properties=properties)
         elif resource.type == "AWS::Serverless::HttpApi":
             yield Stage(template, name, f"SAM HTTP API {name}", "HTTP", properties, "AccessLogSettings", "", "HttpApi",
-                        where, True)
+                        where, True, kind=resource.type, properties=properties)
         elif resource.type == "AWS::ApiGateway::Stage":
             yield Stage(template, name, f"REST API stage {name}", "REST", properties, "AccessLogSetting", "", "",
-                        where, False)
+                        where, False, kind=resource.type, properties=properties)
         elif resource.type == "AWS::ApiGatewayV2::Stage":
             protocol = _v2_protocol(template, properties.get("ApiId"))
             yield Stage(template, name, f"{protocol} API stage {name}", protocol, properties, "AccessLogSettings", "",
-                        "", where, False)
+                        "", where, False, kind=resource.type, properties=properties)
         elif resource.type == "AWS::ApiGateway::Deployment" and properties.get("StageName"):
             description = properties.get("StageDescription")
             stage_name = properties["StageName"]
             shown = f" {stage_name}" if isinstance(stage_name, str) else ""
             yield Stage(template, name, f"REST API stage{shown} created by deployment {name}",
                         "REST", description if isinstance(description, dict) else None, "AccessLogSetting",
-                        "StageDescription.", "", where, False)
+                        "StageDescription.", "", where, False, kind=resource.type, properties=properties)
     yield from _implicit(project)
 
 
@@ -105,4 +108,5 @@ def _implicit(project: Project) -> Iterator[Stage]:
                      f"{function.logical_id})")
             yield Stage(template, api_name, label, kind, settings,
                         "AccessLogSetting" if rest else "AccessLogSettings", "", event["Type"],
-                        span(template, events.key_pos(event_name)), True, implicit=True)
+                        span(template, events.key_pos(event_name)), True, implicit=True, kind=api_type,
+                        properties=settings)

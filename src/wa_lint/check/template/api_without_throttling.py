@@ -1,5 +1,8 @@
 """REL006 api-without-throttling: a REST API stage without default method throttling, or an HTTP/WebSocket
-API stage without default route throttling (explicit stages, SAM APIs, and the implicit APIs SAM creates)."""
+API stage without default route throttling (explicit stages, SAM APIs, and the implicit APIs SAM creates).
+
+The stages are the ones `_apis.stages` enumerates for the observability rules (OPS002-OPS004), so every
+API rule sees the same stages, located alike."""
 
 from __future__ import annotations
 
@@ -7,18 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from wa_lint.check.contract import subject
-from wa_lint.check.template._values import (
-    NO_VALUE,
-    branches,
-    functions_in,
-    key_span,
-    lookup,
-    references,
-    resources_in,
-)
+from wa_lint.check.template._apis import Stage, stages
+from wa_lint.check.template._values import NO_VALUE, branches, key_span, lookup, references, resources_in
 from wa_lint.link.model import Project
 from wa_lint.load.template.document import Template
-from wa_lint.load.template.nodes import DictNode
 from wa_lint.report.findings import Span, Violation
 
 CODE = "REL006"
@@ -76,82 +71,61 @@ def _violation(where: Span, name: str, kind: str, when: str | None, fix: str) ->
 
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    for template in project.templates:
-        yield from _template(project, template)
+    covered: dict[int, set[str]] = {}
+    for stage in stages(project):
+        key = id(stage.template)
+        if key not in covered:
+            covered[key] = _usage_plan_throttled(project, stage.template)
+        violation = _judge(stage, covered[key])
+        if violation is not None:
+            yield violation
 
 
-def _template(project: Project, template: Template) -> Iterator[Violation]:
-    covered = _usage_plan_throttled(project, template)
-    for api in resources_in(project, template, "AWS::Serverless::Api"):
-        props = api.properties
-        if api.logical_id in covered or lookup(props, "Auth", "UsagePlan", "Throttle") is not None:
-            continue
+def _judge(stage: Stage, covered: set[str]) -> Violation | None:
+    template, props, name = stage.template, stage.properties, stage.resource
+    if stage.kind == "AWS::Serverless::Api" and stage.implicit:
+        # SAM creates ServerlessRestApi for Api events that name no API; only Globals.Api configures it.
+        if name in covered or lookup(props, "Auth", "UsagePlan", "Throttle") is not None:
+            return None
+        ok, when = _default_method_throttled(template, lookup(props, "MethodSettings"))
+        return None if ok else _violation(
+            stage.span, name, "the REST API SAM creates for this Api event (ServerlessRestApi)", when,
+            f"add Globals.Api.{_REST_FIX}, or declare an AWS::Serverless::Api with them and set RestApiId on the "
+            "events")
+    if stage.kind == "AWS::Serverless::HttpApi" and stage.implicit:
+        ok, when = _default_route_throttled(template, lookup(props, "DefaultRouteSettings"))
+        return None if ok else _violation(
+            stage.span, name, "the HTTP API SAM creates for this HttpApi event (ServerlessHttpApi)", when,
+            f"add Globals.HttpApi.{_HTTP_FIX}, or declare an AWS::Serverless::HttpApi with them and set ApiId on "
+            "the events")
+    if stage.kind == "AWS::Serverless::Api":
+        if name in covered or lookup(props, "Auth", "UsagePlan", "Throttle") is not None:
+            return None
         ok, when = _default_method_throttled(template, props.get("MethodSettings"))
-        if not ok:
-            where = key_span(template, props, "MethodSettings", api.span) if when else api.span
-            yield _violation(where, api.logical_id, f"REST API {api.logical_id}", when,
-                             f"add {_REST_FIX} to {api.logical_id}'s Properties (or to Globals.Api)")
-    for stage in resources_in(project, template, "AWS::ApiGateway::Stage"):
-        props = stage.properties
-        if stage.logical_id in covered or references(props.get("RestApiId")) & covered:
-            continue
+        where = key_span(template, props, "MethodSettings", stage.span) if when else stage.span
+        return None if ok else _violation(where, name, f"REST API {name}", when,
+                                          f"add {_REST_FIX} to {name}'s Properties (or to Globals.Api)")
+    if stage.kind == "AWS::ApiGateway::Stage":
+        if name in covered or references(props.get("RestApiId")) & covered:
+            return None
         ok, when = _default_method_throttled(template, props.get("MethodSettings"))
-        if not ok:
-            where = key_span(template, props, "MethodSettings", stage.span) if when else stage.span
-            yield _violation(where, stage.logical_id, f"REST API stage {stage.logical_id}", when,
-                             f"add {_REST_FIX} to {stage.logical_id}")
-    for deployment in resources_in(project, template, "AWS::ApiGateway::Deployment"):
-        props = deployment.properties
-        if "StageName" not in props or references(props.get("RestApiId")) & covered:
-            continue  # without StageName a deployment creates no stage
+        where = key_span(template, props, "MethodSettings", stage.span) if when else stage.span
+        return None if ok else _violation(where, name, f"REST API stage {name}", when, f"add {_REST_FIX} to {name}")
+    if stage.kind == "AWS::ApiGateway::Deployment":
+        if references(props.get("RestApiId")) & covered:
+            return None
         description = props.get("StageDescription")
         ok, when = _default_method_throttled(template, lookup(description, "MethodSettings"))
-        if not ok and not _limits_set(template, description):
-            yield _violation(deployment.span, deployment.logical_id,
-                             f"the stage REST API deployment {deployment.logical_id} creates", when,
-                             f"add ThrottlingRateLimit and ThrottlingBurstLimit to {deployment.logical_id}'s "
-                             "StageDescription, or declare an AWS::ApiGateway::Stage with " + _REST_FIX)
-    for api in resources_in(project, template, "AWS::Serverless::HttpApi"):
-        props = api.properties
+        if ok or _limits_set(template, description):
+            return None
+        return _violation(stage.span, name, f"the stage REST API deployment {name} creates", when,
+                          f"add ThrottlingRateLimit and ThrottlingBurstLimit to {name}'s StageDescription, or "
+                          "declare an AWS::ApiGateway::Stage with " + _REST_FIX)
+    if stage.kind in ("AWS::Serverless::HttpApi", "AWS::ApiGatewayV2::Stage"):
         ok, when = _default_route_throttled(template, props.get("DefaultRouteSettings"))
-        if not ok:
-            where = key_span(template, props, "DefaultRouteSettings", api.span) if when else api.span
-            yield _violation(where, api.logical_id, f"HTTP API {api.logical_id}", when,
-                             f"add {_HTTP_FIX} to {api.logical_id}'s Properties (or to Globals.HttpApi)")
-    for stage in resources_in(project, template, "AWS::ApiGatewayV2::Stage"):
-        props = stage.properties
-        ok, when = _default_route_throttled(template, props.get("DefaultRouteSettings"))
-        if not ok:
-            where = key_span(template, props, "DefaultRouteSettings", stage.span) if when else stage.span
-            yield _violation(where, stage.logical_id, f"API Gateway v2 stage {stage.logical_id}", when,
-                             f"add {_HTTP_FIX} to {stage.logical_id}")
-    yield from _implicit_apis(project, template, covered)
-
-
-def _implicit_apis(project: Project, template: Template, covered: set[str]) -> Iterator[Violation]:
-    """SAM creates ServerlessRestApi / ServerlessHttpApi for Api / HttpApi events that name no API."""
-    first: dict[str, Span] = {}
-    for function in functions_in(project, template):
-        events = function.properties.get("Events")
-        if not isinstance(events, DictNode):
-            continue
-        for name, event in events.items():
-            kind = event.get("Type") if isinstance(event, dict) else None
-            if not isinstance(kind, str):
-                continue
-            owner = {"Api": "RestApiId", "HttpApi": "ApiId"}.get(kind)
-            if owner and lookup(event, "Properties", owner) is None and kind not in first:
-                first[kind] = key_span(template, events, name, function.span)
-    global_api = lookup(template.data, "Globals", "Api")
-    if "Api" in first and "ServerlessRestApi" not in covered and lookup(global_api, "Auth", "UsagePlan", "Throttle") is None:
-        ok, when = _default_method_throttled(template, lookup(global_api, "MethodSettings"))
-        if not ok:
-            yield _violation(first["Api"], "ServerlessRestApi", "the REST API SAM creates for this Api event "
-                             "(ServerlessRestApi)", when, f"add Globals.Api.{_REST_FIX}, or declare an "
-                             "AWS::Serverless::Api with them and set RestApiId on the events")
-    if "HttpApi" in first:
-        ok, when = _default_route_throttled(template, lookup(template.data, "Globals", "HttpApi", "DefaultRouteSettings"))
-        if not ok:
-            yield _violation(first["HttpApi"], "ServerlessHttpApi", "the HTTP API SAM creates for this HttpApi "
-                             "event (ServerlessHttpApi)", when, f"add Globals.HttpApi.{_HTTP_FIX}, or declare an "
-                             "AWS::Serverless::HttpApi with them and set ApiId on the events")
+        where = key_span(template, props, "DefaultRouteSettings", stage.span) if when else stage.span
+        kind = f"HTTP API {name}" if stage.kind == "AWS::Serverless::HttpApi" else f"API Gateway v2 stage {name}"
+        fix = (f"add {_HTTP_FIX} to {name}'s Properties (or to Globals.HttpApi)"
+               if stage.kind == "AWS::Serverless::HttpApi" else f"add {_HTTP_FIX} to {name}")
+        return None if ok else _violation(where, name, kind, when, fix)
+    return None

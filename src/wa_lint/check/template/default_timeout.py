@@ -6,14 +6,46 @@ from collections.abc import Iterator
 from typing import Any
 
 from wa_lint.check.contract import subject
+from wa_lint.check.template._fixes import add_property, not_fixed, unsafe_fix
 from wa_lint.check.template._measured import evidence_of
 from wa_lint.check.template._settings import place
 from wa_lint.check.template._values import MISSING, branches_at
 from wa_lint.evidence.live.lookup import deployed_function, function_metrics
+from wa_lint.link.linker import literal_int
 from wa_lint.link.model import Function, Project
-from wa_lint.report.findings import Violation
+from wa_lint.report.findings import Fix, Violation
 
 CODE = "PERF002"
+# The value the fix writes: the rule doc's example (a p99 of 2 s with a margin for cold starts and a
+# retry), well under API Gateway's 29 s integration limit (REL007).
+FIX_TIMEOUT = 10
+_SQS_VISIBILITY_DEFAULT = 30
+_VISIBILITY_FACTOR = 6  # REL008: a queue's visibility timeout should be 6 times the function's timeout
+
+
+def fix_timeout(function: Function) -> int:
+    """FIX_TIMEOUT, lowered so that every queue of the template feeding the function keeps a visibility
+    timeout of six times it (REL008), and never below the 3 s default the function runs with now."""
+    limit = FIX_TIMEOUT
+    for trigger in function.triggers:
+        if trigger.type not in ("SQS", "EventSourceMapping") or not trigger.target:
+            continue
+        queue = function.template.resources.get(trigger.target)
+        if not isinstance(queue, dict) or queue.get("Type") != "AWS::SQS::Queue":
+            continue
+        properties = queue.get("Properties")
+        written = properties.get("VisibilityTimeout") if isinstance(properties, dict) else None
+        visibility = _SQS_VISIBILITY_DEFAULT if written is None else literal_int(written)
+        if visibility is not None:
+            limit = min(limit, visibility // _VISIBILITY_FACTOR)
+    return max(limit, 3)
+
+
+def timeout_fix(function: Function, note: str | None) -> tuple[Fix | None, str | None]:
+    if note:
+        return None, not_fixed(f"the Timeout is removed at deploy time, {note}; set it on that branch")
+    timeout = fix_timeout(function)
+    return unsafe_fix(lambda: add_property(function.template, function.logical_id, "Timeout", timeout)), None
 
 
 def deployed_timing(function: Function, project: Project) -> str:
@@ -54,7 +86,9 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
                "timeout should be 6 times the function's)")
         metrics = function_metrics(project, function)
         measured = (metrics.duration_average, metrics.duration_p99) if metrics else ()
+        machine_fix, not_fixed_note = timeout_fix(function, branch.note)
         yield Violation(CODE, place(template, properties, "Timeout", function.span),
                         {"problem": problem, "fix": fix}, resource=name, function=name,
-                        evidence=tuple(evidence_of(m) for m in measured if m is not None))
+                        evidence=tuple(evidence_of(m) for m in measured if m is not None),
+                        fix=machine_fix, detail=not_fixed_note)
         return

@@ -6,12 +6,50 @@ from collections.abc import Iterator
 from typing import Any
 
 from wa_lint.check.contract import subject
+from wa_lint.check.template._fixes import (
+    MISSING_VALUE,
+    add_property,
+    is_intrinsic,
+    not_fixed,
+    set_scalar,
+    unsafe_fix,
+    written,
+)
 from wa_lint.check.template._settings import describe, origin, place
-from wa_lint.check.template._values import MISSING, branches_at
+from wa_lint.check.template._values import MISSING, Branch, branches_at
 from wa_lint.link.model import Function, Project
-from wa_lint.report.findings import Violation
+from wa_lint.load.template.edit import insert_entry
+from wa_lint.report.findings import Edit, Fix, Violation
 
 CODE = "OPS001"
+
+
+def tracing_edit(function: Function) -> Edit | None:
+    """`Tracing: Active` (SAM) or `TracingConfig: {Mode: Active}` on the function itself.
+
+    A SAM value inherited from Globals is overridden on this function only (the Globals line, which
+    other functions share, is left as it is).
+    """
+    template, name = function.template, function.logical_id
+    if function.type == "AWS::Serverless::Function":
+        if written(template, name, "Tracing") is MISSING_VALUE:
+            return add_property(template, name, "Tracing", "Active")
+        return set_scalar(template, name, ("Tracing",), "Active")
+    config = written(template, name, "TracingConfig")
+    if config is MISSING_VALUE:
+        return add_property(template, name, "TracingConfig", {"Mode": "Active"})
+    if not isinstance(config, dict) or is_intrinsic(config):
+        return None
+    if "Mode" in config:
+        return set_scalar(template, name, ("TracingConfig", "Mode"), "Active")
+    return insert_entry(template, ("Resources", name, "Properties", "TracingConfig"), "Mode", "Active")
+
+
+def tracing_fix(function: Function, branch: Branch) -> tuple[Fix | None, str | None]:
+    """The fix, or the note saying why there is none: a value decided at deploy time is not overwritten."""
+    if branch.note:
+        return None, not_fixed(f"the value is decided at deploy time, {branch.note}; set Active where it is decided")
+    return unsafe_fix(lambda: tracing_edit(function)), None
 
 
 @subject("function")
@@ -33,6 +71,7 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
         else:
             fix = (f"add TracingConfig: {{Mode: Active}} to {name}'s Properties and allow xray:PutTraceSegments "
                    "and xray:PutTelemetryRecords in its role (the AWSXRayDaemonWriteAccess managed policy)")
+        machine_fix, note = tracing_fix(function, branch)
         yield Violation(CODE, place(template, properties, key, function.span), {"problem": problem, "fix": fix},
-                        resource=name, function=name)
+                        resource=name, function=name, fix=machine_fix, detail=note)
         return

@@ -13,16 +13,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wa_lint.check.contract import subject
+from wa_lint.check.template._fixes import add_property, add_resource, free_logical_id, not_fixed, unsafe_fix
 from wa_lint.check.template._values import MISSING, branches_at, key_span
 from wa_lint.link.linker import ref_target
 from wa_lint.link.model import Function, Project
 from wa_lint.load.template.document import Template
-from wa_lint.report.findings import Span, Violation
+from wa_lint.report.findings import Fix, Span, Violation
 
 CODE = "COST001"
 LOG_GROUP_TYPES = ("AWS::Logs::LogGroup", "Custom::LogRetention")
 _PREFIX = "/aws/lambda/"
 _PLACEHOLDER = re.compile(r"\$\{([^}!]+)\}")
+# What the fixes write, as the findings' fix text says: a month of logs, for debugging recent issues.
+RETENTION_DAYS = 30
 
 
 def name_text(value: Any) -> str | None:
@@ -123,6 +126,18 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
         yield _no_retention(group, template, note)
 
 
+def log_group_fix(function: Function) -> Fix | None:
+    """An `AWS::Logs::LogGroup` named `/aws/lambda/${Fn}` (the function's `Ref` is its name, whatever
+    FunctionName says) with RetentionInDays, declared just above the function."""
+    template, name = function.template, function.logical_id
+    group_id = free_logical_id(template, f"{name}LogGroup", f"{name}Logs", f"{name}LogGroupRetained")
+    if group_id is None:
+        return None
+    group = {"Type": "AWS::Logs::LogGroup",
+             "Properties": {"LogGroupName": {"Fn::Sub": f"{_PREFIX}${{{name}}}"}, "RetentionInDays": RETENTION_DAYS}}
+    return unsafe_fix(lambda: add_resource(template, group_id, group, beside=name))
+
+
 def _no_group(function: Function, note: str | None) -> Violation:
     name = function.logical_id
     own = name_text(function.properties.get("FunctionName"))
@@ -134,7 +149,11 @@ def _no_group(function: Function, note: str | None) -> Violation:
     fix = (f"declare an AWS::Logs::LogGroup with LogGroupName: !Sub '/aws/lambda/${{{name}}}' and RetentionInDays: 30 "
            f"(or point {name}'s LoggingConfig.LogGroup at a group with a retention); if the function already ran, "
            "set the retention on the existing group or delete it first, as CloudFormation cannot adopt it")
-    return Violation(CODE, function.span, {"problem": problem, "fix": fix}, resource=name, function=name)
+    if note:
+        return Violation(CODE, function.span, {"problem": problem, "fix": fix}, resource=name, function=name,
+                         detail=not_fixed(f"the function's log group depends on a condition, {note}"))
+    return Violation(CODE, function.span, {"problem": problem, "fix": fix}, resource=name, function=name,
+                     fix=log_group_fix(function))
 
 
 def _no_retention(group: Group, template: Template, note: str | None) -> Violation:
@@ -144,5 +163,10 @@ def _no_retention(group: Group, template: Template, note: str | None) -> Violati
                f"sets no RetentionInDays{when}, so its logs never expire and their storage is billed forever")
     fix = f"add RetentionInDays (for example 30) to {group.logical_id}'s Properties"
     where = key_span(template, group.properties, "RetentionInDays", group.span)
+    if note:
+        return Violation(CODE, where, {"problem": problem, "fix": fix}, resource=group.logical_id,
+                         function=group.users[0],
+                         detail=not_fixed(f"the retention is decided at deploy time, {note}; set it on that branch"))
+    machine_fix = unsafe_fix(lambda: add_property(template, group.logical_id, "RetentionInDays", RETENTION_DAYS))
     return Violation(CODE, where, {"problem": problem, "fix": fix}, resource=group.logical_id,
-                     function=group.users[0])
+                     function=group.users[0], fix=machine_fix)

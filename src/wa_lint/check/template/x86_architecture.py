@@ -6,11 +6,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from wa_lint.check.contract import subject
+from wa_lint.check.template._fixes import (
+    MISSING_VALUE,
+    add_property,
+    is_intrinsic,
+    not_fixed,
+    set_scalar,
+    unsafe_fix,
+    written,
+)
 from wa_lint.check.template._settings import origin, place
 from wa_lint.check.template._values import MISSING, branches, branches_at, lookup
 from wa_lint.link.linker import ref_target
 from wa_lint.link.model import Function, Project
-from wa_lint.report.findings import Violation
+from wa_lint.link.sam_globals import inherited_keys
+from wa_lint.report.findings import Fix, Violation
 
 CODE = "COST002"
 
@@ -61,6 +71,25 @@ def runs_at_edge(function: Function) -> bool:
     return False
 
 
+def arm64_fix(function: Function, note: str | None) -> tuple[Fix | None, str | None]:
+    """`Architectures: [arm64]` on the function, or why not (the note the finding then carries)."""
+    template, name = function.template, function.logical_id
+    if note:
+        return None, not_fixed(f"the value is decided at deploy time, {note}; set arm64 where it is decided")
+    value = written(template, name, "Architectures")
+    if value is MISSING_VALUE:
+        if "Architectures" in inherited_keys(function.properties):
+            # SAM appends a function's list to the Globals list: [x86_64, arm64] would not deploy.
+            return None, not_fixed("Architectures comes from Globals.Function, and SAM adds a function's own "
+                                   "list to it; change it there, for every function it covers")
+        return unsafe_fix(lambda: add_property(template, name, "Architectures", ["arm64"])), None
+    if isinstance(value, list) and len(value) == 1 and is_intrinsic(value[0]):
+        return None, not_fixed("the architecture is decided at deploy time, by a parameter or an intrinsic function")
+    if isinstance(value, list) and len(value) == 1:
+        return unsafe_fix(lambda: set_scalar(template, name, ("Architectures", 0), "arm64")), None
+    return None, None
+
+
 @subject("function")
 def check(function: Function, project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     template, properties, name = function.template, function.properties, function.logical_id
@@ -79,6 +108,8 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
         fix = (f"set Architectures: [arm64] on {name}"
                + (" or in Globals.Function" if function.type == "AWS::Serverless::Function" else "")
                + f", after checking that its dependencies have arm64 builds{image} (native wheels, layers)")
+        machine_fix, not_fixed_note = arm64_fix(function, branch.note)
         yield Violation(CODE, place(template, properties, "Architectures", function.span),
-                        {"problem": problem, "fix": fix}, resource=name, function=name)
+                        {"problem": problem, "fix": fix}, resource=name, function=name, fix=machine_fix,
+                        detail=not_fixed_note)
         return

@@ -48,6 +48,7 @@ _JSON_BEFORE_ITEM = re.compile(r"[ \t\r\n\[,]*")
 _FLOW_START = re.compile(r"(?:[!&]\S*\s+)*[\[{]")
 # Plain scalars we write without quotes: no indicator first, nothing a YAML reader treats specially.
 _PLAIN = re.compile(r"[A-Za-z0-9_./$][A-Za-z0-9_./$@+=-]*(?:::?[A-Za-z0-9_./$@+=-]+)*")
+_BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 # Characters a YAML stream may not carry raw (YAML 1.1 printable set), escaped in double quotes.
 _NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
@@ -73,8 +74,14 @@ def replace_value(template: Template, path: TemplatePath, value: Scalar) -> Edit
     return edit if _still_holds(template, edit, tuple(path), expected) else None
 
 
-def insert_entry(template: Template, path: TemplatePath, key: str, value: Any) -> Edit | None:
-    """The edit that adds `key: value` to the mapping at `path` (() for the root), or None."""
+def insert_entry(template: Template, path: TemplatePath, key: str, value: Any,
+                 before: str | None = None) -> Edit | None:
+    """The edit that adds `key: value` to the mapping at `path` (() for the root), or None.
+
+    With `before`, the entry goes just above that key of the mapping (and above the comment lines
+    written right above it) instead of after the last entry: a new resource declared next to the one
+    it serves, and several such insertions in one mapping that do not all land at its end.
+    """
     if template.framework:
         return None
     found = _locate(template, path)
@@ -83,7 +90,9 @@ def insert_entry(template: Template, path: TemplatePath, key: str, value: Any) -
     mapping, pos = found
     if not isinstance(mapping, DictNode) or key in mapping:
         return None
-    if template.syntax == "json":
+    if before is not None:
+        edit = _insertion_before(template, mapping, pos, key, value, before)
+    elif template.syntax == "json":
         edit = _json_insertion(template, mapping, pos, key, value)
     else:
         edit = _yaml_insertion(template, mapping, pos, key, value)
@@ -365,6 +374,64 @@ def _json_insertion(template: Template, mapping: DictNode, pos: Pos, key: str, v
         gap = " "
     member = f"{json.dumps(key, ensure_ascii=False)}{separator}{member_value}"
     return Edit.at(template.path, text, last_value_end, last_value_end, f",{gap}{member}")
+
+
+def _insertion_before(template: Template, mapping: DictNode, pos: Pos, key: str, value: Any,
+                      before: str) -> Edit | None:
+    entries = dict(_entries_in_place(mapping, pos))
+    target = entries.get(before)
+    if target is None:
+        return None  # not a key written in this mapping
+    text = template.text
+    if template.syntax == "json":
+        return _json_insertion_before(template, target, key, value)
+    if text[pos.start : pos.start + 1] in ("{", "&", "!") or len({p.column for p in entries.values()}) != 1:
+        return None
+    line_start = text.rfind("\n", 0, target.start) + 1
+    indent = text[line_start : target.start]
+    if indent.strip(" "):
+        return None  # the key shares its line with something else
+    while line_start > 0:  # the comment lines right above the key belong to it
+        previous = text.rfind("\n", 0, line_start - 1) + 1
+        line = text[previous : line_start].rstrip("\r\n")
+        if not (line.startswith(indent + "#") or (indent == "" and line.startswith("#"))):
+            break
+        line_start = previous
+    unit = _indent_unit(text)
+    if not unit or unit.strip(" "):
+        unit = "  "
+    lines = _yaml_entry(key, value, indent, unit)
+    if lines is None:
+        return None
+    newline = _newline(text, line_start)
+    # Entries the file separates with blank lines get one after the new entry too.
+    starts = sorted(p.start for p in entries.values())
+    spaced = _BLANK_LINE.search(text, starts[0], starts[-1]) is not None
+    spacer = newline if spaced else ""
+    return Edit.at(template.path, text, line_start, line_start, "".join(line + newline for line in lines) + spacer)
+
+
+def _json_insertion_before(template: Template, target: Pos, key: str, value: Any) -> Edit | None:
+    text = template.text
+    gap_start = target.start
+    while gap_start > 0 and text[gap_start - 1] in " \t\r\n":
+        gap_start -= 1
+    gap = text[gap_start : target.start]
+    unit = _indent_unit(text)
+    try:
+        if "\n" in gap and unit is not None:
+            indent = gap[gap.rfind("\n") + 1 :]
+            newline = _newline(text, gap_start)
+            rendered = json.dumps(value, ensure_ascii=False, allow_nan=False, indent=unit)
+            rendered = rendered.replace("\n", newline + indent)
+            separator = newline + indent
+        else:
+            rendered = json.dumps(value, ensure_ascii=False, allow_nan=False)
+            separator = gap or " "
+    except (TypeError, ValueError):
+        return None
+    member = f"{json.dumps(key, ensure_ascii=False)}: {rendered},{separator}"
+    return Edit.at(template.path, text, target.start, target.start, member)
 
 
 def _indent_unit(text: str) -> str | None:

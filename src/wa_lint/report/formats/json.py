@@ -53,7 +53,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "end_column": span.end_column,
         "message": finding.message,
         "fix": finding.fix,
-        "fixes": [fix_dict(fix) for fix in finding.fixes],
+        # A deferred fix the template turned out not to allow has no edits: nothing to offer.
+        "fixes": [fix_dict(fix) for fix in finding.fixes if fix.edits],
         "evidence": [evidence_dict(item) for item in finding.evidence],
         "resource": finding.resource,
         "function": finding.function,
