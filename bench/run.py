@@ -1,12 +1,17 @@
-"""wa-lint's benchmark: whole-process timings, medians, and ratios against cfn-lint, in one run.
+"""wa-lint's benchmark: every target figure of the speed work in one run, medians of interleaved runs.
 
-    python bench/run.py precommit              # one-function SAM app: wa-lint vs cfn-lint, >= 10 runs each
-    python bench/run.py corpus PATH            # a real corpus: wa-lint (templates + code) vs cfn-lint
-    python bench/run.py scale [--sizes ...]    # synthetic monorepos: cold, warm, one file touched
-    python bench/run.py all [--corpus PATH]    # everything; prints a table and writes JSON
+    python bench/run.py all --corpus PATH [--quick]   # everything; a target-vs-measured table and JSON
+    python bench/run.py precommit                     # one-function SAM app: wa-lint vs cfn-lint
+    python bench/run.py corpus PATH                   # a real corpus: cold, warm, touched vs cfn-lint
+    python bench/run.py scale [--sizes ...]           # synthetic monorepos: cold, warm, one file touched
 
-Every figure is a separate process started from scratch, as a user or a hook starts it. Peak RSS is
-the largest resident set of any one process of the run (wa-lint's workers included), from wait4.
+Every figure is a separate process started from scratch, as a user or a hook starts it, and the
+commands compared are run in rounds (one of each per round), so a machine whose speed drifts slows
+every command alike; each figure is the median over the rounds, and every target is a ratio taken
+within one run. Peak RSS is the largest resident set of any one process of the run (wa-lint's
+workers included), from wait4; CPU is user + system time of the process and its workers.
+`--quick` skips the 10,000-function tree (minutes) for iteration. `--baseline SRC` also measures
+another wa-lint source tree (e.g. main's `src`) in the same rounds, for before/after figures.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synth import generate  # noqa: E402
+from synth import generate
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
@@ -37,20 +42,35 @@ class Measure:
     seconds: float
     peak_rss_mb: float
     exit_code: int
+    cpu_seconds: float = 0.0
+
+
+# Which wa-lint source tree a command runs (the checkout's own, or a baseline's).
+SOURCES = {"wa-lint": REPO / "src"}
 
 
 def measure(command: list[str], cwd: Path | None = None) -> Measure:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))}
+    source = Path(command[command.index("--wa-lint-src") + 1]) if "--wa-lint-src" in command else REPO / "src"
+    command = [arg for index, arg in enumerate(command)
+               if arg != "--wa-lint-src" and (index == 0 or command[index - 1] != "--wa-lint-src")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(source), os.environ.get("PYTHONPATH")]))}
     started = time.perf_counter()
+    before = os.times()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
+    after = os.times()
+    # The process's own CPU (wait4) plus its workers' (reaped by it, so counted in our children's times
+    # only through it): ru_utime/ru_stime cover the process and its waited-for children.
+    cpu = usage.ru_utime + usage.ru_stime
+    cpu = max(cpu, (after.children_user + after.children_system) - (before.children_user + before.children_system))
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Measure(seconds, usage.ru_maxrss / 1024, process.returncode)
+    return Measure(seconds, usage.ru_maxrss / 1024, process.returncode, cpu)
 
 
-def wa_lint(*args: str) -> list[str]:
-    return [sys.executable, "-m", "wa_lint", *args]
+def wa_lint(*args: str, source: Path | None = None) -> list[str]:
+    extra = ["--wa-lint-src", str(source)] if source else []
+    return [sys.executable, "-m", "wa_lint", *args, *extra]
 
 
 def cfn_lint(*args: str) -> list[str]:
@@ -90,38 +110,11 @@ def lambda_handler(event, context):
 """
 
 
-def precommit(runs: int) -> dict[str, object]:
-    app = Path(tempfile.mkdtemp(prefix="wa-lint-bench-app-"))
-    (app / "src").mkdir()
-    (app / "template.yaml").write_text(ONE_FUNCTION_TEMPLATE)
-    (app / "src" / "app.py").write_text(ONE_FUNCTION_HANDLER)
-    commands = {
-        "wa-lint": wa_lint("template.yaml", "src/app.py", "--isolated"),
-        "wa-lint (no cache)": wa_lint("template.yaml", "src/app.py", "--isolated", "--no-cache"),
-        "cfn-lint": cfn_lint("template.yaml"),
-    }
-    for command in commands.values():
-        measure(command, app)  # warm the OS page cache and wa-lint's facts cache
-    samples: dict[str, list[Measure]] = {name: [] for name in commands}
-    for _ in range(runs):
-        for name, command in commands.items():  # alternating, so drift hits every tool alike
-            samples[name].append(measure(command, app))
-    shutil.rmtree(app)
-    medians = {name: statistics.median(m.seconds for m in values) for name, values in samples.items()}
-    return {
-        "runs": runs,
-        "median_seconds": medians,
-        "peak_rss_mb": {name: max(m.peak_rss_mb for m in values) for name, values in samples.items()},
-        "ratio_wa_lint_to_cfn_lint": medians["wa-lint"] / medians["cfn-lint"],
-        "ratio_wa_lint_no_cache_to_cfn_lint": medians["wa-lint (no cache)"] / medians["cfn-lint"],
-    }
-
-
 def model_of(path: Path) -> dict[str, Any]:
     """What wa-lint understood of the tree (`--show-model`): its templates and analysed Python files."""
     output = subprocess.run(
         wa_lint(str(path), "--isolated", "--no-cache", "--show-model", "--output-format", "json"),
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        capture_output=True, text=True, check=False, env={**os.environ, "PYTHONPATH": str(REPO / "src")},
     ).stdout
     model: dict[str, Any] = json.loads(output)
     return model
@@ -141,135 +134,256 @@ def crashes_cfn_lint(template: str) -> bool:
 
 
 def _median(measures: list[Measure]) -> Measure:
-    """The run with the median wall time (its own peak RSS and exit code)."""
-    return sorted(measures, key=lambda m: m.seconds)[len(measures) // 2]
+    """The run with the median wall time (its own peak RSS and exit code), and the median CPU time."""
+    middle = sorted(measures, key=lambda m: m.seconds)[len(measures) // 2]
+    return Measure(middle.seconds, middle.peak_rss_mb, middle.exit_code,
+                   statistics.median(m.cpu_seconds for m in measures))
 
 
-def corpus(path: Path) -> dict[str, object]:
+def _copy(tree: Path, prefix: str) -> Path:
+    """A private copy of a tree (a corpus may be read-only, and the runs write a cache and touch files)."""
+    target = Path(tempfile.mkdtemp(prefix=prefix)) / tree.name
+    shutil.copytree(tree, target, symlinks=True, ignore=shutil.ignore_patterns(".wa_lint_cache", ".git"))
+    return target
+
+
+def _touch(path: Path, round_number: int) -> None:
+    path.write_text(path.read_text(encoding="utf-8", errors="surrogateescape") + f"\n# touched {round_number}\n",
+                    encoding="utf-8", errors="surrogateescape")
+
+
+def cold_warm_touched(root: Path, touch: list[Path], rounds: int, extra: dict[str, list[str]] | None = None,
+                      baseline: Path | None = None) -> dict[str, Any]:
+    """Rounds of: a cold run (cache deleted), `extra` commands (competitors), a warm run (nothing changed)
+    and a run after one file is touched (a different one each round); medians over the rounds."""
+    variants = {"wa-lint": None, **({"baseline": baseline} if baseline else {})}
+    samples: dict[str, list[Measure]] = {}
+    for number in range(rounds):
+        for name, source in variants.items():
+            command = wa_lint(str(root), "--isolated", source=source)
+            shutil.rmtree(root / ".wa_lint_cache", ignore_errors=True)
+            samples.setdefault(f"{name} cold", []).append(measure(command))
+            if name == "wa-lint":
+                for other, other_command in (extra or {}).items():
+                    samples.setdefault(other, []).append(measure(other_command))
+            samples.setdefault(f"{name} warm", []).append(measure(command))
+            _touch(touch[number % len(touch)], number)
+            samples.setdefault(f"{name} one file touched", []).append(measure(command))
+    medians = {name: _median(values) for name, values in samples.items()}
+    report: dict[str, Any] = {"rounds": rounds, "runs": {name: asdict(m) for name, m in medians.items()}}
+    for name in variants:
+        cold = medians[f"{name} cold"]
+        report[f"{name} warm_to_cold"] = medians[f"{name} warm"].seconds / cold.seconds
+        report[f"{name} touched_to_cold"] = medians[f"{name} one file touched"].seconds / cold.seconds
+        report[f"{name} warm_to_cold_cpu"] = medians[f"{name} warm"].cpu_seconds / cold.cpu_seconds
+        report[f"{name} touched_to_cold_cpu"] = medians[f"{name} one file touched"].cpu_seconds / cold.cpu_seconds
+    return report
+
+
+def corpus(path: Path, rounds: int, baseline: Path | None = None) -> dict[str, object]:
     path = path.resolve()
     model = model_of(path)
     every_template = [str(Path(t).resolve()) for t in model["templates"]]
     templates = [t for t in every_template if not crashes_cfn_lint(t)]
-    handler_files = len(model["python_files"])
-    results = {
-        # wa-lint takes seconds: the median of three; cfn-lint takes minutes: one run each.
-        "wa-lint (templates + code, cold)": _median([measure(wa_lint(str(path), "--isolated", "--no-cache"))
-                                                     for _ in range(3)]),
-        "cfn-lint": measure(cfn_lint(*templates)),
-    }
+    copy = _copy(path, "wa-lint-bench-corpus-")
+    # cfn-lint reads the same templates from the copy; wa-lint lints the whole copy (templates and code).
+    templates = [str(copy / Path(t).relative_to(path)) for t in templates]
+    handlers = sorted(copy / Path(p).resolve().relative_to(path) for p in model["python_files"]
+                      if Path(p).resolve().is_relative_to(path))
+    extra: dict[str, list[str]] = {}
     try:
         import cfn_lint_serverless  # noqa: F401
 
         # `-a` takes several values: the templates go first.
-        results["cfn-lint + serverless-rules"] = measure(cfn_lint(*templates, "-a", "cfn_lint_serverless.rules"))
+        extra["cfn-lint + serverless-rules"] = cfn_lint(*templates, "-a", "cfn_lint_serverless.rules")
     except ImportError:
-        print("note: cfn-lint-serverless is not installed; skipping that column", file=sys.stderr)
-    # cfn-lint's exit code is a bit set of error (2), warning (4) and info (8); 1 means it crashed.
-    for name, result in results.items():
-        if name.startswith("cfn-lint") and result.exit_code % 2:
-            print(f"note: {name} did not finish normally; its timing is not comparable", file=sys.stderr)
-    rows = {
-        name: {**asdict(m), "templates_per_second": (len(templates) if name.startswith("cfn-lint")
-                                                     else len(every_template)) / m.seconds}
-        for name, m in results.items()
-    }
-    rows["wa-lint (templates + code, cold)"]["handler_files_per_second"] = handler_files / results[
-        "wa-lint (templates + code, cold)"].seconds
-    baseline = results.get("cfn-lint + serverless-rules", results["cfn-lint"])
+        print("note: cfn-lint-serverless is not installed (pip install -e '.[bench]'); comparing with plain "
+              "cfn-lint", file=sys.stderr)
+        extra["cfn-lint"] = cfn_lint(*templates)
+    (competitor,) = extra
+    report = cold_warm_touched(copy, handlers[:: max(1, len(handlers) // 7)] or handlers, rounds, extra, baseline)
+    shutil.rmtree(copy.parent)
+    runs = report["runs"]
+    if runs[competitor]["exit_code"] % 2:
+        # cfn-lint's exit code is a bit set of error (2), warning (4) and info (8); 1 means it crashed.
+        print(f"note: {competitor} did not finish normally; its timing is not comparable", file=sys.stderr)
+    cold = runs["wa-lint cold"]["seconds"]
     return {
-        "path": str(path),
-        "templates": len(every_template),
+        **report, "path": str(path), "templates": len(every_template),
         "templates_left_out_of_cfn_lint": len(every_template) - len(templates),
-        "python_files_analysed": handler_files,
-        "tools": rows,
-        "speedup_vs_cfn_lint_serverless": baseline.seconds / results["wa-lint (templates + code, cold)"].seconds,
+        "python_files_analysed": len(model["python_files"]), "competitor": competitor,
+        "cold_to_competitor": cold / runs[competitor]["seconds"],
+        **({"baseline cold_to_competitor": runs["baseline cold"]["seconds"] / runs[competitor]["seconds"]}
+           if baseline else {}),
     }
 
 
-def scale(sizes: list[int], repeat: int) -> dict[str, object]:
-    """Cold, warm and one-file-touched runs on synthetic monorepos, each the median of `repeat` runs
-    (cold: the cache deleted before each run; touched: a different file each time)."""
+def scale(sizes: list[int], rounds: int, baseline: Path | None = None) -> dict[str, object]:
+    """Cold, warm and one-file-touched runs on synthetic monorepos (bench/synth.py)."""
     report: dict[str, object] = {}
     for size in sizes:
         root = Path(tempfile.mkdtemp(prefix=f"wa-lint-bench-{size}-"))
         generate(root, size)
-        command = wa_lint(str(root), "--isolated")
-        colds = []
-        for _ in range(repeat):
-            shutil.rmtree(root / ".wa_lint_cache", ignore_errors=True)
-            colds.append(measure(command))
-        warms = [measure(command) for _ in range(repeat)]
-        touched = []
-        for index in range(repeat):
-            touched_file = root / "services" / "service_0000" / "src" / f"fn_{index + 1:05d}.py"
-            touched_file.write_text(touched_file.read_text() + "\n# touched\n")
-            touched.append(measure(command))
-        cold, warm, one_touched = _median(colds), _median(warms), _median(touched)
-        report[str(size)] = {
-            "runs": repeat,
-            "cold": asdict(cold),
-            "warm": asdict(warm),
-            "one_file_touched": asdict(one_touched),
-            "warm_to_cold": warm.seconds / cold.seconds,
-            "touched_to_cold": one_touched.seconds / cold.seconds,
-        }
+        touch = [root / "services" / "service_0000" / "src" / f"fn_{index + 1:05d}.py"
+                 for index in range(min(rounds, size - 1))]
+        report[str(size)] = cold_warm_touched(root, touch, rounds, baseline=baseline)
         shutil.rmtree(root)
     return report
 
 
-def _print(results: dict[str, object]) -> None:
+def precommit(runs: int, baseline: Path | None = None) -> dict[str, object]:
+    app = Path(tempfile.mkdtemp(prefix="wa-lint-bench-app-"))
+    (app / "src").mkdir()
+    (app / "template.yaml").write_text(ONE_FUNCTION_TEMPLATE)
+    (app / "src" / "app.py").write_text(ONE_FUNCTION_HANDLER)
+    commands = {
+        "wa-lint": wa_lint("template.yaml", "src/app.py", "--isolated"),
+        "wa-lint (no cache)": wa_lint("template.yaml", "src/app.py", "--isolated", "--no-cache"),
+        "cfn-lint": cfn_lint("template.yaml"),
+    }
+    if baseline:
+        commands["baseline"] = wa_lint("template.yaml", "src/app.py", "--isolated", source=baseline)
+        commands["baseline (no cache)"] = wa_lint("template.yaml", "src/app.py", "--isolated", "--no-cache",
+                                                  source=baseline)
+    for command in commands.values():
+        measure(command, app)  # warm the OS page cache and wa-lint's caches
+    samples: dict[str, list[Measure]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():  # in rounds, so drift hits every tool alike
+            samples[name].append(measure(command, app))
+    shutil.rmtree(app)
+    medians = {name: _median(values) for name, values in samples.items()}
+    cfn = medians["cfn-lint"].seconds
+    return {
+        "runs": runs,
+        "median_seconds": {name: m.seconds for name, m in medians.items()},
+        "median_cpu_seconds": {name: m.cpu_seconds for name, m in medians.items()},
+        "peak_rss_mb": {name: max(m.peak_rss_mb for m in values) for name, values in samples.items()},
+        "ratio_wa_lint_to_cfn_lint": medians["wa-lint"].seconds / cfn,
+        "ratio_wa_lint_no_cache_to_cfn_lint": medians["wa-lint (no cache)"].seconds / cfn,
+        **({"ratio_baseline_to_cfn_lint": medians["baseline"].seconds / cfn} if baseline else {}),
+    }
+
+
+def _linearity(scale_report: dict[str, Any], name: str = "wa-lint") -> float | None:
+    """The cost of a function from 1,000 to 10,000 against its cost from 100 to 1,000 (1.0: linear;
+    fixed start-up costs make the small tree's total meaningless on its own)."""
+    try:
+        cold = {int(size): row["runs"][f"{name} cold"]["seconds"] for size, row in scale_report.items()}
+        return ((cold[10000] - cold[1000]) / 9000) / ((cold[1000] - cold[100]) / 900)
+    except (KeyError, ZeroDivisionError):
+        return None
+
+
+def targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
+    """(target, limit, measured, met) for every target figure the results hold."""
+    rows: list[tuple[str, str, str, bool | None]] = []
+
+    def row(name: str, limit: float, value: float | None, text: str, unit: str = "x") -> None:
+        if value is None:
+            rows.append((name, f"<= {limit:g}{unit}", "not measured", None))
+        else:
+            rows.append((name, f"<= {limit:g}{unit}", text, value <= limit))
+
+    corpus_report = results.get("corpus")
+    if corpus_report:
+        runs = corpus_report["runs"]
+        ratio = corpus_report["cold_to_competitor"]
+        row(f"corpus cold vs {corpus_report['competitor']}", 0.04, ratio,
+            f"{ratio:.3f}x ({runs['wa-lint cold']['seconds']:.2f} s vs {runs[corpus_report['competitor']]['seconds']:.2f} s;"
+            f" {1 / ratio:.1f}x faster)")
+        for what, limit in (("warm", 0.05), ("touched", 0.10)):
+            value = corpus_report[f"wa-lint {what}_to_cold"]
+            row(f"corpus {what} / cold", limit, value,
+                f"{value:.1%} wall, {corpus_report[f'wa-lint {what}_to_cold_cpu']:.1%} CPU", "")
+    scale_report = results.get("scale", {})
+    for size in ("1000", "10000"):
+        report = scale_report.get(size)
+        for what, limit in (("warm", 0.05), ("touched", 0.10)):
+            value = report[f"wa-lint {what}_to_cold"] if report else None
+            text = f"{value:.1%} wall, {report[f'wa-lint {what}_to_cold_cpu']:.1%} CPU" if report and value else ""
+            row(f"{int(size):,} functions {what} / cold", limit, value, text, "")
+    precommit_report = results.get("precommit")
+    ratio = precommit_report["ratio_wa_lint_to_cfn_lint"] if precommit_report else None
+    row("pre-commit one-function app vs cfn-lint", 0.10, ratio,
+        f"{ratio:.3f}x ({precommit_report['median_seconds']['wa-lint']:.3f} s vs "
+        f"{precommit_report['median_seconds']['cfn-lint']:.3f} s)" if precommit_report else "")
+    big = scale_report.get("10000")
+    cold = big["runs"]["wa-lint cold"] if big else None
+    row("10,000 functions cold", 20, cold["seconds"] if cold else None,
+        f"{cold['seconds']:.1f} s wall, {cold['cpu_seconds']:.1f} s CPU" if cold else "", " s")
+    row("10,000 functions cold peak RSS", 600, cold["peak_rss_mb"] if cold else None,
+        f"{cold['peak_rss_mb']:.0f} MiB" if cold else "", " MiB")
+    linear = _linearity(scale_report)
+    row("linear 100 -> 10,000 (cost per function 1k-10k / 100-1k)", 1.25, linear,
+        f"{linear:.2f}" if linear is not None else "", "")
+    return rows
+
+
+def _print(results: dict[str, Any]) -> None:
     if "precommit" in results:
         p = results["precommit"]
-        print("Pre-commit case (one-function SAM app), median of", p["runs"], "runs each:")
+        print("Pre-commit case (one-function SAM app), median of", p["runs"], "rounds:")
         for name, seconds in p["median_seconds"].items():
-            print(f"  {name:<22} {seconds:6.3f} s   peak {p['peak_rss_mb'][name]:6.1f} MiB")
-        print(f"  wa-lint / cfn-lint = {p['ratio_wa_lint_to_cfn_lint']:.2f}"
-              f"   (no cache: {p['ratio_wa_lint_no_cache_to_cfn_lint']:.2f})")
-    if "corpus" in results:
-        c = results["corpus"]
-        print(f"Real corpus {c['path']}: {c['templates']} templates, {c['python_files_analysed']} Python files "
-              f"({c['templates_left_out_of_cfn_lint']} templates that crash cfn-lint left out of its list)")
-        for name, row in c["tools"].items():
-            extra = f", {row['handler_files_per_second']:.0f} handler files/s" if "handler_files_per_second" in row else ""
-            print(f"  {name:<34} {row['seconds']:7.2f} s  peak {row['peak_rss_mb']:6.1f} MiB  "
-                  f"{row['templates_per_second']:7.1f} templates/s{extra}")
-        print(f"  speed-up vs cfn-lint + serverless-rules: {c['speedup_vs_cfn_lint_serverless']:.1f}x")
-    if "scale" in results:
-        print("Synthetic monorepos (functions: cold / warm / one file touched):")
-        for size, row in results["scale"].items():
-            print(f"  {size:>6}: {row['cold']['seconds']:7.2f} s ({row['cold']['peak_rss_mb']:.0f} MiB)"
-                  f" / {row['warm']['seconds']:6.2f} s ({row['warm_to_cold']:.0%})"
-                  f" / {row['one_file_touched']['seconds']:6.2f} s ({row['touched_to_cold']:.0%})")
+            print(f"  {name:<22} {seconds:6.3f} s  CPU {p['median_cpu_seconds'][name]:6.3f} s  "
+                  f"peak {p['peak_rss_mb'][name]:6.1f} MiB")
+    for title, report in [("Corpus " + results["corpus"]["path"], results["corpus"])] if "corpus" in results else []:
+        print(f"{title}: {report['templates']} templates ({report['templates_left_out_of_cfn_lint']} that crash "
+              f"cfn-lint left out of its list), {report['python_files_analysed']} Python files; median of "
+              f"{report['rounds']} rounds:")
+        for name, m in report["runs"].items():
+            print(f"  {name:<34} {m['seconds']:7.2f} s  CPU {m['cpu_seconds']:7.2f} s  peak {m['peak_rss_mb']:6.1f} MiB")
+    for size, report in results.get("scale", {}).items():
+        print(f"Synthetic monorepo, {int(size):,} functions; median of {report['rounds']} rounds:")
+        for name, m in report["runs"].items():
+            print(f"  {name:<34} {m['seconds']:7.2f} s  CPU {m['cpu_seconds']:7.2f} s  peak {m['peak_rss_mb']:6.1f} MiB")
+    print("Targets (ratios within this run):")
+    for name, limit, measured, met in targets(results):
+        verdict = "n/a" if met is None else "met" if met else "NOT MET"
+        print(f"  {name:<58} {limit:>10}  {measured:<52} {verdict}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["precommit", "corpus", "scale", "all"])
     parser.add_argument("path", nargs="?", type=Path, help="corpus folder (for `corpus`)")
-    parser.add_argument("--corpus", type=Path, help="corpus folder (for `all`)")
-    parser.add_argument("--runs", type=int, default=11)
+    parser.add_argument("--corpus", type=Path, help="corpus folder (for `all`): AWS's serverless-patterns")
+    parser.add_argument("--runs", type=int, default=11, help="pre-commit rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds for the corpus and the synthetic trees")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per scale figure (the median is kept)")
+    parser.add_argument("--quick", action="store_true", help="skip the 10,000-function tree")
+    parser.add_argument("--baseline", type=Path, help="another wa-lint `src` folder, measured in the same rounds")
     parser.add_argument("--json", type=Path, help="where to write the JSON results")
     args = parser.parse_args()
+    if shutil.which("cfn-lint") is None:
+        sys.exit("cfn-lint is not installed: pip install -e '.[bench]'")
     # An installed wa-lint has its bytecode compiled by pip; a source checkout run with
     # PYTHONDONTWRITEBYTECODE would compile every module in every measured process instead.
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src" / "wa_lint")], check=True)
-    results: dict[str, object] = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "cpus": os.cpu_count(),
-        "python": sys.version.split()[0],
+    for source in filter(None, [REPO / "src", args.baseline]):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(source / "wa_lint")], check=True)
+    version = subprocess.run(cfn_lint("--version"), capture_output=True, text=True, check=False).stdout.strip()
+    results: dict[str, Any] = {
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(), "load_average_at_start": os.getloadavg(),
+        "python": sys.version.split()[0], "cfn-lint": version,
+        **({"baseline": str(args.baseline)} if args.baseline else {}),
     }
+    sizes = [size for size in args.sizes if not (args.quick and size >= 10000)]
     if args.what in ("precommit", "all"):
-        results["precommit"] = precommit(args.runs)
+        results["precommit"] = precommit(args.runs, args.baseline)
     corpus_path = args.path or args.corpus
     if args.what == "corpus" or (args.what == "all" and corpus_path):
         if corpus_path is None:
             parser.error("corpus needs a PATH")
-        results["corpus"] = corpus(corpus_path)
+        results["corpus"] = corpus(corpus_path, args.rounds, args.baseline)
     if args.what in ("scale", "all"):
-        results["scale"] = scale(args.sizes, args.repeat)
+        results["scale"] = scale(sizes, args.rounds, args.baseline)
+    results["load_average_at_end"] = os.getloadavg()
+    results["targets"] = [dict(zip(("target", "limit", "measured", "met"), row, strict=True))
+                          for row in targets(results)]
     _print(results)
+    print(f"load average: {results['load_average_at_start'][0]:.1f} at the start, "
+          f"{results['load_average_at_end'][0]:.1f} at the end ({os.cpu_count()} CPUs)")
     target = args.json or RESULTS / f"bench-{results['date'][:19].replace(':', '')}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(results, indent=2) + "\n")

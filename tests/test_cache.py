@@ -113,7 +113,57 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert all(f == findings[0] for f in findings) and findings[0]
     assert not list((project / ".wa_lint_cache").rglob(".tmp-*"))
     entries = list((project / ".wa_lint_cache").rglob("*.json"))
-    assert len(entries) == 6 and all(json.loads(_payload(e)) for e in entries)
+    kinds = [entry.relative_to(project / ".wa_lint_cache").parts[0] for entry in entries]
+    assert len([kind for kind in kinds if kind not in ("templates", "fixes")]) == 6, "six handler files' facts"
+    assert kinds.count("templates") == 1 and kinds.count("fixes") >= 1
+    assert all(json.loads(_payload(e)) for e in entries)
+
+
+def test_warm_run_reads_templates_from_the_cache_and_an_edited_template_is_loaded_again(tmp_path: Path) -> None:
+    project = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project)
+    (project / ".git").mkdir()
+    cold_run = Run([project], Config())
+    cold = cold_run.execute()
+    assert cold_run.template_cache is not None
+    assert (cold_run.template_cache.hits, cold_run.template_cache.misses) == (0, 1)
+    warm_run = Run([project], Config())
+    warm = warm_run.execute()
+    assert warm_run.template_cache is not None
+    assert (warm_run.template_cache.hits, warm_run.template_cache.misses) == (1, 0)
+    key = [(f.code, f.span, f.message, f.fix) for f in cold.findings]
+    assert [(f.code, f.span, f.message, f.fix) for f in warm.findings] == key
+    # The cached document keeps every position: the models agree to the column and character offset.
+    cold_template, warm_template = cold.project.templates[0], warm.project.templates[0]
+    assert repr(_positions(warm_template.data)) == repr(_positions(cold_template.data))
+
+    template = project / "template.yaml"
+    template.write_text(template.read_text().replace("Timeout: 10", "Timeout: 11", 1))
+    edited_run = Run([project], Config())
+    edited_run.execute()
+    assert edited_run.template_cache is not None
+    assert (edited_run.template_cache.hits, edited_run.template_cache.misses) == (0, 1)
+    assert edited_run.execute().project.templates[0].text == template.read_text()
+
+
+def _positions(node: object) -> object:
+    """A node tree with every position it carries (node, keys, bare values)."""
+    if isinstance(node, dict):
+        return (getattr(node, "pos", None), sorted(getattr(node, "key_spans", {}).items()),
+                sorted(getattr(node, "value_spans", {}).items()), [(k, _positions(v)) for k, v in node.items()])
+    if isinstance(node, list):
+        return (getattr(node, "pos", None), sorted(getattr(node, "value_spans", {}).items()),
+                [_positions(v) for v in node])
+    return (type(node).__name__, node, getattr(node, "pos", None))
+
+
+def test_no_cache_reads_and_writes_no_template_entry(tmp_path: Path) -> None:
+    project = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project)
+    (project / ".git").mkdir()
+    lint = Run([project], Config(), use_cache=False)
+    lint.execute()
+    assert lint.template_cache is None and not (project / ".wa_lint_cache").exists()
 
 
 def test_facts_of_every_fixture_round_trip(tmp_path: Path) -> None:
@@ -192,3 +242,62 @@ def test_no_edit_of_an_entry_raises_or_builds_anything_but_an_outcome(tmp_path: 
         _write_sealed(cache, raw, entry, json.dumps(_replaced(value, at, chooser.choice(replacements))).encode())
         result = cache.get(Path("m.py"), raw)
         assert result is None or isinstance(result, Outcome), at
+
+
+def test_the_cache_sits_with_the_project_linted_wherever_the_command_runs(tmp_path: Path, monkeypatch) -> None:
+    # No git work tree anywhere: `wa-lint app` from app's parent puts the cache in app, not in the parent.
+    parent = tmp_path / "apps"
+    app = parent / "demo"
+    shutil.copytree(FIXTURES / "demo", app)
+    monkeypatch.chdir(parent)
+    lint = Run([Path("demo")], Config())
+    lint.execute()
+    assert lint.cache is not None and lint.cache.folder == app.resolve() / ".wa_lint_cache"
+    assert (app / ".wa_lint_cache" / ".gitignore").is_file()
+    assert not (parent / ".wa_lint_cache").exists(), "nothing written in the folder the command ran from"
+    # Files named one by one (a pre-commit hook's staged files): their common folder.
+    lint = Run([Path("demo/template.yaml"), Path("demo/src/orders/get_order.py")], Config())
+    lint.execute()
+    assert lint.cache is not None and lint.cache.folder == app.resolve() / ".wa_lint_cache"
+    # In a git work tree: its root, from wherever it is linted.
+    (parent / ".git").mkdir()
+    monkeypatch.chdir(app / "src")
+    lint = Run([Path("orders")], Config())
+    lint.execute()
+    assert lint.cache is not None and lint.cache.folder == parent.resolve() / ".wa_lint_cache"
+    assert (parent / ".wa_lint_cache" / ".gitignore").is_file() and not (app / "src" / ".wa_lint_cache").exists()
+
+
+def test_warm_run_takes_fixes_from_the_cache_and_damaged_fix_entries_are_misses(tmp_path: Path) -> None:
+    from wa_lint.cache_store import seal
+    from wa_lint.fix.cache import FixCache
+
+    project = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project)
+    (project / ".git").mkdir()
+    truth = [(f.code, f.span, f.message, f.fix) for f in run(project, use_cache=False).findings]
+    assert any(fix for *_, fix in truth), "the demo has fixable findings"
+
+    def warm() -> tuple[list[tuple], FixCache]:
+        lint = Run([project], Config())
+        result = lint.execute()
+        cache = result.project.lookups["fix-cache"]
+        assert isinstance(cache, FixCache)
+        return [(f.code, f.span, f.message, f.fix) for f in result.findings], cache
+
+    cold, cache = warm()
+    assert cold == truth and cache.hits == 0 and cache.misses >= 2
+    again, cache = warm()
+    assert again == truth and cache.misses == 0 and cache.hits >= 2, "fixes and no-fix reasons both cached"
+    entries = sorted((project / ".wa_lint_cache" / "fixes").rglob("*.json"))
+    fixed = [e for e in entries if b'"fix"' in e.read_bytes()]
+    assert fixed
+    hostile = [["fix", "t", "safe", [[0, 10**9, "x", 1, 1, 1, 1]]],  # an edit past the end of the file
+               ["fix", "t", "always", []], ["fix", "t", "safe", [[0, 1, 2, 1, 1, 1, 1]]], ["not", 3], {}, []]
+    for payload in hostile:
+        entry = fixed[0]
+        key = entry.name.removesuffix(".json")
+        body = json.dumps(payload).encode()
+        entry.write_bytes(seal(key, body) + b"\n" + body)
+        damaged, cache = warm()
+        assert damaged == truth and cache.misses == 1, payload

@@ -161,3 +161,75 @@ def test_the_key_depends_on_the_analysis_codes_contents(monkeypatch: pytest.Monk
     module.write_text("A = 2\n")
     os.utime(module, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert cache_module.analysis_fingerprint() != before
+
+
+# Loaded templates are cached too (`templates/`): the same guarantees.
+
+def _template_entry(project: Path) -> Path:
+    (entry,) = sorted((project / ".wa_lint_cache" / "templates").rglob("*.json"))
+    return entry
+
+
+def _reseal(project: Path, entry: Path, payload: bytes) -> None:
+    """A payload sealed for the demo's template: what is tested is the decoder behind the seal."""
+    from wa_lint.cache_store import seal
+    from wa_lint.load.template.cache import TemplateCache
+
+    template = project / "template.yaml"
+    key = TemplateCache(project / ".wa_lint_cache").key(template, template.read_bytes())
+    assert entry.name == f"{key}.json"
+    entry.write_bytes(seal(key, payload) + b"\n" + payload)
+
+
+def _shift_positions(node: object) -> object:
+    if isinstance(node, list):
+        if len(node) == 6 and all(type(item) is int for item in node):
+            return [node[0] + 1, *node[1:]]
+        return [_shift_positions(item) for item in node]
+    return node
+
+
+P = [1, 1, 1, 1, 0, 0]
+HOSTILE_TEMPLATE_ENTRIES = [
+    ["ok", "yaml", [1, P, [[5, P, 1]], []], []],  # a key that is not text
+    ["ok", "yaml", [0, "x", *P], []],  # a document that is not a mapping
+    ["ok", "yaml", [1, [1, "a", 1, 1, 0, 0], [], []], []],  # a position holding text
+    ["ok", "yaml", [1, P, [["Resources", P, {"a": 1}]], []], []],  # a JSON object where a node belongs
+    ["ok", "yaml", [1, P, [["Resources", P, [9, "x"]]], []], []],  # an unknown tag
+    ["ok", "yaml", [1, P, [], [["k", [1, 2]]]], []],  # a short position
+    ["ok", "yaml", [1, P, [], []], [[7, P]]],  # a problem whose message is not text
+    ["ok", "python", [1, P, [], []], []],  # no such syntax
+    ["error", "x"], ["error", "x", "1", 1], [], {"ok": 1}, "ok", 7, None,
+]
+
+
+@pytest.mark.parametrize("damage", ["shift", "flip", *range(len(HOSTILE_TEMPLATE_ENTRIES)), "deep"])
+def test_damaged_or_hostile_template_entries_are_misses_and_change_no_finding(warm, damage) -> None:
+    project, truth = warm
+    entry = _template_entry(project)
+    if damage == "shift":  # without a new seal
+        _corrupt = _shift_positions(json.loads(entry.read_bytes().split(b"\n", 1)[1]))
+        entry.write_bytes(entry.read_bytes().split(b"\n", 1)[0] + b"\n" + json.dumps(_corrupt).encode())
+    elif damage == "flip":
+        _flip_three_bits(entry)
+    elif damage == "deep":
+        _reseal(project, entry, b"[2," * 100_000 + b"0" + b"]" * 100_000)
+    else:
+        _reseal(project, entry, json.dumps(HOSTILE_TEMPLATE_ENTRIES[damage]).encode())
+    findings, lint = _findings(project)
+    assert findings == truth
+    assert lint.template_cache is not None and (lint.template_cache.hits, lint.template_cache.misses) == (0, 1)
+    again, lint = _findings(project)
+    assert again == truth and lint.template_cache is not None and lint.template_cache.hits == 1
+
+
+def test_a_symlinked_templates_folder_is_neither_read_nor_written(warm, tmp_path: Path) -> None:
+    project, truth = warm
+    folder = project / ".wa_lint_cache" / "templates"
+    elsewhere = tmp_path / "elsewhere-templates"
+    shutil.move(folder, elsewhere)
+    folder.symlink_to(elsewhere)
+    before = sorted(p.name for p in elsewhere.rglob("*"))
+    findings, lint = _findings(project)
+    assert findings == truth and lint.template_cache is not None and lint.template_cache.hits == 0
+    assert sorted(p.name for p in elsewhere.rglob("*")) == before

@@ -247,3 +247,20 @@ def test_framework_logical_ids_in_resources_become_function_keys_where_they_are_
     reference = alarm["Properties"]["Dimensions"][0]["Value"]["Ref"]
     assert reference == "hello_v2" and reference.pos.line == 16, "renamed where it is written"
     assert alarm["Properties"]["Dimensions"][1]["Value"] == "HelloUnderscorev2LambdaFunction", "a plain string stays"
+
+
+def test_a_stage_that_names_its_own_option_takes_its_fallback_and_leaves_the_budget_alone(tmp_path: Path) -> None:
+    # `stage: ${opt:stage, "prod"}` names itself through `${opt:stage}`: resolving it again at every level
+    # spent the file's whole variable budget, so `${self:custom.memory}` below was left unresolved and
+    # the function name said "dev".
+    (tmp_path / "handler.py").write_text("def main(event, context):\n    return 1\n")
+    (tmp_path / "serverless.yml").write_text(
+        "service: svc\nprovider:\n  name: aws\n  runtime: python3.12\n  stage: ${opt:stage, \"prod\"}\n"
+        "custom:\n  memory: 512\n" + "".join(f"  v{i}: ${{sls:stage}}-{i}\n" for i in range(30)) +
+        "functions:\n  worker:\n    handler: handler.main\n    memorySize: ${self:custom.memory}\n"
+        "    environment:\n      STAGE: ${opt:stage}\n      NAME: ${self:service}-${sls:stage}\n")
+    result = _run(tmp_path)
+    worker = _functions(result)["worker"]
+    assert worker.memory is not None and (worker.memory.value, worker.memory.source) == (512, "function")
+    assert {name: var.value for name, var in worker.environment.items()} == {"STAGE": "prod", "NAME": "svc-prod"}
+    assert worker.template.unresolved == []

@@ -96,3 +96,26 @@ def test_many_double_stars_take_linear_time_on_a_deep_path() -> None:
     assert not spec.match("a/" * 2_000 + "y", is_dir=False)
     assert not spec.match("q/" + "a" * 250, is_dir=False)
     assert time.perf_counter() - started < 1.0
+
+
+# Patterns from real .gitignore files that take the automaton or the name-only path: a class among
+# many wildcards (which once raised instead of matching), and `**/` before a name pattern.
+AUTOMATON = ["report.[0-9]*.[0-9]*.[0-9]*.[0-9]*.json", "**/*.terraform*", "**/.*.tfstate.*",
+             "!**/src/test/**/build/", "**/[Pp]ackages/*", "/**/cache"]
+AUTOMATON_PATHS = ["report.1.2.3.4.json", "x/report.10.2.3.44.json", "report.a.2.3.4.json", "a.terraform",
+                   "deep/dir/.terraform.lock.hcl", "x.terraformrc", ".foo.tfstate.bak", "d/.a.tfstate.1",
+                   "Packages/x", "a/packages/y", "src/packages", "cache", "a/b/cache", "cachex"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_automaton_and_double_star_name_patterns_agree_with_git(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("\n".join(AUTOMATON) + "\n")
+    result = subprocess.run(["git", "-C", str(tmp_path), "check-ignore", "--no-index", "--stdin"],
+                            input="\n".join(AUTOMATON_PATHS), capture_output=True, text=True, check=False)
+    by_git = set(result.stdout.split("\n")) - {""}
+    spec = GitIgnore(AUTOMATON)
+    assert {p for p in AUTOMATON_PATHS if spec.match(p, is_dir=False)} == by_git
+    # Asked again (the automaton now answers from the steps it remembered): the same answers.
+    assert {p for p in AUTOMATON_PATHS if spec.match(p, is_dir=False)} == by_git
+    assert len(by_git) >= 8

@@ -59,6 +59,22 @@ def test_the_read_policy_says_why_a_file_is_not_read(tmp_path: Path) -> None:
     assert isinstance(SourceStore(inside, [inside], LIMITS, allow_outside_root=True).read_python(inside / "link.py"), Source)
 
 
+def test_a_folder_linked_out_of_the_project_is_outside_however_deep_the_file(tmp_path: Path) -> None:
+    # Folders are judged from their parent's answer (one lstat each): a symlinked folder must still be
+    # resolved, and so must everything below it.
+    inside, outside = tmp_path / "project", tmp_path / "elsewhere"
+    (inside / "src" / "app").mkdir(parents=True)
+    (outside / "sub" / "deeper").mkdir(parents=True)
+    for folder in (outside / "sub", outside / "sub" / "deeper", inside / "src" / "app"):
+        (folder / "m.py").write_text("x = 1\n")
+    (inside / "src" / "linked").symlink_to(outside)
+    store = SourceStore(inside, [inside], LIMITS)
+    assert isinstance(store.read_python(inside / "src" / "app" / "m.py"), Source)
+    for path in (inside / "src" / "linked" / "sub" / "m.py", inside / "src" / "linked" / "sub" / "deeper" / "m.py"):
+        skip = store.read_python(path)
+        assert isinstance(skip, Skip) and "outside the project root" in skip.diagnostic.message, path
+
+
 def test_a_run_reads_each_file_once_for_loading_analysis_suppressions_and_fingerprints(tmp_path: Path,
                                                                                        monkeypatch) -> None:
     (tmp_path / ".git").mkdir()

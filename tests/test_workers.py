@@ -16,9 +16,10 @@ GOOD = b"def handler(event, context):\n    return 1\n"
 
 
 def test_outcomes_keep_task_order_across_workers() -> None:
-    tasks = [(Path(f"m{i}.py"), f"def f{i}(event, context):\n    return {i}\n".encode()) for i in range(7)]
+    # Enough files for three workers (workers_for): one per FILES_PER_WORKER files.
+    tasks = [(Path(f"m{i}.py"), f"def f{i}(event, context):\n    return {i}\n".encode()) for i in range(70)]
     outcomes = analyse_all(tasks, jobs=3)
-    assert [list(o.facts.functions) for o in outcomes] == [[f"f{i}"] for i in range(7)]
+    assert [list(o.facts.functions) for o in outcomes] == [[f"f{i}"] for i in range(70)]
     assert [o.facts.path for o in outcomes] == [path for path, _ in tasks]
 
 
@@ -92,3 +93,44 @@ def test_progress_is_reported_per_file(jobs: int) -> None:
     seen = []
     analyse_all([(Path(f"{i}.py"), GOOD) for i in range(5)], jobs=jobs, progress=lambda d, t: seen.append((d, t)))
     assert seen == [(i, 5) for i in range(1, 6)]
+
+
+def test_workers_are_sized_to_the_pending_work_the_jobs_and_the_idle_cpus() -> None:
+    per = workers.FILES_PER_WORKER
+    assert [workers.workers_for(n, 4) for n in (0, 1, per, per + 1, 2 * per + 1, 100 * per)] == [0, 1, 1, 2, 3, 4]
+    assert workers.workers_for(100 * per, 2) == 2 and workers.workers_for(5, 1) == 1
+    # A loaded machine: no more workers than idle CPUs, and always one to parse with.
+    assert [workers.workers_for(100 * per, 4, idle) for idle in (-3.0, 0.2, 0.6, 1.4, 2.0, 9.0)] == [1, 1, 1, 1, 2, 4]
+
+
+def test_the_pool_adds_workers_as_pending_work_grows() -> None:
+    with workers.AnalysisPool(4, idle_cpus=4.0) as pool:
+        pool.reserve(3)
+        assert len(pool.workers) == 1, "a handful of files: one worker"
+        pool.reserve(workers.FILES_PER_WORKER + 1)
+        assert len(pool.workers) == 2
+        pool.reserve(1)
+        assert len(pool.workers) == 2, "workers once started are kept for the run"
+        tasks = [workers.Task(Path(f"{i}.py"), GOOD, (0, 0)) for i in range(3)]
+        assert all(outcome.kind == "ok" for outcome in pool.analyse(tasks))
+
+
+@pytest.mark.parametrize(("jobs", "expected"), [(None, 1), (2, 2)])
+def test_a_run_asks_for_workers_by_the_idle_cpus_unless_jobs_are_given(tmp_path: Path, monkeypatch, jobs, expected) -> None:
+    from wa_lint.config import Config
+    from wa_lint.pipeline import run
+
+    for index in range(workers.FILES_PER_WORKER + 8):
+        (tmp_path / f"fn_{index}.py").write_text(f"def lambda_handler(event, context):\n    return {index}\n")
+    monkeypatch.setattr(workers, "idle_cpus", lambda: 0.0)  # every CPU busy with other work
+    started = []
+    real_start = workers.AnalysisPool._start
+
+    def counting(self):
+        started.append(self)
+        return real_start(self)
+
+    monkeypatch.setattr(workers.AnalysisPool, "_start", counting)
+    result = run([tmp_path], Config(), use_cache=False, jobs=jobs)
+    assert len(result.project.modules) == workers.FILES_PER_WORKER + 8
+    assert len(started) == expected

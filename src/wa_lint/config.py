@@ -7,7 +7,6 @@ naming the file and the key. Each value remembers where it came from (for `--sho
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import tomllib
@@ -200,6 +199,8 @@ def did_you_mean(text: str, rules: Mapping[str, Rule], exact: bool = False) -> s
     candidates = set(rules)
     if not exact:
         candidates |= {code.rstrip("0123456789") for code in rules}  # PERF, SEC, WA
+    import difflib  # only when a code is misspelt
+
     close = difflib.get_close_matches(text.upper(), sorted(candidates), n=3, cutoff=0.5)
     if not close:
         return ""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 # POSIX's NAME_MAX and PATH_MAX on Linux; macOS allows 255 and 1,024. A longer name fails in the kernel.
@@ -31,7 +30,8 @@ def path_problem(path: str | os.PathLike[str]) -> str | None:
     encoded = text.encode("utf-8", "surrogateescape")
     if len(encoded) >= PATH_MAX:
         return f"it is {len(encoded):,} bytes long, over the {PATH_MAX:,}-byte limit for a path"
-    if any(len(part) > NAME_MAX for part in encoded.split(b"/")):
+    # A path no longer than a name has no part too long (nearly every path: one length test).
+    if len(encoded) > NAME_MAX and any(len(part) > NAME_MAX for part in encoded.split(b"/")):
         return f"a part of it is over the {NAME_MAX}-byte limit for a file name"
     return None
 
@@ -122,6 +122,8 @@ def write_report(path: Path, text: str) -> None:
             out.write(text)
         return
     target.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # only a run that writes a file (a report file, a fix) needs it
+
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as out:

@@ -17,12 +17,12 @@ from wa_lint.check.registry import enabled_codes as registry_enabled_codes
 from wa_lint.check.stage import check_notes, check_stage
 from wa_lint.config import Config
 from wa_lint.discover.stage import discover_stage
-from wa_lint.discover.walk import find_root
+from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.evidence.stage import evidence_stage
 from wa_lint.link.model import Project
 from wa_lint.link.stage import link_stage
 from wa_lint.load.sources import Limits, SourceStore
-from wa_lint.load.stage import load_stage
+from wa_lint.load.stage import load_stage, template_cache
 from wa_lint.report.findings import Diagnostic
 from wa_lint.report.stage import report_stage, reported_diagnostics
 from wa_lint.result import RunResult, Stats, relative
@@ -52,7 +52,9 @@ class Run:
         # Fixed texts not written yet (`--diff`): read in place of the files at these paths.
         self.overlay = dict(overlay or {})
         self.root = find_root(self.paths)
-        self.cache = facts_cache(self.root, config, use_cache)
+        # The cache sits with the project linted, not in the folder the command runs from.
+        self.cache = facts_cache(find_cache_root(self.paths), config, use_cache)
+        self.template_cache = template_cache(self.cache.folder if self.cache else None)
 
     def execute(self) -> RunResult:
         started = time.perf_counter()
@@ -66,7 +68,7 @@ class Run:
         limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
         store = SourceStore(found.root, self.paths, limits, config.allow_outside_root, self.overlay)
         phase("loading", 0, 0)
-        loaded = load_stage(found, store, lambda done, total: phase("loading", done, total))
+        loaded = load_stage(found, store, lambda done, total: phase("loading", done, total), self.template_cache)
         linked = link_stage(loaded.templates, store, found.reported_paths, found.files.python)
         templates_half = Project(found.root, loaded.templates, linked.functions, linked.tables, linked.resources)
         evidence = evidence_stage(templates_half, config, store, self.live_progress)
@@ -78,6 +80,7 @@ class Run:
             modules=analysed.modules, inline_modules=analysed.inline_modules, entries=analysed.entries,
             imports=analysed.imports, reported_paths=found.reported_paths, power_tuning=evidence.power_tuning,
             live=evidence.live, problems=[*loaded.problems, *analysed.problems], sources=store,
+            cache_folder=self.cache.folder if self.cache else None,
         )
         rules = catalogue()
         enabled = enabled_codes(config, rules)

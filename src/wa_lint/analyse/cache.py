@@ -1,15 +1,9 @@
 """The on-disk cache of per-file facts (`.wa_lint_cache/` in the project root).
 
-An entry is keyed by the file's bytes, the wa-lint version and a fingerprint of the analysis code and
-what it runs on (the Python version, whose `ast` is the parser), so it can never be stale: any change
-to any of them is a different key. Entries are written to a temporary file and renamed, so concurrent runs never
-see half an entry, and a failed write leaves nothing behind.
-
-An entry begins with a digest of its key and its payload, checked on every read: a flipped bit, an
-edited line number or an entry copied to another file's name is a miss, never a wrong finding. Entries
-are read with the file guard (a FIFO or a link to `/dev/zero` is a miss, not a hang), and the cache is
-not used at all when `.wa_lint_cache` or one of its folders is a symbolic link: a repository must not
-make wa-lint read or write elsewhere.
+An entry is keyed by the file's bytes, its path, the wa-lint version and a fingerprint of the analysis
+code and what it runs on (the Python version, whose `ast` is the parser), so it can never be stale: any
+change to any of them is a different key. Entries are stored, sealed and written atomically by
+`wa_lint.cache_store`, which also refuses a cache folder that is a symbolic link.
 
 A cache folder may come from a hostile repository, so an entry is plain JSON (never pickle) that
 names no class and no type: a dataclass is written as the list of its field values, and reading it
@@ -25,10 +19,7 @@ import functools
 import hashlib
 import itertools
 import json
-import os
-import stat
 import sys
-import tempfile
 import types
 import typing
 from collections.abc import Callable, Iterable
@@ -54,13 +45,14 @@ from wa_lint.analyse.python.facts_model import (
     Write,
 )
 from wa_lint.analyse.python.workers import Outcome
-from wa_lint.files import FileSkip, read_regular
+from wa_lint.cache_store import CACHE_DIR_NAME, SealedStore
+from wa_lint.cache_store import seal as _seal
 
-CACHE_DIR_NAME = ".wa_lint_cache"
+__all__ = ["CACHE_DIR_NAME", "FactsCache", "_seal", "analysis_fingerprint"]
+
 _FORMAT = "4"  # 4: facts from the stdlib `ast` parser (typed origins, constructions, decorators, returns)
 # Facts of a 1 MiB module (max-python-bytes) are a few MiB of JSON; a larger entry is not one we wrote.
 _MAX_ENTRY_BYTES = 64 * 1024 * 1024
-_DIGEST_BYTES = 64  # hex SHA-256, then a newline, then the payload
 
 
 def _parser_version() -> bytes:
@@ -191,50 +183,25 @@ def _decode(text: bytes) -> Outcome:
     return outcome
 
 
-def _seal(key: str, payload: bytes) -> bytes:
-    return hashlib.sha256(key.encode() + b"\0" + payload).hexdigest().encode()
-
-
-class FactsCache:
+class FactsCache(SealedStore):
     def __init__(self, folder: Path, fingerprint: str) -> None:
-        self.folder = folder
+        super().__init__(folder, max_entry_bytes=_MAX_ENTRY_BYTES)
         self.fingerprint = fingerprint
         self.hits = 0
         self.misses = 0
-        # Why the cache is not used (None: it is); the run says so in a note.
-        self.problem = _not_a_folder(folder)
-        # The entry folders (`ab/`) known to be real folders; one lstat each per run, not one per entry.
-        self._safe: set[str] = set()
 
     def key(self, path: Path, raw: bytes) -> str:
         # The path is part of the key because facts record where they come from.
         # surrogatepass: a path or logical ID may hold lone surrogates (`"Fn\\ud800"` in a JSON template).
         return hashlib.sha256(f"{self.fingerprint}\0{path}\0".encode("utf-8", "surrogatepass") + raw).hexdigest()
 
-    def _path(self, key: str) -> str:
-        # Plain strings: pathlib would cost more than reading a small entry.
-        return os.path.join(self.folder, key[:2], f"{key}.json")
-
-    def _folder_is_safe(self, folder: str) -> bool:
-        if folder in self._safe:
-            return True
-        if _not_a_folder(Path(folder)) is not None:
-            return False
-        self._safe.add(folder)
-        return True
-
     def get(self, path: Path, raw: bytes) -> Outcome | None:
-        key = self.key(path, raw)
-        target = self._path(key)
+        payload = self.read(self.key(path, raw))
         try:
-            if self.problem is not None or not self._folder_is_safe(os.path.dirname(target)):
-                raise ValueError("not a cache folder of ours")
-            data = read_regular(target, _MAX_ENTRY_BYTES, follow_symlinks=False)
-            seal, payload = data[:_DIGEST_BYTES], data[_DIGEST_BYTES + 1 :]
-            if data[_DIGEST_BYTES : _DIGEST_BYTES + 1] != b"\n" or seal != _seal(key, payload):
-                raise ValueError("an entry that is not the one written for this file")
+            if payload is None:
+                raise ValueError("no entry written for this file")
             value = _decode(payload)
-        except (FileSkip, ValueError, RecursionError):
+        except (ValueError, RecursionError):
             self.misses += 1
             return None
         self.hits += 1
@@ -243,62 +210,8 @@ class FactsCache:
     def put(self, path: Path, raw: bytes, value: Outcome) -> None:
         if self.problem is not None:
             return
-        temporary = None
         try:
-            key = self.key(path, raw)
             payload = json.dumps(value, default=_plain, separators=(",", ":")).encode("utf-8", "surrogatepass")
-            target = self._path(key)
-            self._prepare()
-            folder = os.path.dirname(target)
-            os.makedirs(folder, exist_ok=True)
-            if not self._folder_is_safe(folder):
-                return
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as out:
-                out.write(_seal(key, payload) + b"\n" + payload)
-            os.replace(temporary, target)
-            temporary = None
-        except (OSError, TypeError, ValueError, RecursionError):
+        except (TypeError, ValueError, RecursionError):
             return  # a cache that cannot be written only costs time
-        finally:
-            if temporary is not None:  # a full disk, or the entry's name is taken by a folder
-                try:
-                    os.unlink(temporary)
-                except OSError:
-                    pass
-
-    def _prepare(self) -> None:
-        if os.path.lexists(self.folder / ".gitignore"):
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        if _not_a_folder(self.folder) is not None:
-            raise OSError("the cache folder is not a folder of ours")
-        # Like other tools' caches: ignored by git and marked for backup tools.
-        _create(self.folder / ".gitignore", "# Created by wa-lint\n*\n")
-        _create(self.folder / "CACHEDIR.TAG",
-                "Signature: 8a477f597d28d172789f06886806bc55\n# This is a wa-lint cache folder.\n")
-
-
-def _create(path: Path, text: str) -> None:
-    """A new file; never written through a symlink or over something already there."""
-    try:
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
-    except FileExistsError:
-        return
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-
-
-def _not_a_folder(folder: Path) -> str | None:
-    """Why `folder` cannot hold cache entries: a symbolic link (to anywhere) or not a folder."""
-    try:
-        mode = os.lstat(folder).st_mode
-    except FileNotFoundError:
-        return None  # made on the first write
-    except OSError as error:
-        return f"cannot use {folder.name}: {error.strerror or error}"
-    if stat.S_ISLNK(mode):
-        return f"{folder.name} is a symbolic link; the cache is not used"
-    if not stat.S_ISDIR(mode):
-        return f"{folder.name} is not a folder; the cache is not used"
-    return None
+        self.write(self.key(path, raw), payload)

@@ -66,9 +66,11 @@ def analyse_stage(functions: list[Function], handler_functions: Sequence[Functio
                   python_files: Iterable[Path], root: Path, store: SourceStore, config: Config,
                   cache: FactsCache | None = None, jobs: int | None = None,
                   progress: Progress | None = None) -> Analysed:
-    from wa_lint.analyse.python.workers import AnalysisPool
+    from wa_lint.analyse.python.workers import AnalysisPool, idle_cpus
 
-    with AnalysisPool(jobs or os.cpu_count() or 1, progress=progress, cache=cache) as pool:
+    # Jobs the user chose are used as asked (when there is work for them); by default, the CPUs idle now.
+    with AnalysisPool(jobs or os.cpu_count() or 1, progress=progress, cache=cache,
+                      idle_cpus=None if jobs else idle_cpus()) as pool:
         return _Analysis(functions, root, store, config, pool, cache).run(handler_functions, inline, python_files)
 
 

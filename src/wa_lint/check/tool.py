@@ -10,7 +10,6 @@ WA003/WA004 judge suppressions and are reported by report/suppressions.py.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -68,6 +67,8 @@ def internal_error(code: str, subject: Any, error: BaseException, project: Proje
         span = Span.point(project.templates[0].path if project.templates else project.root)
     detail = f"{type(error).__name__}: {error}"
     if debug:
+        import traceback  # only when a rule failed and --debug asks for its traceback
+
         detail += "\n" + "".join(traceback.format_exception(error))
     return Violation(INTERNAL_ERROR, span, {"rule": code, "error": detail}, resource=getattr(subject, "logical_id", None))
 

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 # Past this many patterns that need a regex, matching slows superlinearly (40 ms a path at 10,000):
 # a .gitignore with more is not applied, with a note (real ones have tens to hundreds).
 MAX_PATTERNS = 2_000
+# Remembered steps per automaton (a state set and a character each): enough for the characters of a
+# large tree's paths, bounded for a hostile one.
+_MAX_STEPS = 20_000
 
 
 class _Automaton:
@@ -27,42 +30,59 @@ class _Automaton:
 
     # Token kinds: a literal, `?`, a class, `*` (within a part), `**` (across parts), `**/` (whole parts).
     def __init__(self, tokens: list[tuple[str, object]]) -> None:
-        self.tokens = tokens
+        # A class token holds its regex text; here it is matched against one character at a time.
+        self.tokens = [(kind, re.compile(str(value), re.DOTALL) if kind == "class" else value)
+                       for kind, value in tokens]
+        self._end = len(tokens)
+        self._start = frozenset(self._closure({0}))
+        self._steps: dict[tuple[frozenset[int], str], frozenset[int]] = {}
 
     def match(self, text: str) -> bool:
-        tokens = self.tokens
-        end = len(tokens)
-        current = self._closure({0})
+        # A lazily built DFA: each (state set, character) step is computed once and remembered, so a
+        # path costs a dictionary lookup per character once the automaton has seen similar paths (the
+        # walk matches thousands). The memo is bounded: past it, steps are computed and not kept.
+        steps = self._steps
+        current = self._start
         for char in text:
-            following: set[int] = set()
-            for state in current:
-                inside = state < 0
-                index = -state - 1 if inside else state
-                if index == end:
-                    continue
-                kind, value = tokens[index]
-                if kind == "lit":
-                    if char == value:
-                        following.add(index + 1)
-                elif kind == "one":
-                    if char != "/":
-                        following.add(index + 1)
-                elif kind == "class":
-                    if char != "/" and value.match(char):  # type: ignore[attr-defined]
-                        following.add(index + 1)
-                elif kind == "star":
-                    if char != "/":
-                        following.add(index)
-                elif kind == "any":
-                    following.add(index)
-                else:  # "dirs": anything, then a `/` that ends it
-                    following.add(-index - 1)
-                    if char == "/":
-                        following.add(index + 1)
+            following = steps.get((current, char))
+            if following is None:
+                following = self._step(current, char)
+                if len(steps) < _MAX_STEPS:
+                    steps[(current, char)] = following
             if not following:
                 return False
-            current = self._closure(following)
-        return end in current
+            current = following
+        return self._end in current
+
+    def _step(self, current: frozenset[int], char: str) -> frozenset[int]:
+        tokens = self.tokens
+        end = self._end
+        following: set[int] = set()
+        for state in current:
+            inside = state < 0
+            index = -state - 1 if inside else state
+            if index == end:
+                continue
+            kind, value = tokens[index]
+            if kind == "lit":
+                if char == value:
+                    following.add(index + 1)
+            elif kind == "one":
+                if char != "/":
+                    following.add(index + 1)
+            elif kind == "class":
+                if char != "/" and value.match(char):  # type: ignore[attr-defined]
+                    following.add(index + 1)
+            elif kind == "star":
+                if char != "/":
+                    following.add(index)
+            elif kind == "any":
+                following.add(index)
+            else:  # "dirs": anything, then a `/` that ends it
+                following.add(-index - 1)
+                if char == "/":
+                    following.add(index + 1)
+        return frozenset(self._closure(following)) if following else frozenset()
 
     def _closure(self, states: set[int]) -> set[int]:
         # Every wildcard matches the empty string: its state may be skipped.
@@ -78,8 +98,10 @@ class _Automaton:
 
 @dataclass(frozen=True)
 class _Pattern:
-    # Matches the path relative to the ignore file's folder: a compiled regex, or an automaton.
-    regex: re.Pattern[str] | _Automaton
+    # Matches the path relative to the ignore file's folder: a regex's text, or an automaton. The text is
+    # compiled only into the combined regex of each ignore file (compiling each line too cost more than
+    # the rest of a warm run's discovery).
+    regex: str | _Automaton
     negated: bool
     directory_only: bool
     # For a pattern that can only match a path's last part (unanchored, and no `**`): the regex for that
@@ -89,7 +111,7 @@ class _Pattern:
     name: str | None
 
     def matches(self, relative: str) -> bool:
-        return self.regex.match(relative) is not None if isinstance(self.regex, re.Pattern) \
+        return re.match(self.regex, relative, re.DOTALL) is not None if isinstance(self.regex, str) \
             else self.regex.match(relative)
 
 
@@ -230,7 +252,12 @@ def _compile(line: str) -> _Pattern | None:
     try:
         body = _tokens(line)
     except _NeverMatches:
-        return _Pattern(re.compile("(?!)"), negated, directory_only, None, None)
+        return _Pattern("(?!)", negated, directory_only, None, None)
+    rest = body[1:]
+    if anchored and body[0][0] == "dirs" and rest and not any(
+            kind in ("any", "dirs") or (kind == "lit" and value == "/") for kind, value in rest):
+        # `**/*.log` is `*.log`: the same regex, and one that can be matched against the name alone.
+        anchored, body = False, rest
     whole = body if anchored else [("dirs", None), *body]
     can_be_last_part = not anchored and not any(kind in ("any", "dirs") for kind, _ in body)
     last_part = f"^{_regex(body)}$" if can_be_last_part and not _backtracks(body) else None
@@ -238,8 +265,7 @@ def _compile(line: str) -> _Pattern | None:
         else None
     if last_part is None and _backtracks(whole):
         return _Pattern(_Automaton(whole), negated, directory_only, None, None)
-    regex = re.compile("^" + _regex(whole) + "$", re.DOTALL)
-    return _Pattern(regex, negated, directory_only, last_part, name)
+    return _Pattern("^" + _regex(whole) + "$", negated, directory_only, last_part, name)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -258,8 +284,8 @@ class _Combined:
     def __init__(self, patterns: list[_Pattern]) -> None:
         # Later patterns overwrite earlier ones: each name keeps its last pattern.
         self.names = {p.name: index for index, p in enumerate(patterns) if p.name is not None}
-        whole = [(index, p.regex.pattern) for index, p in enumerate(patterns)
-                 if p.last_part is None and isinstance(p.regex, re.Pattern)]
+        whole = [(index, p.regex) for index, p in enumerate(patterns)
+                 if p.last_part is None and isinstance(p.regex, str)]
         last_part = [(index, p.last_part) for index, p in enumerate(patterns)
                      if p.last_part is not None and p.name is None]
         self.whole = _combined(tuple(regex for _, regex in whole))
@@ -269,7 +295,7 @@ class _Combined:
         self.negated = [p.negated for p in patterns]
         # Patterns matched by their automaton, last first: only one later than the regexes' answer counts.
         self.automata = [(index, p) for index, p in reversed(list(enumerate(patterns)))
-                         if not isinstance(p.regex, re.Pattern)]
+                         if not isinstance(p.regex, str)]
 
     def decide(self, relative: str) -> bool | None:
         name = relative.rpartition("/")[2]

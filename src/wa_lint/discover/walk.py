@@ -37,16 +37,37 @@ class Discovered:
 
 def find_root(paths: Sequence[Path]) -> Path:
     """The project root: the git work tree around the first path (or the current folder), else that folder."""
-    start = Path(os.path.abspath(paths[0])) if paths else Path.cwd()
-    if not start.is_dir():
-        start = start.parent
+    start = _folder_of(paths[0]) if paths else Path.cwd()
+    work_tree = _work_tree(start)
+    if work_tree is not None:
+        return work_tree
+    cwd = Path.cwd()
+    return cwd if start.is_relative_to(cwd) else start
+
+
+def find_cache_root(paths: Sequence[Path]) -> Path:
+    """Where the cache folder goes: the git work tree around the first path, else the folder the paths
+    name (their common folder), wherever the command runs from. `wa-lint app` run from app's parent
+    must not leave a cache in the parent, nor share one between the apps linted from there."""
+    folders = [_folder_of(path) for path in paths] or [Path.cwd()]
+    work_tree = _work_tree(folders[0])
+    if work_tree is not None:
+        return work_tree
+    return Path(os.path.commonpath(folders)) if len(folders) > 1 else folders[0]
+
+
+def _folder_of(path: Path) -> Path:
+    absolute = Path(os.path.abspath(path))
+    return absolute if absolute.is_dir() else absolute.parent
+
+
+def _work_tree(start: Path) -> Path | None:
     probe = start
     while True:
         if (probe / ".git").exists():
             return probe
         if probe.parent == probe:
-            cwd = Path.cwd()
-            return cwd if start.is_relative_to(cwd) else start
+            return None
         probe = probe.parent
 
 

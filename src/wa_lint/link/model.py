@@ -180,6 +180,8 @@ class Project:
     problems: list[Problem] = field(default_factory=list)
     # Every file the run read, with its text and line index (suppressions and fingerprints read it here).
     sources: SourceStore | None = None
+    # The run's cache folder (None: no cache), where checks keep what they work out per file (fixes).
+    cache_folder: Path | None = None
 
     def is_reported(self, path: Path) -> bool:
         reported = self.reported_paths

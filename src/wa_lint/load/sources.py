@@ -122,6 +122,13 @@ class Skip:
     diagnostic: Diagnostic
 
 
+def _is_symlink(path: Path) -> bool:
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except (OSError, ValueError):
+        return True  # not known to be a plain folder: resolved instead
+
+
 def _real(path: Path) -> Path | None:
     try:
         return path.resolve()
@@ -149,9 +156,11 @@ class SourceStore:
     _sources: dict[Path, Source] = field(default_factory=dict, repr=False)
     _inside_folders: dict[Path, bool] = field(default_factory=dict, repr=False)
     _readable: list[Path] = field(default_factory=list, repr=False)
+    _given: list[str] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self._readable = [real for real in map(_real, [self.root, *self.paths]) if real]
+        self._given = [os.path.abspath(path) for path in [self.root, *self.paths]]
 
     # -- the policy -------------------------------------------------------------------------------
     def inside(self, path: Path) -> bool:
@@ -166,10 +175,26 @@ class SourceStore:
             return self._resolves_inside(path)
         # Resolving a path costs a system call per component: one answer per folder is enough.
         folder = path if stat.S_ISDIR(mode) else path.parent
+        return self._folder_inside(folder) or (folder is not path and self._resolves_inside(path))  # a file named on its own
+
+    def _folder_inside(self, folder: Path) -> bool:
         known = self._inside_folders.get(folder)
         if known is None:
-            known = self._inside_folders[folder] = self._resolves_inside(folder)
-        return known or (folder is not path and self._resolves_inside(path))  # a file named on its own
+            # A folder that is no symbolic link, in a folder known to be inside, is inside too: one lstat
+            # instead of resolving every component of its path (a run asks for thousands of folders).
+            parent = folder.parent
+            derivable = parent != folder and folder.name not in ("", ".", "..") and self._below_given(parent)
+            if derivable and self._folder_inside(parent) and not _is_symlink(folder):
+                known = True
+            else:
+                known = self._resolves_inside(folder)
+            self._inside_folders[folder] = known
+        return known
+
+    def _below_given(self, folder: Path) -> bool:
+        """Whether `folder` is written as the root, a path given or a folder below one (no link resolved)."""
+        text = str(folder)
+        return any(text == base or text.startswith(base.rstrip(os.sep) + os.sep) for base in self._given)
 
     def _resolves_inside(self, path: Path) -> bool:
         real = _real(path)

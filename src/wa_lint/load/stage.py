@@ -5,15 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wa_lint.discover.stage import Found
 from wa_lint.files import is_file
 from wa_lint.load.frameworks import cdk_note, framework_of, load_framework_file
 from wa_lint.load.sources import Skip, SourceStore
-from wa_lint.load.template.document import JinjaSource, NotATemplate, Template, decode, parse_template
+from wa_lint.load.template.document import (
+    JinjaSource,
+    NotATemplate,
+    Template,
+    decode,
+    parse_document,
+    precheck,
+)
 from wa_lint.load.template.errors import TemplateError
 from wa_lint.problems import Problem
 from wa_lint.report.findings import Diagnostic
+
+if TYPE_CHECKING:
+    from wa_lint.load.template.cache import TemplateCache
 
 
 @dataclass(frozen=True)
@@ -25,7 +36,17 @@ class Loaded:
     frameworks: dict[str, int] = field(default_factory=dict)
 
 
-def load_stage(found: Found, store: SourceStore, progress: Callable[[int, int], None] | None = None) -> Loaded:
+def template_cache(cache_folder: Path | None) -> TemplateCache | None:
+    """The cache of loaded templates in the run's cache folder (None: the run uses no cache)."""
+    if cache_folder is None:
+        return None
+    from wa_lint.load.template.cache import TemplateCache
+
+    return TemplateCache(cache_folder)
+
+
+def load_stage(found: Found, store: SourceStore, progress: Callable[[int, int], None] | None = None,
+               cache: TemplateCache | None = None) -> Loaded:
     """The templates among `found`'s files; `progress(done, total)` after each."""
     loaded = Loaded()
     candidates = [*found.files.templates]
@@ -34,7 +55,7 @@ def load_stage(found: Found, store: SourceStore, progress: Callable[[int, int], 
             candidates.append(path)
     unsynthesised: list[Path] = []
     for done, path in enumerate(candidates, 1):
-        _load(path, store, loaded, unsynthesised)
+        _load(path, store, loaded, unsynthesised, cache)
         if progress is not None:
             progress(done, len(candidates))
     loaded.diagnostics.extend(_cdk_warnings(unsynthesised))
@@ -72,7 +93,8 @@ def _mentions(store: SourceStore, path: Path, names: frozenset[str]) -> bool:
     return any(name in text for name in names)
 
 
-def _load(path: Path, store: SourceStore, loaded: Loaded, unsynthesised: list[Path]) -> None:
+def _load(path: Path, store: SourceStore, loaded: Loaded, unsynthesised: list[Path],
+          cache: TemplateCache | None) -> None:
     source = store.read_template(path)
     if isinstance(source, Skip):
         loaded.diagnostics.append(source.diagnostic)
@@ -81,7 +103,8 @@ def _load(path: Path, store: SourceStore, loaded: Loaded, unsynthesised: list[Pa
         decode(source.raw)  # the strict decode names the first undecodable byte
         framework = framework_of(path)
         if framework is None:
-            template = parse_template(path, source.text)
+            precheck(source.text)
+            template = cache.load(path, source.raw, source.text) if cache else parse_document(path, source.text)
         else:
             translated = load_framework_file(path, source.text, lambda file: _project_text(store, file))
             loaded.frameworks[framework] = loaded.frameworks.get(framework, 0) + 1

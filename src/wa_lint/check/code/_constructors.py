@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wa_lint.analyse.python.callgraph import (
     ConstructorSite,
@@ -17,6 +18,9 @@ from wa_lint.link.cadence import CADENCE_SEVERITY, entry_occasional_reason, seve
 from wa_lint.link.deploy_time import entry_deploy_time
 from wa_lint.link.model import Entry, Project
 from wa_lint.report.findings import Span, Violation
+
+if TYPE_CHECKING:
+    from wa_lint.fix.cache import FixCache
 
 # A variable name for the fix snippet when the call is not assigned to one.
 _VARIABLES = {"resource": "resource", "Session": "session", "session": "session", "connect": "connection",
@@ -56,7 +60,7 @@ def _with_fix(violation: Violation, site: ConstructorSite, project: Project) -> 
     call = site.call
     target = Target(call.line, call.column, call.end_line, call.end_column, site.name, site.from_event)
     try:
-        fix = hoist(path, text, target)
+        fix = _fix_cache(project).hoist(path, text, target) if project.cache_folder else hoist(path, text, target)
     except NotFixable as reason:
         if site.from_event:
             return violation  # the advice already says why and what to do
@@ -64,6 +68,17 @@ def _with_fix(violation: Violation, site: ConstructorSite, project: Project) -> 
     except (ValueError, RecursionError):
         return violation
     return replace(violation, fix=fix)
+
+
+def _fix_cache(project: Project) -> FixCache:
+    """The run's cache of fixes (one per run, kept with the call graph's memo tables)."""
+    from wa_lint.fix.cache import FixCache
+
+    cache = project.lookups.get("fix-cache")
+    if not isinstance(cache, FixCache):
+        assert project.cache_folder is not None
+        cache = project.lookups["fix-cache"] = FixCache(project.cache_folder)
+    return cache
 
 
 def _text(project: Project, path: Path) -> str | None:

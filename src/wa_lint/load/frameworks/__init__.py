@@ -7,12 +7,13 @@ from pathlib import Path
 
 from wa_lint.load.template.document import Template
 
+SERVERLESS_FILE_NAMES = frozenset({"serverless.yml", "serverless.yaml", "serverless.json"})
+
 
 def framework_of(path: Path) -> str | None:
     """Which framework file `path` is ("serverless", "cdk"), by its name; None for any other file."""
-    from wa_lint.load.frameworks.serverless import is_serverless_file
-
-    if is_serverless_file(path):
+    # By name, without importing the translator: most runs have no serverless.yml.
+    if path.name in SERVERLESS_FILE_NAMES:
         return "serverless"
     if path.name == "cdk.json":
         return "cdk"

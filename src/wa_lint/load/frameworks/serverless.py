@@ -15,13 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wa_lint.load.frameworks import SERVERLESS_FILE_NAMES as FILE_NAMES
 from wa_lint.load.template.document import SAM_TRANSFORM, NotATemplate, Template
 from wa_lint.load.template.errors import TemplateError
 from wa_lint.load.template.json_loader import load_json
 from wa_lint.load.template.nodes import BARE_SCALARS, DictNode, ListNode, Pos, StrNode, pos_of
 from wa_lint.load.template.yaml_loader import load_yaml
 
-FILE_NAMES = frozenset({"serverless.yml", "serverless.yaml", "serverless.json"})
 DEFAULTS = {"MemorySize": 1024, "Timeout": 6}
 # The innermost `${...}`: nested variables (`${self:custom.${opt:stage}}`) resolve from the inside out.
 _VARIABLE = re.compile(r"\$\{([^${}]*)\}")
@@ -122,11 +122,9 @@ class _Variables:
             return self._self(address.strip(), depth)
         if kind in ("opt", "sls") and address.strip() == "stage":
             # The framework's default stage when none is passed on the command line.
-            stage = _lookup(self.document, "provider.stage")
-            return self.value(stage, depth + 1) if isinstance(stage, str) else "dev"
+            return self._provider("stage", "dev", depth)
         if kind == "opt" and address.strip() == "region":
-            region = _lookup(self.document, "provider.region")
-            return self.value(region, depth + 1) if isinstance(region, str) else "us-east-1"
+            return self._provider("region", "us-east-1", depth)
         if kind.startswith("file(") and kind.endswith(")"):
             data = self._file(kind[5:-1].strip().strip("'\""))
             if data is _UNRESOLVED:
@@ -134,6 +132,17 @@ class _Variables:
             found = _lookup(data, address.strip()) if address.strip() else data
             return _UNRESOLVED if found is _UNRESOLVED else self.value(found, depth + 1)
         return _UNRESOLVED  # ssm, cf, s3, env, aws, a plugin's resolver: known only at deploy time
+
+    def _provider(self, name: str, default: str, depth: int) -> Any:
+        """`provider.stage` or `provider.region`, resolved once. `stage: ${opt:stage, "dev"}` names
+        itself: inside its own resolution the option is unresolved, so its fallback answers (resolving it
+        again at every level spent the file's whole budget and left its later variables unresolved)."""
+        key = f"provider.{name}"
+        if key not in self.addresses:
+            self.addresses[key] = _UNRESOLVED
+            value = _lookup(self.document, key)
+            self.addresses[key] = self.value(value, depth + 1) if isinstance(value, str) else default
+        return self.addresses[key]
 
     def _self(self, address: str, depth: int) -> Any:
         if not address:

@@ -117,10 +117,20 @@ def is_jinja_source(text: str) -> bool:
 
 def parse_template(path: Path, text: str) -> Template:
     """Raise NotATemplate, JinjaSource or TemplateError; return the loaded template otherwise."""
+    precheck(text)
+    return parse_document(path, text)
+
+
+def precheck(text: str) -> None:
+    """The cheap tests on the text that come before parsing: raise NotATemplate or JinjaSource."""
     if not might_be_template(text):
         raise NotATemplate
     if is_jinja_source(text):
         raise JinjaSource
+
+
+def parse_document(path: Path, text: str) -> Template:
+    """The parse after `precheck`: raise NotATemplate or TemplateError; return the loaded template."""
     stripped = text.lstrip()
     as_json = stripped.startswith("{") or (path.suffix == ".json" and stripped.startswith("["))
     if as_json:

@@ -1,0 +1,154 @@
+"""The on-disk store under `.wa_lint_cache/` at the project root, shared by every cache of a run.
+
+Each cache (facts of Python files, loaded templates) keeps its entries in a folder of its own below the
+store and encodes them itself; this module only stores bytes, safely:
+
+- An entry's name is a digest of its key, which covers everything the value depends on (the file's
+  bytes, the code that computed it, the wa-lint version), so an entry can never be stale.
+- An entry begins with a digest of its key and its payload, checked on every read: a flipped bit, an
+  edited number or an entry copied to another file's name is a miss, never a wrong finding.
+- Entries are written to a temporary file and renamed, so concurrent runs never see half an entry, and
+  a failed write leaves nothing behind.
+- Entries are read with the file guard (a FIFO or a link to `/dev/zero` is a miss, not a hang), and the
+  store is not used at all when `.wa_lint_cache` or one of its folders is a symbolic link: a
+  repository must not make wa-lint read or write elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from pathlib import Path
+
+from wa_lint.files import FileSkip, read_regular
+
+CACHE_DIR_NAME = ".wa_lint_cache"
+_DIGEST_BYTES = 64  # hex SHA-256, then a newline, then the payload
+
+
+def seal(key: str, payload: bytes) -> bytes:
+    return hashlib.sha256(key.encode() + b"\0" + payload).hexdigest().encode()
+
+
+def code_fingerprint(package: Path, *extra: bytes) -> str:
+    """A digest of every `.py` file under `package` (and of `extra`): a change to any invalidates entries."""
+    digest = hashlib.sha256(b"\0".join(extra) + b"\0")
+    for source in sorted(package.rglob("*.py")):
+        digest.update(f"\0{source.relative_to(package)}\0".encode())
+        try:
+            digest.update(source.read_bytes())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()[:16]
+
+
+class SealedStore:
+    """Sealed entries in `folder/namespace/`; `folder` is the `.wa_lint_cache` folder itself."""
+
+    def __init__(self, folder: Path, namespace: str = "", max_entry_bytes: int = 64 * 1024 * 1024) -> None:
+        self.folder = folder
+        self.namespace = namespace
+        self.max_entry_bytes = max_entry_bytes
+        # Why the store is not used (None: it is); the run says so in a note.
+        self.problem = not_a_folder(folder)
+        # The entry folders (`ab/`) known to be real folders; one lstat each per run, not one per entry.
+        self._safe: set[str] = set()
+
+    def _path(self, key: str) -> str:
+        # Plain strings: pathlib would cost more than reading a small entry.
+        if self.namespace:
+            return os.path.join(self.folder, self.namespace, key[:2], f"{key}.json")
+        return os.path.join(self.folder, key[:2], f"{key}.json")
+
+    def _folder_is_safe(self, folder: str) -> bool:
+        if folder in self._safe:
+            return True
+        # The namespace folder too: a symbolic link there would lead writes elsewhere.
+        parent = os.path.dirname(folder)
+        if self.namespace and parent not in self._safe:
+            if not_a_folder(Path(parent)) is not None:
+                return False
+            self._safe.add(parent)
+        if not_a_folder(Path(folder)) is not None:
+            return False
+        self._safe.add(folder)
+        return True
+
+    def read(self, key: str) -> bytes | None:
+        """The payload stored under `key`, or None (absent, unreadable, or not sealed for this key)."""
+        target = self._path(key)
+        try:
+            if self.problem is not None or not self._folder_is_safe(os.path.dirname(target)):
+                return None
+            data = read_regular(target, self.max_entry_bytes, follow_symlinks=False)
+        except (FileSkip, ValueError):
+            return None
+        found, payload = data[:_DIGEST_BYTES], data[_DIGEST_BYTES + 1 :]
+        if data[_DIGEST_BYTES : _DIGEST_BYTES + 1] != b"\n" or found != seal(key, payload):
+            return None
+        return payload
+
+    def write(self, key: str, payload: bytes) -> None:
+        """Store `payload` under `key`; a store that cannot be written only costs time."""
+        if self.problem is not None:
+            return
+        import tempfile  # only a run that writes an entry needs it
+
+        temporary = None
+        try:
+            target = self._path(key)
+            self._prepare()
+            folder = os.path.dirname(target)
+            os.makedirs(folder, exist_ok=True)
+            if not self._folder_is_safe(folder):
+                return
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as out:
+                out.write(seal(key, payload) + b"\n" + payload)
+            os.replace(temporary, target)
+            temporary = None
+        except (OSError, ValueError):
+            return
+        finally:
+            if temporary is not None:  # a full disk, or the entry's name is taken by a folder
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
+
+    def _prepare(self) -> None:
+        if os.path.lexists(self.folder / ".gitignore"):
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not_a_folder(self.folder) is not None:
+            raise OSError("the cache folder is not a folder of ours")
+        # Like other tools' caches: ignored by git and marked for backup tools.
+        _create(self.folder / ".gitignore", "# Created by wa-lint\n*\n")
+        _create(self.folder / "CACHEDIR.TAG",
+                "Signature: 8a477f597d28d172789f06886806bc55\n# This is a wa-lint cache folder.\n")
+
+
+def _create(path: Path, text: str) -> None:
+    """A new file; never written through a symlink or over something already there."""
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+    except FileExistsError:
+        return
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
+def not_a_folder(folder: Path) -> str | None:
+    """Why `folder` cannot hold cache entries: a symbolic link (to anywhere) or not a folder."""
+    try:
+        mode = os.lstat(folder).st_mode
+    except FileNotFoundError:
+        return None  # made on the first write
+    except OSError as error:
+        return f"cannot use {folder.name}: {error.strerror or error}"
+    if stat.S_ISLNK(mode):
+        return f"{folder.name} is a symbolic link; the cache is not used"
+    if not stat.S_ISDIR(mode):
+        return f"{folder.name} is not a folder; the cache is not used"
+    return None
