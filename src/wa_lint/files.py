@@ -97,7 +97,16 @@ def is_file(path: Path) -> bool:
 
 
 def _umask() -> int:
-    mask = os.umask(0o022)  # the only way to read it is to set it, so it is put back at once
+    # Linux says it in /proc; elsewhere the only way to read it is to set it, so it is put back at once
+    # (a file another thread creates in between would get 022).
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
 

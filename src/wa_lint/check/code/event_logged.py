@@ -34,6 +34,8 @@ CODE = "SEC102"
 _LOG_METHODS = frozenset({"info", "warning", "warn", "error", "exception", "critical", "log"})
 _LOGGERS = ("logging.getLogger", "logging.Logger", "aws_lambda_powertools.Logger", "aws_lambda_powertools.logging")
 _LOGGER_NAMES = frozenset({"logger", "log", "_logger", "_log", "logging"})
+# How far the event is followed into the functions it is handed to, whole (`log_request(event)`).
+_MAX_DEPTH = 4
 _FIX_CODE = ("log the fields you need (an order ID, a request ID), or `logger.debug(...)` with sensitive fields "
              "removed; Powertools' data masking utility can redact them")
 
@@ -132,10 +134,6 @@ def _findings(project: Project) -> Iterator[tuple[Violation, str | None]]:
                             {"problem": f"`{call.callee}` writes {held} to the logs on every invocation{route}",
                              "fix": _FIX_CODE},
                             resource=resource, function=entry.label), dataless
-
-
-# How far the event is followed into the functions it is handed to, whole (`log_request(event)`).
-_MAX_DEPTH = 4
 
 
 def _whole_event_log_calls(project: Project, entry: Entry,
