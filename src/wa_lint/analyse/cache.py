@@ -45,7 +45,7 @@ from wa_lint.analyse.python.facts_model import (
     Write,
 )
 from wa_lint.analyse.python.workers import Outcome
-from wa_lint.cache_store import CACHE_DIR_NAME, SealedStore
+from wa_lint.cache_store import CACHE_DIR_NAME, SealedStore, code_fingerprint
 from wa_lint.cache_store import seal as _seal
 
 __all__ = ["CACHE_DIR_NAME", "FactsCache", "_seal", "analysis_fingerprint"]
@@ -64,16 +64,7 @@ def analysis_fingerprint(salt: str = "") -> str:
     """What facts depend on besides the file: wa-lint's version, the contents of every file of the
     analysis code (all of analyse/, every collector included), and the parser's version (the Python
     build's). A change to any of them invalidates every entry."""
-    digest = hashlib.sha256(f"{_FORMAT}:{__version__}:{salt}\0".encode())
-    digest.update(_parser_version())
-    package = Path(__file__).parent
-    for source in sorted(package.rglob("*.py")):
-        digest.update(f"\0{source.relative_to(package)}\0".encode())
-        try:
-            digest.update(source.read_bytes())
-        except OSError:
-            digest.update(b"unreadable")
-    return digest.hexdigest()[:16]
+    return code_fingerprint(Path(__file__).parent, f"{_FORMAT}:{__version__}:{salt}".encode(), _parser_version())
 
 
 _CLASSES = frozenset({Outcome, ModuleFacts, FunctionFacts, Location, ImportFacts, Body, Call, Write,
