@@ -15,6 +15,7 @@ from wa_lint.analyse.python.callgraph import Step, custom_resource_handler, desc
 from wa_lint.analyse.python.construction import constructed_at, receiver
 from wa_lint.analyse.python.facts_model import Body, Call, Construction, ModuleFacts
 from wa_lint.link.model import Entry, Function, Project
+from wa_lint.report.findings import Span
 
 _DAX = "amazondax."
 _BOTO3 = ("boto3.", "aioboto3.")
@@ -38,6 +39,12 @@ class Site:
         # `requests.get(url).json()` and its receiver call start at the same place: the span tells them apart.
         call = self.call
         return (id(self.facts), call.line, call.column, call.end_line, call.end_column)
+
+    @property
+    def span(self) -> Span:
+        """Where a finding about the call points: the call itself."""
+        call = self.call
+        return Span(self.facts.path, call.line, call.column, call.end_line, call.end_column)
 
     def route(self, last: str) -> str:
         """` (lambda_handler → load → ssm.get_parameter)` when the call is not in the handler itself."""

@@ -9,7 +9,7 @@ from wa_lint.analyse.python.arguments import arguments_of, literal
 from wa_lint.check.code._invocation import SiteKey, dynamodb_client, entries, invocation_calls, method
 from wa_lint.check.contract import subject
 from wa_lint.link.model import Project
-from wa_lint.report.findings import Span, Violation
+from wa_lint.report.findings import Violation
 
 CODE = "PERF105"
 _CONSISTENT_READS = frozenset({"get_item", "query", "scan", "batch_get_item"})
@@ -32,6 +32,6 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
                 continue
             reported.add(site.key)
             call = site.call
-            yield Violation(CODE, Span(site.facts.path, call.line, call.column, call.end_line, call.end_column),
+            yield Violation(CODE, site.span,
                             {"call": call.callee, "why": why, "path": site.route(call.callee)},
                             resource=entry.function.logical_id if entry.function else None, function=entry.label)

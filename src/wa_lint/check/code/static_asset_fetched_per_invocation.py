@@ -10,7 +10,7 @@ from wa_lint.analyse.python.arguments import arguments_of, literal
 from wa_lint.check.code._invocation import Site, SiteKey, entries, invocation_calls, method, service
 from wa_lint.check.contract import subject
 from wa_lint.link.model import Project
-from wa_lint.report.findings import Span, Violation
+from wa_lint.report.findings import Violation
 
 CODE = "PERF103"
 # S3 client downloads: (method, the arguments that name the object, each as (keyword, position)).
@@ -64,6 +64,6 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
                 continue
             reported.add(site.key)
             call = site.call
-            yield Violation(CODE, Span(site.facts.path, call.line, call.column, call.end_line, call.end_column),
+            yield Violation(CODE, site.span,
                             {"call": call.callee, "what": what, "path": site.route(call.callee)},
                             resource=entry.function.logical_id if entry.function else None, function=entry.label)

@@ -9,7 +9,7 @@ from wa_lint.analyse.python.arguments import arguments_of, literal
 from wa_lint.check.code._invocation import SiteKey, entries, invocation_calls, method, service
 from wa_lint.check.contract import subject
 from wa_lint.link.model import Project
-from wa_lint.report.findings import Span, Violation
+from wa_lint.report.findings import Violation
 
 CODE = "PERF104"
 # InvocationType values that do not wait for the callee's result.
@@ -31,6 +31,6 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
                 continue  # asynchronous, or decided at run time where we cannot see
             reported.add(site.key)
             how = f"InvocationType={invocation_type}" if invocation_type else "no InvocationType (RequestResponse)"
-            yield Violation(CODE, Span(site.facts.path, call.line, call.column, call.end_line, call.end_column),
+            yield Violation(CODE, site.span,
                             {"call": call.callee, "how": how, "path": site.route(call.callee)},
                             resource=entry.function.logical_id if entry.function else None, function=entry.label)

@@ -10,7 +10,7 @@ from wa_lint.analyse.python.construction import receiver
 from wa_lint.check.code._invocation import Site, SiteKey, entries, invocation_calls, method, service
 from wa_lint.check.contract import subject
 from wa_lint.link.model import Project
-from wa_lint.report.findings import Span, Violation
+from wa_lint.report.findings import Violation
 
 CODE = "COST101"
 # boto3 fetches by service: each is one paid API call (and a throttling risk) per invocation.
@@ -83,6 +83,6 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
                 problem = (f"`{call.callee}(..., {bypass})` fetches on every invocation{site.route(call.callee)}, "
                            f"turning off Powertools' cache")
             reported.add(site.key)
-            yield Violation(CODE, Span(site.facts.path, call.line, call.column, call.end_line, call.end_column),
+            yield Violation(CODE, site.span,
                             {"problem": problem, "fix": _FIX},
                             resource=entry.function.logical_id if entry.function else None, function=entry.label)

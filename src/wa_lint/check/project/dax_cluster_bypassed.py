@@ -30,7 +30,7 @@ from wa_lint.check.template._values import branches, references, resources_in
 from wa_lint.link.linker import ref_target
 from wa_lint.link.model import Function, Project, Resource, Table
 from wa_lint.load.template.document import Template
-from wa_lint.report.findings import Span, Violation
+from wa_lint.report.findings import Violation
 
 CODE = "PERF202"
 # The reads DAX caches (eventually consistent GetItem / BatchGetItem, Query, Scan).
@@ -239,7 +239,7 @@ def check(project: Project, _: Project, options: dict[str, Any], *, index: Index
                 table = read_tables[0]
                 fronting = fronted[(table.template.path, table.logical_id)][0]
                 call = site.call
-                yield Violation(CODE, Span(site.facts.path, call.line, call.column, call.end_line, call.end_column),
+                yield Violation(CODE, site.span,
                                 {"call": call.callee, "table": _table_text(read, function, table), "how": how,
                                  "cluster": fronting.cluster, "evidence": fronting.evidence,
                                  "path": site.route(call.callee)},

@@ -17,7 +17,7 @@ from wa_lint.analyse.python.construction import receiver
 from wa_lint.check.code._invocation import Site, SiteKey, entries, invocation_calls, method, place
 from wa_lint.check.contract import subject
 from wa_lint.link.model import Entry, Project
-from wa_lint.report.findings import Span, Violation
+from wa_lint.report.findings import Violation
 
 CODE = "OPS101"
 # `serialize_metric_set()` returns the EMF blob `flush_metrics` would print: code that prints it itself
@@ -54,7 +54,7 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
         made = receiver(site.facts, call)
         assert made is not None
         head = call.callee.split(".")[0]
-        where = Span(site.facts.path, call.line, call.column, call.end_line, call.end_column)
+        where = site.span
         if not _flushed(entry, sites):
             reported.add(site.key)
             yield Violation(CODE, where, {
