@@ -301,3 +301,17 @@ def test_warm_run_takes_fixes_from_the_cache_and_damaged_fix_entries_are_misses(
         entry.write_bytes(seal(key, body) + b"\n" + body)
         damaged, cache = warm()
         assert damaged == truth and cache.misses == 1, payload
+
+
+def test_a_code_fingerprint_covers_the_files_named_beside_the_package(tmp_path: Path) -> None:
+    from wa_lint.cache_store import code_fingerprint
+
+    package, elsewhere = tmp_path / "fix", tmp_path / "report" / "findings.py"
+    package.mkdir()
+    elsewhere.parent.mkdir()
+    (package / "apply.py").write_text("x = 1\n")
+    elsewhere.write_text("class Fix: ...\n")
+    first = code_fingerprint(package, b"v1", files=(elsewhere,))
+    assert code_fingerprint(package, b"v1") != first, "the named file counts"
+    elsewhere.write_text("class Fix:\n    title = ''\n")
+    assert code_fingerprint(package, b"v1", files=(elsewhere,)) != first, "a change to it invalidates entries"

@@ -31,11 +31,12 @@ def seal(key: str, payload: bytes) -> bytes:
     return hashlib.sha256(key.encode() + b"\0" + payload).hexdigest().encode()
 
 
-def code_fingerprint(package: Path, *extra: bytes) -> str:
-    """A digest of every `.py` file under `package` (and of `extra`): a change to any invalidates entries."""
+def code_fingerprint(package: Path, *extra: bytes, files: tuple[Path, ...] = ()) -> str:
+    """A digest of every `.py` file under `package`, of `files` elsewhere the entries also depend on,
+    and of `extra`: a change to any invalidates entries."""
     digest = hashlib.sha256(b"\0".join(extra) + b"\0")
-    for source in sorted(package.rglob("*.py")):
-        digest.update(f"\0{source.relative_to(package)}\0".encode())
+    for source in [*sorted(package.rglob("*.py")), *files]:
+        digest.update(f"\0{source.relative_to(package) if source.is_relative_to(package) else source.name}\0".encode())
         try:
             digest.update(source.read_bytes())
         except OSError:

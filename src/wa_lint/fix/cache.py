@@ -25,12 +25,8 @@ _EDIT_TYPES = (int, int, str, int, int, int, int)
 
 def fixer_fingerprint() -> str:
     package = Path(__file__).parent
-    findings = package.parent / "report" / "findings.py"
-    try:
-        findings_code = findings.read_bytes()
-    except OSError:
-        findings_code = b"unreadable"
-    return code_fingerprint(package, f"{_FORMAT}:{__version__}".encode(), findings_code)
+    return code_fingerprint(package, f"{_FORMAT}:{__version__}".encode(),
+                            files=(package.parent / "report" / "findings.py",))
 
 
 class FixCache(SealedStore):

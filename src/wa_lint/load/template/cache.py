@@ -37,13 +37,9 @@ def loader_fingerprint() -> str:
     import yaml
 
     package = Path(__file__).parent
-    fan_out = (package.parent.parent / "link" / "sam_globals.py")
-    try:
-        fan_out_code = fan_out.read_bytes()
-    except OSError:
-        fan_out_code = b"unreadable"
     libyaml = str(getattr(yaml, "__with_libyaml__", False))
-    return code_fingerprint(package, f"{_FORMAT}:{__version__}:{yaml.__version__}:{libyaml}".encode(), fan_out_code)
+    return code_fingerprint(package, f"{_FORMAT}:{__version__}:{yaml.__version__}:{libyaml}".encode(),
+                            files=(package.parent.parent / "link" / "sam_globals.py",))
 
 
 class TemplateCache(SealedStore):
