@@ -436,14 +436,23 @@ def entry_order(entry: Entry) -> tuple[str, str, str]:
     return (str(entry.facts.path), str(entry.facts.line_offset), entry.qualname)
 
 
-def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[Origin]) -> frozenset[Origin]:
-    """The origins that carry invocation data inside the callee, given the caller's live origins."""
+def argument_params(target: Target) -> list[str] | None:
+    """The callee's parameters that take a call's arguments, in order (`self`/`cls` left out for a call
+    on an instance or class); None when the function is not known."""
     function = target.facts.functions.get(target.qualname)
     if function is None:
-        return frozenset({EVENT_ORIGIN})
+        return None
     params = list(function.params)
     if target.bound and params and params[0] in ("self", "cls"):
         params = params[1:]
+    return params
+
+
+def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[Origin]) -> frozenset[Origin]:
+    """The origins that carry invocation data inside the callee, given the caller's live origins."""
+    params = argument_params(target)
+    if params is None:
+        return frozenset({EVENT_ORIGIN})
     result = {EVENT_ORIGIN}
 
     def carry(origins: tuple[Origin, ...], param: str) -> None:
@@ -497,12 +506,9 @@ def param_types(target: Target, call: Call, caller: Node) -> ParamTypes:
     """The callee's parameters bound to objects of a known class at this call (`use(Worker())`)."""
     if not call.arg_types:
         return frozenset()
-    function = target.facts.functions.get(target.qualname)
-    if function is None:
+    params = argument_params(target)
+    if params is None:
         return frozenset()
-    params = list(function.params)
-    if target.bound and params and params[0] in ("self", "cls"):
-        params = params[1:]
     found = set()
     for key, made in call.arg_types:
         name = params[int(key)] if key.isdigit() and int(key) < len(params) else key

@@ -20,7 +20,7 @@ from dataclasses import replace
 from typing import Any
 
 from wa_lint.analyse.python.arguments import arguments_of
-from wa_lint.analyse.python.callgraph import Graph, Node, Target
+from wa_lint.analyse.python.callgraph import Graph, Node, Target, argument_params
 from wa_lint.analyse.python.construction import receiver
 from wa_lint.analyse.python.facts_model import Call, ModuleFacts, Origin
 from wa_lint.check.code._invocation import entries
@@ -172,12 +172,9 @@ def _whole_event_log_calls(project: Project, entry: Entry,
 
 def _receiving_param(target: Target, call: Call, name: str) -> str | None:
     """The callee's parameter that receives `name`, when exactly one argument carries it."""
-    function = target.facts.functions.get(target.qualname)
-    if function is None:
+    params = argument_params(target)
+    if params is None:
         return None
-    params = list(function.params)
-    if target.bound and params and params[0] in ("self", "cls"):
-        params = params[1:]
     carried = Origin.param(name)
     receiving = [params[index] for index, origins in enumerate(call.args)
                  if carried in origins and index < len(params)]
