@@ -17,6 +17,7 @@ from wa_lint.report.findings import Severity
 from wa_lint.report.fingerprints import project_path
 from wa_lint.report.formats import printable, text_only
 from wa_lint.result import RunResult
+from wa_lint.words import plural
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -73,8 +74,8 @@ def summary_markdown(result: RunResult) -> str:
     else:
         counts = {str(s): sum(1 for f in result.findings if f.severity == s) for s in reversed(Severity)}
         total = len(result.findings)
-        lines.append(f"{total} finding{'' if total == 1 else 's'}: "
-                     + ", ".join(f"{n} {name}{'' if n == 1 else 's'}" for name, n in counts.items() if n))
+        lines.append(f"{plural(total, 'finding')}: "
+                     + ", ".join(plural(n, name) for name, n in counts.items() if n))
         lines += ["", "| Severity | Code | Location | Message | Fix | Lens |", "| --- | --- | --- | --- | --- | --- |"]
         for finding in result.findings:
             span = finding.span
