@@ -16,6 +16,7 @@ from wa_lint.check.registry import Rule, catalogue
 from wa_lint.check.registry import enabled_codes as registry_enabled_codes
 from wa_lint.check.stage import check_notes, check_stage
 from wa_lint.config import Config
+from wa_lint.discover.snapshot import DiscoveryCache
 from wa_lint.discover.stage import discover_stage
 from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.evidence.stage import evidence_stage
@@ -55,6 +56,7 @@ class Run:
         # The cache sits with the project linted, not in the folder the command runs from.
         self.cache = facts_cache(find_cache_root(self.paths), config, use_cache)
         self.template_cache = template_cache(self.cache.folder if self.cache else None)
+        self.discovery_cache = DiscoveryCache(self.cache.folder) if self.cache else None
 
     def execute(self) -> RunResult:
         started = time.perf_counter()
@@ -63,7 +65,7 @@ class Run:
         phase = self.progress or _no_progress
         phase("discovering", 0, 0)
         found = discover_stage(self.paths, self.root, config, self.force_exclude,
-                               lambda files: phase("discovering", files, 0))
+                               lambda files: phase("discovering", files, 0), self.discovery_cache)
         cache_notes = [Diagnostic(self.cache.folder, self.cache.problem)] if self.cache and self.cache.problem else []
         limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
         store = SourceStore(found.root, self.paths, limits, config.allow_outside_root, self.overlay)
