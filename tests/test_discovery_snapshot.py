@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
+from wa_lint import inputs
 from wa_lint.cache_store import seal
 from wa_lint.config import Config
-from wa_lint.discover import snapshot, walk
+from wa_lint.discover import walk
 from wa_lint.discover.snapshot import DiscoveryCache
 from wa_lint.discover.walk import discover
 from wa_lint.pipeline import Run
@@ -41,7 +42,7 @@ def _later(path: Path) -> None:
 @pytest.fixture
 def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
     """Statuses taken before the walk count as old enough to trust (no racy-status fallbacks)."""
-    monkeypatch.setattr(snapshot, "RACY_MARGIN_NS", 0)
+    monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)
 
 
 def _walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -132,10 +133,10 @@ def test_a_folder_changed_within_its_recorded_clock_tick_is_listed_again(tmp_pat
     root = _tree(tmp_path / "project")
     cache = DiscoveryCache(root / ".wa_lint_cache")
     discover([root], root, [], snapshots=cache)
-    recorded = {path: stamp for path, stamp, _ in _entry(cache)["journal"]["folders"]}
+    recorded = {path: stamp for path, stamp, _ in _entry(cache)["inputs"]}
     (root / "app" / "src" / "late.py").write_text("")
-    real = snapshot._folder_stamp
-    monkeypatch.setattr(snapshot, "_folder_stamp",
+    real = inputs.current_stamp
+    monkeypatch.setattr(inputs, "current_stamp",
                         lambda path: tuple(recorded[path]) if path in recorded else real(path))
     assert root / "app" / "src" / "late.py" in discover([root], root, [], snapshots=cache).python
 
@@ -144,11 +145,11 @@ def test_a_snapshot_trusted_later_is_stored_again_without_the_digests(tmp_path, 
     root = _tree(tmp_path / "project")
     cache = DiscoveryCache(root / ".wa_lint_cache")
     discover([root], root, [], snapshots=cache)
-    assert all(digest for _, _, digest in _entry(cache)["journal"]["folders"])
-    monkeypatch.setattr(snapshot, "RACY_MARGIN_NS", 0)  # as if the run came seconds later
+    assert all(digest for _, _, digest in _entry(cache)["inputs"])
+    monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)  # as if the run came seconds later
     walks = _walks(monkeypatch)
     discover([root], root, [], snapshots=cache)
-    assert walks == [] and not any(digest for _, _, digest in _entry(cache)["journal"]["folders"])
+    assert walks == [] and not any(digest for _, _, digest in _entry(cache)["inputs"])
 
 
 def _entry_file(cache: DiscoveryCache) -> Path:
@@ -161,8 +162,9 @@ def _entry(cache: DiscoveryCache) -> dict:
 
 
 @pytest.mark.parametrize("damage", [
-    lambda entry: entry["journal"]["folders"][0].__setitem__(1, ["1", 2, 3, 4, 5]),
-    lambda entry: entry["journal"].__setitem__("folders", "all"),
+    lambda entry: entry["inputs"][0].__setitem__(1, ["1", 2, 3, 4, 5]),
+    lambda entry: entry.__setitem__("inputs", "all"),
+    lambda entry: entry["inputs"][0].__setitem__(2, 7),
     lambda entry: entry["result"].__setitem__("python", [7]),
     lambda entry: entry["result"]["notes"].append(["only a path"]),
     lambda entry: entry.pop("result"),

@@ -82,7 +82,7 @@ class SealedStore:
         try:
             if self.problem is not None or not self._folder_is_safe(os.path.dirname(target)):
                 return None
-            data = read_regular(target, self.max_entry_bytes, follow_symlinks=False)
+            data = read_regular(target, self.max_entry_bytes, follow_symlinks=False, record=False)
         except (FileSkip, ValueError):
             return None
         found, payload = data[:_DIGEST_BYTES], data[_DIGEST_BYTES + 1 :]

@@ -20,6 +20,7 @@ from wa_lint.discover.snapshot import DiscoveryCache
 from wa_lint.discover.stage import discover_stage
 from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.evidence.stage import evidence_stage
+from wa_lint.inputs import Inputs, recording
 from wa_lint.link.model import Project
 from wa_lint.link.stage import link_stage
 from wa_lint.load.sources import Limits, SourceStore
@@ -27,6 +28,7 @@ from wa_lint.load.stage import load_stage, template_cache
 from wa_lint.report.findings import Diagnostic
 from wa_lint.report.stage import report_stage, reported_diagnostics
 from wa_lint.result import RunResult, Stats, relative
+from wa_lint.run_memo import RunMemo, memo_allowed, replayed
 
 __all__ = ["Run", "RunResult", "Stats", "enabled_codes", "relative", "run"]
 
@@ -46,7 +48,7 @@ class Run:
                  jobs: int | None = None, use_cache: bool = True,
                  progress: Callable[[str, int, int], None] | None = None,
                  live_progress: Callable[[str], None] | None = None,
-                 overlay: Mapping[Path, bytes] | None = None):
+                 overlay: Mapping[Path, bytes] | None = None, use_memo: bool = True):
         self.paths = list(paths) or [Path(".")]
         self.config, self.force_exclude, self.debug = config, force_exclude, debug
         self.jobs, self.progress, self.live_progress = jobs, progress, live_progress
@@ -57,15 +59,43 @@ class Run:
         self.cache = facts_cache(find_cache_root(self.paths), config, use_cache)
         self.template_cache = template_cache(self.cache.folder if self.cache else None)
         self.discovery_cache = DiscoveryCache(self.cache.folder) if self.cache else None
+        self.memo = (RunMemo(self.cache.folder) if self.cache and use_memo and not debug
+                     and memo_allowed(config, bool(self.overlay)) else None)
 
     def execute(self) -> RunResult:
         started = time.perf_counter()
+        if self.memo is None:
+            return self._execute(started)
+        key = self.memo.key(self.paths, self.config, self.force_exclude)
+        recalled = self.memo.recall(key)
+        if recalled is not None:
+            stored, _ = recalled
+            config = self.config
+            limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
+            sources = SourceStore(self.root, self.paths, limits, config.allow_outside_root)
+            return replayed(stored, self.root, sources, self._without_memo, catalogue(), time.perf_counter() - started)
+        inputs = Inputs()
+        with recording(inputs):
+            result = self._execute(started, inputs)
+        result.remember = self.memo.keep(key, result, inputs)
+        return result
+
+    def _without_memo(self) -> RunResult:
+        """This run again, through the pipeline (a replayed result's model, when a report asks for it)."""
+        run = Run(self.paths, self.config, self.force_exclude, self.debug, self.jobs, self.cache is not None,
+                  use_memo=False)
+        return run.execute()
+
+    def _execute(self, started: float, inputs: Inputs | None = None) -> RunResult:
         config = self.config
         # `progress(phase, done, total)`: the CLI's progress line (wa_lint.progress names the phases).
         phase = self.progress or _no_progress
         phase("discovering", 0, 0)
         found = discover_stage(self.paths, self.root, config, self.force_exclude,
                                lambda files: phase("discovering", files, 0), self.discovery_cache)
+        if inputs is not None:
+            for walked in found.inputs:
+                inputs.update(walked)
         cache_notes = [Diagnostic(self.cache.folder, self.cache.problem)] if self.cache and self.cache.problem else []
         limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
         store = SourceStore(found.root, self.paths, limits, config.allow_outside_root, self.overlay)
@@ -99,7 +129,10 @@ class Run:
                 "no template, serverless.yml or handler found under the given path(s): nothing was checked "
                 "(handlers are found by name: handler-patterns in the configuration)"), kind="warning"))
         templates = sum(1 for template in loaded.templates if template.framework is None)
-        stats = Stats(templates, len(analysed.modules), time.perf_counter() - started, dict(loaded.frameworks))
+        with_code = sum(1 for function in project.functions
+                        if function.handler is not None and function.handler.file is not None)
+        stats = Stats(templates, len(analysed.modules), time.perf_counter() - started, dict(loaded.frameworks),
+                      len(project.functions), with_code)
         return RunResult(findings, reported_diagnostics(diagnostics, project), project, stats, rules,
                          frozenset(enabled))
 

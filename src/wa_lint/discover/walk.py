@@ -13,8 +13,9 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from wa_lint.discover.gitignore import MAX_PATTERNS, GitIgnore
-from wa_lint.discover.snapshot import DiscoveryCache, Journal
+from wa_lint.discover.snapshot import DiscoveryCache
 from wa_lint.files import FileSkip, read_regular
+from wa_lint.inputs import Inputs
 
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
 # Build output and environments: `.aws-sam/` holds a copy of every handler, which would double every
@@ -35,6 +36,8 @@ class Discovered:
     missing: list[Path] = field(default_factory=list)
     # Why something met in the walk was not used (an unreadable folder, a .gitignore not applied).
     notes: list[tuple[Path, str]] = field(default_factory=list)
+    # What the walk depended on (every folder listed, .gitignore read, path given): None when not recorded.
+    inputs: Inputs | None = field(default=None, compare=False)
 
 
 def find_root(paths: Sequence[Path]) -> Path:
@@ -93,10 +96,10 @@ class _Ignores:
     """
 
     def __init__(self, root: Path, user_excludes: Sequence[str], notes: list[tuple[Path, str]],
-                 journal: Journal | None = None) -> None:
+                 inputs: Inputs | None = None) -> None:
         self.root = root
         self.notes = notes
-        self.journal = journal
+        self.inputs = inputs
         self.root_text = str(root)
         self.user = GitIgnore(user_excludes)
         # Folder -> the non-empty .gitignore files that apply inside it, from the root down.
@@ -177,8 +180,8 @@ class _Ignores:
         As git (2.32 on) does, a symlinked .gitignore is not followed: it could name any file on the
         machine. A FIFO or device is never opened for reading, and a huge file is not applied.
         """
-        if self.journal is not None:
-            self.journal.file(str(file))
+        if self.inputs is not None:
+            self.inputs.note(file)
         try:
             raw = read_regular(file, GITIGNORE_BYTES, follow_symlinks=False)
         except FileSkip as skip:
@@ -223,15 +226,18 @@ def discover(
     if snapshots is None:
         return _walk(paths, root, excludes, force_exclude, progress, None)
     key = snapshots.key(paths, root, excludes, force_exclude)
-    found = snapshots.recall(key, GITIGNORE_BYTES, lambda stored: _decoded(stored, root))
-    if found is not None:
+    recalled = snapshots.recall(key, lambda stored: _decoded(stored, root))
+    if recalled is not None:
+        found: Discovered = recalled[0]
+        found.inputs = recalled[1]
         if progress is not None:
             progress(len(found.python) + len(found.templates))
         return found
     snapshots.prepare()
-    journal = Journal(GITIGNORE_BYTES)
-    found = _walk(paths, root, excludes, force_exclude, progress, journal)
-    snapshots.keep(key, journal, _encoded(found))
+    inputs = Inputs()
+    found = _walk(paths, root, excludes, force_exclude, progress, inputs)
+    found.inputs = inputs
+    snapshots.keep(key, inputs, _encoded(found))
     return found
 
 
@@ -257,9 +263,9 @@ def _decoded(stored: Any, root: Path) -> Discovered:
 
 
 def _walk(paths: Sequence[Path], root: Path, excludes: Sequence[str], force_exclude: bool,
-          progress: Callable[[int], None] | None, journal: Journal | None) -> Discovered:
+          progress: Callable[[int], None] | None, inputs: Inputs | None) -> Discovered:
     found = Discovered(root=root)
-    ignores = _Ignores(root, excludes, found.notes, journal)
+    ignores = _Ignores(root, excludes, found.notes, inputs)
     seen: set[Path] = set()
 
     def add_file(path: Path, suffix: str) -> None:
@@ -273,8 +279,8 @@ def _walk(paths: Sequence[Path], root: Path, excludes: Sequence[str], force_excl
 
     for given in paths:
         path = Path(os.path.abspath(given))
-        if journal is not None:
-            journal.path_given(path)
+        if inputs is not None:
+            inputs.note(path)
         if not path.exists() and not path.is_symlink():
             found.missing.append(given)
             continue
@@ -290,8 +296,8 @@ def _walk(paths: Sequence[Path], root: Path, excludes: Sequence[str], force_excl
         stack = [ignores.folder(path, ignores.inherited(path))]
         while stack:
             folder = stack.pop()
-            if journal is not None:
-                journal.folder(folder.path)
+            if inputs is not None:
+                inputs.note(folder.path)
             try:
                 entries = sorted(os.scandir(folder.path), key=_entry_name)
             except OSError as error:
