@@ -138,10 +138,13 @@ class Inputs:
         return inputs
 
 
+_FIVE_INTS = [int] * 5
+
+
 def _stamp(value: Any) -> Stamp | None:
     if value is None:
         return None
-    if not (type(value) is list and len(value) == 5 and all(type(part) is int for part in value)):
+    if type(value) is not list or list(map(type, value)) != _FIVE_INTS:
         raise TypeError("a status is five integers")
     return (value[0], value[1], value[2], value[3], value[4])
 
