@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
+import time
 from pathlib import Path
 
 from wa_lint.files import FileSkip, read_regular
@@ -31,17 +33,48 @@ def seal(key: str, payload: bytes) -> bytes:
     return hashlib.sha256(key.encode() + b"\0" + payload).hexdigest().encode()
 
 
-def code_fingerprint(package: Path, *extra: bytes, files: tuple[Path, ...] = ()) -> str:
+def code_fingerprint(package: Path, *extra: bytes, files: tuple[Path, ...] = (), memo: Path | None = None) -> str:
     """A digest of every `.py` file under `package`, of `files` elsewhere the entries also depend on,
-    and of `extra`: a change to any invalidates entries."""
+    and of `extra`: a change to any invalidates entries.
+
+    With `memo` (a cache folder), the digest is kept under a key made of the files' statuses, so a
+    run whose code files all have the statuses they had reads none of them: wa-lint's own code is
+    hundreds of files, hashed on every run otherwise. A status from the last 2 s is not trusted (a
+    file edited within the same clock tick keeps its time): then the files are read.
+    """
+    sources = [*sorted(package.rglob("*.py")), *files]
+    names = [f"{source.relative_to(package) if source.is_relative_to(package) else source.name}" for source in sources]
+    store = SealedStore(memo, "fingerprints") if memo is not None else None
+    key = _statuses_key(sources, names, extra) if store is not None else None
+    if store is not None and key is not None:
+        known = store.read(key)  # like every entry, JSON: here the digest as a string
+        if known is not None and re.fullmatch(rb'"[0-9a-f]{16}"', known):
+            return known[1:-1].decode("ascii")
     digest = hashlib.sha256(b"\0".join(extra) + b"\0")
-    for source in [*sorted(package.rglob("*.py")), *files]:
-        digest.update(f"\0{source.relative_to(package) if source.is_relative_to(package) else source.name}\0".encode())
+    for source, name in zip(sources, names, strict=True):
+        digest.update(f"\0{name}\0".encode())
         try:
             digest.update(source.read_bytes())
         except OSError:
             digest.update(b"unreadable")
-    return digest.hexdigest()[:16]
+    fingerprint = digest.hexdigest()[:16]
+    if store is not None and key is not None:
+        store.write(key, f'"{fingerprint}"'.encode("ascii"))
+    return fingerprint
+
+
+def _statuses_key(sources: list[Path], names: list[str], extra: tuple[bytes, ...]) -> str | None:
+    """A digest of the files' statuses; None when one is too recent to vouch for its contents."""
+    from wa_lint.inputs import RACY_MARGIN_NS, current_stamp
+
+    trusted_before = time.time_ns() - RACY_MARGIN_NS
+    digest = hashlib.sha256(b"\0".join(extra) + b"\0")
+    for source, name in zip(sources, names, strict=True):
+        stamp = current_stamp(str(source))
+        if stamp is not None and max(stamp[0], stamp[1]) >= trusted_before:
+            return None
+        digest.update(f"\0{name}\0{source}\0{stamp}".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 class SealedStore:

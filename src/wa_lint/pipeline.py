@@ -85,14 +85,13 @@ class Run:
         key = self.memo.key(self.paths, self.config, self.force_exclude)
         recalled = self.memo.recall(key)
         if recalled is not None:
-            from wa_lint.check.registry import catalogue
             from wa_lint.load.sources import Limits, SourceStore
 
             stored, _ = recalled
             config = self.config
             limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
             sources = SourceStore(self.root, self.paths, limits, config.allow_outside_root)
-            return replayed(stored, self.root, sources, self._without_memo, catalogue(), time.perf_counter() - started)
+            return replayed(stored, self.root, sources, self._without_memo, time.perf_counter() - started)
         inputs = Inputs()
         with recording(inputs):
             result = self._execute(started, inputs)

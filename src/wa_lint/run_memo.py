@@ -26,7 +26,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Any
@@ -58,18 +58,18 @@ def memo_allowed(config: Config, overlay_given: bool) -> bool:
     return not overlay_given and config.live is None and not config.power_tuning and not config.power_tuning_functions
 
 
-def _fingerprint() -> str:
+def _fingerprint(memo: Path) -> str:
     package = Path(__file__).parent
     from wa_lint.check.registry import rules_dir
 
     rule_files = tuple(sorted(rules_dir().glob("*.md")))
-    return code_fingerprint(package, f"{_FORMAT}:{__version__}:{sys.version}".encode(), files=rule_files)
+    return code_fingerprint(package, f"{_FORMAT}:{__version__}:{sys.version}".encode(), files=rule_files, memo=memo)
 
 
 class RunMemo(SealedStore):
     def __init__(self, folder: Path) -> None:
         super().__init__(folder, "runs", _MAX_ENTRY_BYTES)
-        self.fingerprint = _fingerprint()
+        self.fingerprint = _fingerprint(folder)
 
     def key(self, paths: Sequence[Path], config: Config, force_exclude: bool) -> str:
         # Today's date: a runtime's deprecation (REL101) is judged against it.
@@ -281,6 +281,26 @@ class LazyProject:
         return getattr(self._build().project, name)
 
 
+class _Catalogue(Mapping[str, Any]):
+    """The rule catalogue, read when a report first asks for a rule (SARIF, JUnit and HTML do; the
+    text and JSON reports take what they show from the findings)."""
+
+    @functools.cached_property
+    def _rules(self) -> dict[str, Any]:
+        from wa_lint.check.registry import catalogue
+
+        return catalogue()
+
+    def __getitem__(self, code: str) -> Any:
+        return self._rules[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+
 def _real_edits(project: LazyProject, index: int, number: int) -> tuple[Edit, ...]:
     """The edits of a template fix as the pipeline builds them (the same run, so the same finding)."""
     real = project.real().findings
@@ -289,8 +309,7 @@ def _real_edits(project: LazyProject, index: int, number: int) -> tuple[Edit, ..
     return ()
 
 
-def replayed(stored: _Stored, root: Path, sources: Any, build: Callable[[], RunResult],
-             rules: dict[str, Any], seconds: float) -> RunResult:
+def replayed(stored: _Stored, root: Path, sources: Any, build: Callable[[], RunResult], seconds: float) -> RunResult:
     """The stored result as a run's result; unbuilt template fixes are taken from the real run when read."""
     project = LazyProject(root, stored.reported_paths, sources, build)
     findings = list(stored.findings)
@@ -301,4 +320,4 @@ def replayed(stored: _Stored, root: Path, sources: Any, build: Callable[[], RunR
         findings[index] = replace(findings[index], fixes=tuple(fixes))
     stats = Stats(stored.stats.templates, stored.stats.python_files, seconds, stored.stats.frameworks,
                   stored.stats.functions, stored.stats.functions_with_code)
-    return RunResult(findings, stored.diagnostics, project, stats, rules, stored.enabled)  # type: ignore[arg-type]
+    return RunResult(findings, stored.diagnostics, project, stats, _Catalogue(), stored.enabled)  # type: ignore[arg-type]
