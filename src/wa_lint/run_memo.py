@@ -27,7 +27,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
@@ -138,11 +138,25 @@ def _plain(value: Any) -> Any:
 
 class _Stored:
     def __init__(self, findings: list[Finding], diagnostics: list[Diagnostic], stats: Stats,
-                 enabled: frozenset[str], reported_paths: frozenset[Path] | None,
-                 unbuilt: list[tuple[int, int]]) -> None:
+                 enabled: frozenset[str], reported_paths: frozenset[Path] | None, model: _Model) -> None:
         self.findings, self.diagnostics, self.stats, self.enabled = findings, diagnostics, stats, enabled
         self.reported_paths = reported_paths
-        self.unbuilt = unbuilt  # (finding, fix) indexes of template fixes not built when stored
+        self.model = model  # where template fixes not built when stored are built, once replayed
+
+
+class _Model:
+    """The replayed result's project, once there is one (fixes decoded before it refer to it here)."""
+
+    project: LazyProject | None = None
+
+    def edits(self, index: int, number: int) -> tuple[Edit, ...]:
+        """The edits of a template fix as the pipeline builds them (the same run, so the same finding)."""
+        if self.project is None:
+            return ()
+        real = self.project.real().findings
+        if index < len(real) and number < len(real[index].fixes):
+            return real[index].fixes[number].edits
+        return ()
 
 
 def _is_built(fix: Fix) -> bool:
@@ -207,13 +221,21 @@ def _list(value: Any, length: int | None = None) -> list[Any]:
 
 
 def _decode(value: Any) -> _Stored:
+    known_paths: dict[str, Path] = {}  # a Path per file, not per finding: building one costs more than the rest
+
+    def path_of(text: Any) -> Path:
+        known = known_paths.get(text) if type(text) is str else None
+        if known is None:
+            known = known_paths[_text(text)] = Path(text)
+        return known
+
     def span(item: Any) -> Span:
         path, line, column, end_line, end_column = _list(item, 5)
-        return Span(Path(_text(path)), _int(line), _int(column), _int(end_line), _int(end_column))
+        return Span(path_of(path), _int(line), _int(column), _int(end_line), _int(end_column))
 
     def edit(item: Any) -> Edit:
         path, start, end, replacement, line, column, end_line, end_column = _list(item, 8)
-        return Edit(Path(_text(path)), _int(start), _int(end), _text(replacement), _int(line), _int(column),
+        return Edit(path_of(path), _int(start), _int(end), _text(replacement), _int(line), _int(column),
                     _int(end_line), _int(end_column))
 
     def evidence(item: Any) -> Evidence:
@@ -224,7 +246,7 @@ def _decode(value: Any) -> _Stored:
                         None if path is None else Path(_text(path)), _maybe_text(window))
 
     findings: list[Finding] = []
-    unbuilt: list[tuple[int, int]] = []
+    model = _Model()
     for index, item in enumerate(_list(value["findings"])):
         code, name, severity, where, message, fix_text, lens, resource, function, fixes, evidences = _list(item, 11)
         pillar, question, best_practice, choice_id, url = _list(lens, 5)
@@ -232,8 +254,8 @@ def _decode(value: Any) -> _Stored:
         for number, stored_fix in enumerate(_list(fixes)):
             title, applicability, edits = _list(stored_fix, 3)
             if edits is None:
-                unbuilt.append((index, number))
-                decoded_fixes.append(DeferredFix(lambda: (), Applicability(_text(applicability)), _text(title)))
+                decoded_fixes.append(DeferredFix(functools.partial(model.edits, index, number),
+                                                 Applicability(_text(applicability)), _text(title)))
             else:
                 decoded_fixes.append(Fix(_text(title), tuple(edit(e) for e in _list(edits)),
                                          Applicability(_text(applicability))))
@@ -252,7 +274,7 @@ def _decode(value: Any) -> _Stored:
     stats = Stats(_int(templates), _int(python_files), 0.0, dict(frameworks), _int(functions), _int(with_code))
     enabled = frozenset(_text(code) for code in _list(value["enabled"]))
     reported = None if value["reported"] is None else frozenset(Path(_text(path)) for path in _list(value["reported"]))
-    return _Stored(findings, diagnostics, stats, enabled, reported, unbuilt)
+    return _Stored(findings, diagnostics, stats, enabled, reported, model)
 
 
 # -- replaying it -----------------------------------------------------------------------------------
@@ -301,23 +323,9 @@ class _Catalogue(Mapping[str, Any]):
         return len(self._rules)
 
 
-def _real_edits(project: LazyProject, index: int, number: int) -> tuple[Edit, ...]:
-    """The edits of a template fix as the pipeline builds them (the same run, so the same finding)."""
-    real = project.real().findings
-    if index < len(real) and number < len(real[index].fixes):
-        return real[index].fixes[number].edits
-    return ()
-
-
 def replayed(stored: _Stored, root: Path, sources: Any, build: Callable[[], RunResult], seconds: float) -> RunResult:
     """The stored result as a run's result; unbuilt template fixes are taken from the real run when read."""
-    project = LazyProject(root, stored.reported_paths, sources, build)
-    findings = list(stored.findings)
-    for index, number in stored.unbuilt:
-        fixes = list(findings[index].fixes)
-        fixes[number] = DeferredFix(functools.partial(_real_edits, project, index, number),
-                                    fixes[number].applicability, fixes[number].title)
-        findings[index] = replace(findings[index], fixes=tuple(fixes))
+    project = stored.model.project = LazyProject(root, stored.reported_paths, sources, build)
     stats = Stats(stored.stats.templates, stored.stats.python_files, seconds, stored.stats.frameworks,
                   stored.stats.functions, stored.stats.functions_with_code)
-    return RunResult(findings, stored.diagnostics, project, stats, _Catalogue(), stored.enabled)  # type: ignore[arg-type]
+    return RunResult(stored.findings, stored.diagnostics, project, stats, _Catalogue(), stored.enabled)  # type: ignore[arg-type]
