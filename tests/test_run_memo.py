@@ -89,6 +89,18 @@ def test_fixes_a_report_built_are_stored_so_a_replay_need_not_build_them(tmp_pat
     assert executions == [1]
 
 
+def test_fixes_a_replayed_report_built_are_stored_too(tmp_path, trusted, executions) -> None:
+    project = _demo(tmp_path)
+    catalogue = Config(extend_select=("OPS", "COST"))
+    _run(project, catalogue)  # a text report: its template fixes stay unbuilt
+    replayed = _run(project, catalogue)
+    seen = _seen(replayed)  # a JSON report of the replay: the pipeline builds them
+    assert executions == [1, 1] and replayed.remember is not None
+    replayed.remember()
+    assert _seen(_run(project, catalogue)) == seen
+    assert executions == [1, 1]
+
+
 def _changes(project: Path) -> dict[str, object]:
     handler = project / "src" / "orders" / "get_order.py"
     template = project / "template.yaml"

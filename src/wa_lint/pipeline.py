@@ -1,7 +1,9 @@
 """One run of wa-lint: the stages in order, each taking the previous stages' data and returning its own.
 
 discover → load → link → evidence → analyse → check → report. Every file is read once, through one
-source store (load/sources.py), which also holds the read policy.
+source store (load/sources.py), which also holds the read policy. A run over a project whose every
+input is unchanged since a run with the same settings is replayed from the run memo (run_memo.py)
+instead.
 """
 
 from __future__ import annotations
@@ -87,15 +89,17 @@ class Run:
         if recalled is not None:
             from wa_lint.load.sources import Limits, SourceStore
 
-            stored, _ = recalled
+            stored, inputs = recalled
             config = self.config
             limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
             sources = SourceStore(self.root, self.paths, limits, config.allow_outside_root)
-            return replayed(stored, self.root, sources, self._without_memo, time.perf_counter() - started)
-        inputs = Inputs()
-        with recording(inputs):
-            result = self._execute(started, inputs)
-        result.remember = self.memo.keep(key, result, inputs)
+            result = replayed(stored, self.root, sources, self._without_memo, time.perf_counter() - started)
+        else:
+            inputs = Inputs()
+            with recording(inputs):
+                result = self._execute(started, inputs)
+            self.memo.keep(key, result, inputs)
+        result.remember = self.memo.keep_built_fixes(key, result, inputs)
         return result
 
     def _without_memo(self) -> RunResult:

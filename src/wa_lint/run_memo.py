@@ -79,8 +79,8 @@ class RunMemo(SealedStore):
         return hashlib.sha256(json.dumps(settings).encode("utf-8", "surrogatepass")).hexdigest()
 
     def recall(self, key: str) -> tuple[_Stored, Inputs] | None:
-        """The result stored under `key` and its inputs as they read now; None when there is none, it
-        does not decode, or anything it read has changed."""
+        """The result stored under `key`, with its inputs as they read now; None when there is none,
+        it does not decode, or anything it read has changed."""
         payload = self.read(key)
         if payload is None:
             return None
@@ -94,20 +94,23 @@ class RunMemo(SealedStore):
         if current is None:
             return None
         if inputs.has_racy:
-            self.write(key, _payload(current, entry["result"]))
+            self.write(key, _payload(current, entry["result"]))  # trusted by status alone next time
         return stored, current
 
-    def keep(self, key: str, result: RunResult, inputs: Inputs) -> Callable[[], None] | None:
-        """Store the result; returns a call that stores it again if reports have since built template
-        fixes it holds unbuilt (so a replayed JSON or SARIF report need not build them), or None."""
+    def keep(self, key: str, result: RunResult, inputs: Inputs) -> None:
         self.write(key, _payload(inputs, _encode(result)))
+
+    def keep_built_fixes(self, key: str, result: RunResult, inputs: Inputs) -> Callable[[], None] | None:
+        """A call that stores `result` again if reports have built template fixes it holds unbuilt
+        since now (so the next replayed JSON or SARIF report need not build them); None when it
+        holds none."""
         unbuilt = _unbuilt(result)
         if not unbuilt:
             return None
 
         def keep_built() -> None:
             if _unbuilt(result) < unbuilt:
-                self.write(key, _payload(inputs, _encode(result)))
+                self.keep(key, result, inputs)
 
         return keep_built
 
