@@ -4,7 +4,10 @@ Each cache (facts of Python files, loaded templates) keeps its entries in a fold
 store and encodes them itself; this module only stores bytes, safely:
 
 - An entry's name is a digest of its key, which covers everything the value depends on (the file's
-  bytes, the code that computed it, the wa-lint version), so an entry can never be stale.
+  bytes, the code that computed it, the wa-lint version), so an entry can never be stale. Results
+  of many files (a walk, a whole run) are `VouchedStore` entries instead: the key names the
+  settings, and the entry holds the `Inputs` (wa_lint/inputs.py) it was computed from, used only
+  while every one of them reads the same.
 - An entry begins with a digest of its key and its payload, checked on every read: a flipped bit, an
   edited number or an entry copied to another file's name is a miss, never a wrong finding.
 - Entries are written to a temporary file and renamed, so concurrent runs never see half an entry, and
@@ -17,13 +20,17 @@ store and encodes them itself; this module only stores bytes, safely:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from wa_lint.files import FileSkip, read_regular
+from wa_lint.inputs import Inputs
 
 CACHE_DIR_NAME = ".wa_lint_cache"
 _DIGEST_BYTES = 64  # hex SHA-256, then a newline, then the payload
@@ -187,3 +194,36 @@ def not_a_folder(folder: Path) -> str | None:
     if not stat.S_ISDIR(mode):
         return f"{folder.name} is not a folder; the cache is not used"
     return None
+
+
+T = TypeVar("T")
+
+
+class VouchedStore(SealedStore):
+    """Cache entries that hold a result with the `Inputs` it was computed from, and are used only
+    while those inputs read the same (the walk snapshots, the run memo)."""
+
+    def recall(self, key: str, decode: Callable[[Any], T]) -> tuple[T, Inputs] | None:
+        """The result stored under `key` (through `decode`, which raises ValueError, TypeError,
+        KeyError or IndexError on a value that does not fit) and its inputs as they read now; None
+        when there is none, it does not decode, or anything it depended on has changed."""
+        payload = self.read(key)
+        if payload is None:
+            return None
+        try:
+            entry = json.loads(payload)
+            inputs = Inputs.decode(entry["inputs"])
+            result = decode(entry["result"])
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            return None
+        current = inputs.still_true()
+        if current is None:
+            return None
+        if inputs.has_racy:
+            self._write_entry(key, current, entry["result"])  # trusted by status alone next time
+        return result, current
+
+    def _write_entry(self, key: str, inputs: Inputs, result: Any) -> None:
+        """Store a result (as JSON values) with what it was computed from."""
+        entry = {"inputs": inputs.encode(), "result": result}
+        self.write(key, json.dumps(entry, separators=(",", ":")).encode("utf-8", "surrogatepass"))

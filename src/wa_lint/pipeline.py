@@ -19,7 +19,7 @@ from wa_lint.config import Config
 from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.inputs import Inputs, recording
 from wa_lint.result import RunResult, Stats, relative
-from wa_lint.run_memo import RunMemo, memo_allowed, replayed
+from wa_lint.run_memo import RunMemo, decode_stored, memo_allowed, replayed
 
 if TYPE_CHECKING:
     from wa_lint.analyse.cache import FactsCache
@@ -85,7 +85,7 @@ class Run:
         if self.memo is None:
             return self._execute(started)
         key = self.memo.key(self.paths, self.config, self.force_exclude)
-        recalled = self.memo.recall(key)
+        recalled = self.memo.recall(key, decode_stored)
         if recalled is not None:
             from wa_lint.load.sources import Limits, SourceStore
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_lint import __version__
-from wa_lint.cache_store import SealedStore, code_fingerprint
+from wa_lint.cache_store import VouchedStore, code_fingerprint
 from wa_lint.config import Config
 from wa_lint.inputs import Inputs
 from wa_lint.report.findings import (
@@ -66,7 +66,7 @@ def _fingerprint(memo: Path) -> str:
     return code_fingerprint(package, f"{_FORMAT}:{__version__}:{sys.version}".encode(), files=rule_files, memo=memo)
 
 
-class RunMemo(SealedStore):
+class RunMemo(VouchedStore):
     def __init__(self, folder: Path) -> None:
         super().__init__(folder, "runs", _MAX_ENTRY_BYTES)
         self.fingerprint = _fingerprint(folder)
@@ -78,27 +78,8 @@ class RunMemo(SealedStore):
                     datetime.date.today().isoformat()]
         return hashlib.sha256(json.dumps(settings).encode("utf-8", "surrogatepass")).hexdigest()
 
-    def recall(self, key: str) -> tuple[_Stored, Inputs] | None:
-        """The result stored under `key`, with its inputs as they read now; None when there is none,
-        it does not decode, or anything it read has changed."""
-        payload = self.read(key)
-        if payload is None:
-            return None
-        try:
-            entry = json.loads(payload)
-            inputs = Inputs.decode(entry["inputs"])
-            stored = _decode(entry["result"])
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
-            return None
-        current = inputs.still_true()
-        if current is None:
-            return None
-        if inputs.has_racy:
-            self.write(key, _payload(current, entry["result"]))  # trusted by status alone next time
-        return stored, current
-
     def keep(self, key: str, result: RunResult, inputs: Inputs) -> None:
-        self.write(key, _payload(inputs, _encode(result)))
+        self._write_entry(key, inputs, _encode(result))
 
     def keep_built_fixes(self, key: str, result: RunResult, inputs: Inputs) -> Callable[[], None] | None:
         """A call that stores `result` again if reports have built template fixes it holds unbuilt
@@ -117,11 +98,6 @@ class RunMemo(SealedStore):
 
 def _unbuilt(result: RunResult) -> int:
     return sum(1 for finding in result.findings for fix in finding.fixes if not _is_built(fix))
-
-
-def _payload(inputs: Inputs, result: Any) -> bytes:
-    return json.dumps({"inputs": inputs.encode(), "result": result},
-                      separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
 def _config_text(config: Config) -> str:
@@ -223,7 +199,9 @@ def _list(value: Any, length: int | None = None) -> list[Any]:
     return value
 
 
-def _decode(value: Any) -> _Stored:
+def decode_stored(value: Any) -> _Stored:
+    """A stored result (`_encode`'s JSON values); raises TypeError, ValueError, KeyError or IndexError on
+    a value it did not write."""
     known_paths: dict[str, Path] = {}  # a Path per file, not per finding: building one costs more than the rest
 
     def path_of(text: Any) -> Path:
