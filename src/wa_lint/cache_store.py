@@ -213,11 +213,14 @@ class VouchedStore(SealedStore):
         try:
             entry = json.loads(payload)
             inputs = Inputs.decode(entry["inputs"])
-            result = decode(entry["result"])
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
         current = inputs.still_true()
         if current is None:
+            return None  # the usual miss: something changed (the result is not even decoded)
+        try:
+            result = decode(entry["result"])
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
         if inputs.has_racy:
             self._write_entry(key, current, entry["result"])  # trusted by status alone next time
