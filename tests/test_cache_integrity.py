@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -235,3 +236,27 @@ def test_a_symlinked_templates_folder_is_neither_read_nor_written(warm, tmp_path
     findings, lint = _findings(project)
     assert findings == truth and lint.template_cache is not None and lint.template_cache.hits == 0
     assert sorted(p.name for p in elsewhere.rglob("*")) == before
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_cache_folder_the_repository_tracks_is_not_trusted(tmp_path: Path) -> None:
+    # Keys are digests of what a file holds, which is no secret: a repository can ship an entry saying
+    # its handler does nothing. Committed with `git add -f`, the cache folder is not used at all.
+    from wa_lint.analyse.python.workers import analyse_all
+
+    project = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project)
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    truth, _ = _findings(project, use_cache=False)
+    handler = project / "src" / "orders" / "get_order.py"
+    assert any("get_order.py" in where for _, where, _ in truth)
+    _, lint = _findings(project)
+    (harmless,) = analyse_all([(handler, b"def lambda_handler(event, context):\n    return {}\n")], jobs=1)
+    lint.cache.put(handler, handler.read_bytes(), harmless)  # the planted entry, sealed as ours are
+    planted, _ = _findings(project)
+    assert not any("get_order.py" in where for _, where, _ in planted), "an untracked cache is trusted"
+    subprocess.run(["git", "-C", str(project), "add", "-f", ".wa_lint_cache"], check=True)
+    shipped, lint = _findings(project)
+    assert shipped == truth and lint.cache is None
+    result = Run([project], Config()).execute()
+    assert [d.kind for d in result.diagnostics if d.path == project / ".wa_lint_cache"] == ["warning"]

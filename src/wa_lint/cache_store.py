@@ -181,6 +181,34 @@ def _create(path: Path, text: str) -> None:
         out.write(text)
 
 
+def shipped_by_repository(folder: Path) -> str | None:
+    """Why a cache folder's entries must not be trusted: git tracks files in it (None: it does not).
+
+    An entry is keyed by what it depends on, and a file's bytes are no secret: a repository that
+    commits `.wa_lint_cache/` (past the folder's own `.gitignore`, with `git add -f`) could ship facts
+    that hide what its code does. git's index lists every tracked path in plain bytes, so one search
+    of it tells; a work tree whose `.git` is a file (a linked worktree, a submodule) names the folder
+    that holds its index.
+    """
+    if not os.path.isdir(folder):
+        return None  # nothing in it to trust or distrust yet
+    dot_git = folder.parent / ".git"
+    try:
+        if dot_git.is_file():
+            named = dot_git.read_text(encoding="utf-8", errors="replace").strip().removeprefix("gitdir:").strip()
+            dot_git = (folder.parent / named).resolve()
+        index = dot_git / "index"
+        if not index.is_file():
+            return None
+        import mmap  # only a run with a cache folder inside a git work tree reads the index
+
+        with open(index, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            tracked = data.find(f"{CACHE_DIR_NAME}/".encode()) >= 0
+    except (OSError, ValueError):
+        return None
+    return "git tracks files in the cache folder (entries a repository ships are not trusted); the cache is not used" if tracked else None
+
+
 def not_a_folder(folder: Path) -> str | None:
     """Why `folder` cannot hold cache entries: a symbolic link (to anywhere) or not a folder."""
     try:

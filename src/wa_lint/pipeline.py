@@ -14,10 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wa_lint.cache_store import CACHE_DIR_NAME
+from wa_lint.cache_store import CACHE_DIR_NAME, shipped_by_repository
 from wa_lint.config import Config
 from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.inputs import Inputs, recording
+from wa_lint.report.findings import Diagnostic
 from wa_lint.result import RunResult, Stats, relative
 from wa_lint.run_memo import RunMemo, decode_stored, memo_allowed, replayed
 
@@ -57,7 +58,11 @@ class Run:
         self.overlay = dict(overlay or {})
         self.root = find_root(self.paths)
         # The cache sits with the project linted, not in the folder the command runs from.
-        self.cache_folder = find_cache_root(self.paths) / CACHE_DIR_NAME if use_cache else None
+        folder = find_cache_root(self.paths) / CACHE_DIR_NAME if use_cache else None
+        # A cache folder a repository ships is not ours: a run then uses no cache, and says why.
+        refused = shipped_by_repository(folder) if folder else None
+        self.cache_refusal = Diagnostic(folder, refused, kind="warning") if refused else None
+        self.cache_folder = None if refused else folder
         self.memo = (RunMemo(self.cache_folder) if self.cache_folder and use_memo and not debug
                      and memo_allowed(config, bool(self.overlay)) else None)
 
@@ -118,7 +123,6 @@ class Run:
         from wa_lint.link.stage import link_stage
         from wa_lint.load.sources import Limits, SourceStore
         from wa_lint.load.stage import load_stage
-        from wa_lint.report.findings import Diagnostic
         from wa_lint.report.stage import report_stage, reported_diagnostics
 
         config = self.config
@@ -131,6 +135,8 @@ class Run:
             for walked in found.inputs:
                 inputs.update(walked)
         cache_notes = [Diagnostic(self.cache.folder, self.cache.problem)] if self.cache and self.cache.problem else []
+        if self.cache_refusal:
+            cache_notes.append(self.cache_refusal)
         limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
         store = SourceStore(found.root, self.paths, limits, config.allow_outside_root, self.overlay)
         phase("loading", 0, 0)
