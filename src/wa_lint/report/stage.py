@@ -11,7 +11,7 @@ from typing import Any
 from wa_lint.check.registry import Rule
 from wa_lint.config import Config
 from wa_lint.link.model import Project
-from wa_lint.report.findings import Diagnostic, Finding, Severity, Violation
+from wa_lint.report.findings import DeferredFix, Diagnostic, Finding, Severity, Violation
 from wa_lint.report.suppressions import Suppressor
 
 
@@ -58,7 +58,20 @@ def report_stage(violations: Iterable[Violation], project: Project, rules: dict[
 
     kept, problems = Suppressor(config, project, enabled, rules).apply(findings(violations))
     unique = {(f.code, f.span, f.message): f for f in [*kept, *findings(problems)]}
-    return sorted(unique.values(), key=Finding.sort_key)
+    reported = sorted(unique.values(), key=Finding.sort_key)
+    _batch_fixes(reported)
+    return reported
+
+
+def _batch_fixes(findings: Iterable[Finding]) -> None:
+    """The deferred fixes reported, handed to their classes to be built together when first read."""
+    kinds: dict[type[DeferredFix], list[DeferredFix]] = {}
+    for reported in findings:
+        for fix in reported.fixes:
+            if isinstance(fix, DeferredFix):
+                kinds.setdefault(type(fix), []).append(fix)
+    for kind, fixes in kinds.items():
+        kind.batch(fixes)
 
 
 def reported_diagnostics(diagnostics: Iterable[Diagnostic], project: Project) -> list[Diagnostic]:
