@@ -17,9 +17,9 @@ FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit", "html")
 # Terminal controls (C0 but tab/newline, DEL, C1 such as the one-byte CSI), and the invisible
 # characters that reorder or break what a reader sees: bidi overrides (Trojan Source) and the
 # Unicode line separators.
-_UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-_CONTROL = re.compile(f"[{_UNSAFE}]")
-_JSON_UNSAFE = re.compile(f"[{_UNSAFE}\ufeff]")
+UNSAFE = "\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{UNSAFE}]")
+_JSON_UNSAFE = re.compile(f"[{UNSAFE}\ufeff]")
 # Lines a CI runner reads as commands: GitHub's `::cmd::` and `##[cmd]`, after leading blanks.
 _COMMAND_START = re.compile(r"\s*(::|##\[)")
 

@@ -7,7 +7,7 @@ and only the few files with findings are), bounded, and decoded as the analysis 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,13 +99,16 @@ def fixes_of(finding: Any) -> tuple[str | None, list[Any]]:
     return (prose or None), objects
 
 
-def diff(sources: Sources, fix: Any) -> Markup | None:
-    """A unified diff of the fix's edits (character offsets into each file's decoded text)."""
+def diff(sources: Sources, fix: Any, relative: Callable[[Path], str] | None = None) -> Markup | None:
+    """A unified diff of the fix's edits (character offsets into each file's decoded text); `relative`
+    names the files (RunResult.names.relative)."""
     edits = [edit for edit in getattr(fix, "edits", None) or () if getattr(edit, "path", None) is not None]
     if not edits:
         return None
-    from wa_lint.pipeline import relative
+    if relative is None:
+        from wa_lint.result import relative as plain
 
+        relative = plain
     rows: list[Markup] = []
     for path in dict.fromkeys(Path(edit.path) for edit in edits):
         text = sources.text(path)
