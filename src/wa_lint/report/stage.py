@@ -4,8 +4,7 @@ rest sorted for the reporters."""
 
 from __future__ import annotations
 
-import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from wa_lint.check.registry import Rule
@@ -15,25 +14,20 @@ from wa_lint.report.findings import DeferredFix, Diagnostic, Finding, Severity, 
 from wa_lint.report.suppressions import Suppressor
 
 
-class _Formatter(string.Formatter):
+class _Values(dict[str, Any]):
     """Message templates never fail: a missing value shows as its placeholder."""
 
-    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
-        if isinstance(key, str):
-            return kwargs.get(key, "{" + key + "}")
-        return super().get_value(key, args, kwargs)
-
-
-_FORMATTER = _Formatter()
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def finding(violation: Violation, rule: Rule, config: Config) -> Finding:
-    args = {"function": violation.function, "resource": violation.resource, **violation.args}
-    message = _FORMATTER.format(rule.message, **args)
+    args = _Values({"function": violation.function, "resource": violation.resource, **violation.args})
+    message = rule.message.format_map(args)
     if violation.detail:
         message += violation.detail
     severity = config.severity.get(rule.code)
-    fix = _FORMATTER.format(rule.fix, **args)
+    fix = rule.fix.format_map(args)
     return Finding(
         code=rule.code,
         name=rule.name,
