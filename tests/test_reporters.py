@@ -17,6 +17,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import PINNED_RULES, REPO
 
 from wa_lint import __version__
@@ -296,3 +298,39 @@ def test_surrogate_file_names_do_not_break_any_format(tmp_path: Path) -> None:
     assert len(result.findings) == 1
     for name in FORMATS:
         assert "emplate.yaml" in _render(result, name).encode("utf-8").decode("utf-8")
+
+
+# -- the JSON writer ------------------------------------------------------------------------------------
+
+class _Text(str):
+    pass
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+                     st.text(), st.text().map(_Text), st.sampled_from([Severity.ERROR, Severity.INFO]))
+_PLAIN_DATA = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.lists(inner, max_size=3).map(tuple),
+    st.dictionaries(st.one_of(st.text(), st.text().map(_Text)), inner, max_size=4)), max_leaves=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_PLAIN_DATA)
+def test_json_is_written_exactly_as_the_standard_encoder_writes_it(value) -> None:
+    from wa_lint.report.formats import _indented
+
+    assert _indented(value) == json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+@pytest.mark.parametrize("value", [{1: "x"}, [float("nan")], {"a": {float("inf")}}, [object()]])
+def test_json_the_fast_writer_declines_is_left_to_the_standard_encoder(value) -> None:
+    from wa_lint.report.formats import _indented, dump_json
+
+    assert _indented(value) is None
+    out = io.StringIO()
+    try:
+        dump_json(value, out)
+    except (TypeError, ValueError) as error:
+        with pytest.raises(type(error)):
+            json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+    else:
+        assert json.loads(out.getvalue()) is not None

@@ -141,8 +141,9 @@ class DeferredFix(Fix):
         return twin
 
     @classmethod
-    def batch(cls, fixes: Sequence[DeferredFix]) -> None:
-        """Tie `fixes` (all of this class) together to be built at once; by default each builds alone."""
+    def batch(cls, fixes: Sequence[DeferredFix], cache_folder: Path | None = None) -> None:
+        """Tie `fixes` (all of this class) together to be built at once, keeping what the building finds
+        in the run's cache folder if there is one; by default each builds alone."""
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ rest sorted for the reporters."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from wa_lint.check.registry import Rule
@@ -53,11 +54,11 @@ def report_stage(violations: Iterable[Violation], project: Project, rules: dict[
     kept, problems = Suppressor(config, project, enabled, rules).apply(findings(violations))
     unique = {(f.code, f.span, f.message): f for f in [*kept, *findings(problems)]}
     reported = sorted(unique.values(), key=Finding.sort_key)
-    _batch_fixes(reported)
+    _batch_fixes(reported, project.cache_folder)
     return reported
 
 
-def _batch_fixes(findings: Iterable[Finding]) -> None:
+def _batch_fixes(findings: Iterable[Finding], cache_folder: Path | None) -> None:
     """The deferred fixes reported, handed to their classes to be built together when first read."""
     kinds: dict[type[DeferredFix], list[DeferredFix]] = {}
     for reported in findings:
@@ -65,7 +66,7 @@ def _batch_fixes(findings: Iterable[Finding]) -> None:
             if isinstance(fix, DeferredFix):
                 kinds.setdefault(type(fix), []).append(fix)
     for kind, fixes in kinds.items():
-        kind.batch(fixes)
+        kind.batch(fixes, cache_folder)
 
 
 def reported_diagnostics(diagnostics: Iterable[Diagnostic], project: Project) -> list[Diagnostic]:

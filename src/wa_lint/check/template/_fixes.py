@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from wa_lint.load.template.document import Template
@@ -99,19 +100,25 @@ class TemplateFix(DeferredFix):
         return self.pending.edits or ()
 
     @classmethod
-    def batch(cls, fixes: Sequence[DeferredFix]) -> None:
+    def batch(cls, fixes: Sequence[DeferredFix], cache_folder: Path | None = None) -> None:
         groups: dict[int, dict[int, tuple[Pending, tuple[Build, ...]]]] = {}
         for fix in fixes:
             if isinstance(fix, TemplateFix):  # titled copies share one Pending: built once
                 groups.setdefault(id(fix.template), {})[id(fix.pending)] = (fix.pending, fix.builds)
+        check = check_together
+        if cache_folder is not None and groups:
+            from wa_lint.fix.edit_checks import EditChecks
+
+            check = EditChecks(cache_folder).check_together
         for members in groups.values():
             together = list(members.values())
             for pending, _ in together:
-                pending.batch = functools.partial(_build, together)
+                pending.batch = functools.partial(_build, together, check)
 
 
-def _build(members: Sequence[tuple[Pending, tuple[Build, ...]]]) -> None:
-    """Set the edits of every member not built yet, with one `check_together` for all their proposals."""
+def _build(members: Sequence[tuple[Pending, tuple[Build, ...]]],
+           check: Callable[[Sequence[Proposal]], list[bool]] = check_together) -> None:
+    """Set the edits of every member not built yet, with one `check` for all their proposals."""
     planned: list[tuple[Pending, list[Proposal] | None]] = []
     for pending, builds in members:
         if pending.edits is None:
@@ -119,7 +126,7 @@ def _build(members: Sequence[tuple[Pending, tuple[Build, ...]]]) -> None:
             kept = [proposal for proposal in made if proposal is not None]
             planned.append((pending, kept if len(kept) == len(made) else None))  # None: one edit refused
     proposals = [proposal for _, plan in planned for proposal in plan or ()]
-    verdicts = dict(zip(proposals, check_together(proposals), strict=True))
+    verdicts = dict(zip(proposals, check(proposals), strict=True))
     for pending, plan in planned:
         whole = plan is not None and all(verdicts[proposal] for proposal in plan)
         pending.edits = tuple(proposal.edit for proposal in plan or ()) if whole else ()
