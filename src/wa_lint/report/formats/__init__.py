@@ -82,10 +82,9 @@ def json_safe(value: Any) -> Any:
 
 def dump_json(value: Any, out: TextIO) -> None:
     """Readable UTF-8 JSON in which terminal controls and bidi characters stay escaped."""
-    safe = json_safe(value)
-    text = _indented(safe)
+    text = _indented(value)
     if text is None:  # a value json_safe leaves for the encoder to refuse, as it does
-        text = _json.dumps(safe, indent=2, ensure_ascii=False, allow_nan=False)
+        text = _json.dumps(json_safe(value), indent=2, ensure_ascii=False, allow_nan=False)
     out.write(_JSON_UNSAFE.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n")
 
 
@@ -94,9 +93,9 @@ class _NotPlain(Exception):
 
 
 def _indented(value: Any) -> str | None:
-    """`json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)` for the plain data json_safe
-    returns (text keys, finite numbers), or None for anything else. The standard encoder writes
-    indented JSON with a generator per nesting level; appending to one list is about twice as fast."""
+    """`json.dumps(json_safe(value), indent=2, ensure_ascii=False, allow_nan=False)`, or None when that
+    would raise. The standard encoder writes indented JSON with a generator per nesting level, after
+    json_safe has copied the data; one walk appending to one list does both in under half the time."""
     from json.encoder import encode_basestring
 
     parts: list[str] = []
@@ -104,21 +103,25 @@ def _indented(value: Any) -> str | None:
     integer, real = int.__repr__, float.__repr__
 
     def walk(item: Any, indent: str) -> None:
-        # The standard encoder's order of tests, so every subclass is written as it writes it.
+        # json_safe's order of tests, then the standard encoder's, so every subclass is written as they write it.
         if isinstance(item, str):
-            append(encode_basestring(item))
-        elif item is None:
-            append("null")
-        elif item is True:
-            append("true")
-        elif item is False:
-            append("false")
-        elif isinstance(item, int):
-            append(integer(item))
+            append(encode_basestring(text_only(item)))
         elif isinstance(item, float):
-            if not math.isfinite(item):
-                raise _NotPlain
-            append(real(item))
+            append(real(item) if math.isfinite(item) else encode_basestring(str(item)))
+        elif isinstance(item, dict):
+            if not item:
+                append("{}")
+                return
+            if all(type(key) is str and key.isascii() for key in item):
+                pairs = item.items()
+            else:  # keys json_safe rewrites, and may merge
+                pairs = {text_only(str(key)): member for key, member in item.items()}.items()
+            inner = indent + "  "
+            append("{" + inner)
+            for number, (key, member) in enumerate(pairs):
+                append(("," + inner if number else "") + encode_basestring(key) + ": ")
+                walk(member, inner)
+            append(indent + "}")
         elif isinstance(item, (list, tuple)):
             if not item:
                 append("[]")
@@ -130,18 +133,14 @@ def _indented(value: Any) -> str | None:
                     append("," + inner)
                 walk(member, inner)
             append(indent + "]")
-        elif isinstance(item, dict):
-            if not item:
-                append("{}")
-                return
-            inner = indent + "  "
-            append("{" + inner)
-            for number, (key, member) in enumerate(item.items()):
-                if not isinstance(key, str):
-                    raise _NotPlain
-                append(("," + inner if number else "") + encode_basestring(key) + ": ")
-                walk(member, inner)
-            append(indent + "}")
+        elif item is None:
+            append("null")
+        elif item is True:
+            append("true")
+        elif item is False:
+            append("false")
+        elif isinstance(item, int):
+            append(integer(item))
         else:
             raise _NotPlain
 
