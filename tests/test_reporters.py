@@ -335,3 +335,17 @@ def test_json_the_fast_writer_declines_is_refused_by_the_standard_encoder_too(va
     assert _indented(value) is None
     with pytest.raises(TypeError):
         dump_json(value, io.StringIO())
+
+
+def test_report_names_are_worked_out_once_and_follow_the_current_folder(tmp_path: Path, monkeypatch) -> None:
+    from wa_lint.report.fingerprints import project_path
+    from wa_lint.result import PathNames, relative
+
+    (tmp_path / "app").mkdir()
+    path = tmp_path / "app" / "template.yaml"
+    names = PathNames(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert names.relative(path) == relative(path) == os.path.join("app", "template.yaml")
+    monkeypatch.chdir(tmp_path / "app")
+    assert names.relative(path) == relative(path) == "template.yaml"
+    assert names.in_project(path) == project_path(path, tmp_path) == "app/template.yaml"

@@ -71,9 +71,9 @@ class PathNames:
         return name
 
     def in_project(self, path: Path) -> str:
-        from wa_lint.report.fingerprints import project_path
-
         name = self._in_project.get(path)
         if name is None:
+            from wa_lint.report.fingerprints import project_path
+
             name = self._in_project[path] = project_path(path, self.root)
         return name
