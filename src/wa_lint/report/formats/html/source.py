@@ -28,17 +28,23 @@ class Sources:
 
     def __init__(self, project: Project) -> None:
         self._text: dict[Path, str | None] = {template.path: template.text for template in project.templates}
+        self._lines: dict[Path, list[str] | None] = {}  # split once per file, not once per finding
 
     def text(self, path: Path) -> str | None:
         if path not in self._text:
             self._text[path] = _read(path)
         return self._text[path]
 
+    def lines(self, path: Path) -> list[str] | None:
+        if path not in self._lines:
+            text = self.text(path)
+            self._lines[path] = text.splitlines() if text is not None else None
+        return self._lines[path]
+
     def excerpt(self, span: Span) -> Markup | None:
-        text = self.text(span.path)
-        if text is None:
+        source = self.lines(span.path)
+        if source is None:
             return None
-        source = text.splitlines()
         if not 1 <= span.line <= len(source):
             return None
         end_line = min(max(span.end_line, span.line), len(source))
@@ -118,7 +124,7 @@ def diff(sources: Sources, fix: Any, relative: Callable[[Path], str] | None = No
         if changed is None:
             continue
         name = relative(path)
-        for row in difflib.unified_diff(text.splitlines(), changed.splitlines(), f"a/{name}", f"b/{name}",
+        for row in difflib.unified_diff(sources.lines(path) or [], changed.splitlines(), f"a/{name}", f"b/{name}",
                                         n=CONTEXT, lineterm=""):
             kind = ("file" if row.startswith(("---", "+++")) else "hunk" if row.startswith("@@")
                     else "add" if row.startswith("+") else "del" if row.startswith("-") else "same")
