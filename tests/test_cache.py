@@ -17,7 +17,7 @@ from wa_lint.pipeline import Run
 
 
 def run(root: Path, **options):
-    return Run([root], Config(), **options).execute()
+    return Run([root], Config(), **{"use_memo": False, **options}).execute()
 
 
 def _payload(entry: Path) -> bytes:
@@ -35,10 +35,10 @@ def test_warm_run_reads_facts_from_the_cache_with_identical_results(tmp_path: Pa
     project = tmp_path / "demo"
     shutil.copytree(FIXTURES / "demo", project)
     (project / ".git").mkdir()
-    cold_run = Run([project], Config())
+    cold_run = Run([project], Config(), use_memo=False)
     cold = cold_run.execute()
     assert cold_run.cache.misses == 6 and cold_run.cache.hits == 0
-    warm_run = Run([project], Config())
+    warm_run = Run([project], Config(), use_memo=False)
     warm = warm_run.execute()
     assert warm_run.cache.hits == 6 and warm_run.cache.misses == 0
     assert [(f.code, f.span, f.message) for f in warm.findings] == [(f.code, f.span, f.message) for f in cold.findings]
@@ -46,7 +46,7 @@ def test_warm_run_reads_facts_from_the_cache_with_identical_results(tmp_path: Pa
 
     handler = project / "src" / "orders" / "get_order.py"
     handler.write_text(handler.read_text() + "\n# touched\n")
-    touched_run = Run([project], Config())
+    touched_run = Run([project], Config(), use_memo=False)
     touched_run.execute()
     assert (touched_run.cache.hits, touched_run.cache.misses) == (5, 1), "only the edited file is analysed again"
 
@@ -114,8 +114,9 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert not list((project / ".wa_lint_cache").rglob(".tmp-*"))
     entries = list((project / ".wa_lint_cache").rglob("*.json"))
     kinds = [entry.relative_to(project / ".wa_lint_cache").parts[0] for entry in entries]
-    assert len([kind for kind in kinds if kind not in ("templates", "fixes")]) == 6, "six handler files' facts"
-    assert kinds.count("templates") == 1 and kinds.count("fixes") >= 1
+    assert len([kind for kind in kinds if kind not in ("templates", "fixes", "discovery", "runs")]) == 6, "six files' facts"
+    assert kinds.count("templates") == 1 and kinds.count("fixes") >= 1 and kinds.count("discovery") == 1
+    assert kinds.count("runs") == 1
     assert all(json.loads(_payload(e)) for e in entries)
 
 
@@ -123,11 +124,11 @@ def test_warm_run_reads_templates_from_the_cache_and_an_edited_template_is_loade
     project = tmp_path / "demo"
     shutil.copytree(FIXTURES / "demo", project)
     (project / ".git").mkdir()
-    cold_run = Run([project], Config())
+    cold_run = Run([project], Config(), use_memo=False)
     cold = cold_run.execute()
     assert cold_run.template_cache is not None
     assert (cold_run.template_cache.hits, cold_run.template_cache.misses) == (0, 1)
-    warm_run = Run([project], Config())
+    warm_run = Run([project], Config(), use_memo=False)
     warm = warm_run.execute()
     assert warm_run.template_cache is not None
     assert (warm_run.template_cache.hits, warm_run.template_cache.misses) == (1, 0)
@@ -139,7 +140,7 @@ def test_warm_run_reads_templates_from_the_cache_and_an_edited_template_is_loade
 
     template = project / "template.yaml"
     template.write_text(template.read_text().replace("Timeout: 10", "Timeout: 11", 1))
-    edited_run = Run([project], Config())
+    edited_run = Run([project], Config(), use_memo=False)
     edited_run.execute()
     assert edited_run.template_cache is not None
     assert (edited_run.template_cache.hits, edited_run.template_cache.misses) == (0, 1)
@@ -279,7 +280,7 @@ def test_warm_run_takes_fixes_from_the_cache_and_damaged_fix_entries_are_misses(
     assert any(fix for *_, fix in truth), "the demo has fixable findings"
 
     def warm() -> tuple[list[tuple], FixCache]:
-        lint = Run([project], Config())
+        lint = Run([project], Config(), use_memo=False)
         result = lint.execute()
         cache = result.project.lookups["fix-cache"]
         assert isinstance(cache, FixCache)

@@ -82,7 +82,7 @@ class SealedStore:
         try:
             if self.problem is not None or not self._folder_is_safe(os.path.dirname(target)):
                 return None
-            data = read_regular(target, self.max_entry_bytes, follow_symlinks=False)
+            data = read_regular(target, self.max_entry_bytes, follow_symlinks=False, record=False)
         except (FileSkip, ValueError):
             return None
         found, payload = data[:_DIGEST_BYTES], data[_DIGEST_BYTES + 1 :]
@@ -94,8 +94,6 @@ class SealedStore:
         """Store `payload` under `key`; a store that cannot be written only costs time."""
         if self.problem is not None:
             return
-        import tempfile  # only a run that writes an entry needs it
-
         temporary = None
         try:
             target = self._path(key)
@@ -104,7 +102,10 @@ class SealedStore:
             os.makedirs(folder, exist_ok=True)
             if not self._folder_is_safe(folder):
                 return
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            # What `tempfile.mkstemp` does (a new file only we can read), without importing it on every run.
+            name = os.path.join(folder, f".tmp-{os.urandom(8).hex()}")
+            handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+            temporary = name  # ours to remove if the write fails (never a file another run made)
             with os.fdopen(handle, "wb") as out:
                 out.write(seal(key, payload) + b"\n" + payload)
             os.replace(temporary, target)

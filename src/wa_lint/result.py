@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,9 @@ class Stats:
     seconds: float = 0.0
     # Framework files read, by framework ("serverless": serverless.yml files; "cdk": cdk.json files).
     frameworks: dict[str, int] = field(default_factory=dict)
+    # Functions the templates define, and those whose handler was found in a local file.
+    functions: int = 0
+    functions_with_code: int = 0
 
 
 @dataclass
@@ -35,6 +39,9 @@ class RunResult:
     stats: Stats
     rules: dict[str, Rule] = field(default_factory=dict)
     enabled: frozenset[str] = frozenset()
+    # Stores the result again in the run memo once reports have built the template fixes they read
+    # (wa_lint/run_memo.py); None when there is nothing to store.
+    remember: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def names(self) -> PathNames:
