@@ -44,9 +44,9 @@ def _evidence(item: Evidence) -> str:
 
 
 class Sources:
-    """The lines of each reported file, split once and only for files with a finding: from the bytes the
-    run read (a template's text as it was loaded), or from disk when it read none (a replayed run;
-    invalid UTF-8 replaced; a file that vanished or cannot be read has no snippet)."""
+    """The lines of each reported file, split once and only for files with a finding: a template's text
+    as the run loaded it, other files from disk (invalid UTF-8 replaced; a file that vanished or
+    cannot be read has no snippet)."""
 
     def __init__(self, result: RunResult) -> None:
         self.lines: dict[Path, list[str] | None] = {}
@@ -61,16 +61,15 @@ class Sources:
         known = self.store.get(path) if self.store is not None else None
         if known is not None and path.suffix != ".py":
             return known.text.splitlines()  # a template, as it was loaded
-        return self._read_file(path, known.raw if known is not None else None)
+        return self._read_file(path)
 
     @staticmethod
-    def _read_file(path: Path, raw: bytes | None = None) -> list[str] | None:
-        if raw is None:
-            try:
-                with path.open("rb") as handle:
-                    raw = handle.read(_MAX_SOURCE_BYTES + 1)
-            except OSError:
-                return None
+    def _read_file(path: Path) -> list[str] | None:
+        try:
+            with path.open("rb") as handle:
+                raw = handle.read(_MAX_SOURCE_BYTES + 1)
+        except OSError:
+            return None
         if len(raw) > _MAX_SOURCE_BYTES:
             return None
         from wa_lint.analyse.python.source import SourceError, decode_python
