@@ -138,7 +138,7 @@ class Suppressor:
     def _read(self, path: Path) -> list[Suppression]:
         template = self.templates.get(path)
         text = template.text if template is not None else self._text(path)
-        if not _may_suppress(text):
+        if not _may_suppress(text) or not self._may_name_ours(text):
             # Most files carry no suppression comment: skip reading their comments (Metadata still counts).
             return list(self._metadata(template)) if template is not None else []
         if template is not None:
@@ -166,6 +166,14 @@ class Suppressor:
         if template is not None:
             found.extend(self._metadata(template))
         return found
+
+    def _may_name_ours(self, text: str) -> bool:
+        """Whether the text holds a directive, or a `noqa` naming one of our codes (another linter's
+        `# noqa: E501` is not): a comment's matches are matches in the whole text too."""
+        if _DIRECTIVE.search(text):
+            return True
+        known = set(self.codes)
+        return any(code in known for match in _NOQA.finditer(text) for code in _split(match.group("codes")))
 
     def _text(self, path: Path) -> str:
         """The file's text as the run read and analysed it (the source store), or as it is now."""
