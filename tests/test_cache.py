@@ -114,7 +114,7 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert not list((project / ".wa_lint_cache").rglob(".tmp-*"))
     entries = list((project / ".wa_lint_cache").rglob("*.json"))
     kinds = [entry.relative_to(project / ".wa_lint_cache").parts[0] for entry in entries]
-    others = ("templates", "fixes", "discovery", "runs", "edit-checks")
+    others = ("templates", "fixes", "discovery", "runs", "fingerprints", "edit-checks")
     assert len([kind for kind in kinds if kind not in others]) == 6, "six files' facts"
     assert kinds.count("templates") == 1 and kinds.count("fixes") >= 1 and kinds.count("discovery") == 1
     assert kinds.count("runs") == 1 and kinds.count("edit-checks") <= 1  # the JSON report checks template fixes
@@ -317,3 +317,24 @@ def test_a_code_fingerprint_covers_the_files_named_beside_the_package(tmp_path: 
     assert code_fingerprint(package, b"v1") != first, "the named file counts"
     elsewhere.write_text("class Fix:\n    title = ''\n")
     assert code_fingerprint(package, b"v1", files=(elsewhere,)) != first, "a change to it invalidates entries"
+
+
+def test_a_kept_code_fingerprint_holds_only_while_every_file_keeps_its_status(tmp_path: Path, monkeypatch) -> None:
+    from wa_lint import inputs
+    from wa_lint.cache_store import code_fingerprint
+
+    package, cache = tmp_path / "pkg", tmp_path / ".wa_lint_cache"
+    package.mkdir()
+    (package / "a.py").write_text("x = 1\n")
+    (package / "b.py").write_text("y = 2\n")
+    just_written = code_fingerprint(package, b"v1", memo=cache)
+    assert not (cache / "fingerprints").exists(), "statuses from the last 2 s vouch for nothing"
+    monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)  # as if the run came seconds later
+    assert code_fingerprint(package, b"v1", memo=cache) == just_written == code_fingerprint(package, b"v1")
+    real_read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} was read"))
+    assert code_fingerprint(package, b"v1", memo=cache) == just_written, "unchanged files are not read"
+    monkeypatch.setattr(Path, "read_bytes", real_read)
+    assert code_fingerprint(package, b"v2", memo=cache) == code_fingerprint(package, b"v2") != just_written
+    (package / "a.py").write_text("x = 3\n")  # the same size: the times and the change time tell
+    assert code_fingerprint(package, b"v1", memo=cache) == code_fingerprint(package, b"v1") != just_written

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, later
 
 from wa_lint import inputs
 from wa_lint.cache_store import seal
@@ -33,16 +32,8 @@ def _files(found: walk.Discovered) -> tuple[list[Path], list[Path]]:
     return sorted(found.templates), sorted(found.python)
 
 
-def _later(path: Path) -> None:
-    """A change made after the snapshot carries a later time (the clock moves on between runs)."""
-    status = os.stat(path)
-    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 10**9))
 
 
-@pytest.fixture
-def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Statuses taken before the walk count as old enough to trust (no racy-status fallbacks)."""
-    monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)
 
 
 def _walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -71,23 +62,23 @@ def test_an_unchanged_tree_is_not_walked_again_and_gives_the_same_files(tmp_path
 def _changes(root: Path) -> dict[str, object]:
     def new_file() -> None:
         (root / "app" / "src" / "other.py").write_text("")
-        _later(root / "app" / "src")
+        later(root / "app" / "src")
 
     def removed_file() -> None:
         (root / "app" / "src" / "handler.py").unlink()
-        _later(root / "app" / "src")
+        later(root / "app" / "src")
 
     def new_folder() -> None:
         (root / "app" / "lib").mkdir()
         (root / "app" / "lib" / "shared.py").write_text("")
-        _later(root / "app")
+        later(root / "app")
 
     def gitignore_edited() -> None:
         (root / ".gitignore").write_text("other/\n")  # same size: the times and the inode's status tell
 
     def gitignore_added_below() -> None:
         (root / "app" / ".gitignore").write_text("src/\n")
-        _later(root / "app")
+        later(root / "app")
 
     return {"new file": new_file, "removed file": removed_file, "new folder": new_folder,
             "gitignore edited": gitignore_edited, "gitignore added below": gitignore_added_below}
@@ -200,5 +191,5 @@ def test_a_run_finds_a_handler_added_after_a_warm_run(tmp_path: Path) -> None:
     extra = project / "src" / "orders" / "extra"
     extra.mkdir()
     (extra / "handler.py").write_text("import boto3\n\ndef handler(event, context):\n    return boto3.client('s3')\n")
-    _later(project / "src" / "orders")
+    later(project / "src" / "orders")
     assert Run([project], Config()).execute().stats.python_files == 7

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -11,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, later
 
 from wa_lint import inputs
 from wa_lint.cache_store import seal
@@ -28,16 +27,8 @@ def _demo(tmp_path: Path) -> Path:
     return project
 
 
-def _later(path: Path) -> None:
-    """A change made after a run carries a later time (the clock moves on between runs)."""
-    status = os.stat(path)
-    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 10**9))
 
 
-@pytest.fixture
-def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Statuses taken before a run count as old enough to trust (no racy-status digests)."""
-    monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)
 
 
 @pytest.fixture
@@ -89,6 +80,18 @@ def test_fixes_a_report_built_are_stored_so_a_replay_need_not_build_them(tmp_pat
     assert executions == [1]
 
 
+def test_fixes_a_replayed_report_built_are_stored_too(tmp_path, trusted, executions) -> None:
+    project = _demo(tmp_path)
+    catalogue = Config(extend_select=("OPS", "COST"))
+    _run(project, catalogue)  # a text report: its template fixes stay unbuilt
+    replayed = _run(project, catalogue)
+    seen = _seen(replayed)  # a JSON report of the replay: the pipeline builds them
+    assert executions == [1, 1] and replayed.remember is not None
+    replayed.remember()
+    assert _seen(_run(project, catalogue)) == seen
+    assert executions == [1, 1]
+
+
 def _changes(project: Path) -> dict[str, object]:
     handler = project / "src" / "orders" / "get_order.py"
     template = project / "template.yaml"
@@ -102,20 +105,20 @@ def _changes(project: Path) -> dict[str, object]:
     def module_added() -> None:
         (project / "src" / "reports" / "handler.py").write_text(
             "import boto3\n\ndef handler(event, context):\n    return boto3.client('s3').list_buckets()\n")
-        _later(project / "src" / "reports")
+        later(project / "src" / "reports")
 
     def module_removed() -> None:
         (project / "src" / "shared" / "responses.py").unlink()
-        _later(project / "src" / "shared")
+        later(project / "src" / "shared")
 
     def requirements_added() -> None:
         # Read by import resolution (what is installed in the code folder), not by the walk.
         (project / "src" / "requirements.txt").write_text("shared\n")
-        _later(project / "src")
+        later(project / "src")
 
     def gitignore_added() -> None:
         (project / ".gitignore").write_text("src/reports/\n")
-        _later(project)
+        later(project)
 
     return {"handler edited": handler_edited, "template edited": template_edited, "module added": module_added,
             "module removed": module_removed, "requirements added": requirements_added,
@@ -148,7 +151,7 @@ def test_a_file_read_in_an_ignored_folder_is_vouched_for_by_its_own_status(tmp_p
     before = _run(project, Config(select=("PERF101",)))
     assert not before.findings
     handler.write_text("import boto3\n\ndef handler(event, context):\n    return boto3.client('s3').list_buckets()\n")
-    _later(handler)
+    later(handler)
     after = _run(project, Config(select=("PERF101",)))
     assert [finding.code for finding in after.findings] == ["PERF101"]
 

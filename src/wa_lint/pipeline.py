@@ -1,7 +1,9 @@
 """One run of wa-lint: the stages in order, each taking the previous stages' data and returning its own.
 
 discover → load → link → evidence → analyse → check → report. Every file is read once, through one
-source store (load/sources.py), which also holds the read policy.
+source store (load/sources.py), which also holds the read policy. A run over a project whose every
+input is unchanged since a run with the same settings is replayed from the run memo (run_memo.py)
+instead.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from wa_lint.config import Config
 from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.inputs import Inputs, recording
 from wa_lint.result import RunResult, Stats, relative
-from wa_lint.run_memo import RunMemo, memo_allowed, replayed
+from wa_lint.run_memo import RunMemo, decode_stored, memo_allowed, replayed
 
 if TYPE_CHECKING:
     from wa_lint.analyse.cache import FactsCache
@@ -83,20 +85,21 @@ class Run:
         if self.memo is None:
             return self._execute(started)
         key = self.memo.key(self.paths, self.config, self.force_exclude)
-        recalled = self.memo.recall(key)
+        recalled = self.memo.recall(key, decode_stored)
         if recalled is not None:
-            from wa_lint.check.registry import catalogue
             from wa_lint.load.sources import Limits, SourceStore
 
-            stored, _ = recalled
+            stored, inputs = recalled
             config = self.config
             limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
             sources = SourceStore(self.root, self.paths, limits, config.allow_outside_root)
-            return replayed(stored, self.root, sources, self._without_memo, catalogue(), time.perf_counter() - started)
-        inputs = Inputs()
-        with recording(inputs):
-            result = self._execute(started, inputs)
-        result.remember = self.memo.keep(key, result, inputs)
+            result = replayed(stored, self.root, sources, self._without_memo, time.perf_counter() - started)
+        else:
+            inputs = Inputs()
+            with recording(inputs):
+                result = self._execute(started, inputs)
+            self.memo.keep(key, result, inputs)
+        result.remember = self.memo.keep_built_fixes(key, result, inputs)
         return result
 
     def _without_memo(self) -> RunResult:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,7 +37,7 @@ class RunResult:
     diagnostics: list[Diagnostic]
     project: Project
     stats: Stats
-    rules: dict[str, Rule] = field(default_factory=dict)
+    rules: Mapping[str, Rule] = field(default_factory=dict)
     enabled: frozenset[str] = frozenset()
     # Stores the result again in the run memo once reports have built the template fixes they read
     # (wa_lint/run_memo.py); None when there is nothing to store.

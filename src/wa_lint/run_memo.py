@@ -26,13 +26,13 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, fields, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
 from wa_lint import __version__
-from wa_lint.cache_store import SealedStore, code_fingerprint
+from wa_lint.cache_store import VouchedStore, code_fingerprint
 from wa_lint.config import Config
 from wa_lint.inputs import Inputs
 from wa_lint.report.findings import (
@@ -58,18 +58,18 @@ def memo_allowed(config: Config, overlay_given: bool) -> bool:
     return not overlay_given and config.live is None and not config.power_tuning and not config.power_tuning_functions
 
 
-def _fingerprint() -> str:
+def _fingerprint(memo: Path) -> str:
     package = Path(__file__).parent
     from wa_lint.check.registry import rules_dir
 
     rule_files = tuple(sorted(rules_dir().glob("*.md")))
-    return code_fingerprint(package, f"{_FORMAT}:{__version__}:{sys.version}".encode(), files=rule_files)
+    return code_fingerprint(package, f"{_FORMAT}:{__version__}:{sys.version}".encode(), files=rule_files, memo=memo)
 
 
-class RunMemo(SealedStore):
+class RunMemo(VouchedStore):
     def __init__(self, folder: Path) -> None:
         super().__init__(folder, "runs", _MAX_ENTRY_BYTES)
-        self.fingerprint = _fingerprint()
+        self.fingerprint = _fingerprint(folder)
 
     def key(self, paths: Sequence[Path], config: Config, force_exclude: bool) -> str:
         # Today's date: a runtime's deprecation (REL101) is judged against it.
@@ -78,47 +78,26 @@ class RunMemo(SealedStore):
                     datetime.date.today().isoformat()]
         return hashlib.sha256(json.dumps(settings).encode("utf-8", "surrogatepass")).hexdigest()
 
-    def recall(self, key: str) -> tuple[_Stored, Inputs] | None:
-        """The result stored under `key` and its inputs as they read now; None when there is none, it
-        does not decode, or anything it read has changed."""
-        payload = self.read(key)
-        if payload is None:
-            return None
-        try:
-            entry = json.loads(payload)
-            inputs = Inputs.decode(entry["inputs"])
-            stored = _decode(entry["result"])
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
-            return None
-        current = inputs.still_true()
-        if current is None:
-            return None
-        if inputs.has_racy:
-            self.write(key, _payload(current, entry["result"]))
-        return stored, current
+    def keep(self, key: str, result: RunResult, inputs: Inputs) -> None:
+        self._write_entry(key, inputs, _encode(result))
 
-    def keep(self, key: str, result: RunResult, inputs: Inputs) -> Callable[[], None] | None:
-        """Store the result; returns a call that stores it again if reports have since built template
-        fixes it holds unbuilt (so a replayed JSON or SARIF report need not build them), or None."""
-        self.write(key, _payload(inputs, _encode(result)))
+    def keep_built_fixes(self, key: str, result: RunResult, inputs: Inputs) -> Callable[[], None] | None:
+        """A call that stores `result` again if reports have built template fixes it holds unbuilt
+        since now (so the next replayed JSON or SARIF report need not build them); None when it
+        holds none."""
         unbuilt = _unbuilt(result)
         if not unbuilt:
             return None
 
         def keep_built() -> None:
             if _unbuilt(result) < unbuilt:
-                self.write(key, _payload(inputs, _encode(result)))
+                self.keep(key, result, inputs)
 
         return keep_built
 
 
 def _unbuilt(result: RunResult) -> int:
     return sum(1 for finding in result.findings for fix in finding.fixes if not _is_built(fix))
-
-
-def _payload(inputs: Inputs, result: Any) -> bytes:
-    return json.dumps({"inputs": inputs.encode(), "result": result},
-                      separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
 def _config_text(config: Config) -> str:
@@ -138,11 +117,25 @@ def _plain(value: Any) -> Any:
 
 class _Stored:
     def __init__(self, findings: list[Finding], diagnostics: list[Diagnostic], stats: Stats,
-                 enabled: frozenset[str], reported_paths: frozenset[Path] | None,
-                 unbuilt: list[tuple[int, int]]) -> None:
+                 enabled: frozenset[str], reported_paths: frozenset[Path] | None, model: _Model) -> None:
         self.findings, self.diagnostics, self.stats, self.enabled = findings, diagnostics, stats, enabled
         self.reported_paths = reported_paths
-        self.unbuilt = unbuilt  # (finding, fix) indexes of template fixes not built when stored
+        self.model = model  # where template fixes not built when stored are built, once replayed
+
+
+class _Model:
+    """The replayed result's project, once there is one (fixes decoded before it refer to it here)."""
+
+    project: LazyProject | None = None
+
+    def edits(self, index: int, number: int) -> tuple[Edit, ...]:
+        """The edits of a template fix as the pipeline builds them (the same run, so the same finding)."""
+        if self.project is None:
+            return ()
+        real = self.project.real().findings
+        if index < len(real) and number < len(real[index].fixes):
+            return real[index].fixes[number].edits
+        return ()
 
 
 def _is_built(fix: Fix) -> bool:
@@ -205,14 +198,24 @@ def _list(value: Any, length: int | None = None) -> list[Any]:
     return value
 
 
-def _decode(value: Any) -> _Stored:
+def decode_stored(value: Any) -> _Stored:
+    """A stored result (`_encode`'s JSON values); raises TypeError, ValueError, KeyError or IndexError on
+    a value it did not write."""
+    known_paths: dict[str, Path] = {}  # a Path per file, not per finding: building one costs more than the rest
+
+    def path_of(text: Any) -> Path:
+        known = known_paths.get(text) if type(text) is str else None
+        if known is None:
+            known = known_paths[_text(text)] = Path(text)
+        return known
+
     def span(item: Any) -> Span:
         path, line, column, end_line, end_column = _list(item, 5)
-        return Span(Path(_text(path)), _int(line), _int(column), _int(end_line), _int(end_column))
+        return Span(path_of(path), _int(line), _int(column), _int(end_line), _int(end_column))
 
     def edit(item: Any) -> Edit:
         path, start, end, replacement, line, column, end_line, end_column = _list(item, 8)
-        return Edit(Path(_text(path)), _int(start), _int(end), _text(replacement), _int(line), _int(column),
+        return Edit(path_of(path), _int(start), _int(end), _text(replacement), _int(line), _int(column),
                     _int(end_line), _int(end_column))
 
     def evidence(item: Any) -> Evidence:
@@ -223,7 +226,7 @@ def _decode(value: Any) -> _Stored:
                         None if path is None else Path(_text(path)), _maybe_text(window))
 
     findings: list[Finding] = []
-    unbuilt: list[tuple[int, int]] = []
+    model = _Model()
     for index, item in enumerate(_list(value["findings"])):
         code, name, severity, where, message, fix_text, lens, resource, function, fixes, evidences = _list(item, 11)
         pillar, question, best_practice, choice_id, url = _list(lens, 5)
@@ -231,8 +234,8 @@ def _decode(value: Any) -> _Stored:
         for number, stored_fix in enumerate(_list(fixes)):
             title, applicability, edits = _list(stored_fix, 3)
             if edits is None:
-                unbuilt.append((index, number))
-                decoded_fixes.append(DeferredFix(lambda: (), Applicability(_text(applicability)), _text(title)))
+                decoded_fixes.append(DeferredFix(functools.partial(model.edits, index, number),
+                                                 Applicability(_text(applicability)), _text(title)))
             else:
                 decoded_fixes.append(Fix(_text(title), tuple(edit(e) for e in _list(edits)),
                                          Applicability(_text(applicability))))
@@ -251,7 +254,7 @@ def _decode(value: Any) -> _Stored:
     stats = Stats(_int(templates), _int(python_files), 0.0, dict(frameworks), _int(functions), _int(with_code))
     enabled = frozenset(_text(code) for code in _list(value["enabled"]))
     reported = None if value["reported"] is None else frozenset(Path(_text(path)) for path in _list(value["reported"]))
-    return _Stored(findings, diagnostics, stats, enabled, reported, unbuilt)
+    return _Stored(findings, diagnostics, stats, enabled, reported, model)
 
 
 # -- replaying it -----------------------------------------------------------------------------------
@@ -280,24 +283,29 @@ class LazyProject:
         return getattr(self._build().project, name)
 
 
-def _real_edits(project: LazyProject, index: int, number: int) -> tuple[Edit, ...]:
-    """The edits of a template fix as the pipeline builds them (the same run, so the same finding)."""
-    real = project.real().findings
-    if index < len(real) and number < len(real[index].fixes):
-        return real[index].fixes[number].edits
-    return ()
+class _Catalogue(Mapping[str, Any]):
+    """The rule catalogue, read when a report first asks for a rule (SARIF, JUnit and HTML do; the
+    text and JSON reports take what they show from the findings)."""
+
+    @functools.cached_property
+    def _rules(self) -> dict[str, Any]:
+        from wa_lint.check.registry import catalogue
+
+        return catalogue()
+
+    def __getitem__(self, code: str) -> Any:
+        return self._rules[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
 
 
-def replayed(stored: _Stored, root: Path, sources: Any, build: Callable[[], RunResult],
-             rules: dict[str, Any], seconds: float) -> RunResult:
+def replayed(stored: _Stored, root: Path, sources: Any, build: Callable[[], RunResult], seconds: float) -> RunResult:
     """The stored result as a run's result; unbuilt template fixes are taken from the real run when read."""
-    project = LazyProject(root, stored.reported_paths, sources, build)
-    findings = list(stored.findings)
-    for index, number in stored.unbuilt:
-        fixes = list(findings[index].fixes)
-        fixes[number] = DeferredFix(functools.partial(_real_edits, project, index, number),
-                                    fixes[number].applicability, fixes[number].title)
-        findings[index] = replace(findings[index], fixes=tuple(fixes))
+    project = stored.model.project = LazyProject(root, stored.reported_paths, sources, build)
     stats = Stats(stored.stats.templates, stored.stats.python_files, seconds, stored.stats.frameworks,
                   stored.stats.functions, stored.stats.functions_with_code)
-    return RunResult(findings, stored.diagnostics, project, stats, rules, stored.enabled)  # type: ignore[arg-type]
+    return RunResult(stored.findings, stored.diagnostics, project, stats, _Catalogue(), stored.enabled)  # type: ignore[arg-type]

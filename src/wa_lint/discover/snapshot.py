@@ -16,19 +16,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from wa_lint import __version__
-from wa_lint.cache_store import SealedStore, code_fingerprint
+from wa_lint.cache_store import VouchedStore, code_fingerprint
 from wa_lint.inputs import Inputs
 
 _FORMAT = "2"
-T = TypeVar("T")
 
 
-class DiscoveryCache(SealedStore):
+class DiscoveryCache(VouchedStore):
     """Walk results in `.wa_lint_cache/discovery/`, one per (paths, root, excludes, force-exclude)."""
 
     def __init__(self, folder: Path) -> None:
@@ -39,26 +38,6 @@ class DiscoveryCache(SealedStore):
         settings = [self.fingerprint, [os.path.abspath(path) for path in paths], [str(path) for path in paths],
                     str(root), list(excludes), force_exclude]
         return hashlib.sha256(json.dumps(settings).encode("utf-8", "surrogatepass")).hexdigest()
-
-    def recall(self, key: str, decode: Callable[[Any], T]) -> tuple[T, Inputs] | None:
-        """The walk result stored under `key` (through `decode`, which raises ValueError, TypeError or
-        KeyError on a value that does not fit) and its inputs as they read now, or None when there is
-        none or anything it depended on has changed."""
-        payload = self.read(key)
-        if payload is None:
-            return None
-        try:
-            stored = json.loads(payload)
-            inputs = Inputs.decode(stored["inputs"])
-            result = decode(stored["result"])
-        except (ValueError, TypeError, KeyError, IndexError, RecursionError):
-            return None
-        current = inputs.still_true()
-        if current is None:
-            return None
-        if inputs.has_racy:
-            self.write(key, _payload(current, stored["result"]))
-        return result, current
 
     def prepare(self) -> None:
         """Create the cache folder before a walk: made after it, in a folder the walk listed, it would
@@ -71,8 +50,4 @@ class DiscoveryCache(SealedStore):
 
     def keep(self, key: str, inputs: Inputs, result: Any) -> None:
         """Store a walk's result (as JSON values) with what it depended on."""
-        self.write(key, _payload(inputs, result))
-
-
-def _payload(inputs: Inputs, result: Any) -> bytes:
-    return json.dumps({"inputs": inputs.encode(), "result": result}, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        self._write_entry(key, inputs, result)
