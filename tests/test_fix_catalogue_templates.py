@@ -125,19 +125,31 @@ def test_the_rules_declare_the_fix_so_the_catalogue_lists_it(cli) -> None:
         assert listed[code] == "sometimes", code
 
 
-def test_template_fixes_are_built_only_when_read_and_only_once(tmp_path: Path, monkeypatch) -> None:
-    """A run that prints messages does not load every edited template again; `--fix` or a JSON report does."""
+def test_template_fixes_are_built_only_when_read_and_together(tmp_path: Path, monkeypatch) -> None:
+    """A run that prints messages does not load any edited template again; the first fix read (`--fix`, a
+    JSON report) checks every reported fix to its template with one load, and nothing is loaded again."""
     from wa_lint.load.template import edit
 
-    calls: list[object] = []
-    check = edit._still_holds
-    monkeypatch.setattr(edit, "_still_holds", lambda *args: calls.append(args) or check(*args))
+    loads: list[int] = []  # the number of edits each load of an edited template checked
+    hold = edit._hold
+    monkeypatch.setattr(edit, "_hold", lambda template, proposals: loads.append(len(proposals)) or hold(template, proposals))
     root = _copy("OPS001-yaml", tmp_path)
     result = run([root], _config("OPS001-yaml"), use_cache=False)
-    assert result.findings and not calls
     fixes = [finding.fixes[0] for finding in result.findings]
-    assert all(fix.edits for fix in fixes) and len(calls) == len(fixes)
-    assert [fix.titled("again").edits for fix in fixes] == [fix.edits for fix in fixes] and len(calls) == len(fixes)
+    assert len(fixes) > 1 and not loads
+    assert fixes[-1].edits and loads == [len(fixes)]
+    assert all(fix.edits for fix in fixes) and loads == [len(fixes)]
+    assert [fix.titled("again").edits for fix in fixes] == [fix.edits for fix in fixes] and loads == [len(fixes)]
+
+
+def test_a_template_fix_read_outside_a_run_is_built_alone_with_the_same_edits(tmp_path: Path) -> None:
+    from wa_lint.check.template._fixes import TemplateFix
+
+    root = _copy("OPS001-yaml", tmp_path)
+    fixes = [finding.fixes[0] for finding in run([root], _config("OPS001-yaml"), use_cache=False).findings]
+    assert all(isinstance(fix, TemplateFix) for fix in fixes)
+    alone = [TemplateFix(fix.template, fix.builds, fix.applicability) for fix in fixes]
+    assert [fix.edits for fix in alone] == [fix.edits for fix in fixes] and all(fix.edits for fix in alone)
 
 
 def test_a_fix_the_template_refuses_is_not_counted_as_one_more_with_unsafe_fixes(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from conftest import PINNED_RULES, REPO
 
 from wa_lint import __version__
@@ -296,3 +298,54 @@ def test_surrogate_file_names_do_not_break_any_format(tmp_path: Path) -> None:
     assert len(result.findings) == 1
     for name in FORMATS:
         assert "emplate.yaml" in _render(result, name).encode("utf-8").decode("utf-8")
+
+
+# -- the JSON writer ------------------------------------------------------------------------------------
+
+class _Text(str):
+    pass
+
+
+class _Named(str):
+    def __str__(self) -> str:
+        return "named " + self
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(), st.text().map(_Text),
+                     st.sampled_from([Severity.ERROR, Severity.INFO, "\ud800", "\udc80", "\\x80"]))
+_KEYS = st.one_of(st.text(), st.text().map(_Text), st.text().map(_Named), st.integers(-2, 2), st.none(),
+                  st.booleans(), st.sampled_from([Severity.ERROR, 1.5, "\udc80", "\\x80", "1"]))
+_DATA = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.lists(inner, max_size=3).map(tuple),
+    st.dictionaries(_KEYS, inner, max_size=4)), max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_DATA)
+def test_json_is_written_exactly_as_the_standard_encoder_writes_json_safe_data(value) -> None:
+    from wa_lint.report.formats import _indented, json_safe
+
+    assert _indented(value) == json.dumps(json_safe(value), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+@pytest.mark.parametrize("value", [[object()], {"a": {1, 2}}, {"a": [Path("x")]}])
+def test_json_the_fast_writer_declines_is_refused_by_the_standard_encoder_too(value) -> None:
+    from wa_lint.report.formats import _indented, dump_json
+
+    assert _indented(value) is None
+    with pytest.raises(TypeError):
+        dump_json(value, io.StringIO())
+
+
+def test_report_names_are_worked_out_once_and_follow_the_current_folder(tmp_path: Path, monkeypatch) -> None:
+    from wa_lint.report.fingerprints import project_path
+    from wa_lint.result import PathNames, relative
+
+    (tmp_path / "app").mkdir()
+    path = tmp_path / "app" / "template.yaml"
+    names = PathNames(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert names.relative(path) == relative(path) == os.path.join("app", "template.yaml")
+    monkeypatch.chdir(tmp_path / "app")
+    assert names.relative(path) == relative(path) == "template.yaml"
+    assert names.in_project(path) == project_path(path, tmp_path) == "app/template.yaml"

@@ -159,3 +159,14 @@ def test_a_comment_on_a_function_key_covers_its_handler_code_as_metadata_does(pr
         (project / "src" / f"{module}.py").write_text(handler)
     assert findings(project, "PERF101") == [("api.py", 4, "PERF101")], "Job's code is covered, Api's is not"
     assert findings(project, "PERF101", "WA003") == [("api.py", 4, "PERF101")], "so it is not unused (WA003)"
+
+
+def test_comment_forms_are_found_in_any_case_in_ascii_and_other_text(project: Path) -> None:
+    """Files without a comment form are skipped before their comments are read; the quick test must
+    let through everything the case-blind comment patterns match (Python folds `ı` to `i` there)."""
+    (project / "a.yaml").write_text(template("  Upper:  # WA-LINT: IGNORE[PERF001]\n" + FUNCTION,
+                                             "  Loud:\n" + FUNCTION))
+    (project / "b.yaml").write_text(template("  Folded:  # Wa-Lınt: ignore[PERF001] café\n" + FUNCTION,
+                                             "  Loud:\n" + FUNCTION))
+    (project / "c.yaml").write_text(template("  NoQa:  # NOQA: PERF001\n" + FUNCTION, "  Loud:\n" + FUNCTION))
+    assert findings(project) == [("a.yaml", 8, "PERF001"), ("b.yaml", 8, "PERF001"), ("c.yaml", 8, "PERF001")]

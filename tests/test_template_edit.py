@@ -17,7 +17,15 @@ PROPERTIES = settings(max_examples=600 if LONG else 60, deadline=None, derandomi
                       suppress_health_check=[HealthCheck.too_slow])
 
 from wa_lint.load.template.document import Template, decode, parse_template
-from wa_lint.load.template.edit import apply_edits, insert_entry, replace_value
+from wa_lint.load.template.edit import (
+    Proposal,
+    apply_edits,
+    check_together,
+    insert_entry,
+    propose_entry,
+    propose_value,
+    replace_value,
+)
 from wa_lint.report.findings import Edit
 
 PROPS = ("Resources", "Fn", "Properties")
@@ -360,3 +368,57 @@ def test_json_edits_reload_to_the_new_value(resources, indent, data, crlf: bool,
     assert reloaded["Resources"][logical_id]["Properties"] == expected
     assert {k: v for k, v in reloaded["Resources"].items() if k != logical_id} == \
         {k: v for k, v in document["Resources"].items() if k != logical_id}
+
+
+# -- checking many edits together -------------------------------------------------------------------
+
+def _proposals(loaded: Template, resources: dict[str, dict[str, Any]], data: st.DataObject) -> list[Proposal]:
+    """Replacements, insertions (some of one key at one place) and edits whose check must fail."""
+    drawn: list[Proposal] = []
+    for _ in range(data.draw(st.integers(1, 6))):
+        logical_id = data.draw(st.sampled_from(sorted(resources)))
+        kind = data.draw(st.sampled_from(["replace", "insert", "before", "wrong"]))
+        if kind == "replace":
+            key = data.draw(st.sampled_from(sorted(resources[logical_id])))
+            proposal = propose_value(loaded, ("Resources", logical_id, "Properties", key), data.draw(_VALUES))
+        elif kind == "before":
+            proposal = propose_entry(loaded, ("Resources",), data.draw(st.sampled_from(["NewQueue", "Extra"])),
+                                     {"Type": "AWS::SQS::Queue"}, before=logical_id)
+        else:
+            key = data.draw(st.sampled_from(["Tracing", "Timeout", "Layers"]))
+            proposal = propose_entry(loaded, ("Resources", logical_id, "Properties"), key, data.draw(_VALUES))
+            if proposal is not None and kind == "wrong":  # the edit loads, but not as what it claims
+                proposal = Proposal(loaded, proposal.edit, proposal.path, "not what was written")
+        if proposal is not None:
+            drawn.append(proposal)
+    return drawn
+
+
+@PROPERTIES
+@given(yaml_templates(), st.data())
+def test_edits_checked_together_get_the_verdicts_they_get_alone(generated, data) -> None:
+    source, resources, _ = generated
+    loaded = template(source)
+    proposals = _proposals(loaded, resources, data)
+    assert check_together(proposals) == [proposal.checked() is not None for proposal in proposals]
+
+
+def test_one_load_checks_edits_that_apply_together_and_a_clash_is_checked_edit_by_edit(monkeypatch) -> None:
+    from wa_lint.load.template import edit as module
+
+    loads: list[int] = []
+    hold = module._hold
+    monkeypatch.setattr(module, "_hold", lambda t, proposals: loads.append(len(proposals)) or hold(t, proposals))
+    loaded = template(YAML)
+    memory = propose_value(loaded, (*PROPS, "MemorySize"), 512)
+    tracing = propose_entry(loaded, PROPS, "Tracing", "Active")
+    timeout = propose_entry(loaded, PROPS, "Architectures", ["arm64"])  # where Tracing goes: the next round
+    assert memory and tracing and timeout
+    assert check_together([memory, tracing, timeout]) == [True, True, True] and loads == [2, 1]
+    # The same new resource declared at two places: each edit is safe alone, not both at once.
+    loads.clear()
+    first = propose_entry(loaded, ("Resources",), "Topic", {"Type": "AWS::SNS::Topic"}, before="Queue")
+    second = propose_entry(loaded, ("Resources",), "Topic", {"Type": "AWS::SNS::Topic"})
+    wrong = Proposal(loaded, memory.edit, memory.path, 128)
+    assert first and second and first.edit.start != second.edit.start
+    assert check_together([first, second, wrong]) == [True, True, False] and loads == [3, 1, 1, 1]

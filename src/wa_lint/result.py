@@ -5,6 +5,7 @@ Kept apart from the pipeline so reporters (and the CLI at start-up) need not imp
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,11 @@ class RunResult:
     # (wa_lint/run_memo.py); None when there is nothing to store.
     remember: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
+    @functools.cached_property
+    def names(self) -> PathNames:
+        """How the reports of this result name its files, each worked out once."""
+        return PathNames(self.project.root)
+
 
 def relative(path: Path) -> str:
     """A path as the user reads it: relative to the current folder when it can be."""
@@ -49,3 +55,32 @@ def relative(path: Path) -> str:
         return os.path.relpath(path)
     except ValueError:
         return str(path)
+
+
+class PathNames:
+    """The names reports give files (`relative`, and `in_project`: relative to the project root), each
+    worked out once per file: a report names a file for each of its findings and edits, and parsing and
+    resolving the path again each time cost more than the rest of writing a large report."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._cwd = ""
+        self._relative: dict[Path, str] = {}
+        self._in_project: dict[Path, str] = {}
+
+    def relative(self, path: Path) -> str:
+        cwd = os.getcwd()
+        if cwd != self._cwd:  # relative to a folder that is no longer the current one
+            self._cwd, self._relative = cwd, {}
+        name = self._relative.get(path)
+        if name is None:
+            name = self._relative[path] = relative(path)
+        return name
+
+    def in_project(self, path: Path) -> str:
+        name = self._in_project.get(path)
+        if name is None:
+            from wa_lint.report.fingerprints import project_path
+
+            name = self._in_project[path] = project_path(path, self.root)
+        return name

@@ -141,8 +141,7 @@ class _Model:
 def _is_built(fix: Fix) -> bool:
     if not isinstance(fix, DeferredFix):
         return True
-    build = fix._build  # type: ignore[attr-defined]
-    return bool(build.cache_info().currsize)
+    return fix.pending.edits is not None
 
 
 def _encode(result: RunResult) -> dict[str, Any]:

@@ -6,9 +6,9 @@ ruff's sense) and the evidence it rests on (`Evidence`: what was measured or rea
 
 from __future__ import annotations
 
+import copy
 import enum
-import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -99,26 +99,51 @@ class Fix:
         return replace(self, title=title)
 
 
+@dataclass(eq=False)
+class Pending:
+    """What a deferred fix and its titled copies share: how the edits are built, and once built, them."""
+
+    build: Callable[[], tuple[Edit, ...]]
+    edits: tuple[Edit, ...] | None = None
+    # Builds this fix together with others (set by `DeferredFix.batch`), when the first of them is read.
+    batch: Callable[[], None] | None = None
+
+
 class DeferredFix(Fix):
     """A fix whose edits are computed the first time they are read (by `--fix`, a JSON or SARIF report,
     the editor): a checked template edit loads the edited template again, a cost a run that shows only
     messages should not pay. `build` returns the edits, () when the template cannot be edited there;
-    it runs once, however many copies `titled` makes."""
+    it runs once, however many copies `titled` makes.
+
+    The report stage hands the deferred fixes it reports to their class's `batch`, which may tie them
+    together so that the first read builds them all and shares the work (a template fix: one load of
+    the template checks the edits of every fix to it); a fix's edits are the same either way."""
+
+    pending: Pending
 
     def __init__(self, build: Callable[[], tuple[Edit, ...]], applicability: Applicability, title: str = "") -> None:
         object.__setattr__(self, "title", title)
         object.__setattr__(self, "applicability", applicability)
-        object.__setattr__(self, "_build", functools.cache(build))
+        object.__setattr__(self, "pending", Pending(build))
 
     @property  # read-only here: the edits are computed, not given
     def edits(self) -> tuple[Edit, ...]:
-        built: tuple[Edit, ...] = self._build()  # type: ignore[attr-defined]
-        return built
+        pending = self.pending
+        if pending.edits is None and pending.batch is not None:
+            pending.batch()
+        if pending.edits is None:
+            pending.edits = pending.build()
+        return pending.edits
 
     def titled(self, title: str) -> Fix:
-        twin = DeferredFix(lambda: (), self.applicability, title)
-        object.__setattr__(twin, "_build", self._build)  # type: ignore[attr-defined]
+        twin = copy.copy(self)  # the same class and the same Pending, so the edits are built once
+        object.__setattr__(twin, "title", title)
         return twin
+
+    @classmethod
+    def batch(cls, fixes: Sequence[DeferredFix], cache_folder: Path | None = None) -> None:
+        """Tie `fixes` (all of this class) together to be built at once, keeping what the building finds
+        in the run's cache folder if there is one; by default each builds alone."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ out, so inserting lines above a finding keeps its identity; editing the reported
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +43,10 @@ def project_path(path: Path, root: Path) -> str:
 
 
 class Fingerprinter:
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, in_project: Callable[[Path], str] | None = None) -> None:
+        """`in_project`: how the report names a file relative to the project root (`project_path`)."""
         self.project = project
+        self.in_project = in_project or (lambda path: project_path(path, project.root))
         self._lines: dict[Path, LineIndex] = {}
 
     def lines(self, path: Path) -> LineIndex:
@@ -76,15 +79,16 @@ class Fingerprinter:
         snippet = " ".join(" ".join(text.split()) for text in self.lines(span.path).lines(span.line, last))
         return Identity(
             finding.code,
-            project_path(span.path, self.project.root),
+            self.in_project(span.path),
             self.context(finding),
             hashlib.sha256(snippet.encode("utf-8", "surrogatepass")).hexdigest()[:16],
         )
 
 
-def fingerprints(findings: list[Finding], project: Project) -> list[str]:
+def fingerprints(findings: list[Finding], project: Project,
+                 in_project: Callable[[Path], str] | None = None) -> list[str]:
     """One fingerprint per finding, in order; equal identities are told apart by their occurrence."""
-    fingerprinter = Fingerprinter(project)
+    fingerprinter = Fingerprinter(project, in_project)
     seen: dict[str, int] = {}
     result = []
     for finding in findings:

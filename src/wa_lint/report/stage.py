@@ -4,36 +4,31 @@ rest sorted for the reporters."""
 
 from __future__ import annotations
 
-import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from wa_lint.check.registry import Rule
 from wa_lint.config import Config
 from wa_lint.link.model import Project
-from wa_lint.report.findings import Diagnostic, Finding, Severity, Violation
+from wa_lint.report.findings import DeferredFix, Diagnostic, Finding, Severity, Violation
 from wa_lint.report.suppressions import Suppressor
 
 
-class _Formatter(string.Formatter):
+class _Values(dict[str, Any]):
     """Message templates never fail: a missing value shows as its placeholder."""
 
-    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
-        if isinstance(key, str):
-            return kwargs.get(key, "{" + key + "}")
-        return super().get_value(key, args, kwargs)
-
-
-_FORMATTER = _Formatter()
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
 
 
 def finding(violation: Violation, rule: Rule, config: Config) -> Finding:
-    args = {"function": violation.function, "resource": violation.resource, **violation.args}
-    message = _FORMATTER.format(rule.message, **args)
+    args = _Values({"function": violation.function, "resource": violation.resource, **violation.args})
+    message = rule.message.format_map(args)
     if violation.detail:
         message += violation.detail
     severity = config.severity.get(rule.code)
-    fix = _FORMATTER.format(rule.fix, **args)
+    fix = rule.fix.format_map(args)
     return Finding(
         code=rule.code,
         name=rule.name,
@@ -58,7 +53,20 @@ def report_stage(violations: Iterable[Violation], project: Project, rules: dict[
 
     kept, problems = Suppressor(config, project, enabled, rules).apply(findings(violations))
     unique = {(f.code, f.span, f.message): f for f in [*kept, *findings(problems)]}
-    return sorted(unique.values(), key=Finding.sort_key)
+    reported = sorted(unique.values(), key=Finding.sort_key)
+    _batch_fixes(reported, project.cache_folder)
+    return reported
+
+
+def _batch_fixes(findings: Iterable[Finding], cache_folder: Path | None) -> None:
+    """The deferred fixes reported, handed to their classes to be built together when first read."""
+    kinds: dict[type[DeferredFix], list[DeferredFix]] = {}
+    for reported in findings:
+        for fix in reported.fixes:
+            if isinstance(fix, DeferredFix):
+                kinds.setdefault(type(fix), []).append(fix)
+    for kind, fixes in kinds.items():
+        kind.batch(fixes, cache_folder)
 
 
 def reported_diagnostics(diagnostics: Iterable[Diagnostic], project: Project) -> list[Diagnostic]:

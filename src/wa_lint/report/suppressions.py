@@ -41,6 +41,8 @@ BLANKET = "WA004"
 _DIRECTIVE = re.compile(r"#\s*wa-lint\s*:\s*(?P<kind>file-ignore|ignore)\b(?:\[(?P<codes>[^\]]*)\])?",
                         re.IGNORECASE)
 _NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*)", re.IGNORECASE)
+# Text neither comment form can match in (the same letters, folded the same way).
+_MAY_SUPPRESS = re.compile("wa-lint|noqa", re.IGNORECASE)
 # A YAML comment starts at a `#` at the start of a line or after whitespace.
 _YAML_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$")
 _CODE_LIKE = re.compile(r"^[A-Z]+[0-9]*$")
@@ -95,6 +97,15 @@ def _comments_yaml(text: str) -> Iterator[tuple[int, int, str, bool]]:
             yield number, match.start() + 1, match.group(), not line[:match.start()].strip()
 
 
+def _may_suppress(text: str) -> bool:
+    """Whether a comment form can match in `text` (a case-blind regex scan is slow: ASCII text, most of
+    it, is searched lowercased)."""
+    if text.isascii():
+        lowered = text.lower()
+        return "wa-lint" in lowered or "noqa" in lowered
+    return _MAY_SUPPRESS.search(text) is not None
+
+
 def _split(codes: str) -> tuple[str, ...]:
     return tuple(code.upper() for code in re.split(r"[\s,]+", codes.strip()) if code)
 
@@ -126,14 +137,13 @@ class Suppressor:
 
     def _read(self, path: Path) -> list[Suppression]:
         template = self.templates.get(path)
+        text = template.text if template is not None else self._text(path)
+        if not _may_suppress(text) or not self._may_name_ours(text):
+            # Most files carry no suppression comment: skip reading their comments (Metadata still counts).
+            return list(self._metadata(template)) if template is not None else []
         if template is not None:
-            text = template.text
             comments = _comments_yaml(text) if not text.lstrip().startswith("{") else iter(())
         else:
-            text = self._text(path)
-            lowered = text.lower()
-            if "wa-lint" not in lowered and "noqa" not in lowered:
-                return []  # most files carry no suppression: skip tokenising them
             comments = iter(_comments_python(text)) if path.suffix == ".py" else iter(())
         keys = self._resource_keys(template) if template else {}
         found = []
@@ -156,6 +166,14 @@ class Suppressor:
         if template is not None:
             found.extend(self._metadata(template))
         return found
+
+    def _may_name_ours(self, text: str) -> bool:
+        """Whether the text holds a directive, or a `noqa` naming one of our codes (another linter's
+        `# noqa: E501` is not): a comment's matches are matches in the whole text too."""
+        if _DIRECTIVE.search(text):
+            return True
+        known = set(self.codes)
+        return any(code in known for match in _NOQA.finditer(text) for code in _split(match.group("codes")))
 
     def _text(self, path: Path) -> str:
         """The file's text as the run read and analysed it (the source store), or as it is now."""

@@ -48,7 +48,7 @@ def timeout_fix(function: Function, note: str | None) -> tuple[Fix | None, str |
     if note:
         return None, not_fixed(f"the Timeout is removed at deploy time, {note}; set it on that branch")
     timeout = fix_timeout(function)
-    return unsafe_fix(lambda: add_property(function.template, function.logical_id, "Timeout", timeout)), None
+    return unsafe_fix(function.template, lambda: add_property(function.template, function.logical_id, "Timeout", timeout)), None
 
 
 def deployed_timing(function: Function, project: Project) -> str:

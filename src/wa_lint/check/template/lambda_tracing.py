@@ -18,13 +18,13 @@ from wa_lint.check.template._fixes import (
 from wa_lint.check.template._settings import describe, origin, place
 from wa_lint.check.template._values import MISSING, Branch, branches_at
 from wa_lint.link.model import Function, Project
-from wa_lint.load.template.edit import insert_entry
-from wa_lint.report.findings import Edit, Fix, Violation
+from wa_lint.load.template.edit import Proposal, propose_entry
+from wa_lint.report.findings import Fix, Violation
 
 CODE = "OPS001"
 
 
-def tracing_edit(function: Function) -> Edit | None:
+def tracing_edit(function: Function) -> Proposal | None:
     """`Tracing: Active` (SAM) or `TracingConfig: {Mode: Active}` on the function itself.
 
     A SAM value inherited from Globals is overridden on this function only (the Globals line, which
@@ -42,14 +42,14 @@ def tracing_edit(function: Function) -> Edit | None:
         return None
     if "Mode" in config:
         return set_scalar(template, name, ("TracingConfig", "Mode"), "Active")
-    return insert_entry(template, ("Resources", name, "Properties", "TracingConfig"), "Mode", "Active")
+    return propose_entry(template, ("Resources", name, "Properties", "TracingConfig"), "Mode", "Active")
 
 
 def tracing_fix(function: Function, branch: Branch) -> tuple[Fix | None, str | None]:
     """The fix, or the note saying why there is none: a value decided at deploy time is not overwritten."""
     if branch.note:
         return None, not_fixed(f"the value is decided at deploy time, {branch.note}; set Active where it is decided")
-    return unsafe_fix(lambda: tracing_edit(function)), None
+    return unsafe_fix(function.template, lambda: tracing_edit(function)), None
 
 
 @subject("function")

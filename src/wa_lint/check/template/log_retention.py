@@ -135,7 +135,7 @@ def log_group_fix(function: Function) -> Fix | None:
         return None
     group = {"Type": "AWS::Logs::LogGroup",
              "Properties": {"LogGroupName": {"Fn::Sub": f"{_PREFIX}${{{name}}}"}, "RetentionInDays": RETENTION_DAYS}}
-    return unsafe_fix(lambda: add_resource(template, group_id, group, beside=name))
+    return unsafe_fix(template, lambda: add_resource(template, group_id, group, beside=name))
 
 
 def _no_group(function: Function, note: str | None) -> Violation:
@@ -167,6 +167,6 @@ def _no_retention(group: Group, template: Template, note: str | None) -> Violati
         return Violation(CODE, where, {"problem": problem, "fix": fix}, resource=group.logical_id,
                          function=group.users[0],
                          detail=not_fixed(f"the retention is decided at deploy time, {note}; set it on that branch"))
-    machine_fix = unsafe_fix(lambda: add_property(template, group.logical_id, "RetentionInDays", RETENTION_DAYS))
+    machine_fix = unsafe_fix(template, lambda: add_property(template, group.logical_id, "RetentionInDays", RETENTION_DAYS))
     return Violation(CODE, where, {"problem": problem, "fix": fix}, resource=group.logical_id,
                      function=group.users[0], fix=machine_fix)

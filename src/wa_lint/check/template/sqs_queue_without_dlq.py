@@ -68,7 +68,7 @@ def redrive_fix(template: Template, name: str) -> tuple[Fix | None, str | None]:
         properties["FifoQueue"] = True
     policy = {"deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]}, "maxReceiveCount": MAX_RECEIVE_COUNT}
     queue = {"Type": "AWS::SQS::Queue", "Properties": properties}
-    return unsafe_fix(lambda: add_resource(template, dlq, queue, beside=name),
+    return unsafe_fix(template, lambda: add_resource(template, dlq, queue, beside=name),
                       lambda: add_property(template, name, "RedrivePolicy", policy)), None
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wa_lint.check.contract import subject
-from wa_lint.check.template._fixes import add_property, not_fixed
+from wa_lint.check.template._fixes import add_property, checked, not_fixed
 from wa_lint.check.template._measured import deployed_note, evidence_of, expected_direction, memory_verdict
 from wa_lint.link.cadence import CADENCE_SEVERITY, function_occasional_reason, severity_note
 from wa_lint.link.deploy_time import function_deploy_time
@@ -115,7 +115,8 @@ def memory_change(function: Function, setting: Setting | None, value: int, proje
             else:
                 edit = insert_entry(template, ("Globals",), "Function", {"MemorySize": value})
             return _change(prose, edit, Applicability.UNSAFE)
-        return _change(f"add MemorySize: {value} to {name}'s Properties", add_property(template, name, "MemorySize", value), Applicability.SAFE)
+        return _change(f"add MemorySize: {value} to {name}'s Properties", checked(add_property(template, name, "MemorySize", value)),
+                       Applicability.SAFE)
     if setting.parameter:
         prose = how_to_change(function, setting, value)
         differ = _disagreement(_optima(_sharing(function, setting, project), project))
@@ -138,7 +139,7 @@ def memory_change(function: Function, setting: Setting | None, value: int, proje
         differ = _disagreement(optima)
         if differ:
             prose += f"; Globals.Function.MemorySize is shared by {differ}"
-        return _change(prose, add_property(template, name, "MemorySize", value), Applicability.SAFE)
+        return _change(prose, checked(add_property(template, name, "MemorySize", value)), Applicability.SAFE)
     edit = replace_value(template, ("Resources", name, "Properties", "MemorySize"), value)
     return _change(how_to_change(function, setting, value), edit, Applicability.SAFE)
 

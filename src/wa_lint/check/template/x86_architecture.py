@@ -82,11 +82,11 @@ def arm64_fix(function: Function, note: str | None) -> tuple[Fix | None, str | N
             # SAM appends a function's list to the Globals list: [x86_64, arm64] would not deploy.
             return None, not_fixed("Architectures comes from Globals.Function, and SAM adds a function's own "
                                    "list to it; change it there, for every function it covers")
-        return unsafe_fix(lambda: add_property(template, name, "Architectures", ["arm64"])), None
+        return unsafe_fix(template, lambda: add_property(template, name, "Architectures", ["arm64"])), None
     if isinstance(value, list) and len(value) == 1 and is_intrinsic(value[0]):
         return None, not_fixed("the architecture is decided at deploy time, by a parameter or an intrinsic function")
     if isinstance(value, list) and len(value) == 1:
-        return unsafe_fix(lambda: set_scalar(template, name, ("Architectures", 0), "arm64")), None
+        return unsafe_fix(template, lambda: set_scalar(template, name, ("Architectures", 0), "arm64")), None
     return None, None
 
 

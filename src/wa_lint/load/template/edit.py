@@ -20,14 +20,19 @@ What can be edited, and what is refused (None, so the caller can say "not fixabl
 
 Every edit is checked before it is returned: the edited text is loaded again and must hold the new
 value at the path and everything else unchanged; an edit that fails the check is refused.
+`propose_value` and `propose_entry` return the edit unchecked, as a `Proposal`; `check_together`
+checks many proposals for one template with one load per round of edits that do not overlap (a
+failed round is checked edit by edit), with the same verdict for each as checking it alone.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from wa_lint.load.template.document import Template
@@ -53,8 +58,41 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\r?\n")
 _NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+@dataclass(frozen=True, eq=False)
+class Proposal:
+    """An edit not checked yet, and what the edited template must hold for it to be safe: `expected`
+    at `path`, and every other value unchanged."""
+
+    template: Template
+    edit: Edit
+    path: tuple[str | int, ...]
+    expected: Any
+
+    def checked(self) -> Edit | None:
+        """The edit when the edited template passes the check on its own, else None."""
+        return self.edit if _still_holds(self.template, self.edit, self.path, self.expected) else None
+
+
 def replace_value(template: Template, path: TemplatePath, value: Scalar) -> Edit | None:
     """The edit that writes `value` in place of the scalar at `path`, or None when that is not safe."""
+    proposal = propose_value(template, path, value)
+    return proposal.checked() if proposal is not None else None
+
+
+def insert_entry(template: Template, path: TemplatePath, key: str, value: Any,
+                 before: str | None = None) -> Edit | None:
+    """The edit that adds `key: value` to the mapping at `path` (() for the root), or None.
+
+    With `before`, the entry goes just above that key of the mapping (and above the comment lines
+    written right above it) instead of after the last entry: a new resource declared next to the one
+    it serves, and several such insertions in one mapping that do not all land at its end.
+    """
+    proposal = propose_entry(template, path, key, value, before)
+    return proposal.checked() if proposal is not None else None
+
+
+def propose_value(template: Template, path: TemplatePath, value: Scalar) -> Proposal | None:
+    """`replace_value`'s edit, not checked yet; None when it is refused before any check."""
     # A translated framework file (serverless.yml) is not shaped like the paths: never edited through them.
     if not path or template.framework:
         return None
@@ -70,18 +108,12 @@ def replace_value(template: Template, path: TemplatePath, value: Scalar) -> Edit
     if rendered is None:
         return None
     replacement, expected = rendered
-    edit = Edit.at(template.path, text, pos.start, pos.end, replacement)
-    return edit if _still_holds(template, edit, tuple(path), expected) else None
+    return Proposal(template, Edit.at(template.path, text, pos.start, pos.end, replacement), tuple(path), expected)
 
 
-def insert_entry(template: Template, path: TemplatePath, key: str, value: Any,
-                 before: str | None = None) -> Edit | None:
-    """The edit that adds `key: value` to the mapping at `path` (() for the root), or None.
-
-    With `before`, the entry goes just above that key of the mapping (and above the comment lines
-    written right above it) instead of after the last entry: a new resource declared next to the one
-    it serves, and several such insertions in one mapping that do not all land at its end.
-    """
+def propose_entry(template: Template, path: TemplatePath, key: str, value: Any,
+                  before: str | None = None) -> Proposal | None:
+    """`insert_entry`'s edit, not checked yet; None when it is refused before any check."""
     if template.framework:
         return None
     found = _locate(template, path)
@@ -98,7 +130,7 @@ def insert_entry(template: Template, path: TemplatePath, key: str, value: Any,
         edit = _yaml_insertion(template, mapping, pos, key, value)
     if edit is None:
         return None
-    return edit if _still_holds(template, edit, (*path, key), value) else None
+    return Proposal(template, edit, (*path, key), value)
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
@@ -193,6 +225,9 @@ def _single_quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# A run asks this of the same few texts (`Active`, `arm64`, the keys of what it inserts) thousands of
+# times, and the answer depends on the text and the value alone (`typed`: 1 and True differ here).
+@functools.lru_cache(maxsize=1024, typed=True)
 def _reads_back(text: str, value: Scalar) -> bool:
     """Whether `text` written plain, in block and in flow context, loads as exactly `value`."""
     from wa_lint.load.template.yaml_loader import load_yaml
@@ -442,35 +477,90 @@ def _indent_unit(text: str) -> str | None:
 
 # -- checking ------------------------------------------------------------------------------------
 
+def check_together(proposals: Sequence[Proposal]) -> list[bool]:
+    """For each proposal, whether its edit passes the check it would pass alone.
+
+    The edits are applied in rounds of edits that `apply_edits` can apply together (two insertions at
+    one place go to different rounds), and each round's text is loaded once; a round that fails the
+    joint check (one bad edit, or two that clash, such as the same key inserted twice) is checked edit
+    by edit, so no verdict depends on which other edits were proposed.
+    """
+    verdicts = [False] * len(proposals)
+    by_template: dict[int, list[int]] = {}
+    for index, proposal in enumerate(proposals):
+        by_template.setdefault(id(proposal.template), []).append(index)
+    for indexes in by_template.values():
+        template = proposals[indexes[0]].template
+        for members in _rounds([proposals[index].edit for index in indexes]):
+            chosen = [indexes[member] for member in members]
+            if len(chosen) > 1 and _hold(template, [proposals[index] for index in chosen]):
+                for index in chosen:
+                    verdicts[index] = True
+                continue
+            for index in chosen:
+                verdicts[index] = _hold(template, [proposals[index]])
+    return verdicts
+
+
+def _rounds(edits: Sequence[Edit]) -> list[list[int]]:
+    """The edits' indexes in groups that `apply_edits` accepts together, as few groups as it allows."""
+    rounds: list[list[int]] = []
+    last: list[Edit] = []  # the edit of each round that reaches furthest
+    for index in sorted(range(len(edits)), key=lambda number: (edits[number].start, edits[number].end)):
+        edit = edits[index]
+        for number, previous in enumerate(last):
+            # The order apply_edits sorts in: this edit comes after every edit of the round.
+            if not (edit.start < previous.end or edit.end == previous.start == previous.end):
+                rounds[number].append(index)
+                last[number] = edit
+                break
+        else:
+            rounds.append([index])
+            last.append(edit)
+    return rounds
+
+
 def _still_holds(template: Template, edit: Edit, path: tuple[str | int, ...], expected: Any) -> bool:
     """The edited text loads, holds `expected` at `path`, and is unchanged everywhere else."""
+    return _hold(template, [Proposal(template, edit, path, expected)])
+
+
+def _hold(template: Template, proposals: Sequence[Proposal]) -> bool:
+    """The text with every proposal's edit loads, holds each one's value at its path, and is unchanged
+    everywhere else."""
     from wa_lint.load.template.json_loader import load_json
     from wa_lint.load.template.yaml_loader import load_yaml
 
-    edited = apply_edits(template.text, [edit])
+    try:
+        edited = apply_edits(template.text, [proposal.edit for proposal in proposals])
+    except ValueError:
+        return False
     try:
         data, problems = (load_json if template.syntax == "json" else load_yaml)(edited)
     except (TemplateError, RecursionError):
         return False
     if len(problems) != len(template.problems):
         return False
-    return _equal_except(template.data, data, path, expected)
+    return _equal_except(template.data, data, [(proposal.path, proposal.expected) for proposal in proposals])
 
 
-def _equal_except(old: Any, new: Any, path: tuple[str | int, ...], expected: Any) -> bool:
-    if not path:
-        return _same(new, expected)
-    step, rest = path[0], path[1:]
+def _equal_except(old: Any, new: Any, targets: Sequence[tuple[tuple[str | int, ...], Any]]) -> bool:
+    """`new` equals `old` but at each target's path, where it holds the target's expected value."""
+    if any(not path for path, _ in targets):
+        return len(targets) == 1 and _same(new, targets[0][1])
+    steps: dict[str | int, list[tuple[tuple[str | int, ...], Any]]] = {}
+    for path, expected in targets:
+        steps.setdefault(path[0], []).append((path[1:], expected))
     if isinstance(old, dict) and isinstance(new, dict):
-        added = {step} if not rest and step not in old else set()
-        if new.keys() != old.keys() | added or step not in new:
+        added = {step for step, inner in steps.items() if step not in old and any(not rest for rest, _ in inner)}
+        if new.keys() != old.keys() | added or any(step not in new for step in steps):
             return False
-        return all(_same(new[key], old[key]) for key in old if key != step) and _equal_except(
-            old.get(step), new[step], rest, expected)
-    if isinstance(old, list) and isinstance(new, list) and isinstance(step, int):
-        if len(old) != len(new) or not 0 <= step < len(old):
+        return all(_same(new[key], old[key]) for key in old if key not in steps) and all(
+            _equal_except(old.get(step), new[step], inner) for step, inner in steps.items())
+    if isinstance(old, list) and isinstance(new, list):
+        items = {step: inner for step, inner in steps.items() if isinstance(step, int)}
+        if len(items) != len(steps) or len(old) != len(new) or not all(0 <= step < len(old) for step in items):
             return False
-        return all(_same(a, b) for index, (a, b) in enumerate(zip(old, new, strict=True)) if index != step) and \
-            _equal_except(old[step], new[step], rest, expected)
+        return all(_same(a, b) for index, (a, b) in enumerate(zip(old, new, strict=True)) if index not in items) and \
+            all(_equal_except(old[step], new[step], inner) for step, inner in items.items())
     return False
-

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TextIO
 
 from wa_lint.report.findings import Severity
-from wa_lint.report.fingerprints import project_path
 from wa_lint.report.formats import printable, text_only
 from wa_lint.result import RunResult
 from wa_lint.words import plural
@@ -38,10 +37,10 @@ def _command(level: str, properties: dict[str, object], message: str) -> str:
 
 
 def report(result: RunResult, out: TextIO, colour: bool) -> None:
-    root = result.project.root
+    in_project = result.names.in_project
     for finding in result.findings:
         span = finding.span
-        properties: dict[str, object] = {"file": project_path(span.path, root), "line": span.line}
+        properties: dict[str, object] = {"file": in_project(span.path), "line": span.line}
         if span.end_line > span.line:
             properties["endLine"] = span.end_line  # the runner rejects columns on multi-line ranges
         else:
@@ -53,7 +52,7 @@ def report(result: RunResult, out: TextIO, colour: bool) -> None:
         message = f"{finding.message}\nfix: {finding.fix}\n{lens.question} · {lens.best_practice} ({lens.pillar})"
         out.write(_command(LEVELS[finding.severity], properties, message))
     for diagnostic in result.diagnostics:
-        properties = {"file": project_path(diagnostic.path, root)} if diagnostic.path else {}
+        properties = {"file": in_project(diagnostic.path)} if diagnostic.path else {}
         out.write(_command("error" if diagnostic.kind == "error" else "notice", properties,
                            f"wa-lint: {diagnostic.message}"))
 
@@ -67,7 +66,7 @@ def _cell(text: str) -> str:
 
 
 def summary_markdown(result: RunResult) -> str:
-    root = result.project.root
+    in_project = result.names.in_project
     lines = ["## wa-lint", ""]
     if not result.findings:
         lines.append("No findings.")
@@ -79,7 +78,7 @@ def summary_markdown(result: RunResult) -> str:
         lines += ["", "| Severity | Code | Location | Message | Fix | Lens |", "| --- | --- | --- | --- | --- | --- |"]
         for finding in result.findings:
             span = finding.span
-            where = f"{project_path(span.path, root)}:{span.line}"
+            where = f"{in_project(span.path)}:{span.line}"
             lens = finding.lens
             lines.append(
                 f"| {finding.severity} | {finding.code} {finding.name} | `{_cell(where)}` | {_cell(finding.message)} "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from wa_lint.report.findings import Severity
-from wa_lint.report.fingerprints import fingerprints, project_path
+from wa_lint.report.fingerprints import fingerprints
 from wa_lint.report.formats import dump_json
 from wa_lint.result import RunResult
 
@@ -15,7 +15,7 @@ SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO:
 
 
 def document(result: RunResult) -> list[dict[str, Any]]:
-    root = result.project.root
+    in_project = result.names.in_project
     return [
         {
             "type": "issue",
@@ -27,11 +27,12 @@ def document(result: RunResult) -> list[dict[str, Any]]:
             "fingerprint": fingerprint,
             "severity": SEVERITIES[finding.severity],
             "location": {
-                "path": project_path(finding.span.path, root),
+                "path": in_project(finding.span.path),
                 "lines": {"begin": finding.span.line, "end": max(finding.span.end_line, finding.span.line)},
             },
         }
-        for finding, fingerprint in zip(result.findings, fingerprints(result.findings, result.project), strict=True)
+        for finding, fingerprint in zip(result.findings, fingerprints(result.findings, result.project, in_project),
+                                        strict=True)
     ]
 
 

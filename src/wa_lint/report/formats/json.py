@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TextIO
 
 from wa_lint import __version__
@@ -10,10 +12,12 @@ from wa_lint.report.findings import Edit, Evidence, Finding, Fix
 from wa_lint.report.formats import dump_json
 from wa_lint.result import RunResult, relative
 
+Namer = Callable[[Path], str]  # how the report names a file (RunResult.names.relative: once per file)
 
-def edit_dict(edit: Edit) -> dict[str, Any]:
+
+def edit_dict(edit: Edit, name: Namer = relative) -> dict[str, Any]:
     return {
-        "path": relative(edit.path),
+        "path": name(edit.path),
         "start": edit.start,
         "end": edit.end,
         "line": edit.line,
@@ -24,15 +28,16 @@ def edit_dict(edit: Edit) -> dict[str, Any]:
     }
 
 
-def fix_dict(fix: Fix) -> dict[str, Any]:
-    return {"title": fix.title, "applicability": str(fix.applicability), "edits": [edit_dict(e) for e in fix.edits]}
+def fix_dict(fix: Fix, name: Namer = relative) -> dict[str, Any]:
+    return {"title": fix.title, "applicability": str(fix.applicability),
+            "edits": [edit_dict(e, name) for e in fix.edits]}
 
 
-def evidence_dict(evidence: Evidence) -> dict[str, Any]:
+def evidence_dict(evidence: Evidence, name: Namer = relative) -> dict[str, Any]:
     return {
         "source": evidence.source,
         "metric": evidence.metric,
-        "path": relative(evidence.path) if evidence.path else None,
+        "path": name(evidence.path) if evidence.path else None,
         "statistic": evidence.statistic,
         "window": evidence.window,
         "value": evidence.value,
@@ -40,13 +45,13 @@ def evidence_dict(evidence: Evidence) -> dict[str, Any]:
     }
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding, name: Namer = relative) -> dict[str, Any]:
     span = finding.span
     return {
         "code": finding.code,
         "name": finding.name,
         "severity": str(finding.severity),
-        "path": relative(span.path),
+        "path": name(span.path),
         "line": span.line,
         "column": span.column,
         "end_line": span.end_line,
@@ -54,8 +59,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "fix": finding.fix,
         # A deferred fix the template turned out not to allow has no edits: nothing to offer.
-        "fixes": [fix_dict(fix) for fix in finding.fixes if fix.edits],
-        "evidence": [evidence_dict(item) for item in finding.evidence],
+        "fixes": [fix_dict(fix, name) for fix in finding.fixes if fix.edits],
+        "evidence": [evidence_dict(item, name) for item in finding.evidence],
         "resource": finding.resource,
         "function": finding.function,
         "lens": finding.lens.as_dict(),
@@ -65,11 +70,12 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 def document(result: RunResult) -> dict[str, Any]:
     severities = Counter(str(finding.severity) for finding in result.findings)
     codes = Counter(finding.code for finding in result.findings)
+    name = result.names.relative
     return {
         "version": __version__,
-        "findings": [finding_dict(finding) for finding in result.findings],
+        "findings": [finding_dict(finding, name) for finding in result.findings],
         "errors": [
-            {"path": relative(d.path) if d.path else None, "message": d.message, "kind": d.kind}
+            {"path": name(d.path) if d.path else None, "message": d.message, "kind": d.kind}
             for d in result.diagnostics
         ],
         "summary": {

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TextIO
 
 from wa_lint.report.findings import Finding
-from wa_lint.report.fingerprints import project_path
 from wa_lint.report.formats import line_start_safe, one_line, printable
 from wa_lint.result import RunResult
 
@@ -36,7 +35,7 @@ def _files(result: RunResult) -> dict[str, list[Path]]:
 
 
 def report(result: RunResult, out: TextIO, colour: bool) -> None:
-    root = result.project.root
+    in_project = result.names.in_project
     by_case: dict[tuple[str, Path], list[Finding]] = defaultdict(list)
     for finding in result.findings:
         by_case[(finding.code, finding.span.path)].append(finding)
@@ -50,8 +49,8 @@ def report(result: RunResult, out: TextIO, colour: bool) -> None:
     suites = ET.Element("testsuites", name="wa-lint")
     suite = ET.SubElement(suites, "testsuite", name="wa-lint")
     failures = 0
-    for code, path in sorted(cases, key=lambda case: (case[0], project_path(case[1], root))):
-        where = project_path(path, root)
+    for code, path in sorted(cases, key=lambda case: (case[0], in_project(case[1]))):
+        where = in_project(path)
         case = ET.SubElement(suite, "testcase", classname=xml_text(f"wa-lint.{code}"), name=xml_text(where),
                              file=xml_text(where))
         findings = by_case.get((code, path))
@@ -69,7 +68,7 @@ def report(result: RunResult, out: TextIO, colour: bool) -> None:
     errors = [d for d in result.diagnostics if d.kind == "error"]
     for diagnostic in errors:
         case = ET.SubElement(suite, "testcase", classname="wa-lint.run",
-                             name=xml_text(project_path(diagnostic.path, root) if diagnostic.path else "run"))
+                             name=xml_text(in_project(diagnostic.path) if diagnostic.path else "run"))
         ET.SubElement(case, "error", message=xml_text(diagnostic.message))
     total = len(suite)
     for element in (suites, suite):

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from wa_lint import __version__
 from wa_lint.check.registry import Rule
 from wa_lint.report.findings import Edit, Finding, Fix, Severity
-from wa_lint.report.fingerprints import fingerprints, project_path
+from wa_lint.report.fingerprints import fingerprints
 from wa_lint.report.formats import dump_json, text_only
 from wa_lint.report.formats.json import evidence_dict
 from wa_lint.result import RunResult
@@ -63,7 +63,7 @@ def _uri(path: str) -> str:
 
 
 def _artifact(path: Path, result: RunResult) -> dict[str, Any]:
-    return {"uri": _uri(project_path(path, result.project.root)), "uriBaseId": BASE_ID}
+    return {"uri": _uri(result.names.in_project(path)), "uriBaseId": BASE_ID}
 
 
 def _replacement(edit: Edit) -> dict[str, Any]:
@@ -96,8 +96,7 @@ def _fix(fix: Fix, result: RunResult) -> dict[str, Any]:
 
 def _evidence(finding: Finding, result: RunResult) -> list[dict[str, Any]]:
     # Paths as the rest of the log has them: relative to the project root.
-    return [{**evidence_dict(item), "path": project_path(item.path, result.project.root) if item.path else None}
-            for item in finding.evidence]
+    return [evidence_dict(item, result.names.in_project) for item in finding.evidence]
 
 
 def _result(finding: Finding, index: int, fingerprint: str, result: RunResult) -> dict[str, Any]:
@@ -150,7 +149,7 @@ def document(result: RunResult) -> dict[str, Any]:
         }
         if diagnostic.path:
             notification["locations"] = [{"physicalLocation": {"artifactLocation": {
-                "uri": _uri(project_path(diagnostic.path, result.project.root)), "uriBaseId": BASE_ID}}}]
+                "uri": _uri(result.names.in_project(diagnostic.path)), "uriBaseId": BASE_ID}}}]
         notifications.append(notification)
     return {
         "$schema": SCHEMA_URI,
@@ -171,7 +170,7 @@ def document(result: RunResult) -> dict[str, Any]:
             }],
             "results": [
                 _result(finding, index[finding.code], fingerprint, result)
-                for finding, fingerprint in zip(result.findings, fingerprints(result.findings, result.project),
+                for finding, fingerprint in zip(result.findings, fingerprints(result.findings, result.project, result.names.in_project),
                                                 strict=True)
             ],
         }],

@@ -7,13 +7,15 @@ Findings and the summary go to `out`; notes about the run (skipped files, errors
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from wa_lint.report.findings import Evidence, Finding, Severity
-from wa_lint.report.formats import display_path, one_line, printable
+from wa_lint.report.formats import display_path, line_start_safe, one_line, printable
 from wa_lint.result import RunResult
 from wa_lint.words import plural
 
@@ -25,6 +27,8 @@ _MAX_WIDTH = 120
 _TAB = 4
 # A file is read for its snippet only up to this size: the run itself skips larger ones.
 _MAX_SOURCE_BYTES = 8 * 1024 * 1024
+# What a terminal would obey rather than show, among ASCII characters (a tab is expanded).
+_ASCII_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def _paint(text: str, code: str, colour: bool) -> str:
@@ -40,8 +44,9 @@ def _evidence(item: Evidence) -> str:
 
 
 class Sources:
-    """The lines of each reported file, read once: templates from the run's own text, other files
-    from disk (invalid UTF-8 replaced; a file that vanished or cannot be read has no snippet)."""
+    """The lines of each reported file, split once and only for files with a finding: a template's text
+    as the run loaded it, other files from disk (invalid UTF-8 replaced; a file that vanished or
+    cannot be read has no snippet)."""
 
     def __init__(self, result: RunResult) -> None:
         self.lines: dict[Path, list[str] | None] = {}
@@ -77,9 +82,11 @@ class Sources:
         return text.splitlines()
 
 
-def _cells(line: str) -> tuple[list[str], list[int]]:
-    """What a terminal shows for each character of `line` (tabs expanded, controls escaped), and the
-    display column at which each character (and the end of the line) starts."""
+def _cells(line: str) -> tuple[str, Sequence[int]]:
+    """What a terminal shows for `line` (tabs expanded, controls escaped), and the display column at
+    which each character (and the end of the line) starts."""
+    if line.isascii() and _ASCII_CONTROL.search(line) is None:
+        return line, range(len(line) + 1)  # most lines: one column per character, shown as written
     shown: list[str] = []
     starts: list[int] = []
     column = 0
@@ -93,7 +100,7 @@ def _cells(line: str) -> tuple[list[str], list[int]]:
         width = 2 if len(text) == 1 and unicodedata.east_asian_width(text) in "WF" else len(text)
         column += width
     starts.append(column)
-    return shown, starts
+    return "".join(shown), starts
 
 
 def _marked(line: str, start: int, end: int) -> tuple[str, str]:
@@ -105,11 +112,10 @@ def _marked(line: str, start: int, end: int) -> tuple[str, str]:
         line, start, end = line[left:right], start - left, min(end, right) - left
         shown, starts = _cells(line)
         offset = 1 if prefix else 0
-        text = prefix + "".join(shown) + suffix
+        text = prefix + shown + suffix
     else:
-        shown, starts = _cells(line)
+        text, starts = _cells(line)
         offset = 0
-        text = "".join(shown)
     start = min(max(start, 0), len(line))
     end = min(max(end, start), len(line))
     carets = max(starts[end] - starts[start], 1)
@@ -166,11 +172,15 @@ def write(result: RunResult, out: TextIO, colour: bool, *, notes: TextIO | None 
     """`quiet`: findings and errors only (no skip notes, no summary), as ruff's `-q`."""
     notes = notes or out
     sources = Sources(result) if full else None
+    file_names: dict[Path, str] = {}  # each file's name as shown, worked out once
     for index, finding in enumerate(result.findings):
         span = finding.span
         if full and index:
             out.write("\n")
-        where = _paint(f"{display_path(span.path)}:{span.line}:{span.column}:", "1", colour)
+        name = file_names.get(span.path)
+        if name is None:
+            name = file_names[span.path] = line_start_safe(one_line(result.names.relative(span.path)))
+        where = _paint(f"{name}:{span.line}:{span.column}:", "1", colour)
         code = _paint(finding.code, "1;" + _SEVERITY_COLOUR[finding.severity], colour)
         out.write(f"{where} {code} [{finding.name}] {one_line(finding.message)}\n")
         if sources is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -43,13 +43,13 @@ def _relative(path: Path) -> str:
     return relative(path)
 
 
-def where(finding: Finding) -> str:
+def where(finding: Finding, name: Callable[[Path], str] = _relative) -> str:
     span = finding.span
-    return f"{_relative(span.path)}:{span.line}:{span.column}"
+    return f"{name(span.path)}:{span.line}:{span.column}"
 
 
-def one_line(finding: Finding) -> str:
-    return f"{finding.code} {finding.name} ({finding.severity}) {where(finding)}: {finding.message}"
+def one_line(finding: Finding, name: Callable[[Path], str] = _relative) -> str:
+    return f"{finding.code} {finding.name} ({finding.severity}) {where(finding, name)}: {finding.message}"
 
 
 @dataclass
@@ -73,11 +73,13 @@ class Page:
         self.findings: list[Finding] = list(result.findings)
         self.rules: dict[str, Rule] = dict(result.rules)
         self.sources = Sources(self.project)
-        self.titles = {index: one_line(finding) for index, finding in enumerate(self.findings)}
+        self.name = result.names.relative  # how the page names a file: worked out once per file
+        self.titles = {index: one_line(finding, self.name) for index, finding in enumerate(self.findings)}
         self.graphs = []
+        gathered = graph.Index.of(self.project, self.findings)
         for number, template in enumerate(self.project.templates):
-            picture = graph.build(self.project, template, f"n{number}")
-            graph.add_findings(picture, self.project, self.findings)
+            picture = graph.build(self.project, template, f"n{number}", gathered)
+            graph.add_findings(picture, self.project, self.findings, gathered)
             if picture.nodes:
                 self.graphs.append(picture)
         self.node_of: dict[int, list[graph.Node]] = {}
@@ -195,7 +197,7 @@ def _lens_table(page: Page) -> Markup:
 
 def _read_section(page: Page) -> Markup:
     project, stats = page.project, page.result.stats
-    templates = [el("li", el("code", _relative(template.path))) for template in project.templates]
+    templates = [el("li", el("code", page.name(template.path))) for template in project.templates]
     python_functions = [f for f in project.functions if f.is_python]
     linked = [entry for entry in project.entries if entry.function is not None]
     found = [entry for entry in project.entries if entry.function is None]
@@ -207,13 +209,13 @@ def _read_section(page: Page) -> Markup:
                  + (f", inline code for {len(project.inline_modules)}" if project.inline_modules else "")),
         el("li", f"{plural(stats.python_files, 'Python file')} analysed (handler modules and the local modules "
                  f"they import)", el("details", el("summary", "list"), el("ul", [
-                     el("li", el("code", name)) for name in sorted(_relative(path) for path in project.modules)]))
+                     el("li", el("code", name)) for name in sorted(page.name(path) for path in project.modules)]))
            if project.modules else None),
     ]
     if found:
         read.append(el("li", f"{plural(len(found), 'handler')} found by signature in files no template names",
                        el("details", el("summary", "list"), el("ul", [
-                           el("li", el("code", f"{_relative(entry.facts.path)} → {entry.qualname}"))
+                           el("li", el("code", f"{page.name(entry.facts.path)} → {entry.qualname}"))
                            for entry in found]))))
     unresolved = [el("li", el("code", f.logical_id), f": handler {f.handler.text!r} — {f.handler.problem}")
                   for f in project.functions if f.handler and f.handler.problem]
@@ -224,7 +226,7 @@ def _read_section(page: Page) -> Markup:
     parse_errors = [index for index, finding in enumerate(page.findings) if finding.code == "WA001"]
     if parse_errors:
         not_read.append(el("li", f"{plural(len(parse_errors), 'file')} could not be read: ",
-                           [el("a", where(page.findings[index]), href=f"#f{index}", class_="loc")
+                           [el("a", where(page.findings[index], page.name), href=f"#f{index}", class_="loc")
                             for index in parse_errors]))
     notes = page.result.diagnostics
     if notes:
@@ -253,7 +255,7 @@ def _node_row(page: Page, node: graph.Node) -> Markup:
         if handler is None:
             target = f"no handler ({function.code.kind} code)"
         elif handler.file is not None:
-            target = f"{handler.text} → {_relative(handler.file)} : {handler.qualname}"
+            target = f"{handler.text} → {page.name(handler.file)} : {handler.qualname}"
         else:
             target = f"{handler.text} → {handler.problem or 'not resolved (' + function.code.kind + ' code)'}"
         details.append(el("div", el("b", "handler "), target))
@@ -265,7 +267,7 @@ def _node_row(page: Page, node: graph.Node) -> Markup:
     findings = [el("li", _severity_badge(page.findings[index].severity), " ",
                    el("a", f"{page.findings[index].code} {page.findings[index].message}", href=f"#f{index}"))
                 for index in node.findings]
-    declared = f"{_relative(node.span.path)}:{node.span.line}" if node.span else "implicit"
+    declared = f"{page.name(node.span.path)}:{node.span.line}" if node.span else "implicit"
     return el("tr", el("td", el("code", node.label)), el("td", node.column), el("td", node.type),
               el("td", declared, class_="loc"), el("td", details, el("ul", findings, class_="node-findings")
                                                    if findings else None),
@@ -285,12 +287,12 @@ def _model_section(page: Page) -> Markup:
                                         el("th", "declared"), el("th", "details and findings"))),
                el("tbody", lines(_node_row(page, node) for node in picture.nodes)), class_="nodes"),
         ]
-        summary = el("summary", el("code", _relative(picture.template.path)),
+        summary = el("summary", el("code", page.name(picture.template.path)),
                      f" — {plural(functions, 'function')}, {plural(len(picture.edges), 'link')}, "
                      f"{plural(findings, 'finding')} on its nodes")
         opened = len(page.graphs) <= MOST_OPEN_TEMPLATES
         parts.append(el("details", summary, lines(body), class_="template", open=opened,
-                        data_template=_relative(picture.template.path)))
+                        data_template=page.name(picture.template.path)))
     return lines(parts)
 
 
@@ -299,7 +301,7 @@ def _tuning_block(page: Page, anchor: str, with_id: bool) -> Markup:
     configured = chart.configured_memory(function.memory.value if function.memory else None)
     caption = [el("b", function.logical_id), f": {tuning.summary()}",
                f"; configured {configured} MB" if configured else "; configured memory not a number",
-               el("div", "from ", el("code", _relative(tuning.path)), class_="from")]
+               el("div", "from ", el("code", page.name(tuning.path)), class_="from")]
     return el("figure", chart.svg(tuning, configured), el("figcaption", caption),
               el("details", el("summary", "numbers"), chart.table(tuning, configured)),
               class_="tuning", id=f"pt-{anchor}" if with_id else None, data_function=function.logical_id)
@@ -342,7 +344,7 @@ def _fix(page: Page, finding: Finding) -> Markup | None:
             parts.append(el("p", prose(str(title))))
         if kind:
             parts.append(el("p", el("span", f"{kind} fix", class_=f"applicability {kind}")))
-        parts.append(diff(page.sources, fix))
+        parts.append(diff(page.sources, fix, page.name))
     return el("div", el("h4", "Fix"), parts, class_="fix") if parts else None
 
 
@@ -364,7 +366,7 @@ def _finding(page: Page, index: int, opened: bool) -> Markup:
            class_="in-model") if nodes else None,
     ]
     summary = el("summary", _severity_badge(finding.severity), " ", el("code", finding.code, class_="code"), " ",
-                 el("span", finding.name, class_="name"), " ", el("span", where(finding), class_="loc"),
+                 el("span", finding.name, class_="name"), " ", el("span", where(finding, page.name), class_="loc"),
                  el("div", prose(finding.message), class_="message"))
     return el("details", summary, el("div", lines(body), class_="body"), id=f"f{index}",
               class_=f"finding {finding.severity}", open=opened, data_code=finding.code)
@@ -395,7 +397,7 @@ def _notes_section(page: Page) -> Markup:
     if not notes:
         return el("p", "None.")
     rows = [el("tr", el("td", note.kind, class_=f"kind {note.kind}"),
-               el("td", _relative(note.path) if note.path else "", class_="loc"), el("td", note.message))
+               el("td", page.name(note.path) if note.path else "", class_="loc"), el("td", note.message))
             for note in notes]
     return el("table", el("thead", el("tr", el("th", "kind"), el("th", "path"), el("th", "note"))),
               el("tbody", lines(rows)), class_="notes")

@@ -75,20 +75,43 @@ class Graph:
         return node
 
 
-def _resource_spans(project: Project, template: Template) -> dict[str, tuple[str, Span]]:
-    """Each resource of the template: its type and where its logical ID is."""
-    found: dict[str, tuple[str, Span]] = {}
-    for group in (project.tables, project.resources, project.functions):
-        for resource in group:
-            if resource.template is template:
-                found[resource.logical_id] = (resource.type, resource.span)
-    return found
+@dataclass
+class Index:
+    """What each template's graph is built from, gathered in one pass over the project and the findings
+    (per template, each pass cost a scan of every function, resource and finding of the run)."""
+
+    functions: dict[int, list[Function]]  # by id(template), in project order
+    declared: dict[int, dict[str, tuple[str, Span]]]  # by id(template): each resource's type and span
+    mentions: dict[str, list[int]]  # logical ID → the findings naming it (as function or resource)
+    ancestors: dict[Path, frozenset[Path]] = field(default_factory=dict)  # filled as asked
+
+    def parents(self, path: Path) -> frozenset[Path]:
+        known = self.ancestors.get(path)
+        if known is None:
+            known = self.ancestors[path] = frozenset(path.parents)
+        return known
+
+    @classmethod
+    def of(cls, project: Project, findings: Sequence[Finding]) -> Index:
+        functions: dict[int, list[Function]] = {}
+        for function in project.functions:
+            functions.setdefault(id(function.template), []).append(function)
+        declared: dict[int, dict[str, tuple[str, Span]]] = {}
+        for group in (project.tables, project.resources, project.functions):
+            for resource in group:
+                declared.setdefault(id(resource.template), {})[resource.logical_id] = (resource.type, resource.span)
+        mentions: dict[str, list[int]] = {}
+        for index, finding in enumerate(findings):
+            for name in dict.fromkeys(n for n in (finding.function, finding.resource) if n):
+                mentions.setdefault(name, []).append(index)
+        return cls(functions, declared, mentions)
 
 
-def build(project: Project, template: Template, prefix: str) -> Graph:
+def build(project: Project, template: Template, prefix: str, index: Index | None = None) -> Graph:
     """The graph of one template's functions; node anchors are `prefix` + a counter."""
-    functions = [function for function in project.functions if function.template is template]
-    declared = _resource_spans(project, template)
+    index = index or Index.of(project, ())
+    functions = index.functions.get(id(template), [])
+    declared = index.declared.get(id(template), {})
     types = {logical_id: kind for logical_id, (kind, _) in declared.items()}
     graph = Graph(template, prefix)
     nodes: dict[tuple[str, str], Node] = {}
@@ -128,26 +151,30 @@ def build(project: Project, template: Template, prefix: str) -> Graph:
     return graph
 
 
-def add_findings(graph: Graph, project: Project, findings: Sequence[Finding]) -> None:
+def add_findings(graph: Graph, project: Project, findings: Sequence[Finding], index: Index | None = None) -> None:
     """Mark each node with the findings about it (by logical ID, in its template or its code).
 
     Resources with findings that no function touches (a table nobody reads yet) are added to the
     resource column, so every finding about a resource has a node to be found from.
     """
+    index = index or Index.of(project, findings)
     template_path = graph.template.path
     by_id: dict[str, Node] = {node.logical_id: node for node in graph.nodes if node.logical_id}
     owned_code = {node.logical_id: _code_paths(node.function) for node in graph.nodes if node.function}
-    declared = _resource_spans(project, graph.template)
-    for index, finding in enumerate(findings):
+    declared = index.declared.get(id(graph.template), {})
+    # Only a finding naming one of the graph's nodes or the template's resources can mark a node.
+    named = sorted({number for name in {*by_id, *declared} for number in index.mentions.get(name, ())})
+    for number in named:
+        finding = findings[number]
         for name in dict.fromkeys(n for n in (finding.function, finding.resource) if n):
             node = by_id.get(name)
             path = finding.span.path
             in_template = path == template_path
-            in_code = node is not None and any(path == p or p in path.parents for p in owned_code.get(name, ()))
+            in_code = node is not None and any(path == p or p in index.parents(path) for p in owned_code.get(name, ()))
             if node is None and in_template and name in declared:
                 node = by_id[name] = graph.add(RESOURCE, name, declared[name][0], name, declared[name][1])
-            if node is not None and (in_template or in_code) and index not in node.findings:
-                node.findings.append(index)
+            if node is not None and (in_template or in_code) and number not in node.findings:
+                node.findings.append(number)
                 node.severities.append(finding.severity)
 
 

@@ -7,12 +7,16 @@ bidi characters are shown as escapes (`printable`), exactly as in the other repo
 
 from __future__ import annotations
 
+import functools
 import html
+import re
 from collections.abc import Iterable
 
-from wa_lint.report.formats import one_line
+from wa_lint.report.formats import UNSAFE, one_line
 
 VOID = frozenset({"meta", "br", "hr", "img", "wbr"})
+# What `escape` changes: HTML's special characters, line breaks, and what `one_line` shows as escapes.
+_TO_ESCAPE = re.compile(f"[&<>\"'\n{UNSAFE}\ud800-\udfff]")
 
 
 class Markup(str):
@@ -26,12 +30,16 @@ Attr = str | int | float | bool | None
 
 
 def escape(text: object) -> Markup:
-    return Markup(html.escape(one_line(str(text)), quote=True))
+    shown = str(text)
+    if _TO_ESCAPE.search(shown) is None:  # most text: nothing to escape, break or show
+        return Markup(shown)
+    return Markup(html.escape(one_line(shown), quote=True))
 
 
 LINE_BREAK = Markup("&#10;")  # a line break inside a tooltip (SVG <title>) that is not one in the file
 
 
+@functools.lru_cache(maxsize=256)
 def _attribute_name(name: str) -> str:
     # `class_` for the keyword; `data_memory` → `data-memory`; camelCase SVG names (viewBox) as given.
     return name.rstrip("_").replace("_", "-")

@@ -7,7 +7,7 @@ and only the few files with findings are), bounded, and decoded as the analysis 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,17 +28,23 @@ class Sources:
 
     def __init__(self, project: Project) -> None:
         self._text: dict[Path, str | None] = {template.path: template.text for template in project.templates}
+        self._lines: dict[Path, list[str] | None] = {}  # split once per file, not once per finding
 
     def text(self, path: Path) -> str | None:
         if path not in self._text:
             self._text[path] = _read(path)
         return self._text[path]
 
+    def lines(self, path: Path) -> list[str] | None:
+        if path not in self._lines:
+            text = self.text(path)
+            self._lines[path] = text.splitlines() if text is not None else None
+        return self._lines[path]
+
     def excerpt(self, span: Span) -> Markup | None:
-        text = self.text(span.path)
-        if text is None:
+        source = self.lines(span.path)
+        if source is None:
             return None
-        source = text.splitlines()
         if not 1 <= span.line <= len(source):
             return None
         end_line = min(max(span.end_line, span.line), len(source))
@@ -99,13 +105,16 @@ def fixes_of(finding: Any) -> tuple[str | None, list[Any]]:
     return (prose or None), objects
 
 
-def diff(sources: Sources, fix: Any) -> Markup | None:
-    """A unified diff of the fix's edits (character offsets into each file's decoded text)."""
+def diff(sources: Sources, fix: Any, relative: Callable[[Path], str] | None = None) -> Markup | None:
+    """A unified diff of the fix's edits (character offsets into each file's decoded text); `relative`
+    names the files (RunResult.names.relative)."""
     edits = [edit for edit in getattr(fix, "edits", None) or () if getattr(edit, "path", None) is not None]
     if not edits:
         return None
-    from wa_lint.pipeline import relative
+    if relative is None:
+        from wa_lint.result import relative as plain
 
+        relative = plain
     rows: list[Markup] = []
     for path in dict.fromkeys(Path(edit.path) for edit in edits):
         text = sources.text(path)
@@ -115,7 +124,7 @@ def diff(sources: Sources, fix: Any) -> Markup | None:
         if changed is None:
             continue
         name = relative(path)
-        for row in difflib.unified_diff(text.splitlines(), changed.splitlines(), f"a/{name}", f"b/{name}",
+        for row in difflib.unified_diff(sources.lines(path) or [], changed.splitlines(), f"a/{name}", f"b/{name}",
                                         n=CONTEXT, lineterm=""):
             kind = ("file" if row.startswith(("---", "+++")) else "hunk" if row.startswith("@@")
                     else "add" if row.startswith("+") else "del" if row.startswith("-") else "same")
