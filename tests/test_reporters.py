@@ -17,9 +17,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import PINNED_RULES, REPO
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import PINNED_RULES, REPO
 
 from wa_lint import __version__
 from wa_lint.config import Config, load_config
