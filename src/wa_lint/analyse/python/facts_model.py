@@ -17,7 +17,7 @@ REQUEST_TYPE_MARKERS = frozenset({"Create", "Update", "Delete", "CREATE", "UPDAT
 ROTATION_STEP_MARKERS = frozenset({"createSecret", "setSecret", "testSecret", "finishSecret"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     line: int
     column: int
@@ -25,7 +25,7 @@ class Location:
     end_column: int
 
 
-@dataclass
+@dataclass(slots=True)
 class FunctionFacts:
     qualname: str
     params: list[str]
@@ -37,7 +37,7 @@ class FunctionFacts:
     in_main_guard: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class ImportFacts:
     module: str  # as written, without leading dots
     level: int  # number of leading dots of a relative import
@@ -47,7 +47,7 @@ class ImportFacts:
     function: str | None  # qualname of the enclosing function, None at module level
 
 
-@dataclass
+@dataclass(slots=True)
 class ModuleFacts:
     path: Path
     functions: dict[str, FunctionFacts] = field(default_factory=dict)
@@ -91,13 +91,13 @@ class ModuleFacts:
     mentions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TableName:
     kind: str  # "env": the name of an environment variable | "literal": the table name itself
     value: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DynamoRead:
     operation: str
     table: TableName
@@ -108,7 +108,7 @@ class DynamoRead:
     per_user: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class DynamoFacts:
     reads: list[DynamoRead] = field(default_factory=list)
 
@@ -121,7 +121,7 @@ class OriginKind(str, Enum):
     CURRENT_EVENT = "current-event"  # Powertools' `*.current_event`
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Origin:
     """One input a value may come from; the check decides which origins carry invocation data."""
 
@@ -144,7 +144,7 @@ EVENT_ORIGIN = Origin(OriginKind.CURRENT_EVENT)
 
 # -- what constructed an object -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Construction:
     """A constructor call with its literal arguments: `boto3.client("ssm", region_name="eu-west-1")`."""
 
@@ -159,7 +159,7 @@ class Construction:
 
 # -- decorators and returns -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decorator:
     name: str  # as written: "logger.inject_lambda_context", "lru_cache"
     qualified: str  # through the module's imports: "functools.lru_cache"
@@ -168,7 +168,7 @@ class Decorator:
     keywords: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Arguments:
     """A call's literal keyword arguments (as `repr` text) and the names it is passed whole."""
 
@@ -187,7 +187,7 @@ class Arguments:
 
 # -- what a function calls and writes (collected in calls.py and writes.py) ----------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     callee: str  # as written: "load_order", "b3.client", "self.repo.get", "boto3.Session().client"
     qualified: str | None  # through imports and local variables; None when the receiver is unknown
@@ -208,7 +208,7 @@ class Call:
     arg_types: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Write:
     kind: str  # "global" | "item" | "method" | "attribute" | "append_keys"
     root: str  # the non-local name written through ("CACHE", "self", "Config", "logger")
@@ -224,7 +224,7 @@ class Write:
     declared_global: bool = False  # the function says `global <root>`
 
 
-@dataclass
+@dataclass(slots=True)
 class Body:
     calls: list[Call] = field(default_factory=list)
     writes: list[Write] = field(default_factory=list)
