@@ -6,9 +6,13 @@ never imports the analysis: a warm run does not pay for what it does not use.
 
 from __future__ import annotations
 
+import dataclasses
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any, TypeVar
 
 # Strings recorded in ModuleFacts.mentions besides batchItemFailures: a custom resource handler reads
 # `RequestType` and names the request types it dispatches on; a secret rotation handler names the
@@ -17,6 +21,28 @@ REQUEST_TYPE_MARKERS = frozenset({"Create", "Update", "Delete", "CREATE", "UPDAT
 ROTATION_STEP_MARKERS = frozenset({"createSecret", "setSecret", "testSecret", "finishSecret"})
 
 
+_Frozen = TypeVar("_Frozen")
+
+
+def _pickled_by_fields(cls: type[_Frozen]) -> type[_Frozen]:
+    """Pickle a frozen, slotted dataclass as its constructor and field values.
+
+    Workers send every file's facts to the parent by pickle. For a frozen dataclass with slots the
+    dataclasses module restores each object through a Python-level `__setstate__` that lists the
+    fields again for every object (a third of the parent's unpickling); the constructor with the
+    values read by one C-level getter costs less on both sides."""
+    names = tuple(item.name for item in dataclasses.fields(cls))  # type: ignore[arg-type]
+    getter = operator.attrgetter(*names)
+    values: Callable[[Any], tuple[Any, ...]] = getter if len(names) > 1 else (lambda item: (getter(item),))
+
+    def __reduce__(self: Any) -> tuple[type[_Frozen], tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
+    return cls
+
+
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Location:
     line: int
@@ -91,12 +117,14 @@ class ModuleFacts:
     mentions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class TableName:
     kind: str  # "env": the name of an environment variable | "literal": the table name itself
     value: str
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class DynamoRead:
     operation: str
@@ -121,6 +149,7 @@ class OriginKind(str, Enum):
     CURRENT_EVENT = "current-event"  # Powertools' `*.current_event`
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, order=True, slots=True)
 class Origin:
     """One input a value may come from; the check decides which origins carry invocation data."""
@@ -144,6 +173,7 @@ EVENT_ORIGIN = Origin(OriginKind.CURRENT_EVENT)
 
 # -- what constructed an object -------------------------------------------------------------------------
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Construction:
     """A constructor call with its literal arguments: `boto3.client("ssm", region_name="eu-west-1")`."""
@@ -159,6 +189,7 @@ class Construction:
 
 # -- decorators and returns -----------------------------------------------------------------------------
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Decorator:
     name: str  # as written: "logger.inject_lambda_context", "lru_cache"
@@ -168,6 +199,7 @@ class Decorator:
     keywords: tuple[tuple[str, str], ...] = ()
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Arguments:
     """A call's literal keyword arguments (as `repr` text) and the names it is passed whole."""
@@ -187,6 +219,7 @@ class Arguments:
 
 # -- what a function calls and writes (collected in calls.py and writes.py) ----------------------------
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Call:
     callee: str  # as written: "load_order", "b3.client", "self.repo.get", "boto3.Session().client"
@@ -208,6 +241,7 @@ class Call:
     arg_types: tuple[tuple[str, str], ...] = ()
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Write:
     kind: str  # "global" | "item" | "method" | "attribute" | "append_keys"
