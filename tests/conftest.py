@@ -118,3 +118,19 @@ def pinned_default_rules(request, monkeypatch):
         if code not in PINNED_RULES and rule.enabled_by_default:
             monkeypatch.setitem(rules, code, replace(rule, enabled_by_default=False))
     yield
+
+
+def later(path: Path) -> None:
+    """Give `path` a modification time one second on, as a change made after a run would carry (the
+    clock moves on between runs; within one test it may not have ticked)."""
+    status = os.stat(path)
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 10**9))
+
+
+@pytest.fixture
+def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Statuses taken before a run count as old enough to trust, as they would seconds later (no
+    racy-status digests: wa_lint/inputs.py)."""
+    from wa_lint import inputs
+
+    monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)

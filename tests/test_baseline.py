@@ -44,9 +44,9 @@ def test_write_then_only_new_findings(cli, project: Path) -> None:
 def test_identities_are_counted(project: Path) -> None:
     from collections import Counter
 
-    from wa_lint.report.baseline import new_findings
     from wa_lint.config import Config
     from wa_lint.pipeline import run
+    from wa_lint.report.baseline import new_findings
     from wa_lint.report.fingerprints import Fingerprinter
 
     result = run([project], Config(select=("PERF001",)))

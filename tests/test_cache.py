@@ -17,7 +17,7 @@ from wa_lint.pipeline import Run
 
 
 def run(root: Path, **options):
-    return Run([root], Config(), **options).execute()
+    return Run([root], Config(), **{"use_memo": False, **options}).execute()
 
 
 def _payload(entry: Path) -> bytes:
@@ -35,10 +35,10 @@ def test_warm_run_reads_facts_from_the_cache_with_identical_results(tmp_path: Pa
     project = tmp_path / "demo"
     shutil.copytree(FIXTURES / "demo", project)
     (project / ".git").mkdir()
-    cold_run = Run([project], Config())
+    cold_run = Run([project], Config(), use_memo=False)
     cold = cold_run.execute()
     assert cold_run.cache.misses == 6 and cold_run.cache.hits == 0
-    warm_run = Run([project], Config())
+    warm_run = Run([project], Config(), use_memo=False)
     warm = warm_run.execute()
     assert warm_run.cache.hits == 6 and warm_run.cache.misses == 0
     assert [(f.code, f.span, f.message) for f in warm.findings] == [(f.code, f.span, f.message) for f in cold.findings]
@@ -46,7 +46,7 @@ def test_warm_run_reads_facts_from_the_cache_with_identical_results(tmp_path: Pa
 
     handler = project / "src" / "orders" / "get_order.py"
     handler.write_text(handler.read_text() + "\n# touched\n")
-    touched_run = Run([project], Config())
+    touched_run = Run([project], Config(), use_memo=False)
     touched_run.execute()
     assert (touched_run.cache.hits, touched_run.cache.misses) == (5, 1), "only the edited file is analysed again"
 
@@ -114,8 +114,9 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert not list((project / ".wa_lint_cache").rglob(".tmp-*"))
     entries = list((project / ".wa_lint_cache").rglob("*.json"))
     kinds = [entry.relative_to(project / ".wa_lint_cache").parts[0] for entry in entries]
-    assert len([kind for kind in kinds if kind not in ("templates", "fixes")]) == 6, "six handler files' facts"
-    assert kinds.count("templates") == 1 and kinds.count("fixes") >= 1
+    assert len([kind for kind in kinds if kind not in ("templates", "fixes", "discovery", "runs", "fingerprints")]) == 6, "six files' facts"
+    assert kinds.count("templates") == 1 and kinds.count("fixes") >= 1 and kinds.count("discovery") == 1
+    assert kinds.count("runs") == 1
     assert all(json.loads(_payload(e)) for e in entries)
 
 
@@ -123,11 +124,11 @@ def test_warm_run_reads_templates_from_the_cache_and_an_edited_template_is_loade
     project = tmp_path / "demo"
     shutil.copytree(FIXTURES / "demo", project)
     (project / ".git").mkdir()
-    cold_run = Run([project], Config())
+    cold_run = Run([project], Config(), use_memo=False)
     cold = cold_run.execute()
     assert cold_run.template_cache is not None
     assert (cold_run.template_cache.hits, cold_run.template_cache.misses) == (0, 1)
-    warm_run = Run([project], Config())
+    warm_run = Run([project], Config(), use_memo=False)
     warm = warm_run.execute()
     assert warm_run.template_cache is not None
     assert (warm_run.template_cache.hits, warm_run.template_cache.misses) == (1, 0)
@@ -139,7 +140,7 @@ def test_warm_run_reads_templates_from_the_cache_and_an_edited_template_is_loade
 
     template = project / "template.yaml"
     template.write_text(template.read_text().replace("Timeout: 10", "Timeout: 11", 1))
-    edited_run = Run([project], Config())
+    edited_run = Run([project], Config(), use_memo=False)
     edited_run.execute()
     assert edited_run.template_cache is not None
     assert (edited_run.template_cache.hits, edited_run.template_cache.misses) == (0, 1)
@@ -279,7 +280,7 @@ def test_warm_run_takes_fixes_from_the_cache_and_damaged_fix_entries_are_misses(
     assert any(fix for *_, fix in truth), "the demo has fixable findings"
 
     def warm() -> tuple[list[tuple], FixCache]:
-        lint = Run([project], Config())
+        lint = Run([project], Config(), use_memo=False)
         result = lint.execute()
         cache = result.project.lookups["fix-cache"]
         assert isinstance(cache, FixCache)
@@ -315,3 +316,24 @@ def test_a_code_fingerprint_covers_the_files_named_beside_the_package(tmp_path: 
     assert code_fingerprint(package, b"v1") != first, "the named file counts"
     elsewhere.write_text("class Fix:\n    title = ''\n")
     assert code_fingerprint(package, b"v1", files=(elsewhere,)) != first, "a change to it invalidates entries"
+
+
+def test_a_kept_code_fingerprint_holds_only_while_every_file_keeps_its_status(tmp_path: Path, monkeypatch) -> None:
+    from wa_lint import inputs
+    from wa_lint.cache_store import code_fingerprint
+
+    package, cache = tmp_path / "pkg", tmp_path / ".wa_lint_cache"
+    package.mkdir()
+    (package / "a.py").write_text("x = 1\n")
+    (package / "b.py").write_text("y = 2\n")
+    just_written = code_fingerprint(package, b"v1", memo=cache)
+    assert not (cache / "fingerprints").exists(), "statuses from the last 2 s vouch for nothing"
+    monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)  # as if the run came seconds later
+    assert code_fingerprint(package, b"v1", memo=cache) == just_written == code_fingerprint(package, b"v1")
+    real_read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} was read"))
+    assert code_fingerprint(package, b"v1", memo=cache) == just_written, "unchanged files are not read"
+    monkeypatch.setattr(Path, "read_bytes", real_read)
+    assert code_fingerprint(package, b"v2", memo=cache) == code_fingerprint(package, b"v2") != just_written
+    (package / "a.py").write_text("x = 3\n")  # the same size: the times and the change time tell
+    assert code_fingerprint(package, b"v1", memo=cache) == code_fingerprint(package, b"v1") != just_written

@@ -66,10 +66,11 @@ def test_no_color_is_honoured_on_a_terminal(tmp_path: Path) -> None:
         "os.waitpid(pid, 0)\n"
         "sys.stdout.write(repr(out))\n"
     )
-    coloured = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+    coloured = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True,
                               env={**os.environ, "NO_COLOR": ""}).stdout
     env = {**os.environ, "NO_COLOR": "1"}
-    plain = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env).stdout
+    plain = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True,
+                           env=env).stdout
     colour = re.compile(r"\\x1b\[[0-9;]*m")  # the progress line's erase (\x1b[K) is not colour
     assert colour.search(coloured)
     assert not colour.search(plain) and "PERF001" in plain
@@ -148,7 +149,7 @@ def test_python_dash_m_and_the_default_folder(tmp_path: Path) -> None:
         "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Handler: a.b\n"
     )
     result = subprocess.run([sys.executable, "-m", "wa_lint", "--isolated", "--select", PINNED_SELECT], cwd=tmp_path,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     assert result.returncode == 1
     assert result.stdout.startswith("template.yaml:2:3: PERF001")
 
@@ -158,7 +159,7 @@ def test_the_command_exits_with_its_code_after_writing_everything(tmp_path: Path
     and every byte of the report must survive that."""
     def command(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "wa_lint", "--isolated", "--select", PINNED_SELECT, *args], cwd=tmp_path,
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
 
     findings = command(str(FIXTURES / "demo"), "--output-format", "json")
     assert findings.returncode == 1
@@ -178,7 +179,7 @@ def test_broken_inputs_give_findings_not_tracebacks(tmp_path: Path) -> None:
     )
     (tmp_path / "app.py").write_bytes(b"def handler(event, context):\n    return '\xff'\n")
     result = subprocess.run([sys.executable, "-m", "wa_lint", "--isolated", "--output-format", "concise", "."],
-                            cwd=tmp_path, capture_output=True, text=True)
+                            cwd=tmp_path, capture_output=True, text=True, check=False)
     assert "Traceback" not in result.stderr + result.stdout
     assert result.returncode == 1
     lines = [line for line in result.stdout.splitlines() if "WA001" in line]

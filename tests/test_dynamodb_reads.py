@@ -10,11 +10,11 @@ from conftest import FIXTURES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wa_lint.config import Config
-from wa_lint.pipeline import run
 from wa_lint.analyse.python.dynamodb import DynamoRead, TableName
 from wa_lint.analyse.python.facts import module_facts
 from wa_lint.analyse.python.parse import ParseFailure
+from wa_lint.config import Config
+from wa_lint.pipeline import run
 
 SOURCE = '''
 import os

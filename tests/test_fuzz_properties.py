@@ -17,14 +17,14 @@ from conftest import FIXTURES
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from wa_lint.config import Config
-from wa_lint.pipeline import run
 from wa_lint.analyse.python.facts import module_facts
 from wa_lint.analyse.python.parse import ParseFailure
 from wa_lint.analyse.python.source import SourceError, decode_python
+from wa_lint.config import Config
+from wa_lint.link.linker import link_template
 from wa_lint.load.template.document import JinjaSource, NotATemplate, decode, parse_template
 from wa_lint.load.template.errors import TemplateError
-from wa_lint.link.linker import link_template
+from wa_lint.pipeline import run
 
 LONG = os.environ.get("WA_LINT_FUZZ_LONG") == "1"
 FUZZ = settings(max_examples=4000 if LONG else 40, deadline=None, derandomize=not LONG,

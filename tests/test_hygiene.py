@@ -1,5 +1,5 @@
-"""The source is ruff-clean (the rule set configured in pyproject.toml) and mypy --strict-clean: checked on
-every run of the suite, so CI enforces both."""
+"""The source is ruff-clean (the rule set configured in pyproject.toml) and mypy --strict-clean, and the tests
+and the benchmark are ruff-clean too: checked on every run of the suite, so CI enforces all three."""
 
 from __future__ import annotations
 
@@ -16,6 +16,11 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_finds_nothing_in_src() -> None:
     done = _run("ruff", "check", "--no-cache", "src")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_finds_nothing_in_the_tests_and_the_benchmark() -> None:
+    done = _run("ruff", "check", "--no-cache", "tests", "bench")
     assert done.returncode == 0, done.stdout + done.stderr
 
 

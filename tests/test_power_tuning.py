@@ -10,8 +10,8 @@ import pytest
 from conftest import FIXTURES
 
 from wa_lint.config import Config, ConfigError, load_config
-from wa_lint.pipeline import run
 from wa_lint.evidence.power_tuning import PowerTuningError, parse_result
+from wa_lint.pipeline import run
 
 ANALYSIS = {"power": 1024, "cost": 2.1e-7, "duration": 9.8,
             "stateMachine": {"executionCost": 0.0003, "lambdaCost": 0.00001, "visualization": "https://x"}}
@@ -166,8 +166,8 @@ def test_disagreeing_results_carry_a_fix_and_their_evidence(tmp_path: Path) -> N
     text = (root / "template.yaml").read_text()
     expected = {  # (applicability, text after the fix, the measured optimum)
         "AnalysisFunction": ("safe", "    Properties:\n      MemorySize: 1024\n", 1024),  # was 256
-        "LegacyFunction": ("safe", "  LegacyFunction:  # expect: PERF001\n    Type: AWS::Serverless::Function\n"
-                                   "    Properties:\n      MemorySize: 1536\n", 1536),  # Globals said 512
+        "LegacyFunction": ("safe", ("  LegacyFunction:  # expect: PERF001\n    Type: AWS::Serverless::Function\n"
+                                    "    Properties:\n      MemorySize: 1536\n"), 1536),  # Globals said 512
         "ExecutionFunction": ("unsafe", "    Default: 2048\n", 2048),  # parameter ReportMemory was 1024
         "NightlyFunction": ("safe", "      MemorySize: 256\n      Role:", 256),  # was 512
     }

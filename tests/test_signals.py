@@ -52,7 +52,8 @@ def _as_a_terminal_job() -> None:
 def _start(root: Path) -> subprocess.Popen[str]:
     process = subprocess.Popen([sys.executable, "-m", "wa_lint", ".", "--isolated", "--no-cache", "-j", "2"],
                                cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True, preexec_fn=_as_a_terminal_job)
+                               # The test process starts no threads before this: preexec_fn is safe here.
+                               start_new_session=True, preexec_fn=_as_a_terminal_job)  # noqa: PLW1509
     deadline = time.monotonic() + 60
     while len(_group(process.pid)) < 3:  # the command and its two workers, analysing
         assert process.poll() is None, process.communicate()

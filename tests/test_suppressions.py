@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from wa_lint.config import Config
+from wa_lint.link.model import Project
 from wa_lint.pipeline import run
 from wa_lint.report.findings import Finding, Span
-from wa_lint.link.model import Project
 from wa_lint.report.suppressions import Suppressor
 
 FUNCTION = "    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n      Runtime: python3.12\n"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from wa_lint.link.linker import link_template
 from wa_lint.load.template import yaml_loader
 from wa_lint.load.template.document import NotATemplate, parse_template
 from wa_lint.load.template.errors import TemplateError
 from wa_lint.load.template.json_loader import load_json
-from wa_lint.link.linker import link_template
 from wa_lint.load.template.yaml_loader import load_yaml
 
 SAM = """\

@@ -4,7 +4,10 @@ Each cache (facts of Python files, loaded templates) keeps its entries in a fold
 store and encodes them itself; this module only stores bytes, safely:
 
 - An entry's name is a digest of its key, which covers everything the value depends on (the file's
-  bytes, the code that computed it, the wa-lint version), so an entry can never be stale.
+  bytes, the code that computed it, the wa-lint version), so an entry can never be stale. Results
+  of many files (a walk, a whole run) are `VouchedStore` entries instead: the key names the
+  settings, and the entry holds the `Inputs` (wa_lint/inputs.py) it was computed from, used only
+  while every one of them reads the same.
 - An entry begins with a digest of its key and its payload, checked on every read: a flipped bit, an
   edited number or an entry copied to another file's name is a miss, never a wrong finding.
 - Entries are written to a temporary file and renamed, so concurrent runs never see half an entry, and
@@ -17,11 +20,17 @@ store and encodes them itself; this module only stores bytes, safely:
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import stat
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from wa_lint.files import FileSkip, read_regular
+from wa_lint.inputs import Inputs
 
 CACHE_DIR_NAME = ".wa_lint_cache"
 _DIGEST_BYTES = 64  # hex SHA-256, then a newline, then the payload
@@ -31,17 +40,48 @@ def seal(key: str, payload: bytes) -> bytes:
     return hashlib.sha256(key.encode() + b"\0" + payload).hexdigest().encode()
 
 
-def code_fingerprint(package: Path, *extra: bytes, files: tuple[Path, ...] = ()) -> str:
+def code_fingerprint(package: Path, *extra: bytes, files: tuple[Path, ...] = (), memo: Path | None = None) -> str:
     """A digest of every `.py` file under `package`, of `files` elsewhere the entries also depend on,
-    and of `extra`: a change to any invalidates entries."""
+    and of `extra`: a change to any invalidates entries.
+
+    With `memo` (a cache folder), the digest is kept under a key made of the files' statuses, so a
+    run whose code files all have the statuses they had reads none of them: wa-lint's own code is
+    hundreds of files, hashed on every run otherwise. A status from the last 2 s is not trusted (a
+    file edited within the same clock tick keeps its time): then the files are read.
+    """
+    sources = [*sorted(package.rglob("*.py")), *files]
+    names = [f"{source.relative_to(package) if source.is_relative_to(package) else source.name}" for source in sources]
+    store = SealedStore(memo, "fingerprints") if memo is not None else None
+    key = _statuses_key(sources, names, extra) if store is not None else None
+    if store is not None and key is not None:
+        known = store.read(key)  # like every entry, JSON: here the digest as a string
+        if known is not None and re.fullmatch(rb'"[0-9a-f]{16}"', known):
+            return known[1:-1].decode("ascii")
     digest = hashlib.sha256(b"\0".join(extra) + b"\0")
-    for source in [*sorted(package.rglob("*.py")), *files]:
-        digest.update(f"\0{source.relative_to(package) if source.is_relative_to(package) else source.name}\0".encode())
+    for source, name in zip(sources, names, strict=True):
+        digest.update(f"\0{name}\0".encode())
         try:
             digest.update(source.read_bytes())
         except OSError:
             digest.update(b"unreadable")
-    return digest.hexdigest()[:16]
+    fingerprint = digest.hexdigest()[:16]
+    if store is not None and key is not None:
+        store.write(key, f'"{fingerprint}"'.encode("ascii"))
+    return fingerprint
+
+
+def _statuses_key(sources: list[Path], names: list[str], extra: tuple[bytes, ...]) -> str | None:
+    """A digest of the files' statuses; None when one is too recent to vouch for its contents."""
+    from wa_lint.inputs import RACY_MARGIN_NS, current_stamp
+
+    trusted_before = time.time_ns() - RACY_MARGIN_NS
+    digest = hashlib.sha256(b"\0".join(extra) + b"\0")
+    for source, name in zip(sources, names, strict=True):
+        stamp = current_stamp(str(source))
+        if stamp is not None and max(stamp[0], stamp[1]) >= trusted_before:
+            return None
+        digest.update(f"\0{name}\0{source}\0{stamp}".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 class SealedStore:
@@ -82,7 +122,7 @@ class SealedStore:
         try:
             if self.problem is not None or not self._folder_is_safe(os.path.dirname(target)):
                 return None
-            data = read_regular(target, self.max_entry_bytes, follow_symlinks=False)
+            data = read_regular(target, self.max_entry_bytes, follow_symlinks=False, record=False)
         except (FileSkip, ValueError):
             return None
         found, payload = data[:_DIGEST_BYTES], data[_DIGEST_BYTES + 1 :]
@@ -94,8 +134,6 @@ class SealedStore:
         """Store `payload` under `key`; a store that cannot be written only costs time."""
         if self.problem is not None:
             return
-        import tempfile  # only a run that writes an entry needs it
-
         temporary = None
         try:
             target = self._path(key)
@@ -104,7 +142,10 @@ class SealedStore:
             os.makedirs(folder, exist_ok=True)
             if not self._folder_is_safe(folder):
                 return
-            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            # What `tempfile.mkstemp` does (a new file only we can read), without importing it on every run.
+            name = os.path.join(folder, f".tmp-{os.urandom(8).hex()}")
+            handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+            temporary = name  # ours to remove if the write fails (never a file another run made)
             with os.fdopen(handle, "wb") as out:
                 out.write(seal(key, payload) + b"\n" + payload)
             os.replace(temporary, target)
@@ -153,3 +194,39 @@ def not_a_folder(folder: Path) -> str | None:
     if not stat.S_ISDIR(mode):
         return f"{folder.name} is not a folder; the cache is not used"
     return None
+
+
+T = TypeVar("T")
+
+
+class VouchedStore(SealedStore):
+    """Cache entries that hold a result with the `Inputs` it was computed from, and are used only
+    while those inputs read the same (the walk snapshots, the run memo)."""
+
+    def recall(self, key: str, decode: Callable[[Any], T]) -> tuple[T, Inputs] | None:
+        """The result stored under `key` (through `decode`, which raises ValueError, TypeError,
+        KeyError or IndexError on a value that does not fit) and its inputs as they read now; None
+        when there is none, it does not decode, or anything it depended on has changed."""
+        payload = self.read(key)
+        if payload is None:
+            return None
+        try:
+            entry = json.loads(payload)
+            inputs = Inputs.decode(entry["inputs"])
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            return None
+        current = inputs.still_true()
+        if current is None:
+            return None  # the usual miss: something changed (the result is not even decoded)
+        try:
+            result = decode(entry["result"])
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            return None
+        if inputs.has_racy:
+            self._write_entry(key, current, entry["result"])  # trusted by status alone next time
+        return result, current
+
+    def _write_entry(self, key: str, inputs: Inputs, result: Any) -> None:
+        """Store a result (as JSON values) with what it was computed from."""
+        entry = {"inputs": inputs.encode(), "result": result}
+        self.write(key, json.dumps(entry, separators=(",", ":")).encode("utf-8", "surrogatepass"))

@@ -405,6 +405,8 @@ def _finish(result: RunResult, config: Config, *, output_format: str, output_fil
         _statistics(result, output_format, target)
     else:
         _write_reports(result, output_format, target if quiet < 2 else io.StringIO(), paint, reports, quiet)
+        if result.remember is not None:
+            result.remember()
     if output_file:
         _write_file(output_file, target.getvalue())
     else:

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from wa_lint.link.handlers import DEFAULT_HANDLER_PATTERNS
 
 if TYPE_CHECKING:
     from wa_lint.check.registry import Rule
     from wa_lint.evidence.live.target import LiveOptions
 
 CONFIG_FILES = ("wa-lint.toml", ".wa-lint.toml", "pyproject.toml")
+# Function names that make a file no template references a handler (`handler-patterns`).
+DEFAULT_HANDLER_PATTERNS = ("handler", "lambda_handler", "*_handler")
 
 
 class ConfigError(Exception):
@@ -107,6 +106,8 @@ class Config:
 
 
 def _table(path: Path) -> dict[str, Any] | None:
+    import tomllib  # only when there is a configuration file to read
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:

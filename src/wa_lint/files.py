@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+
+from wa_lint import inputs
 
 # POSIX's NAME_MAX and PATH_MAX on Linux; macOS allows 255 and 1,024. A longer name fails in the kernel.
 NAME_MAX = 255
@@ -36,25 +39,36 @@ def path_problem(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-def read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool = True) -> bytes:
+def read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool = True, record: bool = True) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; FileSkip for anything else.
 
-    Never blocks on a FIFO or device, never reads more than `limit + 1` bytes.
+    Never blocks on a FIFO or device, never reads more than `limit + 1` bytes. The path and what was
+    read are noted in the inputs being recorded (wa_lint/inputs.py) unless `record` is False (the
+    cache's own entries are not inputs of a run).
     """
     problem = path_problem(path)
     if problem:
         raise FileSkip(f"not a usable path: {problem}")
+    return _read_regular(path, limit, follow_symlinks, inputs.note if record else None)
+
+
+def _read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool,
+                  note: Callable[[str | os.PathLike[str], os.stat_result | None, bytes | None], None] | None) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     if not follow_symlinks:
         flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
         descriptor = os.open(path, flags)
     except OSError as error:
+        if note is not None:
+            note(path, None, None)
         if not follow_symlinks and os.path.islink(path):
             raise FileSkip("a symbolic link; not followed") from None
         raise FileSkip(f"cannot read ({error.strerror or error})") from None
     try:
         status = os.fstat(descriptor)
+        if note is not None and (not stat.S_ISREG(status.st_mode) or status.st_size > limit):
+            note(path, status, None)
         if not stat.S_ISREG(status.st_mode):
             raise FileSkip("not a regular file")
         if status.st_size > limit:
@@ -69,7 +83,11 @@ def read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool
             total += len(chunk)
         if total > limit:
             raise FileSkip(f"over the {limit:,}-byte limit")
-        return b"".join(chunks)
+        content = b"".join(chunks)
+        if note is not None:
+            # The status taken before reading: a write after it shows as a new status next time.
+            note(path, status, content)
+        return content
     except OSError as error:
         raise FileSkip(f"cannot read ({error.strerror or error})") from None
     finally:
@@ -80,6 +98,7 @@ def is_dir(path: Path) -> bool:
     """`Path.is_dir` that answers False, never raises, for a path the file system cannot hold."""
     if path_problem(path):
         return False
+    inputs.note(path)
     try:
         return stat.S_ISDIR(os.stat(path).st_mode)
     except (OSError, ValueError):
@@ -90,10 +109,34 @@ def is_file(path: Path) -> bool:
     """`Path.is_file` that answers False, never raises, for a path the file system cannot hold."""
     if path_problem(path):
         return False
+    inputs.note(path)
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
     except (OSError, ValueError):
         return False
+
+
+def has_file_below(folder: Path, suffix: str) -> bool:
+    """Whether an entry named `*suffix` is in `folder` or a folder below it (symlinked folders are not
+    entered), as `next(folder.rglob("*" + suffix), None) is not None`; each folder listed is noted
+    in the inputs being recorded."""
+    stack = [os.fspath(folder)]
+    while stack:
+        current = stack.pop()
+        inputs.note(current)
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if entry.name.endswith(suffix):
+                        return True
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+    return False
 
 
 def _umask() -> int:

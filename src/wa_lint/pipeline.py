@@ -1,36 +1,40 @@
 """One run of wa-lint: the stages in order, each taking the previous stages' data and returning its own.
 
 discover → load → link → evidence → analyse → check → report. Every file is read once, through one
-source store (load/sources.py), which also holds the read policy.
+source store (load/sources.py), which also holds the read policy. A run over a project whose every
+input is unchanged since a run with the same settings is replayed from the run memo (run_memo.py)
+instead.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from wa_lint.analyse.stage import analyse_stage, facts_cache
-from wa_lint.check.registry import Rule, catalogue
-from wa_lint.check.registry import enabled_codes as registry_enabled_codes
-from wa_lint.check.stage import check_notes, check_stage
+from wa_lint.cache_store import CACHE_DIR_NAME
 from wa_lint.config import Config
-from wa_lint.discover.stage import discover_stage
 from wa_lint.discover.walk import find_cache_root, find_root
-from wa_lint.evidence.stage import evidence_stage
-from wa_lint.link.model import Project
-from wa_lint.link.stage import link_stage
-from wa_lint.load.sources import Limits, SourceStore
-from wa_lint.load.stage import load_stage, template_cache
-from wa_lint.report.findings import Diagnostic
-from wa_lint.report.stage import report_stage, reported_diagnostics
+from wa_lint.inputs import Inputs, recording
 from wa_lint.result import RunResult, Stats, relative
+from wa_lint.run_memo import RunMemo, decode_stored, memo_allowed, replayed
+
+if TYPE_CHECKING:
+    from wa_lint.analyse.cache import FactsCache
+    from wa_lint.check.registry import Rule
+    from wa_lint.discover.snapshot import DiscoveryCache
+    from wa_lint.load.template.cache import TemplateCache
+
+# The stages are imported where they run: a replayed run (wa_lint/run_memo.py) needs none of them.
 
 __all__ = ["Run", "RunResult", "Stats", "enabled_codes", "relative", "run"]
 
 
 def enabled_codes(config: Config, rules: dict[str, Rule]) -> set[str]:
+    from wa_lint.check.registry import enabled_codes as registry_enabled_codes
+
     return registry_enabled_codes(rules, config.select, config.extend_select, config.ignore, config.preview)
 
 
@@ -45,7 +49,7 @@ class Run:
                  jobs: int | None = None, use_cache: bool = True,
                  progress: Callable[[str, int, int], None] | None = None,
                  live_progress: Callable[[str], None] | None = None,
-                 overlay: Mapping[Path, bytes] | None = None):
+                 overlay: Mapping[Path, bytes] | None = None, use_memo: bool = True):
         self.paths = list(paths) or [Path(".")]
         self.config, self.force_exclude, self.debug = config, force_exclude, debug
         self.jobs, self.progress, self.live_progress = jobs, progress, live_progress
@@ -53,17 +57,79 @@ class Run:
         self.overlay = dict(overlay or {})
         self.root = find_root(self.paths)
         # The cache sits with the project linted, not in the folder the command runs from.
-        self.cache = facts_cache(find_cache_root(self.paths), config, use_cache)
-        self.template_cache = template_cache(self.cache.folder if self.cache else None)
+        self.cache_folder = find_cache_root(self.paths) / CACHE_DIR_NAME if use_cache else None
+        self.memo = (RunMemo(self.cache_folder) if self.cache_folder and use_memo and not debug
+                     and memo_allowed(config, bool(self.overlay)) else None)
+
+    @functools.cached_property
+    def cache(self) -> FactsCache | None:
+        """Facts of Python files (made when first needed: a replayed run never reads one)."""
+        from wa_lint.analyse.stage import facts_cache
+
+        return facts_cache(self.cache_folder.parent, self.config, True) if self.cache_folder else None
+
+    @functools.cached_property
+    def template_cache(self) -> TemplateCache | None:
+        from wa_lint.load.stage import template_cache
+
+        return template_cache(self.cache_folder)
+
+    @functools.cached_property
+    def discovery_cache(self) -> DiscoveryCache | None:
+        from wa_lint.discover.snapshot import DiscoveryCache
+
+        return DiscoveryCache(self.cache_folder) if self.cache_folder else None
 
     def execute(self) -> RunResult:
         started = time.perf_counter()
+        if self.memo is None:
+            return self._execute(started)
+        key = self.memo.key(self.paths, self.config, self.force_exclude)
+        recalled = self.memo.recall(key, decode_stored)
+        if recalled is not None:
+            from wa_lint.load.sources import Limits, SourceStore
+
+            stored, inputs = recalled
+            config = self.config
+            limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
+            sources = SourceStore(self.root, self.paths, limits, config.allow_outside_root)
+            result = replayed(stored, self.root, sources, self._without_memo, time.perf_counter() - started)
+        else:
+            inputs = Inputs()
+            with recording(inputs):
+                result = self._execute(started, inputs)
+            self.memo.keep(key, result, inputs)
+        result.remember = self.memo.keep_built_fixes(key, result, inputs)
+        return result
+
+    def _without_memo(self) -> RunResult:
+        """This run again, through the pipeline (a replayed result's model, when a report asks for it)."""
+        run = Run(self.paths, self.config, self.force_exclude, self.debug, self.jobs, self.cache_folder is not None,
+                  use_memo=False)
+        return run.execute()
+
+    def _execute(self, started: float, inputs: Inputs | None = None) -> RunResult:
+        from wa_lint.analyse.stage import analyse_stage
+        from wa_lint.check.registry import catalogue
+        from wa_lint.check.stage import check_notes, check_stage
+        from wa_lint.discover.stage import discover_stage
+        from wa_lint.evidence.stage import evidence_stage
+        from wa_lint.link.model import Project
+        from wa_lint.link.stage import link_stage
+        from wa_lint.load.sources import Limits, SourceStore
+        from wa_lint.load.stage import load_stage
+        from wa_lint.report.findings import Diagnostic
+        from wa_lint.report.stage import report_stage, reported_diagnostics
+
         config = self.config
         # `progress(phase, done, total)`: the CLI's progress line (wa_lint.progress names the phases).
         phase = self.progress or _no_progress
         phase("discovering", 0, 0)
         found = discover_stage(self.paths, self.root, config, self.force_exclude,
-                               lambda files: phase("discovering", files, 0))
+                               lambda files: phase("discovering", files, 0), self.discovery_cache)
+        if inputs is not None:
+            for walked in found.inputs:
+                inputs.update(walked)
         cache_notes = [Diagnostic(self.cache.folder, self.cache.problem)] if self.cache and self.cache.problem else []
         limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
         store = SourceStore(found.root, self.paths, limits, config.allow_outside_root, self.overlay)
@@ -97,7 +163,10 @@ class Run:
                 "no template, serverless.yml or handler found under the given path(s): nothing was checked "
                 "(handlers are found by name: handler-patterns in the configuration)"), kind="warning"))
         templates = sum(1 for template in loaded.templates if template.framework is None)
-        stats = Stats(templates, len(analysed.modules), time.perf_counter() - started, dict(loaded.frameworks))
+        with_code = sum(1 for function in project.functions
+                        if function.handler is not None and function.handler.file is not None)
+        stats = Stats(templates, len(analysed.modules), time.perf_counter() - started, dict(loaded.frameworks),
+                      len(project.functions), with_code)
         return RunResult(findings, reported_diagnostics(diagnostics, project), project, stats, rules,
                          frozenset(enabled))
 

@@ -6,6 +6,7 @@ Kept apart from the pipeline so reporters (and the CLI at start-up) need not imp
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,9 @@ class Stats:
     seconds: float = 0.0
     # Framework files read, by framework ("serverless": serverless.yml files; "cdk": cdk.json files).
     frameworks: dict[str, int] = field(default_factory=dict)
+    # Functions the templates define, and those whose handler was found in a local file.
+    functions: int = 0
+    functions_with_code: int = 0
 
 
 @dataclass
@@ -32,8 +36,11 @@ class RunResult:
     diagnostics: list[Diagnostic]
     project: Project
     stats: Stats
-    rules: dict[str, Rule] = field(default_factory=dict)
+    rules: Mapping[str, Rule] = field(default_factory=dict)
     enabled: frozenset[str] = frozenset()
+    # Stores the result again in the run memo once reports have built the template fixes they read
+    # (wa_lint/run_memo.py); None when there is nothing to store.
+    remember: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
 
 def relative(path: Path) -> str:

@@ -20,8 +20,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import yaml
-
 from wa_lint.report.findings import LensRef, Severity, Violation
 
 # A check as check/contract.py describes it: `check(subject, project, options)` with a `subject` kind.
@@ -84,6 +82,8 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
     if not match:
         raise ValueError("missing YAML front matter between '---' lines")
+    import yaml  # only when the catalogue is read (a replayed run's text report never reads it)
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     metadata = yaml.load(match.group(1), Loader=loader)
     if not isinstance(metadata, dict):

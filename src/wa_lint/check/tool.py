@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from wa_lint.check.contract import subject
-from wa_lint.files import is_dir, is_file
+from wa_lint.files import has_file_below, is_dir, is_file
 from wa_lint.link.model import Function, Project
 from wa_lint.report.findings import Span, Violation
 
@@ -47,7 +47,7 @@ def handler_not_found(function: Function, project: Project, options: dict[str, A
     # runtime that is not known to be Python.
     if handler is None or not handler.missing or code.root is None or not is_dir(code.root):
         return
-    if not (function.runtime or "").startswith("python") or next(code.root.rglob("*.py"), None) is None:
+    if not (function.runtime or "").startswith("python") or not has_file_below(code.root, ".py"):
         return
     # A wrapper (Lambda Web Adapter's `Handler: run.sh`) starts something other than a Python module.
     if "AWS_LAMBDA_EXEC_WRAPPER" in function.environment or is_file(code.root / handler.text.strip()):

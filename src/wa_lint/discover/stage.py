@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wa_lint.config import Config
+from wa_lint.discover.snapshot import DiscoveryCache
 from wa_lint.discover.walk import Discovered, discover
+from wa_lint.inputs import Inputs
 from wa_lint.report.findings import Diagnostic
 from wa_lint.words import plural
 
@@ -26,13 +28,21 @@ class Found:
     templates_around: list[tuple[Path, bool]] = field(default_factory=list)
     named_modules: frozenset[str] = frozenset()
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # What the walk for `templates_around` depended on, when it was recorded.
+    around_inputs: Inputs | None = None
+
+    @property
+    def inputs(self) -> list[Inputs]:
+        """What the walks depended on (recorded when they kept snapshots)."""
+        return [walked for walked in (self.files.inputs, self.around_inputs) if walked is not None]
 
 
 def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_exclude: bool = False,
-                   progress: Callable[[int], None] | None = None) -> Found:
-    """`root` is the project root (`find_root(paths)`: the git work tree, else the common folder)."""
+                   progress: Callable[[int], None] | None = None, snapshots: DiscoveryCache | None = None) -> Found:
+    """`root` is the project root (`find_root(paths)`: the git work tree, else the common folder);
+    `snapshots` keeps walks of unchanged trees (None: every run walks)."""
     excludes = [*(config.exclude or ()), *config.extend_exclude]
-    found = discover(paths, root, excludes, force_exclude, progress)
+    found = discover(paths, root, excludes, force_exclude, progress, snapshots)
     diagnostics = [Diagnostic(missing, "no such file or directory", kind="error") for missing in found.missing]
     diagnostics += [Diagnostic(path, note) for path, note in found.notes]
     if not config.lint_test_templates:
@@ -55,11 +65,12 @@ def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_excl
     known = set(found.templates)
     # A template in a folder above a named file is the usual SAM layout (and covers a named helper
     # module the handler imports).
+    project = discover([root], root, excludes, snapshots=snapshots)
     around = [(path, any(file.is_relative_to(path.parent) for file in named))
-              for path in discover([root], root, excludes).templates if path not in known
+              for path in project.templates if path not in known
               and (config.lint_test_templates or not is_test_template(path, [root]))]
     names = frozenset(path.parent.name if path.stem == "__init__" else path.stem for path in named)
-    return Found(root, found, reported, around, names, diagnostics)
+    return Found(root, found, reported, around, names, diagnostics, project.inputs)
 
 
 # Folders whose templates are test fixtures (`src/test/resources` too), compared by name.

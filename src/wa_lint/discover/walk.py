@@ -10,9 +10,12 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
+from typing import Any
 
 from wa_lint.discover.gitignore import MAX_PATTERNS, GitIgnore
+from wa_lint.discover.snapshot import DiscoveryCache
 from wa_lint.files import FileSkip, read_regular
+from wa_lint.inputs import Inputs
 
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
 # Build output and environments: `.aws-sam/` holds a copy of every handler, which would double every
@@ -33,6 +36,8 @@ class Discovered:
     missing: list[Path] = field(default_factory=list)
     # Why something met in the walk was not used (an unreadable folder, a .gitignore not applied).
     notes: list[tuple[Path, str]] = field(default_factory=list)
+    # What the walk depended on (every folder listed, .gitignore read, path given): None when not recorded.
+    inputs: Inputs | None = field(default=None, compare=False)
 
 
 def find_root(paths: Sequence[Path]) -> Path:
@@ -90,9 +95,11 @@ class _Ignores:
     relative Paths for each cost more than the rest of discovery together.
     """
 
-    def __init__(self, root: Path, user_excludes: Sequence[str], notes: list[tuple[Path, str]]) -> None:
+    def __init__(self, root: Path, user_excludes: Sequence[str], notes: list[tuple[Path, str]],
+                 inputs: Inputs | None = None) -> None:
         self.root = root
         self.notes = notes
+        self.inputs = inputs
         self.root_text = str(root)
         self.user = GitIgnore(user_excludes)
         # Folder -> the non-empty .gitignore files that apply inside it, from the root down.
@@ -173,6 +180,8 @@ class _Ignores:
         As git (2.32 on) does, a symlinked .gitignore is not followed: it could name any file on the
         machine. A FIFO or device is never opened for reading, and a huge file is not applied.
         """
+        if self.inputs is not None:
+            self.inputs.note(file)
         try:
             raw = read_regular(file, GITIGNORE_BYTES, follow_symlinks=False)
         except FileSkip as skip:
@@ -207,10 +216,56 @@ def discover(
     excludes: Sequence[str] = (),
     force_exclude: bool = False,
     progress: Callable[[int], None] | None = None,
+    snapshots: DiscoveryCache | None = None,
 ) -> Discovered:
-    """The files to lint under `paths`; `progress(files found so far)` after each folder."""
+    """The files to lint under `paths`; `progress(files found so far)` after each folder.
+
+    With `snapshots`, an earlier walk's result is used when no folder it listed, no `.gitignore` it
+    read and no path given has changed since (discover/snapshot.py), and a new walk is stored.
+    """
+    if snapshots is None:
+        return _walk(paths, root, excludes, force_exclude, progress, None)
+    key = snapshots.key(paths, root, excludes, force_exclude)
+    recalled = snapshots.recall(key, lambda stored: _decoded(stored, root))
+    if recalled is not None:
+        found: Discovered = recalled[0]
+        found.inputs = recalled[1]
+        if progress is not None:
+            progress(len(found.python) + len(found.templates))
+        return found
+    snapshots.prepare()
+    inputs = Inputs()
+    found = _walk(paths, root, excludes, force_exclude, progress, inputs)
+    found.inputs = inputs
+    snapshots.keep(key, inputs, _encoded(found))
+    return found
+
+
+def _encoded(found: Discovered) -> dict[str, Any]:
+    return {"templates": [str(path) for path in found.templates], "python": [str(path) for path in found.python],
+            "explicit": sorted(str(path) for path in found.explicit), "missing": [str(path) for path in found.missing],
+            "notes": [[str(path), note] for path, note in found.notes]}
+
+
+def _decoded(stored: Any, root: Path) -> Discovered:
+    def paths(name: str) -> list[Path]:
+        values = stored[name]
+        if type(values) is not list or not all(type(value) is str for value in values):
+            raise TypeError(f"{name}: a list of paths")
+        return [Path(value) for value in values]
+
+    notes = stored["notes"]
+    if type(notes) is not list or not all(type(note) is list and len(note) == 2 and type(note[0]) is str
+                                          and type(note[1]) is str for note in notes):
+        raise TypeError("notes: a list of (path, text)")
+    return Discovered(root, paths("templates"), paths("python"), set(paths("explicit")), paths("missing"),
+                      [(Path(path), text) for path, text in notes])
+
+
+def _walk(paths: Sequence[Path], root: Path, excludes: Sequence[str], force_exclude: bool,
+          progress: Callable[[int], None] | None, inputs: Inputs | None) -> Discovered:
     found = Discovered(root=root)
-    ignores = _Ignores(root, excludes, found.notes)
+    ignores = _Ignores(root, excludes, found.notes, inputs)
     seen: set[Path] = set()
 
     def add_file(path: Path, suffix: str) -> None:
@@ -224,6 +279,8 @@ def discover(
 
     for given in paths:
         path = Path(os.path.abspath(given))
+        if inputs is not None:
+            inputs.note(path)
         if not path.exists() and not path.is_symlink():
             found.missing.append(given)
             continue
@@ -239,6 +296,8 @@ def discover(
         stack = [ignores.folder(path, ignores.inherited(path))]
         while stack:
             folder = stack.pop()
+            if inputs is not None:
+                inputs.note(folder.path)
             try:
                 entries = sorted(os.scandir(folder.path), key=_entry_name)
             except OSError as error:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wa_lint.config import DEFAULT_HANDLER_PATTERNS
 from wa_lint.files import is_file
 from wa_lint.link.imports import ImportResolver, is_test_file, module_file
 from wa_lint.link.model import Handler
@@ -19,7 +20,6 @@ if TYPE_CHECKING:  # the analysis, which a run without Python code never needs
 __all__ = ["ImportResolver", "candidate_functions", "entry_qualname", "is_test_file", "looks_like_handler",
            "may_define_handler", "module_file", "package_roots", "resolve_handler"]
 
-DEFAULT_HANDLER_PATTERNS = ("handler", "lambda_handler", "*_handler")
 EVENT_PARAMS = ("event", "evt", "_event")
 CONTEXT_PARAMS = ("context", "ctx", "_context", "_ctx", "lambda_context", "_")
 _DEF = re.compile(r"^[ \t]*def[ \t]+(\w+)[ \t]*\(", re.MULTILINE)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from wa_lint import inputs
 from wa_lint.files import FileSkip, is_file, read_regular
 
 if TYPE_CHECKING:  # the analysis, which a run without Python code never needs
@@ -81,6 +82,7 @@ def installed_packages(root: Path) -> frozenset[str]:
             match = _REQUIREMENT.match(line)
             if match and not line.lstrip().startswith(("-", "#")):
                 names.add(_normal(match.group(1)))
+    inputs.note(root)  # its listing: a package installed or removed changes the folder's status
     try:
         records = [entry for entry in root.iterdir() if entry.name.endswith((".dist-info", ".egg-info"))]
     except OSError:

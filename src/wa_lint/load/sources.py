@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wa_lint import inputs
 from wa_lint.files import FileSkip, read_regular
 from wa_lint.report.findings import Diagnostic
 
@@ -209,16 +210,20 @@ class SourceStore:
         try:
             status = path.stat()
             if not stat.S_ISREG(status.st_mode):
+                inputs.note(path, status)
                 return Skip(Diagnostic(path, "skipped: not a regular file"))
             if not self.inside(path):
+                inputs.note(path, status)
                 return Skip(Diagnostic(path, f"skipped: {OUTSIDE}"))
             size = len(self.overlay[path]) if path in self.overlay else status.st_size
             if size > limit:
+                inputs.note(path, status)
                 return Skip(Diagnostic(path, f"skipped: {size:,} bytes is over the {limit:,}-byte limit (configurable)"))
             # Opened without blocking and checked again on the descriptor: the file may have been swapped
             # for a FIFO or a device since the stat above.
             raw = self.overlay[path] if path in self.overlay else read_regular(path, limit)
         except OSError as error:
+            inputs.note(path)
             return Skip(Diagnostic(path, f"skipped: cannot read ({error.strerror or error})"))
         except FileSkip as skip:
             return Skip(Diagnostic(path, f"skipped: {skip}"))

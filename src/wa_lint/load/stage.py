@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wa_lint.discover.stage import Found
-from wa_lint.files import is_file
+from wa_lint.files import is_dir, is_file
 from wa_lint.load.frameworks import cdk_note, framework_of, load_framework_file
 from wa_lint.load.sources import Skip, SourceStore
 from wa_lint.load.template.document import (
@@ -109,7 +109,7 @@ def _load(path: Path, store: SourceStore, loaded: Loaded, unsynthesised: list[Pa
             translated = load_framework_file(path, source.text, lambda file: _project_text(store, file))
             loaded.frameworks[framework] = loaded.frameworks.get(framework, 0) + 1
             if translated is None:
-                if framework == "cdk" and not (path.parent / "cdk.out").is_dir():
+                if framework == "cdk" and not is_dir(path.parent / "cdk.out"):
                     unsynthesised.append(path)
                 return
             template = translated

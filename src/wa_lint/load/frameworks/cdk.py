@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from wa_lint import inputs
+
 # Functions CDK adds to a stack to run its own custom resources (log retention, bucket deployment, S3
 # auto-delete, bucket notifications, AwsCustomResource, Provider frameworks): CDK's code, not the user's,
 # so no rule reports on them. Their logical IDs carry a fixed 32-hex-digit suffix, or their construct
@@ -47,6 +49,7 @@ def source_of_asset(asset_root: Path, handler_file: Path, python_files: Iterable
     folder matches (the asset was bundled, or the source changed since the last synth).
     """
     relative = handler_file.relative_to(asset_root)
+    inputs.note(handler_file)
     try:
         staged = handler_file.read_bytes()
     except OSError:
@@ -55,6 +58,7 @@ def source_of_asset(asset_root: Path, handler_file: Path, python_files: Iterable
     for path in python_files:
         if path.name != handler_file.name or in_cdk_out(path) or not path.as_posix().endswith(relative.as_posix()):
             continue
+        inputs.note(path)
         try:
             if path.read_bytes() == staged:
                 roots.add(Path(path.as_posix()[: -len(relative.as_posix())]))

@@ -76,9 +76,8 @@ def document(result: RunResult) -> dict[str, Any]:
             "templates": result.stats.templates,
             "python_files": result.stats.python_files,
             "framework_files": dict(sorted(result.stats.frameworks.items())),
-            "functions": len(result.project.functions),
-            "functions_with_code": sum(1 for function in result.project.functions
-                                       if function.handler is not None and function.handler.file is not None),
+            "functions": result.stats.functions,
+            "functions_with_code": result.stats.functions_with_code,
             "findings": len(result.findings),
             "by_severity": {name: severities.get(name, 0) for name in ("error", "warning", "info")},
             "by_code": dict(sorted(codes.items())),

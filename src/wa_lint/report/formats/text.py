@@ -44,17 +44,22 @@ class Sources:
     from disk (invalid UTF-8 replaced; a file that vanished or cannot be read has no snippet)."""
 
     def __init__(self, result: RunResult) -> None:
-        self.lines: dict[Path, list[str] | None] = {
-            template.path: template.text.splitlines() for template in result.project.templates
-        }
+        self.lines: dict[Path, list[str] | None] = {}
+        self.store = result.project.sources
 
     def get(self, path: Path) -> list[str] | None:
         if path not in self.lines:
             self.lines[path] = self._read(path)
         return self.lines[path]
 
+    def _read(self, path: Path) -> list[str] | None:
+        known = self.store.get(path) if self.store is not None else None
+        if known is not None and path.suffix != ".py":
+            return known.text.splitlines()  # a template, as it was loaded
+        return self._read_file(path)
+
     @staticmethod
-    def _read(path: Path) -> list[str] | None:
+    def _read_file(path: Path) -> list[str] | None:
         try:
             with path.open("rb") as handle:
                 raw = handle.read(_MAX_SOURCE_BYTES + 1)
@@ -144,13 +149,12 @@ def snippet(finding: Finding, lines: list[str] | None, colour: bool) -> list[str
 
 def coverage(result: RunResult) -> str:
     """What was read and linked: `2 templates, 1 serverless.yml and 3 Python files; 5 functions, 4 with local code`."""
-    stats, functions = result.stats, result.project.functions
+    stats = result.stats
     read = [plural(stats.templates, "template")]
     read += [plural(count, _FRAMEWORK_FILES.get(name, name)) for name, count in sorted(stats.frameworks.items())]
     text = ", ".join(read) + f" and {plural(stats.python_files, 'Python file')}"
-    if functions:
-        linked = sum(1 for function in functions if function.handler is not None and function.handler.file is not None)
-        text += f"; {plural(len(functions), 'function')}, {linked} with local code"
+    if stats.functions:
+        text += f"; {plural(stats.functions, 'function')}, {stats.functions_with_code} with local code"
     return text
 
 

@@ -1,0 +1,166 @@
+"""What a run read of the file system, recorded as it reads, and whether it would read the same now.
+
+Caches of whole results (a walk's files, a run's findings) are valid only while everything they were
+computed from is unchanged. Reading every file again to find out would cost what the cache saves, so
+each path is vouched for by its status (modification and change times, inode, size, mode; None when
+it does not exist), as git's index vouches for a file: a file's status changes when it is written,
+a folder's when an entry is added, removed or renamed in it, any path's on `chmod`.
+
+A status is only trusted when it is older than the run by a margin: a file written in the same clock
+tick as it was read, after the read, would keep the time it had (the "racy git" problem; some file
+systems keep times in ticks of seconds). For such a path the record also keeps a digest of what was
+read (a file's bytes, a folder's listing), which checking compares again.
+
+`recording(inputs)` makes `files.read_regular`, `files.is_file` and `files.is_dir` note the paths
+they touch; code that reads the file system another way notes the path itself (`note`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import hashlib
+import os
+import stat
+import time
+from collections.abc import Iterator
+from typing import Any
+
+# File systems keep times in ticks of up to 2 s (FAT); a status this close to the run is not trusted.
+RACY_MARGIN_NS = 2_000_000_000
+# The most a racy file's digest reads (a larger file read by the run was refused by a limit anyway).
+DIGEST_BYTES = 64 * 1024 * 1024
+
+Stamp = tuple[int, int, int, int, int]
+
+_RECORDING: contextvars.ContextVar[Inputs | None] = contextvars.ContextVar("wa_lint_inputs", default=None)
+
+
+def stamp_of(status: os.stat_result) -> Stamp:
+    return (status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_size, status.st_mode)
+
+
+def current_stamp(path: str) -> Stamp | None:
+    try:
+        return stamp_of(os.stat(path))
+    except (OSError, ValueError):
+        return None
+
+
+def _digest(path: str, stamp: Stamp | None, content: bytes | None = None) -> str:
+    """What a path holds: a file's bytes, a folder's entries (names and kinds), else its type alone."""
+    digest = hashlib.sha256()
+    if stamp is not None and stat.S_ISREG(stamp[4]):
+        if content is None:
+            from wa_lint.files import FileSkip, read_regular
+
+            try:
+                content = read_regular(path, DIGEST_BYTES, record=False)
+            except FileSkip as skip:
+                content = f"unreadable: {skip}".encode()
+        digest.update(content)
+    elif stamp is not None and stat.S_ISDIR(stamp[4]):
+        try:
+            with os.scandir(path) as entries:
+                listing = sorted(f"{entry.name}\0{_kind(entry)}" for entry in entries)
+        except (OSError, ValueError) as error:
+            listing = [f"unlistable: {error}"]
+        digest.update("\n".join(listing).encode("utf-8", "surrogateescape"))
+    else:
+        digest.update(str(None if stamp is None else stat.S_IFMT(stamp[4])).encode())
+    return digest.hexdigest()
+
+
+def _kind(entry: os.DirEntry[str]) -> str:
+    try:
+        return "d" if entry.is_dir(follow_symlinks=False) else "f" if entry.is_file(follow_symlinks=False) else "o"
+    except OSError:
+        return "?"
+
+
+class Inputs:
+    """Paths read or asked about, each with its status when first touched (and a digest when racy)."""
+
+    def __init__(self, started_ns: int | None = None) -> None:
+        self.started_ns = time.time_ns() if started_ns is None else started_ns
+        self.paths: dict[str, tuple[Stamp | None, str | None]] = {}
+
+    def _racy(self, stamp: Stamp | None) -> bool:
+        return stamp is not None and max(stamp[0], stamp[1]) >= self.started_ns - RACY_MARGIN_NS
+
+    def note(self, path: str | os.PathLike[str], status: os.stat_result | None = None,
+             content: bytes | None = None) -> None:
+        """Record `path` before it is read or listed (a change after the status is taken then shows as
+        a new status); `status` and `content` when the caller has them (an open file's `fstat`, its bytes)."""
+        key = os.fspath(path)
+        if key in self.paths:
+            return  # the first status: a change since then is a change
+        stamp = stamp_of(status) if status is not None else current_stamp(key)
+        self.paths[key] = (stamp, _digest(key, stamp, content) if self._racy(stamp) else None)
+
+    def update(self, other: Inputs) -> None:
+        for path, record in other.paths.items():
+            self.paths.setdefault(path, record)
+
+    def still_true(self) -> Inputs | None:
+        """None when any path's status or (for racy ones) contents differ; else the record as it reads
+        now, statuses taken now, so a racy path that has aged is trusted by its status next time."""
+        now = Inputs()
+        for path, (stamp, digest) in self.paths.items():
+            current = current_stamp(path)
+            if current != stamp:
+                return None
+            if digest is not None and _digest(path, current) != digest:
+                return None
+            now.paths[path] = (current, digest if now._racy(current) else None)
+        return now
+
+    @property
+    def has_racy(self) -> bool:
+        return any(digest is not None for _, digest in self.paths.values())
+
+    def encode(self) -> list[Any]:
+        return [[path, stamp, digest] for path, (stamp, digest) in self.paths.items()]
+
+    @classmethod
+    def decode(cls, value: Any) -> Inputs:
+        """Raises TypeError or ValueError on a value `encode` did not write."""
+        if type(value) is not list:
+            raise TypeError("inputs are a list")
+        inputs = cls()
+        for item in value:
+            if type(item) is not list or len(item) != 3:
+                raise TypeError("an input is (path, status, digest)")
+            path, stamp, digest = item
+            if type(path) is not str or not (digest is None or type(digest) is str):
+                raise TypeError("a path and a digest are text")
+            inputs.paths[path] = (_stamp(stamp), digest)
+        return inputs
+
+
+_FIVE_INTS = [int] * 5
+
+
+def _stamp(value: Any) -> Stamp | None:
+    if value is None:
+        return None
+    if type(value) is not list or list(map(type, value)) != _FIVE_INTS:
+        raise TypeError("a status is five integers")
+    return (value[0], value[1], value[2], value[3], value[4])
+
+
+@contextlib.contextmanager
+def recording(inputs: Inputs | None) -> Iterator[None]:
+    """Within the block, the file helpers note what they read in `inputs` (None: nothing is noted)."""
+    token = _RECORDING.set(inputs)
+    try:
+        yield
+    finally:
+        _RECORDING.reset(token)
+
+
+def note(path: str | os.PathLike[str], status: os.stat_result | None = None, content: bytes | None = None) -> None:
+    """Record a path in the inputs being recorded, if any."""
+    inputs = _RECORDING.get()
+    if inputs is not None:
+        inputs.note(path, status, content)

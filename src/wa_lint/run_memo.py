@@ -1,0 +1,312 @@
+"""A run's findings kept with everything it read, so a run over an unchanged project recomputes nothing.
+
+An entry (`.wa_lint_cache/runs/`) is keyed by the run's settings (the paths given, the configuration,
+the folder it runs from) and a fingerprint of all of wa-lint's code and rule files, and holds the
+findings, the notes and the figures of the run, with the `Inputs` it read (wa_lint/inputs.py): every
+folder the walk listed, every `.gitignore`, template, Python file and requirements list read, every
+path asked about. A later run with the same key checks those statuses (a `stat` each) and, when all
+read the same, hands back the stored result without loading, linking, analysing or checking anything.
+
+The model of the project (templates, functions, facts) is not stored. The replayed result's
+`project` answers what the common reports need without it (the root, the reported paths, the files'
+texts read again from disk, which the statuses vouch for) and runs the pipeline the first time
+anything else is asked of it (an HTML or SARIF report, a baseline, `--show-model`): a report that
+needs the model costs a normal warm run, never a wrong answer. Template fixes that were not built
+when the entry was written are built the same way, when first read.
+
+Runs that read what no file status vouches for never use the memo: `--aws` (the deployed stack and
+CloudWatch), Power Tuning results named in the configuration, and texts not yet written (`--diff`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from wa_lint import __version__
+from wa_lint.cache_store import VouchedStore, code_fingerprint
+from wa_lint.config import Config
+from wa_lint.inputs import Inputs
+from wa_lint.report.findings import (
+    Applicability,
+    DeferredFix,
+    Diagnostic,
+    Edit,
+    Evidence,
+    Finding,
+    Fix,
+    LensRef,
+    Severity,
+    Span,
+)
+from wa_lint.result import RunResult, Stats
+
+_FORMAT = "1"
+_MAX_ENTRY_BYTES = 256 * 1024 * 1024
+
+
+def memo_allowed(config: Config, overlay_given: bool) -> bool:
+    """Whether a run's result is fully determined by files whose statuses can vouch for them."""
+    return not overlay_given and config.live is None and not config.power_tuning and not config.power_tuning_functions
+
+
+def _fingerprint(memo: Path) -> str:
+    package = Path(__file__).parent
+    from wa_lint.check.registry import rules_dir
+
+    rule_files = tuple(sorted(rules_dir().glob("*.md")))
+    return code_fingerprint(package, f"{_FORMAT}:{__version__}:{sys.version}".encode(), files=rule_files, memo=memo)
+
+
+class RunMemo(VouchedStore):
+    def __init__(self, folder: Path) -> None:
+        super().__init__(folder, "runs", _MAX_ENTRY_BYTES)
+        self.fingerprint = _fingerprint(folder)
+
+    def key(self, paths: Sequence[Path], config: Config, force_exclude: bool) -> str:
+        # Today's date: a runtime's deprecation (REL101) is judged against it.
+        settings = [self.fingerprint, os.getcwd(), [str(path) for path in paths],
+                    [os.path.abspath(path) for path in paths], force_exclude, _config_text(config),
+                    datetime.date.today().isoformat()]
+        return hashlib.sha256(json.dumps(settings).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def keep(self, key: str, result: RunResult, inputs: Inputs) -> None:
+        self._write_entry(key, inputs, _encode(result))
+
+    def keep_built_fixes(self, key: str, result: RunResult, inputs: Inputs) -> Callable[[], None] | None:
+        """A call that stores `result` again if reports have built template fixes it holds unbuilt
+        since now (so the next replayed JSON or SARIF report need not build them); None when it
+        holds none."""
+        unbuilt = _unbuilt(result)
+        if not unbuilt:
+            return None
+
+        def keep_built() -> None:
+            if _unbuilt(result) < unbuilt:
+                self.keep(key, result, inputs)
+
+        return keep_built
+
+
+def _unbuilt(result: RunResult) -> int:
+    return sum(1 for finding in result.findings for fix in finding.fixes if not _is_built(fix))
+
+
+def _config_text(config: Config) -> str:
+    values = {spec.name: getattr(config, spec.name) for spec in fields(config) if spec.name != "origins"}
+    return json.dumps(values, sort_keys=True, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(map(str, value))
+    if hasattr(value, "__dataclass_fields__"):
+        return asdict(value)
+    return str(value)
+
+
+# -- the stored result ------------------------------------------------------------------------------
+
+class _Stored:
+    def __init__(self, findings: list[Finding], diagnostics: list[Diagnostic], stats: Stats,
+                 enabled: frozenset[str], reported_paths: frozenset[Path] | None, model: _Model) -> None:
+        self.findings, self.diagnostics, self.stats, self.enabled = findings, diagnostics, stats, enabled
+        self.reported_paths = reported_paths
+        self.model = model  # where template fixes not built when stored are built, once replayed
+
+
+class _Model:
+    """The replayed result's project, once there is one (fixes decoded before it refer to it here)."""
+
+    project: LazyProject | None = None
+
+    def edits(self, index: int, number: int) -> tuple[Edit, ...]:
+        """The edits of a template fix as the pipeline builds them (the same run, so the same finding)."""
+        if self.project is None:
+            return ()
+        real = self.project.real().findings
+        if index < len(real) and number < len(real[index].fixes):
+            return real[index].fixes[number].edits
+        return ()
+
+
+def _is_built(fix: Fix) -> bool:
+    if not isinstance(fix, DeferredFix):
+        return True
+    build = fix._build  # type: ignore[attr-defined]
+    return bool(build.cache_info().currsize)
+
+
+def _encode(result: RunResult) -> dict[str, Any]:
+    def span(value: Span) -> list[Any]:
+        return [str(value.path), value.line, value.column, value.end_line, value.end_column]
+
+    def edit(value: Edit) -> list[Any]:
+        return [str(value.path), value.start, value.end, value.replacement, value.line, value.column,
+                value.end_line, value.end_column]
+
+    def fix(value: Fix) -> list[Any]:
+        edits = [edit(item) for item in value.edits] if _is_built(value) else None
+        return [value.title, value.applicability.value, edits]
+
+    def evidence(value: Evidence) -> list[Any]:
+        return [value.source, value.statistic, value.value, value.unit, value.metric,
+                None if value.path is None else str(value.path), value.window]
+
+    findings = [[f.code, f.name, int(f.severity), span(f.span), f.message, f.fix,
+                 [f.lens.pillar, f.lens.question, f.lens.best_practice, f.lens.choice_id, f.lens.url],
+                 f.resource, f.function, [fix(item) for item in f.fixes], [evidence(item) for item in f.evidence]]
+                for f in result.findings]
+    stats = result.stats
+    reported = result.project.reported_paths
+    return {
+        "findings": findings,
+        "diagnostics": [[None if d.path is None else str(d.path), d.message, d.kind] for d in result.diagnostics],
+        "stats": [stats.templates, stats.python_files, dict(stats.frameworks), stats.functions,
+                  stats.functions_with_code],
+        "enabled": sorted(result.enabled),
+        "reported": None if reported is None else sorted(map(str, reported)),
+    }
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError("expected text")
+    return value
+
+
+def _maybe_text(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int:
+        raise TypeError("expected an integer")
+    return value
+
+
+def _list(value: Any, length: int | None = None) -> list[Any]:
+    if type(value) is not list or (length is not None and len(value) != length):
+        raise TypeError("expected a list" + ("" if length is None else f" of {length}"))
+    return value
+
+
+def decode_stored(value: Any) -> _Stored:
+    """A stored result (`_encode`'s JSON values); raises TypeError, ValueError, KeyError or IndexError on
+    a value it did not write."""
+    known_paths: dict[str, Path] = {}  # a Path per file, not per finding: building one costs more than the rest
+
+    def path_of(text: Any) -> Path:
+        known = known_paths.get(text) if type(text) is str else None
+        if known is None:
+            known = known_paths[_text(text)] = Path(text)
+        return known
+
+    def span(item: Any) -> Span:
+        path, line, column, end_line, end_column = _list(item, 5)
+        return Span(path_of(path), _int(line), _int(column), _int(end_line), _int(end_column))
+
+    def edit(item: Any) -> Edit:
+        path, start, end, replacement, line, column, end_line, end_column = _list(item, 8)
+        return Edit(path_of(path), _int(start), _int(end), _text(replacement), _int(line), _int(column),
+                    _int(end_line), _int(end_column))
+
+    def evidence(item: Any) -> Evidence:
+        source, statistic, measured, unit, metric, path, window = _list(item, 7)
+        if type(measured) not in (int, float, str):
+            raise TypeError("a measured value is a number or text")
+        return Evidence(_text(source), _text(statistic), measured, _maybe_text(unit), _maybe_text(metric),
+                        None if path is None else Path(_text(path)), _maybe_text(window))
+
+    findings: list[Finding] = []
+    model = _Model()
+    for index, item in enumerate(_list(value["findings"])):
+        code, name, severity, where, message, fix_text, lens, resource, function, fixes, evidences = _list(item, 11)
+        pillar, question, best_practice, choice_id, url = _list(lens, 5)
+        decoded_fixes: list[Fix] = []
+        for number, stored_fix in enumerate(_list(fixes)):
+            title, applicability, edits = _list(stored_fix, 3)
+            if edits is None:
+                decoded_fixes.append(DeferredFix(functools.partial(model.edits, index, number),
+                                                 Applicability(_text(applicability)), _text(title)))
+            else:
+                decoded_fixes.append(Fix(_text(title), tuple(edit(e) for e in _list(edits)),
+                                         Applicability(_text(applicability))))
+        findings.append(Finding(
+            _text(code), _text(name), Severity(_int(severity)), span(where), _text(message), _text(fix_text),
+            LensRef(_text(pillar), _text(question), _text(best_practice), _maybe_text(choice_id), _text(url)),
+            _maybe_text(resource), _maybe_text(function), tuple(decoded_fixes),
+            tuple(evidence(e) for e in _list(evidences))))
+    diagnostics = []
+    for item in _list(value["diagnostics"]):
+        path, message, kind = _list(item, 3)
+        diagnostics.append(Diagnostic(None if path is None else Path(_text(path)), _text(message), _text(kind)))
+    templates, python_files, frameworks, functions, with_code = _list(value["stats"], 5)
+    if type(frameworks) is not dict or not all(type(count) is int for count in frameworks.values()):
+        raise TypeError("framework counts are integers")
+    stats = Stats(_int(templates), _int(python_files), 0.0, dict(frameworks), _int(functions), _int(with_code))
+    enabled = frozenset(_text(code) for code in _list(value["enabled"]))
+    reported = None if value["reported"] is None else frozenset(Path(_text(path)) for path in _list(value["reported"]))
+    return _Stored(findings, diagnostics, stats, enabled, reported, model)
+
+
+# -- replaying it -----------------------------------------------------------------------------------
+
+class LazyProject:
+    """A replayed run's project: the root, the reported paths and the files' texts without the model;
+    anything else runs the pipeline once (`build`) and is answered by the real project."""
+
+    def __init__(self, root: Path, reported_paths: frozenset[Path] | None, sources: Any,
+                 build: Callable[[], RunResult]) -> None:
+        self.root = root
+        self.reported_paths = reported_paths
+        self.sources = sources
+        self._build = functools.cache(build)
+
+    def is_reported(self, path: Path) -> bool:
+        reported = self.reported_paths
+        return reported is None or path in reported or any(parent in reported for parent in path.parents)
+
+    def real(self) -> RunResult:
+        return self._build()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._build().project, name)
+
+
+class _Catalogue(Mapping[str, Any]):
+    """The rule catalogue, read when a report first asks for a rule (SARIF, JUnit and HTML do; the
+    text and JSON reports take what they show from the findings)."""
+
+    @functools.cached_property
+    def _rules(self) -> dict[str, Any]:
+        from wa_lint.check.registry import catalogue
+
+        return catalogue()
+
+    def __getitem__(self, code: str) -> Any:
+        return self._rules[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+
+def replayed(stored: _Stored, root: Path, sources: Any, build: Callable[[], RunResult], seconds: float) -> RunResult:
+    """The stored result as a run's result; unbuilt template fixes are taken from the real run when read."""
+    project = stored.model.project = LazyProject(root, stored.reported_paths, sources, build)
+    stats = Stats(stored.stats.templates, stored.stats.python_files, seconds, stored.stats.frameworks,
+                  stored.stats.functions, stored.stats.functions_with_code)
+    return RunResult(stored.findings, stored.diagnostics, project, stats, _Catalogue(), stored.enabled)  # type: ignore[arg-type]

@@ -1,0 +1,240 @@
+"""The run memo: a run over an unchanged project is replayed, and no change to anything it read is missed."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, later
+
+from wa_lint import inputs
+from wa_lint.cache_store import seal
+from wa_lint.config import Config
+from wa_lint.evidence.live.target import LiveOptions
+from wa_lint.pipeline import Run
+from wa_lint.result import RunResult
+
+
+def _demo(tmp_path: Path) -> Path:
+    project = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project)
+    (project / ".git").mkdir()
+    return project
+
+
+
+
+
+
+@pytest.fixture
+def executions(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times the pipeline itself ran (a replayed run does not run it)."""
+    calls: list[int] = []
+    real = Run._execute
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Run, "_execute", counting)
+    return calls
+
+
+def _seen(result: RunResult) -> list[tuple]:
+    """Everything a report shows of a run's findings, fixes' edits included."""
+    return [(f.code, f.name, f.severity, f.span, f.message, f.fix, f.lens, f.resource, f.function, f.evidence,
+             [(fix.title, fix.applicability, fix.edits) for fix in f.fixes]) for f in result.findings]
+
+
+def _run(project: Path, config: Config | None = None, **options) -> RunResult:
+    return Run([project], config or Config(), **options).execute()
+
+
+def test_an_unchanged_project_is_replayed_with_the_same_result(tmp_path, trusted, executions) -> None:
+    project = _demo(tmp_path)
+    catalogue = Config(extend_select=("OPS", "COST"))  # rules whose template fixes are built when read
+    cold = _run(project, catalogue)
+    warm = _run(project, catalogue)
+    assert executions == [1], "the second run is replayed"
+    assert _seen(warm) == _seen(cold) and len(cold.findings) > 3
+    assert any(fix for finding in cold.findings for fix in finding.fixes), "the demo has fixes to replay"
+    assert warm.diagnostics == cold.diagnostics and warm.enabled == cold.enabled
+    assert (warm.stats.templates, warm.stats.python_files, warm.stats.functions, warm.stats.functions_with_code) == (
+        cold.stats.templates, cold.stats.python_files, cold.stats.functions, cold.stats.functions_with_code)
+    assert executions == [1, 1], "template fixes not built before are built by the pipeline when read"
+
+
+def test_fixes_a_report_built_are_stored_so_a_replay_need_not_build_them(tmp_path, trusted, executions) -> None:
+    project = _demo(tmp_path)
+    catalogue = Config(extend_select=("OPS", "COST"))
+    cold = _run(project, catalogue)
+    seen = _seen(cold)  # what a JSON report reads: every fix's edits
+    assert cold.remember is not None
+    cold.remember()
+    assert _seen(_run(project, catalogue)) == seen
+    assert executions == [1]
+
+
+def test_fixes_a_replayed_report_built_are_stored_too(tmp_path, trusted, executions) -> None:
+    project = _demo(tmp_path)
+    catalogue = Config(extend_select=("OPS", "COST"))
+    _run(project, catalogue)  # a text report: its template fixes stay unbuilt
+    replayed = _run(project, catalogue)
+    seen = _seen(replayed)  # a JSON report of the replay: the pipeline builds them
+    assert executions == [1, 1] and replayed.remember is not None
+    replayed.remember()
+    assert _seen(_run(project, catalogue)) == seen
+    assert executions == [1, 1]
+
+
+def _changes(project: Path) -> dict[str, object]:
+    handler = project / "src" / "orders" / "get_order.py"
+    template = project / "template.yaml"
+
+    def handler_edited() -> None:
+        handler.write_text(handler.read_text() + "\n\ndef extra(event, context):\n    return 1\n")
+
+    def template_edited() -> None:
+        template.write_text(template.read_text().replace("MemorySize: 512", "MemorySize: 128"))
+
+    def module_added() -> None:
+        (project / "src" / "reports" / "handler.py").write_text(
+            "import boto3\n\ndef handler(event, context):\n    return boto3.client('s3').list_buckets()\n")
+        later(project / "src" / "reports")
+
+    def module_removed() -> None:
+        (project / "src" / "shared" / "responses.py").unlink()
+        later(project / "src" / "shared")
+
+    def requirements_added() -> None:
+        # Read by import resolution (what is installed in the code folder), not by the walk.
+        (project / "src" / "requirements.txt").write_text("shared\n")
+        later(project / "src")
+
+    def gitignore_added() -> None:
+        (project / ".gitignore").write_text("src/reports/\n")
+        later(project)
+
+    return {"handler edited": handler_edited, "template edited": template_edited, "module added": module_added,
+            "module removed": module_removed, "requirements added": requirements_added,
+            "gitignore added": gitignore_added}
+
+
+@pytest.mark.parametrize("change", sorted(_changes(Path())))
+def test_a_change_to_anything_the_run_read_runs_the_pipeline(tmp_path, trusted, executions, change: str) -> None:
+    project = _demo(tmp_path)
+    _run(project)
+    _changes(project)[change]()  # type: ignore[operator]
+    executions.clear()
+    after = _run(project)
+    assert executions == [1], f"{change}: the run was replayed"
+    assert _seen(after) == _seen(_run(project, use_cache=False))
+
+
+def test_a_file_read_in_an_ignored_folder_is_vouched_for_by_its_own_status(tmp_path, trusted, executions) -> None:
+    # The walk never lists build/ (ignored), but the template's code lives there: its reads are inputs too.
+    project = tmp_path / "app"
+    (project / ".git").mkdir(parents=True)
+    (project / ".gitignore").write_text("build/\n")
+    (project / "build").mkdir()
+    handler = project / "build" / "app.py"
+    handler.write_text("def handler(event, context):\n    return 1\n")
+    (project / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Runtime: python3.12\n      CodeUri: build/\n      Handler: app.handler\n"
+        "      MemorySize: 1024\n")
+    before = _run(project, Config(select=("PERF101",)))
+    assert not before.findings
+    handler.write_text("import boto3\n\ndef handler(event, context):\n    return boto3.client('s3').list_buckets()\n")
+    later(handler)
+    after = _run(project, Config(select=("PERF101",)))
+    assert [finding.code for finding in after.findings] == ["PERF101"]
+
+
+def test_a_file_rewritten_within_its_recorded_clock_tick_is_read_again(tmp_path, monkeypatch, executions) -> None:
+    # Just written, the demo's statuses are too recent to trust: the memo keeps digests of what was
+    # read, and a rewrite that left a file's status as it was is still seen.
+    project = _demo(tmp_path)
+    _run(project)
+    handler = project / "src" / "orders" / "get_order.py"
+    recorded = {str(handler): inputs.current_stamp(str(handler))}
+    handler.write_text(handler.read_text().replace("def ", "def _", 1))
+    real = inputs.current_stamp
+    monkeypatch.setattr(inputs, "current_stamp", lambda path: recorded.get(path) or real(path))
+    executions.clear()
+    _run(project)
+    assert executions == [1]
+
+
+def test_settings_and_the_folder_run_from_are_part_of_the_key(tmp_path, trusted, executions, monkeypatch) -> None:
+    project = _demo(tmp_path)
+    everything = _run(project)
+    only_perf = _run(project, Config(select=("PERF",)))
+    assert executions == [1, 1] and {f.code[:4] for f in only_perf.findings} == {"PERF"} != {
+        f.code[:4] for f in everything.findings}
+    monkeypatch.chdir(project)  # relative paths given mean other files from another folder
+    _run(project)
+    assert executions == [1, 1, 1]
+
+
+@pytest.mark.parametrize("options", [
+    {"use_cache": False}, {"debug": True}, {"overlay": {Path("x.py"): b""}}, {"use_memo": False}])
+def test_runs_whose_inputs_no_status_vouches_for_never_use_the_memo(tmp_path, options) -> None:
+    assert Run([_demo(tmp_path)], Config(), **options).memo is None
+
+
+@pytest.mark.parametrize("config", [
+    Config(power_tuning=(Path("tuning.json"),)), Config(power_tuning_functions={Path("t.json"): "Fn"}),
+    Config(live=LiveOptions(stack="orders"))])
+def test_power_tuning_results_and_live_mode_never_use_the_memo(tmp_path, config) -> None:
+    assert Run([_demo(tmp_path)], config).memo is None
+    assert Run([_demo(tmp_path / "again")], Config()).memo is not None
+
+
+def _entry_file(project: Path) -> Path:
+    (entry,) = (project / ".wa_lint_cache" / "runs").rglob("*.json")
+    return entry
+
+
+@pytest.mark.parametrize("damage", [
+    lambda entry: entry["result"]["findings"][0].__setitem__(2, "error"),
+    lambda entry: entry["result"]["findings"][0][3].__setitem__(1, 1.0),
+    lambda entry: entry["result"]["findings"][0].pop(),
+    lambda entry: entry["result"].__setitem__("stats", [1, 2, {"cdk": "x"}, 3, 4]),
+    lambda entry: entry["inputs"][0].__setitem__(1, [1, 2, 3, 4]),
+    lambda entry: entry.pop("inputs"),
+])
+def test_a_misshapen_entry_is_a_miss_and_the_pipeline_runs(tmp_path, trusted, executions, damage) -> None:
+    project = _demo(tmp_path)
+    expected = _seen(_run(project))
+    entry_file = _entry_file(project)
+    entry = json.loads(entry_file.read_bytes().split(b"\n", 1)[1])
+    damage(entry)
+    payload = json.dumps(entry).encode()
+    entry_file.write_bytes(seal(entry_file.stem, payload) + b"\n" + payload)
+    executions.clear()
+    assert _seen(_run(project)) == expected
+    assert executions == [1]
+
+
+def _cli(project: Path, *args: str) -> str:
+    command = [sys.executable, "-m", "wa_lint", str(project), "--isolated", *args]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    # The run's own duration is the one thing that differs.
+    return re.sub(r'\d+\.\d+ ?s\b|"seconds": [\d.]+|time="[\d.]+"', "<time>", done.stdout)
+
+
+@pytest.mark.parametrize("output_format", ["full", "concise", "json", "sarif", "github", "junit", "gitlab", "html"])
+def test_a_replayed_run_reports_exactly_what_the_pipeline_reports(tmp_path, output_format: str) -> None:
+    # Reports that need the model (SARIF's fingerprints, HTML's graph) get it from the pipeline.
+    project = _demo(tmp_path)
+    cold = _cli(project, "--output-format", output_format)
+    warm = _cli(project, "--output-format", output_format)
+    assert (project / ".wa_lint_cache" / "runs").is_dir()
+    assert warm == cold == _cli(project, "--output-format", output_format, "--no-cache")
