@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from wa_lint.load.template.errors import TemplateError
-from wa_lint.load.template.nodes import DictNode, ListNode
+from wa_lint.load.template.nodes import UNKNOWN, DictNode, ListNode, Pos
 
 GLOBALS_SECTION = {
     "AWS::Serverless::Function": "Function",
@@ -26,30 +26,39 @@ def _is_intrinsic(value: Any) -> bool:
     return isinstance(value, dict) and len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref"))
 
 
+class MergedNode(DictNode):
+    """A mapping with a Globals section merged in; `inherited` are the keys only Globals sets."""
+
+    __slots__ = ("inherited",)
+
+    def __init__(self, pos: Pos) -> None:
+        super().__init__(pos=pos)
+        self.inherited: set[str] = set()
+
+
 def merge(global_value: Any, local_value: Any) -> Any:
     if isinstance(global_value, dict) and isinstance(local_value, dict):
         if _is_intrinsic(global_value) or _is_intrinsic(local_value):
             return local_value
-        merged = DictNode(pos=local_value.pos if isinstance(local_value, DictNode) else DictNode.pos)
-        merged.inherited = set()  # type: ignore[attr-defined]
+        merged = MergedNode(pos=local_value.pos if isinstance(local_value, DictNode) else UNKNOWN)
         for key, value in global_value.items():
             merged[key] = value
             if isinstance(global_value, DictNode):
                 merged.key_spans[key] = global_value.key_pos(key)
-            merged.inherited.add(key)  # type: ignore[attr-defined]
+            merged.inherited.add(key)
         for key, value in local_value.items():
             merged[key] = merge(global_value[key], value) if key in global_value else value
             if isinstance(local_value, DictNode):
                 merged.key_spans[key] = local_value.key_pos(key)
-            merged.inherited.discard(key)  # type: ignore[attr-defined]
+            merged.inherited.discard(key)
         return merged
     if isinstance(global_value, list) and isinstance(local_value, list):
-        return ListNode([*global_value, *local_value], pos=getattr(local_value, "pos", ListNode.pos))
+        return ListNode([*global_value, *local_value], pos=getattr(local_value, "pos", UNKNOWN))
     return local_value
 
 
 def inherited_keys(properties: DictNode) -> set[str]:
-    return getattr(properties, "inherited", set())
+    return properties.inherited if isinstance(properties, MergedNode) else set()
 
 
 def merged_properties(globals_section: Any, resource_type: str, properties: Any) -> DictNode:

@@ -103,6 +103,8 @@ class ModuleIndex:
         self.walks: dict[int, list[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]] = {}
         # (importer's folder or roots, level, dotted parts) → the module found, like `callees`.
         self.modules_found: dict[tuple[str, int, tuple[str, ...]], tuple[ModuleFacts, int] | None] = {}
+        # (import roots, caller, callee) → whether a call between them hands over credentials, like `callees`.
+        self.credentialed: dict[tuple[tuple[str, ...], Node, Node], bool] = {}
 
     def _analysed_file(self, root: Path, dotted: str) -> Path | None:
         base = f"{root}/{dotted.replace('.', '/')}"
@@ -583,10 +585,9 @@ def constructor_sites(project: Project, entry: Entry, names: frozenset[str]) -> 
     caller's own module is reported inside it, as is a factory that is itself the entry."""
     found: dict[SiteKey, ConstructorSite] = {}
     factories: dict[tuple[int, str], tuple[Call, tuple[Step, ...]] | None] = {}
-    credentialed: dict[tuple[Node, Node], bool] = {}
     for graph, node, live, path in taint_walk(project, entry):
         body = graph.body(node)
-        if body is None or _through_credentials(graph, path, credentialed):
+        if body is None or _through_credentials(graph, path):
             continue
         facts = graph.facts(node)
         for call in body.calls:
@@ -623,12 +624,14 @@ def constructor_sites(project: Project, entry: Entry, names: frozenset[str]) -> 
 _CREDENTIAL_ARGUMENTS = CREDENTIAL_KEYWORDS | {"credentials"}
 
 
-def _through_credentials(graph: Graph, path: tuple[Step, ...], known: dict[tuple[Node, Node], bool]) -> bool:
+def _through_credentials(graph: Graph, path: tuple[Step, ...]) -> bool:
     """The path enters a function through a call that passes it credentials (`Stacks(logger, region,
     credentials=assume_role(account))`): the clients it builds use the credentials of this invocation
     (another account, a tenant) and must be built per invocation, as explicit credentials are."""
+    known = graph.index.credentialed
+    roots = graph.roots
     for caller, callee in pairwise(path):
-        pair = (caller.node, callee.node)
+        pair = (roots, caller.node, callee.node)
         if pair not in known:
             body = graph.body(caller.node)
             known[pair] = body is not None and any(

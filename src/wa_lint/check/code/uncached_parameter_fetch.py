@@ -60,29 +60,45 @@ def _powertools_bypass(site: Site) -> str | None:
     return None
 
 
+def _verdict(site: Site) -> tuple[str, str] | None:
+    """("sdk", what is fetched) or ("powertools", the argument that turns its cache off); None when the
+    call is no uncached fetch. A property of the call site alone, whichever entry reaches it."""
+    what = _sdk_fetch(site)
+    if what is not None:
+        # A fetch that feeds a module-level memo (a TTL dict, a global) is cached.
+        return None if site.writes_module_state else ("sdk", what)
+    bypass = _powertools_bypass(site)
+    return None if bypass is None else ("powertools", bypass)
+
+
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
     reported: set[SiteKey] = set()
+    # Helpers shared by many entries (a common module) are reached by each: each call judged once, in
+    # the function body it was reached in.
+    verdicts: dict[tuple[SiteKey, str, int], tuple[str, str] | None] = {}
     for entry in entries(project):
         sites = list(invocation_calls(project, entry))
         if any(method(site.call) in _ROTATION for site in sites):
             continue  # a secret rotation function must read the current versions, uncached
         for site in sites:
-            if site.key in reported:
+            key = site.key
+            if key in reported:
+                continue
+            judged = (key, site.qualname, id(site.body))
+            if judged not in verdicts:
+                verdicts[judged] = _verdict(site)
+            verdict = verdicts[judged]
+            if verdict is None:
                 continue
             call = site.call
-            what = _sdk_fetch(site)
-            if what is not None:
-                if site.writes_module_state:
-                    continue  # the fetch feeds a module-level memo (a TTL dict, a global)
+            kind, what = verdict
+            if kind == "sdk":
                 problem = f"`{call.callee}` fetches {what} on every invocation{site.route(call.callee)} and nothing caches it"
             else:
-                bypass = _powertools_bypass(site)
-                if bypass is None:
-                    continue
-                problem = (f"`{call.callee}(..., {bypass})` fetches on every invocation{site.route(call.callee)}, "
+                problem = (f"`{call.callee}(..., {what})` fetches on every invocation{site.route(call.callee)}, "
                            f"turning off Powertools' cache")
-            reported.add(site.key)
+            reported.add(key)
             yield Violation(CODE, site.span,
                             {"problem": problem, "fix": _FIX},
                             resource=entry.function.logical_id if entry.function else None, function=entry.label)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from wa_lint import __version__
 from wa_lint.cache_store import SealedStore, code_fingerprint
 from wa_lint.load.template.document import NotATemplate, Template, parse_document
 from wa_lint.load.template.errors import TemplateError
-from wa_lint.load.template.nodes import DictNode, ListNode, Pos, StrNode, pos_from_tuple
+from wa_lint.load.template.nodes import NO_SPANS, DictNode, ListNode, Pos, StrNode, pos_from_tuple
 from wa_lint.load.template.yaml_loader import Problem
 
 _FORMAT = "1"
@@ -128,7 +129,7 @@ def _string(value: list[Any]) -> StrNode:
     if len(value) != 8 or type(value[1]) is not str:
         raise ValueError("a string node is its text and a position")
     node = str.__new__(StrNode, value[1])
-    node.pos = _pos(value[2:])
+    node.__dict__ = {"pos": _pos(value[2:])}
     return node
 
 
@@ -144,20 +145,23 @@ def _decode_value(value: Any) -> Any:
         _, pos, entries, spans = value
         mapping = dict.__new__(DictNode)
         mapping.pos = _pos(pos)
+        mapping.value_spans = NO_SPANS
         key_spans = mapping.key_spans = {}
+        intern = sys.intern
         decode = _decode_value
         # Plain text (a string node), the commonest value, and the positions spelled out here: this
         # runs for every entry of every mapping.
         for key, key_pos, item in entries:
             if type(key) is not str or tuple(map(type, key_pos)) != _SIX_INTS:
                 raise ValueError("a key is text with a position")
+            key = intern(key)  # as the loaders' keys: one text for every mapping that has it
             key_spans[key] = pos_from_tuple(key_pos)
             if type(item) is list and item and item[0] == 0 and len(item) == 8 and type(item[1]) is str:
                 text = str.__new__(StrNode, item[1])
                 position = item[2:]
                 if tuple(map(type, position)) != _SIX_INTS:
                     raise ValueError("a position is six integers")
-                text.pos = pos_from_tuple(position)
+                text.__dict__ = {"pos": pos_from_tuple(position)}
                 mapping[key] = text
             else:
                 mapping[key] = decode(item)
@@ -168,6 +172,7 @@ def _decode_value(value: Any) -> Any:
         _, pos, items, spans = value
         sequence = list.__new__(ListNode)
         sequence.pos = _pos(pos)
+        sequence.value_spans = NO_SPANS
         sequence.extend(map(_decode_value, items))
         if spans:
             sequence.value_spans = _spans(spans, int)

@@ -10,11 +10,13 @@ import bisect
 import json.decoder
 import json.scanner
 import re
+import sys
 from typing import Any
 
 from wa_lint.load.template.errors import TemplateError
 from wa_lint.load.template.nodes import (
     BARE_SCALARS,
+    NO_SPANS,
     DictNode,
     ListNode,
     Pos,
@@ -93,10 +95,20 @@ class _Reader:
             raise self.fail(str(error).split(":")[0], offset) from None
         return str_node(content, self.pos(offset, end)), end
 
+    def key(self, offset: int) -> tuple[str, Pos, int]:
+        """A member name: plain text shared by every object that has it (its position goes in the
+        object's `key_spans`), as the YAML loader's keys."""
+        try:
+            content, end = _scanstring(self.text, offset + 1, True)
+        except ValueError as error:
+            raise self.fail(str(error).split(":")[0], offset) from None
+        return sys.intern(content), self.pos(offset, end), end
+
     def mapping(self, offset: int, depth: int) -> tuple[DictNode, int]:
         text, start = self.text, offset
         # DictNode() without its Python-level `__init__`: one per object.
         result = dict.__new__(DictNode)
+        result.value_spans = NO_SPANS
         spans = result.key_spans = {}
         bare: dict[str, Pos] | None = None  # result.value_spans, once there is one
         offset = self.skip(offset + 1)
@@ -106,7 +118,7 @@ class _Reader:
         while True:
             if not text.startswith('"', offset):
                 raise self.fail("expecting a property name in double quotes", offset)
-            key, offset = self.string(offset)
+            key, key_pos, offset = self.key(offset)
             offset = self.skip(offset)
             if not text.startswith(":", offset):
                 raise self.fail("expecting ':' delimiter", offset)
@@ -115,7 +127,7 @@ class _Reader:
             if key in result:
                 first = spans[key]
                 self.problems.append(
-                    Problem(f"duplicate key '{key}' (first at line {first.line}); the last one wins", key.pos)
+                    Problem(f"duplicate key '{key}' (first at line {first.line}); the last one wins", key_pos)
                 )
                 if bare:
                     bare.pop(key, None)
@@ -124,7 +136,7 @@ class _Reader:
                     bare = result.value_spans = {}
                 bare[key] = self.pos(value_start, offset)
             result[key] = value
-            spans[key] = key.pos
+            spans[key] = key_pos
             offset = self.skip(offset)
             char = text[offset : offset + 1]
             if char == "}":
@@ -137,6 +149,7 @@ class _Reader:
     def sequence(self, offset: int, depth: int) -> tuple[ListNode, int]:
         text, start = self.text, offset
         result = list.__new__(ListNode)  # ListNode() without its Python-level `__init__`
+        result.value_spans = NO_SPANS
         append = result.append
         bare: dict[int, Pos] | None = None  # result.value_spans, once there is one
         offset = self.skip(offset + 1)

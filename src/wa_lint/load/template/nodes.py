@@ -35,24 +35,31 @@ class Pos(NamedTuple):
     end: int  # offset just past the last character
 
 
-_UNKNOWN = Pos(1, 1, 1, 1, 0, 0)
+# Where a value is when nothing better is known.
+UNKNOWN = Pos(1, 1, 1, 1, 0, 0)
 # The loaders make a Pos for every value: from a 6-tuple, in C, without the named tuple's Python-level `__new__`.
 pos_from_tuple = functools.partial(tuple.__new__, Pos)
 # Values that cannot carry a position of their own (bool is an int subclass, listed for clarity).
 BARE_SCALARS = frozenset({int, float, bool, type(None)})
-_NO_SPANS: Mapping[Any, Pos] = MappingProxyType({})
+NO_SPANS: Mapping[Any, Pos] = MappingProxyType({})
 
 
 class DictNode(dict[str, Any]):
-    pos: Pos = _UNKNOWN
+    # Slots, not an instance dict: a large app holds hundreds of thousands of nodes, and a dict per
+    # node was two thirds of a loaded template's memory. A slot has no class-level default, so every
+    # way of making a node (here, the loaders, the cache) sets all three.
+    __slots__ = ("key_spans", "pos", "value_spans")
+    pos: Pos
+    key_spans: dict[str, Pos]
     # Positions of the values that cannot carry one (numbers, booleans, null), by key. Most mappings
-    # hold none, so they share this empty one; a loader gives a mapping its own dict when it needs one.
-    value_spans: Mapping[str, Pos] = _NO_SPANS
+    # hold none, so they share NO_SPANS; a loader gives a mapping its own dict when it needs one.
+    value_spans: Mapping[str, Pos]
 
-    def __init__(self, *args: Any, pos: Pos = _UNKNOWN) -> None:
+    def __init__(self, *args: Any, pos: Pos = UNKNOWN) -> None:
         super().__init__(*args)
         self.pos = pos
-        self.key_spans: dict[str, Pos] = {}
+        self.key_spans = {}
+        self.value_spans = NO_SPANS
 
     def key_pos(self, key: str) -> Pos:
         return self.key_spans.get(key, self.pos)
@@ -67,13 +74,15 @@ class DictNode(dict[str, Any]):
 
 
 class ListNode(list[Any]):
-    pos: Pos = _UNKNOWN
+    __slots__ = ("pos", "value_spans")  # as DictNode's
+    pos: Pos
     # Positions of the items that cannot carry one (numbers, booleans, null), by index; as DictNode's.
-    value_spans: Mapping[int, Pos] = _NO_SPANS
+    value_spans: Mapping[int, Pos]
 
-    def __init__(self, *args: Any, pos: Pos = _UNKNOWN) -> None:
+    def __init__(self, *args: Any, pos: Pos = UNKNOWN) -> None:
         super().__init__(*args)
         self.pos = pos
+        self.value_spans = NO_SPANS
 
     def item_pos(self, index: int) -> Pos:
         """Where item `index` is written; the sequence's position when unknown."""
@@ -84,18 +93,21 @@ class ListNode(list[Any]):
 
 
 class StrNode(str):
-    pos: Pos = _UNKNOWN
+    # A str subclass cannot have slots. Its instance dict is given whole (`node.__dict__ = {"pos": pos}`)
+    # rather than made by the first attribute set: a one-entry dict built at once is 184 bytes, one grown
+    # by an assignment 304, for every string of every template.
+    pos: Pos = UNKNOWN
 
-    def __new__(cls, value: str, pos: Pos = _UNKNOWN) -> Self:
+    def __new__(cls, value: str, pos: Pos = UNKNOWN) -> Self:
         node = super().__new__(cls, value)
-        node.pos = pos
+        node.__dict__ = {"pos": pos}
         return node
 
 
 def str_node(value: str, pos: Pos) -> StrNode:
     """`StrNode(value, pos)` without its Python-level `__new__`: the loaders make one per string."""
     node = str.__new__(StrNode, value)
-    node.pos = pos
+    node.__dict__ = {"pos": pos}
     return node
 
 

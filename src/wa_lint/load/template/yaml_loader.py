@@ -7,6 +7,7 @@ tag can ever construct a Python object, duplicate keys are seen, and alias expan
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 import yaml
@@ -15,6 +16,7 @@ from yaml import MappingNode, ScalarNode, SequenceNode
 from wa_lint.load.template.errors import TemplateError
 from wa_lint.load.template.nodes import (
     BARE_SCALARS,
+    NO_SPANS,
     DictNode,
     ListNode,
     Pos,
@@ -154,6 +156,7 @@ class _Converter:
         self.values += len(children)
         result = list.__new__(ListNode)  # ListNode(pos=...) without its Python-level `__init__`
         result.pos = _pos(node)
+        result.value_spans = NO_SPANS
         append, convert = result.append, self.convert
         bare: dict[int, Pos] | None = None  # result.value_spans, once there is one
         for index, child in enumerate(children):
@@ -161,8 +164,8 @@ class _Converter:
             if child.tag == _STR and child.__class__ is ScalarNode and child.style not in _BLOCK_STYLES:
                 first, last = child.start_mark, child.end_mark
                 text = str.__new__(StrNode, child.value)
-                text.pos = pos_from_tuple((first.line + 1, first.column + 1, last.line + 1, last.column + 1,
-                                           first.index, last.index))
+                text.__dict__ = {"pos": pos_from_tuple((first.line + 1, first.column + 1, last.line + 1,
+                                                        last.column + 1, first.index, last.index))}
                 append(text)
                 continue
             value = convert(child)
@@ -192,7 +195,9 @@ class _Converter:
         # DictNode(pos=...) without its Python-level `__init__` (one per mapping).
         result = dict.__new__(DictNode)
         result.pos = _pos(node)
+        result.value_spans = NO_SPANS
         spans = result.key_spans = {}
+        intern = sys.intern
         convert = self.convert
         bare: dict[str, Pos] | None = None  # result.value_spans, once there is one
         # Keys that came from `<<:` merges: an explicit key replaces one whatever their order, as YAML's
@@ -226,8 +231,9 @@ class _Converter:
             key_pos = pos_from_tuple((first.line + 1, first.column + 1, last.line + 1, last.column + 1,
                                       first.index, last.index))
             # Keys keep their text as written (`true`, `0x1F`); only YAML's null spellings are one key.
-            key = str.__new__(StrNode, "null" if key_tag == _NULL else key_node.value)
-            key.pos = key_pos
+            # A key is plain text, shared by every mapping that has it (`Type`, `Properties`, ...): its
+            # position is in `key_spans`, and a node per key was a third of a template's memory.
+            key = intern("null" if key_tag == _NULL else key_node.value)
             if key in result:
                 if merged_keys and key in merged_keys:
                     merged_keys.discard(key)
@@ -241,8 +247,8 @@ class _Converter:
             if value_node.tag == _STR and value_node.__class__ is ScalarNode and value_node.style not in _BLOCK_STYLES:
                 first, last = value_node.start_mark, value_node.end_mark
                 text = result[key] = str.__new__(StrNode, value_node.value)
-                text.pos = pos_from_tuple((first.line + 1, first.column + 1, last.line + 1, last.column + 1,
-                                           first.index, last.index))
+                text.__dict__ = {"pos": pos_from_tuple((first.line + 1, first.column + 1, last.line + 1,
+                                                        last.column + 1, first.index, last.index))}
                 continue
             value = result[key] = convert(value_node)
             if value.__class__ in BARE_SCALARS:
