@@ -260,3 +260,28 @@ def test_a_cache_folder_the_repository_tracks_is_not_trusted(tmp_path: Path) -> 
     assert shipped == truth and lint.cache is None
     result = Run([project], Config()).execute()
     assert [d.kind for d in result.diagnostics if d.path == project / ".wa_lint_cache"] == ["warning"]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@pytest.mark.parametrize("index", ["version 2", "version 4", "split"])
+def test_a_tracked_cache_folder_is_seen_in_every_kind_of_git_index(tmp_path: Path, index: str) -> None:
+    from wa_lint.cache_store import shipped_by_repository
+
+    project = tmp_path / "app"
+    (project / ".wa_lint_cache" / "ab").mkdir(parents=True)
+    # A tracked name sharing the folder's prefix: version 4 then writes the entry as "/ab/k.json" after it.
+    (project / ".wa_lint_cache.txt").write_text("")
+    (project / "template.yaml").write_text("")
+    git = ["git", "-C", str(project)]
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    if index == "version 4":
+        subprocess.run([*git, "update-index", "--index-version", "4"], check=True)
+    if index == "split":
+        subprocess.run([*git, "update-index", "--split-index"], check=True)
+    assert shipped_by_repository(project / ".wa_lint_cache") is None
+    (project / ".wa_lint_cache" / "ab" / "k.json").write_text("{}")
+    subprocess.run([*git, "add", "-f", ".wa_lint_cache/ab/k.json"], check=True)
+    if index == "split":
+        subprocess.run([*git, "update-index", "--split-index"], check=True)  # the entry moves to the shared index
+    assert shipped_by_repository(project / ".wa_lint_cache") is not None

@@ -136,6 +136,26 @@ def test_a_change_to_anything_the_run_read_runs_the_pipeline(tmp_path, trusted, 
     assert _seen(after) == _seen(_run(project, use_cache=False))
 
 
+def test_a_run_in_which_a_worker_overran_is_not_kept(tmp_path, trusted, executions, monkeypatch) -> None:
+    # A loaded machine or a killed worker is no property of the file: the next run analyses it again.
+    from wa_lint.analyse.python import workers
+
+    patient = workers.AnalysisPool
+
+    class Impatient(patient):
+        def __init__(self, *args, **options) -> None:
+            super().__init__(*args, **{**options, "timeout": 0.0})
+
+    project = _demo(tmp_path)
+    monkeypatch.setattr(workers, "AnalysisPool", Impatient)
+    overran = _run(project, use_cache=True)
+    assert any(f.code == "WA001" and "longer than" in f.message for f in overran.findings)
+    monkeypatch.setattr(workers, "AnalysisPool", patient)
+    executions.clear()
+    assert _seen(_run(project)) == _seen(_run(project, use_cache=False))
+    assert executions[:1] == [1], "the overrun was not replayed"
+
+
 def test_a_file_read_in_an_ignored_folder_is_vouched_for_by_its_own_status(tmp_path, trusted, executions) -> None:
     # The walk never lists build/ (ignored), but the template's code lives there: its reads are inputs too.
     project = tmp_path / "app"
@@ -226,15 +246,23 @@ def _cli(project: Path, *args: str) -> str:
     command = [sys.executable, "-m", "wa_lint", str(project), "--isolated", *args]
     done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 1, done.stderr
-    # The run's own duration is the one thing that differs.
-    return re.sub(r'\d+\.\d+ ?s\b|"seconds": [\d.]+|time="[\d.]+"', "<time>", done.stdout)
+    return _masked(done.stdout)
+
+
+def _masked(report: str) -> str:
+    """The report without the run's own duration, the one thing that differs between runs."""
+    return re.sub(r'\d+\.\d+ ?s\b|"seconds": [\d.]+|time="[\d.]+"', "<time>", report)
 
 
 @pytest.mark.parametrize("output_format", ["full", "concise", "json", "sarif", "github", "junit", "gitlab", "html"])
-def test_a_replayed_run_reports_exactly_what_the_pipeline_reports(tmp_path, output_format: str) -> None:
-    # Reports that need the model (SARIF's fingerprints, HTML's graph) get it from the pipeline.
+def test_a_replayed_run_reports_exactly_what_the_pipeline_reports(tmp_path, executions, cli, output_format: str) -> None:
+    # Reports that need the model (HTML's graph, JUnit's file list; SARIF's and GitLab's fingerprints for a
+    # code finding outside any resource) get it from the pipeline; the demo's findings all name a resource.
     project = _demo(tmp_path)
     cold = _cli(project, "--output-format", output_format)
-    warm = _cli(project, "--output-format", output_format)
-    assert (project / ".wa_lint_cache" / "runs").is_dir()
-    assert warm == cold == _cli(project, "--output-format", output_format, "--no-cache")
+    warm = cli(str(project), "--isolated", "--output-format", output_format)  # in this process: runs are counted
+    assert warm.exit_code == 1 and executions == ([1] if output_format in _NEED_THE_MODEL else [])
+    assert _masked(warm.stdout) == cold == _cli(project, "--output-format", output_format, "--no-cache")
+
+
+_NEED_THE_MODEL = {"junit", "html"}

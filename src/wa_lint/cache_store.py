@@ -1,7 +1,8 @@
 """The on-disk store under `.wa_lint_cache/` at the project root, shared by every cache of a run.
 
-Each cache (facts of Python files, loaded templates) keeps its entries in a folder of its own below the
-store and encodes them itself; this module only stores bytes, safely:
+Each cache (facts of Python files at the top, and `templates/`, `fixes/`, `edit-checks/`, `discovery/`,
+`runs/`, `fingerprints/`) keeps its entries in a folder of its own below the store and encodes them
+itself; this module only stores bytes, safely:
 
 - An entry's name is a digest of its key, which covers everything the value depends on (the file's
   bytes, the code that computed it, the wa-lint version), so an entry can never be stale. Results
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import re
 import stat
@@ -186,9 +188,9 @@ def shipped_by_repository(folder: Path) -> str | None:
 
     An entry is keyed by what it depends on, and a file's bytes are no secret: a repository that
     commits `.wa_lint_cache/` (past the folder's own `.gitignore`, with `git add -f`) could ship facts
-    that hide what its code does. git's index lists every tracked path in plain bytes, so one search
-    of it tells; a work tree whose `.git` is a file (a linked worktree, a submodule) names the folder
-    that holds its index.
+    that hide what its code does. git's index lists every tracked path, so reading it tells; a work
+    tree whose `.git` is a file (a linked worktree, a submodule) names the folder that holds it, and a
+    split index keeps most entries in a shared index beside it.
     """
     if not os.path.isdir(folder):
         return None  # nothing in it to trust or distrust yet
@@ -197,16 +199,54 @@ def shipped_by_repository(folder: Path) -> str | None:
         if dot_git.is_file():
             named = dot_git.read_text(encoding="utf-8", errors="replace").strip().removeprefix("gitdir:").strip()
             dot_git = (folder.parent / named).resolve()
-        index = dot_git / "index"
-        if not index.is_file():
-            return None
-        import mmap  # only a run with a cache folder inside a git work tree reads the index
-
-        with open(index, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            tracked = data.find(f"{CACHE_DIR_NAME}/".encode()) >= 0
+        indexes = [dot_git / "index", *sorted(dot_git.glob("sharedindex.*"))]
+        prefix = f"{CACHE_DIR_NAME}/".encode()
+        for index in indexes:
+            if not index.is_file() or index.stat().st_size == 0:
+                continue
+            with open(index, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                if _lists_path_under(data, prefix):
+                    return ("git tracks files in the cache folder (entries a repository ships are not trusted); "
+                            "the cache is not used")
     except (OSError, ValueError):
         return None
-    return "git tracks files in the cache folder (entries a repository ships are not trusted); the cache is not used" if tracked else None
+    return None
+
+
+def _lists_path_under(index: mmap.mmap, prefix: bytes) -> bool:
+    """Whether a git index (versions 2 to 4) lists a path that starts with `prefix`.
+
+    Versions 2 and 3 hold every path whole, so a search of the bytes answers (at worst it also finds
+    the text inside a longer path: the cache is then not used, which only costs time). Version 4
+    (`feature.manyFiles`) writes each path as what to strip from the previous one and the rest, so
+    its entries are read: 62 bytes of status and hash, 2 more for extended flags, then the strip
+    count (git's offset varint) and the NUL-terminated rest.
+    """
+    version = int.from_bytes(index[4:8], "big")
+    if index[:4] != b"DIRC" or version != 4:
+        return index.find(prefix) >= 0
+    count, offset, previous = int.from_bytes(index[8:12], "big"), 12, b""
+    try:
+        for _ in range(count):
+            flags = int.from_bytes(index[offset + 60 : offset + 62], "big")
+            offset += 64 if flags & 0x4000 else 62
+            byte = index[offset]
+            offset += 1
+            strip = byte & 127
+            while byte & 128:
+                byte = index[offset]
+                offset += 1
+                strip = ((strip + 1) << 7) + (byte & 127)
+            end = index.find(b"\0", offset)
+            if end < 0 or strip > len(previous):
+                return index.find(prefix) >= 0  # not an index this reader knows (a SHA-256 one): search
+            name = previous[: len(previous) - strip] + index[offset:end]
+            if name.startswith(prefix):
+                return True
+            previous, offset = name, end + 1
+    except IndexError:
+        return index.find(prefix) >= 0
+    return False
 
 
 def not_a_folder(folder: Path) -> str | None:

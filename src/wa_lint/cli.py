@@ -265,12 +265,15 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
                 sys.exit(EXIT_FINDINGS if outcome.changes else EXIT_CLEAN)
             if fix_only:
                 sys.exit(EXIT_ERROR if outcome.failures else EXIT_CLEAN)
-        if verbose:
-            _say_what_was_read(result)
-        _finish(result, config, output_format=output_format, output_file=output_file, colour=colour,
-                reports=[*reports, *([("sarif", sarif_output)] if sarif_output else [])],
-                baseline_path=baseline_path, write_baseline=write_baseline, exit_zero=exit_zero,
-                statistics=statistics, show_files=show_files, show_model=show_model, quiet=quiet)
+        try:
+            if verbose:
+                _say_what_was_read(result)
+            _finish(result, config, output_format=output_format, output_file=output_file, colour=colour,
+                    reports=[*reports, *([("sarif", sarif_output)] if sarif_output else [])],
+                    baseline_path=baseline_path, write_baseline=write_baseline, exit_zero=exit_zero,
+                    statistics=statistics, show_files=show_files, show_model=show_model, quiet=quiet)
+        except Exception as error:  # noqa: BLE001 - a replayed run's model is built here when a report needs it
+            _internal_error(error, progress, debug)
     except KeyboardInterrupt:
         _interrupted(progress)
 
@@ -372,13 +375,17 @@ def _run(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bo
         return run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
                    use_cache=not no_cache, progress=progress, live_progress=live_progress, overlay=overlay)
     except Exception as error:  # noqa: BLE001 - never show a user a traceback unless asked
-        if progress:
-            progress.clear()
-        if debug:
-            import traceback  # only to show an internal error
+        _internal_error(error, progress, debug)
 
-            traceback.print_exc()
-        _fail(f"internal error: {type(error).__name__}: {error} (run with --debug for details)")
+
+def _internal_error(error: Exception, progress: ProgressLine | None, debug: bool) -> NoReturn:
+    if progress:
+        progress.clear()
+    if debug:
+        import traceback  # only to show an internal error
+
+        traceback.print_exc()
+    _fail(f"internal error: {type(error).__name__}: {error} (run with --debug for details)")
 
 
 def _finish(result: RunResult, config: Config, *, output_format: str, output_file: Path | None, colour: str,
@@ -441,7 +448,7 @@ def _say_what_was_read(result: RunResult) -> None:
     click.echo(f"wa-lint: project root: {result.project.root}", err=True)
     click.echo(f"wa-lint: {len(result.enabled)} rules enabled: {', '.join(sorted(result.enabled))}", err=True)
     click.echo(f"wa-lint: read {plural(stats.templates, 'template')}, "
-               f"{plural(len(result.project.functions), 'function')}, "
+               f"{plural(stats.functions, 'function')}, "
                f"{plural(stats.python_files, 'Python file')} in {stats.seconds:.2f}s", err=True)
 
 

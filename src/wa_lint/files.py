@@ -21,6 +21,12 @@ NAME_MAX = 255
 PATH_MAX = 4096
 
 
+# How a note about a read the operating system refused begins (a full file table, an I/O error, a
+# permission): the next run may read the file, so a result holding one is not kept (wa_lint/inputs.py).
+CANNOT_READ = "cannot read ("
+CANNOT_LIST = "cannot list this folder ("
+
+
 class FileSkip(Exception):
     """A file that was not read; the message says why, for a note (`skipped: <message>`)."""
 
@@ -64,7 +70,7 @@ def _read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: boo
             note(path, None, None)
         if not follow_symlinks and os.path.islink(path):
             raise FileSkip("a symbolic link; not followed") from None
-        raise FileSkip(f"cannot read ({error.strerror or error})") from None
+        raise FileSkip(f"{CANNOT_READ}{error.strerror or error})") from None
     try:
         status = os.fstat(descriptor)
         if note is not None and (not stat.S_ISREG(status.st_mode) or status.st_size > limit):
@@ -89,7 +95,7 @@ def _read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: boo
             note(path, status, content)
         return content
     except OSError as error:
-        raise FileSkip(f"cannot read ({error.strerror or error})") from None
+        raise FileSkip(f"{CANNOT_READ}{error.strerror or error})") from None
     finally:
         os.close(descriptor)
 

@@ -11,8 +11,11 @@ tick as it was read, after the read, would keep the time it had (the "racy git" 
 systems keep times in ticks of seconds). For such a path the record also keeps a digest of what was
 read (a file's bytes, a folder's listing), which checking compares again.
 
-`recording(inputs)` makes `files.read_regular`, `files.is_file` and `files.is_dir` note the paths
-they touch; code that reads the file system another way notes the path itself (`note`).
+`recording(inputs)` makes `files.read_regular`, `files.is_file`, `files.is_dir` and
+`files.has_file_below` note the paths they touch; code that reads the file system another way notes
+the path itself (`note`). The record is a context variable, not a global: it is set for the stages
+of one run (`with recording(...)`) and reset after, per thread, so runs in one process (the editor
+server, the API) never share one.
 """
 
 from __future__ import annotations

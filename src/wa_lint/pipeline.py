@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from wa_lint.cache_store import CACHE_DIR_NAME, shipped_by_repository
 from wa_lint.config import Config
 from wa_lint.discover.walk import find_cache_root, find_root
+from wa_lint.files import CANNOT_LIST, CANNOT_READ
 from wa_lint.inputs import Inputs, recording
 from wa_lint.report.findings import Diagnostic
 from wa_lint.result import RunResult, Stats, relative
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from wa_lint.analyse.cache import FactsCache
     from wa_lint.check.registry import Rule
     from wa_lint.discover.snapshot import DiscoveryCache
+    from wa_lint.load.sources import Limits
     from wa_lint.load.template.cache import TemplateCache
 
 # The stages are imported where they run: a replayed run (wa_lint/run_memo.py) needs none of them.
@@ -88,22 +90,21 @@ class Run:
     def execute(self) -> RunResult:
         started = time.perf_counter()
         if self.memo is None:
-            return self._execute(started)
-        key = self.memo.key(self.paths, self.config, self.force_exclude)
+            return self._execute(started)[0]
+        key = self.memo.key(self.paths, self.root, self.config, self.force_exclude)
         recalled = self.memo.recall(key, decode_stored)
         if recalled is not None:
-            from wa_lint.load.sources import Limits, SourceStore
+            from wa_lint.load.sources import SourceStore
 
             stored, inputs = recalled
-            config = self.config
-            limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
-            sources = SourceStore(self.root, self.paths, limits, config.allow_outside_root)
+            sources = SourceStore(self.root, self.paths, self._limits(), self.config.allow_outside_root)
             result = replayed(stored, self.root, sources, self._without_memo, time.perf_counter() - started)
         else:
             inputs = Inputs()
             with recording(inputs):
-                result = self._execute(started, inputs)
-            self.memo.keep(key, result, inputs)
+                result, durable = self._execute(started, inputs)
+            if durable:
+                self.memo.keep(key, result, inputs)
         result.remember = self.memo.keep_built_fixes(key, result, inputs)
         return result
 
@@ -113,7 +114,15 @@ class Run:
                   use_memo=False)
         return run.execute()
 
-    def _execute(self, started: float, inputs: Inputs | None = None) -> RunResult:
+    def _limits(self) -> Limits:
+        from wa_lint.load.sources import Limits
+
+        config = self.config
+        return Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
+
+    def _execute(self, started: float, inputs: Inputs | None = None) -> tuple[RunResult, bool]:
+        """The stages; with whether the result may be kept (a worker that crashed or overran, or a read
+        the operating system refused, may go otherwise next time)."""
         from wa_lint.analyse.stage import analyse_stage
         from wa_lint.check.registry import catalogue
         from wa_lint.check.stage import check_notes, check_stage
@@ -121,7 +130,7 @@ class Run:
         from wa_lint.evidence.stage import evidence_stage
         from wa_lint.link.model import Project
         from wa_lint.link.stage import link_stage
-        from wa_lint.load.sources import Limits, SourceStore
+        from wa_lint.load.sources import SourceStore
         from wa_lint.load.stage import load_stage
         from wa_lint.report.stage import report_stage, reported_diagnostics
 
@@ -137,8 +146,7 @@ class Run:
         cache_notes = [Diagnostic(self.cache.folder, self.cache.problem)] if self.cache and self.cache.problem else []
         if self.cache_refusal:
             cache_notes.append(self.cache_refusal)
-        limits = Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
-        store = SourceStore(found.root, self.paths, limits, config.allow_outside_root, self.overlay)
+        store = SourceStore(found.root, self.paths, self._limits(), config.allow_outside_root, self.overlay)
         phase("loading", 0, 0)
         loaded = load_stage(found, store, lambda done, total: phase("loading", done, total), self.template_cache)
         linked = link_stage(loaded.templates, store, found.reported_paths, found.files.python)
@@ -173,8 +181,10 @@ class Run:
                         if function.handler is not None and function.handler.file is not None)
         stats = Stats(templates, len(analysed.modules), time.perf_counter() - started, dict(loaded.frameworks),
                       len(project.functions), with_code)
-        return RunResult(findings, reported_diagnostics(diagnostics, project), project, stats, rules,
-                         frozenset(enabled))
+        result = RunResult(findings, reported_diagnostics(diagnostics, project), project, stats, rules,
+                           frozenset(enabled))
+        refused = any(CANNOT_READ in d.message or CANNOT_LIST in d.message for d in diagnostics)
+        return result, not (refused or analysed.worker_failures)
 
 
 def run(paths: Sequence[Path | str], config: Config | None = None, **options: Any) -> RunResult:

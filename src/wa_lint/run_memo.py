@@ -10,8 +10,9 @@ read the same, hands back the stored result without loading, linking, analysing 
 The model of the project (templates, functions, facts) is not stored. The replayed result's
 `project` answers what the common reports need without it (the root, the reported paths, the files'
 texts read again from disk, which the statuses vouch for) and runs the pipeline the first time
-anything else is asked of it (an HTML or SARIF report, a baseline, `--show-model`): a report that
-needs the model costs a normal warm run, never a wrong answer. Template fixes that were not built
+anything else is asked of it (an HTML or JUnit report, `--show-model`, `--show-files`, and the
+fingerprints of SARIF, GitLab and a baseline for a code finding that names no resource): a report
+that needs the model costs a normal warm run, never a wrong answer. Template fixes that were not built
 when the entry was written are built the same way, when first read.
 
 Runs that read what no file status vouches for never use the memo: `--aws` (the deployed stack and
@@ -63,7 +64,25 @@ def _fingerprint(memo: Path) -> str:
     from wa_lint.check.registry import rules_dir
 
     rule_files = tuple(sorted(rules_dir().glob("*.md")))
-    return code_fingerprint(package, f"{_FORMAT}:{__version__}:{sys.version}".encode(), files=rule_files, memo=memo)
+    return code_fingerprint(package, f"{_FORMAT}:{__version__}:{sys.version}".encode(),
+                            files=(*rule_files, *_library_files()), memo=memo)
+
+
+def _library_files() -> list[Path]:
+    """The files of the libraries that shape a result: PyYAML (and libyaml, its C extension, which
+    decides how a template loads) and libcst (which reads PEP 701 f-strings), found without importing
+    them; an upgrade changes their statuses and so the fingerprint."""
+    import importlib.util
+
+    found: list[Path] = []
+    for name, patterns in (("yaml", ("*.py", "_yaml*")), ("libcst", ("__init__.py", "_version.py"))):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        for folder in (spec.submodule_search_locations or []) if spec else []:
+            found += sorted(path for pattern in patterns for path in Path(folder).glob(pattern))
+    return found
 
 
 class RunMemo(VouchedStore):
@@ -71,9 +90,10 @@ class RunMemo(VouchedStore):
         super().__init__(folder, "runs", _MAX_ENTRY_BYTES)
         self.fingerprint = _fingerprint(folder)
 
-    def key(self, paths: Sequence[Path], config: Config, force_exclude: bool) -> str:
+    def key(self, paths: Sequence[Path], root: Path, config: Config, force_exclude: bool) -> str:
+        # The root: the read policy and the paths' names follow it (`git init` moves it, not the cache).
         # Today's date: a runtime's deprecation (REL101) is judged against it.
-        settings = [self.fingerprint, os.getcwd(), [str(path) for path in paths],
+        settings = [self.fingerprint, os.getcwd(), str(root), [str(path) for path in paths],
                     [os.path.abspath(path) for path in paths], force_exclude, _config_text(config),
                     datetime.date.today().isoformat()]
         return hashlib.sha256(json.dumps(settings).encode("utf-8", "surrogatepass")).hexdigest()
@@ -127,15 +147,23 @@ class _Model:
     """The replayed result's project, once there is one (fixes decoded before it refer to it here)."""
 
     project: LazyProject | None = None
+    findings: list[Finding]
 
     def edits(self, index: int, number: int) -> tuple[Edit, ...]:
         """The edits of a template fix as the pipeline builds them (the same run, so the same finding)."""
         if self.project is None:
             return ()
         real = self.project.real().findings
-        if index < len(real) and number < len(real[index].fixes):
-            return real[index].fixes[number].edits
-        return ()
+        if index >= len(real) or number >= len(real[index].fixes):
+            return ()
+        finding, fix = real[index], real[index].fixes[number]
+        stored = self.findings[index]
+        # The same finding and fix, or none: a file changed since the replay began must not lend one
+        # finding another's edits (or an unsafe fix's under a safe one's name).
+        if (finding.code, finding.span, fix.title, fix.applicability) != (
+                stored.code, stored.span, stored.fixes[number].title, stored.fixes[number].applicability):
+            return ()
+        return fix.edits
 
 
 def _is_built(fix: Fix) -> bool:
@@ -254,6 +282,7 @@ def decode_stored(value: Any) -> _Stored:
     stats = Stats(_int(templates), _int(python_files), 0.0, dict(frameworks), _int(functions), _int(with_code))
     enabled = frozenset(_text(code) for code in _list(value["enabled"]))
     reported = None if value["reported"] is None else frozenset(Path(_text(path)) for path in _list(value["reported"]))
+    model.findings = findings
     return _Stored(findings, diagnostics, stats, enabled, reported, model)
 
 

@@ -50,6 +50,8 @@ class Analysed:
     imports: dict[tuple[Path, tuple[Path, ...]], list[Path]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Files a worker crashed or overran on (possibly the machine's doing, not the file's).
+    worker_failures: int = 0
 
 
 def facts_cache(root: Path, config: Config, use_cache: bool) -> FactsCache | None:
@@ -71,7 +73,9 @@ def analyse_stage(functions: list[Function], handler_functions: Sequence[Functio
     # Jobs the user chose are used as asked (when there is work for them); by default, the CPUs idle now.
     with AnalysisPool(jobs or os.cpu_count() or 1, progress=progress, cache=cache,
                       idle_cpus=None if jobs else idle_cpus()) as pool:
-        return _Analysis(functions, root, store, config, pool, cache).run(handler_functions, inline, python_files)
+        analysed = _Analysis(functions, root, store, config, pool, cache).run(handler_functions, inline, python_files)
+        analysed.worker_failures = pool.failures
+        return analysed
 
 
 class _Analysis:

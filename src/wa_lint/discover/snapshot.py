@@ -32,7 +32,10 @@ class DiscoveryCache(VouchedStore):
 
     def __init__(self, folder: Path) -> None:
         super().__init__(folder, "discovery")
-        self.fingerprint = code_fingerprint(Path(__file__).parent, f"{_FORMAT}:{__version__}".encode())
+        package = Path(__file__).parent
+        # The walk reads through files.py (path checks, the guarded read) and records through inputs.py.
+        self.fingerprint = code_fingerprint(package, f"{_FORMAT}:{__version__}".encode(), memo=folder,
+                                            files=(package.parent / "files.py", package.parent / "inputs.py"))
 
     def key(self, paths: Sequence[Path], root: Path, excludes: Sequence[str], force_exclude: bool) -> str:
         settings = [self.fingerprint, [os.path.abspath(path) for path in paths], [str(path) for path in paths],

@@ -14,7 +14,7 @@ from typing import Any
 
 from wa_lint.discover.gitignore import MAX_PATTERNS, GitIgnore
 from wa_lint.discover.snapshot import DiscoveryCache
-from wa_lint.files import FileSkip, read_regular
+from wa_lint.files import CANNOT_LIST, FileSkip, read_regular
 from wa_lint.inputs import Inputs
 
 TEMPLATE_SUFFIXES = frozenset({".yaml", ".yml", ".json", ".template"})
@@ -237,7 +237,8 @@ def discover(
     inputs = Inputs()
     found = _walk(paths, root, excludes, force_exclude, progress, inputs)
     found.inputs = inputs
-    snapshots.keep(key, inputs, _encoded(found))
+    if not any(note.startswith(f"skipped: {CANNOT_LIST}") for _, note in found.notes):
+        snapshots.keep(key, inputs, _encoded(found))  # a folder the system refused to list may list next time
     return found
 
 
@@ -302,7 +303,7 @@ def _walk(paths: Sequence[Path], root: Path, excludes: Sequence[str], force_excl
                 entries = sorted(os.scandir(folder.path), key=_entry_name)
             except OSError as error:
                 # Unreadable, or deleted while the run goes on: what it held is not linted, and we say so.
-                found.notes.append((Path(folder.path), f"skipped: cannot list this folder ({error.strerror or error})"))
+                found.notes.append((Path(folder.path), f"skipped: {CANNOT_LIST}{error.strerror or error})"))
                 continue
             names = [entry.name for entry in entries]
             if _is_vendored(folder.path, names):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wa_lint import inputs
-from wa_lint.files import FileSkip, read_regular
+from wa_lint.files import CANNOT_READ, FileSkip, read_regular
 from wa_lint.report.findings import Diagnostic
 
 OUTSIDE = "outside the project root and the paths given; not read (allow-outside-root = true reads it)"
@@ -224,7 +224,7 @@ class SourceStore:
             raw = self.overlay[path] if path in self.overlay else read_regular(path, limit)
         except OSError as error:
             inputs.note(path)
-            return Skip(Diagnostic(path, f"skipped: cannot read ({error.strerror or error})"))
+            return Skip(Diagnostic(path, f"skipped: {CANNOT_READ}{error.strerror or error})"))
         except FileSkip as skip:
             return Skip(Diagnostic(path, f"skipped: {skip}"))
         source = self._sources[path] = Source(path, raw)

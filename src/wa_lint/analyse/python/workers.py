@@ -193,6 +193,9 @@ class AnalysisPool:
         self.cache = cache
         self.workers: dict[Connection, _Worker] = {}
         self.context: Any = None
+        # Files a worker died or overran on: the machine's state (load, memory), not the file's, may be
+        # why, so a result that holds one is not kept (the facts cache never holds these outcomes either).
+        self.failures = 0
 
     def __enter__(self) -> Self:
         return self
@@ -275,6 +278,7 @@ class AnalysisPool:
 
         def fail(worker: _Worker, message: str) -> None:
             culprit = worker.tasks.popleft()
+            self.failures += 1
             queue.extendleft(reversed(worker.tasks))  # queued behind the culprit: not analysed yet
             finish(culprit, Outcome(kind="parse", message=message))
             self._retire(worker, kill=True)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wa_lint import inputs
 from wa_lint.load.frameworks import SERVERLESS_FILE_NAMES as FILE_NAMES
 from wa_lint.load.template.document import SAM_TRANSFORM, NotATemplate, Template
 from wa_lint.load.template.errors import TemplateError
@@ -164,6 +165,8 @@ class _Variables:
         return self.value(data, depth + 1)
 
     def _file(self, name: str) -> Any:
+        if name:
+            inputs.note(self.folder / name)  # the link itself: resolving below notes only where it leads
         path = (self.folder / name).resolve() if name else None
         if path is None or path.suffix not in (".yml", ".yaml", ".json"):
             return _UNRESOLVED

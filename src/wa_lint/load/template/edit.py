@@ -226,7 +226,8 @@ def _single_quoted(text: str) -> str:
 
 
 # A run asks this of the same few texts (`Active`, `arm64`, the keys of what it inserts) thousands of
-# times, and the answer depends on the text and the value alone (`typed`: 1 and True differ here).
+# times, and the answer depends on the text and the value alone (`typed`: 1 and True differ here):
+# a pure function's memo, which carries nothing from one run to the next (the editor server's).
 @functools.lru_cache(maxsize=1024, typed=True)
 def _reads_back(text: str, value: Scalar) -> bool:
     """Whether `text` written plain, in block and in flow context, loads as exactly `value`."""
