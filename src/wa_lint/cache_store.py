@@ -161,6 +161,17 @@ class SealedStore:
                 except OSError:
                     pass
 
+    def write_json(self, key: str, value: Any, default: Callable[[Any], Any] | None = None) -> None:
+        """Store `value` as compact JSON (`default` as json.dumps takes it); a value JSON cannot hold
+        (a type it does not know, a loop, nesting too deep) is not stored, which only costs time."""
+        if self.problem is not None:
+            return
+        try:
+            text = json.dumps(value, default=default, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError):
+            return
+        self.write(key, text.encode("utf-8", "surrogatepass"))
+
     def _prepare(self) -> None:
         if os.path.lexists(self.folder / ".gitignore"):
             return
@@ -296,5 +307,4 @@ class VouchedStore(SealedStore):
 
     def _write_entry(self, key: str, inputs: Inputs, result: Any) -> None:
         """Store a result (as JSON values) with what it was computed from."""
-        entry = {"inputs": inputs.encode(), "result": result}
-        self.write(key, json.dumps(entry, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+        self.write_json(key, {"inputs": inputs.encode(), "result": result})

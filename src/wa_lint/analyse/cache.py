@@ -199,10 +199,4 @@ class FactsCache(SealedStore):
         return value
 
     def put(self, path: Path, raw: bytes, value: Outcome) -> None:
-        if self.problem is not None:
-            return
-        try:
-            payload = json.dumps(value, default=_plain, separators=(",", ":")).encode("utf-8", "surrogatepass")
-        except (TypeError, ValueError, RecursionError):
-            return  # a cache that cannot be written only costs time
-        self.write(self.key(path, raw), payload)
+        self.write_json(self.key(path, raw), value, default=_plain)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
 from wa_lint import __version__
 from wa_lint.cache_store import SealedStore, code_fingerprint
@@ -58,21 +57,14 @@ class FixCache(SealedStore):
         try:
             fix = hoist(path, text, target)
         except NotFixable as reason:
-            self._put(key, ["not", str(reason)])
+            self.write_json(key, ["not", str(reason)])
             raise
         edits = [[e.start, e.end, e.replacement, e.line, e.column, e.end_line, e.end_column] for e in fix.edits]
         if all(edit.path == path for edit in fix.edits):
-            self._put(key, ["fix", fix.title, fix.applicability.value, edits])
+            self.write_json(key, ["fix", fix.title, fix.applicability.value, edits])
         return fix
 
-    def _put(self, key: str, entry: list[Any]) -> None:
-        if self.problem is not None:
-            return
-        try:
-            payload = json.dumps(entry, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
-        except (TypeError, ValueError):
-            return
-        self.write(key, payload)
+
 
 
 def _decode(path: Path, payload: bytes, length: int) -> Fix | str | None:

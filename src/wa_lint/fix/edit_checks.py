@@ -69,6 +69,6 @@ class EditChecks(SealedStore):
                 return found
         self.misses += 1
         verdicts = check_together(proposals)
-        if key is not None and self.problem is None:
-            self.write(key, json.dumps(verdicts).encode())
+        if key is not None:
+            self.write_json(key, verdicts)
         return verdicts

@@ -74,26 +74,17 @@ class TemplateCache(SealedStore):
         try:
             template = parse_document(path, text)
         except NotATemplate:
-            self._put(key, ["not"])
+            self.write_json(key, ["not"])
             raise
         except TemplateError as error:
-            self._put(key, ["error", error.message, error.line, error.column])
+            self.write_json(key, ["error", error.message, error.line, error.column])
             raise
         try:
             problems = [[problem.message, list(problem.pos)] for problem in template.problems]
-            self._put(key, ["ok", template.syntax, _encode(template.data), problems])
+            self.write_json(key, ["ok", template.syntax, _encode(template.data), problems])
         except (TypeError, RecursionError):
             pass  # a value the encoding does not know: loaded again next time
         return template
-
-    def _put(self, key: str, entry: list[Any]) -> None:
-        if self.problem is not None:
-            return
-        try:
-            payload = json.dumps(entry, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
-        except (TypeError, ValueError, RecursionError):
-            return
-        self.write(key, payload)
 
 
 # An encoded value: a bare scalar as itself; [0, text, *pos] a StrNode; [3, text] a plain string;
