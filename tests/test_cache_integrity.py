@@ -38,8 +38,7 @@ def warm(tmp_path: Path):
 
 def _entries(project: Path) -> list[Path]:
     """The facts entries (walks and whole runs, which name files too, have folders of their own)."""
-    return sorted(entry for entry in (project / ".wa_lint_cache").rglob("*.json")
-                  if entry.parent.parent.name not in ("discovery", "runs"))
+    return sorted((project / ".wa_lint_cache" / "facts").glob("*.json"))
 
 
 def _entry_for(project: Path, name: str) -> Path:

@@ -1,6 +1,6 @@
 """The on-disk store under `.wa_lint_cache/` at the project root, shared by every cache of a run.
 
-Each cache (facts of Python files at the top, and `templates/`, `fixes/`, `edit-checks/`, `discovery/`,
+Each cache (`facts/` of Python files, `templates/`, `fixes/`, `edit-checks/`, `discovery/`,
 `runs/`, `fingerprints/`) keeps its entries in a folder of its own below the store and encodes them
 itself; this module only stores bytes, safely:
 
@@ -87,7 +87,8 @@ def _statuses_key(sources: list[Path], names: list[str], extra: tuple[bytes, ...
 
 
 class SealedStore:
-    """Sealed entries in `folder/namespace/`; `folder` is the `.wa_lint_cache` folder itself."""
+    """Sealed entries in `folder/namespace/` (the facts of Python files in `folder/facts/`); `folder` is
+    the `.wa_lint_cache` folder itself."""
 
     def __init__(self, folder: Path, namespace: str = "", max_entry_bytes: int = 64 * 1024 * 1024) -> None:
         self.folder = folder
@@ -95,34 +96,31 @@ class SealedStore:
         self.max_entry_bytes = max_entry_bytes
         # Why the store is not used (None: it is); the run says so in a note.
         self.problem = not_a_folder(folder)
-        # The entry folders (`ab/`) known to be real folders; one lstat each per run, not one per entry.
-        self._safe: set[str] = set()
+        self.entries_folder = os.path.join(folder, namespace or "facts")
+        # Whether `entries_folder` was found to be no symbolic link or file (then not asked again), and
+        # whether this store made sure it exists.
+        self._safe = False
+        self._made = False
 
     def _path(self, key: str) -> str:
-        # Plain strings: pathlib would cost more than reading a small entry.
-        if self.namespace:
-            return os.path.join(self.folder, self.namespace, key[:2], f"{key}.json")
-        return os.path.join(self.folder, key[:2], f"{key}.json")
+        # Plain strings: pathlib would cost more than reading a small entry. One folder per cache, with
+        # no fan-out below it: a folder is an inode to create like an entry, and a cold run on a
+        # hundred apps made 525 of them for 1,053 entries (the file systems wa-lint runs on index large
+        # folders; the fan-out only helped ones that scan them).
+        return os.path.join(self.entries_folder, f"{key}.json")
 
-    def _folder_is_safe(self, folder: str) -> bool:
-        if folder in self._safe:
-            return True
-        # The namespace folder too: a symbolic link there would lead writes elsewhere.
-        parent = os.path.dirname(folder)
-        if self.namespace and parent not in self._safe:
-            if not_a_folder(Path(parent)) is not None:
-                return False
-            self._safe.add(parent)
-        if not_a_folder(Path(folder)) is not None:
-            return False
-        self._safe.add(folder)
-        return True
+    def _folder_is_safe(self) -> bool:
+        """The entries' folder is a real folder (a symbolic link there would lead reads and writes
+        elsewhere); one lstat per store, not one per entry."""
+        if not self._safe:
+            self._safe = not_a_folder(Path(self.entries_folder)) is None
+        return self._safe
 
     def read(self, key: str) -> bytes | None:
         """The payload stored under `key`, or None (absent, unreadable, or not sealed for this key)."""
         target = self._path(key)
         try:
-            if self.problem is not None or not self._folder_is_safe(os.path.dirname(target)):
+            if self.problem is not None or not self._folder_is_safe():
                 return None
             data = read_regular(target, self.max_entry_bytes, follow_symlinks=False, record=False)
         except (FileSkip, ValueError):
@@ -139,13 +137,15 @@ class SealedStore:
         temporary = None
         try:
             target = self._path(key)
-            self._prepare()
-            folder = os.path.dirname(target)
-            os.makedirs(folder, exist_ok=True)
-            if not self._folder_is_safe(folder):
-                return
+            if not self._made:
+                self._prepare()
+                os.makedirs(self.entries_folder, exist_ok=True)
+                self._safe = False  # asked again now that the folder exists
+                if not self._folder_is_safe():
+                    return
+                self._made = True
             # What `tempfile.mkstemp` does (a new file only we can read), without importing it on every run.
-            name = os.path.join(folder, f".tmp-{os.urandom(8).hex()}")
+            name = os.path.join(self.entries_folder, f".tmp-{os.urandom(8).hex()}")
             handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
             temporary = name  # ours to remove if the write fails (never a file another run made)
             with os.fdopen(handle, "wb") as out:

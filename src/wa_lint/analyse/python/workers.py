@@ -108,6 +108,9 @@ def _serve(connection: Connection, cache: FactsCache | None, parent: int | None 
         _quiet_signals(parent)
     # A crash is reported by the parent as a finding; a fault-handler dump would only be noise.
     faulthandler.disable()
+    # The parent's objects (templates, facts) are inherited, not the worker's: frozen, the collector never
+    # walks them, which would copy every page the fork shares.
+    gc.freeze()
     gc.enable()  # the command turns it off for its own long-lived data; a worker discards a tree per file
     # The parser is imported here, not inherited: a worker is started as soon as a file is known to
     # need parsing, and this import (~0.2 s) overlaps the parent's remaining work.
