@@ -181,3 +181,131 @@ def test_inline_template_code_is_not_fixed_and_the_finding_says_why(tmp_path: Pa
     (finding,) = outcome.result.findings
     assert outcome.fixed == 0 and not finding.fixes
     assert finding.message.endswith("(not fixed automatically: the code is inline in the template)")
+
+
+# Inputs for the run's fixer: the autofix fixtures and the files of the tests above, every call in each
+# offered as a fix site (most are no constructor: NotFixable answers are compared too).
+_SHARED_SOURCES = [
+    "import boto3\n\ns3 = 'bucket'\n\n\ndef handler(event, context):\n    s3 = boto3.client('s3')\n"
+    "    return s3.list_objects(Bucket='b')\n",
+    "import boto3\n\n\ndef a(event, context):\n    return boto3.client('s3').list_buckets()\n\n\n"
+    "REGION = 'us-east-1'\n\n\ndef handler(event, context):\n"
+    "    return a(event, context), boto3.client('s3', region_name=REGION).list_buckets()\n",
+    "import boto3\n\n\ndef handler(event, context):\n    return boto3.client('s3').list_buckets()\n\n\n"
+    "def other(event, context):\n    s3_client = 'mine'\n    return s3_client\n",
+    "import boto3\n\n\ndef a(event, context):\n    c = boto3.client('s3')\n    return c.list_buckets()\n\n\n"
+    "def b(event, context):\n    c = boto3.client('s3')\n    return c.list_buckets()\n\n\n"
+    "def d(event, context):\n    return boto3.client('sqs'), boto3.client('s3', region_name='x')\n",
+]
+
+
+def _sites(text: str):
+    import ast
+
+    from wa_lint.analyse.python.positions import SourceMap
+    from wa_lint.fix.python import Target
+
+    source = SourceMap(text)
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Call):
+            line, column, end_line, end_column = source.span(node)
+            yield Target(line, column, end_line, end_column, ast.unparse(node.func))
+
+
+def _answer(fixer, path: Path, text: str, target):
+    from wa_lint.fix.python import NotFixable
+
+    try:
+        return fixer(path, text, target)
+    except NotFixable as reason:
+        return f"not: {reason}"
+
+
+def _shared_cases() -> list[tuple[Path, str]]:
+    files = [*sorted(CASES.rglob("*.py")), *sorted(FIXTURES.glob("PERF10[12]-*/**/*.py"))]
+    cases = [(path, path.read_text()) for path in files if ".fixed." not in path.name]
+    return cases + [(Path(f"shared_{n}.py"), text) for n, text in enumerate(_SHARED_SOURCES)]
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["in-order", "reversed"])
+def test_one_parse_for_every_site_of_a_file_gives_each_site_the_fix_it_gets_alone(reverse: bool) -> None:
+    """The run's fixer keeps a file parsed and its names indexed between fix sites: whatever the order of
+    the sites (and of the files, past what it keeps), each answer is the one a fresh parse gives."""
+    from wa_lint.fix.python import Hoisting, hoist
+
+    shared = Hoisting(keep=2)
+    asked = [(path, text, target) for path, text in _shared_cases() for target in _sites(text)]
+    assert len(asked) > 200
+    fixed = 0
+    for path, text, target in reversed(asked) if reverse else asked:
+        alone = _answer(hoist, path, text, target)
+        assert _answer(shared.hoist, path, text, target) == alone, (path, target)
+        fixed += not isinstance(alone, str)
+    assert fixed >= 15, "real fixes are compared, not only the reasons there are none"
+
+
+def test_the_runs_fix_answers_are_per_text_and_an_error_is_not_kept(monkeypatch) -> None:
+    from wa_lint.fix import cache as fix_cache
+    from wa_lint.fix.python import NotFixable, Target
+
+    fixes = fix_cache.RunFixes(None)
+    path = Path("app.py")
+    text = "import boto3\n\n\ndef handler(event, context):\n    return boto3.client('s3').list_buckets()\n"
+    target = Target(5, 12, 5, 30, "boto3.client")
+    first = fixes.hoist(path, text, target)
+    assert fixes.hoist(path, text, target) is first, "asked again, answered from memory"
+    edited = text.replace("def handler", "TABLE = 'x'\n\n\ndef handler")
+    moved = Target(8, 12, 8, 30, "boto3.client")
+    assert fixes.hoist(path, edited, moved).edits != first.edits, "another text, its own answer"
+    with pytest.raises(NotFixable, match="not found in the file"):
+        fixes.hoist(path, edited, target)
+    with pytest.raises(NotFixable, match="not found in the file"):
+        fixes.hoist(path, edited, target)  # a kept reason is raised again
+    calls = []
+
+    def failing(*args):
+        calls.append(args)
+        raise ValueError("cannot say")
+
+    monkeypatch.setattr(fixes.hoisting, "hoist", failing)
+    other = Target(5, 12, 5, 31, "boto3.client")
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            fixes.hoist(path, text, other)
+    assert len(calls) == 2, "what the fixer could not say is asked again, not remembered"
+
+
+def test_the_fixers_name_indexes_answer_as_a_walk_of_the_tree_does() -> None:
+    """The indexes a parsed file keeps (names bound per statement, names read per scope) against the
+    plain walks they replace, for every name of every file and every function as the one skipped."""
+    import ast
+
+    from wa_lint.fix.python import _bound_names, _Hoister, _own_nodes
+
+    def scopes(tree):
+        return [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda))]
+
+    checked = 0
+    for path, text in _shared_cases():
+        tree = ast.parse(text)
+        hoister = _Hoister(path, text, tree)
+        names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} | {"absent"}
+        functions = [scope for scope in scopes(tree) if scope is not tree]
+        for name in sorted(names):
+            bindings = sum(name in _bound_names(ast.Module(body=[s], type_ignores=[])) for s in tree.body)
+            assert hoister._rebound_at_module(name) == (bindings > 1), (path, name)
+            for skip in [None, *functions]:
+                plain = any(scope is not skip and name not in (set() if scope is tree else _bound_names(scope))
+                            and any(isinstance(n, ast.Name) and n.id == name for n in _own_nodes(scope))
+                            for scope in scopes(tree))
+                assert hoister._used_globally(name, skip) == plain, (path, name, skip)
+                checked += 1
+        for function in functions:
+            taken = set(hoister.module_bound) | hoister.declared_global
+            for scope in scopes(tree):
+                bound = set() if scope is tree else _bound_names(scope)
+                taken |= {n.id for n in _own_nodes(scope) if isinstance(n, ast.Name) and n.id not in bound}
+            taken |= {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
+            taken |= {n.arg for n in ast.walk(function) if isinstance(n, ast.arg)}
+            assert hoister._taken(function) == taken, path
+    assert checked > 500

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from wa_lint import __version__
 from wa_lint.cache_store import SealedStore, code_fingerprint
-from wa_lint.fix.python import NotFixable, Target, hoist
+from wa_lint.fix.python import Hoisting, NotFixable, Target
 from wa_lint.report.findings import Applicability, Edit, Fix
 
 _FORMAT = "1"
@@ -39,8 +39,9 @@ class FixCache(SealedStore):
         head = f"{self.fingerprint}\0{path}\0{target!r}\0"
         return hashlib.sha256((head + text).encode("utf-8", "surrogatepass")).hexdigest()
 
-    def hoist(self, path: Path, text: str, target: Target) -> Fix:
-        """`hoist(path, text, target)`: the fix, or NotFixable (ValueError when the fixer cannot say)."""
+    def hoist(self, path: Path, text: str, target: Target, hoisting: Hoisting | None = None) -> Fix:
+        """`hoist(path, text, target)`: the fix, or NotFixable (ValueError when the fixer cannot say);
+        a miss is worked out by `hoisting` (the run's fixer, which keeps files parsed between sites)."""
         key = self.key(path, text, target)
         payload = self.read(key)
         if payload is not None:
@@ -55,7 +56,7 @@ class FixCache(SealedStore):
                 raise NotFixable(answer)
         self.misses += 1
         try:
-            fix = hoist(path, text, target)
+            fix = (hoisting or Hoisting(keep=0)).hoist(path, text, target)
         except NotFixable as reason:
             self.write_json(key, ["not", str(reason)])
             raise
@@ -65,6 +66,32 @@ class FixCache(SealedStore):
         return fix
 
 
+class RunFixes:
+    """One run's hoisting answers by file text and call: a site that several entries reach is offered to
+    the check stage once per entry (it keeps the first), and its fix is the same each time, so it is
+    worked out (or read from the cache) once."""
+
+    def __init__(self, store: FixCache | None) -> None:
+        self.store = store
+        self.hoisting = Hoisting()
+        self._answers: dict[tuple[Path, str, Target], Fix | str] = {}
+
+    def hoist(self, path: Path, text: str, target: Target) -> Fix:
+        """As `hoist(path, text, target)`; what it raises other than NotFixable is not remembered."""
+        key = (path, text, target)
+        answer = self._answers.get(key)
+        if answer is None:
+            try:
+                if self.store is not None:
+                    answer = self.store.hoist(path, text, target, self.hoisting)
+                else:
+                    answer = self.hoisting.hoist(path, text, target)
+            except NotFixable as reason:
+                answer = str(reason)
+            self._answers[key] = answer
+        if isinstance(answer, str):
+            raise NotFixable(answer)
+        return answer
 
 
 def _decode(path: Path, payload: bytes, length: int) -> Fix | str | None:

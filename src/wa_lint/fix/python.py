@@ -22,6 +22,7 @@ import ast
 import builtins
 import keyword
 import re
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,17 +66,57 @@ class Target:
 
 def hoist(path: Path, text: str, target: Target, title: str = "") -> Fix:
     """The fix for one finding, or NotFixable saying why there is none."""
-    if target.from_event:
-        raise NotFixable("an argument comes from the event, so one object per value is needed")
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise NotFixable("the file does not parse with this Python") from None
-    return _Hoister(path, text, tree).fix(target, title)
+    return Hoisting(keep=0).hoist(path, text, target, title)
+
+
+_UNPARSABLE = "the file does not parse with this Python"
+
+
+class Hoisting:
+    """The fixer for one run: each file is parsed (and its scopes, names and calls indexed) once for all
+    its fix sites, not once per site; the `keep` files used last stay parsed. A fix reads the parsed
+    file and never changes it, so every answer is the one `hoist` gives alone."""
+
+    def __init__(self, keep: int = 8) -> None:
+        self.keep = keep
+        self._parsed: OrderedDict[tuple[Path, str], _Hoister | None] = OrderedDict()
+
+    def hoist(self, path: Path, text: str, target: Target, title: str = "") -> Fix:
+        if target.from_event:
+            raise NotFixable("an argument comes from the event, so one object per value is needed")
+        hoister = self._hoister(path, text)
+        if hoister is None:
+            raise NotFixable(_UNPARSABLE)
+        return hoister.fix(target, title)
+
+    def _hoister(self, path: Path, text: str) -> _Hoister | None:
+        key = (path, text)
+        if key in self._parsed:
+            self._parsed.move_to_end(key)
+            return self._parsed[key]
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            tree = None
+        # What the index raises (ValueError, RecursionError) is the caller's to handle, as for `hoist`.
+        hoister = None if tree is None else _Hoister(path, text, tree)
+        if self.keep:
+            self._parsed[key] = hoister
+            if len(self._parsed) > self.keep:
+                self._parsed.popitem(last=False)
+        return hoister
 
 
 def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
-    return {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    # One pass (`ast.walk` and then each node's children again listed every node's children twice).
+    parents: dict[ast.AST, ast.AST] = {}
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+            pending.append(child)
+    return parents
 
 
 def _root_name(node: ast.expr) -> str | None:
@@ -132,6 +173,63 @@ class _Hoister:
         self.newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or None] else "\n"
         self.module_bound = _bound_names(tree)
         self.declared_global = {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
+        # What several fix sites of one file ask again, worked out once (keyed by id: the tree lives as long).
+        self._bound: dict[int, frozenset[str]] = {}
+        self._statement_names: dict[int, frozenset[str]] = {}
+        self._dumps: dict[int, str] = {}
+        self._calls_by_line: dict[int, list[ast.Call]] | None = None
+        self._all_calls: list[ast.Call] | None = None
+        self._module_bindings: Counter[str] | None = None
+        self._scopes: list[tuple[ast.AST, frozenset[str], frozenset[str]]] | None = None
+        self._globally_taken: frozenset[str] | None = None
+        self._function_names: dict[int, frozenset[str]] = {}
+        self._claimed: dict[tuple[int, str], bool] = {}
+
+    # -- what several sites share ------------------------------------------------------------------
+    def bound(self, node: ast.AST) -> frozenset[str]:
+        """`_bound_names(node)`, once per node."""
+        found = self._bound.get(id(node))
+        if found is None:
+            found = self._bound[id(node)] = frozenset(_bound_names(node))
+        return found
+
+    def statement_bound(self, statement: ast.stmt) -> frozenset[str]:
+        """The names a module-level statement binds (a `def` its own name), once per statement."""
+        found = self._statement_names.get(id(statement))
+        if found is None:
+            found = self._statement_names[id(statement)] = frozenset(
+                _bound_names(ast.Module(body=[statement], type_ignores=[])))
+        return found
+
+    def dump(self, node: ast.AST) -> str:
+        found = self._dumps.get(id(node))
+        if found is None:
+            found = self._dumps[id(node)] = ast.dump(node)
+        return found
+
+    def calls(self) -> list[ast.Call]:
+        """Every call of the module, in `ast.walk` order."""
+        if self._all_calls is None:
+            self._all_calls = [node for node in ast.walk(self.tree) if isinstance(node, ast.Call)]
+        return self._all_calls
+
+    def calls_on_line(self, line: int) -> list[ast.Call]:
+        if self._calls_by_line is None:
+            self._calls_by_line = {}
+            for node in self.calls():
+                self._calls_by_line.setdefault(node.lineno, []).append(node)
+        return self._calls_by_line.get(line, [])
+
+    def scopes(self) -> list[tuple[ast.AST, frozenset[str], frozenset[str]]]:
+        """The module and each function and lambda, with the names each binds (none for the module: a
+        read there is a global's) and the names read or bound in its own nodes."""
+        if self._scopes is None:
+            self._scopes = [
+                (scope, frozenset() if scope is self.tree else self.bound(scope),
+                 frozenset(node.id for node in _own_nodes(scope) if isinstance(node, ast.Name)))
+                for scope in [self.tree, *(n for n in ast.walk(self.tree)
+                                           if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda))]]
+        return self._scopes
 
     # -- positions ---------------------------------------------------------------------------------
     def offset(self, line: int, byte_column: int) -> int:
@@ -208,11 +306,10 @@ class _Hoister:
         return Fix(title, tuple(edits), applicability)
 
     def _find(self, target: Target) -> ast.Call:
-        for node in ast.walk(self.tree):
-            if isinstance(node, ast.Call) and node.lineno == target.line:
-                _, column, end_line, end_column = self.map.span(node)
-                if (column, end_line, end_column) == (target.column, target.end_line, target.end_column):
-                    return node
+        for node in self.calls_on_line(target.line):
+            _, column, end_line, end_column = self.map.span(node)
+            if (column, end_line, end_column) == (target.column, target.end_line, target.end_column):
+                return node
         raise NotFixable("the call was not found in the file as it is now")
 
     def _function(self, call: ast.Call) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, list[ast.AST]]:
@@ -233,7 +330,7 @@ class _Hoister:
         raise NotFixable("it is not inside a function")
 
     def _check_arguments(self, call: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        function_locals = _bound_names(function)
+        function_locals = self.bound(function)
         for node in ast.walk(call):
             if isinstance(node, ast.Starred) or (isinstance(node, ast.keyword) and node.arg is None):
                 raise NotFixable("it is built from unpacked arguments")
@@ -271,11 +368,10 @@ class _Hoister:
         return name in ("str", "int", "float", "bool")
 
     def _rebound_at_module(self, name: str) -> bool:
-        count = 0
-        for statement in self.tree.body:
-            if name in _bound_names(ast.Module(body=[statement], type_ignores=[])):
-                count += 1
-        return count > 1
+        if self._module_bindings is None:
+            self._module_bindings = Counter(name for statement in self.tree.body
+                                            for name in self.statement_bound(statement))
+        return self._module_bindings[name] > 1
 
     def _assigned_local(self, call: ast.Call, function: ast.AST, statement: ast.AST) -> str | None:
         """`name = <call>`: the local it is bound to, when that is the whole statement."""
@@ -308,13 +404,13 @@ class _Hoister:
 
     def _existing(self, call: ast.Call, function: ast.AST) -> str | None:
         """A module-level name already bound to the same call, before the function."""
-        wanted = ast.dump(call)
+        wanted = self.dump(call)
         top = self._top(function)
         for statement in self.tree.body:
             if statement is top:
                 break
             if isinstance(statement, ast.Assign) and len(statement.targets) == 1 and \
-                    isinstance(statement.targets[0], ast.Name) and ast.dump(statement.value) == wanted and \
+                    isinstance(statement.targets[0], ast.Name) and self.dump(statement.value) == wanted and \
                     not self._rebound_at_module(statement.targets[0].id) and \
                     statement.targets[0].id not in self.declared_global:
                 return statement.targets[0].id
@@ -356,7 +452,7 @@ class _Hoister:
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 in_preamble = False
             if (in_preamble and not isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)) \
-                    or needed & _bound_names(ast.Module(body=[statement], type_ignores=[])):
+                    or needed & self.statement_bound(statement):
                 anchor = statement
         kind = self._kind_anchor(call)
         if kind is not None and (anchor is None or self._after_needed(kind, needed, top)):
@@ -369,7 +465,7 @@ class _Hoister:
         for statement in self.tree.body[self.tree.body.index(kind) + 1:]:
             if statement is top:
                 return True
-            if needed & _bound_names(ast.Module(body=[statement], type_ignores=[])):
+            if needed & self.statement_bound(statement):
                 return False
         return True
 
@@ -462,7 +558,7 @@ class _Hoister:
             if node is statement:
                 continue
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef) and \
-                    name in _bound_names(node):
+                    name in self.bound(node):
                 continue
             if isinstance(node, ast.JoinedStr) and any(
                     isinstance(inner, ast.Name) and inner.id == name for inner in ast.walk(node)):
@@ -490,29 +586,22 @@ class _Hoister:
         return not self._used_globally(name, function)
 
     def _used_globally(self, name: str, skip: ast.AST | None = None) -> bool:
-        for scope in [self.tree, *(n for n in ast.walk(self.tree)
-                                   if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda))]:
-            if scope is skip:
-                continue
-            bound = set() if scope is self.tree else _bound_names(scope)
-            if name in bound:
-                continue
-            for node in _own_nodes(scope):
-                if isinstance(node, ast.Name) and node.id == name:
-                    return True
-        return False
+        return any(scope is not skip and name not in bound and name in names for scope, bound, names in self.scopes())
 
     def _taken(self, function: ast.AST) -> set[str]:
         """Names a new module-level name must not be: bound at module scope or declared global, read as a
         global anywhere, or bound or read in the function the object is used in."""
-        taken = set(self.module_bound) | self.declared_global
-        for scope in [self.tree, *(n for n in ast.walk(self.tree)
-                                   if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda))]:
-            bound = set() if scope is self.tree else _bound_names(scope)
-            taken.update(node.id for node in _own_nodes(scope) if isinstance(node, ast.Name) and node.id not in bound)
-        taken.update(node.id for node in ast.walk(function) if isinstance(node, ast.Name))
-        taken.update(node.arg for node in ast.walk(function) if isinstance(node, ast.arg))
-        return taken
+        if self._globally_taken is None:
+            taken = set(self.module_bound) | self.declared_global
+            for _, bound, names in self.scopes():
+                taken.update(names - bound)
+            self._globally_taken = frozenset(taken)
+        local = self._function_names.get(id(function))
+        if local is None:
+            local = self._function_names[id(function)] = frozenset(
+                [*(node.id for node in ast.walk(function) if isinstance(node, ast.Name)),
+                 *(node.arg for node in ast.walk(function) if isinstance(node, ast.arg))])
+        return set(self._globally_taken | local)
 
     def _fresh(self, base: str, call: ast.Call | None = None, function: ast.AST | None = None) -> str:
         """`base`, or `base_2`, ... when a real collision forces it: a name taken (see `_taken`), or the
@@ -527,12 +616,19 @@ class _Hoister:
         return name
 
     def _calls_before(self, call: ast.Call) -> list[ast.Call]:
-        wanted = ast.dump(call)
-        return [node for node in ast.walk(self.tree) if isinstance(node, ast.Call) and node is not call
-                and (node.lineno, node.col_offset) < (call.lineno, call.col_offset) and ast.dump(node) != wanted]
+        wanted = self.dump(call)
+        return [node for node in self.calls() if node is not call
+                and (node.lineno, node.col_offset) < (call.lineno, call.col_offset) and self.dump(node) != wanted]
 
     def _claims(self, other: ast.Call, base: str) -> bool:
-        """Whether hoisting `other` would bind `base` at module scope."""
+        """Whether hoisting `other` would bind `base` at module scope (once per call and name)."""
+        key = (id(other), base)
+        known = self._claimed.get(key)
+        if known is None:
+            known = self._claimed[key] = self._would_claim(other, base)
+        return known
+
+    def _would_claim(self, other: ast.Call, base: str) -> bool:
         try:
             if self._base_name(other, Target(0, 0, 0, 0, _dotted(other.func))) != base:
                 return False

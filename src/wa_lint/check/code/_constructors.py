@@ -20,7 +20,7 @@ from wa_lint.link.model import Entry, Project
 from wa_lint.report.findings import Span, Violation
 
 if TYPE_CHECKING:
-    from wa_lint.fix.cache import FixCache
+    from wa_lint.fix.cache import RunFixes
 
 # A variable name for the fix snippet when the call is not assigned to one.
 _VARIABLES = {"resource": "resource", "Session": "session", "session": "session", "connect": "connection",
@@ -52,7 +52,7 @@ def _with_fix(violation: Violation, site: ConstructorSite, project: Project) -> 
             return violation
         return replace(violation, detail=(violation.detail or "") + (
             " (not fixed automatically: the code is inline in the template)"))
-    from wa_lint.fix.python import NotFixable, Target, hoist
+    from wa_lint.fix.python import NotFixable, Target
 
     text = _text(project, path)
     if text is None:
@@ -60,7 +60,7 @@ def _with_fix(violation: Violation, site: ConstructorSite, project: Project) -> 
     call = site.call
     target = Target(call.line, call.column, call.end_line, call.end_column, site.name, site.from_event)
     try:
-        fix = _fix_cache(project).hoist(path, text, target) if project.cache_folder else hoist(path, text, target)
+        fix = _fixes(project).hoist(path, text, target)
     except NotFixable as reason:
         if site.from_event:
             return violation  # the advice already says why and what to do
@@ -70,15 +70,18 @@ def _with_fix(violation: Violation, site: ConstructorSite, project: Project) -> 
     return replace(violation, fix=fix)
 
 
-def _fix_cache(project: Project) -> FixCache:
-    """The run's cache of fixes (one per run, kept with the call graph's memo tables)."""
-    from wa_lint.fix.cache import FixCache
+def _fixes(project: Project) -> RunFixes:
+    """The run's fixer and its answers, over the cache of fixes when there is one (one per run, kept with
+    the call graph's memo tables)."""
+    from wa_lint.fix.cache import FixCache, RunFixes
 
-    cache = project.lookups.get("fix-cache")
-    if not isinstance(cache, FixCache):
-        assert project.cache_folder is not None
-        cache = project.lookups["fix-cache"] = FixCache(project.cache_folder)
-    return cache
+    fixes = project.lookups.get("fixes")
+    if not isinstance(fixes, RunFixes):
+        store = None
+        if project.cache_folder:
+            store = project.lookups["fix-cache"] = FixCache(project.cache_folder)
+        fixes = project.lookups["fixes"] = RunFixes(store)
+    return fixes
 
 
 def _text(project: Project, path: Path) -> str | None:
