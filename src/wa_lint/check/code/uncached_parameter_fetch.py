@@ -29,6 +29,9 @@ _POWERTOOLS_FETCHES = {"get_parameter", "get_parameters", "get_parameters_by_nam
                        "get_secrets_by_name", "get_app_config", "get", "get_multiple"}
 # Secrets Manager calls only a rotation function makes.
 _ROTATION = frozenset({"update_secret_version_stage", "put_secret_value"})
+# Every method name a verdict can name: a call by any other name is no fetch, whatever its receiver.
+_FETCH_METHODS = frozenset({name for names in _FETCHES.values() for name in names} | _UNIQUE.keys()
+                           | _POWERTOOLS_FETCHES)
 _FIX = ("fetch it through Powertools `parameters` (cached per environment; set `max_age` for how long) or the "
         "AWS Parameters and Secrets Lambda extension, or keep it in a module-level dict with a TTL")
 
@@ -63,6 +66,8 @@ def _powertools_bypass(site: Site) -> str | None:
 def _verdict(site: Site) -> tuple[str, str] | None:
     """("sdk", what is fetched) or ("powertools", the argument that turns its cache off); None when the
     call is no uncached fetch. A property of the call site alone, whichever entry reaches it."""
+    if method(site.call) not in _FETCH_METHODS:
+        return None
     what = _sdk_fetch(site)
     if what is not None:
         # A fetch that feeds a module-level memo (a TTL dict, a global) is cached.
