@@ -119,3 +119,27 @@ def test_the_engine_and_the_call_graph_resolve_the_same_way(tmp_path: Path) -> N
     got = sorted((f.span.path.name, f.span.line) for f in result.findings)
     # The layer's and the package's factories return their clients: reported where app.py calls them.
     assert got == [("app.py", 6), ("app.py", 7)], "the test helper is not followed; the layer and the package are"
+
+
+def test_a_shared_modules_call_is_resolved_under_each_functions_own_roots(tmp_path: Path) -> None:
+    """One layer module, two functions: its `import helper` names each function's own helper.py, so what
+    the call resolves to is remembered per import roots, never shared between them."""
+    function = ("  {name}:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: {folder}/\n"
+                "      Handler: app.handler\n      Runtime: python3.12\n      MemorySize: 256\n"
+                "      Layers: [!Ref Shared]\n")
+    template = ("Transform: AWS::Serverless-2016-10-31\nResources:\n" + function.format(name="A", folder="a")
+                + function.format(name="B", folder="b")
+                + "  Shared:\n    Type: AWS::Serverless::LayerVersion\n    Properties:\n      ContentUri: layer/\n")
+    app = "import shared\ndef handler(event, context):\n    return shared.run()\n"
+    tree(tmp_path, {
+        "template.yaml": template,
+        "a/app.py": app,
+        "a/helper.py": "def make():\n    return 1\n",
+        "b/app.py": app,
+        "b/helper.py": "import boto3\ndef make():\n    return boto3.client('s3').list_buckets()\n",
+        "layer/python/shared.py": "import helper\ndef run():\n    return helper.make()\n",
+    })
+    (tmp_path / ".git").mkdir()
+    result = run([tmp_path], Config(select=("PERF101",)), use_cache=False)
+    assert [(f.span.path.relative_to(tmp_path).as_posix(), f.span.line, f.function) for f in result.findings] == \
+        [("b/helper.py", 3, "B")]

@@ -96,9 +96,9 @@ class ModuleIndex:
         # modules can be linked, so a dictionary look-up replaces the file system.
         self.resolver = ImportResolver(files=self._analysed_file)
         # What a call resolves to depends only on the import roots, its module and function: entries
-        # that share a code folder, and every rule, reuse one answer. Keyed by id(call): facts live
-        # for the whole run.
-        self.callees: dict[tuple[tuple[str, ...], int, str, int], list[Target]] = {}
+        # that share a code folder, and every rule, reuse one answer. By import roots, then (function,
+        # id(call)): facts live for the whole run.
+        self.callees: dict[tuple[str, ...], dict[tuple[Node, int], list[Target]]] = {}
         # Each entry's walk, shared by the rules that read it.
         self.walks: dict[int, list[tuple[Graph, Node, frozenset[Origin], tuple[Step, ...]]]] = {}
         # (importer's folder or roots, level, dotted parts) → the module found, like `callees`.
@@ -131,6 +131,8 @@ class Graph:
         self.index = ModuleIndex.of(project)
         self.roots = tuple(str(root) for root in entry.roots)
         self.root_paths = tuple(entry.roots)
+        self._roots_key = "\0".join(self.roots)
+        self._callees = self.index.callees.setdefault(self.roots, {})
 
     def facts(self, node: Node) -> ModuleFacts:
         return self.modules[node.key]
@@ -158,7 +160,7 @@ class Graph:
         if not level and parts and parts[0] in EXTERNAL_PACKAGES:
             return None
         # Relative imports depend on the importing file's folder, absolute ones on the entry's roots.
-        key = (str(facts.path.parent) if level else "\0".join(self.roots), level, tuple(parts))
+        key = (str(facts.path.parent) if level else self._roots_key, level, tuple(parts))
         known = self.index.modules_found.get(key, False)
         if known is not False:
             return known  # type: ignore[return-value]
@@ -367,13 +369,13 @@ class Graph:
 
     # -- walking ---------------------------------------------------------------------------------------
     def callees(self, node: Node, call: Call) -> list[Target]:
-        key = (self.roots, node.key, node.qualname, id(call))
-        known = self.index.callees.get(key)
+        key = (node, id(call))
+        known = self._callees.get(key)
         if known is None:
-            known = self.index.callees[key] = self._callees(node, call)
+            known = self._callees[key] = self._resolve_call(node, call)
         return known
 
-    def _callees(self, node: Node, call: Call) -> list[Target]:
+    def _resolve_call(self, node: Node, call: Call) -> list[Target]:
         facts = self.facts(node)
         targets = []
         if call.qualified is not None:
