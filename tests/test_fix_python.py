@@ -196,6 +196,13 @@ _SHARED_SOURCES = [
     "import boto3\n\n\ndef a(event, context):\n    c = boto3.client('s3')\n    return c.list_buckets()\n\n\n"
     "def b(event, context):\n    c = boto3.client('s3')\n    return c.list_buckets()\n\n\n"
     "def d(event, context):\n    return boto3.client('sqs'), boto3.client('s3', region_name='x')\n",
+    # Shapes whose children sit in unusual fields: dict unpacking (a None key), keyword-only defaults,
+    # decorators, lambdas, f-strings, match statements, `global`.
+    "import boto3\nimport functools\n\nCLIENT = None\n\n\n@functools.wraps(print)\n"
+    "def h(event, context, *, region=None, **extra):\n    global CLIENT\n    options = {**extra, 'a': 1}\n"
+    "    pick = lambda x=boto3.client('s3'): x\n    match event:\n        case {'k': value, **rest}:\n"
+    "            print(f\"{value!r:>{len(rest)}}\")\n        case [first, *others] if first:\n"
+    "            return boto3.client('sqs', **options)\n    return pick(), boto3.resource('dynamodb')\n",
 ]
 
 
@@ -280,7 +287,7 @@ def test_the_fixers_name_indexes_answer_as_a_walk_of_the_tree_does() -> None:
     plain walks they replace, for every name of every file and every function as the one skipped."""
     import ast
 
-    from wa_lint.fix.python import _bound_names, _Hoister, _own_nodes
+    from wa_lint.fix.python import _bound_names, _Hoister, _own_nodes, _walk
 
     def scopes(tree):
         return [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda))]
@@ -289,6 +296,10 @@ def test_the_fixers_name_indexes_answer_as_a_walk_of_the_tree_does() -> None:
     for path, text in _shared_cases():
         tree = ast.parse(text)
         hoister = _Hoister(path, text, tree)
+        assert hoister.nodes == list(ast.walk(tree)), path
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        assert all(hoister.parents[child] is parent for child, parent in parents.items()
+                   if child._fields), path  # context singletons (`Load`) have no one parent
         names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)} | {"absent"}
         functions = [scope for scope in scopes(tree) if scope is not tree]
         for name in sorted(names):
@@ -308,4 +319,5 @@ def test_the_fixers_name_indexes_answer_as_a_walk_of_the_tree_does() -> None:
             taken |= {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
             taken |= {n.arg for n in ast.walk(function) if isinstance(n, ast.arg)}
             assert hoister._taken(function) == taken, path
+            assert list(_walk(function)) == list(ast.walk(function)), path
     assert checked > 500

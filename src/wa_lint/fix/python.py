@@ -22,7 +22,8 @@ import ast
 import builtins
 import keyword
 import re
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,16 +108,42 @@ class Hoisting:
         return hoister
 
 
-def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
-    # One pass (`ast.walk` and then each node's children again listed every node's children twice).
-    parents: dict[ast.AST, ast.AST] = {}
-    pending = [tree]
+def _children(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes(node)` as a list: the same nodes in the same order, without its two nested
+    generators (most of the fixer's time went to them)."""
+    found = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST):
+                    found.append(item)
+        elif isinstance(value, ast.AST):
+            found.append(value)
+    return found
+
+
+def _walk(node: ast.AST) -> Iterator[ast.AST]:
+    """`ast.walk(node)`: the same nodes in the same (breadth-first) order."""
+    pending = deque([node])
     while pending:
-        node = pending.pop()
-        for child in ast.iter_child_nodes(node):
+        node = pending.popleft()
+        pending.extend(_children(node))
+        yield node
+
+
+def _index(tree: ast.AST) -> tuple[list[ast.AST], dict[ast.AST, ast.AST]]:
+    """Every node in `ast.walk` order and each node's parent, in one pass."""
+    nodes: list[ast.AST] = []
+    parents: dict[ast.AST, ast.AST] = {}
+    pending = deque([tree])
+    while pending:
+        node = pending.popleft()
+        nodes.append(node)
+        for child in _children(node):
             parents[child] = node
             pending.append(child)
-    return parents
+    return nodes, parents
 
 
 def _root_name(node: ast.expr) -> str | None:
@@ -139,7 +166,7 @@ def _bound_names(node: ast.AST) -> set[str]:
     """Names a scope binds (assignments, imports, defs, loop and `with` targets), not looking into
     nested functions or classes."""
     names: set[str] = set()
-    pending = list(ast.iter_child_nodes(node))
+    pending = _children(node)
     while pending:
         child = pending.pop()
         if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -157,7 +184,7 @@ def _bound_names(node: ast.AST) -> set[str]:
             names.add(child.name)
         elif isinstance(child, ast.Global | ast.Nonlocal):
             names.update(child.names)
-        pending.extend(ast.iter_child_nodes(child))
+        pending.extend(_children(child))
     return names
 
 
@@ -169,10 +196,10 @@ class _Hoister:
         self.starts = [0]
         for line in self.lines:
             self.starts.append(self.starts[-1] + len(line))
-        self.parents = _parents(tree)
+        self.nodes, self.parents = _index(tree)
         self.newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or None] else "\n"
         self.module_bound = _bound_names(tree)
-        self.declared_global = {name for node in ast.walk(tree) if isinstance(node, ast.Global) for name in node.names}
+        self.declared_global = {name for node in self.nodes if isinstance(node, ast.Global) for name in node.names}
         # What several fix sites of one file ask again, worked out once (keyed by id: the tree lives as long).
         self._bound: dict[int, frozenset[str]] = {}
         self._statement_names: dict[int, frozenset[str]] = {}
@@ -210,7 +237,7 @@ class _Hoister:
     def calls(self) -> list[ast.Call]:
         """Every call of the module, in `ast.walk` order."""
         if self._all_calls is None:
-            self._all_calls = [node for node in ast.walk(self.tree) if isinstance(node, ast.Call)]
+            self._all_calls = [node for node in self.nodes if isinstance(node, ast.Call)]
         return self._all_calls
 
     def calls_on_line(self, line: int) -> list[ast.Call]:
@@ -227,7 +254,7 @@ class _Hoister:
             self._scopes = [
                 (scope, frozenset() if scope is self.tree else self.bound(scope),
                  frozenset(node.id for node in _own_nodes(scope) if isinstance(node, ast.Name)))
-                for scope in [self.tree, *(n for n in ast.walk(self.tree)
+                for scope in [self.tree, *(n for n in self.nodes
                                            if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda))]]
         return self._scopes
 
@@ -331,7 +358,7 @@ class _Hoister:
 
     def _check_arguments(self, call: ast.Call, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         function_locals = self.bound(function)
-        for node in ast.walk(call):
+        for node in _walk(call):
             if isinstance(node, ast.Starred) or (isinstance(node, ast.keyword) and node.arg is None):
                 raise NotFixable("it is built from unpacked arguments")
             if isinstance(node, ast.NamedExpr | ast.Await | ast.Yield | ast.YieldFrom | ast.Lambda):
@@ -384,7 +411,7 @@ class _Hoister:
 
     def _check_lifetime(self, function: ast.AST, name: str) -> None:
         assignments = 0
-        for node in ast.walk(function):
+        for node in _walk(function):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     isinstance(node.func.value, ast.Name) and node.func.value.id == name and \
                     node.func.attr in _LIFETIME_METHODS:
@@ -443,7 +470,7 @@ class _Hoister:
         if root is not None and root not in self.module_bound and not hasattr(builtins, root):
             raise NotFixable(f"`{root}` is imported inside the function; import it at module scope first")
         top = self._top(function)
-        needed = {node.id for node in ast.walk(call) if isinstance(node, ast.Name)}
+        needed = {node.id for node in _walk(call) if isinstance(node, ast.Name)}
         anchor: ast.stmt | None = None
         in_preamble = True
         for statement in self.tree.body:
@@ -552,7 +579,7 @@ class _Hoister:
         when each can be renamed by its position; None when one cannot (inside an f-string, whose
         positions Python 3.11 does not always give)."""
         uses: list[ast.Name] = []
-        pending = list(ast.iter_child_nodes(function))
+        pending = _children(function)
         while pending:
             node = pending.pop()
             if node is statement:
@@ -561,13 +588,13 @@ class _Hoister:
                     name in self.bound(node):
                 continue
             if isinstance(node, ast.JoinedStr) and any(
-                    isinstance(inner, ast.Name) and inner.id == name for inner in ast.walk(node)):
+                    isinstance(inner, ast.Name) and inner.id == name for inner in _walk(node)):
                 return None
             if isinstance(node, ast.Name) and node.id == name:
                 if self.text[self.start(node):self.end(node)] != name:
                     return None
                 uses.append(node)
-            pending.extend(ast.iter_child_nodes(node))
+            pending.extend(_children(node))
         return uses
 
     def _source(self, call: ast.Call) -> str:
@@ -599,8 +626,8 @@ class _Hoister:
         local = self._function_names.get(id(function))
         if local is None:
             local = self._function_names[id(function)] = frozenset(
-                [*(node.id for node in ast.walk(function) if isinstance(node, ast.Name)),
-                 *(node.arg for node in ast.walk(function) if isinstance(node, ast.arg))])
+                [*(node.id for node in _walk(function) if isinstance(node, ast.Name)),
+                 *(node.arg for node in _walk(function) if isinstance(node, ast.arg))])
         return set(self._globally_taken | local)
 
     def _fresh(self, base: str, call: ast.Call | None = None, function: ast.AST | None = None) -> str:
@@ -675,14 +702,14 @@ def _is_assignment(statement: ast.stmt) -> bool:
 def _own_nodes(scope: ast.AST) -> list[ast.AST]:
     """The nodes of a scope, not those of the functions and lambdas nested in it."""
     found: list[ast.AST] = []
-    pending = list(ast.iter_child_nodes(scope))
+    pending = _children(scope)
     while pending:
         node = pending.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             pending.extend(node.decorator_list if not isinstance(node, ast.Lambda) else [])
             continue
         found.append(node)
-        pending.extend(ast.iter_child_nodes(node))
+        pending.extend(_children(node))
     return found
 
 
