@@ -105,6 +105,8 @@ class ModuleIndex:
         self.modules_found: dict[tuple[str, int, tuple[str, ...]], tuple[ModuleFacts, int] | None] = {}
         # (import roots, caller, callee) → whether a call between them hands over credentials, like `callees`.
         self.credentialed: dict[tuple[tuple[str, ...], Node, Node], bool] = {}
+        # Live origin sets (few distinct ones in a run) → the names they hold as context users.
+        self.context_users: dict[frozenset[Origin], frozenset[str]] = {}
 
     def _analysed_file(self, root: Path, dotted: str) -> Path | None:
         base = f"{root}/{dotted.replace('.', '/')}"
@@ -458,22 +460,28 @@ def taint_params(graph: Graph, target: Target, call: Call, live: frozenset[Origi
     if params is None:
         return frozenset({EVENT_ORIGIN})
     result = {EVENT_ORIGIN}
-
-    def carry(origins: tuple[Origin, ...], param: str) -> None:
+    contexts: frozenset[str] | None = None
+    # Each argument with its parameter (positional ones in order, keywords by name): most carry nothing.
+    for param, origins in [*zip(params, call.args), *((name, o) for name, o in call.keywords if name in params)]:
+        if not origins:
+            continue
         if any(origin in live for origin in origins):
             result.add(Origin.param(param))
         # Passing the context object on: its .identity in the callee is caller identity too.
-        for origin in origins:
-            if origin.kind is OriginKind.PARAM and Origin.context_user(origin.name) in live:
-                result.add(Origin.context_user(param))
-
-    for index, origins in enumerate(call.args):
-        if index < len(params):
-            carry(origins, params[index])
-    for name, origins in call.keywords:
-        if name in params:
-            carry(origins, name)
+        if contexts is None:
+            contexts = _context_users(graph, live)
+        if contexts and any(origin.kind is OriginKind.PARAM and origin.name in contexts for origin in origins):
+            result.add(Origin.context_user(param))
     return frozenset(result)
+
+
+def _context_users(graph: Graph, live: frozenset[Origin]) -> frozenset[str]:
+    """The names whose `.identity` is live (`Origin.context_user(name) in live`), once per live set."""
+    known = graph.index.context_users.get(live)
+    if known is None:
+        known = graph.index.context_users[live] = frozenset(
+            origin.name for origin in live if origin.kind is OriginKind.CONTEXT_USER)
+    return known
 
 
 def entry_live(facts: ModuleFacts, qualname: str) -> frozenset[Origin]:

@@ -85,13 +85,14 @@ def invocation_calls(project: Project, entry: Entry, deployments: bool = False) 
         if body is None:
             continue
         facts = graph.facts(node)
+        module = id(facts)
         for call in body.calls:
             if call.guarded:
                 continue
-            site = Site(facts, node.qualname, body, call, path)
-            if site.key not in seen:
-                seen.add(site.key)
-                yield site
+            key = (module, call.line, call.column, call.end_line, call.end_column)  # Site.key
+            if key not in seen:
+                seen.add(key)
+                yield Site(facts, node.qualname, body, call, path)
 
 
 def service(site: Site) -> str | None:
