@@ -186,23 +186,23 @@ def test_inline_template_code_is_not_fixed_and_the_finding_says_why(tmp_path: Pa
 # Inputs for the run's fixer: the autofix fixtures and the files of the tests above, every call in each
 # offered as a fix site (most are no constructor: NotFixable answers are compared too).
 _SHARED_SOURCES = [
-    "import boto3\n\ns3 = 'bucket'\n\n\ndef handler(event, context):\n    s3 = boto3.client('s3')\n"
-    "    return s3.list_objects(Bucket='b')\n",
-    "import boto3\n\n\ndef a(event, context):\n    return boto3.client('s3').list_buckets()\n\n\n"
+    ("import boto3\n\ns3 = 'bucket'\n\n\ndef handler(event, context):\n    s3 = boto3.client('s3')\n"
+    "    return s3.list_objects(Bucket='b')\n"),
+    ("import boto3\n\n\ndef a(event, context):\n    return boto3.client('s3').list_buckets()\n\n\n"
     "REGION = 'us-east-1'\n\n\ndef handler(event, context):\n"
-    "    return a(event, context), boto3.client('s3', region_name=REGION).list_buckets()\n",
-    "import boto3\n\n\ndef handler(event, context):\n    return boto3.client('s3').list_buckets()\n\n\n"
-    "def other(event, context):\n    s3_client = 'mine'\n    return s3_client\n",
-    "import boto3\n\n\ndef a(event, context):\n    c = boto3.client('s3')\n    return c.list_buckets()\n\n\n"
+    "    return a(event, context), boto3.client('s3', region_name=REGION).list_buckets()\n"),
+    ("import boto3\n\n\ndef handler(event, context):\n    return boto3.client('s3').list_buckets()\n\n\n"
+    "def other(event, context):\n    s3_client = 'mine'\n    return s3_client\n"),
+    ("import boto3\n\n\ndef a(event, context):\n    c = boto3.client('s3')\n    return c.list_buckets()\n\n\n"
     "def b(event, context):\n    c = boto3.client('s3')\n    return c.list_buckets()\n\n\n"
-    "def d(event, context):\n    return boto3.client('sqs'), boto3.client('s3', region_name='x')\n",
+    "def d(event, context):\n    return boto3.client('sqs'), boto3.client('s3', region_name='x')\n"),
     # Shapes whose children sit in unusual fields: dict unpacking (a None key), keyword-only defaults,
     # decorators, lambdas, f-strings, match statements, `global`.
-    "import boto3\nimport functools\n\nCLIENT = None\n\n\n@functools.wraps(print)\n"
+    ("import boto3\nimport functools\n\nCLIENT = None\n\n\n@functools.wraps(print)\n"
     "def h(event, context, *, region=None, **extra):\n    global CLIENT\n    options = {**extra, 'a': 1}\n"
     "    pick = lambda x=boto3.client('s3'): x\n    match event:\n        case {'k': value, **rest}:\n"
     "            print(f\"{value!r:>{len(rest)}}\")\n        case [first, *others] if first:\n"
-    "            return boto3.client('sqs', **options)\n    return pick(), boto3.resource('dynamodb')\n",
+    "            return boto3.client('sqs', **options)\n    return pick(), boto3.resource('dynamodb')\n"),
 ]
 
 
