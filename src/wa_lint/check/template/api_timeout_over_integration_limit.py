@@ -29,7 +29,7 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
     if function.logical_id in _not_waited_for(project, function.template):
         return
     apis = [(*_limit(function, trigger), trigger) for trigger in function.triggers
-            if trigger.type in _LIMITS and not _websocket(function.template, function, trigger)]
+            if trigger.type in _LIMITS and not _websocket(project, function.template, function, trigger)]
     if not apis:
         return
     limit, api_kind, from_sam, trigger = min(apis, key=lambda api: api[0])
@@ -79,17 +79,24 @@ def _not_waited_for(project: Project, template: Template) -> set[str]:
     return found
 
 
-def _websocket_apis(template: Template) -> set[str]:
-    return {str(name) for name, resource in template.resources.items()
-            if isinstance(resource, dict) and lookup(resource, "Properties", "ProtocolType") == "WEBSOCKET"}
+def _websocket_apis(project: Project, template: Template) -> set[str]:
+    """The template's WebSocket APIs: found once per template (every API-triggered function asked again)."""
+    key = f"{CODE}-websocket-apis-{id(template)}"
+    cached = project.lookups.get(key)
+    if isinstance(cached, set):
+        return cached
+    found = project.lookups[key] = {
+        str(name) for name, resource in template.resources.items()
+        if isinstance(resource, dict) and lookup(resource, "Properties", "ProtocolType") == "WEBSOCKET"}
+    return found
 
 
-def _websocket(template: Template, function: Function, trigger: Trigger) -> bool:
+def _websocket(project: Project, template: Template, function: Function, trigger: Trigger) -> bool:
     """A WebSocket route's function may outlive its integration and keep talking over @connections.
 
     Known by the permission naming a WebSocket API (SourceArn, DependsOn), or by a WebSocket API's
     integration or authorizer naming the function."""
-    sockets = _websocket_apis(template)
+    sockets = _websocket_apis(project, template)
     if not sockets:
         return False
     permission = template.resources.get(trigger.name)

@@ -1,0 +1,30 @@
+"""What a rule remembers for the run is remembered per subject: tables a rule builds once per template
+must not leak into another template's verdicts."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import FIXTURES
+
+from wa_lint.config import Config
+from wa_lint.pipeline import run
+
+
+def _findings(root: Path, code: str) -> list[tuple[str, int, str]]:
+    result = run([root], Config(select=(code,)), use_cache=False)
+    return sorted((f.span.path.relative_to(root).as_posix(), f.span.line, f.message) for f in result.findings)
+
+
+def test_rel007s_websocket_apis_are_each_templates_own(tmp_path: Path) -> None:
+    """The bad templates (no WebSocket API) are checked first; the good ones' WebSocket route functions
+    must still be recognised as such."""
+    case = FIXTURES / "REL007-api-timeout-over-integration-limit"
+    for name, side in (("a", "bad"), ("b", "good")):
+        shutil.copytree(case / side, tmp_path / name)
+        (tmp_path / name / "expected.json").unlink(missing_ok=True)
+    (tmp_path / ".git").mkdir()
+    alone = _findings(tmp_path / "a", "REL007")
+    assert alone, "the bad side has findings"
+    assert _findings(tmp_path, "REL007") == [(f"a/{path}", line, message) for path, line, message in alone]
