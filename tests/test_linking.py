@@ -336,3 +336,15 @@ def test_linking_builds_new_functions_and_leaves_the_template_model_alone(tmp_pa
     assert (unresolved.file, unresolved.qualname, unresolved.module) == (None, None, None)
     missing = resolve_handler(unresolved, [tmp_path / "nowhere"])
     assert missing.missing and missing.problem.startswith("handler module 'app' not found")
+
+
+def test_layer_folders_are_each_files_nearest_parent_named_python() -> None:
+    from wa_lint.link.stage import _layer_folders
+
+    paths = [Path("python/x.py"), Path("/srv/python/python/a.py"), Path("a/python/b/python/c.py"),
+             Path("a/python/b/d.py"), Path("python.py"), Path("x/python"), Path("src/app.py"),
+             Path("/python/top.py")]
+    expected = sorted({next(p for p in path.parents if p.name == "python") for path in paths
+                       if any(p.name == "python" for p in path.parents)})
+    assert _layer_folders(paths) == expected == [Path("/python"), Path("/srv/python/python"), Path("a/python"),
+                                                 Path("a/python/b/python"), Path("python")]

@@ -63,10 +63,17 @@ def _from_asset_source(function: Function, store: SourceStore, python_files: Seq
 def _layer_folders(python_files: Sequence[Path]) -> list[Path]:
     """The project's folders laid out as a Python layer: a `python/` folder holding its Python files."""
     found = set()
+    # On the paths' parts (a `Path` per parent cost more than the rest of linking a large app): the
+    # nearest parent named `python`, as `path.parents` would give it.
+    folders: dict[tuple[str, ...], Path] = {}
     for path in python_files:
-        for parent in path.parents:
-            if parent.name == "python":
-                found.add(parent)
+        parts = path.parts
+        for index in range(len(parts) - 2, -1, -1):
+            if parts[index] == "python":
+                folder = parts[: index + 1]
+                if folder not in folders:
+                    folders[folder] = Path(*folder)
+                found.add(folders[folder])
                 break
     return sorted(found)
 
