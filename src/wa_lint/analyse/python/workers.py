@@ -140,29 +140,19 @@ def _context() -> Any:
 
 # Files a worker is worth: one starts for the first file (the run needs one to parse anything, and it
 # imports the analysis while the parent reads the cache); each further one only once this many more
-# files wait. A worker costs a fork of the parent (whose heap grows with the project) and the analysis
-# imports; a file costs about 1.5 ms. On a loaded 2-core machine a second worker for a few hundred
-# files cost more than it saved (5-11 %); on a quiet one it was 1.4-1.9x faster.
+# files wait. A worker costs a fork of the parent and the analysis imports; a file costs a few ms.
+# Workers are not capped by the machine's load: a second worker on a busy 2-core machine used no more
+# CPU than one (8.3 against 8.7 s on 1,000 functions, load average 3-4.7) and finished sooner. (It
+# once cost 5-11 % more, while each worker's collector still walked the heap it inherited.)
 FILES_PER_WORKER = 32
 
 
-def workers_for(pending: int, jobs: int, idle_cpus: float | None = None) -> int:
+def workers_for(pending: int, jobs: int) -> int:
     """How many workers `pending` files are worth: one per FILES_PER_WORKER files (at least one), at
-    most `jobs`, and at most the CPUs idle now (`idle_cpus`; None when the user chose `jobs`)."""
+    most `jobs`."""
     if pending <= 0:
         return 0
-    count = min(max(1, jobs), 1 + (pending - 1) // FILES_PER_WORKER)
-    if idle_cpus is not None:
-        count = min(count, max(1, int(idle_cpus + 0.5)))
-    return count
-
-
-def idle_cpus() -> float | None:
-    """CPUs not busy with other work: the CPU count less the load average of the last minute."""
-    try:
-        return (os.cpu_count() or 1) - os.getloadavg()[0]
-    except (OSError, AttributeError):  # no load average on this system (Windows)
-        return None
+    return min(max(1, jobs), 1 + (pending - 1) // FILES_PER_WORKER)
 
 
 @dataclass
@@ -186,11 +176,8 @@ class AnalysisPool:
     IN_FLIGHT = 2
 
     def __init__(self, jobs: int, timeout: float = DEFAULT_TIMEOUT,
-                 progress: Callable[[int, int], None] | None = None, cache: FactsCache | None = None,
-                 idle_cpus: float | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None, cache: FactsCache | None = None) -> None:
         self.jobs = max(1, jobs)
-        # The CPUs idle when the run started (None: use up to `jobs` whatever the load).
-        self.idle_cpus = idle_cpus
         self.timeout = timeout
         self.progress = progress
         self.cache = cache
@@ -238,7 +225,7 @@ class AnalysisPool:
     def reserve(self, files: int) -> None:
         """Have the workers `files` pending files are worth (`workers_for`) starting now, before the
         files are sent; called again as more files turn out to need parsing, it adds workers."""
-        while len(self.workers) < workers_for(files, self.jobs, self.idle_cpus):
+        while len(self.workers) < workers_for(files, self.jobs):
             self._start()
 
     def _retire(self, worker: _Worker, kill: bool) -> None:
