@@ -203,6 +203,8 @@ _SHARED_SOURCES = [
     "    pick = lambda x=boto3.client('s3'): x\n    match event:\n        case {'k': value, **rest}:\n"
     "            print(f\"{value!r:>{len(rest)}}\")\n        case [first, *others] if first:\n"
     "            return boto3.client('sqs', **options)\n    return pick(), boto3.resource('dynamodb')\n"),
+    # An identifier Python normalises (NFKC): the tree's name `file` is not written as such in the text.
+    "import boto3\n\n\ndef handler(event, context):\n    \ufb01le = 1\n    return boto3.client('s3'), \ufb01le\n",
 ]
 
 
@@ -319,5 +321,7 @@ def test_the_fixers_name_indexes_answer_as_a_walk_of_the_tree_does() -> None:
             taken |= {n.id for n in ast.walk(function) if isinstance(n, ast.Name)}
             taken |= {n.arg for n in ast.walk(function) if isinstance(n, ast.arg)}
             assert hoister._taken(function) == taken, path
+            for name in sorted(names | taken | {"s3_client", "file", "absent_2"}):
+                assert hoister.is_taken(name, function) == (name in taken), (path, name)
             assert list(_walk(function)) == list(ast.walk(function)), path
     assert checked > 500

@@ -197,6 +197,7 @@ class _Hoister:
         for line in self.lines:
             self.starts.append(self.starts[-1] + len(line))
         self.nodes, self.parents = _index(tree)
+        self.ascii = text.isascii()
         self.newline = "\r\n" if "\r\n" in text[: text.find("\n") + 1 or None] else "\n"
         self.module_bound = _bound_names(tree)
         self.declared_global = {name for node in self.nodes if isinstance(node, ast.Global) for name in node.names}
@@ -634,13 +635,21 @@ class _Hoister:
         """`base`, or `base_2`, ... when a real collision forces it: a name taken (see `_taken`), or the
         same name claimed by a different object hoisted from earlier in the module (two fixes of one round
         must not bind one name to two objects)."""
-        taken = self._taken(function or self.tree)
-        if call is not None and any(self._claims(other, base) for other in self._calls_before(call)):
-            taken.add(base)
+        scope = function or self.tree
+        claimed = call is not None and any(self._claims(other, base) for other in self._calls_before(call))
         name, number = base, 2
-        while name in taken or keyword.iskeyword(name) or hasattr(builtins, name):
+        while self.is_taken(name, scope) or (claimed and name == base) or keyword.iskeyword(name) \
+                or hasattr(builtins, name):
             name, number = f"{base}_{number}", number + 1
         return name
+
+    def is_taken(self, name: str, function: ast.AST) -> bool:
+        """`name in self._taken(function)`. Every name the tree holds is written in an ASCII text as it
+        is (only non-ASCII identifiers are normalised), so a name the text does not contain is free
+        without indexing the module's scopes: the usual case for a new `s3_client`."""
+        if self.ascii and name not in self.text:
+            return False
+        return name in self._taken(function)
 
     def _calls_before(self, call: ast.Call) -> list[ast.Call]:
         wanted = self.dump(call)
