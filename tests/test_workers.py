@@ -134,3 +134,49 @@ def test_a_run_asks_for_workers_by_the_idle_cpus_unless_jobs_are_given(tmp_path:
     result = run([tmp_path], Config(), use_cache=False, jobs=jobs)
     assert len(result.project.modules) == workers.FILES_PER_WORKER + 8
     assert len(started) == expected
+
+
+RICH = '''\
+import os
+import boto3
+from functools import lru_cache
+table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+CACHE = {}
+@lru_cache(maxsize=2)
+def handler(event, context):
+    client = boto3.client("s3", region_name="eu-west-1")
+    CACHE[event["id"]] = client.get_object(Bucket=event["b"], Key="k")
+    return {"batchItemFailures": table.get_item(Key={"userId": event["sub"]})}
+'''
+
+
+def test_a_worker_sends_the_cache_payload_and_the_parent_reads_back_the_same_facts(tmp_path: Path) -> None:
+    from wa_lint.analyse.cache import FactsCache, analysis_fingerprint, encode
+    from wa_lint.analyse.python.workers import AnalysisPool, Task
+
+    # A table name with a lone surrogate (a string literal's escape) is not strict UTF-8.
+    lone = b'import boto3\nT = boto3.resource("dynamodb").Table("\\ud800")\ndef h(e, c):\n    return T.scan()\n'
+    sources = [(Path("rich.py"), RICH.encode()), (Path("lone.py"), lone), (Path("bad.py"), b"def (:\n")]
+    expected = [workers.analyse_bytes(path, raw) for path, raw in sources]
+    assert expected[1].facts is not None and expected[1].facts.dynamodb.reads[0].table.value == "\ud800"
+    cache = FactsCache(tmp_path, analysis_fingerprint())
+    with AnalysisPool(1, cache=cache) as pool:
+        got = pool.analyse([Task(path, raw, (0, 0), path) for path, raw in sources])
+    assert got == expected
+    assert got[0].facts is not None and got[0].facts.dynamodb.reads, "the facts are not trivial"
+    # The entry the worker wrote is the payload it sent: what `put` writes, and read back the same.
+    for (path, raw), outcome in zip(sources, expected):
+        assert cache.read(cache.key(path, raw)) == encode(outcome)
+        assert cache.get(path, raw) == outcome
+
+
+def test_an_answer_that_cannot_be_read_back_is_an_internal_outcome() -> None:
+    from wa_lint.analyse.cache import encode
+
+    outcome = workers.analyse_bytes(Path("rich.py"), RICH.encode())
+    payload = encode(outcome)
+    assert payload is not None
+    assert workers.received(payload) == outcome
+    assert workers.received(outcome) is outcome
+    broken = workers.received(payload.replace(b'"ok"', b'"parse"', 1))
+    assert broken.kind == "internal" and "could not be read back" in broken.message
