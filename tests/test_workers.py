@@ -180,3 +180,35 @@ def test_an_answer_that_cannot_be_read_back_is_an_internal_outcome() -> None:
     assert workers.received(outcome) is outcome
     broken = workers.received(payload.replace(b'"ok"', b'"parse"', 1))
     assert broken.kind == "internal" and "could not be read back" in broken.message
+
+
+def test_a_files_analysis_leaves_no_cyclic_garbage_for_the_collector_workers_keep_off() -> None:
+    import gc
+
+    outcome = workers.analyse_bytes(Path("rich.py"), RICH.encode())
+    assert outcome.facts is not None and outcome.facts.bodies["handler"].calls
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            workers.analyse_bytes(Path("rich.py"), RICH.encode())
+        assert gc.collect() == 0, "the analysis made cyclic garbage: workers would keep it until they collect"
+    finally:
+        gc.enable()
+
+
+def test_a_worker_collects_the_cyclic_garbage_files_leave_once_enough_has_built_up(monkeypatch) -> None:
+    import gc
+
+    def littering(path: Path, raw: bytes, offsets=(0, 0)) -> Outcome:
+        for _ in range(1000):
+            loop: list[object] = []
+            loop.append(loop)
+        return Outcome(kind="parse", message=f"{gc.isenabled()} {gc.get_count()[0]}")
+
+    monkeypatch.setattr(workers, "analyse_bytes", littering)
+    monkeypatch.setattr(workers, "GARBAGE_LIMIT", 3000)
+    outcomes = analyse_all([(Path(f"m{i}.py"), GOOD) for i in range(12)], jobs=1)
+    states = [outcome.message.split() for outcome in outcomes]
+    assert {enabled for enabled, _ in states} == {"False"}
+    assert max(int(count) for _, count in states) < 3000 + 1100
