@@ -101,7 +101,7 @@ class CallCollector(Collector):
         if len(parts) == 2 and parts[1] in ("update", "setdefault", "__setitem__") and parts[0] in function.plain:
             function.plain[parts[0]] = False  # options changed after the literal: they may hold credentials
         credentials = credentials and has_credentials(node, function.plain_dicts()) or \
-            flow.receiver_credentials(function, node)
+            flow.receiver_credentials(function, node, parts)
         guard_key, assigned_to = flow.assignment
         if assigned_to is not None and id(node) != flow.assigned_value:
             assigned_to = None  # `x = make().method()`: x is not what make() returns
@@ -128,20 +128,14 @@ class CallCollector(Collector):
 
 
 def _finish(pending: _PendingCall, state: FunctionState) -> Call:
-    line, column, end_line, end_column = pending.position
+    origins = state.origins
+    # Positional: the fields in their order (keyword arguments cost a frozen dataclass more to take).
     return Call(
-        callee=pending.callee,
-        qualified=pending.qualified,
-        line=line, column=column, end_line=end_line, end_column=end_column,
-        args=tuple(state.origins(a) for a in pending.args),
-        keywords=tuple((name, state.origins(a)) for name, a in pending.keywords),
-        guarded=state.is_guarded(pending.guard_key),
-        credentials=pending.credentials,
-        receiver_of_call=pending.receiver_of_call,
-        text=pending.text,
-        assigned_to=pending.assigned_to,
-        references=tuple(pending.references),
-        arg_types=tuple(pending.arg_types),
+        pending.callee, pending.qualified, *pending.position,
+        tuple([origins(a) for a in pending.args]),
+        tuple([(name, origins(a)) for name, a in pending.keywords]),
+        state.is_guarded(pending.guard_key), pending.credentials, pending.receiver_of_call, pending.text,
+        pending.assigned_to, tuple(pending.references), tuple(pending.arg_types),
     )
 
 

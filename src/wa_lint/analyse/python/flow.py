@@ -117,6 +117,11 @@ def atoms(node: ast.AST) -> Atoms:
     """Names read by an expression, plus direct invocation-data markers; not the arguments of an HTTP
     fetch, whose result is the response (see is_fetch). What `descendants(node, is_fetch)` visits,
     without a generator step per node: constants are dropped as they are met."""
+    kind = type(node)
+    if kind is ast.Constant:  # the commonest argument and value: nothing read
+        return set()
+    if kind is ast.Name:
+        return {node.id}  # type: ignore[attr-defined]
     found: Atoms = set()
     add = found.add
     stack: list[ast.AST] = [node]
@@ -195,6 +200,8 @@ class FunctionState:
 
     def origins(self, read: Atoms) -> Origins:
         """The function's inputs that flow into what an expression read (once the body has ended)."""
+        if not read:
+            return ()
         return tuple(sorted(_expand(read, self, self.resolved)))
 
     def local_names(self) -> set[str]:
@@ -560,10 +567,14 @@ class FlowCollector(Collector):
             return f"{made[5:]}(){dot}{rest}" if not paren else None
         return callee
 
-    def receiver_credentials(self, function: FunctionState, call: ast.Call) -> bool:
-        """Whether the object a method is called on was built with explicit credentials."""
+    def receiver_credentials(self, function: FunctionState, call: ast.Call, parts: list[str] | None = None) -> bool:
+        """Whether the object a method is called on was built with explicit credentials (`parts`: the
+        call's callee chain, when the caller has it)."""
         while True:
-            parts, base = chain(call.func)
+            if parts is not None:
+                base = None
+            else:
+                parts, base = chain(call.func)
             if base is None and parts and parts[0] in function.types:
                 return function.types[parts[0]][1]
             receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
@@ -571,7 +582,7 @@ class FlowCollector(Collector):
                 return False
             if has_credentials(receiver):
                 return True
-            call = receiver
+            call, parts = receiver, None
 
     def short_text(self, node: ast.AST) -> str:
         """A node's source for messages, cut to 60 characters."""

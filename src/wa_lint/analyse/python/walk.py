@@ -16,7 +16,6 @@ from __future__ import annotations
 import ast
 import functools
 import operator
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -192,26 +191,10 @@ def _dispatch(kind: type, classes: tuple[type, ...]) -> _Dispatch:
 _ENTER, _EXIT = object(), object()
 
 
-class _Bound:
-    """A node type's dispatch for one walk, with the collectors' methods bound to the collectors."""
-
-    __slots__ = ("body_leave", "body_visit", "dispatch", "leave", "visit")
-
-    def __init__(self, dispatch: _Dispatch, collectors: Sequence[Any]) -> None:
-        def bind(methods: list[tuple[int, Callable[..., Any]]]) -> list[Callable[[Any], Any]]:
-            return [types.MethodType(method, collectors[index]) for index, method in methods]
-
-        self.dispatch = dispatch
-        self.visit = bind(dispatch.visit)
-        self.leave = bind(dispatch.leave)
-        self.body_visit = bind(dispatch.body_visit)
-        self.body_leave = bind(dispatch.body_leave)
-
-
 def walk(tree: ast.AST, context: Context, collectors: Sequence[Any]) -> None:
     """Call each collector's methods over the whole tree, collectors in the order given."""
     classes = tuple(type(collector) for collector in collectors)
-    tables: dict[type, _Bound] = {}
+    tables: dict[type, _Dispatch] = {}
     # Node types with nothing to do (names, constants, `pass`... unless a collector visits them).
     inert: set[type] = set()
     # Nodes to visit, and (node, action) tuples: its leave methods, or entering/leaving its body.
@@ -225,31 +208,29 @@ def walk(tree: ast.AST, context: Context, collectors: Sequence[Any]) -> None:
         if kind is tuple:
             node, action = item
             if action is _ENTER:
-                bound = tables[type(node)]
-                context.enter(bound.dispatch.scope_kind, node.name)
-                for method in bound.body_visit:
-                    method(node)
+                table = tables[type(node)]
+                context.enter(table.scope_kind, node.name)
+                for index, method in table.body_visit:
+                    method(collectors[index], node)
             elif action is _EXIT:
-                for method in tables[type(node)].body_leave:
-                    method(node)
+                for index, method in tables[type(node)].body_leave:
+                    method(collectors[index], node)
                 context.leave()
             else:
-                for method in action:
-                    method(node)
+                for index, method in action:
+                    method(collectors[index], node)
             continue
         node = item
-        bound = tables.get(kind)  # type: ignore[assignment]
-        if bound is None:
-            table = _dispatch(kind, classes)
+        table = tables.get(kind)  # type: ignore[assignment]
+        if table is None:
+            table = tables[kind] = _dispatch(kind, classes)
             if table.inert:
                 inert.add(kind)
                 continue
-            bound = tables[kind] = _Bound(table, collectors)
-        for method in bound.visit:
-            method(node)
-        if bound.leave:
-            push((node, bound.leave))
-        table = bound.dispatch
+        for index, method in table.visit:
+            method(collectors[index], node)
+        if table.leave:
+            push((node, table.leave))
         if table.definition:
             push((node, _EXIT))
             extend(reversed(node.body))
