@@ -161,6 +161,11 @@ def _methods(classes: tuple[type, ...], name: str) -> list[tuple[int, Callable[.
     return [(index, getattr(klass, name)) for index, klass in enumerate(classes) if callable(getattr(klass, name, None))]
 
 
+# How the walk finds a node's children: none, one field, several fields, a definition (its body is
+# walked inside its scope), or `children` (fields out of source order).
+_LEAF, _ONE, _FIELDS, _DEFINITION, _REORDERED = range(5)
+
+
 class _Dispatch:
     """What the walk does at a node of one type: the collectors' methods, and where its children are."""
 
@@ -170,17 +175,25 @@ class _Dispatch:
         self.leave = _methods(classes, f"leave_{name}")
         self.body_visit = _methods(classes, f"visit_{name}_body")
         self.body_leave = _methods(classes, f"leave_{name}_body")
-        self.definition = kind in DEFINITIONS
         self.scope_kind = "class" if kind is ast.ClassDef else "function"
-        # IfExp and Dict hold their children out of source order: `children` puts them in order.
-        self.reordered = kind is ast.IfExp or kind is ast.Dict
         plan = _plan(kind)
         # The fields in reverse order, pushed so that the first child is popped first.
         self.fields = tuple(reversed(plan))
         self.getter = operator.attrgetter(*(field_name for field_name, _ in self.fields)) if plan else None
-        self.single = len(plan) == 1
+        if kind in DEFINITIONS:
+            self.shape = _DEFINITION
+        elif kind is ast.IfExp or kind is ast.Dict:
+            self.shape = _REORDERED
+        elif not plan:
+            self.shape = _LEAF
+        elif len(plan) == 1 and not plan[0][1]:
+            self.shape = _ONE
+        else:
+            self.shape = _FIELDS
         # Nothing to call here and nothing below: the walk drops such a node as soon as it meets it.
-        self.inert = not (self.visit or self.leave or plan or self.definition or self.reordered)
+        self.inert = not (self.visit or self.leave) and self.shape == _LEAF
+        # What the walk reads at every node, in one tuple.
+        self.step = (self.visit, self.leave, self.shape, self.getter, self.fields)
 
 
 @functools.cache
@@ -195,18 +208,19 @@ def walk(tree: ast.AST, context: Context, collectors: Sequence[Any]) -> None:
     """Call each collector's methods over the whole tree, collectors in the order given."""
     classes = tuple(type(collector) for collector in collectors)
     tables: dict[type, _Dispatch] = {}
+    steps: dict[type, tuple[Any, ...]] = {}
     # Node types with nothing to do (names, constants, `pass`... unless a collector visits them).
     inert: set[type] = set()
     # Nodes to visit, and (node, action) tuples: its leave methods, or entering/leaving its body.
     stack: list[Any] = [tree]
     pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        item = pop()
-        kind: type = type(item)
+        node = pop()
+        kind: type = type(node)
         if kind in inert:
             continue
         if kind is tuple:
-            node, action = item
+            node, action = node
             if action is _ENTER:
                 table = tables[type(node)]
                 context.enter(table.scope_kind, node.name)
@@ -220,18 +234,32 @@ def walk(tree: ast.AST, context: Context, collectors: Sequence[Any]) -> None:
                 for index, method in action:
                     method(collectors[index], node)
             continue
-        node = item
-        table = tables.get(kind)  # type: ignore[assignment]
-        if table is None:
+        step = steps.get(kind)
+        if step is None:
             table = tables[kind] = _dispatch(kind, classes)
             if table.inert:
                 inert.add(kind)
                 continue
-        for index, method in table.visit:
+            step = steps[kind] = table.step
+        visit, leave, shape, getter, fields = step
+        for index, method in visit:
             method(collectors[index], node)
-        if table.leave:
-            push((node, table.leave))
-        if table.definition:
+        if leave:
+            push((node, leave))
+        if shape == _ONE:
+            value = getter(node)
+            if type(value) is list:
+                extend(reversed(value))
+            elif value is not None:
+                push(value)
+        elif shape == _FIELDS:
+            for (_, sparse), value in zip(fields, getter(node)):
+                if type(value) is list:
+                    if value:
+                        extend(reversed([item for item in value if item is not None]) if sparse else reversed(value))
+                elif value is not None:
+                    push(value)
+        elif shape == _DEFINITION:
             push((node, _EXIT))
             extend(reversed(node.body))
             push((node, _ENTER))
@@ -243,15 +271,7 @@ def walk(tree: ast.AST, context: Context, collectors: Sequence[Any]) -> None:
                 if node.returns is not None:
                     outside.append(node.returns)
             extend(reversed(outside))
-        elif table.reordered:
+        elif shape == _REORDERED:
             below = children(node)
             below.reverse()
             extend(below)
-        elif table.getter is not None:
-            values = (table.getter(node),) if table.single else table.getter(node)
-            for (_, sparse), value in zip(table.fields, values):
-                if type(value) is list:
-                    if value:
-                        extend(reversed([item for item in value if item is not None]) if sparse else reversed(value))
-                elif value is not None:
-                    push(value)
