@@ -249,6 +249,11 @@ def has_credentials(call: ast.Call, plain: frozenset[str] | set[str] = frozenset
         type(keyword.value) is ast.Name and keyword.value.id in plain) for keyword in call.keywords)
 
 
+def may_pass_credentials(call: ast.Call) -> bool:
+    """Whether `has_credentials` can say yes: a credential keyword or `**` is there (rarely)."""
+    return any(keyword.arg is None or keyword.arg in CREDENTIAL_KEYWORDS for keyword in call.keywords)
+
+
 def plain_options(value: ast.expr) -> bool:
     """A dict literal of constant, non-credential keys: `{"region_name": "eu-west-1"}`."""
     return type(value) is ast.Dict and all(
@@ -455,9 +460,14 @@ class FlowCollector(Collector):
             if not isinstance(target, ast.Name):
                 continue
             function.plain[target.id] = function.plain.get(target.id, True) and plain_options(value)
-            qualified = self.qualify(function, join(chain(value.func)[0])) if isinstance(value, ast.Call) else None
+            qualified = None
+            if type(value) is ast.Call:
+                # The callee collector asked about this call as the walk went through it, in this state.
+                called = self.callees.get(id(value))
+                qualified = called[2] if called is not None else self.qualify(function, join(chain(value.func)[0]))
             if qualified is not None and isinstance(value, ast.Call):
-                creds = has_credentials(value, function.plain_dicts()) or self.receiver_credentials(function, value)
+                creds = may_pass_credentials(value) and has_credentials(value, function.plain_dicts()) or \
+                    self.receiver_credentials(function, value)
                 function.types[target.id] = (qualified + "()", creds)
             else:
                 function.types.pop(target.id, None)
