@@ -119,3 +119,23 @@ def test_automaton_and_double_star_name_patterns_agree_with_git(tmp_path: Path) 
     # Asked again (the automaton now answers from the steps it remembered): the same answers.
     assert {p for p in AUTOMATON_PATHS if spec.match(p, is_dir=False)} == by_git
     assert len(by_git) >= 8
+
+
+def test_folders_sharing_a_gitignore_text_each_apply_it_to_their_own_entries(tmp_path: Path) -> None:
+    from wa_lint.discover.walk import discover
+
+    # The walk parses one text once and shares it: anchored patterns must still be relative to each folder.
+    for app in ("one", "two"):
+        (tmp_path / app / "build").mkdir(parents=True)
+        (tmp_path / app / "nested" / "build").mkdir(parents=True)
+        (tmp_path / app / ".gitignore").write_text("/build\n*.log\n!keep.log\n")
+        for folder in (tmp_path / app / "build", tmp_path / app / "nested" / "build"):
+            (folder / "handler.py").write_text("def handler(event, context):\n    return 1\n")
+        (tmp_path / app / "debug.log").write_text("x")
+        (tmp_path / app / "keep.log").write_text("x")
+    (tmp_path / "three").mkdir()
+    (tmp_path / "three" / ".gitignore").write_text("*.py\n")  # another text: a wrong share would leak it
+    (tmp_path / "three" / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    found = discover([tmp_path], tmp_path)
+    python = sorted(path.relative_to(tmp_path).as_posix() for path in found.python)
+    assert python == ["one/nested/build/handler.py", "two/nested/build/handler.py"]

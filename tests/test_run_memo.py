@@ -256,8 +256,7 @@ def _masked(report: str) -> str:
 
 @pytest.mark.parametrize("output_format", ["full", "concise", "json", "sarif", "github", "junit", "gitlab", "html"])
 def test_a_replayed_run_reports_exactly_what_the_pipeline_reports(tmp_path, executions, cli, output_format: str) -> None:
-    # Reports that need the model (HTML's graph, JUnit's file list; SARIF's and GitLab's fingerprints for a
-    # code finding outside any resource) get it from the pipeline; the demo's findings all name a resource.
+    # Reports that need the model (HTML's graph, JUnit's file list) get it from the pipeline.
     project = _demo(tmp_path)
     cold = _cli(project, "--output-format", output_format)
     warm = cli(str(project), "--isolated", "--output-format", output_format)  # in this process: runs are counted
@@ -266,3 +265,22 @@ def test_a_replayed_run_reports_exactly_what_the_pipeline_reports(tmp_path, exec
 
 
 _NEED_THE_MODEL = {"junit", "html"}
+
+
+@pytest.mark.parametrize("output_format", ["sarif", "gitlab"])
+def test_fingerprints_of_code_outside_any_resource_are_replayed_without_the_model(
+        tmp_path, executions, cli, output_format: str) -> None:
+    # A handler-looking file no template references: its findings name no resource, so their fingerprints
+    # take the function around them (`_client`, not the handler the walk started from) from the model.
+    # (A function's facts locate its name, so the call is on the `def` line.)
+    project = tmp_path / "orphan"
+    project.mkdir()
+    (project / ".git").mkdir()
+    (project / "handler.py").write_text(
+        "import boto3\n\n\ndef _client(): return boto3.client('s3')\n\n\n"
+        "def lambda_handler(event, context):\n    return _client().list_buckets()\n")
+    cold = _cli(project, "--output-format", output_format)
+    assert "handler.py" in cold
+    warm = cli(str(project), "--isolated", "--output-format", output_format)
+    assert warm.exit_code == 1 and executions == [], "replayed: no pipeline run for the fingerprints"
+    assert _masked(warm.stdout) == cold == _cli(project, "--output-format", output_format, "--no-cache")

@@ -95,16 +95,14 @@ def test_progress_is_reported_per_file(jobs: int) -> None:
     assert seen == [(i, 5) for i in range(1, 6)]
 
 
-def test_workers_are_sized_to_the_pending_work_the_jobs_and_the_idle_cpus() -> None:
+def test_workers_are_sized_to_the_pending_work_and_the_jobs() -> None:
     per = workers.FILES_PER_WORKER
     assert [workers.workers_for(n, 4) for n in (0, 1, per, per + 1, 2 * per + 1, 100 * per)] == [0, 1, 1, 2, 3, 4]
-    assert workers.workers_for(100 * per, 2) == 2 and workers.workers_for(5, 1) == 1
-    # A loaded machine: no more workers than idle CPUs, and always one to parse with.
-    assert [workers.workers_for(100 * per, 4, idle) for idle in (-3.0, 0.2, 0.6, 1.4, 2.0, 9.0)] == [1, 1, 1, 1, 2, 4]
+    assert workers.workers_for(100 * per, 2) == 2 and workers.workers_for(5, 1) == 1 and workers.workers_for(5, 0) == 1
 
 
 def test_the_pool_adds_workers_as_pending_work_grows() -> None:
-    with workers.AnalysisPool(4, idle_cpus=4.0) as pool:
+    with workers.AnalysisPool(4) as pool:
         pool.reserve(3)
         assert len(pool.workers) == 1, "a handful of files: one worker"
         pool.reserve(workers.FILES_PER_WORKER + 1)
@@ -115,14 +113,14 @@ def test_the_pool_adds_workers_as_pending_work_grows() -> None:
         assert all(outcome.kind == "ok" for outcome in pool.analyse(tasks))
 
 
-@pytest.mark.parametrize(("jobs", "expected"), [(None, 1), (2, 2)])
-def test_a_run_asks_for_workers_by_the_idle_cpus_unless_jobs_are_given(tmp_path: Path, monkeypatch, jobs, expected) -> None:
+@pytest.mark.parametrize(("jobs", "expected"), [(None, 2), (1, 1)])
+def test_a_run_asks_for_a_worker_per_cpu_unless_jobs_are_given(tmp_path: Path, monkeypatch, jobs, expected) -> None:
     from wa_lint.config import Config
     from wa_lint.pipeline import run
 
     for index in range(workers.FILES_PER_WORKER + 8):
         (tmp_path / f"fn_{index}.py").write_text(f"def lambda_handler(event, context):\n    return {index}\n")
-    monkeypatch.setattr(workers, "idle_cpus", lambda: 0.0)  # every CPU busy with other work
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     started = []
     real_start = workers.AnalysisPool._start
 

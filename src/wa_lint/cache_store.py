@@ -130,6 +130,12 @@ class SealedStore:
             return None
         return payload
 
+    def exists(self, key: str) -> bool:
+        """Whether an entry is stored under `key` (not whether it is sound: `read` checks that)."""
+        if self.problem is not None or not self._folder_is_safe():
+            return False
+        return os.path.lexists(self._path(key))
+
     def write(self, key: str, payload: bytes) -> None:
         """Store `payload` under `key`; a store that cannot be written only costs time."""
         if self.problem is not None:

@@ -108,6 +108,13 @@ class Inputs:
     def still_true(self) -> Inputs | None:
         """None when any path's status or (for racy ones) contents differ; else the record as it reads
         now, statuses taken now, so a racy path that has aged is trusted by its status next time."""
+        if not self.has_racy:
+            # The common case (a record written again once it aged): statuses alone decide, and the
+            # record reads as it was.
+            for path, (stamp, _) in self.paths.items():
+                if current_stamp(path) != stamp:
+                    return None
+            return self
         now = Inputs()
         for path, (stamp, digest) in self.paths.items():
             current = current_stamp(path)

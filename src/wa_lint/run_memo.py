@@ -9,10 +9,10 @@ read the same, hands back the stored result without loading, linking, analysing 
 
 The model of the project (templates, functions, facts) is not stored. The replayed result's
 `project` answers what the common reports need without it (the root, the reported paths, the files'
-texts read again from disk, which the statuses vouch for) and runs the pipeline the first time
-anything else is asked of it (an HTML or JUnit report, `--show-model`, `--show-files`, and the
-fingerprints of SARIF, GitLab and a baseline for a code finding that names no resource): a report
-that needs the model costs a normal warm run, never a wrong answer. Template fixes that were not built
+texts read again from disk, which the statuses vouch for, and the function around each finding
+that names no resource, which SARIF, GitLab and baseline fingerprints use) and runs the pipeline the
+first time anything else is asked of it (an HTML or JUnit report, `--show-model`, `--show-files`): a
+report that needs the model costs a normal warm run, never a wrong answer. Template fixes that were not built
 when the entry was written are built the same way, when first read.
 
 Runs that read what no file status vouches for never use the memo: `--aws` (the deployed stack and
@@ -137,10 +137,13 @@ def _plain(value: Any) -> Any:
 
 class _Stored:
     def __init__(self, findings: list[Finding], diagnostics: list[Diagnostic], stats: Stats,
-                 enabled: frozenset[str], reported_paths: frozenset[Path] | None, model: _Model) -> None:
+                 enabled: frozenset[str], reported_paths: frozenset[Path] | None, model: _Model,
+                 enclosing: dict[tuple[Path, int], str | None]) -> None:
         self.findings, self.diagnostics, self.stats, self.enabled = findings, diagnostics, stats, enabled
         self.reported_paths = reported_paths
         self.model = model  # where template fixes not built when stored are built, once replayed
+        # (path, line) of each finding that names no resource → the function around it.
+        self.enclosing = enclosing
 
 
 class _Model:
@@ -188,9 +191,13 @@ def _encode(result: RunResult) -> dict[str, Any]:
         return [value.source, value.statistic, value.value, value.unit, value.metric,
                 None if value.path is None else str(value.path), value.window]
 
+    project = result.project
+    # A finding that names no resource is fingerprinted (SARIF, GitLab, baseline) by the function around
+    # it, which only the model knows: kept, so those reports need no model when replayed.
     findings = [[f.code, f.name, int(f.severity), span(f.span), f.message, f.fix,
                  [f.lens.pillar, f.lens.question, f.lens.best_practice, f.lens.choice_id, f.lens.url],
-                 f.resource, f.function, [fix(item) for item in f.fixes], [evidence(item) for item in f.evidence]]
+                 f.resource, f.function, [fix(item) for item in f.fixes], [evidence(item) for item in f.evidence],
+                 None if f.resource else project.enclosing_function(f.span.path, f.span.line)]
                 for f in result.findings]
     stats = result.stats
     reported = result.project.reported_paths
@@ -255,8 +262,10 @@ def decode_stored(value: Any) -> _Stored:
 
     findings: list[Finding] = []
     model = _Model()
+    enclosing: dict[tuple[Path, int], str | None] = {}
     for index, item in enumerate(_list(value["findings"])):
-        code, name, severity, where, message, fix_text, lens, resource, function, fixes, evidences = _list(item, 11)
+        (code, name, severity, where, message, fix_text, lens, resource, function, fixes, evidences,
+         context) = _list(item, 12)
         pillar, question, best_practice, choice_id, url = _list(lens, 5)
         decoded_fixes: list[Fix] = []
         for number, stored_fix in enumerate(_list(fixes)):
@@ -267,11 +276,14 @@ def decode_stored(value: Any) -> _Stored:
             else:
                 decoded_fixes.append(Fix(_text(title), tuple(edit(e) for e in _list(edits)),
                                          Applicability(_text(applicability))))
-        findings.append(Finding(
+        finding = Finding(
             _text(code), _text(name), Severity(_int(severity)), span(where), _text(message), _text(fix_text),
             LensRef(_text(pillar), _text(question), _text(best_practice), _maybe_text(choice_id), _text(url)),
             _maybe_text(resource), _maybe_text(function), tuple(decoded_fixes),
-            tuple(evidence(e) for e in _list(evidences))))
+            tuple(evidence(e) for e in _list(evidences)))
+        findings.append(finding)
+        if finding.resource is None:
+            enclosing[(finding.span.path, finding.span.line)] = _maybe_text(context)
     diagnostics = []
     for item in _list(value["diagnostics"]):
         path, message, kind = _list(item, 3)
@@ -283,7 +295,7 @@ def decode_stored(value: Any) -> _Stored:
     enabled = frozenset(_text(code) for code in _list(value["enabled"]))
     reported = None if value["reported"] is None else frozenset(Path(_text(path)) for path in _list(value["reported"]))
     model.findings = findings
-    return _Stored(findings, diagnostics, stats, enabled, reported, model)
+    return _Stored(findings, diagnostics, stats, enabled, reported, model, enclosing)
 
 
 # -- replaying it -----------------------------------------------------------------------------------
@@ -293,11 +305,18 @@ class LazyProject:
     anything else runs the pipeline once (`build`) and is answered by the real project."""
 
     def __init__(self, root: Path, reported_paths: frozenset[Path] | None, sources: Any,
-                 build: Callable[[], RunResult]) -> None:
+                 build: Callable[[], RunResult], enclosing: dict[tuple[Path, int], str | None]) -> None:
         self.root = root
         self.reported_paths = reported_paths
         self.sources = sources
         self._build = functools.cache(build)
+        self._enclosing = enclosing
+
+    def enclosing_function(self, path: Path, line: int) -> str | None:
+        """As the real project answers; from the stored result for the lines its findings are on."""
+        if (path, line) in self._enclosing:
+            return self._enclosing[(path, line)]
+        return self._build().project.enclosing_function(path, line)
 
     def is_reported(self, path: Path) -> bool:
         reported = self.reported_paths
@@ -334,7 +353,7 @@ class _Catalogue(Mapping[str, Any]):
 
 def replayed(stored: _Stored, root: Path, sources: Any, build: Callable[[], RunResult], seconds: float) -> RunResult:
     """The stored result as a run's result; unbuilt template fixes are taken from the real run when read."""
-    project = stored.model.project = LazyProject(root, stored.reported_paths, sources, build)
+    project = stored.model.project = LazyProject(root, stored.reported_paths, sources, build, stored.enclosing)
     stats = Stats(stored.stats.templates, stored.stats.python_files, seconds, stored.stats.frameworks,
                   stored.stats.functions, stored.stats.functions_with_code)
     return RunResult(stored.findings, stored.diagnostics, project, stats, _Catalogue(), stored.enabled)  # type: ignore[arg-type]

@@ -68,11 +68,10 @@ def analyse_stage(functions: list[Function], handler_functions: Sequence[Functio
                   python_files: Iterable[Path], root: Path, store: SourceStore, config: Config,
                   cache: FactsCache | None = None, jobs: int | None = None,
                   progress: Progress | None = None) -> Analysed:
-    from wa_lint.analyse.python.workers import AnalysisPool, idle_cpus
+    from wa_lint.analyse.python.workers import AnalysisPool
 
-    # Jobs the user chose are used as asked (when there is work for them); by default, the CPUs idle now.
-    with AnalysisPool(jobs or os.cpu_count() or 1, progress=progress, cache=cache,
-                      idle_cpus=None if jobs else idle_cpus()) as pool:
+    # Up to the jobs the user chose, by default one per CPU, as the pending work is worth (workers_for).
+    with AnalysisPool(jobs or os.cpu_count() or 1, progress=progress, cache=cache) as pool:
         analysed = _Analysis(functions, root, store, config, pool, cache).run(handler_functions, inline, python_files)
         analysed.worker_failures = pool.failures
         return analysed

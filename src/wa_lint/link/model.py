@@ -187,6 +187,14 @@ class Project:
         reported = self.reported_paths
         return reported is None or path in reported or any(parent in reported for parent in path.parents)
 
+    def enclosing_function(self, path: Path, line: int) -> str | None:
+        """The qualified name of the innermost analysed function around `line` of `path` (None: none)."""
+        facts = self.modules.get(path)
+        if facts is None:
+            return None
+        enclosing = [f for f in facts.functions.values() if f.location.line <= line <= f.location.end_line]
+        return max(enclosing, key=lambda f: f.location.line).qualname if enclosing else None
+
     def resources_of_type(self, *types: str) -> list[Resource]:
         return [resource for resource in self.resources if resource.type in types]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +53,10 @@ def load_stage(found: Found, store: SourceStore, progress: Callable[[int, int], 
     for path, above in found.templates_around:
         if above or _mentions(store, path, found.named_modules):
             candidates.append(path)
+    if cache is not None:
+        from wa_lint.load.template.ahead import parse_ahead
+
+        parse_ahead(list(_plain_templates(candidates, store)), cache)
     unsynthesised: list[Path] = []
     for done, path in enumerate(candidates, 1):
         _load(path, store, loaded, unsynthesised, cache)
@@ -60,6 +64,20 @@ def load_stage(found: Found, store: SourceStore, progress: Callable[[int, int], 
             progress(done, len(candidates))
     loaded.diagnostics.extend(_cdk_warnings(unsynthesised))
     return loaded
+
+
+def _plain_templates(candidates: list[Path], store: SourceStore) -> Iterator[tuple[Path, bytes, str]]:
+    """(path, bytes, text) of the candidates `_load` would parse as templates (not framework files)."""
+    for path in candidates:
+        source = store.read_template(path)
+        if isinstance(source, Skip) or framework_of(path) is not None:
+            continue
+        try:
+            decode(source.raw)
+            precheck(source.text)
+        except (TemplateError, NotATemplate, JinjaSource):
+            continue
+        yield path, source.raw, source.text
 
 
 # More CDK apps than this without `cdk.out` (a patterns or samples repository) get one warning, not one each.

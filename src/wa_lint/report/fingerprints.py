@@ -65,13 +65,7 @@ class Fingerprinter:
     def context(self, finding: Finding) -> str:
         if finding.resource:
             return finding.resource
-        facts = self.project.modules.get(finding.span.path)
-        if facts is not None:
-            line = finding.span.line
-            enclosing = [f for f in facts.functions.values() if f.location.line <= line <= f.location.end_line]
-            if enclosing:
-                return max(enclosing, key=lambda f: f.location.line).qualname
-        return finding.function or ""
+        return self.project.enclosing_function(finding.span.path, finding.span.line) or finding.function or ""
 
     def identity(self, finding: Finding) -> Identity:
         span = finding.span

@@ -11,9 +11,6 @@ from __future__ import annotations
 import faulthandler
 import gc
 import os
-import signal
-import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -23,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from wa_lint.analyse.python.facts_model import ModuleFacts
 from wa_lint.analyse.python.source import SourceError, decode_python
+from wa_lint.child_processes import context, quiet_signals, start
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -66,46 +64,9 @@ class Task(NamedTuple):
     cache_key: Path | None = None  # where the outcome is cached; None: not cached
 
 
-_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
-def _die_with_parent(parent: int) -> None:
-    """A worker must not outlive the run: after `kill -9` of the parent nothing else would end it (it
-    holds inherited pipe ends, so it never reads EOF)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
-                if os.getppid() != parent:  # the parent died before the request took effect
-                    os._exit(0)
-                return
-        except (OSError, AttributeError):
-            pass
-
-    def watch() -> None:  # elsewhere (or if prctl failed): notice the parent is gone within a second
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def _quiet_signals(parent: int) -> None:
-    # Ctrl-C reaches the whole process group: the parent handles it and ends the workers, which must
-    # not print a KeyboardInterrupt traceback each. SIGTERM ends a worker at once, silently.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent(parent)
-    # The parent blocked them around the fork, so none could arrive before this point.
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
-
-
 def _serve(connection: Connection, cache: FactsCache | None, parent: int | None = None) -> None:
     if parent is not None:
-        _quiet_signals(parent)
+        quiet_signals(parent)
     # A crash is reported by the parent as a finding; a fault-handler dump would only be noise.
     faulthandler.disable()
     # The parent's objects (templates, facts) are inherited, not the worker's: frozen, the collector never
@@ -162,39 +123,21 @@ def received(answer: Outcome | bytes) -> Outcome:
 GARBAGE_LIMIT = 20_000
 
 
-def _context() -> Any:
-    import multiprocessing  # only runs that parse code pay for it
-
-    methods = multiprocessing.get_all_start_methods()
-    # fork starts a worker in milliseconds; spawn (macOS, Windows) re-imports wa-lint in each worker.
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-
-
 # Files a worker is worth: one starts for the first file (the run needs one to parse anything, and it
 # imports the analysis while the parent reads the cache); each further one only once this many more
-# files wait. A worker costs a fork of the parent (whose heap grows with the project) and the analysis
-# imports; a file costs about 1.5 ms. On a loaded 2-core machine a second worker for a few hundred
-# files cost more than it saved (5-11 %); on a quiet one it was 1.4-1.9x faster.
+# files wait. A worker costs a fork of the parent and the analysis imports; a file costs a few ms.
+# Workers are not capped by the machine's load: a second worker on a busy 2-core machine used no more
+# CPU than one (8.3 against 8.7 s on 1,000 functions, load average 3-4.7) and finished sooner. (It
+# once cost 5-11 % more, while each worker's collector still walked the heap it inherited.)
 FILES_PER_WORKER = 32
 
 
-def workers_for(pending: int, jobs: int, idle_cpus: float | None = None) -> int:
+def workers_for(pending: int, jobs: int) -> int:
     """How many workers `pending` files are worth: one per FILES_PER_WORKER files (at least one), at
-    most `jobs`, and at most the CPUs idle now (`idle_cpus`; None when the user chose `jobs`)."""
+    most `jobs`."""
     if pending <= 0:
         return 0
-    count = min(max(1, jobs), 1 + (pending - 1) // FILES_PER_WORKER)
-    if idle_cpus is not None:
-        count = min(count, max(1, int(idle_cpus + 0.5)))
-    return count
-
-
-def idle_cpus() -> float | None:
-    """CPUs not busy with other work: the CPU count less the load average of the last minute."""
-    try:
-        return (os.cpu_count() or 1) - os.getloadavg()[0]
-    except (OSError, AttributeError):  # no load average on this system (Windows)
-        return None
+    return min(max(1, jobs), 1 + (pending - 1) // FILES_PER_WORKER)
 
 
 @dataclass
@@ -218,11 +161,8 @@ class AnalysisPool:
     IN_FLIGHT = 2
 
     def __init__(self, jobs: int, timeout: float = DEFAULT_TIMEOUT,
-                 progress: Callable[[int, int], None] | None = None, cache: FactsCache | None = None,
-                 idle_cpus: float | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None, cache: FactsCache | None = None) -> None:
         self.jobs = max(1, jobs)
-        # The CPUs idle when the run started (None: use up to `jobs` whatever the load).
-        self.idle_cpus = idle_cpus
         self.timeout = timeout
         self.progress = progress
         self.cache = cache
@@ -251,17 +191,9 @@ class AnalysisPool:
 
     def _start(self) -> _Worker:
         if self.context is None:
-            self.context = _context()
+            self.context = context()
         parent_end, child_end = self.context.Pipe()
-        process = self.context.Process(target=_serve, args=(child_end, self.cache, os.getpid()), daemon=True)
-        # Blocked across the fork: a Ctrl-C in that instant must not reach a worker before it ignores it.
-        masking = hasattr(signal, "pthread_sigmask")
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS) if masking else set()
-        try:
-            process.start()
-        finally:
-            if masking:
-                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        process = start(self.context, _serve, (child_end, self.cache, os.getpid()))
         child_end.close()
         worker = _Worker(process, parent_end)
         self.workers[parent_end] = worker
@@ -270,7 +202,7 @@ class AnalysisPool:
     def reserve(self, files: int) -> None:
         """Have the workers `files` pending files are worth (`workers_for`) starting now, before the
         files are sent; called again as more files turn out to need parsing, it adds workers."""
-        while len(self.workers) < workers_for(files, self.jobs, self.idle_cpus):
+        while len(self.workers) < workers_for(files, self.jobs):
             self._start()
 
     def _retire(self, worker: _Worker, kill: bool) -> None:

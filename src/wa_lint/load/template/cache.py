@@ -49,13 +49,38 @@ class TemplateCache(SealedStore):
         self.fingerprint = fingerprint or loader_fingerprint()
         self.hits = 0
         self.misses = 0
+        # Verdicts parsed ahead (load/template/ahead.py) by path and key: the template, or what parsing
+        # raised. By path too: files with the same bytes share a key, not their Template.
+        self._ready: dict[tuple[Path, str], Template | NotATemplate | TemplateError] = {}
 
     def key(self, path: Path, raw: bytes) -> str:
         return hashlib.sha256(f"{self.fingerprint}\0{path.suffix}\0".encode("utf-8", "surrogatepass") + raw).hexdigest()
 
+    def has_entry(self, path: Path, raw: bytes) -> bool:
+        """Whether an entry for these bytes exists (a status, not a read: it may still be damaged)."""
+        return self.exists(self.key(path, raw))
+
+    def parse_ahead(self, path: Path, raw: bytes, text: str, keep: bool = True) -> None:
+        """Parse the template and store its verdict now (`keep`: and keep it for `load` in this process)."""
+        key = self.key(path, raw)
+        try:
+            verdict: Template | NotATemplate | TemplateError = self._parse(key, path, text)
+        except (NotATemplate, TemplateError) as raised:
+            verdict = raised
+        except Exception:  # noqa: BLE001 - `load` parses it again and fails as it always did
+            return
+        if keep:
+            self._ready[(path, key)] = verdict
+
     def load(self, path: Path, raw: bytes, text: str) -> Template:
         """`parse_document(path, text)`, from the cache when it holds the verdict for these bytes."""
         key = self.key(path, raw)
+        ready = self._ready.pop((path, key), None)
+        if ready is not None:
+            self.misses += 1
+            if isinstance(ready, Template):
+                return ready
+            raise ready
         payload = self.read(key)
         if payload is not None:
             try:
@@ -71,6 +96,9 @@ class TemplateCache(SealedStore):
                     raise TemplateError(verdict[1], verdict[2], verdict[3])
                 return Template(path, verdict[2], text, verdict[3], verdict[1])
         self.misses += 1
+        return self._parse(key, path, text)
+
+    def _parse(self, key: str, path: Path, text: str) -> Template:
         try:
             template = parse_document(path, text)
         except NotATemplate:
