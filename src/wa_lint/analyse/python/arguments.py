@@ -166,10 +166,10 @@ class ArgumentCollector(Collector):
         environment: list[tuple[str, str]] = []
         for index, arg in enumerate(node.args):
             if type(arg) is ast.Constant:  # the commonest argument: a literal, constant when a string
-                value = arg.value
-                if isinstance(value, _LITERAL_TYPES):
-                    literals.append((str(index), repr(value)))
-                if isinstance(value, str):
+                given = arg.value
+                if isinstance(given, _LITERAL_TYPES):
+                    literals.append((str(index), repr(given)))
+                if isinstance(given, str):
                     constants.append(str(index))
                 continue
             _whole_names(arg, whole)

@@ -99,7 +99,13 @@ _FETCH_LAST = frozenset({name.rpartition(".")[2] for name in _FETCH_FUNCTIONS} |
 def is_fetch(func: ast.expr) -> bool:
     """`urlopen(url)`, `requests.get(url)`, `httpx.post(url)`, `urllib3.request("GET", url)`."""
     kind = type(func)
-    if (func.attr if kind is ast.Attribute else func.id if kind is ast.Name else None) not in _FETCH_LAST:  # type: ignore[attr-defined]
+    if kind is ast.Attribute:
+        last: str = func.attr  # type: ignore[attr-defined]
+    elif kind is ast.Name:
+        last = func.id  # type: ignore[attr-defined]
+    else:
+        return False
+    if last not in _FETCH_LAST:
         return False
     name = dotted_name(func)
     if name is None:

@@ -14,7 +14,7 @@ import ast
 from dataclasses import dataclass
 
 from wa_lint.analyse.python.facts_model import Write
-from wa_lint.analyse.python.flow import Atoms, FlowCollector, FunctionState, atoms, join, root_name
+from wa_lint.analyse.python.flow import Atoms, FlowCollector, FunctionState, join, root_name
 from wa_lint.analyse.python.walk import Collector, Context, chain
 
 __all__ = ["MUTATORS", "Write", "WriteCollector"]
