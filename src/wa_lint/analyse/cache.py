@@ -48,7 +48,7 @@ from wa_lint.analyse.python.workers import Outcome
 from wa_lint.cache_store import CACHE_DIR_NAME, SealedStore, code_fingerprint
 from wa_lint.cache_store import seal as _seal
 
-__all__ = ["CACHE_DIR_NAME", "FactsCache", "_seal", "analysis_fingerprint", "decode", "encode"]
+__all__ = ["CACHE_DIR_NAME", "FactsCache", "_seal", "analysis_fingerprint"]
 
 _FORMAT = "4"  # 4: facts from the stdlib `ast` parser (typed origins, constructions, decorators, returns)
 # Facts of a 1 MiB module (max-python-bytes) are a few MiB of JSON; a larger entry is not one we wrote.
@@ -164,19 +164,7 @@ def _mapping(item: _Shape) -> Callable[[dict[str, Any]], Any]:
     return rebuild
 
 
-def encode(outcome: Outcome) -> bytes | None:
-    """An outcome as the payload of its cache entry: the bytes `SealedStore.write_json` writes
-    (compact JSON; a lone surrogate, from an undecodable file name or a string literal's escape, kept
-    as `surrogatepass` writes it, which `json.loads` reads back); None when JSON cannot hold it."""
-    try:
-        text = json.dumps(outcome, default=_plain, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
-        return None
-    return text.encode("utf-8", "surrogatepass")
-
-
-def decode(text: bytes) -> Outcome:
-    """An outcome from its payload; raises ValueError (or RecursionError) for one that does not fit."""
+def _decode(text: bytes) -> Outcome:
     value = json.loads(text)
     shape = _shape(Outcome)
     _check(shape, (value,))
@@ -203,7 +191,7 @@ class FactsCache(SealedStore):
         try:
             if payload is None:
                 raise ValueError("no entry written for this file")
-            value = decode(payload)
+            value = _decode(payload)
         except (ValueError, RecursionError):
             self.misses += 1
             return None
@@ -212,7 +200,3 @@ class FactsCache(SealedStore):
 
     def put(self, path: Path, raw: bytes, value: Outcome) -> None:
         self.write_json(self.key(path, raw), value, default=_plain)
-
-    def put_payload(self, path: Path, raw: bytes, payload: bytes) -> None:
-        """Store an outcome already encoded by `encode` (a worker sends the parent the same bytes)."""
-        self.write(self.key(path, raw), payload)
