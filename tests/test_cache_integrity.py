@@ -150,6 +150,17 @@ def test_the_key_depends_on_the_parser_and_python_versions(monkeypatch: pytest.M
     assert cache_module.analysis_fingerprint() != today
 
 
+def test_the_key_depends_on_libcsts_version(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """libcst reads the PEP 701 f-strings Python 3.11's parser cannot: another libcst, another key."""
+    version = tmp_path / "libcst" / "_version.py"
+    version.parent.mkdir()
+    version.write_text("__version__ = version = '1.9.0'\n")
+    monkeypatch.setattr(cache_module, "library_files", lambda name, *patterns: [version] if name == "libcst" else [])
+    before = cache_module.analysis_fingerprint()
+    version.write_text("__version__ = version = '2.0.0'\n")
+    assert cache_module.analysis_fingerprint() != before
+
+
 def test_the_key_depends_on_the_analysis_codes_contents(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Same names, sizes and mtimes, other bytes: a different key (an edit within the same second)."""
     package = tmp_path / "analyse"

@@ -159,3 +159,81 @@ def test_a_collector_that_needs_another_must_come_after_it() -> None:
     tree = ast.parse("x = 1\n")
     with pytest.raises(LookupError):
         collect(tree, "x = 1\n", Path("a.py"), collectors=(facts_module.CallCollector, FlowCollector))
+
+
+SHARED = textwrap.dedent('''\
+    import boto3 as b3
+    from . import sibling
+    from .pkg import helper as h, other
+    class Config:
+        import os.path
+        def method(self, event):
+            from requests import get
+            self.client = b3.client("s3", aws_access_key_id=event["k"])
+            return get(os.path.join(event["a"], "b"))
+    def handler(event, context):
+        import json as j
+        class Inner:
+            from boto3 import resource
+            def make(self):
+                return resource("dynamodb")
+        options = {"region_name": "eu-west-1"}
+        session = b3.Session(**options)
+        client = session.client("sqs")
+        CACHE[event["id"]] = client.send_message(QueueUrl=h(event), MessageBody=j.dumps(event))
+        from hashlib import sha256
+        return sha256(j.dumps(CACHE.get(event["id"])).encode()), b3.client("s3", **event["creds"])
+    if True:
+        def handler(event, context):
+            from json import loads as j
+            value = j(event["body"])
+            if (cached := CACHE.get(value)) is None:
+                CACHE.setdefault(value, []).append(helper(value, sibling.x(value)))
+            return cached
+    import urllib.request
+    def fetch(event, context):
+        import hmac, base64
+        class Signer:
+            key = b"k"
+        digest = hmac.new(Signer.key, event["body"].encode(), "sha256")
+        return urllib.request.urlopen(event["url"]).read(), other.run(event), base64.b64encode(digest.digest())
+''')
+
+
+def test_the_answers_the_flow_collector_keeps_are_the_answers_asked_afresh(monkeypatch) -> None:
+    from wa_lint.analyse.python import flow
+    from wa_lint.analyse.python.walk import chain
+
+    kept = module_facts(SHARED, Path("app.py"))
+
+    def callee(self, function, call):
+        parts, base = chain(call.func)
+        return None if base is not None else (parts, flow.join(parts), self.qualify(function, flow.join(parts)))
+
+    def imported(self) -> None:  # the aliases made again from every import, at every import
+        function = self.current
+        if function is not None:
+            function.imports = flow.import_aliases(self.facts, function.qualname)
+        elif not self.context.scope:
+            self.aliases = flow.import_aliases(self.facts, None)
+            self.facts.aliases = dict(self.aliases)
+
+    monkeypatch.setattr(FlowCollector, "reads", lambda self, node: flow.atoms(node))
+    monkeypatch.setattr(FlowCollector, "callee", callee)
+    monkeypatch.setattr(FlowCollector, "_imported", imported)
+    afresh = module_facts(SHARED, Path("app.py"))
+    assert kept == afresh
+    def qualified(qualname: str) -> list[tuple[str, str | None]]:
+        return [(call.callee, call.qualified) for call in kept.bodies[qualname].calls]
+
+    assert qualified("Config.method")[:2] == [("b3.client", "boto3.client"), ("get", "requests.get")]
+    assert kept.bodies["Config.method"].calls[0].credentials
+    # The second `handler` sees the first one's imports too (same qualified name), its own last.
+    assert ("j", "json.loads") in qualified("handler") and ("sibling.x", ".sibling.x") in qualified("handler")
+    # After a class body in a function, the function's own code again; both names of one import.
+    assert {("other.run", ".pkg.other.run"), ("hmac.new", "hmac.new"), ("base64.b64encode", "base64.b64encode")} \
+        <= set(qualified("fetch"))
+    # A class body's import at module level counts from the next module-level import on.
+    assert kept.aliases == {"b3": "boto3", "sibling": ".sibling", "h": ".pkg.helper", "other": ".pkg.other",
+                            "os": "os", "urllib": "urllib"}
+    assert kept.bodies["handler"].writes[0].origins == (Origin.param("event"),)

@@ -154,3 +154,21 @@ def test_warnings_about_the_users_code_are_not_printed_nor_mistaken_for_the_erro
         with pytest.raises(ParseFailure) as caught:
             module_facts(source, Path("app.py"))
     assert "never closed" in caught.value.message
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (b"x = 1\n", "x = 1\n"),
+    (b"\n# -*- coding: latin-1 -*-\ns = 'caf\xe9'\n", "\n# -*- coding: latin-1 -*-\ns = 'caf\xe9'\n"),
+    (b"# a comment\n# vim: set fileencoding=nonexistent :\nx = 1\n", "bad encoding declaration: unknown encoding: nonexistent"),
+    (b"# coding: nonexistent\n", "bad encoding declaration: unknown encoding: nonexistent"),
+    (b"x = 1  # not a declaration: coding: nonexistent on line 1 is one only in a comment\n",
+     "x = 1  # not a declaration: coding: nonexistent on line 1 is one only in a comment\n"),
+    (b"\xef\xbb\xbfx = 1\n", "x = 1\n"),
+])
+def test_ascii_sources_decode_as_the_tokenizer_says_declarations_on_either_first_line_included(raw, expected) -> None:
+    from wa_lint.analyse.python.source import SourceError, decode_python
+
+    try:
+        assert decode_python(raw) == expected
+    except SourceError as error:
+        assert error.message == expected

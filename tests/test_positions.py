@@ -167,3 +167,37 @@ def test_children_are_every_child_node_for_every_kind_of_node() -> None:
         want = Counter(id(child) for child in ast.iter_child_nodes(node) if not isinstance(child, skip))
         assert Counter(id(child) for child in children(node)) == want, type(node).__name__
     assert {ast.MatchMapping, ast.MatchClass, ast.TryStar, ast.NamedExpr, ast.Lambda, ast.arguments} <= kinds
+
+
+def test_the_walk_visits_every_node_once_in_source_order_with_its_scope() -> None:
+    from collections import Counter
+
+    skip = (ast.expr_context, ast.operator, ast.boolop, ast.cmpop, ast.unaryop, ast.type_ignore)
+    kinds = {kind for kind in vars(ast).values() if isinstance(kind, type) and issubclass(kind, ast.AST)
+             and not issubclass(kind, skip)}
+    seen: list[tuple[ast.AST, str | None, str]] = []
+
+    def record(self: Collector, node: ast.AST) -> None:
+        seen.append((node, self.context.enclosing_function(), self.context.qualname("x")))
+
+    # Every node type visited: none is dropped as having nothing to do.
+    Everything = type("Everything", (Collector,), {f"visit_{kind.__name__}": record for kind in kinds})
+    tree = ast.parse(EVERY_SHAPE)
+    context = Context(ModuleFacts(Path("x.py")), SourceMap(EVERY_SHAPE))
+    walk(tree, context, [Everything(context)])
+    want = Counter(id(node) for node in ast.walk(tree) if not isinstance(node, skip))
+    assert Counter(id(node) for node, _, _ in seen) == want
+    # Statements and names in source order (what the collectors that follow values rely on).
+    names = [node.id for node, _, _ in seen if isinstance(node, ast.Name)]
+    assert names == [
+        "global_name", "base", "i", "i", "aiter", "i", "s", "s", "b", "deco", "int", "nonlocal_", "m", "n", "ctx",
+        "u", "v", "other", "w", "w", "ValueError", "RuntimeError", "e", "p", "p", "q", "p", "rest", "more", "Point",
+        "str", "text", "n", "n", "continue_", "p", "q", "q", "x", "list", "int", "a", "a", "b", "b", "c", "q",
+        "thing", "Base", "Meta", "super"]
+    scopes = {node.id: (function, qualname) for node, function, qualname in seen if isinstance(node, ast.Name)}
+    # Decorators and bases run where the definition is.
+    assert scopes["deco"] == scopes["Meta"] == (None, "x")
+    assert scopes["rest"] == ("f", "f.x") and scopes["super"] == ("K.m", "K.m.x")
+    methods = [(function, qualname) for node, function, qualname in seen if isinstance(node, ast.FunctionDef)]
+    assert methods == [(None, "K.x")], "a method is defined in its class body, in no function"
+    assert context.scope == [] and context.functions == [] and context.qualnames == []

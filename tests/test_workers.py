@@ -132,3 +132,67 @@ def test_a_run_asks_for_a_worker_per_cpu_unless_jobs_are_given(tmp_path: Path, m
     result = run([tmp_path], Config(), use_cache=False, jobs=jobs)
     assert len(result.project.modules) == workers.FILES_PER_WORKER + 8
     assert len(started) == expected
+
+
+RICH = '''\
+import os
+import boto3
+from functools import lru_cache
+table = boto3.resource("dynamodb").Table(os.environ["TABLE"])
+CACHE = {}
+@lru_cache(maxsize=2)
+def handler(event, context):
+    client = boto3.client("s3", region_name="eu-west-1")
+    CACHE[event["id"]] = client.get_object(Bucket=event["b"], Key="k")
+    return {"batchItemFailures": table.get_item(Key={"userId": event["sub"]})}
+'''
+
+
+def test_a_worker_with_the_collector_off_gives_the_facts_analysed_in_process_and_caches_them(tmp_path: Path) -> None:
+    from wa_lint.analyse.cache import FactsCache, analysis_fingerprint
+    from wa_lint.analyse.python.workers import AnalysisPool, Task
+
+    # A table name with a lone surrogate (a string literal's escape) is not strict UTF-8.
+    lone = b'import boto3\nT = boto3.resource("dynamodb").Table("\\ud800")\ndef h(e, c):\n    return T.scan()\n'
+    sources = [(Path("rich.py"), RICH.encode()), (Path("lone.py"), lone), (Path("bad.py"), b"def (:\n")]
+    expected = [workers.analyse_bytes(path, raw) for path, raw in sources]
+    assert expected[1].facts is not None and expected[1].facts.dynamodb.reads[0].table.value == "\ud800"
+    cache = FactsCache(tmp_path, analysis_fingerprint())
+    with AnalysisPool(1, cache=cache) as pool:
+        got = pool.analyse([Task(path, raw, (0, 0), path) for path, raw in sources])
+    assert got == expected
+    assert got[0].facts is not None and got[0].facts.dynamodb.reads, "the facts are not trivial"
+    for (path, raw), outcome in zip(sources, expected):
+        assert cache.get(path, raw) == outcome
+
+
+def test_a_files_analysis_leaves_no_cyclic_garbage_for_the_collector_workers_keep_off() -> None:
+    import gc
+
+    outcome = workers.analyse_bytes(Path("rich.py"), RICH.encode())
+    assert outcome.facts is not None and outcome.facts.bodies["handler"].calls
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            workers.analyse_bytes(Path("rich.py"), RICH.encode())
+        assert gc.collect() == 0, "the analysis made cyclic garbage: workers would keep it until they collect"
+    finally:
+        gc.enable()
+
+
+def test_a_worker_collects_the_cyclic_garbage_files_leave_once_enough_has_built_up(monkeypatch) -> None:
+    import gc
+
+    def littering(path: Path, raw: bytes, offsets=(0, 0)) -> Outcome:
+        for _ in range(1000):
+            loop: list[object] = []
+            loop.append(loop)
+        return Outcome(kind="parse", message=f"{gc.isenabled()} {gc.get_count()[0]}")
+
+    monkeypatch.setattr(workers, "analyse_bytes", littering)
+    monkeypatch.setattr(workers, "GARBAGE_LIMIT", 3000)
+    outcomes = analyse_all([(Path(f"m{i}.py"), GOOD) for i in range(12)], jobs=1)
+    states = [outcome.message.split() for outcome in outcomes]
+    assert {enabled for enabled, _ in states} == {"False"}
+    assert max(int(count) for _, count in states) < 3000 + 1100

@@ -72,6 +72,20 @@ def code_fingerprint(package: Path, *extra: bytes, files: tuple[Path, ...] = (),
     return fingerprint
 
 
+def library_files(name: str, *patterns: str) -> list[Path]:
+    """The files of an installed library that match `patterns`, found without importing it, for a
+    fingerprint to cover: an upgrade changes them (PyYAML and libyaml decide how a template loads,
+    libcst reads PEP 701 f-strings)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return []
+    folders = (spec.submodule_search_locations or []) if spec else []
+    return [path for folder in folders for path in sorted(p for pattern in patterns for p in Path(folder).glob(pattern))]
+
+
 def _statuses_key(sources: list[Path], names: list[str], extra: tuple[bytes, ...]) -> str | None:
     """A digest of the files' statuses; None when one is too recent to vouch for its contents."""
     from wa_lint.inputs import RACY_MARGIN_NS, current_stamp

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_lint import __version__
-from wa_lint.cache_store import VouchedStore, code_fingerprint
+from wa_lint.cache_store import VouchedStore, code_fingerprint, library_files
 from wa_lint.config import Config
 from wa_lint.inputs import Inputs
 from wa_lint.report.findings import (
@@ -65,24 +65,8 @@ def _fingerprint(memo: Path) -> str:
 
     rule_files = tuple(sorted(rules_dir().glob("*.md")))
     return code_fingerprint(package, f"{_FORMAT}:{__version__}:{sys.version}".encode(),
-                            files=(*rule_files, *_library_files()), memo=memo)
-
-
-def _library_files() -> list[Path]:
-    """The files of the libraries that shape a result: PyYAML (and libyaml, its C extension, which
-    decides how a template loads) and libcst (which reads PEP 701 f-strings), found without importing
-    them; an upgrade changes their statuses and so the fingerprint."""
-    import importlib.util
-
-    found: list[Path] = []
-    for name, patterns in (("yaml", ("*.py", "_yaml*")), ("libcst", ("__init__.py", "_version.py"))):
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            spec = None
-        for folder in (spec.submodule_search_locations or []) if spec else []:
-            found += sorted(path for pattern in patterns for path in Path(folder).glob(pattern))
-    return found
+                            files=(*rule_files, *library_files("yaml", "*.py", "_yaml*"),
+                                   *library_files("libcst", "__init__.py", "_version.py")), memo=memo)
 
 
 class RunMemo(VouchedStore):

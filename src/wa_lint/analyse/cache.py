@@ -45,7 +45,7 @@ from wa_lint.analyse.python.facts_model import (
     Write,
 )
 from wa_lint.analyse.python.workers import Outcome
-from wa_lint.cache_store import CACHE_DIR_NAME, SealedStore, code_fingerprint
+from wa_lint.cache_store import CACHE_DIR_NAME, SealedStore, code_fingerprint, library_files
 from wa_lint.cache_store import seal as _seal
 
 __all__ = ["CACHE_DIR_NAME", "FactsCache", "_seal", "analysis_fingerprint"]
@@ -62,9 +62,11 @@ def _parser_version() -> bytes:
 
 def analysis_fingerprint(salt: str = "") -> str:
     """What facts depend on besides the file: wa-lint's version, the contents of every file of the
-    analysis code (all of analyse/, every collector included), and the parser's version (the Python
-    build's). A change to any of them invalidates every entry."""
-    return code_fingerprint(Path(__file__).parent, f"{_FORMAT}:{__version__}:{salt}".encode(), _parser_version())
+    analysis code (all of analyse/, every collector included), the parser's version (the Python
+    build's) and libcst's (it reads the PEP 701 f-strings that Python 3.11's parser cannot). A change
+    to any of them invalidates every entry."""
+    return code_fingerprint(Path(__file__).parent, f"{_FORMAT}:{__version__}:{salt}".encode(), _parser_version(),
+                            files=tuple(library_files("libcst", "_version.py")))
 
 
 _CLASSES = frozenset({Outcome, ModuleFacts, FunctionFacts, Location, ImportFacts, Body, Call, Write,

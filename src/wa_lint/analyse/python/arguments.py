@@ -158,23 +158,42 @@ class ArgumentCollector(Collector):
             if names:
                 self.context.facts.arguments[_key("", *self.context.source.span(node))] = Arguments(keywords=names)
             return
-        # Positional literals are named by position ("0"), keywords by name.
-        literals = tuple((str(index), repr(arg.value)) for index, arg in enumerate(node.args)
-                         if isinstance(arg, ast.Constant) and isinstance(arg.value, _LITERAL_TYPES)) + tuple(
-            (keyword.arg, repr(keyword.value.value)) for keyword in node.keywords
-            if keyword.arg and isinstance(keyword.value, ast.Constant)
-            and isinstance(keyword.value.value, _LITERAL_TYPES))
-        unpacked = any(keyword.arg is None for keyword in node.keywords)
+        # Positional literals are named by position ("0"), keywords by name; one pass over each (the
+        # questions asked of an argument have no effects, so asking them together changes no answer).
+        literals: list[tuple[str, str]] = []
         whole: list[str] = []
-        for arg in node.args:
+        constants: list[str] = []
+        environment: list[tuple[str, str]] = []
+        for index, arg in enumerate(node.args):
+            if type(arg) is ast.Constant:  # the commonest argument: a literal, constant when a string
+                given = arg.value
+                if isinstance(given, _LITERAL_TYPES):
+                    literals.append((str(index), repr(given)))
+                if isinstance(given, str):
+                    constants.append(str(index))
+                continue
             _whole_names(arg, whole)
-        constants = tuple(
-            [str(index) for index, arg in enumerate(node.args) if self._constant(arg, function)]
-            + [keyword.arg for keyword in node.keywords if keyword.arg and self._constant(keyword.value, function)])
-        environment = [(str(index), found) for index, arg in enumerate(node.args)
-                       if (found := self._variable(arg, function))]
-        environment += [(keyword.arg, found) for keyword in node.keywords
-                        if keyword.arg and (found := self._variable(keyword.value, function))]
+            if self._constant(arg, function):
+                constants.append(str(index))
+            if found := self._variable(arg, function):
+                environment.append((str(index), found))
+        unpacked = False
+        for keyword in node.keywords:
+            name, value = keyword.arg, keyword.value
+            if name is None:
+                unpacked = True
+                continue
+            if type(value) is ast.Constant:
+                literal = value.value
+                if isinstance(literal, _LITERAL_TYPES):
+                    literals.append((name, repr(literal)))
+                if isinstance(literal, str):
+                    constants.append(name)
+                continue
+            if self._constant(value, function):
+                constants.append(name)
+            if found := self._variable(value, function):
+                environment.append((name, found))
         parts, base = chain(node.func)
         if base is None and len(parts) == 2:
             made_from = self.env_objects.get(function, {}).get(parts[0])
@@ -184,7 +203,7 @@ class ArgumentCollector(Collector):
                 environment.append(("receiver", made_from))
         if literals or unpacked or whole or constants or environment:
             self.context.facts.arguments[_key(function, *self.context.source.span(node))] = Arguments(
-                literals, tuple(dict.fromkeys(whole)), unpacked, constants, tuple(environment))
+                tuple(literals), tuple(dict.fromkeys(whole)), unpacked, tuple(constants), tuple(environment))
 
     def finish(self) -> None:
         self.context.facts.mentions = {function: tuple(sorted(found)) for function, found in self.mentions.items()}

@@ -13,12 +13,12 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from wa_lint.analyse.python.constructors import CREDENTIAL_KEYWORDS
 from wa_lint.analyse.python.facts_model import Call
 from wa_lint.analyse.python.flow import (
     Atoms,
     FlowCollector,
     FunctionState,
-    atoms,
     has_credentials,
     join,
 )
@@ -58,10 +58,10 @@ class CallCollector(Collector):
         function = flow.current
         if function is None:
             return
-        parts, base = chain(node.func)
-        if base is not None:
+        called = flow.callee(function, node)
+        if called is None:
             return
-        callee = join(parts)
+        parts, callee, qualified = called
         # Mark the calls inside the callee chain: `boto3.Session().client` — the Session() call.
         inner: ast.expr = node.func
         while True:
@@ -73,24 +73,35 @@ class CallCollector(Collector):
                 inner = inner.value  # type: ignore[attr-defined]
             else:
                 break
+        reads = flow.reads
         args: list[Atoms] = []
         keywords: list[tuple[str, Atoms]] = []
         references: list[str] = []
-        for arg in node.args:
-            if type(arg) is not ast.Starred:
-                args.append(atoms(arg))
-            _reference(arg.value if type(arg) is ast.Starred else arg, references)
+        arg_types: list[tuple[str, str]] = []
+        for index, arg in enumerate(node.args):
+            kind = type(arg)
+            if kind is ast.Starred:
+                _reference(arg.value, references)  # type: ignore[attr-defined]
+                continue
+            args.append(reads(arg))
+            if kind is not ast.Constant:
+                _reference(arg, references)
+                if (kind is ast.Name or kind is ast.Call) and (made := _made(flow, function, arg)):
+                    arg_types.append((str(index), made))
+        credentials = False
         for keyword in node.keywords:
-            keywords.append((keyword.arg or "**", atoms(keyword.value)))
-            _reference(keyword.value, references)
-        arg_types = [(str(index), made) for index, arg in enumerate(node.args)
-                     if type(arg) is not ast.Starred and (made := _made(flow, function, arg))]
-        arg_types += [(keyword.arg, made) for keyword in node.keywords
-                      if keyword.arg and (made := _made(flow, function, keyword.value))]
-        qualified = flow.qualify(function, callee)
+            name, value = keyword.arg, keyword.value
+            keywords.append((name or "**", reads(value)))
+            _reference(value, references)
+            if name is None or name in CREDENTIAL_KEYWORDS:
+                credentials = True  # maybe: has_credentials decides
+            if name is not None and (type(value) is ast.Name or type(value) is ast.Call) \
+                    and (made := _made(flow, function, value)):
+                arg_types.append((name, made))
         if len(parts) == 2 and parts[1] in ("update", "setdefault", "__setitem__") and parts[0] in function.plain:
             function.plain[parts[0]] = False  # options changed after the literal: they may hold credentials
-        credentials = has_credentials(node, function.plain_dicts()) or flow.receiver_credentials(function, node)
+        credentials = credentials and has_credentials(node, function.plain_dicts()) or \
+            flow.receiver_credentials(function, node, parts)
         guard_key, assigned_to = flow.assignment
         if assigned_to is not None and id(node) != flow.assigned_value:
             assigned_to = None  # `x = make().method()`: x is not what make() returns
@@ -117,20 +128,14 @@ class CallCollector(Collector):
 
 
 def _finish(pending: _PendingCall, state: FunctionState) -> Call:
-    line, column, end_line, end_column = pending.position
+    origins = state.origins
+    # Positional: the fields in their order (keyword arguments cost a frozen dataclass more to take).
     return Call(
-        callee=pending.callee,
-        qualified=pending.qualified,
-        line=line, column=column, end_line=end_line, end_column=end_column,
-        args=tuple(state.origins(a) for a in pending.args),
-        keywords=tuple((name, state.origins(a)) for name, a in pending.keywords),
-        guarded=state.is_guarded(pending.guard_key),
-        credentials=pending.credentials,
-        receiver_of_call=pending.receiver_of_call,
-        text=pending.text,
-        assigned_to=pending.assigned_to,
-        references=tuple(pending.references),
-        arg_types=tuple(pending.arg_types),
+        pending.callee, pending.qualified, *pending.position,
+        tuple([origins(a) for a in pending.args]),
+        tuple([(name, origins(a)) for name, a in pending.keywords]),
+        state.is_guarded(pending.guard_key), pending.credentials, pending.receiver_of_call, pending.text,
+        pending.assigned_to, tuple(pending.references), tuple(pending.arg_types),
     )
 
 

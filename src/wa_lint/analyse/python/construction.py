@@ -101,8 +101,8 @@ class ConstructionCollector(Collector):
         function = self.flow.current
         if function is None:
             return
-        parts, base = chain(node.func)
-        qualified = self.flow.qualify(function, join(parts)) if base is None else None
+        called = self.flow.callee(function, node)
+        qualified = called[2] if called is not None else None
         if qualified in KNOWN_CONSTRUCTORS:
             line, column, _, _ = self.context.source.span(node)
             self.context.facts.constructions[site_key(function.qualname, line, column)] = \

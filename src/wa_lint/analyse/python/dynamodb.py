@@ -97,8 +97,17 @@ class DynamoCollector(Collector):
         self.calls: list[tuple[ast.Call, _Scope, int]] = []
         # Resolved values; also ends cycles (`a = b`, `b = a`) and keeps repeated names linear.
         self.memo: dict[tuple[int, _Scope], _Value | None] = {}
+        self.scopes: dict[tuple[tuple[str, str], ...], _Scope] = {}
 
     def scope(self) -> _Scope:
+        # The same few scopes are asked for at every assignment, return and call of a body.
+        key = tuple(self.stack)
+        found = self.scopes.get(key)
+        if found is None:
+            found = self.scopes[key] = self._scope()
+        return found
+
+    def _scope(self) -> _Scope:
         function = class_name = None
         for index in range(len(self.stack) - 1, -1, -1):
             if self.stack[index][0] == "function":

@@ -124,9 +124,14 @@ def collect(tree: ast.Module, text: str, path: Path, line_offset: int = 0, colum
         if kind.wants(text):
             context.collectors[kind] = collector = kind(context)
             running.append(collector)
-    walk(tree, context, running)
-    for collector in running:
-        collector.finish()
+    try:
+        walk(tree, context, running)
+        for collector in running:
+            collector.finish()
+    finally:
+        # Collectors and their context refer to each other: without the cycle, all of this file's
+        # state is freed as soon as it is done with, with no garbage collection (see workers.py).
+        context.collectors.clear()
     return facts
 
 

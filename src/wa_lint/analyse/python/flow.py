@@ -25,7 +25,7 @@ from wa_lint.analyse.python.facts_model import EVENT_ORIGIN, Body, Origin, Origi
 from wa_lint.analyse.python.walk import Collector, Context, chain, children, dotted_name
 
 if TYPE_CHECKING:
-    from wa_lint.analyse.python.facts_model import ModuleFacts
+    from wa_lint.analyse.python.facts_model import ImportFacts, ModuleFacts
 
 CONTAINER_CALLS = frozenset({
     "dict", "list", "set", "collections.defaultdict", "collections.OrderedDict", "collections.Counter",
@@ -92,8 +92,21 @@ _FETCH_MODULES = frozenset({"requests", "httpx", "urllib3"})
 _FETCH_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "request"})
 
 
+# The last name of every fetch function and verb: a callee ending otherwise is no fetch (most calls).
+_FETCH_LAST = frozenset({name.rpartition(".")[2] for name in _FETCH_FUNCTIONS} | _FETCH_VERBS)
+
+
 def is_fetch(func: ast.expr) -> bool:
     """`urlopen(url)`, `requests.get(url)`, `httpx.post(url)`, `urllib3.request("GET", url)`."""
+    kind = type(func)
+    if kind is ast.Attribute:
+        last: str = func.attr  # type: ignore[attr-defined]
+    elif kind is ast.Name:
+        last = func.id  # type: ignore[attr-defined]
+    else:
+        return False
+    if last not in _FETCH_LAST:
+        return False
     name = dotted_name(func)
     if name is None:
         return False
@@ -103,20 +116,42 @@ def is_fetch(func: ast.expr) -> bool:
     return module in _FETCH_MODULES and verb in _FETCH_VERBS
 
 
+_CONTEXT_USER_ATTRIBUTES = frozenset({"identity", "client_context"})
+
+
 def atoms(node: ast.AST) -> Atoms:
     """Names read by an expression, plus direct invocation-data markers; not the arguments of an HTTP
-    fetch, whose result is the response (see is_fetch)."""
+    fetch, whose result is the response (see is_fetch). What `descendants(node, is_fetch)` visits,
+    without a generator step per node: constants are dropped as they are met."""
+    kind = type(node)
+    if kind is ast.Constant:  # the commonest argument and value: nothing read
+        return set()
+    if kind is ast.Name:
+        return {node.id}  # type: ignore[attr-defined]
     found: Atoms = set()
-    for current in descendants(node, skip_arguments=is_fetch):
+    add = found.add
+    stack: list[ast.AST] = [node]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    name, attribute, call, constant = ast.Name, ast.Attribute, ast.Call, ast.Constant
+    while stack:
+        current = pop()
         kind = type(current)
-        if kind is ast.Name:
-            found.add(current.id)  # type: ignore[attr-defined]
-        elif kind is ast.Attribute:
+        if kind is name:
+            add(current.id)  # type: ignore[attr-defined]
+        elif kind is attribute:
             attr = current.attr  # type: ignore[attr-defined]
+            value = current.value  # type: ignore[attr-defined]
             if attr == "current_event":
-                found.add(EVENT_ORIGIN)
-            elif attr in ("identity", "client_context") and type(current.value) is ast.Name:  # type: ignore[attr-defined]
-                found.add(Origin.context_user(current.value.id))  # type: ignore[attr-defined]
+                add(EVENT_ORIGIN)
+            elif attr in _CONTEXT_USER_ATTRIBUTES and type(value) is name:
+                add(Origin.context_user(value.id))
+            push(value)
+        elif kind is constant:
+            continue
+        elif kind is call and is_fetch(current.func):  # type: ignore[attr-defined]
+            push(current.func)  # type: ignore[attr-defined]
+        elif kind not in _OPAQUE:
+            extend(children(current))
     return found
 
 
@@ -171,6 +206,8 @@ class FunctionState:
 
     def origins(self, read: Atoms) -> Origins:
         """The function's inputs that flow into what an expression read (once the body has ended)."""
+        if not read:
+            return ()
         return tuple(sorted(_expand(read, self, self.resolved)))
 
     def local_names(self) -> set[str]:
@@ -181,24 +218,28 @@ def import_aliases(facts: ModuleFacts, function: str | None) -> dict[str, str]:
     """Local name → what it stands for, for imports at module level (`function=None`) or in a function."""
     aliases: dict[str, str] = {}
     for item in facts.imports:
-        if item.function != function:
-            continue
-        prefix = "." * item.level + item.module
-        if not item.names:
-            if item.alias:
-                aliases[item.alias] = item.module
-            else:
-                head = item.module.split(".")[0]
-                aliases[head] = head
-            continue
-        for name, local in item.names:
-            if name == "*":
-                continue
-            if prefix.endswith(".") or not prefix:
-                aliases[local] = prefix + name
-            else:
-                aliases[local] = f"{prefix}.{name}"
+        if item.function == function:
+            _add_aliases(aliases, item)
     return aliases
+
+
+def _add_aliases(aliases: dict[str, str], item: ImportFacts) -> None:
+    """The names one import binds, added to (or replacing those in) `aliases`."""
+    prefix = "." * item.level + item.module
+    if not item.names:
+        if item.alias:
+            aliases[item.alias] = item.module
+        else:
+            head = item.module.split(".")[0]
+            aliases[head] = head
+        return
+    for name, local in item.names:
+        if name == "*":
+            continue
+        if prefix.endswith(".") or not prefix:
+            aliases[local] = prefix + name
+        else:
+            aliases[local] = f"{prefix}.{name}"
 
 
 def _parameters(arguments: ast.arguments) -> list[str]:
@@ -212,6 +253,11 @@ def has_credentials(call: ast.Call, plain: frozenset[str] | set[str] = frozenset
     # (`plain`) whose keys we can read and none of them is a credential.
     return any(keyword.arg in CREDENTIAL_KEYWORDS or keyword.arg is None and not (
         type(keyword.value) is ast.Name and keyword.value.id in plain) for keyword in call.keywords)
+
+
+def may_pass_credentials(call: ast.Call) -> bool:
+    """Whether `has_credentials` can say yes: a credential keyword or `**` is there (rarely)."""
+    return any(keyword.arg is None or keyword.arg in CREDENTIAL_KEYWORDS for keyword in call.keywords)
 
 
 def plain_options(value: ast.expr) -> bool:
@@ -234,13 +280,26 @@ class FlowCollector(Collector):
         self.closing: FunctionState | None = None
         self.assign_stack: list[tuple[str | None, str | None]] = []  # (sentinel key, target name)
         self.assigned_value = 0  # id() of the value of the innermost assignment
+        # The function whose body the walk is in; None at module level and in a class body (even one
+        # nested in a function): such code belongs to no function we follow. With what it was outside
+        # each body the walk is in.
+        self.current: FunctionState | None = None
+        self.outer: list[FunctionState | None] = []
+        # What each expression reads (`atoms`), by id() of its node: the collectors after this one ask
+        # again about the values and arguments this one saw. Never changed once made.
+        self.read: dict[int, Atoms] = {}
+        self.callees: dict[int, tuple[list[str], str, str | None] | None] = {}
+        # Import aliases so far, by the function they were made in (None: module level, class bodies
+        # included), as `import_aliases` gives them; and how many of the imports recorded they cover.
+        self.imported: dict[str | None, dict[str, str]] = {}
+        self.imports_seen = 0
 
-    @property
-    def current(self) -> FunctionState | None:
-        # Code in a class body (even one nested in a function) belongs to no function we follow.
-        if not self.functions or self.context.scope[-1][0] == "class":
-            return None
-        return self.functions[-1]
+    def reads(self, node: ast.AST) -> Atoms:
+        """`atoms(node)`, once per node; the set is shared: never change it."""
+        found = self.read.get(id(node))
+        if found is None:
+            found = self.read[id(node)] = atoms(node)
+        return found
 
     @property
     def assignment(self) -> tuple[str | None, str | None]:
@@ -259,6 +318,13 @@ class FlowCollector(Collector):
         if bases:
             self.facts.bases[self.context.qualname(node.name)] = tuple(bases)
 
+    def visit_ClassDef_body(self, node: ast.ClassDef) -> None:
+        self.outer.append(self.current)
+        self.current = None
+
+    def leave_ClassDef_body(self, node: ast.ClassDef) -> None:
+        self.current = self.outer.pop()
+
     def leave_ClassDef(self, node: ast.ClassDef) -> None:
         function = self.current
         if function is not None:
@@ -272,11 +338,14 @@ class FlowCollector(Collector):
     # Decorators and default values run where the function is defined, so the function's own
     # state starts with its body.
     def visit_FunctionDef_body(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        qualname = ".".join(name for _, name in self.context.scope)
-        self.functions.append(FunctionState(qualname, _parameters(node.args)))
+        state = FunctionState(self.context.qualnames[-1], _parameters(node.args))
+        self.functions.append(state)
+        self.outer.append(self.current)
+        self.current = state
 
     def leave_FunctionDef_body(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         state = self.functions.pop()
+        self.current = self.outer.pop()
         state.resolved = _resolve_locals(state)
         self.closing = state
         self.facts.bodies[state.qualname] = Body()
@@ -371,7 +440,7 @@ class FlowCollector(Collector):
         if function is None:
             self._module_binding(node.targets, node.value)
             return
-        read = atoms(node.value)
+        read = self.reads(node.value)
         key = None
         name = None
         for target in node.targets:
@@ -397,9 +466,14 @@ class FlowCollector(Collector):
             if not isinstance(target, ast.Name):
                 continue
             function.plain[target.id] = function.plain.get(target.id, True) and plain_options(value)
-            qualified = self.qualify(function, join(chain(value.func)[0])) if isinstance(value, ast.Call) else None
+            qualified = None
+            if type(value) is ast.Call:
+                # The callee collector asked about this call as the walk went through it, in this state.
+                called = self.callees.get(id(value))
+                qualified = called[2] if called is not None else self.qualify(function, join(chain(value.func)[0]))
             if qualified is not None and isinstance(value, ast.Call):
-                creds = has_credentials(value, function.plain_dicts()) or self.receiver_credentials(function, value)
+                creds = may_pass_credentials(value) and has_credentials(value, function.plain_dicts()) or \
+                    self.receiver_credentials(function, value)
                 function.types[target.id] = (qualified + "()", creds)
             else:
                 function.types.pop(target.id, None)
@@ -411,7 +485,7 @@ class FlowCollector(Collector):
         if function is None:
             self._module_binding([node.target], node.value)
             return
-        self._bind(function, node.target, atoms(node.value))
+        self._bind(function, node.target, self.reads(node.value))
         key = self._persistent_key(function, node.target)
         self.assign_stack.append((key, node.target.id if isinstance(node.target, ast.Name) else None))
         self.assigned_value = id(node.value)
@@ -423,21 +497,21 @@ class FlowCollector(Collector):
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         function = self.current
         if function is not None:
-            self._bind(function, node.target, atoms(node.value))
+            self._bind(function, node.target, self.reads(node.value))
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         if self.current is not None:
-            self._bind(self.current, node.target, atoms(node.value))
+            self._bind(self.current, node.target, self.reads(node.value))
 
     def visit_For(self, node: ast.For | ast.AsyncFor | ast.comprehension) -> None:
         if self.current is not None:
-            self._bind(self.current, node.target, atoms(node.iter))
+            self._bind(self.current, node.target, self.reads(node.iter))
 
     visit_AsyncFor = visit_comprehension = visit_For
 
     def visit_withitem(self, node: ast.withitem) -> None:
         if self.current is not None and node.optional_vars is not None:
-            self._bind(self.current, node.optional_vars, atoms(node.context_expr))
+            self._bind(self.current, node.optional_vars, self.reads(node.context_expr))
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if self.current is not None and node.name is not None:
@@ -457,15 +531,35 @@ class FlowCollector(Collector):
         self._imported()
 
     def _imported(self) -> None:
-        # The definitions collector has just recorded this import.
+        # The definitions collector has just recorded this import: what `import_aliases` would give,
+        # kept up to date import by import rather than made again from all the imports each time.
+        imports = self.facts.imports
+        for item in imports[self.imports_seen:]:
+            _add_aliases(self.imported.setdefault(item.function, {}), item)
+        self.imports_seen = len(imports)
         function = self.current
         if function is not None:
-            function.imports = import_aliases(self.facts, function.qualname)
+            function.imports = dict(self.imported.get(function.qualname, {}))
         elif not self.context.scope:
-            self.aliases = import_aliases(self.facts, None)
+            self.aliases = dict(self.imported.get(None, {}))
             self.facts.aliases = dict(self.aliases)
 
     # questions from the collectors after this one ---------------------------------------------------
+    def callee(self, function: FunctionState, call: ast.Call) -> tuple[list[str], str, str | None] | None:
+        """A call's callee: its chain of names, as written, and `qualify`'d; None when it is not made of
+        names (`f()()`, `x[0]()`). Once per call: the collectors after this one ask about the same call."""
+        key = id(call)
+        if key in self.callees:
+            return self.callees[key]
+        parts, base = chain(call.func)
+        if base is not None:
+            found = None
+        else:
+            callee = join(parts)
+            found = (parts, callee, self.qualify(function, callee))
+        self.callees[key] = found
+        return found
+
     def qualify(self, function: FunctionState, callee: str) -> str | None:
         """A callee as written, through imports and local variables; None when the receiver is unknown."""
         head, dot, rest = callee.partition(".")
@@ -489,10 +583,14 @@ class FlowCollector(Collector):
             return f"{made[5:]}(){dot}{rest}" if not paren else None
         return callee
 
-    def receiver_credentials(self, function: FunctionState, call: ast.Call) -> bool:
-        """Whether the object a method is called on was built with explicit credentials."""
+    def receiver_credentials(self, function: FunctionState, call: ast.Call, parts: list[str] | None = None) -> bool:
+        """Whether the object a method is called on was built with explicit credentials (`parts`: the
+        call's callee chain, when the caller has it)."""
         while True:
-            parts, base = chain(call.func)
+            if parts is not None:
+                base = None
+            else:
+                parts, base = chain(call.func)
             if base is None and parts and parts[0] in function.types:
                 return function.types[parts[0]][1]
             receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
@@ -500,7 +598,7 @@ class FlowCollector(Collector):
                 return False
             if has_credentials(receiver):
                 return True
-            call = receiver
+            call, parts = receiver, None
 
     def short_text(self, node: ast.AST) -> str:
         """A node's source for messages, cut to 60 characters."""

@@ -18,10 +18,20 @@ def _position(raw: bytes, offset: int) -> tuple[int, int]:
     return line, offset - (raw.rfind(b"\n", 0, offset) + 1) + 1
 
 
+def _second_line_end(raw: bytes) -> int:
+    first = raw.find(b"\n")
+    second = raw.find(b"\n", first + 1) if first >= 0 else -1
+    return len(raw) if second < 0 else second + 1
+
+
 def decode_python(raw: bytes) -> str:
     """Decode as CPython does; raise SourceError with the position of the problem."""
     if b"\x00" in raw:
         raise SourceError("source contains a null byte; not Python text", *_position(raw, raw.index(b"\x00")))
+    if raw.isascii() and b"coding" not in raw[: _second_line_end(raw)]:
+        # No byte order mark and no encoding declaration (which only the first two lines may hold):
+        # UTF-8, as the tokenizer would say, and ASCII text decodes the same.
+        return raw.decode("ascii")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as error:

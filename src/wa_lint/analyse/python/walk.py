@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -40,6 +41,10 @@ class Context:
     scope: list[tuple[str, str]] = field(default_factory=list)
     # The collectors of this walk by class, for the ones that build on another (listed after it).
     collectors: dict[type, Collector] = field(default_factory=dict)
+    # Kept by the walk beside `scope`, one per body, as collectors ask at almost every node: the
+    # qualified name of each body, and of the innermost function around it (None: none).
+    qualnames: list[str] = field(default_factory=list)
+    functions: list[str | None] = field(default_factory=list)
 
     def collector(self, kind: type[C]) -> C:
         """The running collector of this class; it must be listed before the one asking."""
@@ -49,14 +54,25 @@ class Context:
         return found
 
     def qualname(self, name: str) -> str:
-        return ".".join([*(part for _, part in self.scope), name])
+        qualnames = self.qualnames
+        return f"{qualnames[-1]}.{name}" if qualnames else name
 
     def enclosing_function(self) -> str | None:
         """Qualified name of the innermost function around the walk, None at module level."""
-        for index in range(len(self.scope) - 1, -1, -1):
-            if self.scope[index][0] == "function":
-                return ".".join(part for _, part in self.scope[: index + 1])
-        return None
+        functions = self.functions
+        return functions[-1] if functions else None
+
+    def enter(self, kind: str, name: str) -> None:
+        """The walk enters the body of a `def` or `class`."""
+        qualname = self.qualname(name)
+        self.scope.append((kind, name))
+        self.qualnames.append(qualname)
+        self.functions.append(qualname if kind == "function" else self.enclosing_function())
+
+    def leave(self) -> None:
+        self.scope.pop()
+        self.qualnames.pop()
+        self.functions.pop()
 
 
 class Collector:
@@ -145,8 +161,13 @@ def _methods(classes: tuple[type, ...], name: str) -> list[tuple[int, Callable[.
     return [(index, getattr(klass, name)) for index, klass in enumerate(classes) if callable(getattr(klass, name, None))]
 
 
+# How the walk finds a node's children: none, one field, several fields, a definition (its body is
+# walked inside its scope), or `children` (fields out of source order).
+_LEAF, _ONE, _FIELDS, _DEFINITION, _REORDERED = range(5)
+
+
 class _Dispatch:
-    """The methods of the collectors for one node type."""
+    """What the walk does at a node of one type: the collectors' methods, and where its children are."""
 
     def __init__(self, kind: type, classes: tuple[type, ...]) -> None:
         name = kind.__name__
@@ -154,6 +175,25 @@ class _Dispatch:
         self.leave = _methods(classes, f"leave_{name}")
         self.body_visit = _methods(classes, f"visit_{name}_body")
         self.body_leave = _methods(classes, f"leave_{name}_body")
+        self.scope_kind = "class" if kind is ast.ClassDef else "function"
+        plan = _plan(kind)
+        # The fields in reverse order, pushed so that the first child is popped first.
+        self.fields = tuple(reversed(plan))
+        self.getter = operator.attrgetter(*(field_name for field_name, _ in self.fields)) if plan else None
+        if kind in DEFINITIONS:
+            self.shape = _DEFINITION
+        elif kind is ast.IfExp or kind is ast.Dict:
+            self.shape = _REORDERED
+        elif not plan:
+            self.shape = _LEAF
+        elif len(plan) == 1 and not plan[0][1]:
+            self.shape = _ONE
+        else:
+            self.shape = _FIELDS
+        # Nothing to call here and nothing below: the walk drops such a node as soon as it meets it.
+        self.inert = not (self.visit or self.leave) and self.shape == _LEAF
+        # What the walk reads at every node, in one tuple.
+        self.step = (self.visit, self.leave, self.shape, self.getter, self.fields)
 
 
 @functools.cache
@@ -168,38 +208,61 @@ def walk(tree: ast.AST, context: Context, collectors: Sequence[Any]) -> None:
     """Call each collector's methods over the whole tree, collectors in the order given."""
     classes = tuple(type(collector) for collector in collectors)
     tables: dict[type, _Dispatch] = {}
-    scope = context.scope
+    steps: dict[type, tuple[Any, ...]] = {}
+    # Node types with nothing to do (names, constants, `pass`... unless a collector visits them).
+    inert: set[type] = set()
     # Nodes to visit, and (node, action) tuples: its leave methods, or entering/leaving its body.
     stack: list[Any] = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        item = stack.pop()
-        if type(item) is tuple:
-            node, action = item
+        node = pop()
+        kind: type = type(node)
+        if kind in inert:
+            continue
+        if kind is tuple:
+            node, action = node
             if action is _ENTER:
-                scope.append(("class" if type(node) is ast.ClassDef else "function", node.name))
-                for index, method in tables[type(node)].body_visit:
+                table = tables[type(node)]
+                context.enter(table.scope_kind, node.name)
+                for index, method in table.body_visit:
                     method(collectors[index], node)
             elif action is _EXIT:
                 for index, method in tables[type(node)].body_leave:
                     method(collectors[index], node)
-                scope.pop()
+                context.leave()
             else:
                 for index, method in action:
                     method(collectors[index], node)
             continue
-        node = item
-        kind: type = type(node)
-        table = tables.get(kind)
-        if table is None:
+        step = steps.get(kind)
+        if step is None:
             table = tables[kind] = _dispatch(kind, classes)
-        for index, method in table.visit:
+            if table.inert:
+                inert.add(kind)
+                continue
+            step = steps[kind] = table.step
+        visit, leave, shape, getter, fields = step
+        for index, method in visit:
             method(collectors[index], node)
-        if table.leave:
-            stack.append((node, table.leave))
-        if kind in DEFINITIONS:
-            stack.append((node, _EXIT))
-            stack.extend(reversed(node.body))
-            stack.append((node, _ENTER))
+        if leave:
+            push((node, leave))
+        if shape == _ONE:
+            value = getter(node)
+            if type(value) is list:
+                extend(reversed(value))
+            elif value is not None:
+                push(value)
+        elif shape == _FIELDS:
+            for (_, sparse), value in zip(fields, getter(node)):
+                if type(value) is list:
+                    if value:
+                        extend(reversed([item for item in value if item is not None]) if sparse else reversed(value))
+                elif value is not None:
+                    push(value)
+        elif shape == _DEFINITION:
+            push((node, _EXIT))
+            extend(reversed(node.body))
+            push((node, _ENTER))
             outside: list[ast.AST] = list(node.decorator_list)
             if kind is ast.ClassDef:
                 outside += [*node.bases, *node.keywords]
@@ -207,9 +270,8 @@ def walk(tree: ast.AST, context: Context, collectors: Sequence[Any]) -> None:
                 outside.append(node.args)
                 if node.returns is not None:
                     outside.append(node.returns)
-            stack.extend(reversed(outside))
-            continue
-        below = children(node)
-        if below:
+            extend(reversed(outside))
+        elif shape == _REORDERED:
+            below = children(node)
             below.reverse()
-            stack += below
+            extend(below)

@@ -14,7 +14,7 @@ import ast
 from dataclasses import dataclass
 
 from wa_lint.analyse.python.facts_model import Write
-from wa_lint.analyse.python.flow import Atoms, FlowCollector, FunctionState, atoms, join, root_name
+from wa_lint.analyse.python.flow import Atoms, FlowCollector, FunctionState, join, root_name
 from wa_lint.analyse.python.walk import Collector, Context, chain
 
 __all__ = ["MUTATORS", "Write", "WriteCollector"]
@@ -65,7 +65,7 @@ class WriteCollector(Collector):
                 continue
             if isinstance(current, ast.Subscript):
                 text = self.flow.short_text(current.value) + "[...]"
-                self._add(function, _PendingWrite("item", root, text, position, read, atoms(current.slice),
+                self._add(function, _PendingWrite("item", root, text, position, read, self.flow.reads(current.slice),
                                                   value_callee, guard_key))
             elif isinstance(current, ast.Attribute):
                 self._add(function, _PendingWrite("attribute", root, self.flow.short_text(current), position, read,
@@ -79,21 +79,21 @@ class WriteCollector(Collector):
         function = self.flow.current
         if function is not None:
             key, _ = self.flow.assignment
-            read, callee = atoms(node.value), self._value_callee(function, node.value)
+            read, callee = self.flow.reads(node.value), self._value_callee(function, node.value)
             for target in node.targets:
                 self._store(function, target, read, callee, node, key)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         function = self.flow.current
         if function is not None and node.value is not None:
-            self._store(function, node.target, atoms(node.value), self._value_callee(function, node.value), node,
+            self._store(function, node.target, self.flow.reads(node.value), self._value_callee(function, node.value), node,
                         self.flow.assignment[0])
 
     def visit_AugAssign(self, node: ast.AugAssign) -> None:
         function = self.flow.current
         if function is not None:
             # `x += value` mixes the value into what is stored: never a lazily built client, never guarded.
-            self._store(function, node.target, atoms(node.value), None, node, None)
+            self._store(function, node.target, self.flow.reads(node.value), None, node, None)
 
     def visit_Call(self, node: ast.Call) -> None:
         # Mutating a container that is not local, or Powertools logger keys.
@@ -115,10 +115,10 @@ class WriteCollector(Collector):
         read: Atoms = set()
         for arg in node.args:
             if type(arg) is not ast.Starred:
-                read |= atoms(arg)
+                read |= self.flow.reads(arg)
         for keyword in node.keywords:
             if keyword.arg != "append":
-                read |= atoms(keyword.value)
+                read |= self.flow.reads(keyword.value)
         kind = "append_keys" if appends else "method"
         target = f"{self.flow.short_text(receiver)}.{method}(...)"
         self._add(function, _PendingWrite(kind, root, target, self.context.source.span(node), read, set(), None,
