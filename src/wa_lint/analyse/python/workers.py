@@ -69,7 +69,7 @@ def _serve(connection: Connection, cache: FactsCache | None, parent: int | None 
         quiet_signals(parent)
     # A crash is reported by the parent as a finding; a fault-handler dump would only be noise.
     faulthandler.disable()
-    # The parent's objects (templates, facts) are inherited, not the worker's: frozen, the collector never
+    # The parent's objects (templates, facts) are inherited, not the worker's: frozen, a collection never
     # walks them, which would copy every page the fork shares.
     gc.freeze()
     # The collector stays off here too: a file's analysis makes no cyclic garbage (facts.collect breaks
