@@ -247,10 +247,17 @@ def decode_stored(value: Any) -> _Stored:
     findings: list[Finding] = []
     model = _Model()
     enclosing: dict[tuple[Path, int], str | None] = {}
+    # One reference per best practice, not per finding: a rule's findings all cite the same one.
+    lenses: dict[tuple[Any, ...], LensRef] = {}
     for index, item in enumerate(_list(value["findings"])):
         (code, name, severity, where, message, fix_text, lens, resource, function, fixes, evidences,
          context) = _list(item, 12)
-        pillar, question, best_practice, choice_id, url = _list(lens, 5)
+        lens_key = tuple(_list(lens, 5))
+        lens_ref = lenses.get(lens_key)
+        if lens_ref is None:
+            pillar, question, best_practice, choice_id, url = lens_key
+            lens_ref = lenses[lens_key] = LensRef(_text(pillar), _text(question), _text(best_practice),
+                                                  _maybe_text(choice_id), _text(url))
         decoded_fixes: list[Fix] = []
         for number, stored_fix in enumerate(_list(fixes)):
             title, applicability, edits = _list(stored_fix, 3)
@@ -262,8 +269,7 @@ def decode_stored(value: Any) -> _Stored:
                                          Applicability(_text(applicability))))
         finding = Finding(
             _text(code), _text(name), Severity(_int(severity)), span(where), _text(message), _text(fix_text),
-            LensRef(_text(pillar), _text(question), _text(best_practice), _maybe_text(choice_id), _text(url)),
-            _maybe_text(resource), _maybe_text(function), tuple(decoded_fixes),
+            lens_ref, _maybe_text(resource), _maybe_text(function), tuple(decoded_fixes),
             tuple(evidence(e) for e in _list(evidences)))
         findings.append(finding)
         if finding.resource is None:
