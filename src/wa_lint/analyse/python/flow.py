@@ -16,7 +16,7 @@ each module-level name holds (a container, a call, a value).
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -64,10 +64,9 @@ def root_name(node: ast.expr) -> str | None:
 _OPAQUE = frozenset({ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 
 
-def descendants(node: ast.AST, skip_arguments: Callable[[ast.expr], bool] | None = None) -> Iterator[ast.AST]:
+def descendants(node: ast.AST) -> Iterator[ast.AST]:
     """The node and everything below it, iteratively; an attribute's name is not a variable, and the
-    bodies of nested lambdas, functions and classes are not part of the expression. With
-    `skip_arguments`, the arguments of calls whose callee it accepts are left out."""
+    bodies of nested lambdas, functions and classes are not part of the expression."""
     stack: list[ast.AST] = [node]
     while stack:
         current = stack.pop()
@@ -75,8 +74,6 @@ def descendants(node: ast.AST, skip_arguments: Callable[[ast.expr], bool] | None
         kind = type(current)
         if kind is ast.Attribute:
             stack.append(current.value)  # type: ignore[attr-defined]
-        elif kind is ast.Call and skip_arguments is not None and skip_arguments(current.func):  # type: ignore[attr-defined]
-            stack.append(current.func)  # type: ignore[attr-defined]
         elif kind not in _OPAQUE:
             stack.extend(children(current))
 
@@ -121,8 +118,9 @@ _CONTEXT_USER_ATTRIBUTES = frozenset({"identity", "client_context"})
 
 def atoms(node: ast.AST) -> Atoms:
     """Names read by an expression, plus direct invocation-data markers; not the arguments of an HTTP
-    fetch, whose result is the response (see is_fetch). What `descendants(node, is_fetch)` visits,
-    without a generator step per node: constants are dropped as they are met."""
+    fetch, whose result is the response (see is_fetch). The nodes `descendants` visits, less the
+    arguments of fetches, walked here without a generator step per node: constants are dropped as they
+    are met."""
     kind = type(node)
     if kind is ast.Constant:  # the commonest argument and value: nothing read
         return set()
