@@ -338,3 +338,23 @@ def test_a_kept_code_fingerprint_holds_only_while_every_file_keeps_its_status(tm
     assert code_fingerprint(package, b"v2", memo=cache) == code_fingerprint(package, b"v2") != just_written
     (package / "a.py").write_text("x = 3\n")  # the same size: the times and the change time tell
     assert code_fingerprint(package, b"v1", memo=cache) == code_fingerprint(package, b"v1") != just_written
+
+
+def test_an_entry_written_in_chunks_reads_back_whole_and_a_failing_chunk_leaves_nothing(tmp_path: Path) -> None:
+    from wa_lint.cache_store import SealedStore, seal
+
+    store = SealedStore(tmp_path / ".wa_lint_cache", "chunks")
+    store.write_chunks("whole", iter([b'{"a":', b"[1,2]", b"}"]))
+    assert store.read("whole") == b'{"a":[1,2]}'
+    entry = Path(store.entries_folder) / "whole.json"
+    assert entry.read_bytes() == seal("whole", b'{"a":[1,2]}') + b"\n" + b'{"a":[1,2]}', "as `write` seals it"
+
+    def failing():
+        yield b"[1,"
+        raise TypeError("a value JSON cannot hold")
+
+    store.write_chunks("broken", failing())
+    store.write("whole", b"kept")
+    store.write_chunks("whole", failing())  # an entry already there stays as it was
+    assert store.read("broken") is None and store.read("whole") == b"kept"
+    assert sorted(path.name for path in Path(store.entries_folder).iterdir()) == ["whole.json"], "no temporary left"

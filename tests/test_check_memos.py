@@ -28,3 +28,19 @@ def test_rel007s_websocket_apis_are_each_templates_own(tmp_path: Path) -> None:
     alone = _findings(tmp_path / "a", "REL007")
     assert alone, "the bad side has findings"
     assert _findings(tmp_path, "REL007") == [(f"a/{path}", line, message) for path, line, message in alone]
+
+
+def test_the_walks_the_checks_shared_are_let_go_after_them_and_the_same_when_asked_again(tmp_path: Path) -> None:
+    from wa_lint.analyse.python.callgraph import ModuleIndex, taint_walk
+
+    project_folder = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project_folder)
+    project = run([project_folder], Config(), use_cache=False).project
+    index = ModuleIndex.of(project)
+    assert project.entries and not index.walks and not index.callees, "nothing of the checks' walks is held"
+    walked = [[(node, live, path) for _, node, live, path in taint_walk(project, entry)] for entry in project.entries]
+    assert any(len(walk) > 1 for walk in walked), "the demo's handlers call helpers"
+    index.walks.clear()
+    index.callees.clear()
+    assert walked == [[(node, live, path) for _, node, live, path in taint_walk(project, entry)]
+                      for entry in project.entries], "worked out again, a walk is the same"

@@ -349,3 +349,16 @@ def test_report_names_are_worked_out_once_and_follow_the_current_folder(tmp_path
     monkeypatch.chdir(tmp_path / "app")
     assert names.relative(path) == relative(path) == "template.yaml"
     assert names.in_project(path) == project_path(path, tmp_path) == "app/template.yaml"
+
+
+def test_the_full_report_holds_only_the_source_of_the_file_it_is_at(tmp_path: Path) -> None:
+    from wa_lint.report.formats.text import Sources
+
+    result = run([REPO / "fixtures" / "demo"], Config(), use_cache=False)
+    paths = sorted({finding.span.path for finding in result.findings})
+    assert len(paths) > 1, "the demo has findings in several files"
+    sources = Sources(result, latest_only=True)
+    first = sources.get(paths[0])
+    assert first and sources.get(paths[1]) and list(sources.lines) == [paths[1]]
+    assert sources.get(paths[0]) == first, "read again, the same lines"
+    assert len(Sources(result).lines) == 0 and all(Sources(result).get(path) for path in paths)

@@ -69,6 +69,24 @@ def test_an_unchanged_project_is_replayed_with_the_same_result(tmp_path, trusted
     assert executions == [1, 1], "template fixes not built before are built by the pipeline when read"
 
 
+def test_a_memo_written_in_chunks_replays_every_finding(tmp_path, trusted, executions, monkeypatch) -> None:
+    from wa_lint import run_memo
+
+    # Four findings a chunk: the demo's findings span several chunks and end in a partial one.
+    monkeypatch.setattr(run_memo, "_FINDINGS_PER_CHUNK", 4)
+    project = _demo(tmp_path)
+    cold = _run(project)
+    assert len(cold.findings) > 4 and len(cold.findings) % 4, "several chunks, the last one partial"
+    warm = _run(project)
+    assert executions == [1], "the entry written chunk by chunk is read back"
+    assert _seen(warm) == _seen(cold) and warm.diagnostics == cold.diagnostics
+    (entry,) = (project / ".wa_lint_cache" / "runs").iterdir()
+    stored = json.loads(entry.read_bytes().split(b"\n", 1)[1])
+    assert len(stored["result"]["findings"]) == len(cold.findings)
+    assert set(stored) == {"inputs", "result"} and set(stored["result"]) == {
+        "findings", "diagnostics", "stats", "enabled", "reported"}
+
+
 def test_fixes_a_report_built_are_stored_so_a_replay_need_not_build_them(tmp_path, trusted, executions) -> None:
     project = _demo(tmp_path)
     catalogue = Config(extend_select=("OPS", "COST"))

@@ -21,13 +21,14 @@ itself; this module only stores bytes, safely:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import mmap
 import os
 import re
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,7 +40,19 @@ _DIGEST_BYTES = 64  # hex SHA-256, then a newline, then the payload
 
 
 def seal(key: str, payload: bytes) -> bytes:
-    return hashlib.sha256(key.encode() + b"\0" + payload).hexdigest().encode()
+    digest = _sealing(key)
+    digest.update(payload)  # not `key + payload`: a run memo's payload is tens of MB, copied again by a `+`
+    return digest.hexdigest().encode()
+
+
+def json_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
+    """`value` as a cache entry writes it: compact UTF-8 JSON, lone surrogates kept."""
+    return json.dumps(value, default=default, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _sealing(key: str) -> hashlib._Hash:
+    """The digest an entry's payload is then fed to (`seal`, or chunk by chunk as it is written)."""
+    return hashlib.sha256(key.encode() + b"\0")
 
 
 def code_fingerprint(package: Path, *extra: bytes, files: tuple[Path, ...] = (), memo: Path | None = None) -> str:
@@ -152,6 +165,12 @@ class SealedStore:
 
     def write(self, key: str, payload: bytes) -> None:
         """Store `payload` under `key`; a store that cannot be written only costs time."""
+        self.write_chunks(key, (payload,))
+
+    def write_chunks(self, key: str, chunks: Iterable[bytes]) -> None:
+        """Store the payload `chunks` make up under `key`, written as they come, so a large entry (a run
+        memo of tens of MB) is never held whole; an encoder that raises TypeError, ValueError or
+        RecursionError for a chunk leaves nothing stored, as does a store that cannot be written."""
         if self.problem is not None:
             return
         temporary = None
@@ -168,14 +187,21 @@ class SealedStore:
             name = os.path.join(self.entries_folder, f".tmp-{os.urandom(8).hex()}")
             handle = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
             temporary = name  # ours to remove if the write fails (never a file another run made)
+            digest = _sealing(key)
             with os.fdopen(handle, "wb") as out:
-                out.write(seal(key, payload) + b"\n" + payload)
-            os.replace(temporary, target)
+                # The seal comes first but covers what follows: room for it now, written once it is known.
+                out.write(b"0" * _DIGEST_BYTES + b"\n")
+                for chunk in chunks:
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.seek(0)
+                out.write(digest.hexdigest().encode())
+            os.replace(temporary, target)  # complete, or not there at all
             temporary = None
-        except (OSError, ValueError):
+        except (OSError, ValueError, TypeError, RecursionError):
             return
         finally:
-            if temporary is not None:  # a full disk, or the entry's name is taken by a folder
+            if temporary is not None:  # a full disk, a value JSON cannot hold, or the name is taken by a folder
                 try:
                     os.unlink(temporary)
                 except OSError:
@@ -187,10 +213,11 @@ class SealedStore:
         if self.problem is not None:
             return
         try:
-            text = json.dumps(value, default=default, separators=(",", ":"), ensure_ascii=False)
+            # Encoded at once, so the text (up to 4 bytes a character) is freed before the write.
+            payload = json_bytes(value, default)
         except (TypeError, ValueError, RecursionError):
             return
-        self.write(key, text.encode("utf-8", "surrogatepass"))
+        self.write(key, payload)
 
     def _prepare(self) -> None:
         if os.path.lexists(self.folder / ".gitignore"):
@@ -328,3 +355,8 @@ class VouchedStore(SealedStore):
     def _write_entry(self, key: str, inputs: Inputs, result: Any) -> None:
         """Store a result (as JSON values) with what it was computed from."""
         self.write_json(key, {"inputs": inputs.encode(), "result": result})
+
+    def _write_entry_chunks(self, key: str, inputs: Inputs, result: Iterable[bytes]) -> None:
+        """`_write_entry` for a result already encoded as chunks of its JSON, written as they come."""
+        head = (b'{"inputs":', json_bytes(inputs.encode()), b',"result":')
+        self.write_chunks(key, itertools.chain(head, result, (b"}",)))

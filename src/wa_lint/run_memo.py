@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
+import itertools
 import json
 import os
 import sys
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from wa_lint import __version__
-from wa_lint.cache_store import VouchedStore, code_fingerprint, library_files
+from wa_lint.cache_store import VouchedStore, code_fingerprint, json_bytes, library_files
 from wa_lint.config import Config
 from wa_lint.inputs import Inputs
 from wa_lint.report.findings import (
@@ -83,7 +84,7 @@ class RunMemo(VouchedStore):
         return hashlib.sha256(json.dumps(settings).encode("utf-8", "surrogatepass")).hexdigest()
 
     def keep(self, key: str, result: RunResult, inputs: Inputs) -> None:
-        self._write_entry(key, inputs, _encode(result))
+        self._write_entry_chunks(key, inputs, _encode(result))
 
     def keep_built_fixes(self, key: str, result: RunResult, inputs: Inputs) -> Callable[[], None] | None:
         """A call that stores `result` again if reports have built template fixes it holds unbuilt
@@ -159,7 +160,13 @@ def _is_built(fix: Fix) -> bool:
     return fix.pending.edits is not None
 
 
-def _encode(result: RunResult) -> dict[str, Any]:
+# Findings encoded per chunk of the stored entry: the memo of 25,000 findings is 23 MB of JSON (twice
+# that as Python text), which a whole-entry encoding held at once on top of the run.
+_FINDINGS_PER_CHUNK = 500
+
+
+def _encode(result: RunResult) -> Iterator[bytes]:
+    """The stored result as chunks of its JSON: `{"findings": [...], "diagnostics": ..., ...}`."""
     def span(value: Span) -> list[Any]:
         return [str(value.path), value.line, value.column, value.end_line, value.end_column]
 
@@ -178,21 +185,26 @@ def _encode(result: RunResult) -> dict[str, Any]:
     project = result.project
     # A finding that names no resource is fingerprinted (SARIF, GitLab, baseline) by the function around
     # it, which only the model knows: kept, so those reports need no model when replayed.
-    findings = [[f.code, f.name, int(f.severity), span(f.span), f.message, f.fix,
+    findings = ([f.code, f.name, int(f.severity), span(f.span), f.message, f.fix,
                  [f.lens.pillar, f.lens.question, f.lens.best_practice, f.lens.choice_id, f.lens.url],
                  f.resource, f.function, [fix(item) for item in f.fixes], [evidence(item) for item in f.evidence],
                  None if f.resource else project.enclosing_function(f.span.path, f.span.line)]
-                for f in result.findings]
+                for f in result.findings)
+    yield b'{"findings":['
+    separator = b""
+    for chunk in iter(lambda: list(itertools.islice(findings, _FINDINGS_PER_CHUNK)), []):
+        yield separator + json_bytes(chunk)[1:-1]  # the entries, without the chunk's own brackets
+        separator = b","
     stats = result.stats
     reported = result.project.reported_paths
-    return {
-        "findings": findings,
+    rest = {
         "diagnostics": [[None if d.path is None else str(d.path), d.message, d.kind] for d in result.diagnostics],
         "stats": [stats.templates, stats.python_files, dict(stats.frameworks), stats.functions,
                   stats.functions_with_code],
         "enabled": sorted(result.enabled),
         "reported": None if reported is None else sorted(map(str, reported)),
     }
+    yield b"]," + json_bytes(rest)[1:]  # `"diagnostics": ...}`: the object's other members and its end
 
 
 def _text(value: Any) -> str:

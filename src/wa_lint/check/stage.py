@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from wa_lint.analyse.python.callgraph import entry_order
+from wa_lint.analyse.python.callgraph import entry_order, release_walks
 from wa_lint.check.index import Index
 from wa_lint.check.registry import Rule, wants_index
 from wa_lint.check.tool import internal_error
@@ -63,6 +63,7 @@ def check_stage(project: Project, rules: dict[str, Rule], enabled: Iterable[str]
                 if site not in reported:
                     reported.add(site)
                     violations.append(violation)
+    release_walks(project)
     return violations
 
 

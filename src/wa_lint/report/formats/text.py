@@ -46,14 +46,19 @@ def _evidence(item: Evidence) -> str:
 class Sources:
     """The lines of each reported file, split once and only for files with a finding: a template's text
     as the run loaded it, other files from disk (invalid UTF-8 replaced; a file that vanished or
-    cannot be read has no snippet)."""
+    cannot be read has no snippet). `latest_only`: only the last file asked for is kept, for a reader
+    that takes the findings in order, file by file (every Python file's lines held at once were a
+    tenth of a 10,000-function run's memory)."""
 
-    def __init__(self, result: RunResult) -> None:
+    def __init__(self, result: RunResult, latest_only: bool = False) -> None:
         self.lines: dict[Path, list[str] | None] = {}
         self.store = result.project.sources
+        self.latest_only = latest_only
 
     def get(self, path: Path) -> list[str] | None:
         if path not in self.lines:
+            if self.latest_only:
+                self.lines.clear()
             self.lines[path] = self._read(path)
         return self.lines[path]
 
@@ -171,7 +176,7 @@ def write(result: RunResult, out: TextIO, colour: bool, *, notes: TextIO | None 
           quiet: bool = False) -> None:
     """`quiet`: findings and errors only (no skip notes, no summary), as ruff's `-q`."""
     notes = notes or out
-    sources = Sources(result) if full else None
+    sources = Sources(result, latest_only=True) if full else None  # the findings come file by file
     file_names: dict[Path, str] = {}  # each file's name as shown, worked out once
     for index, finding in enumerate(result.findings):
         span = finding.span
