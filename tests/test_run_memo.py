@@ -239,10 +239,18 @@ def _entry_file(project: Path) -> Path:
     return entry
 
 
+def _first_edit(entry: dict) -> list:
+    return next(edit for finding in entry["result"]["findings"] for _, _, edits in finding[9] for edit in edits or ())
+
+
 @pytest.mark.parametrize("damage", [
     lambda entry: entry["result"]["findings"][0].__setitem__(2, "error"),
     lambda entry: entry["result"]["findings"][0][3].__setitem__(1, 1.0),
     lambda entry: entry["result"]["findings"][0].pop(),
+    lambda entry: entry["result"]["findings"][0].__setitem__(2, 7),  # no such severity
+    lambda entry: entry["result"]["findings"][0].__setitem__(7, 3),  # a resource that is no text
+    lambda entry: entry["result"]["findings"][0][6].__setitem__(0, 1),  # a lens's pillar
+    lambda entry: _first_edit(entry).__setitem__(1, "0"),  # an edit's offset
     lambda entry: entry["result"].__setitem__("stats", [1, 2, {"cdk": "x"}, 3, 4]),
     lambda entry: entry["inputs"][0].__setitem__(1, [1, 2, 3, 4]),
     lambda entry: entry.pop("inputs"),

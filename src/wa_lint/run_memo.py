@@ -229,25 +229,44 @@ def _list(value: Any, length: int | None = None) -> list[Any]:
     return value
 
 
+# The JSON types of a stored finding's, span's and edit's values, in order: one set look-up checks a
+# whole entry (a check per value cost more than building the finding).
+_OPTIONAL_TEXT: tuple[type, ...] = (str, type(None))
+_FINDING_LAYOUTS: frozenset[tuple[type, ...]] = frozenset(itertools.product(
+    (str,), (str,), (int,), (list,), (str,), (str,), (list,), _OPTIONAL_TEXT, _OPTIONAL_TEXT, (list,), (list,),
+    _OPTIONAL_TEXT))
+_SPAN_LAYOUT = (str, int, int, int, int)
+_EDIT_LAYOUT = (str, int, int, str, int, int, int, int)
+_LENS_LAYOUTS: frozenset[tuple[type, ...]] = frozenset(itertools.product((str,), (str,), (str,), _OPTIONAL_TEXT, (str,)))
+
+
+def _layout(value: Any, layouts: frozenset[tuple[type, ...]]) -> None:
+    if type(value) is not list or tuple(map(type, value)) not in layouts:
+        raise TypeError("a stored value of the wrong shape")
+
+
 def decode_stored(value: Any) -> _Stored:
     """A stored result (`_encode`'s JSON values); raises TypeError, ValueError, KeyError or IndexError on
     a value it did not write."""
     known_paths: dict[str, Path] = {}  # a Path per file, not per finding: building one costs more than the rest
 
-    def path_of(text: Any) -> Path:
-        known = known_paths.get(text) if type(text) is str else None
+    def path_of(text: str) -> Path:
+        known = known_paths.get(text)
         if known is None:
-            known = known_paths[_text(text)] = Path(text)
+            known = known_paths[text] = Path(text)
         return known
 
-    def span(item: Any) -> Span:
-        path, line, column, end_line, end_column = _list(item, 5)
-        return Span(path_of(path), _int(line), _int(column), _int(end_line), _int(end_column))
+    def span(item: list[Any]) -> Span:
+        if tuple(map(type, item)) != _SPAN_LAYOUT:
+            raise TypeError("a span is a path and four integers")
+        path, line, column, end_line, end_column = item
+        return Span(path_of(path), line, column, end_line, end_column)
 
     def edit(item: Any) -> Edit:
-        path, start, end, replacement, line, column, end_line, end_column = _list(item, 8)
-        return Edit(path_of(path), _int(start), _int(end), _text(replacement), _int(line), _int(column),
-                    _int(end_line), _int(end_column))
+        if type(item) is not list or tuple(map(type, item)) != _EDIT_LAYOUT:
+            raise TypeError("an edit is a path, offsets, its text and a span")
+        path, start, end, replacement, line, column, end_line, end_column = item
+        return Edit(path_of(path), start, end, replacement, line, column, end_line, end_column)
 
     def evidence(item: Any) -> Evidence:
         source, statistic, measured, unit, metric, path, window = _list(item, 7)
@@ -261,17 +280,18 @@ def decode_stored(value: Any) -> _Stored:
     enclosing: dict[tuple[Path, int], str | None] = {}
     # One reference per best practice, not per finding: a rule's findings all cite the same one.
     lenses: dict[tuple[Any, ...], LensRef] = {}
+    severities = {int(severity): severity for severity in Severity}
     for index, item in enumerate(_list(value["findings"])):
+        _layout(item, _FINDING_LAYOUTS)
         (code, name, severity, where, message, fix_text, lens, resource, function, fixes, evidences,
-         context) = _list(item, 12)
-        lens_key = tuple(_list(lens, 5))
+         context) = item
+        lens_key = tuple(lens)
         lens_ref = lenses.get(lens_key)
         if lens_ref is None:
-            pillar, question, best_practice, choice_id, url = lens_key
-            lens_ref = lenses[lens_key] = LensRef(_text(pillar), _text(question), _text(best_practice),
-                                                  _maybe_text(choice_id), _text(url))
+            _layout(lens, _LENS_LAYOUTS)
+            lens_ref = lenses[lens_key] = LensRef(*lens_key)
         decoded_fixes: list[Fix] = []
-        for number, stored_fix in enumerate(_list(fixes)):
+        for number, stored_fix in enumerate(fixes):
             title, applicability, edits = _list(stored_fix, 3)
             if edits is None:
                 decoded_fixes.append(DeferredFix(functools.partial(model.edits, index, number),
@@ -279,13 +299,14 @@ def decode_stored(value: Any) -> _Stored:
             else:
                 decoded_fixes.append(Fix(_text(title), tuple(edit(e) for e in _list(edits)),
                                          Applicability(_text(applicability))))
+        if severity not in severities:
+            raise ValueError(f"{severity} is not a severity")
         finding = Finding(
-            _text(code), _text(name), Severity(_int(severity)), span(where), _text(message), _text(fix_text),
-            lens_ref, _maybe_text(resource), _maybe_text(function), tuple(decoded_fixes),
-            tuple(evidence(e) for e in _list(evidences)))
+            code, name, severities[severity], span(where), message, fix_text, lens_ref, resource, function,
+            tuple(decoded_fixes), tuple(evidence(e) for e in evidences) if evidences else ())
         findings.append(finding)
-        if finding.resource is None:
-            enclosing[(finding.span.path, finding.span.line)] = _maybe_text(context)
+        if resource is None:
+            enclosing[(finding.span.path, finding.span.line)] = context
     diagnostics = []
     for item in _list(value["diagnostics"]):
         path, message, kind = _list(item, 3)

@@ -48,10 +48,14 @@ def _escaped(match: re.Match[str]) -> str:
 
 def printable(text: str) -> str:
     """Control characters (ANSI escapes, carriage returns) shown, never obeyed by a terminal."""
+    if text.isascii() and text.isprintable():
+        return text  # most texts: nothing to show differently (tabs and newlines take the long way)
     return _CONTROL.sub(_escaped, text_only(text))
 
 
 def one_line(text: str) -> str:
+    if text.isascii() and text.isprintable():
+        return text  # no line break, nothing to escape
     return printable(text.replace("\r\n", "\n").replace("\n", " ⏎ "))
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from wa_lint.report.findings import Evidence, Finding, Severity
+from wa_lint.report.findings import Evidence, Finding, LensRef, Severity
 from wa_lint.report.formats import display_path, line_start_safe, one_line, printable
 from wa_lint.result import RunResult
 from wa_lint.words import plural
@@ -178,24 +178,34 @@ def write(result: RunResult, out: TextIO, colour: bool, *, notes: TextIO | None 
     notes = notes or out
     sources = Sources(result, latest_only=True) if full else None  # the findings come file by file
     file_names: dict[Path, str] = {}  # each file's name as shown, worked out once
+    # A rule's findings share their best practice and mostly their fix: each line is made once.
+    lens_lines: dict[LensRef, str] = {}
+    fix_lines: dict[str, str] = {}
     for index, finding in enumerate(result.findings):
         span = finding.span
-        if full and index:
-            out.write("\n")
         name = file_names.get(span.path)
         if name is None:
             name = file_names[span.path] = line_start_safe(one_line(result.names.relative(span.path)))
         where = _paint(f"{name}:{span.line}:{span.column}:", "1", colour)
         code = _paint(finding.code, "1;" + _SEVERITY_COLOUR[finding.severity], colour)
-        out.write(f"{where} {code} [{finding.name}] {one_line(finding.message)}\n")
+        # One write per finding: the CLI keeps a report as the pieces written.
+        lines = ["\n"] if full and index else []
+        lines.append(f"{where} {code} [{finding.name}] {one_line(finding.message)}\n")
         if sources is not None:
-            out.writelines(line + "\n" for line in snippet(finding, sources.get(span.path), colour))
+            lines.extend(line + "\n" for line in snippet(finding, sources.get(span.path), colour))
         lens = finding.lens
-        out.write(_paint(f"  {lens.question} · {lens.best_practice} ({lens.pillar})", "2", colour) + "\n")
-        out.write(f"  {_paint('fix:', '32', colour)} {one_line(finding.fix)}\n")
+        lens_line = lens_lines.get(lens)
+        if lens_line is None:
+            lens_line = lens_lines[lens] = _paint(
+                f"  {lens.question} · {lens.best_practice} ({lens.pillar})", "2", colour) + "\n"
+        fix_line = fix_lines.get(finding.fix)
+        if fix_line is None:
+            fix_line = fix_lines[finding.fix] = f"  {_paint('fix:', '32', colour)} {one_line(finding.fix)}\n"
+        lines += (lens_line, fix_line)
         if finding.evidence:
             shown = "; ".join(_evidence(item) for item in finding.evidence)
-            out.write(_paint(f"  evidence: {one_line(shown)}", "2", colour) + "\n")
+            lines.append(_paint(f"  evidence: {one_line(shown)}", "2", colour) + "\n")
+        out.write("".join(lines))
     errors = 0
     if notes is not out:
         out.flush()  # what the user sees when both streams share a terminal: findings, notes, summary
