@@ -44,3 +44,22 @@ def test_the_walks_the_checks_shared_are_let_go_after_them_and_the_same_when_ask
     index.callees.clear()
     assert walked == [[(node, live, path) for _, node, live, path in taint_walk(project, entry)]
                       for entry in project.entries], "worked out again, a walk is the same"
+
+
+def test_each_entry_is_walked_once_though_the_walks_are_let_go_before_the_template_rules(
+        tmp_path: Path, monkeypatch) -> None:
+    from wa_lint.analyse.python import callgraph
+
+    walked: list[int] = []
+    real = callgraph._taint_walk
+
+    def counting(project, entry):
+        walked.append(id(entry))
+        return real(project, entry)
+
+    monkeypatch.setattr(callgraph, "_taint_walk", counting)
+    project_folder = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project_folder)
+    result = run([project_folder], Config(select=("ALL",), preview=True), use_cache=False)
+    assert {"PERF101", "PERF201", "COST101"} <= result.enabled, "rules that walk, by entry, table and project"
+    assert walked and len(walked) == len(set(walked)), "no entry's walk is worked out twice"

@@ -21,7 +21,7 @@ from wa_lint.progress import ProgressLine
 from wa_lint.report.formats import FORMATS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Iterable, Iterator, Mapping
 
     from click.shell_completion import CompletionItem
 
@@ -141,6 +141,9 @@ class _Report(io.StringIO):
     def write(self, text: str, /) -> int:
         self.pieces.append(text)
         return len(text)
+
+    def writelines(self, lines: Iterable[Any], /) -> None:  # texts, as write takes
+        self.pieces.extend(lines)
 
     def getvalue(self) -> str:
         return "".join(self.pieces)

@@ -167,6 +167,7 @@ class Run:
         phase("checking", 0, len(enabled))
         violations = check_stage(project, rules, enabled, config, self.debug)
         findings = report_stage(violations, project, rules, enabled, config)
+        del violations  # the findings say it all now: the reports that follow get its room
         diagnostics = [*found.diagnostics, *cache_notes, *loaded.diagnostics, *linked.diagnostics,
                        *evidence.diagnostics, *analysed.diagnostics, *check_notes(project)]
         if not (loaded.templates or analysed.entries or project.problems or found.files.explicit or found.diagnostics):

@@ -188,7 +188,8 @@ def write(result: RunResult, out: TextIO, colour: bool, *, notes: TextIO | None 
             name = file_names[span.path] = line_start_safe(one_line(result.names.relative(span.path)))
         where = _paint(f"{name}:{span.line}:{span.column}:", "1", colour)
         code = _paint(finding.code, "1;" + _SEVERITY_COLOUR[finding.severity], colour)
-        # One write per finding: the CLI keeps a report as the pieces written.
+        # One write per finding, of its lines as they are: the CLI keeps a report as the pieces written,
+        # and a line of ASCII costs a byte a character (the lens and fix lines, shared, cost nothing).
         lines = ["\n"] if full and index else []
         lines.append(f"{where} {code} [{finding.name}] {one_line(finding.message)}\n")
         if sources is not None:
@@ -205,7 +206,7 @@ def write(result: RunResult, out: TextIO, colour: bool, *, notes: TextIO | None 
         if finding.evidence:
             shown = "; ".join(_evidence(item) for item in finding.evidence)
             lines.append(_paint(f"  evidence: {one_line(shown)}", "2", colour) + "\n")
-        out.write("".join(lines))
+        out.writelines(lines)
     errors = 0
     if notes is not out:
         out.flush()  # what the user sees when both streams share a terminal: findings, notes, summary
