@@ -64,8 +64,11 @@ def code_fingerprint(package: Path, *extra: bytes, files: tuple[Path, ...] = (),
     hundreds of files, hashed on every run otherwise. A status from the last 2 s is not trusted (a
     file edited within the same clock tick keeps its time): then the files are read.
     """
-    sources = [*sorted(package.rglob("*.py")), *files]
-    names = [f"{source.relative_to(package) if source.is_relative_to(package) else source.name}" for source in sources]
+    # Text paths, not `Path`s: a warm run asks this for hundreds of files, and pathlib cost more than the stats.
+    inside, outside = _python_files(str(package)), [str(path) for path in files]
+    sources = [*inside, *outside]
+    start = len(str(package)) + 1
+    names = [*(source[start:] for source in inside), *(os.path.basename(source) for source in outside)]
     store = SealedStore(memo, "fingerprints") if memo is not None else None
     key = _statuses_key(sources, names, extra) if store is not None else None
     if store is not None and key is not None:
@@ -76,7 +79,8 @@ def code_fingerprint(package: Path, *extra: bytes, files: tuple[Path, ...] = (),
     for source, name in zip(sources, names, strict=True):
         digest.update(f"\0{name}\0".encode())
         try:
-            digest.update(source.read_bytes())
+            with open(source, "rb") as handle:
+                digest.update(handle.read())
         except OSError:
             digest.update(b"unreadable")
     fingerprint = digest.hexdigest()[:16]
@@ -99,14 +103,22 @@ def library_files(name: str, *patterns: str) -> list[Path]:
     return [path for folder in folders for path in sorted(p for pattern in patterns for p in Path(folder).glob(pattern))]
 
 
-def _statuses_key(sources: list[Path], names: list[str], extra: tuple[bytes, ...]) -> str | None:
+def _python_files(package: str) -> list[str]:
+    """Every `.py` file below `package`, in a stable order."""
+    found: list[str] = []
+    for folder, _, names in os.walk(package):
+        found.extend(os.path.join(folder, name) for name in names if name.endswith(".py"))
+    return sorted(found)
+
+
+def _statuses_key(sources: list[str], names: list[str], extra: tuple[bytes, ...]) -> str | None:
     """A digest of the files' statuses; None when one is too recent to vouch for its contents."""
     from wa_lint.inputs import RACY_MARGIN_NS, current_stamp
 
     trusted_before = time.time_ns() - RACY_MARGIN_NS
     digest = hashlib.sha256(b"\0".join(extra) + b"\0")
     for source, name in zip(sources, names, strict=True):
-        stamp = current_stamp(str(source))
+        stamp = current_stamp(source)
         if stamp is not None and max(stamp[0], stamp[1]) >= trusted_before:
             return None
         digest.update(f"\0{name}\0{source}\0{stamp}".encode("utf-8", "surrogateescape"))
