@@ -132,7 +132,8 @@ def _interrupted(progress: ProgressLine | None) -> NoReturn:
 class _Report(io.StringIO):
     """The report, kept as the pieces the reporters write until it is complete. A large one (15 MB of
     text for 25,000 findings with their source) cost twice its size as StringIO's buffer plus the
-    joined copy `getvalue` makes; pieces of ASCII text cost one byte a character."""
+    joined copy `getvalue` makes; pieces of ASCII text cost one byte a character. It is only written
+    to and then read whole (`getvalue`, `batches`): StringIO's own buffer stays empty."""
 
     def __init__(self) -> None:
         super().__init__()
