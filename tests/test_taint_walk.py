@@ -5,20 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import SAM_FUNCTION
+
 from wa_lint.config import Config
 from wa_lint.pipeline import run
-
-TEMPLATE = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Properties:
-      CodeUri: src/
-      Handler: app.handler
-      Runtime: python3.12
-      MemorySize: 256
-"""
 
 APP = """\
 SEEN = {}
@@ -57,7 +47,7 @@ def handler(event, context):
 
 def test_invocation_data_reaches_callees_by_position_keyword_and_context(tmp_path: Path) -> None:
     (tmp_path / "src").mkdir()
-    (tmp_path / "template.yaml").write_text(TEMPLATE)
+    (tmp_path / "template.yaml").write_text(SAM_FUNCTION.format(code_uri="src/", handler="app.handler"))
     (tmp_path / "src" / "app.py").write_text(APP)
     (tmp_path / ".git").mkdir()
     result = run([tmp_path], Config(select=("SEC101",)), use_cache=False)
