@@ -335,6 +335,9 @@ def not_a_folder(folder: Path) -> str | None:
 
 
 T = TypeVar("T")
+# How a vouched entry's JSON begins, and where its result begins (`_write_entry_chunks`, `_write_inputs`).
+_INPUTS_HEAD = b'{"inputs":'
+_RESULT_HEAD = b',"result":'
 
 
 class VouchedStore(SealedStore):
@@ -369,17 +372,21 @@ class VouchedStore(SealedStore):
         back as the bytes it was read from (encoding the 10,000-function tree's again cost 0.5 s): in
         the JSON this store writes, `,"result":` ends the inputs, which are lists of texts and numbers
         (a quote inside a text is escaped), so its first occurrence is where the result begins."""
-        head = b'{"inputs":'
-        boundary = payload.find(b',"result":') if payload.startswith(head) else -1
+        boundary = payload.find(_RESULT_HEAD) if payload.startswith(_INPUTS_HEAD) else -1
         if boundary < 0:
             return  # not as this store writes an entry: it is read with its digests again next time
-        self.write_chunks(key, (head, json_bytes(inputs.encode()), payload[boundary:]))
+        self.write_chunks(key, (_INPUTS_HEAD, json_bytes(inputs.encode()), payload[boundary:]))
 
     def _write_entry(self, key: str, inputs: Inputs, result: Any) -> None:
         """Store a result (as JSON values) with what it was computed from."""
-        self.write_json(key, {"inputs": inputs.encode(), "result": result})
+        try:
+            encoded = json_bytes(result)
+        except (TypeError, ValueError, RecursionError):
+            return  # a value JSON cannot hold: not stored, which only costs time
+        self._write_entry_chunks(key, inputs, (encoded,))
 
     def _write_entry_chunks(self, key: str, inputs: Inputs, result: Iterable[bytes]) -> None:
-        """`_write_entry` for a result already encoded as chunks of its JSON, written as they come."""
-        head = (b'{"inputs":', json_bytes(inputs.encode()), b',"result":')
+        """`_write_entry` for a result already encoded as chunks of its JSON, written as they come:
+        `{"inputs":...,"result":...}`, the layout `_write_inputs` relies on."""
+        head = (_INPUTS_HEAD, json_bytes(inputs.encode()), _RESULT_HEAD)
         self.write_chunks(key, itertools.chain(head, result, (b"}",)))
