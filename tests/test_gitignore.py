@@ -59,12 +59,17 @@ def _last_match_wins(spec: GitIgnore, relative: str, is_dir: bool) -> bool | Non
 
 
 @pytest.mark.parametrize("patterns", [PATTERNS, [p for p in PATTERNS if not p.startswith("!")],
-                                      ["*.py", "!keep*.py", "keep_not.py", "!build/", "build", "!/top.txt"]])
+                                      ["*.py", "!keep*.py", "keep_not.py", "!build/", "build", "!/top.txt"],
+                                      # Leading and trailing stars (string tests), overriding each other.
+                                      ["*.log", "!keep*", "keep_not*", "!*.md", ".env*", "!.env.example", "*~",
+                                       "*", "!*.py", "build*/", "!*.keep.log"], ["*.log", "!keep*", ".env*"]])
 def test_combined_regex_agrees_with_the_pattern_loop(patterns: list[str]) -> None:
     spec = GitIgnore(patterns)
     paths = ["m.pyc", "deep/m.pyc", "keep.pyc", "build", "top.txt", "sub/top.txt", "docs/a/b/gen", "a/b/c",
              "x/y/logs", "x5.y", "xa.y", "trailing", "#hash", "dir/f.tmp", "dir/sub/f.tmp", "az", "qz", "src/app.py",
-             "a.py", "keep_me.py", "keep_not.py", "x/keep_not.py", "x/build"]
+             "a.py", "keep_me.py", "keep_not.py", "x/keep_not.py", "x/build",
+             "x.log", "x.log\n", "a/keep.log", "keep_not.md", ".env", ".env.example", "a/.envrc", "b~", "builder",
+             "x.keep.log", "README.md", "keep\n", ".env\n"]
     for path in paths:
         for is_dir in (False, True):
             assert spec.decide(path, is_dir) == _last_match_wins(spec, path, is_dir), (path, is_dir)
