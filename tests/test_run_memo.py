@@ -194,6 +194,29 @@ def test_a_file_read_in_an_ignored_folder_is_vouched_for_by_its_own_status(tmp_p
     assert [finding.code for finding in after.findings] == ["PERF101"]
 
 
+def test_a_module_created_in_a_folder_no_status_covers_is_seen(tmp_path, trusted, executions) -> None:
+    # build/ is ignored, so the walk never lists it, and nothing lists build/lib/ either: the module the
+    # handler imports from there, absent at first, is vouched for by its own status (an absent path is
+    # left unasked only when its folder's status is recorded, and covers it).
+    project = tmp_path / "app"
+    (project / ".git").mkdir(parents=True)
+    (project / ".gitignore").write_text("build/\n")
+    (project / "build" / "lib").mkdir(parents=True)
+    (project / "build" / "lib" / "__init__.py").write_text("")
+    (project / "build" / "app.py").write_text(
+        "from lib import helpers\n\n\ndef handler(event, context):\n    return helpers.make()\n")
+    (project / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Runtime: python3.12\n      CodeUri: build/\n      Handler: app.handler\n"
+        "      MemorySize: 1024\n")
+    assert not _run(project, Config(select=("PERF101",))).findings
+    helpers = project / "build" / "lib" / "helpers.py"
+    helpers.write_text("import boto3\n\n\ndef make():\n    return boto3.client('s3')\n")
+    later(helpers)
+    later(helpers.parent)
+    assert [finding.code for finding in _run(project, Config(select=("PERF101",))).findings] == ["PERF101"]
+
+
 def test_a_file_rewritten_within_its_recorded_clock_tick_is_read_again(tmp_path, monkeypatch, executions) -> None:
     # Just written, the demo's statuses are too recent to trust: the memo keeps digests of what was
     # read, and a rewrite that left a file's status as it was is still seen.

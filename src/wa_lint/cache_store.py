@@ -353,17 +353,16 @@ class VouchedStore(SealedStore):
             return None
         try:
             entry = json.loads(payload)
-            inputs = Inputs.decode(entry["inputs"])
+            current = Inputs.read_now(entry["inputs"])
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
-        current = inputs.still_true()
         if current is None:
             return None  # the usual miss: something changed (the result is not even decoded)
         try:
             result = decode(entry["result"])
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
-        if inputs.has_racy:
+        if current.rewritten:
             self._write_inputs(key, current, payload)  # trusted by status alone next time
         return result, current
 
