@@ -403,8 +403,8 @@ def test_ctrl_c_exits_130_without_a_traceback(cli, monkeypatch) -> None:
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(wa_lint.pipeline, "run", interrupted)
-    result = cli(str(BAD), "--isolated")
+    monkeypatch.setattr(wa_lint.pipeline.Run, "execute", interrupted)
+    result = cli(str(BAD), "--isolated", "--no-cache")
     assert result.exit_code == 130
     assert result.output == "wa-lint: interrupted\n", "click's 'Aborted!' (exit 1) never shows"
 

@@ -5,11 +5,13 @@ Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error,
 
 from __future__ import annotations
 
+import functools
 import gc
 import io
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -21,7 +23,7 @@ from wa_lint.progress import ProgressLine
 from wa_lint.report.formats import FORMATS
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from click.shell_completion import CompletionItem
 
@@ -149,10 +151,12 @@ class _Report(io.StringIO):
     def getvalue(self) -> str:
         return "".join(self.pieces)
 
-    def batches(self, size: int = 1 << 20) -> Iterator[str]:
-        """The text in joined batches of about `size` characters, each piece let go once in one."""
+    def batches(self, size: int = 1 << 20, keep: bool = False) -> Iterator[str]:
+        """The text in joined batches of about `size` characters, each piece let go once in one
+        (`keep`: kept, for another pass)."""
         pieces = self.pieces[::-1]
-        self.pieces = []
+        if not keep:
+            self.pieces = []
         batch: list[str] = []
         length = 0
         while pieces:
@@ -164,13 +168,14 @@ class _Report(io.StringIO):
                 batch, length = [], 0
 
 
-def _emit_report(report: str | _Report) -> None:
+def _emit_report(report: str | _Report | Iterable[str]) -> None:
     """Standard output may be closed (`>&-`) or full (`/dev/full`): then the report is lost, and we say so."""
     stream = sys.stdout
     if stream is None:
         _fail("cannot write the report: standard output is closed (-o FILE writes it to a file)")
     try:
-        for text in report.batches() if isinstance(report, _Report) else (report,):
+        for text in report.batches() if isinstance(report, _Report) else (report,) if isinstance(report, str) \
+                else report:
             stream.write(text)
         stream.flush()
     except BrokenPipeError:
@@ -292,7 +297,12 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
                                 unsafe=unsafe_fixes, write=not diff)
             result = outcome.result
         else:
-            result = _run(paths, config, force_exclude, debug, jobs, no_cache, progress, live_progress)
+            printing = None
+            if _printed_again(output_format, output_file, reports, sarif_output, baseline_path, write_baseline,
+                              statistics, show_files, show_model, verbose):
+                printing = _printed_options(output_format, _use_colour(colour, sys.stdout), quiet, exit_zero)
+            result, keep_printed = _run_printing(paths, config, force_exclude, debug, jobs, no_cache, progress,
+                                                 live_progress, printing)
         if progress:
             progress.clear()
         if fix or diff or fix_only:
@@ -307,7 +317,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             _finish(result, config, output_format=output_format, output_file=output_file, colour=colour,
                     reports=[*reports, *([("sarif", sarif_output)] if sarif_output else [])],
                     baseline_path=baseline_path, write_baseline=write_baseline, exit_zero=exit_zero,
-                    statistics=statistics, show_files=show_files, show_model=show_model, quiet=quiet)
+                    statistics=statistics, show_files=show_files, show_model=show_model, quiet=quiet,
+                    keep_printed=None if fix or diff or fix_only else keep_printed)
         except Exception as error:  # noqa: BLE001 - a replayed run's model is built here when a report needs it
             _internal_error(error, progress, debug)
     except KeyboardInterrupt:
@@ -414,6 +425,52 @@ def _run(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bo
         _internal_error(error, progress, debug)
 
 
+def _printed_again(output_format: str, output_file: Path | None, reports: list[tuple[str, Path]],
+                   sarif_output: Path | None, baseline_path: Path | None, write_baseline: Path | None,
+                   *asked: bool) -> bool:
+    """Whether this command prints no more than its report (wa_lint/printed_memo.py keeps that): one
+    report, on standard output, in a format whose bytes follow from the findings; `asked`: the flags that
+    print something else (--statistics, --show-files, --show-model, --verbose)."""
+    from wa_lint.printed_memo import KEPT_FORMATS
+
+    return (output_format in KEPT_FORMATS and output_file is None and not reports and sarif_output is None
+            and baseline_path is None and write_baseline is None and not any(asked))
+
+
+def _printed_options(output_format: str, colour: bool, quiet: int, exit_zero: bool) -> str:
+    from wa_lint.printed_memo import printed_options
+
+    return printed_options(output_format, colour, quiet, exit_zero)
+
+
+def _run_printing(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bool, jobs: int | None,
+                  no_cache: bool, progress: ProgressLine | None, live_progress: Any,
+                  printing: str | None) -> tuple[RunResult, Callable[..., None] | None]:
+    """`_run`, but first the report this command printed last time, printed again (and the exit) when
+    nothing it depended on has changed (`printing`: its options, None when it prints more than a
+    report); else the result and a call that keeps what its report prints."""
+    started = time.perf_counter()
+    try:
+        from wa_lint.pipeline import Run
+
+        run = Run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs, use_cache=not no_cache,
+                  progress=progress, live_progress=live_progress)
+        printed = run.printed(printing) if printing is not None else None
+        if printed is None:
+            result = run.execute()
+    except Exception as error:  # noqa: BLE001 - never show a user a traceback unless asked
+        _internal_error(error, progress, debug)
+    if printed is not None:
+        if printed.notes and sys.stderr is not None:
+            sys.stderr.write(printed.notes)
+            sys.stderr.flush()
+        _emit_report(printed.pieces(time.perf_counter() - started))
+        sys.exit(printed.exit_code)
+    if printing is None:
+        return result, None
+    return result, functools.partial(run.keep_printed, printing)
+
+
 def _internal_error(error: Exception, progress: ProgressLine | None, debug: bool) -> NoReturn:
     if progress:
         progress.clear()
@@ -426,13 +483,16 @@ def _internal_error(error: Exception, progress: ProgressLine | None, debug: bool
 
 def _finish(result: RunResult, config: Config, *, output_format: str, output_file: Path | None, colour: str,
             reports: list[tuple[str, Path]], baseline_path: Path | None, write_baseline: Path | None,
-            exit_zero: bool, statistics: bool, show_files: bool, show_model: bool, quiet: int) -> NoReturn:
-    from wa_lint.report.findings import Severity
-
+            exit_zero: bool, statistics: bool, show_files: bool, show_model: bool, quiet: int,
+            keep_printed: Callable[..., None] | None = None) -> NoReturn:
+    """Print the reports and exit; `keep_printed(report pieces, notes, exit code, inputs read)` keeps
+    what is printed, when the command prints only its report (`_printed_again`)."""
     if write_baseline or baseline_path:
         _apply_baseline(result, write_baseline, baseline_path)
     target = _Report()
     paint = _use_colour(colour, sys.stdout) and not output_file
+    if keep_printed is not None:
+        _print_and_keep(result, config, output_format, target, paint, quiet, exit_zero, keep_printed)
     if show_files:
         _show_files(result, output_format, target)
     elif show_model:
@@ -456,11 +516,40 @@ def _finish(result: RunResult, config: Config, *, output_format: str, output_fil
         _emit_report(target)
     if show_files:
         sys.exit(EXIT_CLEAN)
+    sys.exit(_exit_code(result, config, exit_zero=exit_zero or show_model or bool(write_baseline)))
+
+
+def _exit_code(result: RunResult, config: Config, exit_zero: bool) -> int:
+    from wa_lint.report.findings import Severity
+
     if any(d.kind == "error" for d in result.diagnostics) and not result.findings:
-        sys.exit(EXIT_ERROR)
+        return EXIT_ERROR
     threshold = Severity.parse(config.fail_on)
     failing = any(finding.severity >= threshold for finding in result.findings)
-    sys.exit(EXIT_FINDINGS if failing and not exit_zero and not show_model and not write_baseline else EXIT_CLEAN)
+    return EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
+
+
+def _print_and_keep(result: RunResult, config: Config, output_format: str, target: _Report, colour: bool,
+                    quiet: int, exit_zero: bool, keep_printed: Callable[..., None]) -> NoReturn:
+    """`_finish` for a command that prints only its report: the report is rendered with a stand-in for
+    the run's duration (printed_memo.TOOK), kept with the files it read, then printed and the run exits."""
+    from wa_lint.inputs import Inputs, recording
+    from wa_lint.printed_memo import TOOK, with_took
+
+    notes = io.StringIO()
+    read_by_reports = Inputs()
+    with recording(read_by_reports):
+        _write_reports(result, output_format, target if quiet < 2 else io.StringIO(), colour, [], quiet,
+                       notes=notes, took=TOOK)
+    exit_code = _exit_code(result, config, exit_zero)
+    keep_printed(target.batches(keep=True), notes.getvalue(), exit_code, read_by_reports)
+    if result.remember is not None:
+        result.remember()
+    if notes.getvalue() and sys.stderr is not None:
+        sys.stderr.write(notes.getvalue())
+        sys.stderr.flush()
+    _emit_report(with_took(target.batches(), result.stats.seconds))
+    sys.exit(exit_code)
 
 
 def _live_options(aws: bool, stack: str | None, region: str | None, profile: str | None, config_env: str,
@@ -584,7 +673,8 @@ def _write_file(path: Path, text: str) -> None:
 
 
 def _write_reports(result: RunResult, output_format: str, target: TextIO, colour: bool,
-                   extra: list[tuple[str, Path]], quiet: int = 0) -> None:
+                   extra: list[tuple[str, Path]], quiet: int = 0, notes: TextIO | None = None,
+                   took: str | None = None) -> None:
     """The main report to `target`, then each extra FORMAT:FILE report, all from the same result.
 
     In the text formats, notes about the run go to standard error, so a report piped or written to a
@@ -596,8 +686,11 @@ def _write_reports(result: RunResult, output_format: str, target: TextIO, colour
         from wa_lint.report.formats.text import write
 
         # None: standard error was closed before the start (`2>&-`); notes never go into the report.
-        notes = sys.stderr if quiet < 2 and sys.stderr is not None else io.StringIO()
-        write(result, target, colour, notes=notes, full=output_format == "full", quiet=quiet > 0)
+        if notes is None:
+            notes = sys.stderr if quiet < 2 and sys.stderr is not None else io.StringIO()
+        elif quiet >= 2:
+            notes = io.StringIO()
+        write(result, target, colour, notes=notes, full=output_format == "full", quiet=quiet > 0, took=took)
     else:
         get_reporter(output_format)(result, target, colour)
     for name, path in extra:

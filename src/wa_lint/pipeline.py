@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from wa_lint.discover.snapshot import DiscoveryCache
     from wa_lint.load.sources import Limits
     from wa_lint.load.template.cache import TemplateCache
+    from wa_lint.printed_memo import Printed
 
 # The stages are imported where they run: a replayed run (wa_lint/run_memo.py) needs none of them.
 
@@ -67,6 +68,35 @@ class Run:
         self.cache_folder = None if refused else folder
         self.memo = (RunMemo(self.cache_folder) if self.cache_folder and use_memo and not debug
                      and memo_allowed(config, bool(self.overlay)) else None)
+        # What the executed run's result was computed from, when it may be kept (printed_memo.py).
+        self.vouched_inputs: Inputs | None = None
+
+    @functools.cached_property
+    def memo_key(self) -> str:
+        assert self.memo is not None
+        return self.memo.key(self.paths, self.root, self.config, self.force_exclude)
+
+    def printed(self, options: str) -> Printed | None:
+        """What this command printed last time, when nothing it depended on has changed since."""
+        if self.memo is None or self.cache_folder is None:
+            return None
+        from wa_lint.printed_memo import PrintedMemo
+
+        return PrintedMemo(self.cache_folder).printed(PrintedMemo.key(self.memo_key, options))
+
+    def keep_printed(self, options: str, report: Iterable[str], notes: str, exit_code: int,
+                     read_by_reports: Inputs) -> None:
+        """Keep what the executed run printed, if its result may be kept; `read_by_reports`: what the
+        reports read beyond the run's own inputs."""
+        if self.memo is None or self.cache_folder is None or self.vouched_inputs is None:
+            return
+        from wa_lint.printed_memo import PrintedMemo
+
+        inputs = Inputs()
+        inputs.update(self.vouched_inputs)
+        inputs.update(read_by_reports)
+        PrintedMemo(self.cache_folder).keep(PrintedMemo.key(self.memo_key, options), report, notes, exit_code,
+                                            inputs)
 
     @functools.cached_property
     def cache(self) -> FactsCache | None:
@@ -91,7 +121,7 @@ class Run:
         started = time.perf_counter()
         if self.memo is None:
             return self._execute(started)[0]
-        key = self.memo.key(self.paths, self.root, self.config, self.force_exclude)
+        key = self.memo_key
         recalled = self.memo.recall(key, decode_stored)
         if recalled is not None:
             from wa_lint.load.sources import SourceStore
@@ -103,8 +133,10 @@ class Run:
             inputs = Inputs()
             with recording(inputs):
                 result, durable = self._execute(started, inputs)
-            if durable:
-                self.memo.keep(key, result, inputs)
+            if not durable:
+                return result
+            self.memo.keep(key, result, inputs)
+        self.vouched_inputs = inputs
         result.remember = self.memo.keep_built_fixes(key, result, inputs)
         return result
 

@@ -173,8 +173,9 @@ _FRAMEWORK_FILES = {"serverless": "serverless.yml", "cdk": "cdk.json"}
 
 
 def write(result: RunResult, out: TextIO, colour: bool, *, notes: TextIO | None = None, full: bool = False,
-          quiet: bool = False) -> None:
-    """`quiet`: findings and errors only (no skip notes, no summary), as ruff's `-q`."""
+          quiet: bool = False, took: str | None = None) -> None:
+    """`quiet`: findings and errors only (no skip notes, no summary), as ruff's `-q`; `took`: what the
+    summary says in place of the run's duration, `(0.42s)`."""
     notes = notes or out
     sources = Sources(result, latest_only=True) if full else None  # the findings come file by file
     file_names: dict[Path, str] = {}  # each file's name as shown, worked out once
@@ -224,7 +225,7 @@ def write(result: RunResult, out: TextIO, colour: bool, *, notes: TextIO | None 
         return
     stats = result.stats
     read = coverage(result)
-    took = f"({stats.seconds:.2f}s)"
+    took = took or f"({stats.seconds:.2f}s)"
     if not result.findings:
         if any(d.kind == "warning" and d.path is None for d in result.diagnostics):
             # The run found nothing to check (ruff: "No Python files found"): not a clean bill of health.

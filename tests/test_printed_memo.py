@@ -1,0 +1,142 @@
+"""What a command printed is printed again over an unchanged project, and never once anything changed."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, later
+
+from wa_lint.cache_store import seal
+from wa_lint.config import Config
+from wa_lint.inputs import Inputs
+from wa_lint.pipeline import Run
+from wa_lint.printed_memo import PrintedMemo, printed_options
+
+
+def _project(tmp_path: Path) -> Path:
+    """The demo app, and a template under tests/: findings, a note on standard error, exit code 1."""
+    project = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", project)
+    (project / ".git").mkdir()
+    (project / "tests").mkdir()
+    shutil.copy(project / "template.yaml", project / "tests" / "template.yaml")
+    return project
+
+
+def _subprocess(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wa_lint", str(project), "--isolated", *args],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def _masked(report: str) -> str:
+    return re.sub(r"\(\d+\.\d\ds\)", "(<time>)", report)
+
+
+@pytest.fixture
+def unexecuted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs in this process may not execute the pipeline, nor replay the run memo."""
+    def refused(self: Run) -> None:
+        raise AssertionError("the run was executed")
+
+    monkeypatch.setattr(Run, "execute", refused)
+
+
+@pytest.mark.parametrize("options", [["--output-format", "full"], ["--output-format", "concise"],
+                                     ["--output-format", "sarif"], ["--output-format", "gitlab"],
+                                     ["--color", "always"], ["-q"], ["-qq"], ["--exit-zero"]])
+def test_a_command_over_an_unchanged_project_prints_again_what_it_printed(tmp_path, cli, unexecuted,
+                                                                          options: list[str]) -> None:
+    project = _project(tmp_path)
+    cold = _subprocess(project, *options)
+    warm = cli(str(project), "--isolated", *options)
+    assert (warm.exit_code, _masked(warm.stdout), warm.stderr) == (cold.returncode, _masked(cold.stdout), cold.stderr)
+    assert cold.returncode == (0 if "--exit-zero" in options else 1)
+    if options in (["--output-format", "full"], ["--output-format", "concise"], ["--color", "always"],
+                   ["--exit-zero"]):
+        assert "note:" in warm.stderr and "under test folders" in warm.stderr, "the notes are printed again"
+    if options in (["--output-format", "full"], ["-q"]):
+        assert "\0" not in warm.stdout
+    if options == ["--output-format", "full"]:
+        assert re.search(r"Found \d+ findings .* \(\d+\.\d\ds\)\.\n$", warm.stdout), "this run's duration"
+
+
+def test_each_output_option_prints_its_own_report(tmp_path, cli) -> None:
+    project = _project(tmp_path)
+    _subprocess(project, "--output-format", "full")
+    for options in (["--output-format", "concise"], ["--color", "always"], ["--exit-zero"], ["-q"]):
+        warm = cli(str(project), "--isolated", *options)
+        fresh = _subprocess(project, *options, "--no-cache")
+        assert (warm.exit_code, _masked(warm.stdout), warm.stderr) == (
+            fresh.returncode, _masked(fresh.stdout), fresh.stderr), options
+
+
+def test_a_change_to_a_file_the_run_read_prints_the_new_report(tmp_path, cli) -> None:
+    project = _project(tmp_path)
+    before = _subprocess(project, "--output-format", "concise")
+    handler = project / "src" / "orders" / "create_order.py"
+    handler.write_text(handler.read_text().replace("    table.put_item(Item=order)\n",
+                                                   "    boto3.client('sqs')\n    table.put_item(Item=order)\n"))
+    later(handler)
+    after = cli(str(project), "--isolated", "--output-format", "concise")
+    fresh = cli(str(project), "--isolated", "--output-format", "concise", "--no-cache")
+    assert after.stdout != before.stdout and _masked(after.stdout) == _masked(fresh.stdout)
+    assert "create_order.py:20:5: PERF101" in after.stdout, "the new client is reported"
+
+
+def test_a_file_only_the_reports_read_is_vouched_for_too(tmp_path, trusted) -> None:
+    project = _project(tmp_path)
+    extra = project / "shown.txt"
+    extra.write_text("a line a report quoted\n")
+    run = Run([project], Config())
+    run.execute()
+    read_by_reports = Inputs()
+    read_by_reports.note(extra)
+    options = printed_options("full", False, 0, False)
+    run.keep_printed(options, ["the report\n"], "a note\n", 1, read_by_reports)
+    again = Run([project], Config()).printed(options)
+    assert again is not None and (again.report, again.notes, again.exit_code) == (["the report\n"], "a note\n", 1)
+    extra.write_text("another line\n")
+    later(extra)
+    assert Run([project], Config()).printed(options) is None
+
+
+def test_a_run_whose_result_is_not_kept_keeps_nothing_printed(tmp_path, trusted, monkeypatch) -> None:
+    # A worker that overran: the next run analyses its file again (test_run_memo.py), and prints anew.
+    from wa_lint.analyse.python import workers
+
+    class Impatient(workers.AnalysisPool):
+        def __init__(self, *args, **options) -> None:
+            super().__init__(*args, **{**options, "timeout": 0.0})
+
+    monkeypatch.setattr(workers, "AnalysisPool", Impatient)
+    project = _project(tmp_path)
+    options = printed_options("full", False, 0, False)
+    overran = Run([project], Config())
+    assert any("longer than" in finding.message for finding in overran.execute().findings)
+    overran.keep_printed(options, ["the report\n"], "", 1, Inputs())
+    assert Run([project], Config()).printed(options) is None
+
+
+@pytest.mark.parametrize("result", [
+    b'{"exit":"1","notes":"","report":[]}', b'{"exit":1,"notes":null,"report":[]}',
+    b'{"exit":1,"notes":"","report":["a",2]}', b'{"exit":1,"notes":"","report":"text"}', b'{"exit":1,"notes":""}',
+])
+def test_a_misshapen_entry_is_a_miss(tmp_path, trusted, result: bytes) -> None:
+    project = _project(tmp_path)
+    run = Run([project], Config())
+    run.execute()
+    options = printed_options("full", False, 0, False)
+    run.keep_printed(options, ["the report\n"], "", 1, Inputs())
+    memo = PrintedMemo(project / ".wa_lint_cache")
+    key = PrintedMemo.key(run.memo_key, options)
+    assert memo.printed(key) is not None
+    entry = Path(memo.entries_folder) / f"{key}.json"
+    payload = entry.read_bytes().split(b"\n", 1)[1]
+    payload = payload[: payload.index(b',"result":')] + b',"result":' + result + b"}"
+    entry.write_bytes(seal(key, payload) + b"\n" + payload)
+    assert memo.printed(key) is None
