@@ -1,8 +1,8 @@
 """What a run printed, kept so that the same command over an unchanged project prints it again at once.
 
 The run memo (run_memo.py) spares a warm run the stages, but the findings are still decoded and the
-report rendered again: on serverless-patterns (2,295 findings) that was 0.22 of the 0.51 s a warm
-run took, and SARIF's fingerprints and rules made a warm SARIF run cost a second. An entry here
+report rendered again: on serverless-patterns (2,295 findings) that was 0.22 of the 0.55 s a warm
+run took, and SARIF's fingerprints and rules made a warm SARIF run cost 1.2 s. An entry here
 (`.wa_lint_cache/printed/`) holds a report as printed (standard output, the notes on standard error
 and the exit code), keyed by the run memo's key and every option that shapes the output, with the
 inputs of the run's result and the files the report read (the source lines a full report shows).
