@@ -19,7 +19,6 @@ from wa_lint.config import Config
 from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.files import CANNOT_LIST, CANNOT_READ
 from wa_lint.inputs import Inputs, recording
-from wa_lint.report.findings import Diagnostic
 from wa_lint.result import RunResult, Stats, relative
 from wa_lint.run_memo import RunMemo, decode_stored, memo_allowed, replayed
 
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     from wa_lint.load.sources import Limits
     from wa_lint.load.template.cache import TemplateCache
     from wa_lint.printed_memo import Printed
+    from wa_lint.report.findings import Diagnostic
 
 # The stages are imported where they run: a replayed run (wa_lint/run_memo.py) needs none of them.
 
@@ -64,7 +64,11 @@ class Run:
         folder = find_cache_root(self.paths) / CACHE_DIR_NAME if use_cache else None
         # A cache folder a repository ships is not ours: a run then uses no cache, and says why.
         refused = shipped_by_repository(folder) if folder else None
-        self.cache_refusal = Diagnostic(folder, refused, kind="warning") if refused else None
+        self.cache_refusal: Diagnostic | None = None
+        if refused:
+            from wa_lint.report.findings import Diagnostic
+
+            self.cache_refusal = Diagnostic(folder, refused, kind="warning")
         self.cache_folder = None if refused else folder
         self.memo = (RunMemo(self.cache_folder) if self.cache_folder and use_memo and not debug
                      and memo_allowed(config, bool(self.overlay)) else None)
@@ -164,6 +168,7 @@ class Run:
         from wa_lint.link.stage import link_stage
         from wa_lint.load.sources import SourceStore
         from wa_lint.load.stage import load_stage
+        from wa_lint.report.findings import Diagnostic
         from wa_lint.report.stage import report_stage, reported_diagnostics
 
         config = self.config

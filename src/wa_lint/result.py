@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wa_lint.report.findings import Diagnostic, Finding
-
 if TYPE_CHECKING:
     from wa_lint.check.registry import Rule
     from wa_lint.link.model import Project
+    from wa_lint.report.findings import Diagnostic, Finding
 
 
 @dataclass

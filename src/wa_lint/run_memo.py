@@ -31,25 +31,26 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wa_lint import __version__
 from wa_lint.cache_store import VouchedStore, code_fingerprint, json_bytes, library_files
 from wa_lint.config import Config
 from wa_lint.inputs import Inputs
-from wa_lint.report.findings import (
-    Applicability,
-    DeferredFix,
-    Diagnostic,
-    Edit,
-    Evidence,
-    Finding,
-    Fix,
-    LensRef,
-    Severity,
-    Span,
-)
-from wa_lint.result import RunResult, Stats
+
+# The findings' classes are imported where stored results are decoded: a printed report
+# (printed_memo.py) is replayed without them.
+if TYPE_CHECKING:
+    from wa_lint.report.findings import (
+        Diagnostic,
+        Edit,
+        Evidence,
+        Finding,
+        Fix,
+        LensRef,
+        Span,
+    )
+    from wa_lint.result import RunResult, Stats
 
 _FORMAT = "1"
 _MAX_ENTRY_BYTES = 256 * 1024 * 1024
@@ -62,7 +63,7 @@ def memo_allowed(config: Config, overlay_given: bool) -> bool:
 
 def _fingerprint(memo: Path) -> str:
     package = Path(__file__).parent
-    from wa_lint.check.registry import rules_dir
+    from wa_lint.rule_files import rules_dir
 
     rule_files = tuple(sorted(rules_dir().glob("*.md")))
     return code_fingerprint(package, f"{_FORMAT}:{__version__}:{sys.version}".encode(),
@@ -155,6 +156,8 @@ class _Model:
 
 
 def _is_built(fix: Fix) -> bool:
+    from wa_lint.report.findings import DeferredFix
+
     if not isinstance(fix, DeferredFix):
         return True
     return fix.pending.edits is not None
@@ -248,6 +251,20 @@ def _layout(value: Any, layouts: frozenset[tuple[type, ...]]) -> None:
 def decode_stored(value: Any) -> _Stored:
     """A stored result (`_encode`'s JSON values); raises TypeError, ValueError, KeyError or IndexError on
     a value it did not write."""
+    from wa_lint.report.findings import (
+        Applicability,
+        DeferredFix,
+        Diagnostic,
+        Edit,
+        Evidence,
+        Finding,
+        Fix,
+        LensRef,
+        Severity,
+        Span,
+    )
+    from wa_lint.result import Stats
+
     known_paths: dict[str, Path] = {}  # a Path per file, not per finding: building one costs more than the rest
 
     def path_of(text: str) -> Path:
@@ -376,6 +393,8 @@ class _Catalogue(Mapping[str, Any]):
 
 def replayed(stored: _Stored, root: Path, sources: Any, build: Callable[[], RunResult], seconds: float) -> RunResult:
     """The stored result as a run's result; unbuilt template fixes are taken from the real run when read."""
+    from wa_lint.result import RunResult, Stats
+
     project = stored.model.project = LazyProject(root, stored.reported_paths, sources, build, stored.enclosing)
     stats = Stats(stored.stats.templates, stored.stats.python_files, seconds, stored.stats.frameworks,
                   stored.stats.functions, stored.stats.functions_with_code)

@@ -21,6 +21,7 @@ from types import ModuleType
 from typing import Any
 
 from wa_lint.report.findings import LensRef, Severity, Violation
+from wa_lint.rule_files import rules_dir
 
 # A check as check/contract.py describes it: `check(subject, project, options)` with a `subject` kind.
 CheckFunction = Callable[..., Iterable[Violation]]
@@ -69,13 +70,6 @@ class Rule:
 
     def default_options(self) -> dict[str, Any]:
         return {name: spec["default"] for name, spec in self.options.items()}
-
-
-def rules_dir() -> Path:
-    packaged = Path(__file__).parents[1] / "_rules"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[3] / "rules"
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
