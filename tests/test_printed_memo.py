@@ -125,6 +125,9 @@ def test_a_run_whose_result_is_not_kept_keeps_nothing_printed(tmp_path, trusted,
 @pytest.mark.parametrize("result", [
     b'{"exit":"1","notes":"","report":[]}', b'{"exit":1,"notes":null,"report":[]}',
     b'{"exit":1,"notes":"","report":["a",2]}', b'{"exit":1,"notes":"","report":"text"}', b'{"exit":1,"notes":""}',
+    # What no reporter prints: a terminal title, a screen erase, a lone NUL, an unpaired surrogate.
+    b'{"exit":1,"notes":"","report":["\\u001b]0;owned\\u0007"]}', b'{"exit":1,"notes":"\\u001b[2J","report":[]}',
+    b'{"exit":1,"notes":"","report":["(\\u0000took)"]}', b'{"exit":1,"notes":"","report":["\\ud800"]}',
 ])
 def test_a_misshapen_entry_is_a_miss(tmp_path, trusted, result: bytes) -> None:
     project = _project(tmp_path)

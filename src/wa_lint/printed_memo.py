@@ -15,12 +15,17 @@ rendered text can (the reporters escape control characters), and the time is put
 Only the reports whose every other byte follows from the findings are kept: the text formats, SARIF
 and GitLab's. JSON and JUnit print the time as a number, GitHub's appends a job summary, HTML reads the
 model.
+
+A report is printed as stored, so an entry that holds what no reporter writes (a terminal control other
+than the colour sequences the text reports use, a lone surrogate) is a miss: the reporters escape
+what they print, and a cache entry must not undo that.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +33,12 @@ from typing import Any
 
 from wa_lint.cache_store import VouchedStore, json_bytes
 from wa_lint.inputs import Inputs
+from wa_lint.report.formats import UNSAFE
 
 KEPT_FORMATS = frozenset({"full", "concise", "text", "sarif", "gitlab"})
 TOOK = "(\0took\0)"
+_COLOUR = re.compile("\x1b\\[[0-9;]*m")
+_UNPRINTED = re.compile(f"[{UNSAFE}\ud800-\udfff]")
 _MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
 
@@ -86,4 +94,18 @@ def _decode(value: Any) -> Printed:
         raise TypeError("a report is a list of texts")
     if type(notes) is not str or type(exit_code) is not int:
         raise TypeError("notes are text and an exit code is a number")
+    if not all(map(_as_reported, (*report, notes))):
+        raise ValueError("a report holds what no reporter prints")
     return Printed(report, notes, exit_code)
+
+
+def _as_reported(text: str) -> bool:
+    """Whether `text` holds only what the reporters print (`str.isprintable` answers for most texts at
+    C speed; a text it refuses, a tab or a no-break space in a source line say, gets the exact test)."""
+    if TOOK in text:
+        text = text.replace(TOOK, "")
+    if "\x1b" in text:
+        text = _COLOUR.sub("", text)
+    if text.replace("\n", "").isprintable():
+        return True
+    return _UNPRINTED.search(text) is None
