@@ -136,11 +136,11 @@ class Inputs:
         vouching: set[str] = set()  # folders, and absent paths, recorded so far
         stamp_now = current_stamp  # (a name looked up once: this runs for every path a run read)
         for item in value:
-            if type(item) is not list or len(item) != 3:
+            if type(item) is not list:
                 raise TypeError("an input is (path, status, digest)")
-            path, stamp, digest = item
-            if type(path) is not str or not (digest is None or type(digest) is str):
-                raise TypeError("a path and a digest are text")
+            path, stamp, digest = item  # ValueError unless three
+            if type(path) is not str:
+                raise TypeError("a path is text")
             if stamp is None and path.rpartition(os.sep)[0] in vouching:
                 paths[path] = (None, None)
                 vouching.add(path)
@@ -156,10 +156,15 @@ class Inputs:
                 _stamp(stamp)  # a misshapen status is an error, a different one a change
                 return None
             if digest is not None:
+                if type(digest) is not str:
+                    raise TypeError("a digest is text")
                 now.rewritten = True
                 if _digest(path, current) != digest:
                     return None
-            paths[path] = (current, digest if max(current[0], current[1]) >= racy_margin else None)
+                if current[0] < racy_margin and current[1] < racy_margin:
+                    digest = None  # aged: its status alone vouches for it now
+            # (A status that was not racy when recorded, and reads the same, is older still now.)
+            paths[path] = (current, digest)
             if current[4] & _TYPE_BITS == stat.S_IFDIR:
                 vouching.add(path)
         return now
