@@ -41,15 +41,7 @@ from wa_lint.inputs import Inputs
 # The findings' classes are imported where stored results are decoded: a printed report
 # (printed_memo.py) is replayed without them.
 if TYPE_CHECKING:
-    from wa_lint.report.findings import (
-        Diagnostic,
-        Edit,
-        Evidence,
-        Finding,
-        Fix,
-        LensRef,
-        Span,
-    )
+    from wa_lint.report.findings import Diagnostic, Edit, Evidence, Finding, Fix, LensRef, Span
     from wa_lint.result import RunResult, Stats
 
 _FORMAT = "1"
