@@ -103,12 +103,20 @@ class Inputs:
             return  # the first status: a change since then is a change
         stamp = stamp_of(status) if status is not None else current_stamp(key)
         if stamp is None:
-            # An absent folder is recorded first, then what it would hold (`read_now` relies on that
-            # order): `a/b.py` and `a/b/__init__.py` asked, `a/b` absent, are vouched for by `a`'s status.
-            folder = key.rpartition(os.sep)[0]
-            if folder and folder not in self.paths and current_stamp(folder) is None:
-                self.note(folder)
+            self._note_absent_folders(key)
         self.paths[key] = (stamp, _digest(key, stamp, content) if self._racy(stamp) else None)
+
+    def _note_absent_folders(self, path: str) -> None:
+        """Record the absent folders above an absent `path`, outermost first and before it (`read_now`
+        relies on that order): `a/b.py` and `a/b/__init__.py` asked, `a/b` absent, are vouched for by
+        `a`'s status. A loop, not a recursion: an import of a thousand dotted names asks that deep."""
+        absent = []
+        folder = path.rpartition(os.sep)[0]
+        while folder and folder not in self.paths and current_stamp(folder) is None:
+            absent.append(folder)
+            folder = folder.rpartition(os.sep)[0]
+        for folder in reversed(absent):
+            self.paths[folder] = (None, None)
 
     def update(self, other: Inputs) -> None:
         for path, record in other.paths.items():
