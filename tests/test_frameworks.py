@@ -128,6 +128,28 @@ def test_many_cdk_apps_without_cdk_out_get_one_warning_that_counts_them(tmp_path
     assert "cdk synth" in warnings[0].message
 
 
+def test_a_staged_handler_hears_nothing_of_cdk_apps_elsewhere(tmp_path: Path) -> None:
+    # pre-commit names one file; CDK apps elsewhere in the repository are read only because their
+    # cdk.json mentions `app`, and their never being synthesised says nothing about the file named (it
+    # was one warning for all of them, which also made the summary read "Nothing checked").
+    (tmp_path / ".git").mkdir()
+    for count in range(4):
+        (tmp_path / f"cdk{count}").mkdir()
+        (tmp_path / f"cdk{count}" / "cdk.json").write_text('{"app": "python3 app.py"}')
+    (tmp_path / "sam" / "src").mkdir(parents=True)
+    (tmp_path / "sam" / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Runtime: python3.12\n      CodeUri: src/\n      Handler: app.handler\n"
+        "      MemorySize: 1024\n")
+    handler = tmp_path / "sam" / "src" / "app.py"
+    handler.write_text("def handler(event, context):\n    return 1\n")
+    staged = run([handler], Config(), use_cache=False)
+    assert not [d for d in staged.diagnostics if d.kind == "warning"], staged.diagnostics
+    assert "All checks passed" in _text(staged) and staged.stats.functions_with_code == 1
+    whole = run([tmp_path], Config(), use_cache=False)
+    assert [d.message[:28] for d in whole.diagnostics if "cdk" in d.message] == ["4 CDK apps have no cdk.out ("]
+
+
 def test_the_summary_counts_framework_files_and_linked_functions() -> None:
     text = _text(_run(SLS))
     assert "0 templates, 1 serverless.yml and 3 Python files; 3 functions, 3 with local code" in text

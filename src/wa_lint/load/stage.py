@@ -50,9 +50,14 @@ def load_stage(found: Found, store: SourceStore, progress: Callable[[int, int], 
     """The templates among `found`'s files; `progress(done, total)` after each."""
     loaded = Loaded()
     candidates = [*found.files.templates]
+    # Read only because they mention a named module, from elsewhere in the project (pre-commit): a CDK
+    # app among them that was never synthesised is no news about the files named.
+    speculative: set[Path] = set()
     for path, above in found.templates_around:
         if above or _mentions(store, path, found.named_modules):
             candidates.append(path)
+            if not above:
+                speculative.add(path)
     if cache is not None:
         from wa_lint.load.template.ahead import parse_ahead
 
@@ -62,7 +67,7 @@ def load_stage(found: Found, store: SourceStore, progress: Callable[[int, int], 
         _load(path, store, loaded, unsynthesised, cache)
         if progress is not None:
             progress(done, len(candidates))
-    loaded.diagnostics.extend(_cdk_warnings(unsynthesised))
+    loaded.diagnostics.extend(_cdk_warnings([app for app in unsynthesised if app not in speculative]))
     return loaded
 
 
