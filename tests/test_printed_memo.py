@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from wa_lint.cache_store import seal
 from wa_lint.config import Config
 from wa_lint.inputs import Inputs
 from wa_lint.pipeline import Run
-from wa_lint.printed_memo import PrintedMemo, printed_options
+from wa_lint.printed_memo import PrintedMemo, mark_json_seconds, printed_options, with_took
 
 
 def _project(tmp_path: Path) -> Path:
@@ -34,7 +35,7 @@ def _subprocess(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _masked(report: str) -> str:
-    return re.sub(r"\(\d+\.\d\ds\)", "(<time>)", report)
+    return re.sub(r'\(\d+\.\d\ds\)|"seconds": [\d.e-]+', "(<time>)", report)
 
 
 @pytest.fixture
@@ -48,6 +49,7 @@ def unexecuted(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("options", [["--output-format", "full"], ["--output-format", "concise"],
                                      ["--output-format", "sarif"], ["--output-format", "gitlab"],
+                                     ["--output-format", "json"],
                                      ["--color", "always"], ["-q"], ["-qq"], ["--exit-zero"]])
 def test_a_command_over_an_unchanged_project_prints_again_what_it_printed(tmp_path, cli, unexecuted,
                                                                           options: list[str]) -> None:
@@ -63,6 +65,25 @@ def test_a_command_over_an_unchanged_project_prints_again_what_it_printed(tmp_pa
         assert "\0" not in warm.stdout
     if options == ["--output-format", "full"]:
         assert re.search(r"Found \d+ findings .* \(\d+\.\d\ds\)\.\n$", warm.stdout), "this run's duration"
+
+
+def test_a_json_report_printed_again_says_how_long_this_run_took(tmp_path, cli, unexecuted) -> None:
+    project = _project(tmp_path)
+    cold = json.loads(_subprocess(project, "--output-format", "json").stdout)
+    warm = cli(str(project), "--isolated", "--output-format", "json")
+    again = json.loads(warm.stdout)
+    seconds = again["summary"].pop("seconds")
+    assert isinstance(seconds, float) and 0 <= seconds < 60 and "\0" not in warm.stdout
+    cold["summary"].pop("seconds")
+    assert again == cold and warm.exit_code == 1
+
+
+def test_a_json_report_laid_out_otherwise_is_not_marked() -> None:
+    pieces = ['{\n  "summary": {\n    "seconds": 0.5\n  },\n  "extra": 1\n}\n']
+    assert not mark_json_seconds(pieces, 0.5) and "\0" not in pieces[0]
+    assert not mark_json_seconds(['{\n  "summary": {\n    "seconds": 0.4\n  }\n}\n'], 0.5), "another number"
+    laid_out = ['{\n  "summary": {\n    "seconds": 0.5\n  }\n}\n']
+    assert mark_json_seconds(laid_out, 0.5) and "".join(with_took(laid_out, 1.25)).endswith('"seconds": 1.25\n  }\n}\n')
 
 
 def test_each_output_option_prints_its_own_report(tmp_path, cli) -> None:

@@ -532,9 +532,10 @@ def _exit_code(result: RunResult, config: Config, exit_zero: bool) -> int:
 def _print_and_keep(result: RunResult, config: Config, output_format: str, target: _Report, colour: bool,
                     quiet: int, exit_zero: bool, keep_printed: Callable[..., None]) -> NoReturn:
     """`_finish` for a command that prints only its report: the report is rendered with a stand-in for
-    the run's duration (printed_memo.TOOK), kept with the files it read, then printed and the run exits."""
+    the run's duration (printed_memo.TOOK; JSON's number is marked after), kept with the files it read,
+    then printed and the run exits."""
     from wa_lint.inputs import Inputs, recording
-    from wa_lint.printed_memo import TOOK, with_took
+    from wa_lint.printed_memo import TOOK, mark_json_seconds, with_took
 
     notes = io.StringIO()
     read_by_reports = Inputs()
@@ -542,7 +543,8 @@ def _print_and_keep(result: RunResult, config: Config, output_format: str, targe
         _write_reports(result, output_format, target if quiet < 2 else io.StringIO(), colour, [], quiet,
                        notes=notes, took=TOOK)
     exit_code = _exit_code(result, config, exit_zero)
-    keep_printed(target.batches(keep=True), notes.getvalue(), exit_code, read_by_reports)
+    if output_format != "json" or quiet >= 2 or mark_json_seconds(target.pieces, result.stats.seconds):
+        keep_printed(target.batches(keep=True), notes.getvalue(), exit_code, read_by_reports)
     if result.remember is not None:
         result.remember()
     if notes.getvalue() and sys.stderr is not None:

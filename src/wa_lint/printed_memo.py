@@ -9,12 +9,13 @@ inputs of the run's result and the files the report read (the source lines a ful
 It is used while all of those read the same, like any vouched entry.
 
 The one thing a report prints that its inputs do not determine is how long the run took (the text
-summary's `(0.42s)`): the report is rendered with `TOOK` in its place, which contains a NUL that no
-rendered text can (the reporters escape control characters), and the time is put in as it is printed.
+summary's `(0.42s)`, the JSON summary's `"seconds": 0.42`): the report is kept with a stand-in in
+its place, which contains a NUL that no rendered text can (the reporters escape control characters),
+and the time is put in as it is printed.
 
-Only the reports whose every other byte follows from the findings are kept: the text formats, SARIF
-and GitLab's. JSON and JUnit print the time as a number, GitHub's appends a job summary, HTML reads the
-model.
+Only the reports whose every other byte follows from the findings are kept: the text formats, JSON,
+SARIF and GitLab's. JUnit prints the time in an attribute, GitHub's appends a job summary, HTML reads
+the model.
 
 A report is printed as stored, so an entry that holds what no reporter writes (a terminal control other
 than the colour sequences the text reports use, a lone surrogate) is a miss: the reporters escape
@@ -35,8 +36,9 @@ from wa_lint.cache_store import VouchedStore, json_bytes
 from wa_lint.inputs import Inputs
 from wa_lint.report.formats import UNSAFE
 
-KEPT_FORMATS = frozenset({"full", "concise", "text", "sarif", "gitlab"})
-TOOK = "(\0took\0)"
+KEPT_FORMATS = frozenset({"full", "concise", "text", "json", "sarif", "gitlab"})
+TOOK = "(\0took\0)"  # the text summary's `(0.42s)`
+SECONDS = "\0seconds\0"  # the JSON summary's number
 _COLOUR = re.compile("\x1b\\[[0-9;]*m")
 _UNPRINTED = re.compile(f"[{UNSAFE}\ud800-\udfff]")
 _MAX_ENTRY_BYTES = 256 * 1024 * 1024
@@ -54,10 +56,23 @@ class Printed:
 
 
 def with_took(pieces: Iterable[str], seconds: float) -> Iterator[str]:
-    """A report's pieces with the run's duration where it goes."""
-    took = f"({seconds:.2f}s)"
+    """A report's pieces with the run's duration where it goes, as each report writes it."""
+    took, number = f"({seconds:.2f}s)", repr(round(seconds, 3))
     for piece in pieces:
-        yield piece.replace(TOOK, took) if TOOK in piece else piece
+        yield piece.replace(TOOK, took).replace(SECONDS, number) if "\0" in piece else piece
+
+
+def mark_json_seconds(pieces: list[str], seconds: float) -> bool:
+    """Put the stand-in in place of the JSON report's `"seconds"` (the summary's last member, so the
+    document's last number); False, and nothing changed, when the report is not laid out so."""
+    if not pieces:
+        return False
+    head, key, tail = pieces[-1].rpartition('\n    "seconds": ')
+    number = repr(round(seconds, 3))
+    if not key or tail != number + "\n  }\n}\n":
+        return False
+    pieces[-1] = head + key + SECONDS + tail[len(number):]
+    return True
 
 
 def printed_options(output_format: str, colour: bool, quiet: int, exit_zero: bool) -> str:
@@ -102,8 +117,8 @@ def _decode(value: Any) -> Printed:
 def _as_reported(text: str) -> bool:
     """Whether `text` holds only what the reporters print (`str.isprintable` answers for most texts at
     C speed; a text it refuses, a tab or a no-break space in a source line say, gets the exact test)."""
-    if TOOK in text:
-        text = text.replace(TOOK, "")
+    if "\0" in text:
+        text = text.replace(TOOK, "").replace(SECONDS, "")
     if "\x1b" in text:
         text = _COLOUR.sub("", text)
     if text.replace("\n", "").isprintable():
