@@ -293,16 +293,15 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
             from wa_lint.fix.apply import fix_files
 
             outcome = fix_files(lambda overlay=None: _run(paths, config, force_exclude, debug, jobs, no_cache,
-                                                          progress, live_progress, overlay),
+                                                          progress, live_progress, overlay=overlay)[0],
                                 unsafe=unsafe_fixes, write=not diff)
             result = outcome.result
         else:
-            printing = None
-            if _printed_again(output_format, output_file, reports, sarif_output, baseline_path, write_baseline,
-                              statistics, show_files, show_model, verbose):
-                printing = _printed_options(output_format, _use_colour(colour, sys.stdout), quiet, exit_zero)
-            result, keep_printed = _run_printing(paths, config, force_exclude, debug, jobs, no_cache, progress,
-                                                 live_progress, printing)
+            printing = _printing(output_format, output_file, reports, sarif_output, baseline_path, write_baseline,
+                                 statistics, show_files, show_model, verbose, colour=colour, quiet=quiet,
+                                 exit_zero=exit_zero)
+            result, keep_printed = _run(paths, config, force_exclude, debug, jobs, no_cache, progress, live_progress,
+                                        printing=printing)
         if progress:
             progress.clear()
         if fix or diff or fix_only:
@@ -413,62 +412,54 @@ def _report_fixes(outcome: Any, unsafe: bool, diff: bool, quiet: int) -> None:
         click.echo(f"wa-lint: {summary(outcome, unsafe)}", err=True)
 
 
+def _printing(output_format: str, output_file: Path | None, reports: list[tuple[str, Path]],
+              sarif_output: Path | None, baseline_path: Path | None, write_baseline: Path | None,
+              *asked: bool, colour: str, quiet: int, exit_zero: bool) -> str | None:
+    """The options of what this command prints, when it prints no more than its report (which
+    wa_lint/printed_memo.py keeps): one report, on standard output, in a format whose bytes follow from
+    the findings; else None. `asked`: the flags that print something else (--statistics, --show-files,
+    --show-model, --verbose)."""
+    from wa_lint.printed_memo import KEPT_FORMATS, printed_options
+
+    if (output_format not in KEPT_FORMATS or output_file is not None or reports or sarif_output is not None
+            or baseline_path is not None or write_baseline is not None or any(asked)):
+        return None
+    return printed_options(output_format, _use_colour(colour, sys.stdout), quiet, exit_zero)
+
+
 def _run(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bool, jobs: int | None,
-         no_cache: bool, progress: ProgressLine | None, live_progress: Any = None,
-         overlay: Mapping[Path, bytes] | None = None) -> RunResult:
-    try:
-        from wa_lint.pipeline import run
-
-        return run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs,
-                   use_cache=not no_cache, progress=progress, live_progress=live_progress, overlay=overlay)
-    except Exception as error:  # noqa: BLE001 - never show a user a traceback unless asked
-        _internal_error(error, progress, debug)
-
-
-def _printed_again(output_format: str, output_file: Path | None, reports: list[tuple[str, Path]],
-                   sarif_output: Path | None, baseline_path: Path | None, write_baseline: Path | None,
-                   *asked: bool) -> bool:
-    """Whether this command prints no more than its report (wa_lint/printed_memo.py keeps that): one
-    report, on standard output, in a format whose bytes follow from the findings; `asked`: the flags that
-    print something else (--statistics, --show-files, --show-model, --verbose)."""
-    from wa_lint.printed_memo import KEPT_FORMATS
-
-    return (output_format in KEPT_FORMATS and output_file is None and not reports and sarif_output is None
-            and baseline_path is None and write_baseline is None and not any(asked))
-
-
-def _printed_options(output_format: str, colour: bool, quiet: int, exit_zero: bool) -> str:
-    from wa_lint.printed_memo import printed_options
-
-    return printed_options(output_format, colour, quiet, exit_zero)
-
-
-def _run_printing(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bool, jobs: int | None,
-                  no_cache: bool, progress: ProgressLine | None, live_progress: Any,
-                  printing: str | None) -> tuple[RunResult, Callable[..., None] | None]:
-    """`_run`, but first the report this command printed last time, printed again (and the exit) when
-    nothing it depended on has changed (`printing`: its options, None when it prints more than a
-    report); else the result and a call that keeps what its report prints."""
+         no_cache: bool, progress: ProgressLine | None, live_progress: Any = None, *,
+         overlay: Mapping[Path, bytes] | None = None,
+         printing: str | None = None) -> tuple[RunResult, Callable[..., None] | None]:
+    """The run's result, and a call that keeps what its report prints (`printing`: the options of that,
+    from `_printing`; None when the command prints more than a report). When nothing the report
+    depended on has changed since this command last printed it, it is printed again and the command
+    exits instead."""
     started = time.perf_counter()
     try:
         from wa_lint.pipeline import Run
 
         run = Run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs, use_cache=not no_cache,
-                  progress=progress, live_progress=live_progress)
+                  progress=progress, live_progress=live_progress, overlay=overlay)
         printed = run.printed(printing) if printing is not None else None
         if printed is None:
             result = run.execute()
     except Exception as error:  # noqa: BLE001 - never show a user a traceback unless asked
         _internal_error(error, progress, debug)
     if printed is not None:
-        if printed.notes and sys.stderr is not None:
-            sys.stderr.write(printed.notes)
-            sys.stderr.flush()
-        _emit_report(printed.pieces(time.perf_counter() - started))
-        sys.exit(printed.exit_code)
+        _print_and_exit(printed.notes, printed.pieces(time.perf_counter() - started), printed.exit_code)
     if printing is None:
         return result, None
     return result, functools.partial(run.keep_printed, printing)
+
+
+def _print_and_exit(notes: str, report: Iterable[str], exit_code: int) -> NoReturn:
+    """The notes on standard error, then the report on standard output, as a text report writes them."""
+    if notes and sys.stderr is not None:
+        sys.stderr.write(notes)
+        sys.stderr.flush()
+    _emit_report(report)
+    sys.exit(exit_code)
 
 
 def _internal_error(error: Exception, progress: ProgressLine | None, debug: bool) -> NoReturn:
@@ -486,7 +477,7 @@ def _finish(result: RunResult, config: Config, *, output_format: str, output_fil
             exit_zero: bool, statistics: bool, show_files: bool, show_model: bool, quiet: int,
             keep_printed: Callable[..., None] | None = None) -> NoReturn:
     """Print the reports and exit; `keep_printed(report pieces, notes, exit code, inputs read)` keeps
-    what is printed, when the command prints only its report (`_printed_again`)."""
+    what is printed, when the command prints only its report (`_printing`)."""
     if write_baseline or baseline_path:
         _apply_baseline(result, write_baseline, baseline_path)
     target = _Report()
@@ -547,11 +538,7 @@ def _print_and_keep(result: RunResult, config: Config, output_format: str, targe
         keep_printed(target.batches(keep=True), notes.getvalue(), exit_code, read_by_reports)
     if result.remember is not None:
         result.remember()
-    if notes.getvalue() and sys.stderr is not None:
-        sys.stderr.write(notes.getvalue())
-        sys.stderr.flush()
-    _emit_report(with_took(target.batches(), result.stats.seconds))
-    sys.exit(exit_code)
+    _print_and_exit(notes.getvalue(), with_took(target.batches(), result.stats.seconds), exit_code)
 
 
 def _live_options(aws: bool, stack: str | None, region: str | None, profile: str | None, config_env: str,
