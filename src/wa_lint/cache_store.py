@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from wa_lint.files import FileSkip, read_regular
+from wa_lint.files import FileSkip, read_cache_entry
 from wa_lint.inputs import Inputs
 
 CACHE_DIR_NAME = ".wa_lint_cache"
@@ -161,12 +161,13 @@ class SealedStore:
         try:
             if self.problem is not None or not self._folder_is_safe():
                 return None
-            data = read_regular(target, self.max_entry_bytes, follow_symlinks=False, record=False)
+            data, status = read_cache_entry(target, self.max_entry_bytes)
         except (FileSkip, ValueError):
             return None
         found, payload = data[:_DIGEST_BYTES], data[_DIGEST_BYTES + 1 :]
         if data[_DIGEST_BYTES : _DIGEST_BYTES + 1] != b"\n" or found != seal(key, payload):
             return None
+        _used(target, status.st_mtime_ns)
         return payload
 
     def exists(self, key: str) -> bool:
@@ -241,6 +242,19 @@ class SealedStore:
         _create(self.folder / ".gitignore", "# Created by wa-lint\n*\n")
         _create(self.folder / "CACHEDIR.TAG",
                 "Signature: 8a477f597d28d172789f06886806bc55\n# This is a wa-lint cache folder.\n")
+
+
+# An entry's time is when it was last used, to a day (cache_sweep.py removes the least recently used).
+USED_WITHIN_NS = 24 * 3600 * 10**9
+
+
+def _used(entry: str, written_ns: int) -> None:
+    """Mark an entry read now as used now, when its time is over a day old (one `utime` a day)."""
+    if time.time_ns() - written_ns > USED_WITHIN_NS:
+        try:
+            os.utime(entry, follow_symlinks=False)
+        except (OSError, NotImplementedError):
+            pass  # a read-only cache: the entry may be swept sooner, which only costs time
 
 
 def _create(path: Path, text: str) -> None:

@@ -57,6 +57,8 @@ class Config:
     max_template_bytes: int = 2 * 1024 * 1024
     max_python_bytes: int = 1024 * 1024
     max_python_lines: int = 10_000
+    # `.wa_lint_cache/` is kept under this size: the entries used least recently go (cache_sweep.py).
+    cache_max_mb: int = 512
     # Follow CodeUri, layers and imports that lead outside the project root and the paths given.
     allow_outside_root: bool = False
     # Lint templates under test folders (`tests/`, `src/test/resources`, `__snapshots__`): they are
@@ -261,6 +263,7 @@ def load_config(path: Path) -> Config:
         max_template_bytes=table.get("max-template-bytes", Config.max_template_bytes),
         max_python_bytes=table.get("max-python-bytes", Config.max_python_bytes),
         max_python_lines=table.get("max-python-lines", Config.max_python_lines),
+        cache_max_mb=table.get("cache-max-mb", Config.cache_max_mb),
         allow_outside_root=table.get("allow-outside-root", Config.allow_outside_root),
         lint_test_templates=table.get("lint-test-templates", Config.lint_test_templates),
         severity=dict(table.get("severity", {})),

@@ -58,6 +58,22 @@ def read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool
     return _read_regular(path, limit, follow_symlinks, inputs.note if record else None)
 
 
+def read_cache_entry(path: str, limit: int) -> tuple[bytes, os.stat_result]:
+    """A cache entry's bytes, as `read_regular` reads them without following a link or recording an
+    input, and the entry's status when they were read."""
+    problem = path_problem(path)
+    if problem:
+        raise FileSkip(f"not a usable path: {problem}")
+    statuses: list[os.stat_result] = []
+
+    def keep(_: object, status: os.stat_result | None, content: bytes | None) -> None:
+        if status is not None and content is not None:
+            statuses.append(status)
+
+    content = _read_regular(path, limit, False, keep)
+    return content, statuses[0]
+
+
 def _read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool,
                   note: Callable[[str | os.PathLike[str], os.stat_result | None, bytes | None], None] | None) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)

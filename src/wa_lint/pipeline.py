@@ -222,6 +222,11 @@ class Run:
         result = RunResult(findings, reported_diagnostics(diagnostics, project), project, stats, rules,
                            frozenset(enabled))
         refused = any(CANNOT_READ in d.message or CANNOT_LIST in d.message for d in diagnostics)
+        if self.cache_folder is not None:
+            # After the stages (whose reads marked the entries they used), before this run's memo is written.
+            from wa_lint.cache_sweep import sweep_when_due
+
+            sweep_when_due(self.cache_folder, config.cache_max_mb * 1024 * 1024)
         return result, not (refused or analysed.worker_failures)
 
 

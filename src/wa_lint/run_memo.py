@@ -99,7 +99,9 @@ def _unbuilt(result: RunResult) -> int:
 
 
 def _config_text(config: Config) -> str:
-    values = {spec.name: getattr(config, spec.name) for spec in fields(config) if spec.name != "origins"}
+    # How large the cache may grow decides no finding.
+    values = {spec.name: getattr(config, spec.name) for spec in fields(config)
+              if spec.name not in ("origins", "cache_max_mb")}
     return json.dumps(values, sort_keys=True, default=_plain)
 
 
