@@ -8,14 +8,16 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from conftest import FIXTURES, later
 
 from wa_lint import inputs
-from wa_lint.cache_store import seal
+from wa_lint.cache_store import VouchedStore, json_bytes, seal
 from wa_lint.config import Config
 from wa_lint.evidence.live.target import LiveOptions
+from wa_lint.files import read_regular
 from wa_lint.pipeline import Run
 from wa_lint.result import RunResult
 
@@ -301,7 +303,7 @@ def test_a_misshapen_entry_is_a_miss_and_the_pipeline_runs(tmp_path, trusted, ex
     entry_file = _entry_file(project)
     entry = json.loads(entry_file.read_bytes().split(b"\n", 1)[1])
     damage(entry)
-    payload = json.dumps(entry).encode()
+    payload = json_bytes(entry)  # as the store writes it, so the damage reaches the decoder
     entry_file.write_bytes(seal(entry_file.stem, payload) + b"\n" + payload)
     executions.clear()
     assert _seen(_run(project)) == expected
@@ -350,3 +352,38 @@ def test_fingerprints_of_code_outside_any_resource_are_replayed_without_the_mode
     warm = cli(str(project), "--isolated", "--output-format", output_format)
     assert warm.exit_code == 1 and executions == [], "replayed: no pipeline run for the fingerprints"
     assert _masked(warm.stdout) == cold == _cli(project, "--output-format", output_format, "--no-cache")
+
+
+def _vouched_entry(tmp_path: Path) -> tuple[VouchedStore, Path, Path]:
+    """A store holding one result computed from one file's bytes; the file and the entry's path."""
+    source = tmp_path / "app.py"
+    source.write_text("x = 1\n")
+    recorded = inputs.Inputs()
+    with inputs.recording(recorded):
+        read_regular(source, 100)
+    store = VouchedStore(tmp_path / ".wa_lint_cache", "runs")
+    store._write_entry("k" * 64, recorded, {"findings": ["a" * 10_000]})
+    return store, source, Path(store._path("k" * 64))
+
+
+def test_a_miss_reads_the_inputs_and_parses_nothing_of_the_result(tmp_path, trusted, monkeypatch) -> None:
+    store, source, _ = _vouched_entry(tmp_path)
+    assert store.recall("k" * 64, lambda result: result) == ({"findings": ["a" * 10_000]}, mock.ANY)
+    parsed: list[bytes] = []
+    real_loads = json.loads
+    monkeypatch.setattr(json, "loads", lambda text, *a, **k: parsed.append(text) or real_loads(text, *a, **k))
+    source.write_text("x = 2\n")
+    later(source)
+    assert store.recall("k" * 64, lambda result: result) is None
+    assert parsed and all(b"aaaa" not in text for text in parsed), "only the inputs were parsed"
+
+
+def test_an_entry_damaged_after_its_inputs_is_a_miss_even_when_they_read_the_same(tmp_path, trusted) -> None:
+    store, _, entry = _vouched_entry(tmp_path)
+    data = entry.read_bytes()
+    entry.write_bytes(data.replace(b"aaaa", b"aaab", 1))  # the seal no longer matches
+    assert store.recall("k" * 64, lambda result: result) is None
+    entry.write_bytes(data[:-1])  # cut short: no closing brace
+    assert store.recall("k" * 64, lambda result: result) is None
+    entry.write_bytes(data)
+    assert store.recall("k" * 64, lambda result: result) is not None

@@ -37,12 +37,19 @@ from wa_lint.inputs import Inputs
 
 CACHE_DIR_NAME = ".wa_lint_cache"
 _DIGEST_BYTES = 64  # hex SHA-256, then a newline, then the payload
+# An entry's time is when it was last used, to a day (cache_sweep.py removes the least recently used).
+USED_WITHIN_NS = 24 * 3600 * 10**9
 
 
 def seal(key: str, payload: bytes) -> bytes:
     digest = _sealing(key)
     digest.update(payload)  # not `key + payload`: a run memo's payload is tens of MB, copied again by a `+`
     return digest.hexdigest().encode()
+
+
+def _sealed(key: str, entry: bytes) -> bool:
+    """Whether a stored entry (its seal, a newline, its payload) is sealed for `key`."""
+    return entry[_DIGEST_BYTES : _DIGEST_BYTES + 1] == b"\n" and entry[:_DIGEST_BYTES] == seal(key, entry[_DIGEST_BYTES + 1 :])
 
 
 def json_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
@@ -157,18 +164,29 @@ class SealedStore:
 
     def read(self, key: str) -> bytes | None:
         """The payload stored under `key`, or None (absent, unreadable, or not sealed for this key)."""
-        target = self._path(key)
+        found = self._read_unchecked(key)
+        if found is None or not _sealed(key, found[0]):
+            return None
+        self._used(key, found[1])
+        return found[0][_DIGEST_BYTES + 1 :]
+
+    def _read_unchecked(self, key: str) -> tuple[bytes, int] | None:
+        """The entry stored under `key` (seal and payload, the seal not checked yet) and its time."""
         try:
             if self.problem is not None or not self._folder_is_safe():
                 return None
-            data, status = read_cache_entry(target, self.max_entry_bytes)
+            data, status = read_cache_entry(self._path(key), self.max_entry_bytes)
         except (FileSkip, ValueError):
             return None
-        found, payload = data[:_DIGEST_BYTES], data[_DIGEST_BYTES + 1 :]
-        if data[_DIGEST_BYTES : _DIGEST_BYTES + 1] != b"\n" or found != seal(key, payload):
-            return None
-        _used(target, status.st_mtime_ns)
-        return payload
+        return data, status.st_mtime_ns
+
+    def _used(self, key: str, written_ns: int) -> None:
+        """Mark an entry read now as used now, when its time is over a day old (one `utime` a day)."""
+        if time.time_ns() - written_ns > USED_WITHIN_NS:
+            try:
+                os.utime(self._path(key), follow_symlinks=False)
+            except (OSError, NotImplementedError):
+                pass  # a read-only cache: the entry may be swept sooner, which only costs time
 
     def exists(self, key: str) -> bool:
         """Whether an entry is stored under `key` (not whether it is sound: `read` checks that)."""
@@ -242,19 +260,6 @@ class SealedStore:
         _create(self.folder / ".gitignore", "# Created by wa-lint\n*\n")
         _create(self.folder / "CACHEDIR.TAG",
                 "Signature: 8a477f597d28d172789f06886806bc55\n# This is a wa-lint cache folder.\n")
-
-
-# An entry's time is when it was last used, to a day (cache_sweep.py removes the least recently used).
-USED_WITHIN_NS = 24 * 3600 * 10**9
-
-
-def _used(entry: str, written_ns: int) -> None:
-    """Mark an entry read now as used now, when its time is over a day old (one `utime` a day)."""
-    if time.time_ns() - written_ns > USED_WITHIN_NS:
-        try:
-            os.utime(entry, follow_symlinks=False)
-        except (OSError, NotImplementedError):
-            pass  # a read-only cache: the entry may be swept sooner, which only costs time
 
 
 def _create(path: Path, text: str) -> None:
@@ -349,7 +354,7 @@ def not_a_folder(folder: Path) -> str | None:
 
 
 T = TypeVar("T")
-# How a vouched entry's JSON begins, and where its result begins (`_write_entry_chunks`, `_write_inputs`).
+# How a vouched entry's JSON begins, and where its result begins (`_write_entry_chunks`, `recall`).
 _INPUTS_HEAD = b'{"inputs":'
 _RESULT_HEAD = b',"result":'
 
@@ -361,34 +366,37 @@ class VouchedStore(SealedStore):
     def recall(self, key: str, decode: Callable[[Any], T]) -> tuple[T, Inputs] | None:
         """The result stored under `key` (through `decode`, which raises ValueError, TypeError,
         KeyError or IndexError on a value that does not fit) and its inputs as they read now; None
-        when there is none, it does not decode, or anything it depended on has changed."""
-        payload = self.read(key)
-        if payload is None:
-            return None
-        try:
-            entry = json.loads(payload)
-            current = Inputs.read_now(entry["inputs"])
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
-            return None
-        if current is None:
-            return None  # the usual miss: something changed (the result is not even decoded)
-        try:
-            result = decode(entry["result"])
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
-            return None
-        if current.rewritten:
-            self._write_inputs(key, current, payload)  # trusted by status alone next time
-        return result, current
+        when there is none, it does not decode, or anything it depended on has changed.
 
-    def _write_inputs(self, key: str, inputs: Inputs, payload: bytes) -> None:
-        """Store the entry `payload` holds again with `inputs` instead of its own. Its result is written
-        back as the bytes it was read from (encoding the 10,000-function tree's again cost 0.5 s): in
-        the JSON this store writes, `,"result":` ends the inputs, which are lists of texts and numbers
-        (a quote inside a text is escaped), so its first occurrence is where the result begins."""
+        The inputs are read first, and only they: the usual miss (something changed) neither checks
+        the seal nor parses the result, which is most of the entry (tens of MB on 10,000 functions).
+        A damaged entry whose inputs happen to read the same fails the seal after them."""
+        found = self._read_unchecked(key)
+        if found is None:
+            return None
+        entry = found[0]
+        payload = entry[_DIGEST_BYTES + 1 :]
+        # `_write_entry_chunks`' layout: the inputs, lists of texts and numbers (a quote inside a text is
+        # escaped), end at the first `,"result":`; the result runs from there to the closing brace.
         boundary = payload.find(_RESULT_HEAD) if payload.startswith(_INPUTS_HEAD) else -1
         if boundary < 0:
-            return  # not as this store writes an entry: it is read with its digests again next time
-        self.write_chunks(key, (_INPUTS_HEAD, json_bytes(inputs.encode()), payload[boundary:]))
+            return None
+        try:
+            current = Inputs.read_now(json.loads(payload[len(_INPUTS_HEAD) : boundary]))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            return None
+        if current is None or not _sealed(key, entry):
+            return None  # the usual miss: something changed (the result is not even parsed)
+        try:
+            result = decode(json.loads(payload[boundary + len(_RESULT_HEAD) : -1]))
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            return None
+        self._used(key, found[1])
+        if current.rewritten:
+            # Trusted by status alone next time. The result is written back as the bytes it was read
+            # from: encoding the 10,000-function tree's again cost 0.5 s.
+            self.write_chunks(key, (_INPUTS_HEAD, json_bytes(current.encode()), payload[boundary:]))
+        return result, current
 
     def _write_entry(self, key: str, inputs: Inputs, result: Any) -> None:
         """Store a result (as JSON values) with what it was computed from."""
@@ -400,6 +408,6 @@ class VouchedStore(SealedStore):
 
     def _write_entry_chunks(self, key: str, inputs: Inputs, result: Iterable[bytes]) -> None:
         """`_write_entry` for a result already encoded as chunks of its JSON, written as they come:
-        `{"inputs":...,"result":...}`, the layout `_write_inputs` relies on."""
+        `{"inputs":...,"result":...}`, the layout `recall` relies on."""
         head = (_INPUTS_HEAD, json_bytes(inputs.encode()), _RESULT_HEAD)
         self.write_chunks(key, itertools.chain(head, result, (b"}",)))
