@@ -73,8 +73,10 @@ def function_entries(project: Project) -> Iterator[tuple[Entry, Function]]:
         yield entry, function
 
 
-def invocation_calls(project: Project, entry: Entry, deployments: bool = False) -> Iterator[Site]:
-    """Every unguarded call on the entry's per-invocation path, once per call site.
+def invocation_calls(project: Project, entry: Entry, deployments: bool = False,
+                     methods: frozenset[str] | None = None) -> Iterator[Site]:
+    """Every unguarded call on the entry's per-invocation path, once per call site; with `methods`,
+    only the calls of a method by one of those names (`s3.get_object`: "get_object").
 
     Functions that only back custom resources run once per deployment and are skipped unless asked for."""
     if not deployments and custom_resource_handler(project, entry):
@@ -87,7 +89,9 @@ def invocation_calls(project: Project, entry: Entry, deployments: bool = False) 
         facts = graph.facts(node)
         module = id(facts)
         for call in body.calls:
-            if call.guarded:
+            # A rule asks about a few methods among the thousands of calls a large app makes per
+            # invocation: the others are skipped before a Site is made for them.
+            if call.guarded or (methods is not None and call.callee.rpartition(".")[2] not in methods):
                 continue
             key = (module, call.line, call.column, call.end_line, call.end_column)  # Site.key
             if key not in seen:
@@ -172,7 +176,7 @@ def _self_attribute(site: Site) -> Construction | None:
 
 
 def method(call: Call) -> str:
-    return call.callee.rsplit(".", 1)[-1]
+    return call.callee.rpartition(".")[2]
 
 
 def place(project: Project, facts: ModuleFacts, line: int) -> str:

@@ -20,7 +20,7 @@ _TRANSACTIONS = frozenset({"transact_get_items"})
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
     reported: set[SiteKey] = set()
     for entry in entries(project):
-        for site in invocation_calls(project, entry):
+        for site in invocation_calls(project, entry, methods=_CONSISTENT_READS | _TRANSACTIONS):
             name = method(site.call)
             if site.key in reported or name not in _CONSISTENT_READS | _TRANSACTIONS or dynamodb_client(site) != "dax":
                 continue

@@ -14,13 +14,14 @@ from wa_lint.report.findings import Violation
 CODE = "PERF104"
 # InvocationType values that do not wait for the callee's result.
 _NOT_WAITING = frozenset({"'Event'", "'DryRun'"})
+_INVOKE = frozenset({"invoke"})
 
 
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
     reported: set[SiteKey] = set()
     for entry in entries(project):
-        for site in invocation_calls(project, entry):
+        for site in invocation_calls(project, entry, methods=_INVOKE):
             call = site.call
             if site.key in reported or method(call) != "invoke" or service(site) != "lambda":
                 continue

@@ -83,7 +83,7 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
     # the function body it was reached in.
     verdicts: dict[tuple[SiteKey, str, int], tuple[str, str] | None] = {}
     for entry in entries(project):
-        sites = list(invocation_calls(project, entry))
+        sites = list(invocation_calls(project, entry, methods=_FETCH_METHODS | _ROTATION))
         if any(method(site.call) in _ROTATION for site in sites):
             continue  # a secret rotation function must read the current versions, uncached
         for site in sites:

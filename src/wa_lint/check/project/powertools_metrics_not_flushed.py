@@ -23,6 +23,7 @@ CODE = "OPS101"
 # `serialize_metric_set()` returns the EMF blob `flush_metrics` would print: code that prints it itself
 # (with `clear_metrics()`, as some multi-tenant samples do) writes its metrics.
 _FLUSHES = frozenset({"flush_metrics", "serialize_metric_set"})
+_ASKED = _FLUSHES | {"add_metric"}  # the only calls this rule reads
 _METRICS = ("aws_lambda_powertools.Metrics", "aws_lambda_powertools.metrics.Metrics",
             "aws_lambda_powertools.metrics.metrics.Metrics")
 
@@ -43,7 +44,7 @@ def _flushed(entry: Entry, sites: list[Site]) -> bool:
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
     reported: set[SiteKey] = set()
     for entry in entries(project):
-        sites = list(invocation_calls(project, entry))
+        sites = list(invocation_calls(project, entry, methods=_ASKED))
         added = [site for site in sites if method(site.call) == "add_metric" and _is_metrics(site)]
         if not added:
             continue

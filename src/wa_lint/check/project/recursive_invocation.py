@@ -40,6 +40,8 @@ _KEYS = {"put_object": ("Key", "-"), "copy_object": ("Key", "-"), "upload_file":
          "upload_fileobj": ("Key", "2")}
 # Writes through a boto3 Table resource made from the environment (`table.put_item(...)`).
 _TABLE_METHODS = frozenset({"put_item", "update_item", "delete_item"})
+# The only calls `_written` can name a target for.
+_WRITING = frozenset(name for _, name in _WRITES) | _TABLE_METHODS
 _STREAM_KEYS = {"kinesis": ("StreamARN", "-")}
 _TRIGGER_TYPES = frozenset({"SQS", "SNS", "DynamoDB", "Kinesis", "S3", "EventSourceMapping"})
 
@@ -108,7 +110,7 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
                     if trigger.target and trigger.type in _TRIGGER_TYPES}
         if not triggers:
             continue
-        for site in invocation_calls(project, entry):
+        for site in invocation_calls(project, entry, methods=_WRITING):
             written = _written(site)
             if written is None:
                 continue
