@@ -7,9 +7,11 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import FIXTURES
 
+from wa_lint import cache_sweep
 from wa_lint.cache_store import SealedStore
 from wa_lint.cache_sweep import ABANDONED_AFTER_NS, SWEEP_EVERY_NS, SWEEP_STAMP, sweep, sweep_when_due
 from wa_lint.cli import main
@@ -105,7 +107,55 @@ def test_a_sweep_is_due_once_a_day_and_only_in_a_cache_folder(tmp_path: Path) ->
     linked.parent.mkdir()
     linked.symlink_to(folder, target_is_directory=True)
     os.utime(folder / SWEEP_STAMP, ns=(0, 0))
-    assert sweep_when_due(linked, 10, NOW_NS) is None, "a cache folder that is a link is never used"
+    behind_the_link = _entry(folder / "facts", 4, 1000, age_days=3)
+    assert sweep_when_due(linked, 10, NOW_NS) is None and behind_the_link.exists(), \
+        "a cache folder that is a link is never used"
+
+
+def test_a_stamp_from_the_future_does_not_put_sweeps_off(tmp_path: Path) -> None:
+    folder = _cache(tmp_path)
+    (folder / SWEEP_STAMP).touch()
+    os.utime(folder / SWEEP_STAMP, ns=(NOW_NS + 30 * DAY_NS, NOW_NS + 30 * DAY_NS))  # a restored cache, a clock set back
+    old = _entry(folder / "facts", 1, 1000, age_days=3)
+    assert sweep_when_due(folder, 10, NOW_NS) is not None and not old.exists()
+
+
+def test_entries_another_sweep_removed_first_count_as_gone(tmp_path: Path, monkeypatch) -> None:
+    folder = _cache(tmp_path)
+    entries = [_entry(folder / "facts", number, 100, age_days=10 - number) for number in range(10)]
+    real_unlink = os.unlink
+
+    def raced(path, *args, **kwargs):  # the other run removes each file just before this one does
+        real_unlink(path, *args, **kwargs)
+        raise FileNotFoundError(path)
+
+    monkeypatch.setattr(os, "unlink", raced)
+    swept = sweep(folder, limit_bytes=500, now_ns=NOW_NS)
+    assert (swept.removed, swept.kept_bytes) == (0, 400), "the other run's removals are counted, not repeated"
+    assert [entry.exists() for entry in entries] == [False] * 6 + [True] * 4
+
+
+def test_where_times_cannot_be_set_without_following_links_files_are_touched_all_the_same(tmp_path, monkeypatch) -> None:
+    real_utime = os.utime
+
+    def windows_utime(path, *args, follow_symlinks=True, **kwargs):  # os.utime as Windows has it
+        if not follow_symlinks:
+            raise NotImplementedError("utime: follow_symlinks unavailable on this platform")
+        return real_utime(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "utime", windows_utime)  # not in os.supports_follow_symlinks, as there
+    folder = _cache(tmp_path)
+    old = _entry(folder / "facts", 1, 1000, age_days=3)
+    (folder / SWEEP_STAMP).touch()
+    real_utime(folder / SWEEP_STAMP, ns=(0, 0))
+    assert sweep_when_due(folder, 10, NOW_NS) is not None and not old.exists()
+    assert (folder / SWEEP_STAMP).stat().st_mtime_ns == NOW_NS
+    store = SealedStore(folder, "facts")
+    store.write("k" * 64, b"payload")
+    entry = Path(store._path("k" * 64))
+    two_days_ago = time.time_ns() - 2 * DAY_NS
+    real_utime(entry, ns=(two_days_ago, two_days_ago))
+    assert store.read("k" * 64) == b"payload" and time.time_ns() - entry.stat().st_mtime_ns < DAY_NS
 
 
 def test_a_read_marks_an_entry_used_once_a_day(tmp_path: Path) -> None:
@@ -159,3 +209,20 @@ def test_a_cache_size_under_one_megabyte_is_a_configuration_error(tmp_path: Path
     (tmp_path / "wa-lint.toml").write_text("cache-max-mb = 0\n")
     result = CliRunner().invoke(main, ["check", str(tmp_path)])
     assert result.exit_code == 2 and "cache-max-mb" in result.output
+
+
+@pytest.mark.skipif(not cache_sweep._BY_DESCRIPTOR, reason="this system removes files by path")
+def test_a_store_folder_swapped_for_a_link_while_it_is_swept_is_not_followed(tmp_path: Path) -> None:
+    folder = _cache(tmp_path)
+    entry = _entry(folder / "facts", 1, 1000, age_days=3)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    precious = _entry(elsewhere, 1, 1000, age_days=3)  # the same name, outside the cache
+    (store,) = [store for store in cache_sweep._stores(str(folder)) if store.path.endswith("facts")]
+    try:
+        (folder / "facts").rename(tmp_path / "facts-moved")
+        (folder / "facts").symlink_to(elsewhere, target_is_directory=True)
+        assert store.remove(entry.name) == "removed"
+    finally:
+        store.close()
+    assert precious.exists() and not (tmp_path / "facts-moved" / entry.name).exists()

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from unittest import mock
 
 import pytest
 from conftest import FIXTURES, later
 
-from wa_lint import inputs
+from wa_lint import cache_store, inputs
 from wa_lint.cache_store import VouchedStore, json_bytes, seal
 from wa_lint.config import Config
 from wa_lint.evidence.live.target import LiveOptions
@@ -369,13 +371,17 @@ def _vouched_entry(tmp_path: Path) -> tuple[VouchedStore, Path, Path]:
 def test_a_miss_reads_the_inputs_and_parses_nothing_of_the_result(tmp_path, trusted, monkeypatch) -> None:
     store, source, _ = _vouched_entry(tmp_path)
     assert store.recall("k" * 64, lambda result: result) == ({"findings": ["a" * 10_000]}, mock.ANY)
-    parsed: list[bytes] = []
+    parsed: list[str | bytes] = []
     real_loads = json.loads
     monkeypatch.setattr(json, "loads", lambda text, *a, **k: parsed.append(text) or real_loads(text, *a, **k))
+    sealed: list[str] = []
+    real_seal = cache_store.seal
+    monkeypatch.setattr(cache_store, "seal", lambda key, payload: sealed.append(key) or real_seal(key, payload))
     source.write_text("x = 2\n")
     later(source)
     assert store.recall("k" * 64, lambda result: result) is None
-    assert parsed and all(b"aaaa" not in text for text in parsed), "only the inputs were parsed"
+    assert parsed and all("aaaa" not in str(text) for text in parsed), "only the inputs were parsed"
+    assert not sealed, "nor was the seal checked"
 
 
 def test_an_entry_damaged_after_its_inputs_is_a_miss_even_when_they_read_the_same(tmp_path, trusted) -> None:
@@ -385,5 +391,16 @@ def test_an_entry_damaged_after_its_inputs_is_a_miss_even_when_they_read_the_sam
     assert store.recall("k" * 64, lambda result: result) is None
     entry.write_bytes(data[:-1])  # cut short: no closing brace
     assert store.recall("k" * 64, lambda result: result) is None
+    payload = data.split(b"\n", 1)[1].replace(b'{"inputs":', b'{ "inputs":', 1)
+    entry.write_bytes(seal("k" * 64, payload) + b"\n" + payload)  # sealed, but not as the store writes
+    assert store.recall("k" * 64, lambda result: result) is None
     entry.write_bytes(data)
     assert store.recall("k" * 64, lambda result: result) is not None
+
+
+def test_a_recalled_entry_is_marked_used_once_a_day(tmp_path, trusted) -> None:
+    store, _, entry = _vouched_entry(tmp_path)
+    two_days_ago = time.time_ns() - 2 * 24 * 3600 * 10**9
+    os.utime(entry, ns=(two_days_ago, two_days_ago))
+    assert store.recall("k" * 64, lambda result: result) is not None
+    assert time.time_ns() - entry.stat().st_mtime_ns < 3600 * 10**9

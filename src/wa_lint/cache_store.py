@@ -41,7 +41,7 @@ _DIGEST_BYTES = 64  # hex SHA-256, then a newline, then the payload
 USED_WITHIN_NS = 24 * 3600 * 10**9
 
 
-def seal(key: str, payload: bytes) -> bytes:
+def seal(key: str, payload: bytes | memoryview) -> bytes:
     digest = _sealing(key)
     digest.update(payload)  # not `key + payload`: a run memo's payload is tens of MB, copied again by a `+`
     return digest.hexdigest().encode()
@@ -49,7 +49,20 @@ def seal(key: str, payload: bytes) -> bytes:
 
 def _sealed(key: str, entry: bytes) -> bool:
     """Whether a stored entry (its seal, a newline, its payload) is sealed for `key`."""
-    return entry[_DIGEST_BYTES : _DIGEST_BYTES + 1] == b"\n" and entry[:_DIGEST_BYTES] == seal(key, entry[_DIGEST_BYTES + 1 :])
+    # A view, not a slice: a run memo is tens of MB, and a slice would copy it to hash it.
+    payload = memoryview(entry)[_DIGEST_BYTES + 1 :]
+    return entry[_DIGEST_BYTES : _DIGEST_BYTES + 1] == b"\n" and entry[:_DIGEST_BYTES] == seal(key, payload)
+
+
+def touch(path: str | os.PathLike[str], times_ns: tuple[int, int] | None = None) -> None:
+    """Set a file's times (now by default), without following a symbolic link where the system can:
+    Windows cannot (`os.utime` would raise NotImplementedError), nor does it refuse a link when wa-lint
+    opens a file there. Raises OSError as `os.utime` does."""
+    follow = os.utime not in os.supports_follow_symlinks
+    if times_ns is None:
+        os.utime(path, follow_symlinks=follow)
+    else:
+        os.utime(path, ns=times_ns, follow_symlinks=follow)
 
 
 def json_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
@@ -184,8 +197,8 @@ class SealedStore:
         """Mark an entry read now as used now, when its time is over a day old (one `utime` a day)."""
         if time.time_ns() - written_ns > USED_WITHIN_NS:
             try:
-                os.utime(self._path(key), follow_symlinks=False)
-            except (OSError, NotImplementedError):
+                touch(self._path(key))
+            except OSError:
                 pass  # a read-only cache: the entry may be swept sooner, which only costs time
 
     def exists(self, key: str) -> bool:
@@ -198,7 +211,7 @@ class SealedStore:
         """Store `payload` under `key`; a store that cannot be written only costs time."""
         self.write_chunks(key, (payload,))
 
-    def write_chunks(self, key: str, chunks: Iterable[bytes]) -> None:
+    def write_chunks(self, key: str, chunks: Iterable[bytes | memoryview]) -> None:
         """Store the payload `chunks` make up under `key`, written as they come, so a large entry (a run
         memo of tens of MB) is never held whole; an encoder that raises TypeError, ValueError or
         RecursionError for a chunk leaves nothing stored, as does a store that cannot be written."""
@@ -353,6 +366,11 @@ def not_a_folder(folder: Path) -> str | None:
     return None
 
 
+def _json(text: memoryview) -> Any:
+    """A part of an entry as JSON: decoded as `json_bytes` encoded it (UTF-8, lone surrogates kept)."""
+    return json.loads(str(text, "utf-8", "surrogatepass"))
+
+
 T = TypeVar("T")
 # How a vouched entry's JSON begins, and where its result begins (`_write_entry_chunks`, `recall`).
 _INPUTS_HEAD = b'{"inputs":'
@@ -374,28 +392,29 @@ class VouchedStore(SealedStore):
         found = self._read_unchecked(key)
         if found is None:
             return None
-        entry = found[0]
-        payload = entry[_DIGEST_BYTES + 1 :]
+        entry, start = found[0], _DIGEST_BYTES + 1
         # `_write_entry_chunks`' layout: the inputs, lists of texts and numbers (a quote inside a text is
         # escaped), end at the first `,"result":`; the result runs from there to the closing brace.
-        boundary = payload.find(_RESULT_HEAD) if payload.startswith(_INPUTS_HEAD) else -1
+        boundary = entry.find(_RESULT_HEAD, start) if entry.startswith(_INPUTS_HEAD, start) else -1
         if boundary < 0:
             return None
+        # Read through a view: slices of the entry would copy tens of MB.
+        view = memoryview(entry)
         try:
-            current = Inputs.read_now(json.loads(payload[len(_INPUTS_HEAD) : boundary]))
+            current = Inputs.read_now(_json(view[start + len(_INPUTS_HEAD) : boundary]))
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
         if current is None or not _sealed(key, entry):
             return None  # the usual miss: something changed (the result is not even parsed)
         try:
-            result = decode(json.loads(payload[boundary + len(_RESULT_HEAD) : -1]))
+            result = decode(_json(view[boundary + len(_RESULT_HEAD) : -1]))
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
             return None
         self._used(key, found[1])
         if current.rewritten:
             # Trusted by status alone next time. The result is written back as the bytes it was read
             # from: encoding the 10,000-function tree's again cost 0.5 s.
-            self.write_chunks(key, (_INPUTS_HEAD, json_bytes(current.encode()), payload[boundary:]))
+            self.write_chunks(key, (_INPUTS_HEAD, json_bytes(current.encode()), view[boundary:]))
         return result, current
 
     def _write_entry(self, key: str, inputs: Inputs, result: Any) -> None:

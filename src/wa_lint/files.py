@@ -55,7 +55,7 @@ def read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool
     problem = path_problem(path)
     if problem:
         raise FileSkip(f"not a usable path: {problem}")
-    return _read_regular(path, limit, follow_symlinks, inputs.note if record else None)
+    return _read_regular(path, limit, follow_symlinks, inputs.note if record else None)[0]
 
 
 def read_cache_entry(path: str, limit: int) -> tuple[bytes, os.stat_result]:
@@ -64,18 +64,12 @@ def read_cache_entry(path: str, limit: int) -> tuple[bytes, os.stat_result]:
     problem = path_problem(path)
     if problem:
         raise FileSkip(f"not a usable path: {problem}")
-    statuses: list[os.stat_result] = []
-
-    def keep(_: object, status: os.stat_result | None, content: bytes | None) -> None:
-        if status is not None and content is not None:
-            statuses.append(status)
-
-    content = _read_regular(path, limit, False, keep)
-    return content, statuses[0]
+    return _read_regular(path, limit, False, None)
 
 
 def _read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool,
-                  note: Callable[[str | os.PathLike[str], os.stat_result | None, bytes | None], None] | None) -> bytes:
+                  note: Callable[[str | os.PathLike[str], os.stat_result | None, bytes | None], None] | None,
+                  ) -> tuple[bytes, os.stat_result]:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     if not follow_symlinks:
         flags |= getattr(os, "O_NOFOLLOW", 0)
@@ -109,7 +103,7 @@ def _read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: boo
         if note is not None:
             # The status taken before reading: a write after it shows as a new status next time.
             note(path, status, content)
-        return content
+        return content, status
     except OSError as error:
         raise FileSkip(f"{CANNOT_READ}{error.strerror or error})") from None
     finally:
