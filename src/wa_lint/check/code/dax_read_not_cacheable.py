@@ -14,15 +14,16 @@ from wa_lint.report.findings import Violation
 CODE = "PERF105"
 _CONSISTENT_READS = frozenset({"get_item", "query", "scan", "batch_get_item"})
 _TRANSACTIONS = frozenset({"transact_get_items"})
+_JUDGED = _CONSISTENT_READS | _TRANSACTIONS
 
 
 @subject("project")
 def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
     reported: set[SiteKey] = set()
     for entry in entries(project):
-        for site in invocation_calls(project, entry, methods=_CONSISTENT_READS | _TRANSACTIONS):
+        for site in invocation_calls(project, entry, methods=_JUDGED):
             name = method(site.call)
-            if site.key in reported or name not in _CONSISTENT_READS | _TRANSACTIONS or dynamodb_client(site) != "dax":
+            if site.key in reported or dynamodb_client(site) != "dax":
                 continue
             if name in _TRANSACTIONS:
                 why = f"`{name}` is a transaction, which DAX never caches"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from wa_lint.analyse.python.arguments import arguments_of, literal
-from wa_lint.check.code._invocation import SiteKey, entries, invocation_calls, method, service
+from wa_lint.check.code._invocation import SiteKey, entries, invocation_calls, service
 from wa_lint.check.contract import subject
 from wa_lint.link.model import Project
 from wa_lint.report.findings import Violation
@@ -23,7 +23,7 @@ def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Vio
     for entry in entries(project):
         for site in invocation_calls(project, entry, methods=_INVOKE):
             call = site.call
-            if site.key in reported or method(call) != "invoke" or service(site) != "lambda":
+            if site.key in reported or service(site) != "lambda":
                 continue
             arguments = arguments_of(site.facts, site.qualname, call)
             invocation_type = literal(arguments, "InvocationType")
