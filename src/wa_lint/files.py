@@ -52,19 +52,21 @@ def read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool
     read are noted in the inputs being recorded (wa_lint/inputs.py) unless `record` is False (the
     cache's own entries are not inputs of a run).
     """
-    problem = path_problem(path)
-    if problem:
-        raise FileSkip(f"not a usable path: {problem}")
+    _usable(path)
     return _read_regular(path, limit, follow_symlinks, inputs.note if record else None)[0]
 
 
 def read_cache_entry(path: str, limit: int) -> tuple[bytes, os.stat_result]:
     """A cache entry's bytes, as `read_regular` reads them without following a link or recording an
     input, and the entry's status when they were read."""
+    _usable(path)
+    return _read_regular(path, limit, False, None)
+
+
+def _usable(path: str | os.PathLike[str]) -> None:
     problem = path_problem(path)
     if problem:
         raise FileSkip(f"not a usable path: {problem}")
-    return _read_regular(path, limit, False, None)
 
 
 def _read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool,

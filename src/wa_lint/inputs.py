@@ -45,10 +45,9 @@ def stamp_of(status: os.stat_result) -> Stamp:
 
 def current_stamp(path: str) -> Stamp | None:
     try:
-        status = os.stat(path)
+        return stamp_of(os.stat(path))
     except (OSError, ValueError):
         return None
-    return (status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_size, status.st_mode)
 
 
 def _digest(path: str, stamp: Stamp | None, content: bytes | None = None) -> str:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from wa_lint.discover.snapshot import DiscoveryCache
     from wa_lint.load.sources import Limits
     from wa_lint.load.template.cache import TemplateCache
-    from wa_lint.printed_memo import Printed
+    from wa_lint.printed_memo import Printed, PrintedMemo
     from wa_lint.report.findings import Diagnostic
 
 # The stages are imported where they run: a replayed run (wa_lint/run_memo.py) needs none of them.
@@ -82,25 +82,28 @@ class Run:
 
     def printed(self, options: str) -> Printed | None:
         """What this command printed last time, when nothing it depended on has changed since."""
-        if self.memo is None or self.cache_folder is None:
-            return None
-        from wa_lint.printed_memo import PrintedMemo
-
-        return PrintedMemo(self.cache_folder).printed(PrintedMemo.key(self.memo_key, options))
+        entry = self._printed_entry(options)
+        return entry[0].printed(entry[1]) if entry is not None else None
 
     def keep_printed(self, options: str, report: Iterable[str], notes: str, exit_code: int,
                      read_by_reports: Inputs) -> None:
         """Keep what the executed run printed, if its result may be kept; `read_by_reports`: what the
         reports read beyond the run's own inputs."""
-        if self.memo is None or self.cache_folder is None or self.vouched_inputs is None:
+        entry = self._printed_entry(options)
+        if entry is None or self.vouched_inputs is None:
             return
-        from wa_lint.printed_memo import PrintedMemo
-
         inputs = Inputs()
         inputs.update(self.vouched_inputs)
         inputs.update(read_by_reports)
-        PrintedMemo(self.cache_folder).keep(PrintedMemo.key(self.memo_key, options), report, notes, exit_code,
-                                            inputs)
+        entry[0].keep(entry[1], report, notes, exit_code, inputs)
+
+    def _printed_entry(self, options: str) -> tuple[PrintedMemo, str] | None:
+        """The store of printed reports and this command's key in it (None: the run keeps none)."""
+        if self.memo is None or self.cache_folder is None:
+            return None
+        from wa_lint.printed_memo import PrintedMemo
+
+        return PrintedMemo(self.cache_folder), PrintedMemo.key(self.memo_key, options)
 
     @functools.cached_property
     def cache(self) -> FactsCache | None:

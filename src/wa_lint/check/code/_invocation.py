@@ -91,7 +91,7 @@ def invocation_calls(project: Project, entry: Entry, deployments: bool = False,
         for call in body.calls:
             # A rule asks about a few methods among the thousands of calls a large app makes per
             # invocation: the others are skipped before a Site is made for them.
-            if call.guarded or (methods is not None and call.callee.rpartition(".")[2] not in methods):
+            if call.guarded or (methods is not None and method(call) not in methods):
                 continue
             key = (module, call.line, call.column, call.end_line, call.end_column)  # Site.key
             if key not in seen:
