@@ -88,7 +88,7 @@ def test_a_memo_written_in_chunks_replays_every_finding(tmp_path, trusted, execu
     stored = json.loads(entry.read_bytes().split(b"\n", 1)[1])
     assert len(stored["result"]["findings"]) == len(cold.findings)
     assert set(stored) == {"inputs", "result"} and set(stored["result"]) == {
-        "findings", "diagnostics", "stats", "enabled", "reported"}
+        "findings", "diagnostics", "stats", "enabled", "reported", "parts"}
 
 
 def test_fixes_a_report_built_are_stored_so_a_replay_need_not_build_them(tmp_path, trusted, executions) -> None:

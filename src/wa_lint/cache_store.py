@@ -29,6 +29,7 @@ import re
 import stat
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -366,12 +367,39 @@ def not_a_folder(folder: Path) -> str | None:
     return None
 
 
+_UNFIT = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
+
+
+def _entry_parts(entry: bytes) -> tuple[memoryview, memoryview, memoryview] | None:
+    """A vouched entry's inputs, the rest from `,"result":` on, and the result, as views of the entry;
+    None when it is not laid out so.
+
+    `_write_entry_chunks`' layout: the inputs, lists of texts and numbers (a quote inside a text is
+    escaped), end at the first `,"result":`; the result runs from there to the closing brace. Read
+    through a view: slices of the entry would copy tens of MB."""
+    start = _DIGEST_BYTES + 1
+    boundary = entry.find(_RESULT_HEAD, start) if entry.startswith(_INPUTS_HEAD, start) else -1
+    if boundary < 0:
+        return None
+    view = memoryview(entry)
+    return view[start + len(_INPUTS_HEAD) : boundary], view[boundary:], view[boundary + len(_RESULT_HEAD) : -1]
+
+
 def _json(text: memoryview) -> Any:
     """A part of an entry as JSON: decoded as `json_bytes` encoded it (UTF-8, lone surrogates kept)."""
     return json.loads(str(text, "utf-8", "surrogatepass"))
 
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A vouched entry whose inputs changed in the contents of some files only (`VouchedStore.recall`)."""
+
+    stored: Any  # the result, as JSON values
+    unchanged: Inputs  # the record of every other input, as it reads now
+    files: list[str]
 # How a vouched entry's JSON begins, and where its result begins (`_write_entry_chunks`, `recall`).
 _INPUTS_HEAD = b'{"inputs":'
 _RESULT_HEAD = b',"result":'
@@ -381,41 +409,45 @@ class VouchedStore(SealedStore):
     """Cache entries that hold a result with the `Inputs` it was computed from, and are used only
     while those inputs read the same (the walk snapshots, the run memo)."""
 
-    def recall(self, key: str, decode: Callable[[Any], T]) -> tuple[T, Inputs] | None:
+    def recall(self, key: str, decode: Callable[[Any], T], known: Inputs | None = None) -> tuple[T, Inputs] | None:
         """The result stored under `key` (through `decode`, which raises ValueError, TypeError,
         KeyError or IndexError on a value that does not fit) and its inputs as they read now; None
-        when there is none, it does not decode, or anything it depended on has changed.
+        when there is none, it does not decode, or anything it depended on has changed. `known`:
+        statuses taken since the run began, used instead of asking again."""
+        recalled = self.recall_or_changed(key, decode, 0, known)
+        return None if isinstance(recalled, Changed) else recalled
+
+    def recall_or_changed(self, key: str, decode: Callable[[Any], T], changed_files: int,
+                          known: Inputs | None = None) -> tuple[T, Inputs] | Changed | None:
+        """`recall`; and an entry whose inputs changed in the contents of at most `changed_files`
+        files only is `Changed` (see `Inputs.files_changed_now`).
 
         The inputs are read first, and only they: the usual miss (something changed) neither checks
         the seal nor parses the result, which is most of the entry (tens of MB on 10,000 functions).
         A damaged entry whose inputs happen to read the same fails the seal after them."""
         found = self._read_unchecked(key)
-        if found is None:
+        parts = _entry_parts(found[0]) if found is not None else None
+        if found is None or parts is None:
             return None
-        entry, start = found[0], _DIGEST_BYTES + 1
-        # `_write_entry_chunks`' layout: the inputs, lists of texts and numbers (a quote inside a text is
-        # escaped), end at the first `,"result":`; the result runs from there to the closing brace.
-        boundary = entry.find(_RESULT_HEAD, start) if entry.startswith(_INPUTS_HEAD, start) else -1
-        if boundary < 0:
-            return None
-        # Read through a view: slices of the entry would copy tens of MB.
-        view = memoryview(entry)
+        entry, (inputs, tail, stored) = found[0], parts
         try:
-            current = Inputs.read_now(_json(view[start + len(_INPUTS_HEAD) : boundary]))
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            current = Inputs.files_changed_now(_json(inputs), changed_files, known)
+        except _UNFIT:
             return None
         if current is None or not _sealed(key, entry):
             return None  # the usual miss: something changed (the result is not even parsed)
         try:
-            result = decode(_json(view[boundary + len(_RESULT_HEAD) : -1]))
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+            if current[1]:
+                return Changed(_json(stored), current[0], current[1])
+            result = decode(_json(stored))
+        except _UNFIT:
             return None
         self._used(key, found[1])
-        if current.rewritten:
+        if current[0].rewritten:
             # Trusted by status alone next time. The result is written back as the bytes it was read
             # from: encoding the 10,000-function tree's again cost 0.5 s.
-            self.write_chunks(key, (_INPUTS_HEAD, json_bytes(current.encode()), view[boundary:]))
-        return result, current
+            self.write_chunks(key, (_INPUTS_HEAD, json_bytes(current[0].encode()), tail))
+        return result, current[0]
 
     def _write_entry(self, key: str, inputs: Inputs, result: Any) -> None:
         """Store a result (as JSON values) with what it was computed from."""

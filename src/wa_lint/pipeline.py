@@ -8,25 +8,28 @@ instead.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wa_lint.cache_store import CACHE_DIR_NAME, shipped_by_repository
+from wa_lint.cache_store import CACHE_DIR_NAME, Changed, shipped_by_repository
 from wa_lint.config import Config
 from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.files import CANNOT_LIST, CANNOT_READ
 from wa_lint.inputs import Inputs, recording
 from wa_lint.result import RunResult, Stats, relative
-from wa_lint.run_memo import RunMemo, decode_stored, memo_allowed, replayed
+from wa_lint.run_memo import RunMemo, StoredResult, decode_stored, memo_allowed, merge_parts, replayed
+from wa_lint.run_parts import Part, Parts, parts_of
 
 if TYPE_CHECKING:
     from wa_lint.analyse.cache import FactsCache
     from wa_lint.check.registry import Rule
     from wa_lint.discover.snapshot import DiscoveryCache
-    from wa_lint.load.sources import Limits
+    from wa_lint.load.sources import Limits, SourceStore
     from wa_lint.load.template.cache import TemplateCache
     from wa_lint.printed_memo import Printed, PrintedMemo
     from wa_lint.report.findings import Diagnostic
@@ -129,13 +132,12 @@ class Run:
         if self.memo is None:
             return self._execute(started)[0]
         key = self.memo_key
-        recalled = self.memo.recall(key, decode_stored)
+        recalled = self.memo.recall_or_changed(key, decode_stored, _MOST_CHANGED_FILES)
+        if isinstance(recalled, Changed):
+            recalled = self._partial(key, started, recalled)
         if recalled is not None:
-            from wa_lint.load.sources import SourceStore
-
             stored, inputs = recalled
-            sources = SourceStore(self.root, self.paths, self._limits(), self.config.allow_outside_root)
-            result = replayed(stored, self.root, sources, self._without_memo, time.perf_counter() - started)
+            result = replayed(stored, self.root, self._sources(), self._without_memo, time.perf_counter() - started)
         else:
             inputs = Inputs()
             with recording(inputs):
@@ -146,6 +148,41 @@ class Run:
         self.vouched_inputs = inputs
         result.remember = self.memo.keep_built_fixes(key, result, inputs)
         return result
+
+    def _partial(self, key: str, started: float, recalled: Changed) -> tuple[StoredResult, Inputs] | None:
+        """The stored result with the parts whose files changed run again (run_parts.py), kept as the
+        new entry; None when the changes reach beyond the contents of files the parts hold, or the
+        parts run again no longer keep apart from the others (the whole run is then needed)."""
+        assert self.memo is not None
+        stored, unchanged, changed = recalled.stored, recalled.unchanged, recalled.files
+        try:
+            parts = Parts.stored(stored["parts"])
+            owner = {file: index for index, part in enumerate(parts.parts) for file in part.files}
+        except (TypeError, ValueError, KeyError):
+            return None
+        changed_parts = {owner.get(path, -1) for path in changed}
+        if -1 in changed_parts:
+            return None  # a file no part holds: a .gitignore, a requirements list, an include
+        kept = [part for index, part in enumerate(parts.parts) if index not in changed_parts]
+        rerun = [parts.parts[index] for index in changed_parts]
+        only = frozenset().union(*(part.files for part in rerun))
+        elsewhere = frozenset().union(*(part.flags for part in kept))
+        inputs = Inputs()
+        with recording(inputs):
+            fresh, durable = self._execute(started, inputs, only, elsewhere, unchanged)
+        if not durable or fresh.parts is None or not _keeps_apart(fresh.parts.parts, rerun, kept):
+            return None
+        merged = merge_parts(stored, parts, changed_parts, fresh)
+        if merged is None:
+            return None
+        inputs.update(unchanged)
+        self.memo.keep_stored(key, merged, inputs)
+        return decode_stored(merged), inputs
+
+    def _sources(self) -> SourceStore:
+        from wa_lint.load.sources import SourceStore
+
+        return SourceStore(self.root, self.paths, self._limits(), self.config.allow_outside_root)
 
     def _without_memo(self) -> RunResult:
         """This run again, through the pipeline (a replayed result's model, when a report asks for it)."""
@@ -159,9 +196,12 @@ class Run:
         config = self.config
         return Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
 
-    def _execute(self, started: float, inputs: Inputs | None = None) -> tuple[RunResult, bool]:
+    def _execute(self, started: float, inputs: Inputs | None = None, only: frozenset[str] | None = None,
+                 elsewhere: frozenset[str] = frozenset(), known: Inputs | None = None) -> tuple[RunResult, bool]:
         """The stages; with whether the result may be kept (a worker that crashed or overran, or a read
-        the operating system refused, may go otherwise next time)."""
+        the operating system refused, may go otherwise next time). `only`: the files of the parts to run
+        (run_parts.py), with `elsewhere`, what the project's other parts hold; None: the whole run.
+        `known`: statuses the run has taken already (its memo's), not asked again by the walk."""
         from wa_lint.analyse.stage import analyse_stage
         from wa_lint.check.registry import catalogue
         from wa_lint.check.stage import check_notes, check_stage
@@ -179,7 +219,7 @@ class Run:
         phase = self.progress or _no_progress
         phase("discovering", 0, 0)
         found = discover_stage(self.paths, self.root, config, self.force_exclude,
-                               lambda files: phase("discovering", files, 0), self.discovery_cache)
+                               lambda files: phase("discovering", files, 0), self.discovery_cache, known)
         if inputs is not None:
             for walked in found.inputs:
                 inputs.update(walked)
@@ -187,20 +227,27 @@ class Run:
         if self.cache_refusal:
             cache_notes.append(self.cache_refusal)
         store = SourceStore(found.root, self.paths, self._limits(), config.allow_outside_root, self.overlay)
+        # A run of some parts loads and analyses their files only; the link stage still reads the whole
+        # list of Python files (a layer may be any `python/` folder of the project).
+        loading = found
+        if only is not None:
+            kept = dataclasses.replace(found.files, templates=[p for p in found.files.templates if os.fspath(p) in only],
+                                       python=[p for p in found.files.python if os.fspath(p) in only])
+            loading = dataclasses.replace(found, files=kept)
         phase("loading", 0, 0)
-        loaded = load_stage(found, store, lambda done, total: phase("loading", done, total), self.template_cache)
+        loaded = load_stage(loading, store, lambda done, total: phase("loading", done, total), self.template_cache)
         linked = link_stage(loaded.templates, store, found.reported_paths, found.files.python)
         templates_half = Project(found.root, loaded.templates, linked.functions, linked.tables, linked.resources)
         evidence = evidence_stage(templates_half, config, store, self.live_progress)
         analysed = analyse_stage(linked.functions, linked.handler_functions, linked.inline_functions,
-                                 found.files.python, found.root, store, config, self.cache, self.jobs,
+                                 loading.files.python, found.root, store, config, self.cache, self.jobs,
                                  lambda done, total: phase("analysing", done, total))
         project = Project(
             found.root, loaded.templates, analysed.functions, linked.tables, linked.resources,
             modules=analysed.modules, inline_modules=analysed.inline_modules, entries=analysed.entries,
             imports=analysed.imports, reported_paths=found.reported_paths, power_tuning=evidence.power_tuning,
             live=evidence.live, problems=[*loaded.problems, *analysed.problems], sources=store,
-            cache_folder=self.cache.folder if self.cache else None,
+            cache_folder=self.cache.folder if self.cache else None, elsewhere=elsewhere,
         )
         rules = catalogue()
         enabled = enabled_codes(config, rules)
@@ -208,9 +255,14 @@ class Run:
         violations = check_stage(project, rules, enabled, config, self.debug)
         findings = report_stage(violations, project, rules, enabled, config)
         del violations  # the findings say it all now: the reports that follow get its room
-        diagnostics = [*found.diagnostics, *cache_notes, *loaded.diagnostics, *linked.diagnostics,
-                       *evidence.diagnostics, *analysed.diagnostics, *check_notes(project)]
-        if not (loaded.templates or analysed.entries or project.problems or found.files.explicit or found.diagnostics):
+        run_notes = [*found.diagnostics, *cache_notes]
+        # The stages' notes file by file (in stage order within a file): a run of some parts then lists
+        # them as the whole run does (run_parts.py).
+        stage_notes = sorted([*loaded.diagnostics, *linked.diagnostics, *evidence.diagnostics, *analysed.diagnostics,
+                              *check_notes(project)], key=_note_order)
+        diagnostics = [*run_notes, *stage_notes]
+        if only is None and not (loaded.templates or analysed.entries or project.problems or found.files.explicit
+                                 or found.diagnostics):
             # ruff's "No Python files found": a run that saw nothing must not read as a clean bill of health.
             # Files named one by one (pre-commit's staged files) are not a project: a YAML file that is
             # not a template is ordinary there.
@@ -224,6 +276,9 @@ class Run:
                       len(project.functions), with_code)
         result = RunResult(findings, reported_diagnostics(diagnostics, project), project, stats, rules,
                            frozenset(enabled))
+        if self.memo is not None:
+            result.parts = parts_of(loading, loaded, linked, project, findings, stage_notes,
+                                    len(dict.fromkeys(run_notes)))
         refused = any(CANNOT_READ in d.message or CANNOT_LIST in d.message for d in diagnostics)
         if self.cache_folder is not None:
             # After the stages (whose reads marked the entries they used), before this run's memo is written.
@@ -231,6 +286,25 @@ class Run:
 
             sweep_when_due(self.cache_folder, config.cache_max_mb * 1024 * 1024)
         return result, not (refused or analysed.worker_failures)
+
+
+# More changed files than this and the whole run is about as quick as finding their parts.
+_MOST_CHANGED_FILES = 64
+
+
+def _keeps_apart(fresh: Sequence[Part], rerun: Sequence[Part], kept: Sequence[Part]) -> bool:
+    """Whether the parts run again still see nothing of the parts kept: they share no file, neither
+    provides what the other asks for, and they hold the flags the others were told about."""
+    kept_files = frozenset().union(*(part.files for part in kept))
+    kept_provides = frozenset().union(*(part.provides for part in kept))
+    kept_asks = frozenset().union(*(part.asks for part in kept))
+    if any(part.files & kept_files or part.provides & kept_asks or part.asks & kept_provides for part in fresh):
+        return False
+    return frozenset().union(*(part.flags for part in fresh)) == frozenset().union(*(part.flags for part in rerun))
+
+
+def _note_order(note: Diagnostic) -> str:
+    return "" if note.path is None else note.path.as_posix()
 
 
 def run(paths: Sequence[Path | str], config: Config | None = None, **options: Any) -> RunResult:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from wa_lint.check.registry import Rule
     from wa_lint.link.model import Project
     from wa_lint.report.findings import Diagnostic, Finding
+    from wa_lint.run_parts import Parts
 
 
 @dataclass
@@ -41,6 +42,9 @@ class RunResult:
     # Stores the result again in the run memo once reports have built the template fixes they read
     # (wa_lint/run_memo.py); None when there is nothing to store.
     remember: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+    # The run's parts that see nothing of each other (run_parts.py), kept in the run memo so a run after
+    # a change checks only the changed ones; None when they cannot be told apart.
+    parts: Parts | None = field(default=None, repr=False, compare=False)
 
     @functools.cached_property
     def names(self) -> PathNames:

@@ -37,6 +37,7 @@ from wa_lint import __version__
 from wa_lint.cache_store import VouchedStore, code_fingerprint, json_bytes, library_files
 from wa_lint.config import Config
 from wa_lint.inputs import Inputs
+from wa_lint.run_parts import Parts, total_stats
 
 # The findings' classes are imported where stored results are decoded: a printed report
 # (printed_memo.py) is replayed without them.
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from wa_lint.report.findings import Diagnostic, Edit, Evidence, Finding, Fix, LensRef, Span
     from wa_lint.result import RunResult, Stats
 
-_FORMAT = "1"
+_FORMAT = "2"
 _MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
 
@@ -78,6 +79,10 @@ class RunMemo(VouchedStore):
 
     def keep(self, key: str, result: RunResult, inputs: Inputs) -> None:
         self._write_entry_chunks(key, inputs, _encode(result))
+
+    def keep_stored(self, key: str, stored: Any, inputs: Inputs) -> None:
+        """Keep a result already in its stored form (`merge_parts`' JSON values)."""
+        self._write_entry(key, inputs, stored)
 
     def keep_built_fixes(self, key: str, result: RunResult, inputs: Inputs) -> Callable[[], None] | None:
         """A call that stores `result` again if reports have built template fixes it holds unbuilt
@@ -115,12 +120,13 @@ def _plain(value: Any) -> Any:
 
 # -- the stored result ------------------------------------------------------------------------------
 
-class _Stored:
+class StoredResult:
     def __init__(self, findings: list[Finding], diagnostics: list[Diagnostic], stats: Stats,
                  enabled: frozenset[str], reported_paths: frozenset[Path] | None, model: _Model,
-                 enclosing: dict[tuple[Path, int], str | None]) -> None:
+                 enclosing: dict[tuple[Path, int], str | None], parts: Parts | None = None) -> None:
         self.findings, self.diagnostics, self.stats, self.enabled = findings, diagnostics, stats, enabled
         self.reported_paths = reported_paths
+        self.parts = parts
         self.model = model  # where template fixes not built when stored are built, once replayed
         # (path, line) of each finding that names no resource → the function around it.
         self.enclosing = enclosing
@@ -195,13 +201,70 @@ def _encode(result: RunResult) -> Iterator[bytes]:
     stats = result.stats
     reported = result.project.reported_paths
     rest = {
-        "diagnostics": [[None if d.path is None else str(d.path), d.message, d.kind] for d in result.diagnostics],
+        "diagnostics": [[None if d.path is None else str(d.path), d.message, d.kind,
+                         None if d.about is None else str(d.about)] for d in result.diagnostics],
         "stats": [stats.templates, stats.python_files, dict(stats.frameworks), stats.functions,
                   stats.functions_with_code],
         "enabled": sorted(result.enabled),
         "reported": None if reported is None else sorted(map(str, reported)),
+        "parts": None if result.parts is None else result.parts.encode(),
     }
     yield b"]," + json_bytes(rest)[1:]  # `"diagnostics": ...}`: the object's other members and its end
+
+
+def encoded(result: RunResult) -> Any:
+    """`result` in its stored form, as JSON values (a run of a few parts: small)."""
+    return json.loads(str(b"".join(_encode(result)), "utf-8", "surrogatepass"))
+
+
+def merge_parts(stored: Any, parts: Parts, rerun: set[int], fresh_run: RunResult) -> Any | None:
+    """The stored result (`encoded`'s values) of a run with these `parts`, with those at the indices
+    `rerun` replaced by a run of theirs (`fresh_run`), as a run of the whole project would have stored
+    it: the findings sorted as the report stage sorts them, the whole run's notes from the fresh run,
+    then the stages' notes file by file (`_execute` orders them so), the figures of the parts kept
+    and of the fresh ones. None when nothing would have been checked (the whole run then says so)."""
+    # The fresh part's template fixes are built now, from its run's model: a replay builds those left
+    # unbuilt from a whole run.
+    for finding in fresh_run.findings:
+        for fix in finding.fixes:
+            fix.edits  # noqa: B018 - reading the edits builds them
+    fresh, fresh_parts = encoded(fresh_run), fresh_run.parts
+    if fresh_parts is None or not isinstance(stored, dict) or stored.get("enabled") != fresh.get("enabled"):
+        return None
+    kept = [part for index, part in enumerate(parts.parts) if index not in rerun]
+    if not any(part.checked for part in (*kept, *fresh_parts.parts)):
+        return None
+    replaced = frozenset().union(*(parts.parts[index].files for index in rerun))
+    findings = [item for item in _list(stored["findings"]) if _list(item)[3][0] not in replaced]
+    findings += _list(fresh["findings"])
+    findings.sort(key=_stored_order)
+    old_notes, new_notes = _list(stored["diagnostics"]), _list(fresh["diagnostics"])
+    stage_notes = [note for note in old_notes[parts.run_notes:] if _note_file(note) not in replaced]
+    stage_notes += new_notes[fresh_parts.run_notes:]
+    stage_notes.sort(key=lambda note: "" if note[0] is None else _posix(note[0]))
+    notes = {json.dumps(note): note for note in [*new_notes[:fresh_parts.run_notes], *stage_notes]}
+    stored_parts = parts.encode()[1]
+    merged = Parts.stored([fresh_parts.run_notes, [item for index, item in enumerate(stored_parts) if index not in rerun]
+                           + fresh_parts.encode()[1]])
+    templates, python_files, frameworks, functions, with_code = total_stats((*kept, *fresh_parts.parts))
+    return {**stored, "findings": findings, "diagnostics": list(notes.values()),
+            "stats": [templates, python_files, frameworks, functions, with_code], "parts": merged.encode()}
+
+
+def _note_file(note: list[Any]) -> str | None:
+    """The file a stored note is in or about."""
+    about = note[0] if note[0] is not None else note[3]
+    return None if about is None else str(about)
+
+
+def _posix(path: str) -> str:
+    return path if os.sep == "/" else path.replace(os.sep, "/")
+
+
+def _stored_order(item: list[Any]) -> tuple[str, int, int, str, str]:
+    """`Finding.sort_key` of a stored finding."""
+    where = item[3]
+    return _posix(where[0]), where[1], where[2], item[0], item[4]
 
 
 def _text(value: Any) -> str:
@@ -242,7 +305,7 @@ def _layout(value: Any, layouts: frozenset[tuple[type, ...]]) -> None:
         raise TypeError("a stored value of the wrong shape")
 
 
-def decode_stored(value: Any) -> _Stored:
+def decode_stored(value: Any) -> StoredResult:
     """A stored result (`_encode`'s JSON values); raises TypeError, ValueError, KeyError or IndexError on
     a value it did not write."""
     from wa_lint.report.findings import (
@@ -320,8 +383,9 @@ def decode_stored(value: Any) -> _Stored:
             enclosing[(finding.span.path, finding.span.line)] = context
     diagnostics = []
     for item in _list(value["diagnostics"]):
-        path, message, kind = _list(item, 3)
-        diagnostics.append(Diagnostic(None if path is None else Path(_text(path)), _text(message), _text(kind)))
+        path, message, kind, about = _list(item, 4)
+        diagnostics.append(Diagnostic(None if path is None else Path(_text(path)), _text(message), _text(kind),
+                                      None if about is None else Path(_text(about))))
     templates, python_files, frameworks, functions, with_code = _list(value["stats"], 5)
     if type(frameworks) is not dict or not all(type(count) is int for count in frameworks.values()):
         raise TypeError("framework counts are integers")
@@ -329,7 +393,8 @@ def decode_stored(value: Any) -> _Stored:
     enabled = frozenset(_text(code) for code in _list(value["enabled"]))
     reported = None if value["reported"] is None else frozenset(Path(_text(path)) for path in _list(value["reported"]))
     model.findings = findings
-    return _Stored(findings, diagnostics, stats, enabled, reported, model, enclosing)
+    parts = None if value.get("parts") is None else Parts.stored(value["parts"])
+    return StoredResult(findings, diagnostics, stats, enabled, reported, model, enclosing, parts)
 
 
 # -- replaying it -----------------------------------------------------------------------------------
@@ -385,11 +450,12 @@ class _Catalogue(Mapping[str, Any]):
         return len(self._rules)
 
 
-def replayed(stored: _Stored, root: Path, sources: Any, build: Callable[[], RunResult], seconds: float) -> RunResult:
+def replayed(stored: StoredResult, root: Path, sources: Any, build: Callable[[], RunResult], seconds: float) -> RunResult:
     """The stored result as a run's result; unbuilt template fixes are taken from the real run when read."""
     from wa_lint.result import RunResult, Stats
 
     project = stored.model.project = LazyProject(root, stored.reported_paths, sources, build, stored.enclosing)
     stats = Stats(stored.stats.templates, stored.stats.python_files, seconds, stored.stats.frameworks,
                   stored.stats.functions, stored.stats.functions_with_code)
-    return RunResult(stored.findings, stored.diagnostics, project, stats, _Catalogue(), stored.enabled)  # type: ignore[arg-type]
+    return RunResult(stored.findings, stored.diagnostics, project, stats, _Catalogue(), stored.enabled,  # type: ignore[arg-type]
+                     parts=stored.parts)

@@ -38,11 +38,13 @@ class Found:
 
 
 def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_exclude: bool = False,
-                   progress: Callable[[int], None] | None = None, snapshots: DiscoveryCache | None = None) -> Found:
+                   progress: Callable[[int], None] | None = None, snapshots: DiscoveryCache | None = None,
+                   known: Inputs | None = None) -> Found:
     """`root` is the project root (`find_root(paths)`: the git work tree, else the common folder);
-    `snapshots` keeps walks of unchanged trees (None: every run walks)."""
+    `snapshots` keeps walks of unchanged trees (None: every run walks); `known`: statuses the run has
+    taken already."""
     excludes = [*(config.exclude or ()), *config.extend_exclude]
-    found = discover(paths, root, excludes, force_exclude, progress, snapshots)
+    found = discover(paths, root, excludes, force_exclude, progress, snapshots, known)
     diagnostics = [Diagnostic(missing, "no such file or directory", kind="error") for missing in found.missing]
     diagnostics += [Diagnostic(path, note) for path, note in found.notes]
     if not config.lint_test_templates:
@@ -62,12 +64,12 @@ def discover_stage(paths: Sequence[Path], root: Path, config: Config, force_excl
         return Found(root, found, reported, diagnostics=diagnostics)
     # A staged handler is linked only through the template that points at it, so the project root
     # (the git work tree) is searched for templates; a named template brings its own handlers.
-    known = set(found.templates)
+    found_here = set(found.templates)
     # A template in a folder above a named file is the usual SAM layout (and covers a named helper
     # module the handler imports).
     project = discover([root], root, excludes, snapshots=snapshots)
     around = [(path, any(file.is_relative_to(path.parent) for file in named))
-              for path in project.templates if path not in known
+              for path in project.templates if path not in found_here
               and (config.lint_test_templates or not is_test_template(path, [root]))]
     names = frozenset(path.parent.name if path.stem == "__init__" else path.stem for path in named)
     return Found(root, found, reported, around, names, diagnostics, project.inputs)
@@ -79,5 +81,15 @@ TEST_TEMPLATE_DIRS = frozenset({"test", "tests", "testing", "unit_tests", "integ
 
 def is_test_template(path: Path, given: Sequence[Path]) -> bool:
     """A template in a test folder below the paths given (so `wa-lint tests/app` still lints what was asked)."""
-    below = next((path.relative_to(base) for base in given if path.is_relative_to(base)), path)
-    return any(part in TEST_TEMPLATE_DIRS for part in below.parts[:-1])
+    # On the paths' text, as `relative_to` would split them (a `Path` per template cost more than the
+    # rest of a replayed walk).
+    text = os.fspath(path)
+    for base in given:
+        folder = os.fspath(base)
+        if text == folder:
+            return False
+        prefix = folder if folder.endswith(os.sep) else folder + os.sep
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+            break
+    return any(part in TEST_TEMPLATE_DIRS for part in text.split(os.sep)[:-1])

@@ -222,16 +222,18 @@ def discover(
     force_exclude: bool = False,
     progress: Callable[[int], None] | None = None,
     snapshots: DiscoveryCache | None = None,
+    known: Inputs | None = None,
 ) -> Discovered:
     """The files to lint under `paths`; `progress(files found so far)` after each folder.
 
     With `snapshots`, an earlier walk's result is used when no folder it listed, no `.gitignore` it
     read and no path given has changed since (discover/snapshot.py), and a new walk is stored.
+    `known`: statuses this run has taken already (the run memo's), not asked again.
     """
     if snapshots is None:
         return _walk(paths, root, excludes, force_exclude, progress, None)
     key = snapshots.key(paths, root, excludes, force_exclude)
-    recalled = snapshots.recall(key, lambda stored: _decoded(stored, root))
+    recalled = snapshots.recall(key, lambda stored: _decoded(stored, root), known)
     if recalled is not None:
         found: Discovered = recalled[0]
         found.inputs = recalled[1]

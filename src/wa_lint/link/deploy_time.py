@@ -6,6 +6,7 @@ apply to them. A function that also has an event trigger serves requests too and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from wa_lint.analyse.python.facts_model import REQUEST_TYPE_MARKERS
@@ -16,6 +17,7 @@ from wa_lint.link.nested import normal_path, parent_arguments
 if TYPE_CHECKING:
     from wa_lint.analyse.python.facts_model import ModuleFacts
     from wa_lint.load.template.document import Template
+    from wa_lint.run_parts import Link
 
 CUSTOM_RESOURCE_TYPES = ("AWS::CloudFormation::CustomResource",)
 # The CDK provider framework's own function calls the user's handlers named by these variables.
@@ -122,6 +124,22 @@ def _deploy_time_functions(project: Project) -> dict[FunctionKey, str]:
                     mark(template, ref_target(variables.get(name)),
                          f"the custom resource provider {logical_id} calls it, so it runs once per deployment")
     return result
+
+
+def part_links(project: Project) -> Iterator[Link]:
+    """What relates the project's parts here (run_parts.py): a custom resource's ServiceToken that
+    imports another template's export. (file, key, whether the file holds the export.)"""
+    for name, exported in _exports(project.templates).items():
+        for template, _target in exported:
+            yield template.path, f"export:{name}", True
+    for template in project.templates:
+        for _logical_id, resource in _resources(template):
+            resource_type, properties = resource.get("Type"), resource.get("Properties")
+            if not isinstance(resource_type, str) or not isinstance(properties, dict):
+                continue
+            token = properties.get("ServiceToken")
+            if isinstance(token, dict) and isinstance(token.get("Fn::ImportValue"), str):
+                yield template.path, f"export:{token['Fn::ImportValue']}", False
 
 
 def _resources(template: Template) -> list[tuple[str, dict[str, Any]]]:

@@ -182,6 +182,9 @@ class Project:
     sources: SourceStore | None = None
     # The run's cache folder (None: no cache), where checks keep what they work out per file (fixes).
     cache_folder: Path | None = None
+    # What the rest of the project holds when this run checks only some of its parts (run_parts.py's
+    # flags, such as a DAX cluster in another app); empty for a whole run.
+    elsewhere: frozenset[str] = frozenset()
 
     def is_reported(self, path: Path) -> bool:
         reported = self.reported_paths

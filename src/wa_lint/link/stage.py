@@ -31,6 +31,9 @@ class Linked:
     handler_functions: list[Function] = field(default_factory=list)
     inline_functions: list[Function] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # (template, project files compared with one of its CDK asset handlers): the template's functions
+    # are linked by what those files hold, wherever they are (run_parts.py joins them).
+    asset_sources: list[tuple[Path, list[Path]]] = field(default_factory=list)
 
 
 def link_stage(templates: list[Template], store: SourceStore, reported_paths: frozenset[Path] | None,
@@ -47,12 +50,14 @@ def link_stage(templates: list[Template], store: SourceStore, reported_paths: fr
     return linked
 
 
-def _from_asset_source(function: Function, store: SourceStore, python_files: Sequence[Path]) -> Function:
+def _from_asset_source(function: Function, store: SourceStore, python_files: Sequence[Path], linked: Linked) -> Function:
     """A CDK asset handler linked to the project folder it was copied from, when there is exactly one."""
     code, handler = function.code, function.handler
     if handler is None or handler.file is None or code.root is None or not in_cdk_out(code.root):
         return function
-    source = source_of_asset(code.root, handler.file, python_files)
+    compared: list[Path] = []
+    source = source_of_asset(code.root, handler.file, python_files, compared)
+    linked.asset_sources.append((function.template.path, compared))
     if source is None or not store.inside(source):
         return function
     roots = [source, *function.import_roots[1:]]
@@ -129,7 +134,7 @@ def _link_code(function: Function, store: SourceStore, reported_paths: frozenset
         linked.diagnostics.append(Diagnostic(function.template.path, f"{function.logical_id}: {problem}"))
         return replace(function, handler=replace(handler, problem=problem))
     function = replace(function, handler=resolve_handler(handler, function.import_roots))
-    function = _from_asset_source(function, store, python_files)
+    function = _from_asset_source(function, store, python_files, linked)
     assert function.handler is not None
     if function.handler.file is not None and function.handler.file.suffix == ".py":
         linked.handler_functions.append(function)

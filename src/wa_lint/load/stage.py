@@ -34,6 +34,12 @@ class Loaded:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Framework files read, by framework ("serverless": serverless.yml files translated to templates).
     frameworks: dict[str, int] = field(default_factory=dict)
+    # Each framework file read, with its framework, and the files it includes (`${file(...)}`), as
+    # (framework file, included file): run_parts.py counts and joins them by file.
+    framework_files: dict[Path, str] = field(default_factory=dict)
+    included: list[tuple[Path, Path]] = field(default_factory=list)
+    # CDK apps without cdk.out (their `cdk.json`): one note names them all when there are many.
+    unsynthesised: list[Path] = field(default_factory=list)
 
 
 def template_cache(cache_folder: Path | None) -> TemplateCache | None:
@@ -67,7 +73,8 @@ def load_stage(found: Found, store: SourceStore, progress: Callable[[int, int], 
         _load(path, store, loaded, unsynthesised, cache)
         if progress is not None:
             progress(done, len(candidates))
-    loaded.diagnostics.extend(_cdk_warnings([app for app in unsynthesised if app not in speculative]))
+    loaded.unsynthesised.extend(app for app in unsynthesised if app not in speculative)
+    loaded.diagnostics.extend(_cdk_warnings(loaded.unsynthesised))
     return loaded
 
 
@@ -96,7 +103,7 @@ def _cdk_warnings(apps: list[Path]) -> list[Diagnostic]:
 
     named = ", ".join(relative(path) for path in apps[:_CDK_WARNINGS_LISTED])
     return [Diagnostic(None, f"{len(apps)} CDK apps have no cdk.out ({named} and {len(apps) - _CDK_WARNINGS_LISTED} "
-                             f"more): {cdk_note(many=True)}", kind="warning")]
+                             f"more): {cdk_note(many=True)}", kind="warning", about=apps[0])]
 
 
 def _project_text(store: SourceStore, path: Path) -> str | None:
@@ -129,8 +136,13 @@ def _load(path: Path, store: SourceStore, loaded: Loaded, unsynthesised: list[Pa
             precheck(source.text)
             template = cache.load(path, source.raw, source.text) if cache else parse_document(path, source.text)
         else:
-            translated = load_framework_file(path, source.text, lambda file: _project_text(store, file))
+            def include(file: Path) -> str | None:
+                loaded.included.append((path, file))
+                return _project_text(store, file)
+
+            translated = load_framework_file(path, source.text, include)
             loaded.frameworks[framework] = loaded.frameworks.get(framework, 0) + 1
+            loaded.framework_files[path] = framework
             if translated is None:
                 if framework == "cdk" and not is_dir(path.parent / "cdk.out"):
                     unsynthesised.append(path)

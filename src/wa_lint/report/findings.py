@@ -226,3 +226,6 @@ class Diagnostic:
     path: Path | None
     message: str
     kind: str = "skipped"
+    # The file a note that names none is about (one note for many CDK apps: the first), for the run's
+    # parts (run_parts.py); not part of the note.
+    about: Path | None = field(default=None, compare=False)

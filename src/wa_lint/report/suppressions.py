@@ -35,6 +35,7 @@ from wa_lint.link.model import Project
 from wa_lint.load.template.document import Template
 from wa_lint.load.template.nodes import DictNode, pos_of
 from wa_lint.report.findings import Finding, Span, Violation
+from wa_lint.run_parts import Link
 
 UNUSED = "WA003"
 BLANKET = "WA004"
@@ -104,6 +105,21 @@ def _may_suppress(text: str) -> bool:
         lowered = text.lower()
         return "wa-lint" in lowered or "noqa" in lowered
     return _MAY_SUPPRESS.search(text) is not None
+
+
+def part_links(project: Project) -> Iterator[Link]:
+    """What relates the project's parts here (run_parts.py): a template's Metadata, or a comment on a
+    function's key, covers the handler code of every function with that logical ID (`_candidates`), in
+    any template. (file, key, whether the file holds a suppression that may cover it.)"""
+    suppressing = {id(template) for template in project.templates if _may_suppress(template.text)}
+    for function in project.functions:
+        name = f"function:{function.logical_id}"
+        yield function.template.path, name, False
+        if id(function.template) in suppressing:
+            yield function.template.path, name, True
+    for entry in project.entries:
+        if entry.function is None:
+            yield entry.facts.path, f"function:{entry.label}", False
 
 
 def _split(codes: str) -> tuple[str, ...]:

@@ -107,6 +107,9 @@ class ModuleIndex:
         self.credentialed: dict[tuple[tuple[str, ...], Node, Node], bool] = {}
         # Live origin sets (few distinct ones in a run) → the names they hold as context users.
         self.context_users: dict[frozenset[Origin], frozenset[str]] = {}
+        # (importing module, module found) for every look-up that found one: a call can reach a module
+        # beyond the import graph (`pkg.sub.f()` after `import pkg`), which joins their run parts.
+        self.linked: set[tuple[str, str]] = set()
 
     def _analysed_file(self, root: Path, dotted: str) -> Path | None:
         base = f"{root}/{dotted.replace('.', '/')}"
@@ -173,14 +176,17 @@ class Graph:
             return None
         # Relative imports depend on the importing file's folder, absolute ones on the entry's roots.
         key = (str(facts.path.parent) if level else self._roots_key, level, tuple(parts))
-        known = self.index.modules_found.get(key, False)
-        if known is not False:
-            return known  # type: ignore[return-value]
-        found = self.index.resolver.find(facts.path, level, parts, self.root_paths)
-        result = None
-        if found is not None and not is_test_file(found.path.relative_to(found.root)):
-            result = (self.index.by_path[str(found.path)], found.used)
-        self.index.modules_found[key] = result
+        modules_found = self.index.modules_found
+        if key in modules_found:
+            result = modules_found[key]
+        else:
+            found = self.index.resolver.find(facts.path, level, parts, self.root_paths)
+            result = None
+            if found is not None and not is_test_file(found.path.relative_to(found.root)):
+                result = (self.index.by_path[str(found.path)], found.used)
+            modules_found[key] = result
+        if result is not None and result[0] is not facts:
+            self.index.linked.add((str(facts.path), str(result[0].path)))
         return result
 
     # -- resolution ------------------------------------------------------------------------------------

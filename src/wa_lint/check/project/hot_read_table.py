@@ -25,6 +25,7 @@ from wa_lint.link.linker import literal_int, ref_target, resolve
 from wa_lint.link.model import Entry, Function, Project, Resource, Table
 from wa_lint.link.nested import ParentArguments, normal_path, parent_arguments
 from wa_lint.report.findings import Evidence, Severity, Violation
+from wa_lint.run_parts import DAX, Link
 from wa_lint.words import plural
 
 CODE = "PERF201"
@@ -198,11 +199,39 @@ def readers(project: Project) -> dict[TableKey, dict[str, tuple[Function, list[D
 
 
 def has_dax(project: Project) -> bool:
-    if project.resources_of_type("AWS::DAX::Cluster"):
-        return True
-    modules = [*project.modules.values(), *project.inline_modules.values()]
-    return any(item.level == 0 and item.module.split(".")[0] == "amazondax"
-               for facts in modules for item in facts.imports)
+    # A run of some parts of the project (run_parts.py) is told whether the others have DAX.
+    return DAX in project.elsewhere or next(dax_holders(project), None) is not None
+
+
+def dax_holders(project: Project) -> Iterator[Path]:
+    """The files that give the project DAX: templates with a cluster, code that imports amazondax."""
+    for cluster in project.resources_of_type("AWS::DAX::Cluster"):
+        yield cluster.template.path
+    for modules in (project.modules.values(), project.inline_modules.values()):
+        for facts in modules:
+            if any(item.level == 0 and item.module.split(".")[0] == "amazondax" for item in facts.imports):
+                yield facts.path
+
+
+def part_links(project: Project) -> Iterator[Link]:
+    """What relates the project's parts here (run_parts.py): a table is found by its literal name
+    (`_Tables.read_by`, `autoscaling_evidence`) from any template's code, environment or scalable target.
+    (file, key, whether the file holds the table.)"""
+    for table in project.tables:
+        if isinstance(table.table_name, str):
+            yield table.template.path, f"table:{table.table_name}", True
+    for target in project.resources_of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
+        match = _RESOURCE_ID.match(_resource_id_text(target.properties.get("ResourceId")) or "")
+        if match:
+            yield target.template.path, f"table:{match.group('table')}", False
+    for facts in project.modules.values():
+        for read in facts.dynamodb.reads:
+            if read.table.kind != "env":
+                yield facts.path, f"table:{read.table.value}", False
+    for function in project.functions:
+        for variable in function.environment.values():
+            if variable.target is None and isinstance(variable.value, str):
+                yield function.template.path, f"table:{variable.value}", False
 
 
 def measured_evidence(table: Table, project: Project) -> tuple[Evidence, ...]:

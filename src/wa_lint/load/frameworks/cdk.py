@@ -42,11 +42,13 @@ def in_cdk_out(path: Path) -> bool:
     return "cdk.out" in path.parts
 
 
-def source_of_asset(asset_root: Path, handler_file: Path, python_files: Iterable[Path]) -> Path | None:
+def source_of_asset(asset_root: Path, handler_file: Path, python_files: Iterable[Path],
+                    compared: list[Path] | None = None) -> Path | None:
     """The project folder `cdk synth` copied an asset from: the one holding the same handler file, byte for byte.
 
     Findings then point at the code the user edits, not at its copy in cdk.out; None when no single
-    folder matches (the asset was bundled, or the source changed since the last synth).
+    folder matches (the asset was bundled, or the source changed since the last synth). `compared`
+    gets every project file compared with the copy.
     """
     relative = handler_file.relative_to(asset_root)
     inputs.note(handler_file)
@@ -59,6 +61,8 @@ def source_of_asset(asset_root: Path, handler_file: Path, python_files: Iterable
         if path.name != handler_file.name or in_cdk_out(path) or not path.as_posix().endswith(relative.as_posix()):
             continue
         inputs.note(path)
+        if compared is not None:
+            compared.append(path)
         try:
             if path.read_bytes() == staged:
                 roots.add(Path(path.as_posix()[: -len(relative.as_posix())]))

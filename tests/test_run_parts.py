@@ -1,0 +1,339 @@
+"""A run after some files changed checks only their parts (run_parts.py), and gets what a whole run gets."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES, later
+
+from wa_lint.config import Config
+from wa_lint.inputs import Inputs
+from wa_lint.pipeline import Run
+from wa_lint.result import RunResult
+
+# Apps of a monorepo, each a rule's fixture: they see nothing of each other.
+_APPS = {"orders": "demo", "clients": "PERF101-sdk-client-in-handler/bad", "hot": "PERF201-hot-read-table-without-dax/bad",
+         "globals": "SEC101-user-data-in-global/bad"}
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> list[frozenset[str] | None]:
+    """The files each pipeline run was given (None: the whole project)."""
+    calls: list[frozenset[str] | None] = []
+    real = Run._execute
+
+    def recording(self, started, inputs=None, only=None, *args):
+        calls.append(only)
+        return real(self, started, inputs, only, *args)
+
+    monkeypatch.setattr(Run, "_execute", recording)
+    return calls
+
+
+def _monorepo(tmp_path: Path, apps: dict[str, str] = _APPS) -> Path:
+    project = tmp_path / "mono"
+    for name, fixture in apps.items():
+        shutil.copytree(FIXTURES / fixture, project / name)
+    (project / ".git").mkdir()
+    return project
+
+
+def _run(project: Path, config: Config | None = None, **options) -> RunResult:
+    return Run([project], config or Config(preview=True), **options).execute()
+
+
+def _whole(result: RunResult) -> tuple:
+    """Everything a report shows of a run: its findings (fixes' edits included), notes and figures."""
+    findings = [(f.code, f.severity, f.span, f.message, f.fix, f.resource, f.function, f.evidence,
+                 [(fix.title, fix.applicability, fix.edits) for fix in f.fixes]) for f in result.findings]
+    stats = result.stats
+    return findings, result.diagnostics, (stats.templates, stats.python_files, stats.frameworks, stats.functions,
+                                          stats.functions_with_code)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} is not in {path}"
+    path.write_text(text.replace(old, new, 1))
+    later(path)
+
+
+def _files(project: Path, *names: str) -> set[str]:
+    return {os.fspath(project / name) for name in names}
+
+
+def test_a_changed_handler_reruns_its_app_alone_and_the_result_is_the_whole_runs(tmp_path, trusted, runs) -> None:
+    project = _monorepo(tmp_path)
+    handler = project / "clients" / "src" / "direct.py"
+    before = sum(f.span.path == handler for f in _run(project).findings)
+    _edit(handler, "def lambda_handler(event, context):\n",
+          "def lambda_handler(event, context):\n    kinesis = b3.client('kinesis')\n")
+    runs.clear()
+    partial = _run(project)
+    (only,) = runs
+    assert only is not None and os.fspath(handler) in only, "the handler's part ran"
+    assert not any(path.startswith(os.fspath(project / "orders")) for path in only), "the other apps did not"
+    whole = _run(project, use_cache=False)
+    assert _whole(partial) == _whole(whole)
+    assert sum(f.span.path == handler for f in partial.findings) == before + 1, "the new client is reported"
+    runs.clear()
+    assert _whole(_run(project)) == _whole(whole) and runs == [], "the merged result is kept and replayed"
+
+
+def test_lines_that_moved_in_a_template_are_reported_where_they_are_now(tmp_path, trusted, runs) -> None:
+    project = _monorepo(tmp_path)
+    before = _run(project)
+    template = project / "orders" / "template.yaml"
+    template.write_text("# a comment that moves every line down\n" + template.read_text())
+    later(template)
+    runs.clear()
+    after = _run(project)
+    assert runs and runs[0] is not None, "only the template's part ran"
+    assert _whole(after) == _whole(_run(project, use_cache=False))
+    lines_before = sorted(f.span.line for f in before.findings if f.span.path == template)
+    assert sorted(f.span.line for f in after.findings if f.span.path == template) == [line + 1 for line in lines_before]
+
+
+def test_a_dax_client_in_another_app_keeps_perf201_silent_when_the_table_app_runs_alone(tmp_path, trusted, runs) -> None:
+    project = _monorepo(tmp_path, {**_APPS, "cached": "PERF201-amazondax-client/good"})
+    cold = _run(project)
+    assert not any(f.code == "PERF201" for f in cold.findings), "DAX anywhere silences PERF201"
+    handler = next((project / "hot" / "src").rglob("*.py"))
+    handler.write_text(handler.read_text() + "\n# touched\n")
+    later(handler)
+    runs.clear()
+    partial = _run(project)
+    assert runs and runs[0] is not None and os.fspath(handler) in runs[0]
+    assert not any(path.startswith(os.fspath(project / "cached")) for path in runs[0])
+    assert _whole(partial) == _whole(_run(project, use_cache=False))
+    assert not any(f.code == "PERF201" for f in partial.findings)
+
+
+def test_a_part_that_now_reaches_another_apps_files_makes_the_run_whole(tmp_path, trusted, runs) -> None:
+    project = _monorepo(tmp_path)
+    _run(project)
+    template = project / "clients" / "template.yaml"
+    # A function's handler is now the orders app's: the two share a file.
+    _edit(template, "      Handler: direct.lambda_handler\n",
+          "      Handler: orders.get_order.lambda_handler\n      CodeUri: ../orders/src/\n")
+    runs.clear()
+    after = _run(project)
+    assert runs[0] is not None and runs[-1] is None, "the part ran, then the whole project"
+    assert _whole(after) == _whole(_run(project, use_cache=False))
+
+
+@pytest.mark.parametrize("change", ["gitignore", "requirements", "new module"])
+def test_changes_beyond_the_parts_files_run_the_whole_project(tmp_path, trusted, runs, change: str) -> None:
+    project = _monorepo(tmp_path)
+    _run(project)
+    if change == "gitignore":
+        (project / ".gitignore").write_text("globals/\n")
+        later(project)
+    elif change == "requirements":
+        (project / "orders" / "src" / "requirements.txt").write_text("boto3\n")
+        later(project / "orders" / "src")
+    else:
+        (project / "clients" / "src" / "extra.py").write_text("import boto3\n\ndef handler(event, context):\n"
+                                                            "    return boto3.client('s3')\n")
+        later(project / "clients" / "src")
+    runs.clear()
+    after = _run(project)
+    assert runs == [None]
+    assert _whole(after) == _whole(_run(project, use_cache=False))
+
+
+def test_notes_of_a_changed_part_replace_its_old_ones_in_the_whole_runs_order(tmp_path, trusted, runs) -> None:
+    project = _monorepo(tmp_path)
+    config = Config(preview=True, max_python_lines=40)
+    long = project / "globals" / "src" / "long.py"
+    long.write_text("def handler(event, context):\n" + "    pass\n" * 40)  # over the limit: a note
+    assert any(note.path == long for note in _run(project, config).diagnostics)
+    long.write_text("def handler(event, context):\n    pass\n")
+    later(long)
+    runs.clear()
+    after = _run(project, config)
+    assert runs and runs[0] is not None
+    assert _whole(after) == _whole(_run(project, config, use_cache=False))
+    assert not any(note.path == long for note in after.diagnostics)
+
+
+def test_files_named_one_by_one_never_run_in_parts(tmp_path, trusted, runs) -> None:
+    project = _monorepo(tmp_path)
+    handler = project / "clients" / "src" / "direct.py"
+    first = Run([handler], Config()).execute()
+    assert first.findings, "the staged file was linted"
+    assert first.parts is None, "pre-commit's staged files: the templates around them are read by what they say"
+
+
+def test_files_changed_now_lists_changed_files_and_refuses_anything_else(tmp_path) -> None:
+    folder = tmp_path / "app"
+    folder.mkdir()
+    kept, edited = folder / "kept.py", folder / "edited.py"
+    kept.write_text("a = 1\n")
+    edited.write_text("b = 1\n")
+    recorded = Inputs(started_ns=os.stat(edited).st_mtime_ns + 10**10)
+    for path in (folder, kept, edited, folder / "absent.py"):
+        recorded.note(path)
+    stored = json.loads(json.dumps(recorded.encode()))  # as the run memo stores it
+    unchanged = Inputs.files_changed_now(stored, 4)
+    assert unchanged is not None and unchanged[1] == []
+    edited.write_text("b = 2\n")
+    later(edited)
+    now = Inputs.files_changed_now(stored, 4)
+    assert now is not None and now[1] == [os.fspath(edited)]
+    assert os.fspath(edited) not in now[0].paths and os.fspath(kept) in now[0].paths
+    assert Inputs.files_changed_now(stored, 0) is None, "more changed files than allowed"
+    assert Inputs.read_now(stored) is None
+    (folder / "absent.py").write_text("c = 1\n")
+    later(folder)
+    assert Inputs.files_changed_now(stored, 4) is None, "a file appeared: the walk may find more"
+
+
+_FUNCTION = """  {name}:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: {code}
+      Handler: {handler}
+"""
+_READ_BY_NAME = "import boto3\n\nTABLE = boto3.resource('dynamodb').Table('{table}')\n\n\ndef handler(event, context):\n" \
+                "    return TABLE.get_item(Key={{'id': '1'}})\n"
+
+
+def _app(project: Path, name: str, resources: str, code: dict[str, str] | None = None, extra: str = "") -> Path:
+    folder = project / name
+    folder.mkdir(parents=True)
+    (folder / "template.yaml").write_text(
+        f"AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\n{extra}Resources:\n{resources}")
+    for path, text in (code or {}).items():
+        (folder / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / path).write_text(text)
+    return folder / "template.yaml"
+
+
+def _part_holding(result: RunResult, path: Path) -> frozenset[str]:
+    assert result.parts is not None
+    (part,) = [part.files for part in result.parts.parts if os.fspath(path) in part.files]
+    return part
+
+
+def _two_apps(tmp_path: Path, first: tuple[str, dict[str, str]], second: tuple[str, dict[str, str]],
+              extra: str = "") -> tuple[RunResult, Path, Path]:
+    project = tmp_path / "mono"
+    (project / ".git").mkdir(parents=True)
+    a = _app(project, "a", first[0], first[1])
+    b = _app(project, "b", second[0], second[1], extra)
+    return _run(project), a, b
+
+
+def test_apps_that_share_nothing_are_parts_of_their_own(tmp_path) -> None:
+    handler = {"src/app.py": "def handler(event, context):\n    return 1\n"}
+    result, a, b = _two_apps(tmp_path, (_FUNCTION.format(name="A", code="src/", handler="app.handler"), handler),
+                             (_FUNCTION.format(name="B", code="src/", handler="app.handler"), handler))
+    assert _part_holding(result, a) == _files(a.parent, "template.yaml", "src/app.py")
+    assert os.fspath(b) not in _part_holding(result, a)
+
+
+def test_a_table_read_by_its_literal_name_joins_the_reader_and_the_table(tmp_path) -> None:
+    table = "  Orders:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: shared-orders\n"
+    result, a, b = _two_apps(tmp_path, (table, {}), (_FUNCTION.format(name="Reader", code="src/", handler="app.handler"),
+                                                     {"src/app.py": _READ_BY_NAME.format(table="shared-orders")}))
+    assert os.fspath(b.parent / "src" / "app.py") in _part_holding(result, a)
+    result, a, b = _two_apps(tmp_path / "other", (table, {}), (
+        _FUNCTION.format(name="Reader", code="src/", handler="app.handler"),
+        {"src/app.py": _READ_BY_NAME.format(table="another-table")}))
+    assert os.fspath(b) not in _part_holding(result, a), "another name: apart"
+
+
+def test_a_custom_resource_importing_an_export_joins_the_exporting_template(tmp_path) -> None:
+    provider = _FUNCTION.format(name="Provider", code="src/", handler="app.handler")
+    custom = "  Thing:\n    Type: Custom::Thing\n    Properties:\n      ServiceToken: !ImportValue provider-arn\n"
+    project = tmp_path / "mono"
+    (project / ".git").mkdir(parents=True)
+    a = _app(project, "a", provider, {"src/app.py": "def handler(event, context):\n    return 1\n"},
+             extra="")
+    a.write_text(a.read_text() + "Outputs:\n  Arn:\n    Value: !GetAtt Provider.Arn\n    Export:\n"
+                                 "      Name: provider-arn\n")
+    b = _app(project, "b", custom)
+    assert os.fspath(b) in _part_holding(_run(project), a)
+
+
+def test_a_template_that_may_suppress_joins_every_app_with_a_function_of_that_name(tmp_path) -> None:
+    handler = {"src/app.py": "def handler(event, context):\n    return 1\n"}
+    suppressing = _FUNCTION.format(name="Hello", code="src/", handler="app.handler") + \
+        "    Metadata:\n      wa-lint:\n        ignore: [PERF101]\n"
+    result, a, b = _two_apps(tmp_path, (suppressing, handler),
+                             (_FUNCTION.format(name="Hello", code="src/", handler="app.handler"), handler))
+    assert os.fspath(b) in _part_holding(result, a)
+
+
+def test_a_nested_stack_joins_its_parent(tmp_path) -> None:
+    project = tmp_path / "mono"
+    (project / ".git").mkdir(parents=True)
+    parent = _app(project, "app", "  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n"
+                                  "      TemplateURL: stacks/child.yaml\n")
+    child = project / "app" / "stacks" / "child.yaml"
+    child.parent.mkdir()
+    child.write_text("Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n")
+    assert os.fspath(child) in _part_holding(_run(project), parent)
+
+
+def test_a_call_into_a_module_only_another_app_imports_joins_them(tmp_path) -> None:
+    # `pkg` has no __init__.py: `import pkg` follows no file, and `pkg.sub.make()` resolves into
+    # pkg/sub.py only because the other app's handler imports it.
+    project = tmp_path / "mono"
+    (project / ".git").mkdir(parents=True)
+    shared = project / "shared"
+    (shared / "pkg").mkdir(parents=True)
+    (shared / "pkg" / "sub.py").write_text("import boto3\n\n\ndef make():\n    return boto3.client('s3')\n")
+    (shared / "caller.py").write_text("import pkg\n\n\ndef handler(event, context):\n    return pkg.sub.make()\n")
+    (shared / "importer.py").write_text("from pkg import sub\n\n\ndef handler(event, context):\n    return sub.make()\n")
+    a = _app(project, "a", _FUNCTION.format(name="Caller", code="../shared/", handler="caller.handler"))
+    b = _app(project, "b", _FUNCTION.format(name="Importer", code="../shared/", handler="importer.handler"))
+    result = _run(project)
+    assert any(f.span.path == shared / "caller.py" and "make" in f.message for f in result.findings), \
+        "the call is followed into pkg/sub.py"
+    assert os.fspath(b) in _part_holding(result, a)
+
+
+def test_framework_apps_rerun_with_what_they_include_and_compare(tmp_path, trusted, runs) -> None:
+    project = _monorepo(tmp_path, {"cdk": "frameworks/cdk-app", "sls": "frameworks/serverless-app",
+                                   **{f"bare{n}": "frameworks/cdk-without-synth" for n in range(4)}, "orders": "demo"})
+    cold = _run(project)
+    assert cold.parts is not None
+    # The CDK app's asset handler was compared with the source it was copied from; one note names the
+    # four apps without cdk.out; serverless.yml includes settings.yml.
+    assert os.fspath(project / "cdk" / "lambda" / "index.py") in _part_holding(cold, project / "cdk" / "cdk.out" /
+                                                                             "OrdersStack.template.json")
+    assert _files(project, *(f"bare{n}/cdk.json" for n in range(4))) <= _part_holding(cold, project / "bare0" / "cdk.json")
+    assert os.fspath(project / "sls" / "settings.yml") in _part_holding(cold, project / "sls" / "serverless.yml")
+    for changed in (project / "cdk" / "lambda" / "index.py", project / "sls" / "settings.yml", project / "bare2" / "cdk.json"):
+        changed.write_text(changed.read_text() + "\n")
+        later(changed)
+        runs.clear()
+        after = _run(project)
+        assert runs and runs[0] is not None and os.fspath(changed) in runs[0], changed
+        assert not any(path.startswith(os.fspath(project / "orders")) for path in runs[0])
+        assert _whole(after) == _whole(_run(project, use_cache=False)), changed
+
+
+def test_a_cdk_asset_compared_with_another_apps_file_reruns_with_it(tmp_path, trusted, runs) -> None:
+    # Two copies of one CDK app: each asset handler matches two sources, so neither is linked to one.
+    project = _monorepo(tmp_path, {"one": "frameworks/cdk-app", "two": "frameworks/cdk-app"})
+    source = project / "one" / "lambda" / "index.py"
+
+    def linked(result: RunResult) -> bool:
+        """Whether a finding in one's source names the template's function (not the handler found by name)."""
+        return any(f.span.path == source and f.function != "handler" for f in result.findings)
+
+    assert not linked(_run(project))
+    edited = project / "two" / "lambda" / "index.py"
+    edited.write_text(edited.read_text() + "\n# now the one app's asset matches its own source alone\n")
+    later(edited)
+    after = _run(project)
+    assert linked(after)
+    assert _whole(after) == _whole(_run(project, use_cache=False))
