@@ -26,9 +26,9 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> list[frozenset[str] | None]:
     calls: list[frozenset[str] | None] = []
     real = Run._execute
 
-    def recording(self, started, inputs=None, only=None, *args):
-        calls.append(only)
-        return real(self, started, inputs, only, *args)
+    def recording(self, started, inputs=None, part_run=None):
+        calls.append(None if part_run is None else part_run.files)
+        return real(self, started, inputs, part_run)
 
     monkeypatch.setattr(Run, "_execute", recording)
     return calls
@@ -282,18 +282,25 @@ def test_a_nested_stack_joins_its_parent(tmp_path) -> None:
     assert os.fspath(child) in _part_holding(_run(project), parent)
 
 
-def test_a_call_into_a_module_only_another_app_imports_joins_them(tmp_path) -> None:
-    # `pkg` has no __init__.py: `import pkg` follows no file, and `pkg.sub.make()` resolves into
-    # pkg/sub.py only because the other app's handler imports it.
+def _apps_sharing_code(tmp_path: Path, caller_returns: str) -> tuple[Path, Path, Path]:
+    """Two apps over one code folder (project, app a's template, app b's). `pkg` has no __init__.py:
+    `import pkg` follows no file, and `pkg.sub.make()` resolves into pkg/sub.py only because app b's
+    handler imports it."""
     project = tmp_path / "mono"
     (project / ".git").mkdir(parents=True)
     shared = project / "shared"
     (shared / "pkg").mkdir(parents=True)
     (shared / "pkg" / "sub.py").write_text("import boto3\n\n\ndef make():\n    return boto3.client('s3')\n")
-    (shared / "caller.py").write_text("import pkg\n\n\ndef handler(event, context):\n    return pkg.sub.make()\n")
+    (shared / "caller.py").write_text(f"import pkg\n\n\ndef handler(event, context):\n    return {caller_returns}\n")
     (shared / "importer.py").write_text("from pkg import sub\n\n\ndef handler(event, context):\n    return sub.make()\n")
     a = _app(project, "a", _FUNCTION.format(name="Caller", code="../shared/", handler="caller.handler"))
     b = _app(project, "b", _FUNCTION.format(name="Importer", code="../shared/", handler="importer.handler"))
+    return project, a, b
+
+
+def test_a_call_into_a_module_only_another_app_imports_joins_them(tmp_path) -> None:
+    project, a, b = _apps_sharing_code(tmp_path, "pkg.sub.make()")
+    shared = project / "shared"
     result = _run(project)
     assert any(f.span.path == shared / "caller.py" and "make" in f.message for f in result.findings), \
         "the call is followed into pkg/sub.py"
@@ -337,3 +344,155 @@ def test_a_cdk_asset_compared_with_another_apps_file_reruns_with_it(tmp_path, tr
     after = _run(project)
     assert linked(after)
     assert _whole(after) == _whole(_run(project, use_cache=False))
+
+
+def _edit_and_compare(project: Path, path: Path, old: str, new: str, runs: list, whole: bool) -> RunResult:
+    """Edit `path` in place, run again, and check the run against one without the cache; `whole`:
+    whether the edit must end in a run of the whole project."""
+    _edit(path, old, new)
+    runs.clear()
+    after = _run(project)
+    assert (runs[-1] is None) == whole, runs
+    assert _whole(after) == _whole(_run(project, use_cache=False))
+    return after
+
+
+def test_an_edit_that_adds_a_call_into_a_module_another_app_had_analysed(tmp_path, trusted, runs) -> None:
+    project, _, _ = _apps_sharing_code(tmp_path, "1")
+    shared = project / "shared"
+    _run(project)
+    after = _edit_and_compare(project, shared / "caller.py", "    return 1\n", "    return pkg.sub.make()\n", runs,
+                              whole=True)
+    assert any(f.span.path == shared / "caller.py" and f.code == "PERF101" for f in after.findings)
+
+
+def test_inline_code_reading_a_table_by_name_is_joined_with_the_table(tmp_path, trusted, runs) -> None:
+    inline = "".join(
+        f"  {name}Function:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n"
+        f"      Handler: index.handler\n      InlineCode: |\n        import boto3\n"
+        f"        client = boto3.client('dynamodb')\n        def handler(event, context):\n"
+        f"            return client.get_item(TableName='catalog', Key={{'id': {{'S': 'x'}}}})\n"
+        f"      Events:\n        Get: {{Type: Api, Properties: {{Path: /{name.lower()}, Method: get}}}}\n"
+        for name in ("One", "Two", "Three"))
+    table = "  CatalogTable:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: catalog\n" \
+            "      BillingMode: PAY_PER_REQUEST\n"
+    project = tmp_path / "mono"
+    (project / ".git").mkdir(parents=True)
+    _app(project, "api", inline)
+    data = _app(project, "data", table)
+    cold = _run(project)
+    assert any(f.code == "PERF201" for f in cold.findings), "three readers behind an API: a hot table"
+    after = _edit_and_compare(project, data, "      BillingMode", "      # a note\n      BillingMode", runs, whole=False)
+    assert any(f.code == "PERF201" for f in after.findings)
+
+
+def test_a_project_where_nothing_was_checked_is_no_parts_and_runs_whole(tmp_path, trusted, runs) -> None:
+    project = tmp_path / "mono"
+    (project / ".git").mkdir(parents=True)
+    util = project / "util.py"
+    util.write_text("import boto3\n\n\ndef helper(event, context):\n    return boto3.client('s3')\n")
+    assert _run(project).parts is None
+    after = _edit_and_compare(project, util, "def helper", "def handler", runs, whole=True)
+    assert not any(note.path is None and note.kind == "warning" for note in after.diagnostics)
+
+
+@pytest.mark.parametrize("edit", ["table read by name", "suppression", "dax client"])
+def test_an_edit_that_relates_an_app_to_another_runs_whole(tmp_path, trusted, runs, edit: str) -> None:
+    handler = {"src/app.py": "import boto3\n\nTABLE = boto3.resource('dynamodb').Table('orders-a')\n\n\n"
+                             "def handler(event, context):\n    boto3.client('s3')\n"
+                             "    return TABLE.get_item(Key={'id': '1'})\n"}
+    table = "  Orders:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: orders-b\n"
+    result, a, b = _two_apps(tmp_path, (_FUNCTION.format(name="Hello", code="src/", handler="app.handler"), handler),
+                             (_FUNCTION.format(name="Hello", code="src/", handler="app.handler") + table,
+                              {"src/app.py": "def handler(event, context):\n    return 1\n"}))
+    assert os.fspath(b) not in _part_holding(result, a)
+    project = a.parent.parent
+    if edit == "table read by name":
+        _edit_and_compare(project, a.parent / "src" / "app.py", "Table('orders-a')", "Table('orders-b')", runs, whole=True)
+    elif edit == "suppression":
+        _edit_and_compare(project, b, "      Handler: app.handler\n",
+                          "      Handler: app.handler\n    Metadata:\n      wa-lint:\n        ignore: [PERF101]\n", runs,
+                          whole=True)
+    else:
+        _edit_and_compare(project, b.parent / "src" / "app.py", "def handler", "import amazondax\n\n\ndef handler",
+                          runs, whole=True)
+
+
+def test_an_edited_requirements_file_runs_whole(tmp_path, trusted, runs) -> None:
+    project = _monorepo(tmp_path)
+    requirements = project / "orders" / "src" / "requirements.txt"
+    requirements.write_text("boto3\n")
+    _run(project)
+    _edit_and_compare(project, requirements, "boto3\n", "boto3\nshared\n", runs, whole=True)
+    assert runs[0] is None, "a file no part holds: no part is run first"
+
+
+def test_a_fresh_note_goes_between_the_kept_ones_in_path_order(tmp_path, trusted, runs) -> None:
+    config = Config(preview=True, max_python_lines=40)
+    project = tmp_path / "mono"
+    (project / ".git").mkdir(parents=True)
+    long = "def handler(event, context):\n" + "    pass\n" * 40
+    for name in ("a", "b", "c"):
+        _app(project, name, _FUNCTION.format(name="F", code="src/", handler="app.handler"), {"src/app.py": long})
+    middle = project / "b" / "src" / "app.py"
+    middle.write_text("def handler(event, context):\n    pass\n")
+    before = _run(project, config)
+    assert [note.path.parent.parent.name for note in before.diagnostics if note.path and note.path.suffix == ".py"] == [
+        "a", "c"]
+    _edit(middle, "    pass\n", "    pass\n" * 40)
+    runs.clear()
+    after = _run(project, config)
+    assert runs[0] is not None
+    assert [note.path.parent.parent.name for note in after.diagnostics if note.path and note.path.suffix == ".py"] == [
+        "a", "b", "c"]
+    assert _whole(after) == _whole(_run(project, config, use_cache=False))
+
+
+@pytest.mark.parametrize("damage", ["not a list", "a part of the wrong shape", "a finding's path a number"])
+def test_a_damaged_entry_is_a_whole_run_never_an_error(tmp_path, trusted, runs, damage: str) -> None:
+    from wa_lint.cache_store import json_bytes, seal
+
+    project = _monorepo(tmp_path)
+    _run(project)
+    (entry,) = (project / ".wa_lint_cache" / "runs").iterdir()
+    key = entry.name[:-len(".json")]
+    stored = json.loads(entry.read_bytes().split(b"\n", 1)[1])
+    result = stored["result"]
+    if damage == "not a list":
+        result["parts"] = {"parts": 1}
+    elif damage == "a part of the wrong shape":
+        result["parts"][1][0] = ["files", 3]
+    else:
+        result["findings"][0][3][0] = 7
+    body = b'{"inputs":' + json_bytes(stored["inputs"]) + b',"result":' + json_bytes(result) + b"}"
+    entry.write_bytes(seal(key, body) + b"\n" + body)  # sealed as the store seals: damaged, not torn
+    handler = project / "clients" / "src" / "direct.py"
+    _edit(handler, "def lambda_handler(event, context):\n", "def lambda_handler(event, context):  # edited\n")
+    runs.clear()
+    after = _run(project)
+    assert runs == [None] or runs[-1] is None
+    assert _whole(after) == _whole(_run(project, use_cache=False))
+
+
+def test_a_racy_file_whose_digest_changed_is_a_changed_file(tmp_path) -> None:
+    path = tmp_path / "app.py"
+    path.write_text("a = 1\n")
+    recorded = Inputs(started_ns=0)  # every status is racy: the record keeps digests
+    recorded.note(path)
+    stored = json.loads(json.dumps(recorded.encode()))
+    assert stored[0][2] is not None, "a racy status is kept with a digest"
+    stored[0][2] = "0" * 64  # what was read then is not what the file holds now
+    now = Inputs.files_changed_now(stored, 4)
+    assert now is not None and now[1] == [os.fspath(path)]
+
+
+def test_known_statuses_are_used_instead_of_asking_again(tmp_path) -> None:
+    path = tmp_path / "app.py"
+    path.write_text("a = 1\n")
+    recorded = Inputs(started_ns=os.stat(path).st_mtime_ns + 10**10)
+    recorded.note(path)
+    stored = json.loads(json.dumps(recorded.encode()))
+    known = Inputs()
+    known.paths[os.fspath(path)] = (None, None)  # the run saw it gone
+    assert Inputs.files_changed_now(stored, 4, known) is None
+    assert Inputs.files_changed_now(stored, 4) is not None

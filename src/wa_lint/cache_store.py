@@ -367,7 +367,8 @@ def not_a_folder(folder: Path) -> str | None:
     return None
 
 
-_UNFIT = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
+# What reading a stored value that does not fit raises.
+UNFIT = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
 
 
 def _entry_parts(entry: bytes) -> tuple[memoryview, memoryview, memoryview] | None:
@@ -395,9 +396,10 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Changed:
-    """A vouched entry whose inputs changed in the contents of some files only (`VouchedStore.recall`)."""
+    """A vouched entry whose inputs changed in the contents of some files only
+    (`VouchedStore.recall_or_changed`)."""
 
-    stored: Any  # the result, as JSON values
+    stored: str  # the result's JSON, not parsed yet (what is worth parsing depends on the store)
     unchanged: Inputs  # the record of every other input, as it reads now
     files: list[str]
 # How a vouched entry's JSON begins, and where its result begins (`_write_entry_chunks`, `recall`).
@@ -432,15 +434,15 @@ class VouchedStore(SealedStore):
         entry, (inputs, tail, stored) = found[0], parts
         try:
             current = Inputs.files_changed_now(_json(inputs), changed_files, known)
-        except _UNFIT:
+        except UNFIT:
             return None
         if current is None or not _sealed(key, entry):
             return None  # the usual miss: something changed (the result is not even parsed)
         try:
             if current[1]:
-                return Changed(_json(stored), current[0], current[1])
+                return Changed(str(stored, "utf-8", "surrogatepass"), current[0], current[1])
             result = decode(_json(stored))
-        except _UNFIT:
+        except UNFIT:
             return None
         self._used(key, found[1])
         if current[0].rewritten:

@@ -10,20 +10,29 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wa_lint.cache_store import CACHE_DIR_NAME, Changed, shipped_by_repository
+from wa_lint.cache_store import CACHE_DIR_NAME, UNFIT, Changed, shipped_by_repository
 from wa_lint.config import Config
 from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.files import CANNOT_LIST, CANNOT_READ
 from wa_lint.inputs import Inputs, recording
 from wa_lint.result import RunResult, Stats, relative
-from wa_lint.run_memo import RunMemo, StoredResult, decode_stored, memo_allowed, merge_parts, replayed
-from wa_lint.run_parts import Part, Parts, parts_of
+from wa_lint.run_memo import (
+    RunMemo,
+    StoredResult,
+    decode_stored,
+    memo_allowed,
+    merge_parts,
+    replayed,
+    stored_parts,
+)
+from wa_lint.run_parts import Part, parts_of
 
 if TYPE_CHECKING:
     from wa_lint.analyse.cache import FactsCache
@@ -47,6 +56,15 @@ def enabled_codes(config: Config, rules: dict[str, Rule]) -> set[str]:
 
 def _no_progress(phase: str, done: int, total: int) -> None:
     pass
+
+
+@dataclasses.dataclass(frozen=True)
+class PartRun:
+    """What a run of some of the project's parts (run_parts.py) is given."""
+
+    files: frozenset[str]  # the parts' files: only these are loaded and analysed
+    elsewhere: frozenset[str]  # the flags of the other parts (`Project.elsewhere`)
+    known: Inputs  # statuses the run has taken already (its memo's), not asked again by the walk
 
 
 class Run:
@@ -154,30 +172,36 @@ class Run:
         new entry; None when the changes reach beyond the contents of files the parts hold, or the
         parts run again no longer keep apart from the others (the whole run is then needed)."""
         assert self.memo is not None
-        stored, unchanged, changed = recalled.stored, recalled.unchanged, recalled.files
+        unchanged, changed = recalled.unchanged, recalled.files
         try:
-            parts = Parts.stored(stored["parts"])
-            owner = {file: index for index, part in enumerate(parts.parts) for file in part.files}
-        except (TypeError, ValueError, KeyError):
+            parts = stored_parts(recalled.stored)
+            owner = {} if parts is None else {file: index for index, part in enumerate(parts.parts) for file in part.files}
+        except UNFIT:
+            return None
+        if parts is None:
             return None
         changed_parts = {owner.get(path, -1) for path in changed}
         if -1 in changed_parts:
             return None  # a file no part holds: a .gitignore, a requirements list, an include
         kept = [part for index, part in enumerate(parts.parts) if index not in changed_parts]
         rerun = [parts.parts[index] for index in changed_parts]
-        only = frozenset().union(*(part.files for part in rerun))
-        elsewhere = frozenset().union(*(part.flags for part in kept))
+        part_run = PartRun(frozenset().union(*(part.files for part in rerun)),
+                           frozenset().union(*(part.flags for part in kept)), unchanged)
         inputs = Inputs()
         with recording(inputs):
-            fresh, durable = self._execute(started, inputs, only, elsewhere, unchanged)
+            fresh, durable = self._execute(started, inputs, part_run)
         if not durable or fresh.parts is None or not _keeps_apart(fresh.parts.parts, rerun, kept):
             return None
-        merged = merge_parts(stored, parts, changed_parts, fresh)
-        if merged is None:
+        try:
+            merged = merge_parts(json.loads(recalled.stored), parts, changed_parts, fresh)
+            decoded = None if merged is None else decode_stored(merged)
+        except UNFIT:
+            return None  # a damaged entry whose seal holds is a miss like any other
+        if merged is None or decoded is None:
             return None
         inputs.update(unchanged)
         self.memo.keep_stored(key, merged, inputs)
-        return decode_stored(merged), inputs
+        return decoded, inputs
 
     def _sources(self) -> SourceStore:
         from wa_lint.load.sources import SourceStore
@@ -196,12 +220,11 @@ class Run:
         config = self.config
         return Limits(config.max_template_bytes, config.max_python_bytes, config.max_python_lines)
 
-    def _execute(self, started: float, inputs: Inputs | None = None, only: frozenset[str] | None = None,
-                 elsewhere: frozenset[str] = frozenset(), known: Inputs | None = None) -> tuple[RunResult, bool]:
+    def _execute(self, started: float, inputs: Inputs | None = None,
+                 part_run: PartRun | None = None) -> tuple[RunResult, bool]:
         """The stages; with whether the result may be kept (a worker that crashed or overran, or a read
-        the operating system refused, may go otherwise next time). `only`: the files of the parts to run
-        (run_parts.py), with `elsewhere`, what the project's other parts hold; None: the whole run.
-        `known`: statuses the run has taken already (its memo's), not asked again by the walk."""
+        the operating system refused, may go otherwise next time). `part_run`: the parts to run (None:
+        the whole project)."""
         from wa_lint.analyse.stage import analyse_stage
         from wa_lint.check.registry import catalogue
         from wa_lint.check.stage import check_notes, check_stage
@@ -219,7 +242,8 @@ class Run:
         phase = self.progress or _no_progress
         phase("discovering", 0, 0)
         found = discover_stage(self.paths, self.root, config, self.force_exclude,
-                               lambda files: phase("discovering", files, 0), self.discovery_cache, known)
+                               lambda files: phase("discovering", files, 0), self.discovery_cache,
+                               part_run.known if part_run else None)
         if inputs is not None:
             for walked in found.inputs:
                 inputs.update(walked)
@@ -230,7 +254,8 @@ class Run:
         # A run of some parts loads and analyses their files only; the link stage still reads the whole
         # list of Python files (a layer may be any `python/` folder of the project).
         loading = found
-        if only is not None:
+        if part_run is not None:
+            only = part_run.files
             kept = dataclasses.replace(found.files, templates=[p for p in found.files.templates if os.fspath(p) in only],
                                        python=[p for p in found.files.python if os.fspath(p) in only])
             loading = dataclasses.replace(found, files=kept)
@@ -247,7 +272,8 @@ class Run:
             modules=analysed.modules, inline_modules=analysed.inline_modules, entries=analysed.entries,
             imports=analysed.imports, reported_paths=found.reported_paths, power_tuning=evidence.power_tuning,
             live=evidence.live, problems=[*loaded.problems, *analysed.problems], sources=store,
-            cache_folder=self.cache.folder if self.cache else None, elsewhere=elsewhere,
+            cache_folder=self.cache.folder if self.cache else None,
+            elsewhere=part_run.elsewhere if part_run else frozenset(),
         )
         rules = catalogue()
         enabled = enabled_codes(config, rules)
@@ -261,7 +287,7 @@ class Run:
         stage_notes = sorted([*loaded.diagnostics, *linked.diagnostics, *evidence.diagnostics, *analysed.diagnostics,
                               *check_notes(project)], key=_note_order)
         diagnostics = [*run_notes, *stage_notes]
-        if only is None and not (loaded.templates or analysed.entries or project.problems or found.files.explicit
+        if part_run is None and not (loaded.templates or analysed.entries or project.problems or found.files.explicit
                                  or found.diagnostics):
             # ruff's "No Python files found": a run that saw nothing must not read as a clean bill of health.
             # Files named one by one (pre-commit's staged files) are not a project: a YAML file that is

@@ -193,7 +193,8 @@ def _encode(result: RunResult) -> Iterator[bytes]:
                  f.resource, f.function, [fix(item) for item in f.fixes], [evidence(item) for item in f.evidence],
                  None if f.resource else project.enclosing_function(f.span.path, f.span.line)]
                 for f in result.findings)
-    yield b'{"findings":['
+    # The parts first: a run after a change reads them alone to learn whether the rest is of use.
+    yield _PARTS_HEAD + json_bytes(None if result.parts is None else result.parts.encode()) + b',"findings":['
     separator = b""
     for chunk in iter(lambda: list(itertools.islice(findings, _FINDINGS_PER_CHUNK)), []):
         yield separator + json_bytes(chunk)[1:-1]  # the entries, without the chunk's own brackets
@@ -207,9 +208,20 @@ def _encode(result: RunResult) -> Iterator[bytes]:
                   stats.functions_with_code],
         "enabled": sorted(result.enabled),
         "reported": None if reported is None else sorted(map(str, reported)),
-        "parts": None if result.parts is None else result.parts.encode(),
     }
     yield b"]," + json_bytes(rest)[1:]  # `"diagnostics": ...}`: the object's other members and its end
+
+
+_PARTS_HEAD = b'{"parts":'
+
+
+def stored_parts(stored: str) -> Parts | None:
+    """The parts of a stored result's JSON (`_encode` writes them first), without parsing the rest;
+    raises ValueError or TypeError when it does not begin with them."""
+    if not stored.startswith('{"parts":'):
+        raise ValueError("a stored result begins with its parts")
+    value, _ = json.JSONDecoder().raw_decode(stored, len(_PARTS_HEAD))
+    return None if value is None else Parts.stored(value)
 
 
 def encoded(result: RunResult) -> Any:
@@ -229,7 +241,7 @@ def merge_parts(stored: Any, parts: Parts, rerun: set[int], fresh_run: RunResult
         for fix in finding.fixes:
             fix.edits  # noqa: B018 - reading the edits builds them
     fresh, fresh_parts = encoded(fresh_run), fresh_run.parts
-    if fresh_parts is None or not isinstance(stored, dict) or stored.get("enabled") != fresh.get("enabled"):
+    if fresh_parts is None or not isinstance(stored, dict):
         return None
     kept = [part for index, part in enumerate(parts.parts) if index not in rerun]
     if not any(part.checked for part in (*kept, *fresh_parts.parts)):

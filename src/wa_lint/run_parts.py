@@ -32,28 +32,29 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from wa_lint.discover.stage import Found
-    from wa_lint.link.model import Project
+    from wa_lint.link.model import PartLink, Project
     from wa_lint.link.stage import Linked
     from wa_lint.load.stage import Loaded
     from wa_lint.report.findings import Diagnostic, Finding
 
-# (a file, a key naming what it holds or reads, whether it holds it): "table:Orders", True in the
-# template that defines a table named Orders; "table:Orders", False in the code that reads one by name.
-Link = tuple[Path, str, bool]
-PartStats = tuple[int, int, dict[str, int], int, int]
 
-DAX = "dax"  # the flag: the part has a DAX cluster or imports amazondax
+class PartStats(NamedTuple):
+    """The run's figures for one part (`Stats` without the duration)."""
+
+    templates: int
+    python_files: int
+    frameworks: dict[str, int]
+    functions: int
+    functions_with_code: int
 
 
 @dataclass(frozen=True)
 class Part:
     files: frozenset[str]
-    # The run's figures for this part alone (`Stats` without the duration): templates, Python files
-    # analysed, framework files by framework, functions, functions with code.
     stats: PartStats
     provides: frozenset[str] = frozenset()
     asks: frozenset[str] = frozenset()
@@ -105,7 +106,7 @@ def _decode_part(value: Any) -> Part:
         raise TypeError("a part's figures are counts")
     if type(checked) is not bool:
         raise TypeError("checked is true or false")
-    return Part(_texts(files), (templates, modules, dict(frameworks), functions, with_code),
+    return Part(_texts(files), PartStats(templates, modules, dict(frameworks), functions, with_code),
                 _texts(provides), _texts(asks), _texts(flags), checked)
 
 
@@ -116,16 +117,17 @@ def _texts(value: Any) -> frozenset[str]:
 
 
 def total_stats(parts: Iterable[Part]) -> PartStats:
-    templates = modules = functions = with_code = 0
+    templates = python_files = functions = with_code = 0
     frameworks: dict[str, int] = {}
     for part in parts:
-        templates += part.stats[0]
-        modules += part.stats[1]
-        for name, count in part.stats[2].items():
+        stats = part.stats
+        templates += stats.templates
+        python_files += stats.python_files
+        for name, count in stats.frameworks.items():
             frameworks[name] = frameworks.get(name, 0) + count
-        functions += part.stats[3]
-        with_code += part.stats[4]
-    return templates, modules, frameworks, functions, with_code
+        functions += stats.functions
+        with_code += stats.functions_with_code
+    return PartStats(templates, python_files, frameworks, functions, with_code)
 
 
 class _Joined:
@@ -161,7 +163,10 @@ def parts_of(found: Found, loaded: Loaded, linked: Linked, project: Project, fin
     """The run's parts, or None when they cannot be told apart (see the module's docs). `found`: the
     files the run loaded and analysed; `stage_notes`: the notes of the stages after discovery;
     `run_notes`: how many of the run's notes come first and are the whole run's."""
+    from wa_lint.check.project.hot_read_table import dax_holders
     from wa_lint.check.tool import INTERNAL_ERROR
+    from wa_lint.link.model import DAX_ELSEWHERE
+    from wa_lint.link.nested import nested_stacks, normal_path
 
     if found.files.explicit or found.templates_around:
         return None
@@ -179,10 +184,8 @@ def parts_of(found: Found, loaded: Loaded, linked: Linked, project: Project, fin
             joined.join(key(template_path), key(source))
     candidates_by_real_path: dict[str, str] | None = None
     for template in project.templates:
-        for child in _nested_children(template):
+        for child, _properties in nested_stacks(template):
             if candidates_by_real_path is None:  # nested stacks name their children by the real path
-                from wa_lint.link.nested import normal_path
-
                 candidates_by_real_path = {normal_path(path): key(path) for path in found.files.templates}
             joined.join(key(template.path), candidates_by_real_path.get(child, child))
     for function in project.functions:
@@ -194,11 +197,9 @@ def parts_of(found: Found, loaded: Loaded, linked: Linked, project: Project, fin
     for (importer, _roots), imported in project.imports.items():
         for module in imported:
             joined.join(key(importer), key(module))
-    for caller, callee in _calls_between_modules(project):
-        joined.join(caller, callee)
-    for entry in project.entries:
-        if entry.function is not None:
-            joined.join(key(entry.function.template.path), key(entry.facts.path))
+    for related in _lookups(project):
+        for other in related[1:]:
+            joined.join(related[0], other)
     links = list(part_links(project))
     holders: dict[str, tuple[set[str], set[str]]] = {}
     for holder, name, provides in links:
@@ -227,15 +228,17 @@ def parts_of(found: Found, loaded: Loaded, linked: Linked, project: Project, fin
         return None  # a file that failed to load outside every part (reached outside the walk)
     checked = {part_of[key(path)] for path in [*(t.path for t in project.templates), *(e.facts.path for e in project.entries)]}
     checked.update(root for root in problems if root is not None)
+    if not checked:
+        return None  # nothing was checked: the whole run says so in a note of its own
     stats = _stats_by_part(part_of, loaded, project)
-    nothing: PartStats = (0, 0, {}, 0, 0)
+    nothing = PartStats(0, 0, {}, 0, 0)
     parts = tuple(Part(frozenset(paths), stats.get(root, nothing), frozenset(provided.get(root, ())),
-                       frozenset(asked.get(root, ())), frozenset([DAX] if root in flagged else ()), root in checked)
+                       frozenset(asked.get(root, ())), frozenset([DAX_ELSEWHERE] if root in flagged else ()), root in checked)
                   for root, paths in groups.items())
     return Parts(parts, run_notes)
 
 
-def part_links(project: Project) -> Iterator[Link]:
+def part_links(project: Project) -> Iterator[PartLink]:
     """What the rules and the linker relate across templates (each kept in step with its module)."""
     from wa_lint.check.project import hot_read_table
     from wa_lint.link import deploy_time
@@ -246,34 +249,16 @@ def part_links(project: Project) -> Iterator[Link]:
     yield from suppressions.part_links(project)
 
 
-def dax_holders(project: Project) -> Iterator[Path]:
-    from wa_lint.check.project.hot_read_table import dax_holders as holders
-
-    return holders(project)
-
-
-def _calls_between_modules(project: Project) -> Iterator[tuple[str, str]]:
-    """Modules a call resolved into beyond the import graph (`pkg.sub.f()` after `import pkg` reaches
-    `pkg/sub.py` when something else analysed it)."""
+def _lookups(project: Project) -> Iterator[list[str]]:
+    """For each module look-up of the call graph: the modules that asked it and every file it looked
+    at. A call resolves only into analysed modules (`pkg.sub.f()` after `import pkg` reaches
+    `pkg/sub.py` when another entry had it analysed), so those files' parts decide its answer."""
     from wa_lint.analyse.python.callgraph import ModuleIndex
 
     index = project.lookups.get("module-index")
-    return iter(index.linked) if isinstance(index, ModuleIndex) else iter(())
-
-
-def _nested_children(template: Any) -> list[str]:
-    from wa_lint.link.nested import NESTED_STACK_LOCATIONS, normal_path
-
-    children = []
-    for resource in template.resources.values():
-        if not isinstance(resource, dict):
-            continue
-        key = NESTED_STACK_LOCATIONS.get(str(resource.get("Type")))
-        properties = resource.get("Properties")
-        location = properties.get(key) if key is not None and isinstance(properties, dict) else None
-        if isinstance(location, str) and "://" not in location:
-            children.append(normal_path(template.path.parent / location))
-    return children
+    if isinstance(index, ModuleIndex):
+        for key, askers in index.askers.items():
+            yield [*askers, *index.looked_at[key]]
 
 
 def _stats_by_part(part_of: dict[str, str], loaded: Loaded, project: Project) -> dict[str, PartStats]:
@@ -301,4 +286,4 @@ def _stats_by_part(part_of: dict[str, str], loaded: Loaded, project: Project) ->
         figures[3] += 1
         if function.handler is not None and function.handler.file is not None:
             figures[4] += 1
-    return {root: (found[0], found[1], found[2], found[3], found[4]) for root, found in counts.items()}
+    return {root: PartStats(*found) for root, found in counts.items()}

@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from wa_lint.analyse.python.facts_model import REQUEST_TYPE_MARKERS
 from wa_lint.link.linker import ref_target
-from wa_lint.link.model import Entry, Function, Project
+from wa_lint.link.model import Entry, Function, PartLink, Project
 from wa_lint.link.nested import normal_path, parent_arguments
 
 if TYPE_CHECKING:
     from wa_lint.analyse.python.facts_model import ModuleFacts
     from wa_lint.load.template.document import Template
-    from wa_lint.run_parts import Link
 
 CUSTOM_RESOURCE_TYPES = ("AWS::CloudFormation::CustomResource",)
 # The CDK provider framework's own function calls the user's handlers named by these variables.
@@ -126,7 +125,7 @@ def _deploy_time_functions(project: Project) -> dict[FunctionKey, str]:
     return result
 
 
-def part_links(project: Project) -> Iterator[Link]:
+def part_links(project: Project) -> Iterator[PartLink]:
     """What relates the project's parts here (run_parts.py): a custom resource's ServiceToken that
     imports another template's export. (file, key, whether the file holds the export.)"""
     for name, exported in _exports(project.templates).items():

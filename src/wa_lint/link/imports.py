@@ -124,9 +124,11 @@ class ImportResolver:
         return _normal(top) in self.installed(root)
 
     def find(self, importer: Path, level: int, parts: Sequence[str], roots: Sequence[Path],
-             accept: Callable[[Path], bool] | None = None) -> Found | None:
+             accept: Callable[[Path], bool] | None = None,
+             missed: list[tuple[Path, str]] | None = None) -> Found | None:
         """The local module named by the longest prefix of `parts` (`pkg.mod.func` → pkg/mod.py, 2 parts),
-        searched root by root; `accept` can refuse a file (say, one that was not analysed)."""
+        searched root by root; `accept` can refuse a file (say, one that was not analysed). `missed`
+        gets each (root, dotted name) looked up and not found before it."""
         # A prefix through a call (`make().x`) names no module.
         called = next((index for index, part in enumerate(parts) if part.endswith("()")), len(parts))
         search = self.search_roots(importer, level, roots)
@@ -138,6 +140,8 @@ class ImportResolver:
                 path = self.module_file(root, dotted)
                 if path is not None and (accept is None or accept(path)):
                     return Found(path, count, root)
+                if missed is not None:
+                    missed.append((root, dotted))
         return None
 
     def files_run(self, importer: Path, item: ImportFacts, roots: Sequence[Path]) -> list[Path]:

@@ -151,6 +151,14 @@ class Entry:
         return self.function.logical_id if self.function else self.qualname
 
 
+# What the run's parts (run_parts.py) are joined by: (a file, a key naming what it holds or reads,
+# whether it holds it). "table:Orders", True in the template that defines a table named Orders;
+# "table:Orders", False in the code that reads one by that name.
+PartLink = tuple[Path, str, bool]
+# The flag a part run on its own is told when another part has DAX (`Project.elsewhere`).
+DAX_ELSEWHERE = "dax"
+
+
 @dataclass
 class Project:
     root: Path

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wa_lint.link.linker import ref_target
 from wa_lint.link.model import Project
@@ -21,23 +22,30 @@ def parent_arguments(project: Project) -> ParentArguments:
     resources; callers build it once per run (deploy_time caches its own table, PERF201 reads it once)."""
     found: ParentArguments = {}
     for template in project.templates:
-        for resource in template.resources.values():
-            if not isinstance(resource, dict):
-                continue
-            key = NESTED_STACK_LOCATIONS.get(str(resource.get("Type")))
-            properties = resource.get("Properties")
-            if key is None or not isinstance(properties, dict):
-                continue
-            location = properties.get(key)
+        for child, properties in nested_stacks(template):
             parameters = properties.get("Parameters")
-            if not isinstance(location, str) or "://" in location or not isinstance(parameters, dict):
+            if not isinstance(parameters, dict):
                 continue
-            child = normal_path(template.path.parent / location)
             for name, value in parameters.items():
                 target = ref_target(value)
                 if target:
                     found.setdefault((child, str(name)), []).append((template, target))
     return found
+
+
+def nested_stacks(template: Template) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(the child template's real path, the stack's properties) for each nested stack whose location is
+    a local file."""
+    for resource in template.resources.values():
+        if not isinstance(resource, dict):
+            continue
+        key = NESTED_STACK_LOCATIONS.get(str(resource.get("Type")))
+        properties = resource.get("Properties")
+        if key is None or not isinstance(properties, dict):
+            continue
+        location = properties.get(key)
+        if isinstance(location, str) and "://" not in location:
+            yield normal_path(template.path.parent / location), properties
 
 
 def normal_path(path: Path) -> str:

@@ -31,11 +31,10 @@ from typing import Any
 from wa_lint.check.registry import select
 from wa_lint.config import Config
 from wa_lint.discover.gitignore import GitIgnore
-from wa_lint.link.model import Project
+from wa_lint.link.model import PartLink, Project
 from wa_lint.load.template.document import Template
 from wa_lint.load.template.nodes import DictNode, pos_of
 from wa_lint.report.findings import Finding, Span, Violation
-from wa_lint.run_parts import Link
 
 UNUSED = "WA003"
 BLANKET = "WA004"
@@ -107,7 +106,7 @@ def _may_suppress(text: str) -> bool:
     return _MAY_SUPPRESS.search(text) is not None
 
 
-def part_links(project: Project) -> Iterator[Link]:
+def part_links(project: Project) -> Iterator[PartLink]:
     """What relates the project's parts here (run_parts.py): a template's Metadata, or a comment on a
     function's key, covers the handler code of every function with that logical ID (`_candidates`), in
     any template. (file, key, whether the file holds a suppression that may cover it.)"""

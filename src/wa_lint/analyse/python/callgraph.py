@@ -107,13 +107,15 @@ class ModuleIndex:
         self.credentialed: dict[tuple[tuple[str, ...], Node, Node], bool] = {}
         # Live origin sets (few distinct ones in a run) → the names they hold as context users.
         self.context_users: dict[frozenset[Origin], frozenset[str]] = {}
-        # (importing module, module found) for every look-up that found one: a call can reach a module
-        # beyond the import graph (`pkg.sub.f()` after `import pkg`), which joins their run parts.
-        self.linked: set[tuple[str, str]] = set()
+        # For the run's parts (run_parts.py), what each look-up depended on: the modules that asked it and
+        # the files it would have found had they been analysed, with the one it found. A call reaches a
+        # module beyond the import graph (`pkg.sub.f()` after `import pkg`) when another entry had it
+        # analysed, so what one app's code resolves to can depend on what another's imports.
+        self.askers: dict[tuple[str, int, tuple[str, ...]], set[str]] = {}
+        self.looked_at: dict[tuple[str, int, tuple[str, ...]], list[str]] = {}
 
     def _analysed_file(self, root: Path, dotted: str) -> Path | None:
-        base = f"{root}/{dotted.replace('.', '/')}"
-        for candidate in (base + ".py", base + "/__init__.py"):
+        for candidate in module_files(root, dotted):
             if candidate in self.by_path:
                 return Path(candidate)
         return None
@@ -124,6 +126,12 @@ class ModuleIndex:
         if not isinstance(index, ModuleIndex):
             index = project.lookups["module-index"] = ModuleIndex(project)
         return index
+
+
+def module_files(root: Path, dotted: str) -> tuple[str, str]:
+    """The files module `dotted` is under `root`, as analysed modules' paths are written."""
+    base = f"{root}/{dotted.replace('.', '/')}"
+    return base + ".py", base + "/__init__.py"
 
 
 def release_walks(project: Project) -> None:
@@ -176,17 +184,21 @@ class Graph:
             return None
         # Relative imports depend on the importing file's folder, absolute ones on the entry's roots.
         key = (str(facts.path.parent) if level else self._roots_key, level, tuple(parts))
-        modules_found = self.index.modules_found
-        if key in modules_found:
-            result = modules_found[key]
-        else:
-            found = self.index.resolver.find(facts.path, level, parts, self.root_paths)
-            result = None
-            if found is not None and not is_test_file(found.path.relative_to(found.root)):
-                result = (self.index.by_path[str(found.path)], found.used)
-            modules_found[key] = result
-        if result is not None and result[0] is not facts:
-            self.index.linked.add((str(facts.path), str(result[0].path)))
+        index = self.index
+        askers = index.askers.get(key)
+        if askers is not None:
+            askers.add(str(facts.path))
+            return index.modules_found[key]
+        index.askers[key] = {str(facts.path)}
+        missed: list[tuple[Path, str]] = []
+        found = index.resolver.find(facts.path, level, parts, self.root_paths, missed=missed)
+        index.looked_at[key] = [file for root, dotted in missed for file in module_files(root, dotted)]
+        result = None
+        if found is not None:
+            index.looked_at[key].append(str(found.path))
+            if not is_test_file(found.path.relative_to(found.root)):
+                result = (index.by_path[str(found.path)], found.used)
+        index.modules_found[key] = result
         return result
 
     # -- resolution ------------------------------------------------------------------------------------

@@ -22,10 +22,9 @@ from wa_lint.check.index import Index
 from wa_lint.check.template._measured import evidence_of
 from wa_lint.evidence.live.lookup import deployed_table
 from wa_lint.link.linker import literal_int, ref_target, resolve
-from wa_lint.link.model import Entry, Function, Project, Resource, Table
+from wa_lint.link.model import DAX_ELSEWHERE, Entry, Function, PartLink, Project, Resource, Table
 from wa_lint.link.nested import ParentArguments, normal_path, parent_arguments
 from wa_lint.report.findings import Evidence, Severity, Violation
-from wa_lint.run_parts import DAX, Link
 from wa_lint.words import plural
 
 CODE = "PERF201"
@@ -200,7 +199,7 @@ def readers(project: Project) -> dict[TableKey, dict[str, tuple[Function, list[D
 
 def has_dax(project: Project) -> bool:
     # A run of some parts of the project (run_parts.py) is told whether the others have DAX.
-    return DAX in project.elsewhere or next(dax_holders(project), None) is not None
+    return DAX_ELSEWHERE in project.elsewhere or next(dax_holders(project), None) is not None
 
 
 def dax_holders(project: Project) -> Iterator[Path]:
@@ -213,7 +212,7 @@ def dax_holders(project: Project) -> Iterator[Path]:
                 yield facts.path
 
 
-def part_links(project: Project) -> Iterator[Link]:
+def part_links(project: Project) -> Iterator[PartLink]:
     """What relates the project's parts here (run_parts.py): a table is found by its literal name
     (`_Tables.read_by`, `autoscaling_evidence`) from any template's code, environment or scalable target.
     (file, key, whether the file holds the table.)"""
@@ -224,7 +223,7 @@ def part_links(project: Project) -> Iterator[Link]:
         match = _RESOURCE_ID.match(_resource_id_text(target.properties.get("ResourceId")) or "")
         if match:
             yield target.template.path, f"table:{match.group('table')}", False
-    for facts in project.modules.values():
+    for facts in (*project.modules.values(), *project.inline_modules.values()):  # inline code's path: its template
         for read in facts.dynamodb.reads:
             if read.table.kind != "env":
                 yield facts.path, f"table:{read.table.value}", False
