@@ -496,3 +496,13 @@ def test_known_statuses_are_used_instead_of_asking_again(tmp_path) -> None:
     known.paths[os.fspath(path)] = (None, None)  # the run saw it gone
     assert Inputs.files_changed_now(stored, 4, known) is None
     assert Inputs.files_changed_now(stored, 4) is not None
+
+
+def test_an_edited_file_that_holds_nothing_checked_runs_its_part_alone(tmp_path, trusted, runs) -> None:
+    project = _monorepo(tmp_path)
+    script = project / "tools" / "build.py"  # no handler: read, found to hold none, never analysed
+    script.parent.mkdir()
+    script.write_text("import subprocess\n\n\ndef main():\n    subprocess.run(['sam', 'build'])\n")
+    _run(project)
+    _edit_and_compare(project, script, "def main():", "def main(argv=None):", runs, whole=False)
+    assert runs[0] == frozenset({os.fspath(script)})

@@ -303,8 +303,10 @@ class Run:
         result = RunResult(findings, reported_diagnostics(diagnostics, project), project, stats, rules,
                            frozenset(enabled))
         if self.memo is not None:
-            result.parts = parts_of(loading, loaded, linked, project, findings, stage_notes,
-                                    len(dict.fromkeys(run_notes)))
+            parts = parts_of(loading, loaded, linked, project, findings, stage_notes, len(dict.fromkeys(run_notes)))
+            # A whole run that checked nothing says so in a note of its own, which no part holds.
+            if part_run is not None or (parts is not None and any(part.checked for part in parts.parts)):
+                result.parts = parts
         refused = any(CANNOT_READ in d.message or CANNOT_LIST in d.message for d in diagnostics)
         if self.cache_folder is not None:
             # After the stages (whose reads marked the entries they used), before this run's memo is written.

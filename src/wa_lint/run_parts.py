@@ -228,8 +228,6 @@ def parts_of(found: Found, loaded: Loaded, linked: Linked, project: Project, fin
         return None  # a file that failed to load outside every part (reached outside the walk)
     checked = {part_of[key(path)] for path in [*(t.path for t in project.templates), *(e.facts.path for e in project.entries)]}
     checked.update(root for root in problems if root is not None)
-    if not checked:
-        return None  # nothing was checked: the whole run says so in a note of its own
     stats = _stats_by_part(part_of, loaded, project)
     nothing = PartStats(0, 0, {}, 0, 0)
     parts = tuple(Part(frozenset(paths), stats.get(root, nothing), frozenset(provided.get(root, ())),
