@@ -3,14 +3,13 @@
 discover → load → link → evidence → analyse → check → report. Every file is read once, through one
 source store (load/sources.py), which also holds the read policy. A run over a project whose every
 input is unchanged since a run with the same settings is replayed from the run memo (run_memo.py)
-instead.
+instead; when only the contents of some files changed, only their parts (run_parts.py) run.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -175,10 +174,10 @@ class Run:
         unchanged, changed = recalled.unchanged, recalled.files
         try:
             parts = stored_parts(recalled.stored)
-            owner = {} if parts is None else {file: index for index, part in enumerate(parts.parts) for file in part.files}
+            if parts is None:
+                return None  # the run kept none
+            owner = {file: index for index, part in enumerate(parts.parts) for file in part.files}
         except UNFIT:
-            return None
-        if parts is None:
             return None
         changed_parts = {owner.get(path, -1) for path in changed}
         if -1 in changed_parts:
@@ -193,14 +192,14 @@ class Run:
         if not durable or fresh.parts is None or not _keeps_apart(fresh.parts.parts, rerun, kept):
             return None
         try:
-            merged = merge_parts(json.loads(recalled.stored), parts, changed_parts, fresh)
-            decoded = None if merged is None else decode_stored(merged)
+            merged = merge_parts(recalled.stored, parts, changed_parts, fresh)
+            decoded = None if merged is None else decode_stored(merged[0])
         except UNFIT:
             return None  # a damaged entry whose seal holds is a miss like any other
         if merged is None or decoded is None:
             return None
         inputs.update(unchanged)
-        self.memo.keep_stored(key, merged, inputs)
+        self.memo.keep_stored(key, merged[1], inputs)
         return decoded, inputs
 
     def _sources(self) -> SourceStore:
