@@ -185,9 +185,13 @@ def parts_of(found: Found, loaded: Loaded, linked: Linked, project: Project, fin
     candidates_by_real_path: dict[str, str] | None = None
     for template in project.templates:
         for child, _properties in nested_stacks(template):
-            if candidates_by_real_path is None:  # nested stacks name their children by the real path
-                candidates_by_real_path = {normal_path(path): key(path) for path in found.files.templates}
-            joined.join(key(template.path), candidates_by_real_path.get(child, child))
+            # Nested stacks name their children by the real path, which is the walk's unless a
+            # symbolic link is on the way (then every candidate's real path is worked out, once).
+            if child not in joined.parent:
+                if candidates_by_real_path is None:
+                    candidates_by_real_path = {normal_path(path): key(path) for path in found.files.templates}
+                child = candidates_by_real_path.get(child, child)
+            joined.join(key(template.path), child)
     for function in project.functions:
         joined.add(key(function.template.path))
         if function.handler is not None and function.handler.file is not None:
