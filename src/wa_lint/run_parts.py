@@ -222,17 +222,18 @@ def parts_of(found: Found, loaded: Loaded, linked: Linked, project: Project, fin
         about = note.path or note.about
         if about is None or key(about) not in part_of:
             return None
-    provided: dict[str, set[str]] = {}
-    asked: dict[str, set[str]] = {}
-    for holder, name, provides in links:
-        (provided if provides else asked).setdefault(part_of[key(holder)], set()).add(name)
-    flagged = {part_of[key(path)] for path in dax_holders(project)}
-    problems = {part_of.get(key(problem.path)) for problem in project.problems}
-    if None in problems:
-        return None  # a file that failed to load outside every part (reached outside the walk)
-    checked = {part_of[key(path)] for path in [*(t.path for t in project.templates), *(e.facts.path for e in project.entries)]}
-    checked.update(root for root in problems if root is not None)
-    stats = _stats_by_part(part_of, loaded, project)
+    try:
+        provided: dict[str, set[str]] = {}
+        asked: dict[str, set[str]] = {}
+        for holder, name, provides in links:
+            (provided if provides else asked).setdefault(part_of[key(holder)], set()).add(name)
+        flagged = {part_of[key(path)] for path in dax_holders(project)}
+        checked = {part_of[key(path)] for path in [*(t.path for t in project.templates),
+                                                   *(e.facts.path for e in project.entries),
+                                                   *(problem.path for problem in project.problems)]}
+        stats = _stats_by_part(part_of, loaded, project)
+    except KeyError:
+        return None  # a file outside every part (a module reached outside the walk that failed to load)
     nothing = PartStats(0, 0, {}, 0, 0)
     parts = tuple(Part(frozenset(paths), stats.get(root, nothing), frozenset(provided.get(root, ())),
                        frozenset(asked.get(root, ())), frozenset([DAX_ELSEWHERE] if root in flagged else ()), root in checked)
