@@ -173,7 +173,7 @@ class Run:
         assert self.memo is not None
         unchanged, changed = recalled.unchanged, recalled.files
         try:
-            parts = stored_parts(recalled.stored)
+            parts, rest_at = stored_parts(recalled.stored)
             if parts is None:
                 return None  # the run kept none
             owner = {file: index for index, part in enumerate(parts.parts) for file in part.files}
@@ -192,7 +192,7 @@ class Run:
         if not durable or fresh.parts is None or not _keeps_apart(fresh.parts.parts, rerun, kept):
             return None
         try:
-            merged = merge_parts(recalled.stored, parts, changed_parts, fresh)
+            merged = merge_parts(recalled.stored, parts, rest_at, changed_parts, fresh)
             decoded = None if merged is None else decode_stored(merged[0])
         except UNFIT:
             return None  # a damaged entry whose seal holds is a miss like any other

@@ -171,6 +171,7 @@ def _is_built(fix: Fix) -> bool:
 _FINDINGS_PER_CHUNK = 500
 # How a stored result begins: with the run's parts.
 _PARTS_HEAD = '{"parts":'
+_DECODER = json.JSONDecoder()
 
 
 def _encode(result: RunResult) -> Iterator[bytes]:
@@ -217,13 +218,13 @@ def _encode(result: RunResult) -> Iterator[bytes]:
     yield b"]," + json_bytes(rest)[1:]  # `"diagnostics": ...}`: the object's other members and its end
 
 
-def stored_parts(stored: str) -> Parts | None:
-    """The parts of a stored result's JSON (`_encode` writes them first), without parsing the rest;
-    raises ValueError or TypeError when it does not begin with them."""
+def stored_parts(stored: str) -> tuple[Parts | None, int]:
+    """The parts of a stored result's JSON (`_encode` writes them first), without parsing the rest,
+    and where the rest begins; raises ValueError or TypeError when it does not begin with them."""
     if not stored.startswith(_PARTS_HEAD):
         raise ValueError("a stored result begins with its parts")
-    value, _ = json.JSONDecoder().raw_decode(stored, len(_PARTS_HEAD))
-    return None if value is None else Parts.stored(value)
+    value, end = _DECODER.raw_decode(stored, len(_PARTS_HEAD))
+    return None if value is None else Parts.stored(value), end
 
 
 def encoded(result: RunResult) -> Any:
@@ -231,8 +232,10 @@ def encoded(result: RunResult) -> Any:
     return json.loads(str(b"".join(_encode(result)), "utf-8", "surrogatepass"))
 
 
-def merge_parts(stored: str, parts: Parts, rerun: set[int], fresh_run: RunResult) -> tuple[Any, list[str]] | None:
-    """The stored result (`_encode`'s JSON) of a run with these `parts`, with those at the indices
+def merge_parts(stored: str, parts: Parts, rest_at: int, rerun: set[int],
+                fresh_run: RunResult) -> tuple[Any, list[str]] | None:
+    """The stored result (`_encode`'s JSON) of a run with these `parts` (`stored_parts`, with where the
+    rest of the result begins), with those at the indices
     `rerun` replaced by a run of theirs (`fresh_run`), as a run of the whole project would have stored
     it: the findings sorted as the report stage sorts them, the whole run's notes from the fresh run,
     then the stages' notes file by file (`_execute` orders them so), the figures of the parts kept
@@ -251,7 +254,7 @@ def merge_parts(stored: str, parts: Parts, rerun: set[int], fresh_run: RunResult
     if not any(part.checked for part in (*kept, *fresh_parts.parts)):
         return None
     replaced = frozenset().union(*(parts.parts[index].files for index in rerun))
-    stored_findings, rest = _stored_findings(stored)
+    stored_findings, rest = _stored_findings(stored, rest_at)
     findings = [item for item in stored_findings if _list(item[0])[3][0] not in replaced]
     findings += ((item, _json_text(item)) for item in _list(fresh["findings"]))
     findings.sort(key=lambda item: _stored_order(item[0]))
@@ -272,13 +275,11 @@ def merge_parts(stored: str, parts: Parts, rerun: set[int], fresh_run: RunResult
 
 
 _FINDINGS_HEAD = ',"findings":['
-_DECODER = json.JSONDecoder()
 
 
-def _stored_findings(stored: str) -> tuple[list[tuple[Any, str]], dict[str, Any]]:
-    """A stored result's findings, each with its JSON text, and its members after them; raises
-    ValueError on a text `_encode` did not write."""
-    _, position = _DECODER.raw_decode(stored, len(_PARTS_HEAD))
+def _stored_findings(stored: str, position: int) -> tuple[list[tuple[Any, str]], dict[str, Any]]:
+    """A stored result's findings (from `position`, after its parts), each with its JSON text, and its
+    members after them; raises ValueError on a text `_encode` did not write."""
     if not stored.startswith(_FINDINGS_HEAD, position):
         raise ValueError("the parts are followed by the findings")
     position += len(_FINDINGS_HEAD)

@@ -110,8 +110,8 @@ def _deploy_time_functions(project: Project) -> dict[FunctionKey, str]:
                         mark(parent, parent_target, reason)
                 elif target:
                     mark(template, target, reason)
-                elif isinstance(token, dict) and isinstance(token.get("Fn::ImportValue"), str):
-                    for exporter, exported in exports.get(token["Fn::ImportValue"], ()):
+                elif (imported := _imported_export(token)) is not None:
+                    for exporter, exported in exports.get(imported, ()):
                         mark(exporter, exported, reason)
             hooks = _hooks(properties)
             for hook in hooks:
@@ -136,9 +136,15 @@ def part_links(project: Project) -> Iterator[PartLink]:
             resource_type, properties = resource.get("Type"), resource.get("Properties")
             if not isinstance(resource_type, str) or not isinstance(properties, dict):
                 continue
-            token = properties.get("ServiceToken")
-            if isinstance(token, dict) and isinstance(token.get("Fn::ImportValue"), str):
-                yield template.path, f"export:{token['Fn::ImportValue']}", False
+            imported = _imported_export(properties.get("ServiceToken"))
+            if imported is not None:
+                yield template.path, f"export:{imported}", False
+
+
+def _imported_export(token: Any) -> str | None:
+    """The export a ServiceToken's literal `Fn::ImportValue` names."""
+    imported = token.get("Fn::ImportValue") if isinstance(token, dict) else None
+    return imported if isinstance(imported, str) else None
 
 
 def _resources(template: Template) -> list[tuple[str, dict[str, Any]]]:

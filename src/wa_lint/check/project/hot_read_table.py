@@ -107,7 +107,7 @@ def autoscaling_evidence(project: Project, limit: int) -> dict[TableKey | str, l
         maximum = _number(target, properties.get("MaxCapacity"))
         if properties.get("ScalableDimension") not in READ_DIMENSIONS or maximum is None or maximum < limit:
             continue
-        match = _RESOURCE_ID.match(_resource_id_text(properties.get("ResourceId")) or "")
+        match = _scaled_table(target)
         if not match:
             continue
         name = match.group("table")
@@ -117,6 +117,11 @@ def autoscaling_evidence(project: Project, limit: int) -> dict[TableKey | str, l
         found.setdefault(key, []).append(
             f"read autoscaling MaxCapacity {maximum} on {where}, scalable target {target.logical_id}")
     return found
+
+
+def _scaled_table(target: Resource) -> re.Match[str] | None:
+    """A scalable target's `table/<name>[/index/<index>]` resource ID, matched."""
+    return _RESOURCE_ID.match(_resource_id_text(target.properties.get("ResourceId")) or "")
 
 
 def reachable_modules(entry: Entry, project: Project) -> list[ModuleFacts]:
@@ -220,7 +225,7 @@ def part_links(project: Project) -> Iterator[PartLink]:
         if isinstance(table.table_name, str):
             yield table.template.path, f"table:{table.table_name}", True
     for target in project.resources_of_type("AWS::ApplicationAutoScaling::ScalableTarget"):
-        match = _RESOURCE_ID.match(_resource_id_text(target.properties.get("ResourceId")) or "")
+        match = _scaled_table(target)
         if match:
             yield target.template.path, f"table:{match.group('table')}", False
     for facts in (*project.modules.values(), *project.inline_modules.values()):  # inline code's path: its template
