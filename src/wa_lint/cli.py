@@ -251,7 +251,7 @@ def main() -> None:
               help="Print findings and errors only (no notes, no summary); twice: nothing, only the exit code.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Also say which configuration file is used, the project root and what was read.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes for code analysis, at most [default: one per 32 files to parse, up to the CPU count].")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Processes for code analysis and for the checks of a large project, at most [default: one per 32 files to parse, and one per 256 handler entries to check, up to the CPU count].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the .wa_lint_cache/ folder.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the files, then report what remains.")

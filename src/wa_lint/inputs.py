@@ -236,3 +236,9 @@ def note(path: str | os.PathLike[str], status: os.stat_result | None = None, con
     inputs = _RECORDING.get()
     if inputs is not None:
         inputs.note(path, status, content)
+
+
+def being_recorded() -> Inputs | None:
+    """The record the file helpers note into now (None: nothing is noted): a child process that reads
+    on the run's behalf sends back what it added (check/processes.py)."""
+    return _RECORDING.get()

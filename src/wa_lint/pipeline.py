@@ -277,7 +277,7 @@ class Run:
         rules = catalogue()
         enabled = enabled_codes(config, rules)
         phase("checking", 0, len(enabled))
-        violations = check_stage(project, rules, enabled, config, self.debug)
+        violations = check_stage(project, rules, enabled, config, self.debug, self.jobs or os.cpu_count() or 1)
         findings = report_stage(violations, project, rules, enabled, config)
         del violations  # the findings say it all now: the reports that follow get its room
         run_notes = [*found.diagnostics, *cache_notes]

@@ -1,17 +1,19 @@
 """The check stage: every enabled rule's check, called per subject as check/contract.py describes.
 
 A check that raises loses only that subject: it becomes one WA002 finding there, and the rule's
-findings for every other subject are kept.
+findings for every other subject are kept. On a large project the subjects are shared with a second
+process (check/processes.py); the findings are the same, in the same order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from wa_lint.analyse.python.callgraph import entry_order, release_walks
 from wa_lint.check.index import Index
-from wa_lint.check.registry import Rule, wants_index
+from wa_lint.check.registry import CheckFunction, Rule, wants_index
 from wa_lint.check.tool import internal_error
 from wa_lint.config import Config
 from wa_lint.link.cadence import entry_occasional_reason
@@ -44,47 +46,102 @@ def _kind(rule: Rule) -> str:
     return getattr(rule.check, "subject", "project")
 
 
+@dataclass(frozen=True)
+class Step:
+    """One enabled rule's check over its subjects."""
+
+    code: str
+    check: CheckFunction
+    options: dict[str, Any]
+    kind: str
+    subjects: list[Any]
+
+
+@dataclass
+class Found:
+    """What one step's checks yielded for a run of its subjects, in subject order; `failures`: the
+    positions of the WA002s of subjects whose check raised (kept whatever else a site reports)."""
+
+    violations: list[Violation]
+    failures: set[int]
+
+
 def check_stage(project: Project, rules: dict[str, Rule], enabled: Iterable[str], config: Config,
-                debug: bool = False) -> list[Violation]:
-    index = Index()
-    violations: list[Violation] = []
+                debug: bool = False, jobs: int = 1) -> list[Violation]:
+    """The enabled rules' violations; `jobs` above one lets a large project's subjects be shared with a
+    second process."""
     # The rules that follow calls run first, and the walks they share are let go before the others run,
     # whose findings (and their template fixes) then take that room: the run's peak memory is lower.
     # The order of the rules changes no finding (the report stage sorts them).
     ordered = sorted(enabled, key=lambda code: (_kind(rules[code]) not in _CALL_FOLLOWERS, code))
-    walking = True
+    steps = []
     for code in ordered:
         rule = rules[code]
-        check = rule.check
-        if check is None:
-            continue
-        options = {**rule.default_options(), **config.rules.get(code, {})}
-        kind = _kind(rule)
-        if walking and kind not in _CALL_FOLLOWERS:
+        if rule.check is not None:
+            kind = _kind(rule)
+            options = {**rule.default_options(), **config.rules.get(code, {})}
+            steps.append(Step(code, rule.check, options, kind, subjects(project, kind)))
+    shares = None
+    if jobs > 1 and not debug:  # --debug keeps one process, for tracebacks and debuggers
+        from wa_lint.check.processes import check_in_processes
+
+        shares = check_in_processes(steps, project, jobs)
+    if shares is None:
+        shares = [run_checks(steps, [range(len(step.subjects)) for step in steps], project, debug)]
+    return merged(steps, shares)
+
+
+def run_checks(steps: Sequence[Step], ranges: Sequence[range], project: Project, debug: bool) -> list[Found]:
+    """Each step's checks over the subjects at `ranges[i]` of its list."""
+    index = Index()
+    found: list[Found] = []
+    walking = True
+    for step, share in zip(steps, ranges, strict=True):
+        if walking and step.kind not in _CALL_FOLLOWERS:
             release_walks(project)  # a later rule that follows calls after all works its walk out again
             walking = False
+        check, options = step.check, step.options
         extra = {"index": index} if wants_index(check) else {}
-        # An entry check reports a site reached from several entries once, for the first of them.
-        reported: set[tuple[Any, int, int]] | None = set() if kind == "entry" else None
-        for subject in subjects(project, kind):
+        violations: list[Violation] = []
+        failures: set[int] = set()
+        for position in share:
+            subject = step.subjects[position]
             try:
-                found = list(check(subject, project, options, **extra))
+                yielded = list(check(subject, project, options, **extra))
             except Exception as error:  # noqa: BLE001 - one failing rule never stops the run
-                violations.append(internal_error(code, subject, error, project, debug))
+                failures.add(len(violations))
+                violations.append(internal_error(step.code, subject, error, project, debug))
                 continue
+            violations.extend(yielded)
+        found.append(Found(violations, failures))
+    release_walks(project)
+    return found
+
+
+def merged(steps: Sequence[Step], shares: Sequence[Sequence[Found]]) -> list[Violation]:
+    """The steps' violations, from shares of their subjects taken in order: an entry check reports a
+    site reached from several entries once, for the first of them."""
+    violations: list[Violation] = []
+    for position, step in enumerate(steps):
+        reported: set[tuple[Any, int, int]] | None = set() if step.kind == "entry" else None
+        for share in shares:
+            found = share[position]
             if reported is None:
-                violations.extend(found)
+                violations.extend(found.violations)
                 continue
-            for violation in found:
+            for place, violation in enumerate(found.violations):
                 site = (violation.span.path, violation.span.line, violation.span.column)
-                if site not in reported:
+                if place in found.failures:
+                    violations.append(violation)
+                elif site not in reported:
                     reported.add(site)
                     violations.append(violation)
-    release_walks(project)
     return violations
 
 
 def check_notes(project: Project) -> list[Diagnostic]:
-    """Bounds the checks' call-graph walks reached (callgraph.note_bound): their findings may be incomplete."""
+    """Bounds the checks' call-graph walks reached (callgraph.note_bound): their findings may be
+    incomplete. In a stable order: which check walked an entry first depends on how they were shared."""
     bounds = project.lookups.get("bound-notes")
-    return [Diagnostic(path, message) for path, message in (bounds if isinstance(bounds, dict) else ())]
+    found = sorted(bounds if isinstance(bounds, dict) else (), key=lambda note: (note[0].as_posix(), note[1]))
+    return [Diagnostic(path, message) for path, message in found]

@@ -1,0 +1,138 @@
+"""A large project's checks shared out to child processes, one per further CPU.
+
+The check stage runs after the analysis workers have finished, in the parent alone: on 10,000
+functions it was a third of a cold run (6 s on 2 CPUs), most of it the call-following rules' walks
+of each entry. A check reads the model and its own memo tables only, so each subject can be checked
+in any process: children forked after the analysis check a share of every rule's subjects (the same
+contiguous share of each rule's list, so an entry's walk is worked out in one process) while the
+parent checks the first share. A child sends back its violations and what its checks noted beyond
+them: the bounds its walks reached, the call graph's module look-ups (which relate the run's parts,
+run_parts.py) and the paths it read (which the run memo must vouch for). The check stage merges the
+shares in subject order, so the findings, and their order, are those of one process.
+
+A child that dies, or has sent nothing by the time the parent is done and has waited as long again
+(at least `PATIENCE_SECONDS`), is ended and its share checked by the parent.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from wa_lint.check.stage import Found, Step, run_checks
+from wa_lint.child_processes import context, quiet_signals, start
+from wa_lint.inputs import being_recorded
+from wa_lint.link.model import Project
+
+# Subjects (of the rule with the most) a process is worth: a fork of a large parent and the pages its
+# checks then copy cost tens of milliseconds; checking an entry costs about half a millisecond.
+SUBJECTS_PER_PROCESS = 256
+# Of the entry rules' subjects, the parent checks this many children's shares: it also checks every
+# other rule (the project rules that walk every entry's calls among them), about as much again.
+PARENT_SHARE = 0.25
+PATIENCE_SECONDS = 30.0
+
+
+def check_in_processes(steps: Sequence[Step], project: Project, jobs: int) -> list[list[Found]] | None:
+    """Each share's `Found` per step, the parent's first; None when the work is not worth a second
+    process or the system cannot fork (the caller then checks everything itself)."""
+    most = max((len(step.subjects) for step in steps if step.kind == "entry"), default=0)
+    processes = min(jobs, os.cpu_count() or 1, most // SUBJECTS_PER_PROCESS)
+    # A fork copies only the thread that calls it: a lock another thread holds would never be released
+    # in the child (the editor server and API callers may run wa-lint beside threads of their own).
+    if processes < 2 or threading.active_count() > 1:
+        return None
+    child_context = context()
+    if child_context.get_start_method() != "fork":
+        return None  # a spawned child would be sent the whole model: not worth it
+    shares = [[_share(len(step.subjects), number, processes) if step.kind == "entry"
+               else range(len(step.subjects) if number == 0 else 0) for step in steps]
+              for number in range(processes)]
+    record = being_recorded()
+    mark = len(record.paths) if record is not None else 0
+    children = []
+    for ranges in shares[1:]:
+        reader, writer = child_context.Pipe(duplex=False)
+        children.append((start(child_context, _check_share, (steps, ranges, project, writer, mark,
+                                                             os.getpid())), reader))
+        writer.close()
+    found = []
+    try:
+        began = time.monotonic()
+        found.append(run_checks(steps, shares[0], project, debug=False))
+        patience = max(PATIENCE_SECONDS, time.monotonic() - began)
+        for (child, reader), ranges in zip(children, shares[1:], strict=True):
+            received = _received(reader, patience)
+            if received is None:
+                child.kill()
+                found.append(run_checks(steps, ranges, project, debug=False))
+            else:
+                found.append(_noted(received, project))
+    finally:  # also on Ctrl-C, or SIGTERM turned into an exit: the children end now
+        for child, reader in children:
+            reader.close()
+            if child.is_alive():
+                child.kill()
+            child.join()
+    return found
+
+
+def _share(subjects: int, number: int, processes: int) -> range:
+    """The `number`th of `processes` contiguous shares of an entry rule's subjects: the parent's, the
+    first, is the smallest (PARENT_SHARE of a child's), as it also checks every other rule."""
+    total = PARENT_SHARE + processes - 1
+
+    def boundary(upto: float) -> int:
+        return round(subjects * upto / total)
+
+    return range(boundary(0 if number == 0 else PARENT_SHARE + number - 1), boundary(PARENT_SHARE + number))
+
+
+def _received(reader: Any, patience: float) -> Any:
+    try:
+        return reader.recv() if reader.poll(patience) else None
+    except (EOFError, OSError):
+        return None  # the child died (a crash, the kernel ending it for memory): its share is redone
+
+
+def _check_share(steps: Sequence[Step], ranges: Sequence[range], project: Project, writer: Any,
+                 mark: int, parent: int) -> None:
+    quiet_signals(parent)
+    try:
+        from wa_lint.analyse.python.callgraph import ModuleIndex
+
+        found = run_checks(steps, ranges, project, debug=False)
+        index = project.lookups.get("module-index")
+        askers, looked_at = (index.askers, index.looked_at) if isinstance(index, ModuleIndex) else ({}, {})
+        record = being_recorded()
+        read = list(record.paths.items())[mark:] if record is not None else []
+        writer.send((found, project.lookups.get("bound-notes", {}), askers, looked_at, read))
+    except BaseException:  # noqa: BLE001 - whatever went wrong, the parent checks this share itself
+        os._exit(1)
+    # Not the usual exit: that would flush streams the parent had written to and not flushed yet.
+    os._exit(0)
+
+
+def _noted(received: Any, project: Project) -> list[Found]:
+    """A child's findings, with what its checks noted added to the parent's own notes."""
+    from wa_lint.analyse.python.callgraph import ModuleIndex
+
+    found, bounds, askers, looked_at, read = received
+    if bounds:
+        notes = project.lookups.setdefault("bound-notes", {})
+        assert isinstance(notes, dict)
+        notes.update(bounds)
+    if askers:
+        index = ModuleIndex.of(project)
+        for key, modules in askers.items():
+            index.askers.setdefault(key, set()).update(modules)
+        for key, files in looked_at.items():
+            index.looked_at.setdefault(key, files)
+    record = being_recorded()
+    if record is not None:
+        for path, status in read:
+            record.paths.setdefault(path, status)
+    return list(found)
