@@ -124,7 +124,7 @@ def test_a_folder_changed_within_its_recorded_clock_tick_is_listed_again(tmp_pat
     root = _tree(tmp_path / "project")
     cache = DiscoveryCache(root / ".wa_lint_cache")
     discover([root], root, [], snapshots=cache)
-    recorded = {path: stamp for path, stamp, _ in _entry(cache)["inputs"]}
+    recorded = {item[0]: item[1] for item in _entry(cache)["inputs"]}
     (root / "app" / "src" / "late.py").write_text("")
     real = inputs.current_stamp
     monkeypatch.setattr(inputs, "current_stamp",
@@ -136,11 +136,11 @@ def test_a_snapshot_trusted_later_is_stored_again_without_the_digests(tmp_path, 
     root = _tree(tmp_path / "project")
     cache = DiscoveryCache(root / ".wa_lint_cache")
     discover([root], root, [], snapshots=cache)
-    assert all(digest for _, _, digest in _entry(cache)["inputs"])
+    assert all(item[2] for item in _entry(cache)["inputs"])
     monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)  # as if the run came seconds later
     walks = _walks(monkeypatch)
     discover([root], root, [], snapshots=cache)
-    assert walks == [] and not any(digest for _, _, digest in _entry(cache)["inputs"])
+    assert walks == [] and not any(item[2] for item in _entry(cache)["inputs"])
 
 
 def _entry_file(cache: DiscoveryCache) -> Path:

@@ -242,13 +242,13 @@ def test_a_replayed_entry_with_digests_is_stored_again_with_statuses_only_and_it
     project = _demo(tmp_path)
     cold = _run(project)
     first = _entry_file(project).read_bytes().split(b"\n", 1)[1]
-    assert any(digest for _, _, digest in json.loads(first)["inputs"]), "the first entry keeps digests"
+    assert any(item[2] for item in json.loads(first)["inputs"]), "the first entry keeps digests"
     monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)  # seconds later: every status is old enough
     executions.clear()
     assert _seen(_run(project)) == _seen(cold) and executions == [], "replayed, digests compared"
     again = _entry_file(project).read_bytes().split(b"\n", 1)[1]
     stored = json.loads(again)
-    assert not any(digest for _, _, digest in stored["inputs"]), "stored again without digests"
+    assert not any(item[2] for item in stored["inputs"]), "stored again without digests"
     assert again[again.index(b',"result":'):] == first[first.index(b',"result":'):], "the result as it was"
     assert _seen(_run(project)) == _seen(cold) and executions == [], "and replayed from statuses alone"
 

@@ -146,6 +146,34 @@ def test_changes_beyond_the_parts_files_run_the_whole_project(tmp_path, trusted,
     assert _whole(after) == _whole(_run(project, use_cache=False))
 
 
+def _save_by_renaming(path: Path, old: str, new: str, debris: str | None = None) -> None:
+    """Save as editors' "safe write" and `sed -i` do: a new copy renamed over the file (`debris`: a
+    file of the editor's own left beside it, which a walk would find)."""
+    copy = path.with_name(path.name + "___jb_tmp___")
+    copy.write_text(path.read_text().replace(old, new, 1))
+    os.replace(copy, path)
+    if debris:
+        (path.parent / debris).write_text("")
+    later(path)
+    later(path.parent)
+
+
+@pytest.mark.parametrize("debris", [None, "scratch.py"])
+def test_a_file_saved_by_renaming_a_copy_over_it_reruns_its_part_alone(tmp_path, trusted, runs, debris) -> None:
+    project = _monorepo(tmp_path)
+    handler = project / "clients" / "src" / "direct.py"
+    _run(project)
+    _save_by_renaming(handler, "def lambda_handler(event, context):\n",
+                      "def lambda_handler(event, context):\n    kinesis = b3.client('kinesis')\n", debris)
+    runs.clear()
+    after = _run(project)
+    assert runs == ([None] if debris else [_part_holding(after, handler)]), \
+        "a new file is a whole run; the same files, only the saved one's part"
+    assert _whole(after) == _whole(_run(project, use_cache=False))
+    runs.clear()
+    assert _whole(_run(project)) == _whole(after) and runs == [], "and then a replay"
+
+
 def test_notes_of_a_changed_part_replace_its_old_ones_in_the_whole_runs_order(tmp_path, trusted, runs) -> None:
     project = _monorepo(tmp_path)
     config = Config(preview=True, max_python_lines=40)
@@ -191,6 +219,36 @@ def test_files_changed_now_lists_changed_files_and_refuses_anything_else(tmp_pat
     (folder / "absent.py").write_text("c = 1\n")
     later(folder)
     assert Inputs.files_changed_now(stored, 4) is None, "a file appeared: the walk may find more"
+
+
+def test_a_listed_folder_whose_entries_are_the_same_is_unchanged_whatever_its_status(tmp_path) -> None:
+    folder = tmp_path / "app"
+    folder.mkdir()
+    edited = folder / "edited.py"
+    edited.write_text("b = 1\n")
+    recorded = Inputs(started_ns=os.stat(edited).st_mtime_ns + 10**10)
+    recorded.note(folder)
+    with os.scandir(folder) as entries:
+        recorded.note_listing(os.fspath(folder), entries)
+    recorded.note(edited)
+    unlisted = Inputs(started_ns=recorded.started_ns)
+    unlisted.note(folder)
+    unlisted.note(edited)
+    stored, stored_unlisted = (json.loads(json.dumps(inputs.encode())) for inputs in (recorded, unlisted))
+    unchanged = Inputs.files_changed_now(stored, 4)
+    assert unchanged is not None and unchanged[0].listings == recorded.listings, "kept for the next run"
+    copy = folder / "edited.py.tmp"
+    copy.write_text("b = 2\n")
+    os.replace(copy, edited)
+    later(folder)
+    now = Inputs.files_changed_now(stored, 4)
+    assert now is not None and now[1] == [os.fspath(edited)], "the folder holds what it held"
+    assert now[0].listings == recorded.listings
+    assert now[0].paths[os.fspath(folder)][1] is not None, "a status this new is vouched for by its listing too"
+    assert Inputs.files_changed_now(stored_unlisted, 4) is None, "a folder nobody listed: its status alone"
+    edited.rename(folder / "renamed.py")
+    later(folder)
+    assert Inputs.files_changed_now(stored, 4) is None, "another name: the walk may find otherwise"
 
 
 _FUNCTION = """  {name}:

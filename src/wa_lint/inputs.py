@@ -6,6 +6,10 @@ each path is vouched for by its status (modification and change times, inode, si
 it does not exist), as git's index vouches for a file: a file's status changes when it is written,
 a folder's when an entry is added, removed or renamed in it, any path's on `chmod`.
 
+A folder the walk listed also keeps a digest of its listing (its entries' names and kinds): when its
+status changed and its listing did not, a file in it was replaced by renaming a new copy over it (an
+editor's "safe write", `sed -i`), which that file's own status tells; the folder is as it was.
+
 A status is only trusted when it is older than the run by a margin: a file written in the same clock
 tick as it was read, after the read, would keep the time it had (the "racy git" problem; some file
 systems keep times in ticks of seconds). For such a path the record also keeps a digest of what was
@@ -26,7 +30,7 @@ import hashlib
 import os
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 # File systems keep times in ticks of up to 2 s (FAT); a status this close to the run is not trusted.
@@ -74,6 +78,21 @@ def _digest(path: str, stamp: Stamp | None, content: bytes | None = None) -> str
     return digest.hexdigest()
 
 
+def listing_digest(entries: Iterable[os.DirEntry[str]]) -> str:
+    """A folder's listing as a walk sees it (names and kinds), in 32 characters: tens of thousands of
+    folders are stored with every run."""
+    names = sorted(f"{entry.name}\0{_kind(entry)}" for entry in entries)
+    return hashlib.blake2b("\n".join(names).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def _listing_now(path: str) -> str | None:
+    try:
+        with os.scandir(path) as entries:
+            return listing_digest(entries)
+    except (OSError, ValueError):
+        return None
+
+
 def _kind(entry: os.DirEntry[str]) -> str:
     try:
         return "d" if entry.is_dir(follow_symlinks=False) else "f" if entry.is_file(follow_symlinks=False) else "o"
@@ -87,6 +106,8 @@ class Inputs:
     def __init__(self, started_ns: int | None = None) -> None:
         self.started_ns = time.time_ns() if started_ns is None else started_ns
         self.paths: dict[str, tuple[Stamp | None, str | None]] = {}
+        # The folders a walk listed: the digest of what it listed (`listing_digest`).
+        self.listings: dict[str, str] = {}
         # Read back with digests of racy paths (`read_now`): worth storing again, trusted by status.
         self.rewritten = False
 
@@ -117,12 +138,20 @@ class Inputs:
         for folder in reversed(absent):
             self.paths[folder] = (None, None)
 
+    def note_listing(self, path: str, entries: Iterable[os.DirEntry[str]]) -> None:
+        """Record what a noted folder held when it was listed (the entries the lister then used)."""
+        self.listings.setdefault(path, listing_digest(entries))
+
     def update(self, other: Inputs) -> None:
         for path, record in other.paths.items():
             self.paths.setdefault(path, record)
+        for path, listing in other.listings.items():
+            self.listings.setdefault(path, listing)
 
     def encode(self) -> list[Any]:
-        return [[path, stamp, digest] for path, (stamp, digest) in self.paths.items()]
+        listings = self.listings
+        return [[path, stamp, digest] if (listing := listings.get(path)) is None else [path, stamp, digest, listing]
+                for path, (stamp, digest) in self.paths.items()]
 
     @classmethod
     def read_now(cls, value: Any) -> Inputs | None:
@@ -148,7 +177,7 @@ class Inputs:
         if type(value) is not list:
             raise TypeError("inputs are a list")
         now = cls()
-        paths = now.paths
+        paths, listings = now.paths, now.listings
         racy_margin = now.started_ns - RACY_MARGIN_NS
         vouching: set[str] = set()  # folders, and absent paths, recorded so far
         changed: list[str] = []
@@ -157,7 +186,13 @@ class Inputs:
         for item in value:
             if type(item) is not list:
                 raise TypeError("an input is (path, status, digest)")
-            path, stamp, digest = item  # ValueError unless three
+            if len(item) == 3:
+                path, stamp, digest = item
+                listing = None
+            else:
+                path, stamp, digest, listing = item  # ValueError unless four
+                if type(listing) is not str:
+                    raise TypeError("a listing is text")
             if type(path) is not str:
                 raise TypeError("a path is text")
             if stamp is None and path.rpartition(os.sep)[0] in vouching:
@@ -173,6 +208,15 @@ class Inputs:
                 continue
             if type(stamp) is not list or stamp != list(current):
                 recorded = _stamp(stamp)  # a misshapen status is an error, a different one a change
+                if listing is not None and _is_folder(recorded) and _is_folder(current):
+                    if _listing_now(path) != listing:
+                        return None
+                    # The same entries: a file replaced by renaming, which its own status tells.
+                    now.rewritten = True
+                    paths[path] = (current, _digest(path, current) if now._racy(current) else None)
+                    listings[path] = listing
+                    vouching.add(path)
+                    continue
                 if not (_is_file(recorded) and _is_file(current)) or len(changed) >= most:
                     return None
                 changed.append(path)
@@ -190,6 +234,8 @@ class Inputs:
                     digest = None  # aged: its status alone vouches for it now
             # (A status that was not racy when recorded, and reads the same, is older still now.)
             paths[path] = (current, digest)
+            if listing is not None:
+                listings[path] = listing
             if current[4] & _TYPE_BITS == stat.S_IFDIR:
                 vouching.add(path)
         return now, changed
@@ -207,6 +253,10 @@ def _known_first(known: Inputs) -> Callable[[str], Stamp | None]:
 
 def _is_file(stamp: Stamp | None) -> bool:
     return stamp is not None and stamp[4] & _TYPE_BITS == stat.S_IFREG
+
+
+def _is_folder(stamp: Stamp | None) -> bool:
+    return stamp is not None and stamp[4] & _TYPE_BITS == stat.S_IFDIR
 
 
 _FIVE_INTS = [int] * 5

@@ -312,6 +312,8 @@ def _walk(paths: Sequence[Path], root: Path, excludes: Sequence[str], force_excl
                 # Unreadable, or deleted while the run goes on: what it held is not linted, and we say so.
                 found.notes.append((Path(folder.path), f"skipped: {CANNOT_LIST}{error.strerror or error})"))
                 continue
+            if inputs is not None:
+                inputs.note_listing(folder.path, entries)
             names = [entry.name for entry in entries]
             if _is_vendored(folder.path, names):
                 # Installed third-party code: read only if handler code imports it as a local module.
