@@ -4,8 +4,11 @@ packages, and the same answers for the engine (files to analyse) and the call gr
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
+import pytest
+
+from wa_lint.analyse.python import callgraph
 from wa_lint.analyse.python.facts import module_facts
 from wa_lint.config import Config
 from wa_lint.link.imports import ImportResolver, installed_packages, is_test_file, module_file
@@ -143,3 +146,16 @@ def test_a_shared_modules_call_is_resolved_under_each_functions_own_roots(tmp_pa
     result = run([tmp_path], Config(select=("PERF101",)), use_cache=False)
     assert [(f.span.path.relative_to(tmp_path).as_posix(), f.span.line, f.function) for f in result.findings] == \
         [("b/helper.py", 3, "B")]
+
+
+@pytest.mark.parametrize(("separator", "root", "module"), [
+    ("/", PurePosixPath("/app/src"), PurePosixPath("/app/src/lib/aws.py")),
+    ("\\", PureWindowsPath(r"C:\app\src"), PureWindowsPath(r"C:\app\src\lib\aws.py")),
+])
+def test_the_call_graph_names_a_module_as_its_analysed_path_is_written(monkeypatch, separator, root, module) -> None:
+    """On Windows an analysed module's path text has backslashes: a look-up written with slashes
+    would never find it, and no call would resolve into another module."""
+    monkeypatch.setattr(callgraph.os, "sep", separator)
+    found, package = callgraph.module_files(root, "lib.aws")
+    assert found == str(module)
+    assert package == str(module.with_suffix("") / "__init__.py")

@@ -16,6 +16,7 @@ are harmless.
 from __future__ import annotations
 
 import functools
+import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -129,9 +130,11 @@ class ModuleIndex:
 
 
 def module_files(root: Path, dotted: str) -> tuple[str, str]:
-    """The files module `dotted` is under `root`, as analysed modules' paths are written."""
-    base = f"{root}/{dotted.replace('.', '/')}"
-    return base + ".py", base + "/__init__.py"
+    """The files module `dotted` is under `root`, as analysed modules' paths are written (`str` of a
+    path: with the system's separator, a backslash on Windows)."""
+    separator = os.sep
+    base = f"{root}{separator}{dotted.replace('.', separator)}"
+    return base + ".py", f"{base}{separator}__init__.py"
 
 
 def release_walks(project: Project) -> None:
