@@ -185,7 +185,7 @@ class Inputs:
         stamp_now = current_stamp if known is None else _known_first(known)
         for item in value:
             if type(item) is not list:
-                raise TypeError("an input is (path, status, digest)")
+                raise TypeError("an input is (path, status, digest[, listing])")
             if len(item) == 3:
                 path, stamp, digest = item
                 listing = None

@@ -1,8 +1,8 @@
 """The check stage: every enabled rule's check, called per subject as check/contract.py describes.
 
 A check that raises loses only that subject: it becomes one WA002 finding there, and the rule's
-findings for every other subject are kept. On a large project the subjects are shared with a second
-process (check/processes.py); the findings are the same, in the same order.
+findings for every other subject are kept. On a large project the entry rules' subjects are shared
+with child processes (check/processes.py); the findings are the same, in the same order.
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ class Found:
 
 def check_stage(project: Project, rules: dict[str, Rule], enabled: Iterable[str], config: Config,
                 debug: bool = False, jobs: int = 1) -> list[Violation]:
-    """The enabled rules' violations; `jobs` above one lets a large project's subjects be shared with a
-    second process."""
+    """The enabled rules' violations; `jobs` above one lets a large project's entries be shared with
+    child processes."""
     # The rules that follow calls run first, and the walks they share are let go before the others run,
     # whose findings (and their template fixes) then take that room: the run's peak memory is lower.
     # The order of the rules changes no finding (the report stage sorts them).
