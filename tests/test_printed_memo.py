@@ -109,6 +109,39 @@ def test_a_change_to_a_file_the_run_read_prints_the_new_report(tmp_path, cli) ->
     assert "create_order.py:20:5: PERF101" in after.stdout, "the new client is reported"
 
 
+def test_after_an_edit_each_status_is_taken_once_for_the_printed_report_and_the_run(tmp_path, cli, trusted,
+                                                                                 monkeypatch) -> None:
+    from wa_lint import inputs
+
+    project = _project(tmp_path)
+    cli(str(project), "--isolated")
+    handler = project / "src" / "orders" / "create_order.py"
+    handler.write_text(handler.read_text() + "# edited\n")
+    later(handler)
+    asked: list[str] = []  # statuses taken while a stored entry's inputs were checked
+    checking = [False]
+    real_stamp, real_check = inputs.current_stamp, Inputs.files_changed_now.__func__
+
+    def stamp(path: str):
+        if checking[0]:
+            asked.append(path)
+        return real_stamp(path)
+
+    def check(cls, value, most, known=None):
+        checking[0] = True
+        try:
+            return real_check(cls, value, most, known)
+        finally:
+            checking[0] = False
+
+    monkeypatch.setattr(inputs, "current_stamp", stamp)
+    monkeypatch.setattr(Inputs, "files_changed_now", classmethod(check))
+    after = cli(str(project), "--isolated")
+    twice = {path for path in asked if asked.count(path) > 1} - {str(handler)}
+    assert asked and not twice, "the run memo's check took the statuses the printed report's check had"
+    assert _masked(after.stdout) == _masked(cli(str(project), "--isolated", "--no-cache").stdout)
+
+
 def test_a_file_only_the_reports_read_is_vouched_for_too(tmp_path, trusted) -> None:
     project = _project(tmp_path)
     extra = project / "shown.txt"

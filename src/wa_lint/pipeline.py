@@ -94,6 +94,8 @@ class Run:
                      and memo_allowed(config, bool(self.overlay)) else None)
         # What the executed run's result was computed from, when it may be kept (printed_memo.py).
         self.vouched_inputs: Inputs | None = None
+        # Statuses this run has taken already (checking its printed report), not asked again.
+        self._statuses_taken: Inputs | None = None
 
     @functools.cached_property
     def memo_key(self) -> str:
@@ -103,7 +105,14 @@ class Run:
     def printed(self, options: str) -> Printed | None:
         """What this command printed last time, when nothing it depended on has changed since."""
         entry = self._printed_entry(options)
-        return entry[0].printed(entry[1]) if entry is not None else None
+        if entry is None:
+            return None
+        printed = entry[0].printed(entry[1], _MOST_CHANGED_FILES)
+        if isinstance(printed, Inputs):
+            # Some files were edited: the memo's check that follows takes the other statuses from here.
+            self._statuses_taken = printed
+            return None
+        return printed
 
     def keep_printed(self, options: str, report: Iterable[str], notes: str, exit_code: int,
                      read_by_reports: Inputs) -> None:
@@ -149,7 +158,7 @@ class Run:
         if self.memo is None:
             return self._execute(started)[0]
         key = self.memo_key
-        recalled = self.memo.recall_or_changed(key, decode_stored, _MOST_CHANGED_FILES)
+        recalled = self.memo.recall_or_changed(key, decode_stored, _MOST_CHANGED_FILES, self._statuses_taken)
         if isinstance(recalled, Changed):
             recalled = self._partial(key, started, recalled)
         if recalled is not None:

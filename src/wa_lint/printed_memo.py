@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wa_lint.cache_store import VouchedStore, json_bytes
+from wa_lint.cache_store import Changed, VouchedStore, json_bytes
 from wa_lint.inputs import Inputs
 from wa_lint.report.formats import UNSAFE
 
@@ -88,8 +88,13 @@ class PrintedMemo(VouchedStore):
     def key(run_key: str, options: str) -> str:
         return hashlib.sha256(f"{run_key}\0{options}".encode()).hexdigest()
 
-    def printed(self, key: str) -> Printed | None:
-        recalled = self.recall(key, _decode)
+    def printed(self, key: str, changed_files: int = 0) -> Printed | Inputs | None:
+        """What was printed, when nothing changed; when only the contents of at most `changed_files`
+        files did, the statuses of everything else as they read now (the run memo then need not
+        ask for them again)."""
+        recalled = self.recall_or_changed(key, _decode, changed_files)
+        if isinstance(recalled, Changed):
+            return recalled.unchanged
         return recalled[0] if recalled is not None else None
 
     def keep(self, key: str, report: Iterable[str], notes: str, exit_code: int, inputs: Inputs) -> None:
