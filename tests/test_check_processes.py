@@ -28,7 +28,7 @@ def shared_out(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Checks shared out from a handful of entries on, on two CPUs; the number of processes of each
     check stage that shared them."""
     monkeypatch.setattr(processes, "SUBJECTS_PER_PROCESS", 1)
-    monkeypatch.setattr(processes.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(processes, "usable_cpus", lambda: 2)
     counts: list[int] = []
     real = processes.check_in_processes
 
@@ -103,9 +103,9 @@ def test_shared_out_checks_report_what_one_process_does(tmp_path, shared_out, ap
 
 
 def test_what_the_children_read_and_looked_up_is_kept_for_the_next_run(tmp_path, shared_out, monkeypatch) -> None:
-    """The run memo vouches for the paths the children's checks read, and the run's parts hold their
-    call-graph look-ups: both as one process records them. Only entry rules are selected, so the
-    parent walks its own share of the entries alone."""
+    """The run's parts hold the children's call-graph look-ups, and its memo's inputs are one
+    process's (what a child reads is merged: test_what_a_child_read_and_walked...). Only entry rules
+    are selected, so the parent walks its own share of the entries alone."""
     project = _app_of_many_entries(tmp_path / "app")
     looked_up: list[list[str]] = []
     real = run_parts._lookups
@@ -245,6 +245,41 @@ def test_a_child_that_fails_leaves_its_share_to_the_parent(tmp_path, shared_out,
     assert time.monotonic() - started < 30, "a hung child was not waited for"
     assert [v.args["subject"] for v in shared if v.code == "T001"] == list(range(8))
     assert shared == _alone(steps, project)
+
+
+def test_a_fork_the_system_refuses_leaves_the_checks_to_one_process(tmp_path, shared_out, monkeypatch) -> None:
+    started = []
+    real = processes.start
+
+    def refused_second(context, target, args):
+        if started:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        started.append(real(context, target, args))
+        return started[-1]
+
+    monkeypatch.setattr(processes, "start", refused_second)
+    monkeypatch.setattr(processes, "usable_cpus", lambda: 3)
+    assert processes.check_in_processes(_steps(9, _per_subject), Project(tmp_path), 3) is None
+    assert started and not started[0].is_alive(), "the child already started was ended"
+
+
+class _Unpicklable(Exception):
+    def __init__(self, first: str, second: str) -> None:  # pickles, but does not unpickle: two arguments
+        super().__init__(first)
+
+
+def _unreadable_in_a_child(subject: int, project: Project, options: dict) -> list[Violation]:
+    finding = _per_subject(subject, project, options)[0]
+    if os.getpid() != project.lookups["parent"]:
+        finding.args["error"] = _Unpicklable("a", "b")
+    return [finding]
+
+
+def test_a_reply_the_parent_cannot_read_leaves_the_share_to_the_parent(tmp_path, shared_out) -> None:
+    project = Project(tmp_path)
+    project.lookups["parent"] = os.getpid()
+    steps = _steps(8, _unreadable_in_a_child)
+    assert _shared(steps, project) == _alone(steps, project)
 
 
 def test_checks_stay_in_one_process_beside_other_threads_or_with_little_to_share(tmp_path, shared_out,

@@ -246,9 +246,25 @@ def test_a_listed_folder_whose_entries_are_the_same_is_unchanged_whatever_its_st
     assert now[0].listings == recorded.listings
     assert now[0].paths[os.fspath(folder)][1] is not None, "a status this new is vouched for by its listing too"
     assert Inputs.files_changed_now(stored_unlisted, 4) is None, "a folder nobody listed: its status alone"
+    (folder / "notes").write_text("")
+    stored = json.loads(json.dumps(_listed(folder, edited).encode()))
+    (folder / "notes").unlink()
+    (folder / "notes").mkdir()
+    (folder / "notes" / "x.py").write_text("")
+    later(folder)
+    assert Inputs.files_changed_now(stored, 4) is None, "a file became a folder: the walk may find more"
     edited.rename(folder / "renamed.py")
     later(folder)
     assert Inputs.files_changed_now(stored, 4) is None, "another name: the walk may find otherwise"
+
+
+def _listed(folder: Path, file: Path) -> Inputs:
+    recorded = Inputs(started_ns=os.stat(file).st_mtime_ns + 10**10)
+    recorded.note(folder)
+    with os.scandir(folder) as entries:
+        recorded.note_listing(os.fspath(folder), entries)
+    recorded.note(file)
+    return recorded
 
 
 _FUNCTION = """  {name}:

@@ -7,8 +7,9 @@ it does not exist), as git's index vouches for a file: a file's status changes w
 a folder's when an entry is added, removed or renamed in it, any path's on `chmod`.
 
 A folder the walk listed also keeps a digest of its listing (its entries' names and kinds): when its
-status changed and its listing did not, a file in it was replaced by renaming a new copy over it (an
-editor's "safe write", `sed -i`), which that file's own status tells; the folder is as it was.
+status changed and its listing did not, whatever changed it (most often a file replaced by renaming a
+new copy over it: an editor's "safe write", `sed -i`, which that file's own status tells), a walk
+lists the same entries, so the folder counts as it was.
 
 A status is only trusted when it is older than the run by a margin: a file written in the same clock
 tick as it was read, after the read, would keep the time it had (the "racy git" problem; some file

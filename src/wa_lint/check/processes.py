@@ -1,11 +1,13 @@
-"""A large project's checks shared out to child processes, one per further CPU.
+"""A large project's entry checks shared out to child processes (one per further CPU the process may
+use and per 256 entries, up to `-j`).
 
 The check stage runs after the analysis workers have finished, in the parent alone: on 10,000
 functions it was a third of a cold run (6 s on 2 CPUs), most of it the call-following rules' walks
 of each entry. A check reads the model and its own memo tables only, so each subject can be checked
-in any process: children forked after the analysis check a share of every rule's subjects (the same
-contiguous share of each rule's list, so an entry's walk is worked out in one process) while the
-parent checks the first share. A child sends back its violations and what its checks noted beyond
+in any process: children forked after the analysis check a share of every entry rule's subjects (the
+same contiguous share of each rule's list, so an entry's walk is worked out in one process) while the
+parent checks the first, smaller share and every other rule whole (project rules order the entries
+themselves; template rules' fixes hold the template and are built later, so they never travel). A child sends back its violations and what its checks noted beyond
 them: the bounds its walks reached, the call graph's module look-ups (which relate the run's parts,
 run_parts.py) and the paths it read (which the run memo must vouch for). The check stage merges the
 shares in subject order, so the findings, and their order, are those of one process.
@@ -16,18 +18,20 @@ A child that dies, or has sent nothing by the time the parent is done and has wa
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
 from collections.abc import Sequence
 from typing import Any
 
+from wa_lint.analyse.python.callgraph import ModuleIndex
 from wa_lint.check.stage import Found, Step, run_checks
 from wa_lint.child_processes import context, quiet_signals, start
 from wa_lint.inputs import being_recorded
 from wa_lint.link.model import Project
 
-# Subjects (of the rule with the most) a process is worth: a fork of a large parent and the pages its
+# Entries (of the entry rule with the most subjects) a process is worth: a fork of a large parent and the pages its
 # checks then copy cost tens of milliseconds; checking an entry costs about half a millisecond.
 SUBJECTS_PER_PROCESS = 256
 # Of the entry rules' subjects, the parent checks this many children's shares: it also checks every
@@ -38,9 +42,10 @@ PATIENCE_SECONDS = 30.0
 
 def check_in_processes(steps: Sequence[Step], project: Project, jobs: int) -> list[list[Found]] | None:
     """Each share's `Found` per step, the parent's first; None when the work is not worth a second
-    process or the system cannot fork (the caller then checks everything itself)."""
+    process, other threads run beside this one, or the system cannot fork (the caller then checks
+    everything itself)."""
     most = max((len(step.subjects) for step in steps if step.kind == "entry"), default=0)
-    processes = min(jobs, os.cpu_count() or 1, most // SUBJECTS_PER_PROCESS)
+    processes = min(jobs, usable_cpus(), most // SUBJECTS_PER_PROCESS)
     # A fork copies only the thread that calls it: a lock another thread holds would never be released
     # in the child (the editor server and API callers may run wa-lint beside threads of their own).
     if processes < 2 or threading.active_count() > 1:
@@ -53,14 +58,22 @@ def check_in_processes(steps: Sequence[Step], project: Project, jobs: int) -> li
               for number in range(processes)]
     record = being_recorded()
     mark = len(record.paths) if record is not None else 0
-    children = []
-    for ranges in shares[1:]:
-        reader, writer = child_context.Pipe(duplex=False)
-        children.append((start(child_context, _check_share, (steps, ranges, project, writer, mark,
-                                                             os.getpid())), reader))
-        writer.close()
+    children: list[tuple[Any, Any]] = []
     found = []
     try:
+        try:
+            for ranges in shares[1:]:
+                reader, writer = child_context.Pipe(duplex=False)
+                try:
+                    child = start(child_context, _check_share, (steps, ranges, project, writer, mark, os.getpid()))
+                except BaseException:
+                    reader.close()
+                    raise
+                finally:
+                    writer.close()
+                children.append((child, reader))
+        except OSError:  # no process or pipe to be had (a container's limits, memory): one process does it
+            return None
         began = time.monotonic()
         found.append(run_checks(steps, shares[0], project, debug=False))
         patience = max(PATIENCE_SECONDS, time.monotonic() - began)
@@ -91,19 +104,27 @@ def _share(subjects: int, number: int, processes: int) -> range:
     return range(boundary(0 if number == 0 else PARENT_SHARE + number - 1), boundary(PARENT_SHARE + number))
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on (a container or `taskset` may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def _received(reader: Any, patience: float) -> Any:
     try:
         return reader.recv() if reader.poll(patience) else None
-    except (EOFError, OSError):
-        return None  # the child died (a crash, the kernel ending it for memory): its share is redone
+    except Exception:  # noqa: BLE001 - died (a crash, the kernel ending it for memory), or sent what does not unpickle
+        return None  # its share is redone
 
 
 def _check_share(steps: Sequence[Step], ranges: Sequence[range], project: Project, writer: Any,
                  mark: int, parent: int) -> None:
     quiet_signals(parent)
+    # The inherited model is left out of any collection here: a collection writes into every object it
+    # visits, which would copy every page the fork shares.
+    gc.freeze()
     try:
-        from wa_lint.analyse.python.callgraph import ModuleIndex
-
         found = run_checks(steps, ranges, project, debug=False)
         index = project.lookups.get("module-index")
         askers, looked_at = (index.askers, index.looked_at) if isinstance(index, ModuleIndex) else ({}, {})
@@ -118,8 +139,6 @@ def _check_share(steps: Sequence[Step], ranges: Sequence[range], project: Projec
 
 def _noted(received: Any, project: Project) -> list[Found]:
     """A child's findings, with what its checks noted added to the parent's own notes."""
-    from wa_lint.analyse.python.callgraph import ModuleIndex
-
     found, bounds, askers, looked_at, read = received
     if bounds:
         notes = project.lookups.setdefault("bound-notes", {})
