@@ -70,10 +70,9 @@ def _digest(path: str, stamp: Stamp | None, content: bytes | None = None) -> str
     elif stamp is not None and stat.S_ISDIR(stamp[4]):
         try:
             with os.scandir(path) as entries:
-                listing = sorted(f"{entry.name}\0{_kind(entry)}" for entry in entries)
+                digest.update(_listing(entries))
         except (OSError, ValueError) as error:
-            listing = [f"unlistable: {error}"]
-        digest.update("\n".join(listing).encode("utf-8", "surrogateescape"))
+            digest.update(f"unlistable: {error}".encode("utf-8", "surrogateescape"))
     else:
         digest.update(str(None if stamp is None else stat.S_IFMT(stamp[4])).encode())
     return digest.hexdigest()
@@ -82,8 +81,12 @@ def _digest(path: str, stamp: Stamp | None, content: bytes | None = None) -> str
 def listing_digest(entries: Iterable[os.DirEntry[str]]) -> str:
     """A folder's listing as a walk sees it (names and kinds), in 32 characters: tens of thousands of
     folders are stored with every run."""
-    names = sorted(f"{entry.name}\0{_kind(entry)}" for entry in entries)
-    return hashlib.blake2b("\n".join(names).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+    return hashlib.blake2b(_listing(entries), digest_size=16).hexdigest()
+
+
+def _listing(entries: Iterable[os.DirEntry[str]]) -> bytes:
+    """A folder's entries as text: each name with its kind, in name order."""
+    return "\n".join(sorted(f"{entry.name}\0{_kind(entry)}" for entry in entries)).encode("utf-8", "surrogateescape")
 
 
 def _listing_now(path: str) -> str | None:
