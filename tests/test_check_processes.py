@@ -17,7 +17,7 @@ from wa_lint.analyse.python.callgraph import note_bound
 from wa_lint.check import processes
 from wa_lint.check.stage import Found, Step, merged, run_checks
 from wa_lint.config import Config
-from wa_lint.inputs import Inputs, recording
+from wa_lint.inputs import Inputs, being_recorded, recording
 from wa_lint.link.model import Project
 from wa_lint.pipeline import Run
 from wa_lint.report.findings import Span, Violation
@@ -212,6 +212,43 @@ def test_what_a_child_read_and_walked_reaches_the_parents_records(tmp_path, shar
     assert {Path(path).name for path in inputs.paths} >= {f"asked-{subject}.txt" for subject in range(6)}
     notes = project.lookups["bound-notes"]
     assert {path.name for path, _ in notes} == {f"walked-{subject}.py" for subject in range(6)}
+
+
+def _reads_then_writes_in_a_child(subject: int, project: Project, options: dict) -> list[Violation]:
+    asked = project.root / f"made-{subject}.txt"
+    files.is_file(asked)
+    if os.getpid() != project.lookups["parent"]:
+        asked.write_text("made after the child looked")  # the child's answer no longer holds
+    return []
+
+
+@pytest.mark.parametrize("changed", [False, True])
+def test_a_path_that_changed_after_a_child_read_it_makes_the_result_one_not_to_keep(tmp_path, shared_out,
+                                                                                    changed) -> None:
+    project = Project(tmp_path)
+    project.lookups["parent"] = os.getpid() if changed else -1
+    inputs = Inputs()
+    with recording(inputs):
+        _shared(_steps(6, _reads_then_writes_in_a_child if changed else _reads_and_walks), project)
+    assert inputs.doubtful is changed
+    if changed:
+        made = [path for path in inputs.paths if "made-" in path]
+        assert made and all(inputs.paths[path][0] is not None for path in made[1:]), "noted as they are now"
+
+
+def test_a_run_whose_children_read_doubtfully_keeps_no_result(tmp_path, shared_out, monkeypatch) -> None:
+    project = _app_of_many_entries(tmp_path / "app")
+    real = processes._noted
+
+    def doubting(received, model):
+        found = real(received, model)
+        being_recorded().doubtful = True
+        return found
+
+    monkeypatch.setattr(processes, "_noted", doubting)
+    run = Run([project], Config(), jobs=2)
+    run.execute()
+    assert shared_out == [2] and run.vouched_inputs is None, "not kept: the next run checks again"
 
 
 def _dies_in_a_child(subject: int, project: Project, options: dict) -> list[Violation]:

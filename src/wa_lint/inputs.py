@@ -114,6 +114,9 @@ class Inputs:
         self.listings: dict[str, str] = {}
         # Read back with digests of racy paths (`read_now`): worth storing again, trusted by status.
         self.rewritten = False
+        # A read made for this record elsewhere (a check's child process) saw a path otherwise than it
+        # reads here: what was computed from it is not to be kept.
+        self.doubtful = False
 
     def _racy(self, stamp: Stamp | None) -> bool:
         return stamp is not None and max(stamp[0], stamp[1]) >= self.started_ns - RACY_MARGIN_NS

@@ -321,7 +321,7 @@ class Run:
             from wa_lint.cache_sweep import sweep_when_due
 
             sweep_when_due(self.cache_folder, config.cache_max_mb * 1024 * 1024)
-        return result, not (refused or analysed.worker_failures)
+        return result, not (refused or analysed.worker_failures or (inputs is not None and inputs.doubtful))
 
 
 # More changed files than this and the whole run is about as quick as finding their parts.

@@ -152,6 +152,11 @@ def _noted(received: Any, project: Project) -> list[Found]:
             index.looked_at.setdefault(key, files)
     record = being_recorded()
     if record is not None:
-        for path, status in read:
-            record.paths.setdefault(path, status)
+        for path, (stamp, _) in read:
+            # Noted here, after the parent's own records (an absent path is vouched for by a folder
+            # recorded before it), and compared: a path that changed since the child read it makes
+            # the run's result one not to keep.
+            record.note(path)
+            if record.paths[path][0] != stamp:
+                record.doubtful = True
     return list(found)
