@@ -230,9 +230,9 @@ class Run:
 
     def _execute(self, started: float, inputs: Inputs | None = None,
                  part_run: PartRun | None = None) -> tuple[RunResult, bool]:
-        """The stages; with whether the result may be kept (a worker that crashed or overran, or a read
-        the operating system refused, may go otherwise next time). `part_run`: the parts to run (None:
-        the whole project)."""
+        """The stages; with whether the result may be kept (a worker that crashed or overran, a read the
+        operating system refused, or a path that changed while a check's child read it, may go otherwise
+        next time). `part_run`: the parts to run (None: the whole project)."""
         from wa_lint.analyse.stage import analyse_stage
         from wa_lint.check.registry import catalogue
         from wa_lint.check.stage import check_notes, check_stage
