@@ -15,7 +15,7 @@ from conftest import FIXTURES
 from wa_lint import files, run_parts
 from wa_lint.analyse.python.callgraph import note_bound
 from wa_lint.check import processes
-from wa_lint.check.stage import Found, Step, merged, run_checks
+from wa_lint.check.stage import Step, StepFindings, merged, run_checks
 from wa_lint.config import Config
 from wa_lint.inputs import Inputs, being_recorded, recording
 from wa_lint.link.model import Project
@@ -333,4 +333,4 @@ def test_checks_stay_in_one_process_beside_other_threads_or_with_little_to_share
     assert processes.check_in_processes(steps, Project(tmp_path), 1) is None, "-j 1"
     monkeypatch.setattr(processes, "SUBJECTS_PER_PROCESS", 4)
     assert processes.check_in_processes(steps, Project(tmp_path), 2) is None, "6 entries: one process's work"
-    assert isinstance(processes.check_in_processes(_steps(8, _per_subject), Project(tmp_path), 2)[0][0], Found)
+    assert isinstance(processes.check_in_processes(_steps(8, _per_subject), Project(tmp_path), 2)[0][0], StepFindings)

@@ -108,9 +108,9 @@ class Run:
         if entry is None:
             return None
         printed = entry[0].printed(entry[1], _MOST_CHANGED_FILES)
-        if isinstance(printed, Inputs):
+        if isinstance(printed, Changed):
             # Some files were edited: the memo's check that follows takes the other statuses from here.
-            self._statuses_taken = printed
+            self._statuses_taken = printed.unchanged
             return None
         return printed
 

@@ -88,13 +88,13 @@ class PrintedMemo(VouchedStore):
     def key(run_key: str, options: str) -> str:
         return hashlib.sha256(f"{run_key}\0{options}".encode()).hexdigest()
 
-    def printed(self, key: str, changed_files: int = 0) -> Printed | Inputs | None:
-        """What was printed, when nothing changed; when only the contents of at most `changed_files`
-        files did, the statuses of everything else as they read now (the run memo then need not
-        ask for them again)."""
+    def printed(self, key: str, changed_files: int = 0) -> Printed | Changed | None:
+        """What was printed, when nothing changed; `Changed` when only the contents of at most
+        `changed_files` files did (its statuses of everything else, as they read now, spare the run
+        memo's check asking for them again)."""
         recalled = self.recall_or_changed(key, _decode, changed_files)
         if isinstance(recalled, Changed):
-            return recalled.unchanged
+            return recalled
         return recalled[0] if recalled is not None else None
 
     def keep(self, key: str, report: Iterable[str], notes: str, exit_code: int, inputs: Inputs) -> None:

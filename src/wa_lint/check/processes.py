@@ -7,9 +7,10 @@ of each entry. A check reads the model and its own memo tables only, so each sub
 in any process: children forked after the analysis check a share of every entry rule's subjects (the
 same contiguous share of each rule's list, so an entry's walk is worked out in one process) while the
 parent checks the first, smaller share and every other rule whole (project rules order the entries
-themselves; template rules' fixes hold the template and are built later, so they never travel). A child sends back its violations and what its checks noted beyond
-them: the bounds its walks reached, the call graph's module look-ups (which relate the run's parts,
-run_parts.py) and the paths it read (which the run memo must vouch for). The check stage merges the
+themselves; template rules' fixes hold the template and are built later, so they never travel). A
+child sends back its violations and what its checks noted beyond them: the bounds its walks reached,
+the call graph's module look-ups (which relate the run's parts, run_parts.py) and the paths it read
+(which the run memo must vouch for). The check stage merges the
 shares in subject order, so the findings, and their order, are those of one process.
 
 A child that dies, or has sent nothing by the time the parent is done and has waited as long again
@@ -26,13 +27,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from wa_lint.analyse.python.callgraph import ModuleIndex
-from wa_lint.check.stage import Found, Step, run_checks
+from wa_lint.check.stage import Step, StepFindings, run_checks
 from wa_lint.child_processes import context, quiet_signals, start
 from wa_lint.inputs import being_recorded
 from wa_lint.link.model import Project
 
-# Entries (of the entry rule with the most subjects) a process is worth: a fork of a large parent and the pages its
-# checks then copy cost tens of milliseconds; checking an entry costs about half a millisecond.
+# Entries (of the entry rule with the most subjects) a process is worth: a fork of a large parent and
+# the pages its checks then copy cost tens of milliseconds; checking an entry about half a millisecond.
 SUBJECTS_PER_PROCESS = 256
 # Of the entry rules' subjects, the parent checks this many children's shares: it also checks every
 # other rule (the project rules that walk every entry's calls among them), about as much again.
@@ -40,8 +41,8 @@ PARENT_SHARE = 0.25
 PATIENCE_SECONDS = 30.0
 
 
-def check_in_processes(steps: Sequence[Step], project: Project, jobs: int) -> list[list[Found]] | None:
-    """Each share's `Found` per step, the parent's first; None when the work is not worth a second
+def check_in_processes(steps: Sequence[Step], project: Project, jobs: int) -> list[list[StepFindings]] | None:
+    """Each share's `StepFindings` per step, the parent's first; None when the work is not worth a second
     process, other threads run beside this one, or the system cannot fork (the caller then checks
     everything itself)."""
     most = max((len(step.subjects) for step in steps if step.kind == "entry"), default=0)
@@ -65,7 +66,8 @@ def check_in_processes(steps: Sequence[Step], project: Project, jobs: int) -> li
             for ranges in shares[1:]:
                 reader, writer = child_context.Pipe(duplex=False)
                 try:
-                    child = start(child_context, _check_share, (steps, ranges, project, writer, mark, os.getpid()))
+                    child = start(child_context, _check_share,
+                                  (steps, ranges, project, writer, mark, os.getpid()))
                 except BaseException:
                     reader.close()
                     raise
@@ -114,8 +116,9 @@ def usable_cpus() -> int:
 def _received(reader: Any, patience: float) -> Any:
     try:
         return reader.recv() if reader.poll(patience) else None
-    except Exception:  # noqa: BLE001 - died (a crash, the kernel ending it for memory), or sent what does not unpickle
-        return None  # its share is redone
+    except Exception:  # noqa: BLE001 - any reason: its share is redone
+        # It died (a crash, the kernel ending it for memory), or sent what does not unpickle.
+        return None
 
 
 def _check_share(steps: Sequence[Step], ranges: Sequence[range], project: Project, writer: Any,
@@ -137,7 +140,7 @@ def _check_share(steps: Sequence[Step], ranges: Sequence[range], project: Projec
     os._exit(0)
 
 
-def _noted(received: Any, project: Project) -> list[Found]:
+def _noted(received: Any, project: Project) -> list[StepFindings]:
     """A child's findings, with what its checks noted added to the parent's own notes."""
     found, bounds, askers, looked_at, read = received
     if bounds:

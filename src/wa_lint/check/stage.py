@@ -58,7 +58,7 @@ class Step:
 
 
 @dataclass
-class Found:
+class StepFindings:
     """What one step's checks yielded for a run of its subjects, in subject order; `failures`: the
     positions of the WA002s of subjects whose check raised (kept whatever else a site reports)."""
 
@@ -91,10 +91,11 @@ def check_stage(project: Project, rules: dict[str, Rule], enabled: Iterable[str]
     return merged(steps, shares)
 
 
-def run_checks(steps: Sequence[Step], ranges: Sequence[range], project: Project, debug: bool) -> list[Found]:
+def run_checks(steps: Sequence[Step], ranges: Sequence[range], project: Project,
+               debug: bool) -> list[StepFindings]:
     """Each step's checks over the subjects at `ranges[i]` of its list."""
     index = Index()
-    found: list[Found] = []
+    found: list[StepFindings] = []
     walking = True
     for step, share in zip(steps, ranges, strict=True):
         if walking and step.kind not in _CALL_FOLLOWERS:
@@ -113,12 +114,12 @@ def run_checks(steps: Sequence[Step], ranges: Sequence[range], project: Project,
                 violations.append(internal_error(step.code, subject, error, project, debug))
                 continue
             violations.extend(yielded)
-        found.append(Found(violations, failures))
+        found.append(StepFindings(violations, failures))
     release_walks(project)
     return found
 
 
-def merged(steps: Sequence[Step], shares: Sequence[Sequence[Found]]) -> list[Violation]:
+def merged(steps: Sequence[Step], shares: Sequence[Sequence[StepFindings]]) -> list[Violation]:
     """The steps' violations, from shares of their subjects taken in order: an entry check reports a
     site reached from several entries once, for the first of them."""
     violations: list[Violation] = []
