@@ -284,19 +284,25 @@ def test_a_child_that_fails_leaves_its_share_to_the_parent(tmp_path, shared_out,
     assert shared == _alone(steps, project)
 
 
-def test_a_fork_the_system_refuses_leaves_the_checks_to_one_process(tmp_path, shared_out, monkeypatch) -> None:
+@pytest.mark.parametrize("stop", [BlockingIOError(11, "Resource temporarily unavailable"), KeyboardInterrupt()])
+def test_a_fork_refused_or_interrupted_ends_the_children_started(tmp_path, shared_out, monkeypatch, stop) -> None:
+    """A fork the system refuses leaves the checks to one process; Ctrl-C between forks stops the run."""
     started = []
     real = processes.start
 
-    def refused_second(context, target, args):
+    def stopped_at_second(context, target, args):
         if started:
-            raise BlockingIOError(11, "Resource temporarily unavailable")
+            raise stop
         started.append(real(context, target, args))
         return started[-1]
 
-    monkeypatch.setattr(processes, "start", refused_second)
+    monkeypatch.setattr(processes, "start", stopped_at_second)
     monkeypatch.setattr(processes, "usable_cpus", lambda: 3)
-    assert processes.check_in_processes(_steps(9, _per_subject), Project(tmp_path), 3) is None
+    if isinstance(stop, OSError):
+        assert processes.check_in_processes(_steps(9, _per_subject), Project(tmp_path), 3) is None
+    else:
+        with pytest.raises(KeyboardInterrupt):
+            processes.check_in_processes(_steps(9, _per_subject), Project(tmp_path), 3)
     assert started and not started[0].is_alive(), "the child already started was ended"
 
 

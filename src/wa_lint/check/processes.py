@@ -20,6 +20,7 @@ A child that dies, or has sent nothing by the time the parent is done and has wa
 from __future__ import annotations
 
 import gc
+import itertools
 import os
 import threading
 import time
@@ -28,7 +29,7 @@ from typing import Any
 
 from wa_lint.analyse.python.callgraph import ModuleIndex
 from wa_lint.check.stage import Step, StepFindings, run_checks
-from wa_lint.child_processes import context, quiet_signals, start
+from wa_lint.child_processes import context, quiet_signals, start, usable_cpus
 from wa_lint.inputs import being_recorded
 from wa_lint.link.model import Project
 
@@ -62,20 +63,14 @@ def check_in_processes(steps: Sequence[Step], project: Project, jobs: int) -> li
     children: list[tuple[Any, Any]] = []
     found = []
     try:
-        try:
-            for ranges in shares[1:]:
-                reader, writer = child_context.Pipe(duplex=False)
-                try:
-                    child = start(child_context, _check_share,
-                                  (steps, ranges, project, writer, mark, os.getpid()))
-                except BaseException:
-                    reader.close()
-                    raise
-                finally:
-                    writer.close()
-                children.append((child, reader))
-        except OSError:  # no process or pipe to be had (a container's limits, memory): one process does it
-            return None
+        for ranges in shares[1:]:
+            children.append(_started(child_context, (steps, ranges, project, mark)))
+    except BaseException as error:  # Ctrl-C between forks too: the children started end now
+        _end(children)
+        if isinstance(error, OSError):
+            return None  # no process or pipe to be had (a container's limits, memory): one process does it
+        raise
+    try:
         began = time.monotonic()
         found.append(run_checks(steps, shares[0], project, debug=False))
         patience = max(PATIENCE_SECONDS, time.monotonic() - began)
@@ -87,12 +82,28 @@ def check_in_processes(steps: Sequence[Step], project: Project, jobs: int) -> li
             else:
                 found.append(_noted(received, project))
     finally:  # also on Ctrl-C, or SIGTERM turned into an exit: the children end now
-        for child, reader in children:
-            reader.close()
-            if child.is_alive():
-                child.kill()
-            child.join()
+        _end(children)
     return found
+
+
+def _started(child_context: Any, share: tuple[Any, ...]) -> tuple[Any, Any]:
+    """A child checking `share` (steps, ranges, project, mark), and the end of its pipe to read from."""
+    reader, writer = child_context.Pipe(duplex=False)
+    try:
+        return start(child_context, _check_share, (*share, writer, os.getpid())), reader
+    except BaseException:
+        reader.close()
+        raise
+    finally:
+        writer.close()
+
+
+def _end(children: Sequence[tuple[Any, Any]]) -> None:
+    for child, reader in children:
+        reader.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
 
 
 def _share(subjects: int, number: int, processes: int) -> range:
@@ -106,13 +117,6 @@ def _share(subjects: int, number: int, processes: int) -> range:
     return range(boundary(0 if number == 0 else PARENT_SHARE + number - 1), boundary(PARENT_SHARE + number))
 
 
-def usable_cpus() -> int:
-    """The CPUs this process may run on (a container or `taskset` may allow fewer than the machine has)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0)) or 1
-    return os.cpu_count() or 1
-
-
 def _received(reader: Any, patience: float) -> Any:
     try:
         return reader.recv() if reader.poll(patience) else None
@@ -121,8 +125,8 @@ def _received(reader: Any, patience: float) -> Any:
         return None
 
 
-def _check_share(steps: Sequence[Step], ranges: Sequence[range], project: Project, writer: Any,
-                 mark: int, parent: int) -> None:
+def _check_share(steps: Sequence[Step], ranges: Sequence[range], project: Project, mark: int, writer: Any,
+                 parent: int) -> None:
     quiet_signals(parent)
     # The inherited model is left out of any collection here: a collection writes into every object it
     # visits, which would copy every page the fork shares.
@@ -132,7 +136,7 @@ def _check_share(steps: Sequence[Step], ranges: Sequence[range], project: Projec
         index = project.lookups.get("module-index")
         askers, looked_at = (index.askers, index.looked_at) if isinstance(index, ModuleIndex) else ({}, {})
         record = being_recorded()
-        read = list(record.paths.items())[mark:] if record is not None else []
+        read = list(itertools.islice(record.paths.items(), mark, None)) if record is not None else []
         writer.send((found, project.lookups.get("bound-notes", {}), askers, looked_at, read))
     except BaseException:  # noqa: BLE001 - whatever went wrong, the parent checks this share itself
         os._exit(1)

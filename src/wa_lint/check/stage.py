@@ -75,12 +75,15 @@ def check_stage(project: Project, rules: dict[str, Rule], enabled: Iterable[str]
     # The order of the rules changes no finding (the report stage sorts them).
     ordered = sorted(enabled, key=lambda code: (_kind(rules[code]) not in _CALL_FOLLOWERS, code))
     steps = []
+    by_kind: dict[str, list[Any]] = {}  # (the entries sorted once for every entry rule)
     for code in ordered:
         rule = rules[code]
         if rule.check is not None:
             kind = _kind(rule)
+            if kind not in by_kind:
+                by_kind[kind] = subjects(project, kind)
             options = {**rule.default_options(), **config.rules.get(code, {})}
-            steps.append(Step(code, rule.check, options, kind, subjects(project, kind)))
+            steps.append(Step(code, rule.check, options, kind, by_kind[kind]))
     shares = None
     if jobs > 1 and not debug:  # --debug keeps one process, for tracebacks and debuggers
         from wa_lint.check.processes import check_in_processes
