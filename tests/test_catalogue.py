@@ -144,7 +144,7 @@ def test_checks_share_run_wide_tables_through_the_index_not_the_model(monkeypatc
 
     calls = []
     real = hot_read_table.readers
-    monkeypatch.setattr(hot_read_table, "readers", lambda project: calls.append(1) or real(project))
+    monkeypatch.setattr(hot_read_table, "readers", lambda project, index: calls.append(1) or real(project, index))
     result = run([FIXTURES / "PERF201-hot-read-table-without-dax" / "bad"], Config(select=("PERF201",)), use_cache=False)
     assert len(result.project.tables) >= 2 and calls == [1]
     assert result.project.lookups.keys() <= {"module-index", "custom-resource-functions"}

@@ -32,8 +32,8 @@ def shared_out(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     counts: list[int] = []
     real = processes.check_in_processes
 
-    def counting(steps, project, jobs):
-        shares = real(steps, project, jobs)
+    def counting(steps, project, jobs, entries=()):
+        shares = real(steps, project, jobs, entries)
         counts.append(len(shares) if shares is not None else 1)
         return shares
 
@@ -233,15 +233,17 @@ def test_a_path_that_changed_after_a_child_read_it_makes_the_result_one_not_to_k
     assert inputs.doubtful is changed
     if changed:
         made = [path for path in inputs.paths if "made-" in path]
-        assert made and all(inputs.paths[path][0] is not None for path in made[1:]), "noted as they are now"
+        parents = len(processes._share(6, 0, 2))  # asked by the parent before any child wrote them
+        assert len(made) == 6 and all(inputs.paths[path][0] is not None for path in made[parents:]), \
+            "noted as they are now"
 
 
 def test_a_run_whose_children_read_doubtfully_keeps_no_result(tmp_path, shared_out, monkeypatch) -> None:
     project = _app_of_many_entries(tmp_path / "app")
     real = processes._noted
 
-    def doubting(received, model):
-        found = real(received, model)
+    def doubting(received, *context):
+        found = real(received, *context)
         being_recorded().doubtful = True
         return found
 
@@ -340,3 +342,53 @@ def test_checks_stay_in_one_process_beside_other_threads_or_with_little_to_share
     monkeypatch.setattr(processes, "SUBJECTS_PER_PROCESS", 4)
     assert processes.check_in_processes(steps, Project(tmp_path), 2) is None, "6 entries: one process's work"
     assert isinstance(processes.check_in_processes(_steps(8, _per_subject), Project(tmp_path), 2)[0][0], StepFindings)
+
+
+# -- surveys: what a table or project check wants of every entry, worked out where the entry was checked
+
+
+def _where_surveyed(entry: int, project: Project) -> tuple[int, int]:
+    if entry == 3:
+        raise KeyError("a survey that fails for one entry")
+    return entry * 10, os.getpid()
+
+
+def _reads_surveys(subject: int, project: Project, options: dict, *, index) -> list[Violation]:
+    found = []
+    for entry in range(8):
+        try:
+            value, _ = index.survey(_where_surveyed, entry, project)
+        except KeyError:
+            found.append(_finding("T951", entry, project.root / "failed.py"))
+            continue
+        found.append(_finding("T950", value, project.root / "table.py"))
+    return found
+
+
+def _surveying_steps() -> list[Step]:
+    entries = list(range(8))
+    return [Step("T000", _per_subject, {}, "entry", entries),
+            Step("T950", _reads_surveys, {}, "table", [0], _where_surveyed)]
+
+
+def test_a_survey_of_the_entries_is_worked_out_in_the_children_and_read_as_in_one_process(tmp_path, shared_out,
+                                                                                         monkeypatch) -> None:
+    steps = _surveying_steps()
+    parent = os.getpid()
+    where: list[int] = []
+    real = processes._noted
+
+    def noting(received, *context):
+        where.extend(pid for values in received[1].values() for _, pid in values.values())
+        return real(received, *context)
+
+    monkeypatch.setattr(processes, "_noted", noting)
+    shares = processes.check_in_processes(steps, Project(tmp_path), 2, list(range(8)))
+    assert shares is not None
+    shared = merged(steps, shares)
+    assert where and parent not in where, "the child's share of the entries was surveyed in the child"
+    assert len(where) == 8 - processes._share(8, 0, 2).stop - (3 >= processes._share(8, 0, 2).stop), \
+        "every entry of the child's share but the failing one"
+    assert shared == _alone(steps, Project(tmp_path))
+    assert [v.args["subject"] for v in shared if v.code == "T950"] == [0, 10, 20, 40, 50, 60, 70]
+    assert [v.args["subject"] for v in shared if v.code == "T951"] == [3], "a failed survey fails in the check"

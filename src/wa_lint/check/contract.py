@@ -18,6 +18,12 @@ column) reached from several entries is reported once, for the first entry in a 
 
 A check that shares memo tables with other subjects or checks (lookups built once per run) declares a
 keyword-only `index: Index` parameter and asks `index.memo(key, build)`; the model is never written to.
+A table or project check that needs something of every entry's calls (PERF201: the tables each handler
+reads) asks `index.survey(function, entry, project)` for each entry and declares the function on its
+subject, `@subject("table", survey=function)`: the check stage then works it out for every entry ahead of
+the check, on a large project in the child processes that check the entries' shares, where the entries'
+walks already are. Its value must pickle, and a check compares what it holds by value: the objects may
+be copies, sent back from a child.
 
 Each kind is a `Protocol` below, for type checkers; `check/registry.py` validates a module's shape
 (`CODE`, a `check` with a known subject and three positional parameters) when it loads it.
@@ -71,13 +77,18 @@ class ProjectCheck(Protocol):
 Check = TemplateCheck | FunctionCheck | TableCheck | EntryCheck | ProjectCheck
 
 
-def subject(kind: str) -> Callable[[F], F]:
-    """Mark a module's `check` with the kind of subject it is called for (one of `SUBJECTS`)."""
+def subject(kind: str, survey: Callable[[Entry, Project], Any] | None = None) -> Callable[[F], F]:
+    """Mark a module's `check` with the kind of subject it is called for (one of `SUBJECTS`), and the
+    survey of every entry it asks its index for (a table or project check's)."""
     if kind not in SUBJECTS:
         raise ValueError(f"unknown check subject {kind!r}")
+    if survey is not None and kind == "entry":
+        raise ValueError("an entry check reads its own entry: a survey is for table and project checks")
 
     def mark(function: F) -> F:
         function.subject = kind  # type: ignore[attr-defined]
+        if survey is not None:
+            function.survey = survey  # type: ignore[attr-defined]
         return function
 
     return mark

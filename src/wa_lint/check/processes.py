@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from wa_lint.analyse.python.callgraph import ModuleIndex
-from wa_lint.check.stage import Step, StepFindings, run_checks
+from wa_lint.check.index import Index, Survey
+from wa_lint.check.stage import Step, StepFindings, run_checks, survey_ahead, surveys
 from wa_lint.child_processes import context, quiet_signals, start, usable_cpus
 from wa_lint.inputs import being_recorded
 from wa_lint.link.model import Project
@@ -37,16 +38,20 @@ from wa_lint.link.model import Project
 # the pages its checks then copy cost tens of milliseconds; checking an entry about half a millisecond.
 SUBJECTS_PER_PROCESS = 256
 # Of the entry rules' subjects, the parent checks this many children's shares: it also checks every
-# other rule (the project rules that walk every entry's calls among them), about as much again.
-PARENT_SHARE = 0.25
+# other rule. On 10,000 functions, with PERF201's survey of the entries in the children, a half-share
+# balanced the two processes best (check stage 3.5 s; 4.6 s at a quarter, which the child overran).
+PARENT_SHARE = 0.5
 PATIENCE_SECONDS = 30.0
 
 
-def check_in_processes(steps: Sequence[Step], project: Project, jobs: int) -> list[list[StepFindings]] | None:
+def check_in_processes(steps: Sequence[Step], project: Project, jobs: int,
+                       entries: Sequence[Any] = ()) -> list[list[StepFindings]] | None:
     """Each share's `StepFindings` per step, the parent's first; None when the work is not worth a second
     process, other threads run beside this one, or the system cannot fork (the caller then checks
-    everything itself)."""
-    most = max((len(step.subjects) for step in steps if step.kind == "entry"), default=0)
+    everything itself). `entries`: the project's entries in the entry rules' order, whose surveys
+    (check/contract.py) are shared out like the entry rules' subjects."""
+    table = surveys(steps)
+    most = max([len(step.subjects) for step in steps if step.kind == "entry"] + [len(entries) if table else 0])
     processes = min(jobs, usable_cpus(), most // SUBJECTS_PER_PROCESS)
     # A fork copies only the thread that calls it: a lock another thread holds would never be released
     # in the child (the editor server and API callers may run wa-lint beside threads of their own).
@@ -58,13 +63,14 @@ def check_in_processes(steps: Sequence[Step], project: Project, jobs: int) -> li
     shares = [[_share(len(step.subjects), number, processes) if step.kind == "entry"
                else range(len(step.subjects) if number == 0 else 0) for step in steps]
               for number in range(processes)]
+    entry_shares = [_share(len(entries), number, processes) if table else range(0) for number in range(processes)]
     record = being_recorded()
     mark = len(record.paths) if record is not None else 0
     children: list[tuple[Any, Any]] = []
     found = []
     try:
-        for ranges in shares[1:]:
-            children.append(_started(child_context, (steps, ranges, project, mark)))
+        for ranges, entry_share in zip(shares[1:], entry_shares[1:], strict=True):
+            children.append(_started(child_context, (steps, ranges, project, mark, entries, entry_share)))
     except BaseException as error:  # Ctrl-C between forks too: the children started end now
         _end(children)
         if isinstance(error, OSError):
@@ -72,7 +78,12 @@ def check_in_processes(steps: Sequence[Step], project: Project, jobs: int) -> li
         raise
     try:
         began = time.monotonic()
-        found.append(run_checks(steps, shares[0], project, debug=False))
+        index = Index()
+        survey_ahead(steps, entries, entry_shares[0], project, index)
+        # The checks that read surveys wait for the children's; the others run meanwhile.
+        later = [step.survey is not None for step in steps]
+        first = run_checks(steps, [range(0) if wait else share for share, wait in zip(shares[0], later, strict=True)],
+                           project, False, index)
         patience = max(PATIENCE_SECONDS, time.monotonic() - began)
         for (child, reader), ranges in zip(children, shares[1:], strict=True):
             received = _received(reader, patience)
@@ -80,14 +91,18 @@ def check_in_processes(steps: Sequence[Step], project: Project, jobs: int) -> li
                 child.kill()
                 found.append(run_checks(steps, ranges, project, debug=False))
             else:
-                found.append(_noted(received, project))
+                found.append(_noted(received, project, index, table, entries))
+        then = run_checks(steps, [share if wait else range(0) for share, wait in zip(shares[0], later, strict=True)],
+                          project, False, index)
+        found.insert(0, [after if wait else before for before, after, wait in zip(first, then, later, strict=True)])
     finally:  # also on Ctrl-C, or SIGTERM turned into an exit: the children end now
         _end(children)
     return found
 
 
 def _started(child_context: Any, share: tuple[Any, ...]) -> tuple[Any, Any]:
-    """A child checking `share` (steps, ranges, project, mark), and the end of its pipe to read from."""
+    """A child checking `share` (steps, ranges, project, mark, entries, entry share), and the end of its
+    pipe to read from."""
     reader, writer = child_context.Pipe(duplex=False)
     try:
         return start(child_context, _check_share, (*share, writer, os.getpid())), reader
@@ -125,38 +140,45 @@ def _received(reader: Any, patience: float) -> Any:
         return None
 
 
-def _check_share(steps: Sequence[Step], ranges: Sequence[range], project: Project, mark: int, writer: Any,
-                 parent: int) -> None:
+def _check_share(steps: Sequence[Step], ranges: Sequence[range], project: Project, mark: int,
+                 entries: Sequence[Any], entry_share: range, writer: Any, parent: int) -> None:
     quiet_signals(parent)
     # The inherited model is left out of any collection here: a collection writes into every object it
     # visits, which would copy every page the fork shares.
     gc.freeze()
     try:
-        found = run_checks(steps, ranges, project, debug=False)
-        index = project.lookups.get("module-index")
-        askers, looked_at = (index.askers, index.looked_at) if isinstance(index, ModuleIndex) else ({}, {})
+        index = Index()
+        surveyed = survey_ahead(steps, entries, entry_share, project, index)
+        found = run_checks(steps, ranges, project, False, index)
+        modules = project.lookups.get("module-index")
+        askers, looked_at = (modules.askers, modules.looked_at) if isinstance(modules, ModuleIndex) else ({}, {})
         record = being_recorded()
         read = list(itertools.islice(record.paths.items(), mark, None)) if record is not None else []
-        writer.send((found, project.lookups.get("bound-notes", {}), askers, looked_at, read))
+        writer.send((found, surveyed, project.lookups.get("bound-notes", {}), askers, looked_at, read))
     except BaseException:  # noqa: BLE001 - whatever went wrong, the parent checks this share itself
         os._exit(1)
     # Not the usual exit: that would flush streams the parent had written to and not flushed yet.
     os._exit(0)
 
 
-def _noted(received: Any, project: Project) -> list[StepFindings]:
-    """A child's findings, with what its checks noted added to the parent's own notes."""
-    found, bounds, askers, looked_at, read = received
+def _noted(received: Any, project: Project, index: Index, table: dict[str, Survey],
+           entries: Sequence[Any]) -> list[StepFindings]:
+    """A child's findings, with its surveys of its entries taken into the parent's `index` (`table`: the
+    surveys by code) and what its checks noted added to the parent's own notes."""
+    found, surveyed, bounds, askers, looked_at, read = received
+    for code, values in surveyed.items():
+        for position, value in values.items():
+            index.surveyed(table[code], entries[position], value)
     if bounds:
         notes = project.lookups.setdefault("bound-notes", {})
         assert isinstance(notes, dict)
         notes.update(bounds)
     if askers:
-        index = ModuleIndex.of(project)
+        module_index = ModuleIndex.of(project)
         for key, modules in askers.items():
-            index.askers.setdefault(key, set()).update(modules)
+            module_index.askers.setdefault(key, set()).update(modules)
         for key, files in looked_at.items():
-            index.looked_at.setdefault(key, files)
+            module_index.looked_at.setdefault(key, files)
     record = being_recorded()
     if record is not None:
         for path, (stamp, _) in read:

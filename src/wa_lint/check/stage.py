@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wa_lint.analyse.python.callgraph import entry_order, release_walks
-from wa_lint.check.index import Index
+from wa_lint.check.index import Index, Survey
 from wa_lint.check.registry import CheckFunction, Rule, wants_index
 from wa_lint.check.tool import internal_error
 from wa_lint.config import Config
@@ -55,6 +55,8 @@ class Step:
     options: dict[str, Any]
     kind: str
     subjects: list[Any]
+    # What a table or project check asks its index of every entry (check/contract.py).
+    survey: Survey | None = None
 
 
 @dataclass
@@ -83,21 +85,24 @@ def check_stage(project: Project, rules: dict[str, Rule], enabled: Iterable[str]
             if kind not in by_kind:
                 by_kind[kind] = subjects(project, kind)
             options = {**rule.default_options(), **config.rules.get(code, {})}
-            steps.append(Step(code, rule.check, options, kind, by_kind[kind]))
+            steps.append(Step(code, rule.check, options, kind, by_kind[kind], getattr(rule.check, "survey", None)))
     shares = None
     if jobs > 1 and not debug:  # --debug keeps one process, for tracebacks and debuggers
         from wa_lint.check.processes import check_in_processes
 
-        shares = check_in_processes(steps, project, jobs)
+        surveyed = any(step.survey for step in steps)
+        entries = by_kind.get("entry") or (subjects(project, "entry") if surveyed else [])
+        shares = check_in_processes(steps, project, jobs, entries)
     if shares is None:
         shares = [run_checks(steps, [range(len(step.subjects)) for step in steps], project, debug)]
     return merged(steps, shares)
 
 
 def run_checks(steps: Sequence[Step], ranges: Sequence[range], project: Project,
-               debug: bool) -> list[StepFindings]:
-    """Each step's checks over the subjects at `ranges[i]` of its list."""
-    index = Index()
+               debug: bool, index: Index | None = None) -> list[StepFindings]:
+    """Each step's checks over the subjects at `ranges[i]` of its list (with `index`: the memo tables
+    and surveys worked out so far)."""
+    index = index or Index()
     found: list[StepFindings] = []
     walking = True
     for step, share in zip(steps, ranges, strict=True):
@@ -119,6 +124,31 @@ def run_checks(steps: Sequence[Step], ranges: Sequence[range], project: Project,
             violations.extend(yielded)
         found.append(StepFindings(violations, failures))
     release_walks(project)
+    return found
+
+
+def surveys(steps: Sequence[Step]) -> dict[str, Survey]:
+    """The surveys the steps declare, each once, by the code of the first step that declares it."""
+    found: dict[str, Survey] = {}
+    for step in steps:
+        if step.survey is not None and step.survey not in found.values():
+            found[step.code] = step.survey
+    return found
+
+
+def survey_ahead(steps: Sequence[Step], entries: Sequence[Any], share: range, project: Project,
+                 index: Index) -> dict[str, dict[int, Any]]:
+    """The steps' surveys of the entries at the positions in `share`, worked out into `index` and
+    returned by survey (`surveys`) and position. An entry whose survey raises is left out: the check
+    that asks for it then fails as it would have."""
+    found: dict[str, dict[int, Any]] = {}
+    for code, survey in surveys(steps).items():
+        values = found[code] = {}
+        for position in share:
+            try:
+                values[position] = index.survey(survey, entries[position], project)
+            except Exception:  # noqa: BLE001, S112 - asked again by the check, which then reports it
+                continue
     return found
 
 

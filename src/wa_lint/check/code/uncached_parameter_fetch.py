@@ -7,9 +7,10 @@ from typing import Any
 
 from wa_lint.analyse.python.arguments import arguments_of, literal
 from wa_lint.analyse.python.construction import receiver
-from wa_lint.check.code._invocation import Site, SiteKey, entries, invocation_calls, method, service
+from wa_lint.check.code._invocation import Site, SiteKey, invocation_calls, method, service
 from wa_lint.check.contract import subject
-from wa_lint.link.model import Project
+from wa_lint.check.index import Index
+from wa_lint.link.model import Entry, Project
 from wa_lint.report.findings import Violation
 
 CODE = "COST101"
@@ -76,34 +77,28 @@ def _verdict(site: Site) -> tuple[str, str] | None:
     return None if bypass is None else ("powertools", bypass)
 
 
-@subject("project")
-def check(project: Project, _: Project, options: dict[str, Any]) -> Iterator[Violation]:
-    reported: set[SiteKey] = set()
+@subject("entry")
+def check(entry: Entry, project: Project, options: dict[str, Any], *, index: Index) -> Iterator[Violation]:
+    sites = list(invocation_calls(project, entry, methods=_FETCH_METHODS | _ROTATION))
+    if any(method(site.call) in _ROTATION for site in sites):
+        return  # a secret rotation function must read the current versions, uncached
     # Helpers shared by many entries (a common module) are reached by each: each call judged once, in
-    # the function body it was reached in.
-    verdicts: dict[tuple[SiteKey, str, int], tuple[str, str] | None] = {}
-    for entry in entries(project):
-        sites = list(invocation_calls(project, entry, methods=_FETCH_METHODS | _ROTATION))
-        if any(method(site.call) in _ROTATION for site in sites):
-            continue  # a secret rotation function must read the current versions, uncached
-        for site in sites:
-            key = site.key
-            if key in reported:
-                continue
-            judged = (key, site.qualname, id(site.body))
-            if judged not in verdicts:
-                verdicts[judged] = _verdict(site)
-            verdict = verdicts[judged]
-            if verdict is None:
-                continue
-            call = site.call
-            kind, what = verdict
-            if kind == "sdk":
-                problem = f"`{call.callee}` fetches {what} on every invocation{site.route(call.callee)} and nothing caches it"
-            else:
-                problem = (f"`{call.callee}(..., {what})` fetches on every invocation{site.route(call.callee)}, "
-                           f"turning off Powertools' cache")
-            reported.add(key)
-            yield Violation(CODE, site.span,
-                            {"problem": problem, "fix": _FIX},
-                            resource=entry.function.logical_id if entry.function else None, function=entry.label)
+    # the function body it was reached in (the check stage reports a site once, for the first entry).
+    verdicts: dict[tuple[SiteKey, str, int], tuple[str, str] | None] = index.memo(f"{CODE}.verdicts", dict)
+    for site in sites:
+        judged = (site.key, site.qualname, id(site.body))
+        if judged not in verdicts:
+            verdicts[judged] = _verdict(site)
+        verdict = verdicts[judged]
+        if verdict is None:
+            continue
+        call = site.call
+        kind, what = verdict
+        if kind == "sdk":
+            problem = f"`{call.callee}` fetches {what} on every invocation{site.route(call.callee)} and nothing caches it"
+        else:
+            problem = (f"`{call.callee}(..., {what})` fetches on every invocation{site.route(call.callee)}, "
+                       f"turning off Powertools' cache")
+        yield Violation(CODE, site.span,
+                        {"problem": problem, "fix": _FIX},
+                        resource=entry.function.logical_id if entry.function else None, function=entry.label)

@@ -25,7 +25,7 @@ from wa_lint.check.contract import subject
 from wa_lint.check.index import Index
 from wa_lint.check.project import hot_read_table
 from wa_lint.check.project.dax_client_outside_vpc import dax_client_in
-from wa_lint.check.project.hot_read_table import TableKey, reachable_modules, readers
+from wa_lint.check.project.hot_read_table import TableKey, invocation_reads, reachable_modules, readers
 from wa_lint.check.template._values import branches, references, resources_in
 from wa_lint.link.linker import ref_target
 from wa_lint.link.model import Function, Project, Resource, Table
@@ -166,18 +166,19 @@ def fronted_tables(project: Project) -> dict[TableKey, list[Fronting]]:
 
 
 def _bypassing_reads(project: Project, fronted: dict[TableKey, list[Fronting]], tables: dict[TableKey, Table],
-                     index: Index) -> dict[tuple[int, int], list[Table]]:
-    """(id of the function, id of the read) → the fronted tables an eventually consistent read reads."""
-    found: dict[tuple[int, int], list[Table]] = {}
+                     index: Index) -> dict[tuple[int, DynamoRead], list[Table]]:
+    """(id of the function, the read) → the fronted tables an eventually consistent read reads (a read
+    by its value: PERF201's table may hold copies, and equal reads read the same tables)."""
+    found: dict[tuple[int, DynamoRead], list[Table]] = {}
     # PERF201's table of readers, shared on purpose: the same reads, walked once per run.
-    by_table = index.memo(f"{hot_read_table.CODE}.readers", lambda: readers(project))
+    by_table = index.memo(f"{hot_read_table.CODE}.readers", lambda: readers(project, index))
     for key, by_function in by_table.items():
         if key not in fronted:
             continue
         for function, reads in by_function.values():
             for read in reads:
                 if not read.consistent:
-                    found.setdefault((id(function), id(read)), []).append(tables[key])
+                    found.setdefault((id(function), read), []).append(tables[key])
     return found
 
 
@@ -210,7 +211,7 @@ def _through_boto3(site: Site, code_has_dax: bool) -> str | None:
     return None
 
 
-@subject("project")
+@subject("project", survey=invocation_reads)
 def check(project: Project, _: Project, options: dict[str, Any], *, index: Index) -> Iterator[Violation]:
     fronted = fronted_tables(project)
     if not fronted:
@@ -227,7 +228,7 @@ def check(project: Project, _: Project, options: dict[str, Any], *, index: Index
             if site.key in reported:
                 continue
             for read in _reads_at(site.facts, site):
-                read_tables = bypassing.get((id(function), id(read)), [])
+                read_tables = bypassing.get((id(function), read), [])
                 if not read_tables:
                     continue
                 if code_has_dax is None:

@@ -187,15 +187,16 @@ class _Tables:
         return self.by_name.get(name, []) if isinstance(name, str) else []
 
 
-def readers(project: Project) -> dict[TableKey, dict[str, tuple[Function, list[DynamoRead]]]]:
-    """For each table: the template functions whose code reads it, with those reads."""
+def readers(project: Project, index: Index) -> dict[TableKey, dict[str, tuple[Function, list[DynamoRead]]]]:
+    """For each table: the template functions whose code reads it, with those reads (equal to the
+    analysis's, not always the same objects: they may have been read in a child process)."""
     found: dict[TableKey, dict[str, tuple[Function, list[DynamoRead]]]] = {}
     tables = _Tables(project.tables, parent_arguments(project))
     for entry in project.entries:
         function = entry.function
         if function is None:
             continue
-        for read in invocation_reads(entry, project):
+        for read in index.survey(invocation_reads, entry, project):
             for table in tables.read_by(read, function):
                 by_function = found.setdefault((table.template.path, table.logical_id), {})
                 by_function.setdefault(function.logical_id, (function, []))[1].append(read)
@@ -286,14 +287,14 @@ def _names(names: list[str]) -> str:
     return shown + (f" and {len(names) - _SHOWN_READERS} more" if len(names) > _SHOWN_READERS else "")
 
 
-@subject("table")
+@subject("table", survey=invocation_reads)
 def check(table: Table, project: Project, options: dict[str, Any], *, index: Index) -> Iterator[Violation]:
     if index.memo(f"{CODE}.has-dax", lambda: has_dax(project)):
         return
     rcu_limit, readers_limit = int(options["hot-read-rcu"]), int(options["hot-read-functions"])
     # What every table's verdict needs is computed once per run, not once per table.
     scaled = index.memo(f"{CODE}.autoscaling@{rcu_limit}", lambda: autoscaling_evidence(project, rcu_limit))
-    reads_by_table = index.memo(f"{CODE}.readers", lambda: readers(project))
+    reads_by_table = index.memo(f"{CODE}.readers", lambda: readers(project, index))
     key = (table.template.path, table.logical_id)
     reads = reads_by_table.get(key, {})
     if reads and all(read.consistent for _, table_reads in reads.values() for read in table_reads):
