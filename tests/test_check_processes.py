@@ -347,7 +347,12 @@ def test_checks_stay_in_one_process_beside_other_threads_or_with_little_to_share
 # -- surveys: what a table or project check wants of every entry, worked out where the entry was checked
 
 
+_SURVEYED_IN_PARENT: list[int] = []  # (a child's list is its own copy)
+
+
 def _where_surveyed(entry: int, project: Project) -> tuple[int, int]:
+    if os.getpid() == project.lookups.get("parent"):
+        _SURVEYED_IN_PARENT.append(entry)
     if entry == 3:
         raise KeyError("a survey that fails for one entry")
     return entry * 10, os.getpid()
@@ -383,10 +388,15 @@ def test_a_survey_of_the_entries_is_worked_out_in_the_children_and_read_as_in_on
         return real(received, *context)
 
     monkeypatch.setattr(processes, "_noted", noting)
-    shares = processes.check_in_processes(steps, Project(tmp_path), 2, list(range(8)))
+    project = Project(tmp_path)
+    project.lookups["parent"] = parent
+    _SURVEYED_IN_PARENT.clear()
+    shares = processes.check_in_processes(steps, project, 2, list(range(8)))
     assert shares is not None
     shared = merged(steps, shares)
     assert where and parent not in where, "the child's share of the entries was surveyed in the child"
+    assert set(_SURVEYED_IN_PARENT) == {*processes._share(8, 0, 2), 3}, \
+        "the parent surveys its own share, and asks again only for the survey that failed"
     assert len(where) == 8 - processes._share(8, 0, 2).stop - (3 >= processes._share(8, 0, 2).stop), \
         "every entry of the child's share but the failing one"
     assert shared == _alone(steps, Project(tmp_path))

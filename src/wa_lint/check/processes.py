@@ -82,8 +82,7 @@ def check_in_processes(steps: Sequence[Step], project: Project, jobs: int,
         survey_ahead(steps, entries, entry_shares[0], project, index)
         # The checks that read surveys wait for the children's; the others run meanwhile.
         later = [step.survey is not None for step in steps]
-        first = run_checks(steps, [range(0) if wait else share for share, wait in zip(shares[0], later, strict=True)],
-                           project, False, index)
+        first = run_checks(steps, _kept(shares[0], [not wait for wait in later]), project, False, index)
         patience = max(PATIENCE_SECONDS, time.monotonic() - began)
         for (child, reader), ranges in zip(children, shares[1:], strict=True):
             received = _received(reader, patience)
@@ -92,12 +91,16 @@ def check_in_processes(steps: Sequence[Step], project: Project, jobs: int,
                 found.append(run_checks(steps, ranges, project, debug=False))
             else:
                 found.append(_noted(received, project, index, table, entries))
-        then = run_checks(steps, [share if wait else range(0) for share, wait in zip(shares[0], later, strict=True)],
-                          project, False, index)
+        then = run_checks(steps, _kept(shares[0], later), project, False, index)
         found.insert(0, [after if wait else before for before, after, wait in zip(first, then, later, strict=True)])
     finally:  # also on Ctrl-C, or SIGTERM turned into an exit: the children end now
         _end(children)
     return found
+
+
+def _kept(ranges: Sequence[range], keep: Sequence[bool]) -> list[range]:
+    """The ranges of the steps to run now; none of the others' subjects."""
+    return [share if kept else range(0) for share, kept in zip(ranges, keep, strict=True)]
 
 
 def _started(child_context: Any, share: tuple[Any, ...]) -> tuple[Any, Any]:

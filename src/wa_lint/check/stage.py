@@ -90,8 +90,8 @@ def check_stage(project: Project, rules: dict[str, Rule], enabled: Iterable[str]
     if jobs > 1 and not debug:  # --debug keeps one process, for tracebacks and debuggers
         from wa_lint.check.processes import check_in_processes
 
-        surveyed = any(step.survey for step in steps)
-        entries = by_kind.get("entry") or (subjects(project, "entry") if surveyed else [])
+        wants_surveys = any(step.survey for step in steps)
+        entries = by_kind.get("entry") or (subjects(project, "entry") if wants_surveys else [])
         shares = check_in_processes(steps, project, jobs, entries)
     if shares is None:
         shares = [run_checks(steps, [range(len(step.subjects)) for step in steps], project, debug)]
