@@ -75,7 +75,10 @@ def wa_lint(*args: str, source: Path | None = None) -> list[str]:
 
 
 def cfn_lint(*args: str) -> list[str]:
-    executable = shutil.which("cfn-lint")
+    # The script installed beside this interpreter first: a version manager's shim on PATH (pyenv's
+    # is a shell script that starts another process) would add its own start-up to every timing.
+    beside = Path(sys.executable).parent / "cfn-lint"
+    executable = str(beside) if beside.is_file() and os.access(beside, os.X_OK) else shutil.which("cfn-lint")
     if executable is None:
         sys.exit("cfn-lint is not installed: pip install -e '.[bench]'")
     return [executable, *args]

@@ -161,6 +161,9 @@ class SealedStore:
         # whether this store made sure it exists.
         self._safe = False
         self._made = False
+        # The seal of each entry this store wrote, or checked, in this run (by key): what another entry
+        # computed from it names it by (printed_memo.py).
+        self.seals: dict[str, str] = {}
 
     def _path(self, key: str) -> str:
         # Plain strings: pathlib would cost more than reading a small entry. One folder per cache, with
@@ -216,6 +219,7 @@ class SealedStore:
         """Store the payload `chunks` make up under `key`, written as they come, so a large entry (a run
         memo of tens of MB) is never held whole; an encoder that raises TypeError, ValueError or
         RecursionError for a chunk leaves nothing stored, as does a store that cannot be written."""
+        self.seals.pop(key, None)  # what was there may be gone, and what replaces it is not sealed yet
         if self.problem is not None:
             return
         temporary = None
@@ -240,9 +244,11 @@ class SealedStore:
                     digest.update(chunk)
                     out.write(chunk)
                 out.seek(0)
-                out.write(digest.hexdigest().encode())
+                sealed = digest.hexdigest()
+                out.write(sealed.encode())
             os.replace(temporary, target)  # complete, or not there at all
             temporary = None
+            self.seals[key] = sealed
         except (OSError, ValueError, TypeError, RecursionError):
             return
         finally:
@@ -396,12 +402,27 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Changed:
-    """A vouched entry whose inputs changed in the contents of some files only
-    (`VouchedStore.recall_or_changed`)."""
+    """A vouched entry whose inputs changed in the contents of some files only (`VouchedStore.check`)."""
 
     stored: str  # the result's JSON, not parsed yet (what is worth parsing depends on the store)
     unchanged: Inputs  # the record of every other input, as it reads now
     files: list[str]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A vouched entry whose inputs read the same now, its seal checked, its result not parsed yet
+    (`VouchedStore.check`)."""
+
+    key: str
+    seal: str
+    inputs: Inputs  # as they read now
+    written_ns: int
+    # The entry from `,"result":` on (rewritten as it is when the inputs' record changes), and the result.
+    tail: memoryview
+    stored: memoryview
+
+
 # How a vouched entry's JSON begins, and where its result begins (`_write_entry_chunks`, `recall`).
 _INPUTS_HEAD = b'{"inputs":'
 _RESULT_HEAD = b',"result":'
@@ -416,13 +437,13 @@ class VouchedStore(SealedStore):
         KeyError or IndexError on a value that does not fit) and its inputs as they read now; None
         when there is none, it does not decode, or anything it depended on has changed. `known`:
         statuses taken since the run began, used instead of asking again."""
-        recalled = self.recall_or_changed(key, decode, 0, known)
-        return None if isinstance(recalled, Changed) else recalled
+        checked = self.check(key, 0, known)
+        return self.recall_checked(checked, decode) if isinstance(checked, Checked) else None
 
-    def recall_or_changed(self, key: str, decode: Callable[[Any], T], changed_files: int,
-                          known: Inputs | None = None) -> tuple[T, Inputs] | Changed | None:
-        """`recall`; and an entry whose inputs changed in the contents of at most `changed_files`
-        files only is `Changed` (see `Inputs.files_changed_now`).
+    def check(self, key: str, changed_files: int = 0, known: Inputs | None = None) -> Checked | Changed | None:
+        """The entry under `key` when its inputs read the same now (`Changed` when only the contents of
+        at most `changed_files` files differ), its result left unparsed; None when there is none or
+        anything else changed.
 
         The inputs are read first, and only they: the usual miss (something changed) neither checks
         the seal nor parses the result, which is most of the entry (tens of MB on 10,000 functions).
@@ -438,18 +459,27 @@ class VouchedStore(SealedStore):
             return None
         if current is None or not _sealed(key, entry):
             return None  # the usual miss: something changed (the result is not even parsed)
-        try:
-            if current[1]:
+        if current[1]:
+            try:
                 return Changed(str(stored, "utf-8", "surrogatepass"), current[0], current[1])
-            result = decode(_json(stored))
+            except UNFIT:
+                return None
+        sealed = self.seals[key] = entry[:_DIGEST_BYTES].decode()
+        return Checked(key, sealed, current[0], found[1], tail, stored)
+
+    def recall_checked(self, checked: Checked, decode: Callable[[Any], T]) -> tuple[T, Inputs] | None:
+        """The result of a checked entry (None when it does not decode), with its inputs as they read now."""
+        try:
+            result = decode(_json(checked.stored))
         except UNFIT:
             return None
-        self._used(key, found[1])
-        if current[0].rewritten:
+        key = checked.key
+        self._used(key, checked.written_ns)
+        if checked.inputs.rewritten:
             # Trusted by status alone next time. The result is written back as the bytes it was read
             # from: encoding the 10,000-function tree's again cost 0.5 s.
-            self.write_chunks(key, (_INPUTS_HEAD, json_bytes(current[0].encode()), tail))
-        return result, current[0]
+            self.write_chunks(key, (_INPUTS_HEAD, json_bytes(checked.inputs.encode()), checked.tail))
+        return result, checked.inputs
 
     def _write_entry(self, key: str, inputs: Inputs, result: Any) -> None:
         """Store a result (as JSON values) with what it was computed from."""

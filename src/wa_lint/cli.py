@@ -534,10 +534,10 @@ def _print_and_keep(result: RunResult, config: Config, output_format: str, targe
         _write_reports(result, output_format, target if quiet < 2 else io.StringIO(), colour, [], quiet,
                        notes=notes, took=TOOK)
     exit_code = _exit_code(result, config, exit_zero)
+    if result.remember is not None:
+        result.remember()  # first: the report kept next names the run memo entry as it is stored now
     if output_format != "json" or quiet >= 2 or mark_json_seconds(target.pieces, result.stats.seconds):
         keep_printed(target.batches(keep=True), notes.getvalue(), exit_code, read_by_reports)
-    if result.remember is not None:
-        result.remember()
     _print_and_exit(notes.getvalue(), with_took(target.batches(), result.stats.seconds), exit_code)
 
 

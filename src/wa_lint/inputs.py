@@ -155,6 +155,15 @@ class Inputs:
         for path, listing in other.listings.items():
             self.listings.setdefault(path, listing)
 
+    def without(self, other: Inputs) -> Inputs:
+        """The record of the paths `other` does not hold."""
+        rest = Inputs(self.started_ns)
+        held = other.paths
+        rest.paths = {path: record for path, record in self.paths.items() if path not in held}
+        rest.listings = {path: listing for path, listing in self.listings.items() if path in rest.paths}
+        rest.doubtful = self.doubtful
+        return rest
+
     def encode(self) -> list[Any]:
         listings = self.listings
         return [[path, stamp, digest] if (listing := listings.get(path)) is None else [path, stamp, digest, listing]

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wa_lint.cache_store import CACHE_DIR_NAME, UNFIT, Changed, shipped_by_repository
+from wa_lint.cache_store import CACHE_DIR_NAME, UNFIT, Changed, Checked, shipped_by_repository
 from wa_lint.config import Config
 from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.files import CANNOT_LIST, CANNOT_READ
@@ -94,8 +94,9 @@ class Run:
                      and memo_allowed(config, bool(self.overlay)) else None)
         # What the executed run's result was computed from, when it may be kept (printed_memo.py).
         self.vouched_inputs: Inputs | None = None
-        # Statuses this run has taken already (checking its printed report), not asked again.
-        self._statuses_taken: Inputs | None = None
+        # The run memo's entry as checked for the printed report, for the run that may follow.
+        self._memo_checked: Checked | Changed | None = None
+        self._memo_is_checked = False
 
     @functools.cached_property
     def memo_key(self) -> str:
@@ -107,24 +108,30 @@ class Run:
         entry = self._printed_entry(options)
         if entry is None:
             return None
-        printed = entry[0].printed(entry[1], _MOST_CHANGED_FILES)
-        if isinstance(printed, Changed):
-            # Some files were edited: the memo's check that follows takes the other statuses from here.
-            self._statuses_taken = printed.unchanged
-            return None
-        return printed
+        checked = self._memo_check()
+        if not isinstance(checked, Checked):
+            return None  # no printed report stands for a run memo entry that is gone or stale
+        return entry[0].printed(entry[1], checked)
 
     def keep_printed(self, options: str, report: Iterable[str], notes: str, exit_code: int,
                      read_by_reports: Inputs) -> None:
         """Keep what the executed run printed, if its result may be kept; `read_by_reports`: what the
-        reports read beyond the run's own inputs."""
+        reports read (beyond the run's own inputs, which its run memo entry holds)."""
         entry = self._printed_entry(options)
-        if entry is None or self.vouched_inputs is None:
+        if entry is None or self.vouched_inputs is None or self.memo is None:
             return
-        inputs = Inputs()
-        inputs.update(self.vouched_inputs)
-        inputs.update(read_by_reports)
-        entry[0].keep(entry[1], report, notes, exit_code, inputs)
+        run_seal = self.memo.seals.get(self.memo_key)
+        if run_seal is None:
+            return  # the run memo entry could not be written: a report kept now would name none
+        entry[0].keep(entry[1], report, notes, exit_code, run_seal, read_by_reports.without(self.vouched_inputs))
+
+    def _memo_check(self) -> Checked | Changed | None:
+        """The run memo's entry for this run, checked once (`VouchedStore.check`)."""
+        assert self.memo is not None
+        if not self._memo_is_checked:
+            self._memo_checked = self.memo.check(self.memo_key, _MOST_CHANGED_FILES)
+            self._memo_is_checked = True
+        return self._memo_checked
 
     def _printed_entry(self, options: str) -> tuple[PrintedMemo, str] | None:
         """The store of printed reports and this command's key in it (None: the run keeps none)."""
@@ -158,7 +165,11 @@ class Run:
         if self.memo is None:
             return self._execute(started)[0]
         key = self.memo_key
-        recalled = self.memo.recall_or_changed(key, decode_stored, _MOST_CHANGED_FILES, self._statuses_taken)
+        checked = self._memo_check()
+        # Forgotten now (it holds the entry's bytes, tens of MB on a large project): checked again by
+        # another `execute`.
+        self._memo_checked, self._memo_is_checked = None, False
+        recalled = self.memo.recall_checked(checked, decode_stored) if isinstance(checked, Checked) else checked
         if isinstance(recalled, Changed):
             recalled = self._partial(key, started, recalled)
         if recalled is not None:

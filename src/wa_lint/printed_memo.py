@@ -5,8 +5,15 @@ report rendered again: on serverless-patterns (2,295 findings) that was 0.22 of 
 run took, and SARIF's fingerprints and rules made a warm SARIF run cost 1.2 s. An entry here
 (`.wa_lint_cache/printed/`) holds a report as printed (standard output, the notes on standard error
 and the exit code), keyed by the run memo's key and every option that shapes the output, with the
-inputs of the run's result and the files the report read (the source lines a full report shows).
-It is used while all of those read the same, like any vouched entry.
+seal of the run memo entry whose result it rendered and, as its inputs, the files only the report
+read (the source lines a full report shows). It is used while that run memo entry is the one stored
+and its inputs read the same (the run memo's own check, which the run makes first in any case), and
+its own inputs read the same too.
+
+Naming the run memo entry by its seal, rather than holding a copy of its inputs, keeps a run after an
+edit from checking and writing those inputs twice (on serverless-patterns, 14,877 paths: 1.7 MB of
+JSON to parse, look up and encode again); the seal covers the entry's result, so a report is never
+printed for any other result than the one it was rendered from.
 
 The one thing a report prints that its inputs do not determine is how long the run took (the text
 summary's `(0.42s)`, the JSON summary's `"seconds": 0.42`): the report is kept with a stand-in in
@@ -32,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wa_lint.cache_store import Changed, VouchedStore, json_bytes
+from wa_lint.cache_store import Checked, VouchedStore, json_bytes
 from wa_lint.inputs import Inputs
 from wa_lint.report.formats import UNSAFE
 
@@ -88,35 +95,38 @@ class PrintedMemo(VouchedStore):
     def key(run_key: str, options: str) -> str:
         return hashlib.sha256(f"{run_key}\0{options}".encode()).hexdigest()
 
-    def printed(self, key: str, changed_files: int = 0) -> Printed | Changed | None:
-        """What was printed, when nothing changed; `Changed` when only the contents of at most
-        `changed_files` files did (its statuses of everything else, as they read now, spare the run
-        memo's check asking for them again)."""
-        recalled = self.recall_or_changed(key, _decode, changed_files)
-        if isinstance(recalled, Changed):
-            return recalled
-        return recalled[0] if recalled is not None else None
+    def printed(self, key: str, run: Checked) -> Printed | None:
+        """What was printed from the result of the run memo entry `run` (checked: its inputs read the
+        same), when the files only the report read read the same too."""
+        recalled = self.recall(key, _decode, run.inputs)
+        if recalled is None or recalled[0][1] != run.seal:
+            return None
+        return recalled[0][0]
 
-    def keep(self, key: str, report: Iterable[str], notes: str, exit_code: int, inputs: Inputs) -> None:
-        self._write_entry_chunks(key, inputs, _encode(report, notes, exit_code))
+    def keep(self, key: str, report: Iterable[str], notes: str, exit_code: int, run_seal: str,
+             read_by_report: Inputs) -> None:
+        """Keep a report rendered from the result of the run memo entry sealed `run_seal`, with the
+        files the report read beyond that entry's inputs."""
+        self._write_entry_chunks(key, read_by_report, _encode(report, notes, exit_code, run_seal))
 
 
-def _encode(report: Iterable[str], notes: str, exit_code: int) -> Iterator[bytes]:
-    yield b'{"exit":' + json_bytes(exit_code) + b',"notes":' + json_bytes(notes) + b',"report":['
+def _encode(report: Iterable[str], notes: str, exit_code: int, run_seal: str) -> Iterator[bytes]:
+    yield (b'{"run":' + json_bytes(run_seal) + b',"exit":' + json_bytes(exit_code) + b',"notes":' + json_bytes(notes)
+           + b',"report":[')
     for index, piece in enumerate(report):
         yield (b"," if index else b"") + json_bytes(piece)
     yield b"]}"
 
 
-def _decode(value: Any) -> Printed:
-    report, notes, exit_code = value["report"], value["notes"], value["exit"]
+def _decode(value: Any) -> tuple[Printed, str]:
+    report, notes, exit_code, run_seal = value["report"], value["notes"], value["exit"], value["run"]
     if type(report) is not list or any(type(piece) is not str for piece in report):
         raise TypeError("a report is a list of texts")
-    if type(notes) is not str or type(exit_code) is not int:
-        raise TypeError("notes are text and an exit code is a number")
+    if type(notes) is not str or type(exit_code) is not int or type(run_seal) is not str:
+        raise TypeError("notes are text, an exit code is a number and a seal is text")
     if not all(map(_as_reported, (*report, notes))):
         raise ValueError("a report holds what no reporter prints")
-    return Printed(report, notes, exit_code)
+    return Printed(report, notes, exit_code), run_seal
 
 
 def _as_reported(text: str) -> bool:
