@@ -1,4 +1,4 @@
-"""A run's child processes (the analysis workers, the template parsers of a cold run).
+"""A run's child processes (the analysis workers, the checks' shares, the template cache's writer of a cold run).
 
 Each is started by fork where the system has it (milliseconds, against re-importing wa-lint under
 spawn), ignores Ctrl-C (it reaches the whole process group: the parent handles it and ends its

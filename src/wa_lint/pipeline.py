@@ -327,6 +327,8 @@ class Run:
             if part_run is not None or (parts is not None and any(part.checked for part in parts.parts)):
                 result.parts = parts
         refused = any(CANNOT_READ in d.message or CANNOT_LIST in d.message for d in diagnostics)
+        if self.template_cache is not None:
+            self.template_cache.finish_writers()  # (storing the loaded templates' entries behind the stages)
         if self.cache_folder is not None:
             # After the stages (whose reads marked the entries they used), before this run's memo is written.
             from wa_lint.cache_sweep import sweep_when_due

@@ -53,7 +53,8 @@ def template_cache(cache_folder: Path | None) -> TemplateCache | None:
 
 def load_stage(found: Found, store: SourceStore, progress: Callable[[int, int], None] | None = None,
                cache: TemplateCache | None = None) -> Loaded:
-    """The templates among `found`'s files; `progress(done, total)` after each."""
+    """The templates among `found`'s files; `progress(done, total)` after each. A child may still be
+    storing `cache`'s entries when this returns (`cache.finish_writers` waits for it)."""
     loaded = Loaded()
     candidates = [*found.files.templates]
     # Read only because they mention a named module, from elsewhere in the project (pre-commit): a CDK
@@ -65,31 +66,29 @@ def load_stage(found: Found, store: SourceStore, progress: Callable[[int, int], 
             if not above:
                 speculative.add(path)
     if cache is not None:
-        from wa_lint.load.template.ahead import parse_ahead
+        from wa_lint.load.template.written_behind import defer_when_worth_it
 
-        parse_ahead(list(_plain_templates(candidates, store)), cache)
+        defer_when_worth_it(_plain_templates(candidates, store), cache)
     unsynthesised: list[Path] = []
     for done, path in enumerate(candidates, 1):
         _load(path, store, loaded, unsynthesised, cache)
         if progress is not None:
             progress(done, len(candidates))
+    if cache is not None:
+        from wa_lint.load.template.written_behind import write_behind
+
+        write_behind(cache)
     loaded.unsynthesised.extend(app for app in unsynthesised if app not in speculative)
     loaded.diagnostics.extend(_cdk_warnings(loaded.unsynthesised))
     return loaded
 
 
-def _plain_templates(candidates: list[Path], store: SourceStore) -> Iterator[tuple[Path, bytes, str]]:
-    """(path, bytes, text) of the candidates `_load` would parse as templates (not framework files)."""
+def _plain_templates(candidates: list[Path], store: SourceStore) -> Iterator[tuple[Path, bytes]]:
+    """(path, bytes) of the readable candidates that are no framework's files (the ones `_load` may parse)."""
     for path in candidates:
         source = store.read_template(path)
-        if isinstance(source, Skip) or framework_of(path) is not None:
-            continue
-        try:
-            decode(source.raw)
-            precheck(source.text)
-        except (TemplateError, NotATemplate, JinjaSource):
-            continue
-        yield path, source.raw, source.text
+        if not isinstance(source, Skip) and framework_of(path) is None:
+            yield path, source.raw
 
 
 # More CDK apps than this without `cdk.out` (a patterns or samples repository) get one warning, not one each.

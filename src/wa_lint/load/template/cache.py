@@ -43,15 +43,20 @@ def loader_fingerprint() -> str:
                             files=(package.parent.parent / "link" / "sam_globals.py",))
 
 
+# What parsing a text decided: the template, or (as stored) that it is none or why it cannot be read.
+Verdict = Template | list[Any]
+
+
 class TemplateCache(SealedStore):
     def __init__(self, folder: Path, fingerprint: str | None = None) -> None:
         super().__init__(folder, "templates")
         self.fingerprint = fingerprint or loader_fingerprint()
         self.hits = 0
         self.misses = 0
-        # Verdicts parsed ahead (load/template/ahead.py) by path and key: the template, or what parsing
-        # raised. By path too: files with the same bytes share a key, not their Template.
-        self._ready: dict[tuple[Path, str], Template | NotATemplate | TemplateError] = {}
+        # While writes are deferred (load/template/written_behind.py): the verdicts parsed since, by key,
+        # for a child to store; and the children storing them, each with how long to wait for it at most.
+        self._unwritten: dict[str, Verdict] | None = None
+        self._writers: list[tuple[Any, float]] = []
 
     def key(self, path: Path, raw: bytes) -> str:
         return hashlib.sha256(f"{self.fingerprint}\0{path.suffix}\0".encode("utf-8", "surrogatepass") + raw).hexdigest()
@@ -60,27 +65,43 @@ class TemplateCache(SealedStore):
         """Whether an entry for these bytes exists (a status, not a read: it may still be damaged)."""
         return self.exists(self.key(path, raw))
 
-    def parse_ahead(self, path: Path, raw: bytes, text: str, keep: bool = True) -> None:
-        """Parse the template and store its verdict now (`keep`: and keep it for `load` in this process)."""
-        key = self.key(path, raw)
-        try:
-            verdict: Template | NotATemplate | TemplateError = self._parse(key, path, text)
-        except (NotATemplate, TemplateError) as raised:
-            verdict = raised
-        except Exception:  # noqa: BLE001 - `load` parses it again and fails as it always did
+    def defer_writes(self) -> None:
+        """Keep the verdicts parsed from now on for `unwritten` (a writer child) instead of storing each."""
+        if self._unwritten is None:
+            self._unwritten = {}
+
+    def unwritten(self) -> dict[str, Verdict]:
+        """The verdicts parsed while writes were deferred, by key; writes are no longer deferred."""
+        verdicts, self._unwritten = self._unwritten or {}, None
+        return verdicts
+
+    def written_behind(self, child: Any, seconds: float) -> None:
+        """`child` is storing verdicts: `finish_writers` waits for it (`seconds` at most)."""
+        self._writers.append((child, seconds))
+
+    def finish_writers(self) -> None:
+        """Wait for the children storing verdicts; one past its time is ended (its entries missing)."""
+        for child, seconds in self._writers:
+            child.join(timeout=seconds)
+            if child.is_alive():
+                child.kill()
+                child.join()
+        self._writers.clear()
+
+    def store(self, key: str, verdict: Verdict) -> None:
+        """Store a verdict under `key`."""
+        if not isinstance(verdict, Template):
+            self.write_json(key, verdict)
             return
-        if keep:
-            self._ready[(path, key)] = verdict
+        try:
+            problems = [[problem.message, list(problem.pos)] for problem in verdict.problems]
+            self.write_json(key, ["ok", verdict.syntax, _encode(verdict.data), problems])
+        except (TypeError, RecursionError):
+            pass  # a value the encoding does not know: loaded again next time
 
     def load(self, path: Path, raw: bytes, text: str) -> Template:
         """`parse_document(path, text)`, from the cache when it holds the verdict for these bytes."""
         key = self.key(path, raw)
-        ready = self._ready.pop((path, key), None)
-        if ready is not None:
-            self.misses += 1
-            if isinstance(ready, Template):
-                return ready
-            raise ready
         payload = self.read(key)
         if payload is not None:
             try:
@@ -102,17 +123,19 @@ class TemplateCache(SealedStore):
         try:
             template = parse_document(path, text)
         except NotATemplate:
-            self.write_json(key, ["not"])
+            self._keep(key, ["not"])
             raise
         except TemplateError as error:
-            self.write_json(key, ["error", error.message, error.line, error.column])
+            self._keep(key, ["error", error.message, error.line, error.column])
             raise
-        try:
-            problems = [[problem.message, list(problem.pos)] for problem in template.problems]
-            self.write_json(key, ["ok", template.syntax, _encode(template.data), problems])
-        except (TypeError, RecursionError):
-            pass  # a value the encoding does not know: loaded again next time
+        self._keep(key, template)
         return template
+
+    def _keep(self, key: str, verdict: Verdict) -> None:
+        if self._unwritten is None:
+            self.store(key, verdict)
+        else:
+            self._unwritten[key] = verdict
 
 
 # An encoded value: a bare scalar as itself; [0, text, *pos] a StrNode; [3, text] a plain string;
