@@ -233,3 +233,26 @@ def test_a_store_forgets_the_seal_of_an_entry_it_failed_to_replace(tmp_path, mon
     monkeypatch.setattr(os, "replace", refused)
     store.write("key", b"second")
     assert "key" not in store.seals and store.read("key") == b"first"
+
+
+def test_an_entrys_head_is_read_without_its_result(tmp_path) -> None:
+    # A printed report's look-up reads the run memo entry only as far as its inputs: the result may be
+    # tens of MB, and its seal is checked by the run that decodes it.
+    from wa_lint.cache_store import VouchedStore
+
+    read = tmp_path / "read.txt"
+    read.write_text("what the run read\n")
+    inputs = Inputs()
+    inputs.note(read)
+    store = VouchedStore(tmp_path / ".wa_lint_cache", "runs")
+    store._write_entry("key", inputs, {"findings": ["x" * 100]})
+    head = store.head("key")
+    assert head is not None and head.seal == store.seals["key"] and list(head.inputs.paths) == [str(read)]
+    assert not head.changed and store.check("key", head=head) is not None
+    entry = Path(store.entries_folder) / "key.json"
+    damaged = entry.read_bytes().replace(b"x" * 100, b"y" * 100)
+    entry.write_bytes(damaged)
+    assert store.head("key") is not None, "the result is not read"
+    assert store.check("key") is None, "the seal, checked with the result, no longer holds"
+    entry.write_bytes(b"not a seal" + damaged[10:])
+    assert store.head("key") is None

@@ -423,6 +423,18 @@ class Checked:
     stored: memoryview
 
 
+@dataclass(frozen=True)
+class Head:
+    """A vouched entry's seal and inputs, read without its result (`VouchedStore.head`), the inputs as
+    they read now. The seal is the entry's own first line, not checked against the entry: `check` does
+    that, reading the rest."""
+
+    seal: str
+    stored_inputs: bytes  # the inputs' JSON as the entry holds it
+    inputs: Inputs  # as they read now (but for the changed files)
+    changed: list[str]  # files whose contents changed (at most the number asked for)
+
+
 # How a vouched entry's JSON begins, and where its result begins (`_write_entry_chunks`, `recall`).
 _INPUTS_HEAD = b'{"inputs":'
 _RESULT_HEAD = b',"result":'
@@ -440,23 +452,51 @@ class VouchedStore(SealedStore):
         checked = self.check(key, 0, known)
         return self.recall_checked(checked, decode) if isinstance(checked, Checked) else None
 
-    def check(self, key: str, changed_files: int = 0, known: Inputs | None = None) -> Checked | Changed | None:
+    def head(self, key: str, changed_files: int = 0) -> Head | None:
+        """The seal and inputs of the entry under `key`, the inputs as they read now, reading no more of
+        the entry than they take; None when there is none, or anything but the contents of at most
+        `changed_files` files changed."""
+        try:
+            if self.problem is not None or not self._folder_is_safe():
+                return None
+            data = read_cache_entry(self._path(key), self.max_entry_bytes, until=_RESULT_HEAD)[0]
+        except (FileSkip, ValueError):
+            return None
+        start = _DIGEST_BYTES + 1
+        boundary = data.find(_RESULT_HEAD, start) if data.startswith(_INPUTS_HEAD, start) else -1
+        sealed = data[:_DIGEST_BYTES]
+        if boundary < 0 or data[_DIGEST_BYTES:start] != b"\n" or sealed.strip(b"0123456789abcdef"):
+            return None
+        stored_inputs = data[start + len(_INPUTS_HEAD) : boundary]
+        try:
+            current = Inputs.files_changed_now(_json(memoryview(stored_inputs)), changed_files)
+        except UNFIT:
+            return None
+        return None if current is None else Head(sealed.decode(), stored_inputs, *current)
+
+    def check(self, key: str, changed_files: int = 0, known: Inputs | None = None,
+              head: Head | None = None) -> Checked | Changed | None:
         """The entry under `key` when its inputs read the same now (`Changed` when only the contents of
         at most `changed_files` files differ), its result left unparsed; None when there is none or
         anything else changed.
 
         The inputs are read first, and only they: the usual miss (something changed) neither checks
         the seal nor parses the result, which is most of the entry (tens of MB on 10,000 functions).
-        A damaged entry whose inputs happen to read the same fails the seal after them."""
+        A damaged entry whose inputs happen to read the same fails the seal after them. `head`: this
+        entry's inputs as read by `head`, taken as they are when the entry still holds them."""
         found = self._read_unchecked(key)
         parts = _entry_parts(found[0]) if found is not None else None
         if found is None or parts is None:
             return None
         entry, (inputs, tail, stored) = found[0], parts
-        try:
-            current = Inputs.files_changed_now(_json(inputs), changed_files, known)
-        except UNFIT:
-            return None
+        current: tuple[Inputs, list[str]] | None
+        if head is not None and entry.startswith(head.seal.encode()) and inputs == head.stored_inputs:
+            current = head.inputs, head.changed
+        else:
+            try:
+                current = Inputs.files_changed_now(_json(inputs), changed_files, known)
+            except UNFIT:
+                return None
         if current is None or not _sealed(key, entry):
             return None  # the usual miss: something changed (the result is not even parsed)
         if current[1]:

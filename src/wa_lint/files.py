@@ -56,11 +56,12 @@ def read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool
     return _read_regular(path, limit, follow_symlinks, inputs.note if record else None)[0]
 
 
-def read_cache_entry(path: str, limit: int) -> tuple[bytes, os.stat_result]:
+def read_cache_entry(path: str, limit: int, until: bytes | None = None) -> tuple[bytes, os.stat_result]:
     """A cache entry's bytes, as `read_regular` reads them without following a link or recording an
-    input, and the entry's status when they were read."""
+    input, and the entry's status when they were read; `until`: only as far as the first chunk that
+    holds these bytes (or the end)."""
     _usable(path)
-    return _read_regular(path, limit, False, None)
+    return _read_regular(path, limit, False, None, until)
 
 
 def _usable(path: str | os.PathLike[str]) -> None:
@@ -71,7 +72,7 @@ def _usable(path: str | os.PathLike[str]) -> None:
 
 def _read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: bool,
                   note: Callable[[str | os.PathLike[str], os.stat_result | None, bytes | None], None] | None,
-                  ) -> tuple[bytes, os.stat_result]:
+                  until: bytes | None = None) -> tuple[bytes, os.stat_result]:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     if not follow_symlinks:
         flags |= getattr(os, "O_NOFOLLOW", 0)
@@ -99,6 +100,8 @@ def _read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: boo
                 break
             chunks.append(chunk)
             total += len(chunk)
+            if until is not None and until in (chunks[-2][-len(until):] if len(chunks) > 1 else b"") + chunk:
+                break
         if total > limit:
             raise FileSkip(f"over the {limit:,}-byte limit")
         content = b"".join(chunks)

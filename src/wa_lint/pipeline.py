@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wa_lint.cache_store import CACHE_DIR_NAME, UNFIT, Changed, Checked, shipped_by_repository
+from wa_lint.cache_store import CACHE_DIR_NAME, UNFIT, Changed, Checked, Head, shipped_by_repository
 from wa_lint.config import Config
 from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.files import CANNOT_LIST, CANNOT_READ
@@ -94,9 +94,8 @@ class Run:
                      and memo_allowed(config, bool(self.overlay)) else None)
         # What the executed run's result was computed from, when it may be kept (printed_memo.py).
         self.vouched_inputs: Inputs | None = None
-        # The run memo's entry as checked for the printed report, for the run that may follow.
-        self._memo_checked: Checked | Changed | None = None
-        self._memo_is_checked = False
+        # The run memo entry's seal and inputs as read for the printed report, for the run that may follow.
+        self._memo_head: Head | None = None
 
     @functools.cached_property
     def memo_key(self) -> str:
@@ -108,10 +107,11 @@ class Run:
         entry = self._printed_entry(options)
         if entry is None:
             return None
-        checked = self._memo_check()
-        if not isinstance(checked, Checked):
+        assert self.memo is not None
+        head = self._memo_head = self.memo.head(self.memo_key, _MOST_CHANGED_FILES)
+        if head is None or head.changed:
             return None  # no printed report stands for a run memo entry that is gone or stale
-        return entry[0].printed(entry[1], checked)
+        return entry[0].printed(entry[1], head.seal, head.inputs)
 
     def keep_printed(self, options: str, report: Iterable[str], notes: str, exit_code: int,
                      read_by_reports: Inputs) -> None:
@@ -124,14 +124,6 @@ class Run:
         if run_seal is None:
             return  # the run memo entry could not be written: a report kept now would name none
         entry[0].keep(entry[1], report, notes, exit_code, run_seal, read_by_reports.without(self.vouched_inputs))
-
-    def _memo_check(self) -> Checked | Changed | None:
-        """The run memo's entry for this run, checked once (`VouchedStore.check`)."""
-        assert self.memo is not None
-        if not self._memo_is_checked:
-            self._memo_checked = self.memo.check(self.memo_key, _MOST_CHANGED_FILES)
-            self._memo_is_checked = True
-        return self._memo_checked
 
     def _printed_entry(self, options: str) -> tuple[PrintedMemo, str] | None:
         """The store of printed reports and this command's key in it (None: the run keeps none)."""
@@ -165,10 +157,10 @@ class Run:
         if self.memo is None:
             return self._execute(started)[0]
         key = self.memo_key
-        checked = self._memo_check()
-        # Forgotten now (it holds the entry's bytes, tens of MB on a large project): checked again by
-        # another `execute`.
-        self._memo_checked, self._memo_is_checked = None, False
+        # The statuses the printed report's look-up took are not taken again (it is forgotten now:
+        # another `execute` takes them anew).
+        checked = self.memo.check(key, _MOST_CHANGED_FILES, head=self._memo_head)
+        self._memo_head = None
         recalled = self.memo.recall_checked(checked, decode_stored) if isinstance(checked, Checked) else checked
         if isinstance(recalled, Changed):
             recalled = self._partial(key, started, recalled)

@@ -7,8 +7,9 @@ run took, and SARIF's fingerprints and rules made a warm SARIF run cost 1.2 s. A
 and the exit code), keyed by the run memo's key and every option that shapes the output, with the
 seal of the run memo entry whose result it rendered and, as its inputs, the files only the report
 read (the source lines a full report shows). It is used while that run memo entry is the one stored
-and its inputs read the same (the run memo's own check, which the run makes first in any case), and
-its own inputs read the same too.
+and its inputs read the same, and its own inputs read the same too. The run memo entry is read only as
+far as its inputs go (`VouchedStore.head`; its result is tens of MB on 10,000 functions), and the run
+that follows a miss takes the statuses read there rather than asking for them again.
 
 Naming the run memo entry by its seal, rather than holding a copy of its inputs, keeps a run after an
 edit from checking and writing those inputs twice (on serverless-patterns, 14,877 paths: 1.7 MB of
@@ -39,7 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wa_lint.cache_store import Checked, VouchedStore, json_bytes
+from wa_lint.cache_store import VouchedStore, json_bytes
 from wa_lint.inputs import Inputs
 from wa_lint.report.formats import UNSAFE
 
@@ -95,11 +96,11 @@ class PrintedMemo(VouchedStore):
     def key(run_key: str, options: str) -> str:
         return hashlib.sha256(f"{run_key}\0{options}".encode()).hexdigest()
 
-    def printed(self, key: str, run: Checked) -> Printed | None:
-        """What was printed from the result of the run memo entry `run` (checked: its inputs read the
-        same), when the files only the report read read the same too."""
-        recalled = self.recall(key, _decode, run.inputs)
-        if recalled is None or recalled[0][1] != run.seal:
+    def printed(self, key: str, run_seal: str, run_inputs: Inputs) -> Printed | None:
+        """What was printed from the result of the run memo entry sealed `run_seal`, whose inputs read
+        the same now (`run_inputs`), when the files only the report read read the same too."""
+        recalled = self.recall(key, _decode, run_inputs)
+        if recalled is None or recalled[0][1] != run_seal:
             return None
         return recalled[0][0]
 
