@@ -112,7 +112,8 @@ class Inputs:
         self.paths: dict[str, tuple[Stamp | None, str | None]] = {}
         # The folders a walk listed: the digest of what it listed (`listing_digest`).
         self.listings: dict[str, str] = {}
-        # Read back with digests of racy paths (`read_now`): worth storing again, trusted by status.
+        # Read back otherwise than stored (`read_now`): a racy path's digest no longer needed, a folder's
+        # new status; worth storing again, to be trusted by status alone.
         self.rewritten = False
         # A read made for this record elsewhere (a check's child process) saw a path otherwise than it
         # reads here: what was computed from it is not to be kept.
@@ -240,7 +241,6 @@ class Inputs:
             if digest is not None:
                 if type(digest) is not str:
                     raise TypeError("a digest is text")
-                now.rewritten = True
                 if _digest(path, current) != digest:
                     if not _is_file(current) or len(changed) >= most:
                         return None
@@ -248,6 +248,7 @@ class Inputs:
                     continue
                 if current[0] < racy_margin and current[1] < racy_margin:
                     digest = None  # aged: its status alone vouches for it now
+                    now.rewritten = True
             # (A status that was not racy when recorded, and reads the same, is older still now.)
             paths[path] = (current, digest)
             if listing is not None:
