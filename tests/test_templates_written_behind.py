@@ -44,8 +44,10 @@ def _outcome(project: Path, **options) -> tuple[list[tuple], list[tuple], Run]:
 
 @pytest.fixture()
 def writers(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Writes deferred for the handful of templates here; the writer children started, kept."""
+    """Writes deferred for the handful of templates here (on any machine: two CPUs); the writer
+    children started, kept."""
     monkeypatch.setattr(written_behind, "TEMPLATES_PER_PROCESS", 2)
+    monkeypatch.setattr(written_behind, "usable_cpus", lambda: 2)
     started: list[object] = []
     real_start = written_behind.start
 
@@ -120,5 +122,15 @@ def test_a_few_missing_entries_are_stored_by_the_parent_as_it_parses(tmp_path, m
     _, _, cold = _outcome(project)  # 8 missing entries, fewer than a child is worth
     _, _, warm = _outcome(project)
     # The six identical templates share an entry: stored at the first, read back at the others.
+    assert cold.template_cache is not None and (cold.template_cache.hits, cold.template_cache.misses) == (5, 3)
+    assert warm.template_cache is not None and (warm.template_cache.hits, warm.template_cache.misses) == (PARSED, 0)
+
+
+def test_on_one_cpu_the_parent_stores_the_entries_as_it_parses(tmp_path, writers, monkeypatch) -> None:
+    monkeypatch.setattr(written_behind, "usable_cpus", lambda: 1)
+    project = _project(tmp_path)
+    _, _, cold = _outcome(project)
+    _, _, warm = _outcome(project)
+    assert writers == [], "no child was started"
     assert cold.template_cache is not None and (cold.template_cache.hits, cold.template_cache.misses) == (5, 3)
     assert warm.template_cache is not None and (warm.template_cache.hits, warm.template_cache.misses) == (PARSED, 0)

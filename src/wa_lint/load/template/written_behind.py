@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wa_lint.child_processes import context, quiet_signals, start
+from wa_lint.child_processes import context, quiet_signals, start, usable_cpus
 
 if TYPE_CHECKING:
     from wa_lint.load.template.cache import TemplateCache, Verdict
@@ -33,10 +33,12 @@ LEAST_WAIT_SECONDS = 5.0
 
 def defer_when_worth_it(templates: Iterable[tuple[Path, bytes]], cache: TemplateCache) -> None:
     """Defer the cache's writes when enough of the (path, bytes) templates lack an entry, and a child
-    can be forked to store them (`write_behind`)."""
+    can be forked to store them (`write_behind`) on a CPU of its own."""
     missing = sum(1 for path, raw in templates if not cache.has_entry(path, raw))
-    if missing >= TEMPLATES_PER_PROCESS and context().get_start_method() == "fork":
-        cache.defer_writes()  # a spawned child would be sent every template: not worth it
+    # On one CPU no time is left idle for the child: the parent stores the entries as it parses.
+    # A spawned child would be sent every template: not worth it either.
+    if missing >= TEMPLATES_PER_PROCESS and usable_cpus() > 1 and context().get_start_method() == "fork":
+        cache.defer_writes()
 
 
 def write_behind(cache: TemplateCache) -> None:
