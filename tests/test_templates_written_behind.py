@@ -44,10 +44,11 @@ def _outcome(project: Path, **options) -> tuple[list[tuple], list[tuple], Run]:
 
 @pytest.fixture()
 def writers(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Writes deferred for the handful of templates here (on any machine: two CPUs); the writer
-    children started, kept."""
+    """Writes deferred for the handful of templates here (on any machine: two CPUs, one thread); the
+    writer children started, kept."""
     monkeypatch.setattr(written_behind, "TEMPLATES_PER_PROCESS", 2)
     monkeypatch.setattr(written_behind, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(written_behind, "single_threaded", lambda: True)
     started: list[object] = []
     real_start = written_behind.start
 
@@ -134,3 +135,25 @@ def test_on_one_cpu_the_parent_stores_the_entries_as_it_parses(tmp_path, writers
     assert writers == [], "no child was started"
     assert cold.template_cache is not None and (cold.template_cache.hits, cold.template_cache.misses) == (5, 3)
     assert warm.template_cache is not None and (warm.template_cache.hits, warm.template_cache.misses) == (PARSED, 0)
+
+
+def test_a_refused_fork_leaves_the_entries_to_the_parent(tmp_path, writers, monkeypatch) -> None:
+    project = _project(tmp_path)
+    alone = _outcome(project, use_cache=False)
+
+    def refused(*args):
+        raise OSError("Resource temporarily unavailable")
+
+    monkeypatch.setattr(written_behind, "start", refused)
+    findings, diagnostics, _ = _outcome(project)
+    _, _, warm = _outcome(project)
+    assert (findings, diagnostics) == alone[:2]
+    assert warm.template_cache is not None and (warm.template_cache.hits, warm.template_cache.misses) == (PARSED, 0)
+
+
+def test_beside_other_threads_the_parent_stores_the_entries_as_it_parses(tmp_path, writers, monkeypatch) -> None:
+    monkeypatch.setattr(written_behind, "single_threaded", lambda: False)
+    project = _project(tmp_path)
+    _outcome(project)
+    _, _, warm = _outcome(project)
+    assert writers == [] and warm.template_cache is not None and warm.template_cache.misses == 0

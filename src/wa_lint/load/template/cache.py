@@ -75,7 +75,7 @@ class TemplateCache(SealedStore):
         verdicts, self._unwritten = self._unwritten or {}, None
         return verdicts
 
-    def written_behind(self, child: Any, seconds: float) -> None:
+    def add_writer(self, child: Any, seconds: float) -> None:
         """`child` is storing verdicts: `finish_writers` waits for it (`seconds` at most)."""
         self._writers.append((child, seconds))
 

@@ -14,6 +14,7 @@ overruns only leaves entries unwritten: the next run parses those templates agai
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,19 +36,31 @@ def defer_when_worth_it(templates: Iterable[tuple[Path, bytes]], cache: Template
     """Defer the cache's writes when enough of the (path, bytes) templates lack an entry, and a child
     can be forked to store them (`write_behind`) on a CPU of its own."""
     missing = sum(1 for path, raw in templates if not cache.has_entry(path, raw))
-    # On one CPU no time is left idle for the child: the parent stores the entries as it parses.
-    # A spawned child would be sent every template: not worth it either.
-    if missing >= TEMPLATES_PER_PROCESS and usable_cpus() > 1 and context().get_start_method() == "fork":
+    # On one CPU no time is left idle for the child: the parent stores the entries as it parses. A
+    # spawned child would be sent every template; a fork copies only the thread that calls it (a lock
+    # another thread holds, the editor server's say, would never be released in the child).
+    if (missing >= TEMPLATES_PER_PROCESS and usable_cpus() > 1 and single_threaded()
+            and context().get_start_method() == "fork"):
         cache.defer_writes()
 
 
+def single_threaded() -> bool:
+    return threading.active_count() == 1
+
+
 def write_behind(cache: TemplateCache) -> None:
-    """Start a child storing the verdicts parsed while writes were deferred."""
+    """Start a child storing the verdicts parsed while writes were deferred; when the system refuses
+    the fork (a container's process limit, memory), store them here."""
     verdicts = cache.unwritten()
     if not verdicts:
         return
-    child = start(context(), _store, (verdicts, cache, os.getpid()))
-    cache.written_behind(child, max(LEAST_WAIT_SECONDS, len(verdicts) * SECONDS_PER_TEMPLATE_AT_MOST))
+    try:
+        child = start(context(), _store, (verdicts, cache, os.getpid()))
+    except OSError:
+        for key, verdict in verdicts.items():
+            cache.store(key, verdict)
+        return
+    cache.add_writer(child, max(LEAST_WAIT_SECONDS, len(verdicts) * SECONDS_PER_TEMPLATE_AT_MOST))
 
 
 def _store(verdicts: dict[str, Verdict], cache: TemplateCache, parent: int) -> None:
