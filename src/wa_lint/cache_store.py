@@ -187,12 +187,13 @@ class SealedStore:
         self._used(key, found[1])
         return found[0][_DIGEST_BYTES + 1 :]
 
-    def _read_unchecked(self, key: str) -> tuple[bytes, int] | None:
-        """The entry stored under `key` (seal and payload, the seal not checked yet) and its time."""
+    def _read_unchecked(self, key: str, until: bytes | None = None) -> tuple[bytes, int] | None:
+        """The entry stored under `key` (seal and payload, the seal not checked yet) and its time;
+        `until`: only as far as these bytes (`read_cache_entry`)."""
         try:
             if self.problem is not None or not self._folder_is_safe():
                 return None
-            data, status = read_cache_entry(self._path(key), self.max_entry_bytes)
+            data, status = read_cache_entry(self._path(key), self.max_entry_bytes, until)
         except (FileSkip, ValueError):
             return None
         return data, status.st_mtime_ns
@@ -415,7 +416,6 @@ class Checked:
     (`VouchedStore.check`)."""
 
     key: str
-    seal: str
     inputs: Inputs  # as they read now
     written_ns: int
     # The entry from `,"result":` on (rewritten as it is when the inputs' record changes), and the result.
@@ -456,23 +456,18 @@ class VouchedStore(SealedStore):
         """The seal and inputs of the entry under `key`, the inputs as they read now, reading no more of
         the entry than they take; None when there is none, or anything but the contents of at most
         `changed_files` files changed."""
-        try:
-            if self.problem is not None or not self._folder_is_safe():
-                return None
-            data = read_cache_entry(self._path(key), self.max_entry_bytes, until=_RESULT_HEAD)[0]
-        except (FileSkip, ValueError):
+        found = self._read_unchecked(key, until=_RESULT_HEAD)
+        parts = _entry_parts(found[0]) if found is not None else None
+        if found is None or parts is None:
             return None
-        start = _DIGEST_BYTES + 1
-        boundary = data.find(_RESULT_HEAD, start) if data.startswith(_INPUTS_HEAD, start) else -1
-        sealed = data[:_DIGEST_BYTES]
-        if boundary < 0 or data[_DIGEST_BYTES:start] != b"\n" or sealed.strip(b"0123456789abcdef"):
+        sealed = found[0][: _DIGEST_BYTES + 1]
+        if sealed[-1:] != b"\n" or sealed[:-1].strip(b"0123456789abcdef"):
             return None
-        stored_inputs = data[start + len(_INPUTS_HEAD) : boundary]
         try:
-            current = Inputs.files_changed_now(_json(memoryview(stored_inputs)), changed_files)
+            current = Inputs.files_changed_now(_json(parts[0]), changed_files)
         except UNFIT:
             return None
-        return None if current is None else Head(sealed.decode(), stored_inputs, *current)
+        return None if current is None else Head(sealed[:-1].decode(), parts[0].tobytes(), *current)
 
     def check(self, key: str, changed_files: int = 0, known: Inputs | None = None,
               head: Head | None = None) -> Checked | Changed | None:
@@ -504,8 +499,8 @@ class VouchedStore(SealedStore):
                 return Changed(str(stored, "utf-8", "surrogatepass"), current[0], current[1])
             except UNFIT:
                 return None
-        sealed = self.seals[key] = entry[:_DIGEST_BYTES].decode()
-        return Checked(key, sealed, current[0], found[1], tail, stored)
+        self.seals[key] = entry[:_DIGEST_BYTES].decode()
+        return Checked(key, current[0], found[1], tail, stored)
 
     def recall_checked(self, checked: Checked, decode: Callable[[Any], T]) -> tuple[T, Inputs] | None:
         """The result of a checked entry (None when it does not decode), with its inputs as they read now."""

@@ -73,6 +73,12 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def single_threaded() -> bool:
+    """Whether a fork is safe: it copies only the thread that calls it, so a lock another thread holds
+    (the editor server's, an API caller's) would never be released in the child."""
+    return threading.active_count() == 1
+
+
 def usable_cpus() -> int:
     """The CPUs this process may run on (a container or `taskset` may allow fewer than the machine has)."""
     if hasattr(os, "sched_getaffinity"):

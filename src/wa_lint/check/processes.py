@@ -22,7 +22,6 @@ from __future__ import annotations
 import gc
 import itertools
 import os
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -30,7 +29,7 @@ from typing import Any
 from wa_lint.analyse.python.callgraph import ModuleIndex
 from wa_lint.check.index import Index, Survey
 from wa_lint.check.stage import Step, StepFindings, run_checks, survey_ahead, surveys
-from wa_lint.child_processes import context, quiet_signals, start, usable_cpus
+from wa_lint.child_processes import context, quiet_signals, single_threaded, start, usable_cpus
 from wa_lint.inputs import being_recorded
 from wa_lint.link.model import Project
 
@@ -53,9 +52,7 @@ def check_in_processes(steps: Sequence[Step], project: Project, jobs: int,
     table = surveys(steps)
     most = max([len(step.subjects) for step in steps if step.kind == "entry"] + [len(entries) if table else 0])
     processes = min(jobs, usable_cpus(), most // SUBJECTS_PER_PROCESS)
-    # A fork copies only the thread that calls it: a lock another thread holds would never be released
-    # in the child (the editor server and API callers may run wa-lint beside threads of their own).
-    if processes < 2 or threading.active_count() > 1:
+    if processes < 2 or not single_threaded():
         return None
     child_context = context()
     if child_context.get_start_method() != "fork":

@@ -14,12 +14,11 @@ overruns only leaves entries unwritten: the next run parses those templates agai
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wa_lint.child_processes import context, quiet_signals, start, usable_cpus
+from wa_lint.child_processes import context, quiet_signals, single_threaded, start, usable_cpus
 
 if TYPE_CHECKING:
     from wa_lint.load.template.cache import TemplateCache, Verdict
@@ -37,15 +36,10 @@ def defer_when_worth_it(templates: Iterable[tuple[Path, bytes]], cache: Template
     can be forked to store them (`write_behind`) on a CPU of its own."""
     missing = sum(1 for path, raw in templates if not cache.has_entry(path, raw))
     # On one CPU no time is left idle for the child: the parent stores the entries as it parses. A
-    # spawned child would be sent every template; a fork copies only the thread that calls it (a lock
-    # another thread holds, the editor server's say, would never be released in the child).
+    # spawned child would be sent every template.
     if (missing >= TEMPLATES_PER_PROCESS and usable_cpus() > 1 and single_threaded()
             and context().get_start_method() == "fork"):
         cache.defer_writes()
-
-
-def single_threaded() -> bool:
-    return threading.active_count() == 1
 
 
 def write_behind(cache: TemplateCache) -> None:
