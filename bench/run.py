@@ -12,6 +12,10 @@ within one run. Peak RSS is the largest resident set of any one process of the r
 workers included), from wait4; CPU is user + system time of the process and its workers.
 `--quick` skips the 10,000-function tree (minutes) for iteration. `--baseline SRC` also measures
 another wa-lint source tree (e.g. main's `src`) in the same rounds, for before/after figures.
+
+Run it with the interpreter of the virtual environment wa-lint is installed in, as a user runs
+wa-lint: a base installation's site hooks (`.pth` files) run at every start, and the script reports
+the interpreter's bare start-up beside the figures.
 """
 
 from __future__ import annotations
@@ -290,6 +294,16 @@ def precommit(runs: int, baseline: Path | None = None) -> dict[str, object]:
     }
 
 
+def interpreter_start(runs: int) -> dict[str, object]:
+    """The interpreter's own start-up (`python -c pass`), which every wa-lint figure includes: where it
+    is not a virtual environment, a site hook (a `.pth` file of the base installation) may add to it."""
+    samples = []
+    for _ in range(runs):
+        samples.append(measure([sys.executable, "-c", "pass"]))
+    return {"executable": sys.executable, "virtual_environment": sys.prefix != sys.base_prefix,
+            "median_seconds": _median(samples).seconds, "runs": runs}
+
+
 def _linearity(scale_report: dict[str, Any], name: str = "wa-lint") -> float | None:
     """The cost of a function from 1,000 to 10,000 against its cost from 100 to 1,000 (1.0: linear;
     fixed start-up costs make the small tree's total meaningless on its own)."""
@@ -346,6 +360,10 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool | None]]:
 
 
 def _print(results: dict[str, Any]) -> None:
+    start = results["interpreter"]
+    where = "a virtual environment" if start["virtual_environment"] else "not a virtual environment"
+    print(f"Interpreter {start['executable']} ({where}): starts in {start['median_seconds']:.3f} s "
+          f"(`-c pass`, median of {start['runs']}), included in every figure below")
     if "precommit" in results:
         p = results["precommit"]
         print("Pre-commit case (one-function SAM app), median of", p["runs"], "rounds:")
@@ -393,6 +411,7 @@ def main() -> None:
         "python": sys.version.split()[0], "cfn-lint": version,
         **({"baseline": str(args.baseline)} if args.baseline else {}),
     }
+    results["interpreter"] = interpreter_start(args.runs)
     sizes = [size for size in args.sizes if not (args.quick and size >= 10000)]
     if args.what in ("precommit", "all"):
         results["precommit"] = precommit(args.runs, args.baseline)

@@ -114,11 +114,12 @@ def test_concurrent_runs_share_the_cache_safely(tmp_path: Path) -> None:
     assert not list((project / ".wa_lint_cache").rglob(".tmp-*"))
     entries = list((project / ".wa_lint_cache").rglob("*.json"))
     kinds = [entry.relative_to(project / ".wa_lint_cache").parts[0] for entry in entries]
-    others = ("templates", "fixes", "discovery", "runs", "printed", "fingerprints", "edit-checks")
+    others = ("templates", "fixes", "discovery", "runs", "printed", "launches", "fingerprints", "edit-checks")
     assert len([kind for kind in kinds if kind not in others]) == 6, "six files' facts"
     assert kinds.count("templates") == 1 and kinds.count("fixes") >= 1 and kinds.count("discovery") == 1
     assert kinds.count("runs") == 1 and kinds.count("edit-checks") <= 1  # the JSON report checks template fixes
     assert kinds.count("printed") == 1, "the four runs printed the same report, kept once"
+    assert kinds.count("launches") == 1, "the same command, from the same folder in the same environment"
     assert all(json.loads(_payload(e)) for e in entries)
 
 

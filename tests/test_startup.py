@@ -43,7 +43,7 @@ def report(code):
     real_exit(0)
 os._exit = report
 sys.argv = ["wa-lint", *sys.argv[1:]]
-from wa_lint.cli import entry
+from wa_lint.launch import entry
 entry()
 """
 # Imported only where used.
@@ -67,12 +67,14 @@ def test_a_warm_pre_commit_run_imports_only_what_it_uses(tmp_path: Path) -> None
     cold = _modules([sys.executable, "-c", PROBE, *arguments], tmp_path)
     assert "wa_lint.analyse.python.facts" in cold or "multiprocessing" in cold, "the cold run parsed the handler"
     replayed = _modules([sys.executable, "-c", PROBE, *arguments], tmp_path)
-    assert "wa_lint.run_memo" in replayed and "wa_lint.check.stage" not in replayed, "an unchanged app is replayed"
+    assert "wa_lint.printed_memo" in replayed and "wa_lint.check.stage" not in replayed, "an unchanged app is replayed"
+    bare = _modules([sys.executable, "-c", "import json, sys; print(json.dumps(sorted(sys.modules)))"], tmp_path)
+    # Before its command line is parsed (launch_memo.py): neither click nor the command's modules.
+    assert not {"click", "wa_lint.cli", "wa_lint.config", "wa_lint.run_memo", "dataclasses"} & (replayed - bare)
     # An edited template: the pipeline runs, with the handler's facts read from the cache.
     (tmp_path / "template.yaml").write_text(TEMPLATE.replace("MemorySize: 512", "MemorySize: 1024"))
     warm = _modules([sys.executable, "-c", PROBE, *arguments], tmp_path)
     assert "wa_lint.check.stage" in warm, "the probe ran the linter"
-    bare = _modules([sys.executable, "-c", "import json, sys; print(json.dumps(sorted(sys.modules)))"], tmp_path)
     for run in (replayed, warm):
         brought_in = {name for name in run - bare if name.split(".")[0] in {d.split(".")[0] for d in DEFERRED}}
         assert not {name for name in brought_in

@@ -1,3 +1,3 @@
-from wa_lint.cli import entry
+from wa_lint.launch import entry
 
 entry()

@@ -29,14 +29,17 @@ import re
 import stat
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from wa_lint.files import FileSkip, read_cache_entry
 from wa_lint.inputs import Inputs
 
 CACHE_DIR_NAME = ".wa_lint_cache"
+# The run memo's folder and largest entry (run_memo.py), here for launch_memo.py, which reads its entries'
+# inputs without importing that module (nor the configuration's, which it imports).
+RUN_MEMO_NAMESPACE = "runs"
+RUN_MEMO_ENTRY_BYTES = 256 * 1024 * 1024
 _DIGEST_BYTES = 64  # hex SHA-256, then a newline, then the payload
 # An entry's time is when it was last used, to a day (cache_sweep.py removes the least recently used).
 USED_WITHIN_NS = 24 * 3600 * 10**9
@@ -401,8 +404,7 @@ def _json(text: memoryview) -> Any:
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Changed:
+class Changed(NamedTuple):
     """A vouched entry whose inputs changed in the contents of some files only (`VouchedStore.check`)."""
 
     stored: str  # the result's JSON, not parsed yet (what is worth parsing depends on the store)
@@ -410,8 +412,7 @@ class Changed:
     files: list[str]
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(NamedTuple):
     """A vouched entry whose inputs read the same now, its seal checked, its result not parsed yet
     (`VouchedStore.check`)."""
 
@@ -423,8 +424,7 @@ class Checked:
     stored: memoryview
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):
     """A vouched entry's seal and inputs, read without its result (`VouchedStore.head`), the inputs as
     they read now. The seal is the entry's own first line, not checked against the entry: `check` does
     that, reading the rest."""

@@ -6,7 +6,6 @@ Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error,
 from __future__ import annotations
 
 import functools
-import gc
 import io
 import json
 import os
@@ -19,6 +18,15 @@ import click
 
 from wa_lint import __version__
 from wa_lint.helptext import Context
+from wa_lint.launch import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_INTERRUPTED,
+    emit_report,
+    entry,  # noqa: F401 - what scripts installed before the entry point moved name
+    say_error,
+)
 from wa_lint.progress import ProgressLine
 from wa_lint.report.formats import FORMATS
 
@@ -28,9 +36,9 @@ if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
     from wa_lint.config import Config
+    from wa_lint.launch_memo import Launch, Resolving
     from wa_lint.result import RunResult
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 # The text formats (`text` is the former name of `concise`), then the machine formats.
 TEXT_FORMATS = ("full", "concise")
 OUTPUT_FORMATS = (*TEXT_FORMATS, *FORMATS)
@@ -111,10 +119,7 @@ def _complete_codes(ctx: click.Context, param: click.Parameter, incomplete: str)
 
 
 def _fail(message: str) -> NoReturn:
-    # Messages quote configuration keys, paths and errors from the repository: shown, never obeyed.
-    from wa_lint.report.formats import one_line
-
-    click.echo(f"wa-lint: error: {one_line(message)}", err=True)
+    say_error(message)
     sys.exit(EXIT_ERROR)
 
 
@@ -169,19 +174,10 @@ class _Report(io.StringIO):
 
 
 def _emit_report(report: str | _Report | Iterable[str]) -> None:
-    """Standard output may be closed (`>&-`) or full (`/dev/full`): then the report is lost, and we say so."""
-    stream = sys.stdout
-    if stream is None:
-        _fail("cannot write the report: standard output is closed (-o FILE writes it to a file)")
-    try:
-        for text in report.batches() if isinstance(report, _Report) else (report,) if isinstance(report, str) \
-                else report:
-            stream.write(text)
-        stream.flush()
-    except BrokenPipeError:
-        pass  # `wa-lint | head`: the reader has what it wanted (the exit code says the rest)
-    except OSError as error:
-        _fail(f"cannot write the report to standard output: {error.strerror or error}")
+    problem = emit_report(report.batches() if isinstance(report, _Report) else (report,) if isinstance(report, str)
+                          else report)
+    if problem is not None:
+        _fail(problem)
 
 
 @click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
@@ -279,6 +275,10 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
         return
     on_terminal = sys.stderr is not None and sys.stderr.isatty() and not quiet
     progress = ProgressLine(sys.stderr) if on_terminal else None
+    printing = None if fix or diff or fix_only or show_settings else _printing(
+        output_format, output_file, reports, sarif_output, baseline_path, write_baseline, statistics, show_files,
+        show_model, verbose, colour=colour, quiet=quiet, exit_zero=exit_zero)
+    launched = _launched(paths, config_path, printing, no_cache)
     try:
         live = _live_options(aws, stack, region, profile, config_env, window_days)
         live_progress = progress.say if live and progress else None
@@ -297,11 +297,8 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
                                 unsafe=unsafe_fixes, write=not diff)
             result = outcome.result
         else:
-            printing = _printing(output_format, output_file, reports, sarif_output, baseline_path, write_baseline,
-                                 statistics, show_files, show_model, verbose, colour=colour, quiet=quiet,
-                                 exit_zero=exit_zero)
             result, keep_printed = _run(paths, config, force_exclude, debug, jobs, no_cache, progress, live_progress,
-                                        printing=printing)
+                                        printing=printing, launched=launched)
         if progress:
             progress.clear()
         if fix or diff or fix_only:
@@ -427,14 +424,26 @@ def _printing(output_format: str, output_file: Path | None, reports: list[tuple[
     return printed_options(output_format, _use_colour(colour, sys.stdout), quiet, exit_zero)
 
 
+def _launched(paths: tuple[Path, ...], config_path: Path | None, printing: str | None,
+              no_cache: bool) -> tuple[Launch, Resolving] | None:
+    """The command as `wa-lint` launched it, with what resolving its words reads noted before they are
+    resolved (launch_memo.py), when it may keep what it prints; else None."""
+    launch = click.get_current_context().find_root().obj
+    if launch is None or printing is None or no_cache:
+        return None
+    from wa_lint.launch_memo import resolving
+
+    return launch, resolving(paths, config_path)
+
+
 def _run(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bool, jobs: int | None,
          no_cache: bool, progress: ProgressLine | None, live_progress: Any = None, *,
-         overlay: Mapping[Path, bytes] | None = None,
-         printing: str | None = None) -> tuple[RunResult, Callable[..., None] | None]:
+         overlay: Mapping[Path, bytes] | None = None, printing: str | None = None,
+         launched: tuple[Launch, Resolving] | None = None) -> tuple[RunResult, Callable[..., None] | None]:
     """The run's result, and a call that keeps what its report prints (`printing`: the options of that,
     from `_printing`; None when the command prints more than a report). When nothing the report
     depended on has changed since this command last printed it, it is printed again and the command
-    exits instead."""
+    exits instead. `launched`: the command as launched, kept as printing that report (`_launched`)."""
     started = time.perf_counter()
     try:
         from wa_lint.pipeline import Run
@@ -447,10 +456,12 @@ def _run(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bo
     except Exception as error:  # noqa: BLE001 - never show a user a traceback unless asked
         _internal_error(error, progress, debug)
     if printed is not None:
+        if launched is not None and printing is not None:
+            run.keep_launch(printing, *launched)
         _print_and_exit(printed.notes, printed.pieces(time.perf_counter() - started), printed.exit_code)
     if printing is None:
         return result, None
-    return result, functools.partial(run.keep_printed, printing)
+    return result, functools.partial(run.keep_printed, printing, launched=launched)
 
 
 def _print_and_exit(notes: str, report: Iterable[str], exit_code: int) -> NoReturn:
@@ -853,51 +864,6 @@ def server_command() -> None:
         _fail(f"the editor server needs the server extra ({error.name} is missing): pip install 'wa-lint[server]'")
         return
     serve()
-
-
-def _exit_on_sigterm() -> None:
-    """SIGTERM (a CI job cancelled, `timeout`) unwinds the run like an exit, so the analysis workers are
-    ended on the way out, and the exit code is the shell's 128 + 15."""
-    import signal
-
-    def terminated(signum: int, frame: object) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the clean-up
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, terminated)
-
-
-def entry() -> None:
-    """The `wa-lint` command: `main` without the cyclic garbage collector, then an exit that skips the
-    interpreter's teardown.
-
-    A large run holds hundreds of megabytes of small, long-lived objects (template nodes, facts) and
-    makes almost no cyclic garbage: a 10,000-function run peaks at the same memory with the collector
-    off, while the collector's passes over those objects cost 10–30 % of its time (the workers, which
-    parse and discard a tree per file, keep it on). Freeing the objects one by one at exit took seconds
-    more after everything had been written; reports are complete by then (files are written
-    atomically, the pool is closed), so only the standard streams need flushing.
-    """
-    gc.disable()
-    _exit_on_sigterm()
-    try:
-        main()
-        code = EXIT_CLEAN
-    except KeyboardInterrupt:  # before or after a command runs (a command handles its own)
-        code = EXIT_INTERRUPTED
-    except SystemExit as exit_:
-        if exit_.code is None or isinstance(exit_.code, int):
-            code = exit_.code or 0
-        else:
-            print(exit_.code, file=sys.stderr)
-            code = EXIT_FINDINGS
-    for stream in (sys.stdout, sys.stderr):  # None when the stream was closed before the start (`>&-`)
-        try:
-            if stream is not None:
-                stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`wa-lint | head`): nothing more can be said
-            code = code or EXIT_ERROR
-    os._exit(code)
 
 
 # Help text wraps at spaces only, never inside `wa-lint` or `--extend-select`.

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from wa_lint.analyse.cache import FactsCache
     from wa_lint.check.registry import Rule
     from wa_lint.discover.snapshot import DiscoveryCache
+    from wa_lint.launch_memo import Launch, Resolving
     from wa_lint.load.sources import Limits, SourceStore
     from wa_lint.load.template.cache import TemplateCache
     from wa_lint.printed_memo import Printed, PrintedMemo
@@ -118,9 +119,10 @@ class Run:
         return entry[0].printed(entry[1], head.seal, head.inputs)
 
     def keep_printed(self, options: str, report: Iterable[str], notes: str, exit_code: int,
-                     read_by_reports: Inputs) -> None:
+                     read_by_reports: Inputs, launched: tuple[Launch, Resolving] | None = None) -> None:
         """Keep what the executed run printed, if its result may be kept; `read_by_reports`: what the
-        reports read (beyond the run's own inputs, which its run memo entry holds)."""
+        reports read (beyond the run's own inputs, which its run memo entry holds). `launched`: the command
+        as launched, kept as printing it too (`keep_launch`)."""
         entry = self._printed_entry(options)
         if entry is None or self.vouched_inputs is None or self.memo is None:
             return
@@ -128,6 +130,18 @@ class Run:
         if run_seal is None:
             return  # the run memo entry could not be written: a report kept now would name none
         entry[0].keep(entry[1], report, notes, exit_code, run_seal, read_by_reports.without(self.vouched_inputs))
+        if launched is not None:
+            self.keep_launch(options, *launched)
+
+    def keep_launch(self, options: str, launch: Launch, noted: Resolving) -> None:
+        """Keep the command `launch` as printing this run's report (launch_memo.py); `noted`: what
+        resolving its words read, noted before it did."""
+        if self.memo is None or self.cache_folder is None:
+            return
+        from wa_lint.launch_memo import LaunchMemo
+        from wa_lint.printed_memo import PrintedMemo
+
+        LaunchMemo(self.cache_folder).keep(launch, noted, PrintedMemo.key(self.memo_key, options), self.memo_key)
 
     def _printed_entry(self, options: str) -> tuple[PrintedMemo, str] | None:
         """The store of printed reports and this command's key in it (None: the run keeps none)."""

@@ -36,9 +36,8 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from wa_lint.cache_store import VouchedStore, json_bytes
 from wa_lint.inputs import Inputs
@@ -52,8 +51,7 @@ _UNPRINTED = re.compile(f"[{UNSAFE}\ud800-\udfff]")
 _MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Printed:
+class Printed(NamedTuple):
     # The report as pieces of text (printed in order; TOOK where the run's duration goes).
     report: list[str]
     notes: str

@@ -37,7 +37,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wa_lint import __version__
-from wa_lint.cache_store import VouchedStore, code_fingerprint, json_bytes, library_files
+from wa_lint.cache_store import (
+    RUN_MEMO_ENTRY_BYTES,
+    RUN_MEMO_NAMESPACE,
+    VouchedStore,
+    code_fingerprint,
+    json_bytes,
+    library_files,
+)
 from wa_lint.config import Config
 from wa_lint.inputs import Inputs
 from wa_lint.run_parts import Parts, total_stats
@@ -49,7 +56,6 @@ if TYPE_CHECKING:
     from wa_lint.result import RunResult, Stats
 
 _FORMAT = "2"
-_MAX_ENTRY_BYTES = 256 * 1024 * 1024
 
 
 def memo_allowed(config: Config, overlay_given: bool) -> bool:
@@ -57,19 +63,23 @@ def memo_allowed(config: Config, overlay_given: bool) -> bool:
     return not overlay_given and config.live is None and not config.power_tuning and not config.power_tuning_functions
 
 
-def _fingerprint(memo: Path) -> str:
-    package = Path(__file__).parent
+def fingerprinted_files() -> tuple[Path, ...]:
+    """The files outside wa-lint's package that a run's result depends on: the rule files, and the
+    libraries' whose versions decide how a file is read."""
     from wa_lint.rule_files import rules_dir
 
-    rule_files = tuple(sorted(rules_dir().glob("*.md")))
-    return code_fingerprint(package, f"{_FORMAT}:{__version__}:{sys.version}".encode(),
-                            files=(*rule_files, *library_files("yaml", "*.py", "_yaml*"),
-                                   *library_files("libcst", "__init__.py", "_version.py")), memo=memo)
+    return (*sorted(rules_dir().glob("*.md")), *library_files("yaml", "*.py", "_yaml*"),
+            *library_files("libcst", "__init__.py", "_version.py"))
+
+
+def _fingerprint(memo: Path) -> str:
+    return code_fingerprint(Path(__file__).parent, f"{_FORMAT}:{__version__}:{sys.version}".encode(),
+                            files=fingerprinted_files(), memo=memo)
 
 
 class RunMemo(VouchedStore):
     def __init__(self, folder: Path) -> None:
-        super().__init__(folder, "runs", _MAX_ENTRY_BYTES)
+        super().__init__(folder, RUN_MEMO_NAMESPACE, RUN_MEMO_ENTRY_BYTES)
         self.fingerprint = _fingerprint(folder)
 
     def key(self, paths: Sequence[Path], root: Path, config: Config, force_exclude: bool) -> str:
