@@ -258,27 +258,28 @@ def test_an_entrys_head_is_read_without_its_result(tmp_path) -> None:
     assert store.head("key") is None
 
 
-def test_a_run_memo_record_to_store_again_is_replayed_once_then_printed_again(tmp_path, cli, monkeypatch) -> None:
+def test_a_run_memo_record_to_store_again_is_stored_again_and_its_report_printed(tmp_path, cli, monkeypatch) -> None:
     # Just written, the project's statuses are too recent to trust: the cold run's record keeps
     # digests, compared on every look-up until a run stores the record again without them.
     from wa_lint import inputs
 
     project = _project(tmp_path)
     cold = _subprocess(project)
-    monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)  # seconds later: every status is old enough
-    executed: list[int] = []
-    execute = Run.execute
-
-    def counted(self: Run):
-        executed.append(1)
-        return execute(self)
-
-    monkeypatch.setattr(Run, "execute", counted)
-    replayed = cli(str(project), "--isolated")
     memo = Path(project / ".wa_lint_cache" / "runs")
     (entry,) = memo.iterdir()
-    stored = json.loads(entry.read_bytes().split(b"\n", 1)[1].partition(b',"result":')[0][len(b'{"inputs":'):])
-    assert executed == [1] and not any(item[2] for item in stored), "the run memo stored its record again"
+    sealed_cold = entry.read_bytes()[:64]
+    monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)  # seconds later: every status is old enough
+    monkeypatch.setattr(Run, "execute", lambda self: pytest.fail("the report is printed, not rendered again"))
     printed = cli(str(project), "--isolated")
-    assert executed == [1], "then the printed report, naming the entry as stored now"
-    assert _masked(printed.stdout) == _masked(replayed.stdout) == _masked(cold.stdout)
+    (entry,) = memo.iterdir()
+    stored = json.loads(entry.read_bytes().split(b"\n", 1)[1].partition(b',"result":')[0][len(b'{"inputs":'):])
+    assert not any(item[2] for item in stored), "the run memo stored its record again, without digests"
+    sealed_now = entry.read_bytes()[:64]
+    assert sealed_now != sealed_cold
+    (report,) = (project / ".wa_lint_cache" / "printed").iterdir()
+    assert json.loads(report.read_bytes().split(b"\n", 1)[1])["result"]["run"] == sealed_now.decode(), \
+        "the printed report names the entry as stored now"
+    again = cli(str(project), "--isolated")
+    assert _masked(again.stdout) == _masked(printed.stdout) == _masked(cold.stdout)
+    assert (again.exit_code, again.stderr) == (printed.exit_code, printed.stderr) == (cold.returncode, cold.stderr)
+    assert entry.read_bytes()[:64] == sealed_now, "trusted by its statuses: not stored again"

@@ -186,11 +186,12 @@ def _printed(resolved: Resolved, folder: str) -> Any:
         return None
     from wa_lint.printed_memo import PrintedMemo
 
-    # As `Run.printed` reads them: a run memo entry with a changed or re-recorded input prints nothing.
-    head = VouchedStore(cache, RUN_MEMO_NAMESPACE, RUN_MEMO_ENTRY_BYTES).head(resolved.run)
-    if head is None or head.changed or head.inputs.rewritten:
+    # As `Run.printed` reads them.
+    run_memo = VouchedStore(cache, RUN_MEMO_NAMESPACE, RUN_MEMO_ENTRY_BYTES)
+    head = run_memo.head(resolved.run)
+    if head is None or head.changed:
         return None
-    return PrintedMemo(cache).printed(resolved.printed, head.seal, head.inputs)
+    return PrintedMemo(cache).printed(resolved.printed, run_memo, resolved.run, head)
 
 
 def _cache_folders(argv: Sequence[str]) -> Iterator[str]:

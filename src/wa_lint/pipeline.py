@@ -112,11 +112,7 @@ class Run:
         head = self._memo_head = self.memo.head(self.memo_key, _MOST_CHANGED_FILES)
         if head is None or head.changed:
             return None  # no printed report stands for a run memo entry that is gone or stale
-        if head.inputs.rewritten:
-            # The entry's record is to be stored again (trusted by status from now on): the run that
-            # follows does it, replaying the entry, and keeps a report naming the entry as stored then.
-            return None
-        return entry[0].printed(entry[1], head.seal, head.inputs)
+        return entry[0].printed(entry[1], self.memo, self.memo_key, head)
 
     def keep_printed(self, options: str, report: Iterable[str], notes: str, exit_code: int,
                      read_by_reports: Inputs, launched: tuple[Launch, Resolving] | None = None) -> None:

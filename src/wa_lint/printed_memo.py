@@ -39,7 +39,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from wa_lint.cache_store import VouchedStore, json_bytes
+from wa_lint.cache_store import Checked, Head, VouchedStore, json_bytes
 from wa_lint.inputs import Inputs
 from wa_lint.report.formats import UNSAFE
 
@@ -94,13 +94,28 @@ class PrintedMemo(VouchedStore):
     def key(run_key: str, options: str) -> str:
         return hashlib.sha256(f"{run_key}\0{options}".encode()).hexdigest()
 
-    def printed(self, key: str, run_seal: str, run_inputs: Inputs) -> Printed | None:
-        """What was printed from the result of the run memo entry sealed `run_seal`, whose inputs read
-        the same now (`run_inputs`), when the files only the report read read the same too."""
-        recalled = self.recall(key, _decode, run_inputs)
-        if recalled is None or recalled[0][1] != run_seal:
+    def printed(self, key: str, run_memo: VouchedStore, run_key: str, run_head: Head) -> Printed | None:
+        """What was printed from the result of the run memo entry under `run_key`, whose seal and inputs
+        as they read now `run_head` holds, when the files only the report read read the same too.
+
+        A run memo entry whose record of its inputs is to be stored again (a status once too recent to
+        trust has aged; a folder has a new status and the same entries) is stored again here, its result
+        as it was, and the report with it, naming the entry's new seal: the report stands for the same
+        result. (The first run after a cold one used to render it again: 0.38 s against 0.12 s on
+        serverless-patterns.)"""
+        recalled = self.recall(key, _decode, run_head.inputs)
+        if recalled is None or recalled[0][1] != run_head.seal:
             return None
-        return recalled[0][0]
+        (printed, _), read_by_report = recalled
+        if run_head.inputs.rewritten:
+            checked = run_memo.check(run_key, head=run_head)
+            if not isinstance(checked, Checked):
+                return None  # the entry is damaged (its seal, checked only now, fails)
+            run_memo.store_again(checked)
+            stored_seal = run_memo.seals.get(run_key)
+            if stored_seal is not None:
+                self.keep(key, printed.report, printed.notes, printed.exit_code, stored_seal, read_by_report)
+        return printed
 
     def keep(self, key: str, report: Iterable[str], notes: str, exit_code: int, run_seal: str,
              read_by_report: Inputs) -> None:
