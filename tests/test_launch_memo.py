@@ -208,3 +208,12 @@ def test_a_damaged_entry_is_a_miss_and_the_command_still_prints_its_report(tmp_p
     assert _looked_up(project, ".") is None
     after = _wa_lint(project, ".")
     assert (after.returncode, _masked(after.stdout), after.stderr) == (1, _masked(cold.stdout), cold.stderr)
+
+
+def test_a_dangling_git_link_is_looked_past_as_the_root_is(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    (project / "src" / ".git").symlink_to(tmp_path / "gone")  # `find_root` follows it, finds nothing, goes up
+    _wa_lint(project / "src", ".")
+    assert _looked_up(project / "src", ".") is not None
+    _configured(project)
+    assert _looked_up(project / "src", ".") is None, "the configuration above it is the command's"

@@ -90,28 +90,31 @@ def resolving(paths: Sequence[Path], config_path: Path | None) -> Resolving:
     if config_path is not None:
         inputs.note(os.path.abspath(config_path))
     kinds: list[list[str]] = []
+    probed: set[str] = set()  # the folders of a pre-commit hook's files share their way up
     for path in paths or [Path(".")]:
         named = os.path.abspath(path)
         kind = _kind(named)
         kinds.append([named, kind])
-        folder = named if kind == "folder" else os.path.dirname(named)
-        for probe in _up_to_work_tree(folder):
+        for probe in _up_to_work_tree(named if kind == "folder" else os.path.dirname(named), probed):
             for name in (*CONFIG_FILES, ".git"):
                 candidate = os.path.join(probe, name)
-                if name != ".git" and _kind(candidate) == "file":
-                    inputs.note(candidate)
+                kind = _kind(candidate)
+                if kind == "file" and name != ".git":
+                    inputs.note(candidate)  # its contents are the configuration
                 else:
-                    kinds.append([candidate, _kind(candidate)])
+                    kinds.append([candidate, kind])
     return Resolving(inputs, kinds)
 
 
-def _up_to_work_tree(folder: str) -> Iterator[str]:
+def _up_to_work_tree(folder: str, probed: set[str]) -> Iterator[str]:
     """`folder` and the folders above it, up to the first that holds `.git` (the root when none does):
-    where `find_root`, `find_cache_root` and `find_config` look."""
-    while True:
+    where `find_root`, `find_cache_root` and `find_config` look (and as they look: `.git` followed
+    when it is a symbolic link). Folders in `probed` are not yielded again, and those yielded are added."""
+    while folder not in probed:
+        probed.add(folder)
         yield folder
         parent = os.path.dirname(folder)
-        if parent == folder or os.path.lexists(os.path.join(folder, ".git")):
+        if parent == folder or os.path.exists(os.path.join(folder, ".git")):
             return
         folder = parent
 
