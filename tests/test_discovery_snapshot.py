@@ -138,6 +138,7 @@ def test_a_snapshot_trusted_later_is_stored_again_without_the_digests(tmp_path, 
     discover([root], root, [], snapshots=cache)
     assert all(item[2] for item in _entry(cache)["inputs"])
     monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)  # as if the run came seconds later
+    monkeypatch.setattr(inputs, "STORE_AGAIN_AFTER", 1)  # the demo is small: every check by contents counts
     walks = _walks(monkeypatch)
     discover([root], root, [], snapshots=cache)
     assert walks == [] and not any(item[2] for item in _entry(cache)["inputs"])

@@ -62,3 +62,28 @@ def test_an_import_a_thousand_names_deep_is_recorded(tmp_path, trusted) -> None:
     assert Inputs.read_now(_stored(inputs)) is not None
     (tmp_path / "a").mkdir()
     assert Inputs.read_now(_stored(inputs)) is None
+
+
+def test_a_record_read_back_is_worth_storing_again_once_enough_paths_are_vouched_for_by_contents(
+        tmp_path, monkeypatch) -> None:
+    from wa_lint import inputs
+
+    files = []
+    for index in range(inputs.STORE_AGAIN_AFTER):
+        files.append(tmp_path / f"file{index}.txt")
+        files[-1].write_text("just written: too recent to trust by its status alone")
+    one, every = _recorded(files[0]), _recorded(*files)
+    assert all(digest for _, digest in every.paths.values()), "racy: kept with their digests"
+    monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)  # read back seconds later: the statuses have aged
+    one_now, every_now = Inputs.read_now(_stored(one)), Inputs.read_now(_stored(every))
+    assert one_now is not None and every_now is not None
+    assert not any(digest for _, digest in every_now.paths.values())
+    # One file's bytes compared on each look-up cost less than writing the entry again; many do not.
+    assert (one_now.rewritten, every_now.rewritten) == (False, True)
+    files.append(tmp_path / "large.txt")
+    files[-1].write_bytes(b"x" * 65536 * inputs.STORE_AGAIN_AFTER)
+    monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 2_000_000_000)
+    large = _recorded(files[-1])
+    monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)
+    large_now = Inputs.read_now(_stored(large))
+    assert large_now is not None and large_now.rewritten, "a large file counts once per 64 KiB read"

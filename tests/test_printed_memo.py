@@ -269,6 +269,7 @@ def test_a_run_memo_record_to_store_again_is_stored_again_and_its_report_printed
     (entry,) = memo.iterdir()
     sealed_cold = entry.read_bytes()[:64]
     monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)  # seconds later: every status is old enough
+    monkeypatch.setattr(inputs, "STORE_AGAIN_AFTER", 1)  # the demo is small: every check by contents counts
     monkeypatch.setattr(Run, "execute", lambda self: pytest.fail("the report is printed, not rendered again"))
     printed = cli(str(project), "--isolated")
     (entry,) = memo.iterdir()

@@ -244,6 +244,7 @@ def test_a_replayed_entry_with_digests_is_stored_again_with_statuses_only_and_it
     first = _entry_file(project).read_bytes().split(b"\n", 1)[1]
     assert any(item[2] for item in json.loads(first)["inputs"]), "the first entry keeps digests"
     monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)  # seconds later: every status is old enough
+    monkeypatch.setattr(inputs, "STORE_AGAIN_AFTER", 1)  # the demo is small: every check by contents counts
     executions.clear()
     assert _seen(_run(project)) == _seen(cold) and executions == [], "replayed, digests compared"
     again = _entry_file(project).read_bytes().split(b"\n", 1)[1]

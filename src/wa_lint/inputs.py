@@ -38,6 +38,12 @@ from typing import Any
 RACY_MARGIN_NS = 2_000_000_000
 # The most a racy file's digest reads (a larger file read by the run was refused by a limit anyway).
 DIGEST_BYTES = 64 * 1024 * 1024
+# A record read back is worth storing again (`Inputs.rewritten`) once the paths it vouches for by their
+# contents rather than their statuses (an aged racy digest, a folder with a new status and the same
+# entries) cost a look-up this many checks, a file's counted once per 64 KiB: storing a run memo entry
+# again writes its whole result (4.8 MB on serverless-patterns), while the usual case, the root folder
+# whose cache was just made or moved, costs each look-up one listing.
+STORE_AGAIN_AFTER = 16
 
 Stamp = tuple[int, int, int, int, int]
 
@@ -112,8 +118,9 @@ class Inputs:
         self.paths: dict[str, tuple[Stamp | None, str | None]] = {}
         # The folders a walk listed: the digest of what it listed (`listing_digest`).
         self.listings: dict[str, str] = {}
-        # Read back otherwise than stored (`read_now`): a racy path's digest no longer needed, a folder's
-        # new status; worth storing again, to be trusted by status alone.
+        # Read back otherwise than stored (`read_now`) in enough paths to be worth storing again, to be
+        # trusted by their statuses alone: racy paths' digests no longer needed, folders' new statuses
+        # (STORE_AGAIN_AFTER).
         self.rewritten = False
         # A read made for this record elsewhere (a check's child process) saw a path otherwise than it
         # reads here: what was computed from it is not to be kept.
@@ -198,6 +205,7 @@ class Inputs:
         racy_margin = now.started_ns - RACY_MARGIN_NS
         vouching: set[str] = set()  # folders, and absent paths, recorded so far
         changed: list[str] = []
+        by_contents = 0  # checks a look-up makes that storing the record again would spare
         # (A name looked up once: this runs for every path a run read.)
         stamp_now = current_stamp if known is None else _known_first(known)
         for item in value:
@@ -229,7 +237,7 @@ class Inputs:
                     if _listing_now(path) != listing:
                         return None
                     # The same entries: a file replaced by renaming, which its own status tells.
-                    now.rewritten = True
+                    by_contents += 1
                     paths[path] = (current, _digest(path, current) if now._racy(current) else None)
                     listings[path] = listing
                     vouching.add(path)
@@ -248,13 +256,14 @@ class Inputs:
                     continue
                 if current[0] < racy_margin and current[1] < racy_margin:
                     digest = None  # aged: its status alone vouches for it now
-                    now.rewritten = True
+                    by_contents += 1 + current[3] // 65536
             # (A status that was not racy when recorded, and reads the same, is older still now.)
             paths[path] = (current, digest)
             if listing is not None:
                 listings[path] = listing
             if current[4] & _TYPE_BITS == stat.S_IFDIR:
                 vouching.add(path)
+        now.rewritten = by_contents >= STORE_AGAIN_AFTER
         return now, changed
 
 
