@@ -15,7 +15,8 @@ import pytest
 from conftest import FIXTURES, later
 
 from wa_lint import config, launch_memo
-from wa_lint.launch_memo import Launch, LaunchMemo, launch_key, replay, resolving
+from wa_lint.cache_store import VouchedStore
+from wa_lint.launch_memo import Launch, LaunchMemo, StaleRun, launch_key, replay, resolving
 
 
 class _Pipe:
@@ -160,9 +161,25 @@ def test_a_file_the_run_read_that_changes_makes_the_command_run(tmp_path: Path) 
     handler = project / "src" / "orders" / "create_order.py"
     handler.write_text(handler.read_text().replace("last_customer", "recent_customer"))
     later(handler)
-    assert _looked_up(project, ".") is None
+    assert isinstance(_looked_up(project, "."), StaleRun), "the command runs again, its run's parts as they were"
     after = _wa_lint(project, ".")
     assert "recent_customer" in after.stdout
+
+
+def test_a_run_found_stale_by_the_look_up_is_not_read_again_by_the_command(tmp_path: Path, cli: Any,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    project = _project(tmp_path)
+    _wa_lint(project, ".")
+    handler = project / "src" / "orders" / "create_order.py"
+    handler.write_text(handler.read_text().replace("last_customer", "recent_customer"))
+    later(handler)
+    stale = _looked_up(project, ".")
+    assert isinstance(stale, StaleRun) and stale.head.changed == [str(handler)]
+    # The command takes the head the look-up read: reading it again would take every status again.
+    monkeypatch.setattr(VouchedStore, "head", lambda *args, **kwargs: pytest.fail("the head was read again"))
+    monkeypatch.chdir(project)
+    after = cli(".", obj=Launch(launch_key(["."], str(project), _environment(), PIPES), stale))
+    assert after.exit_code == 1 and "recent_customer" in after.output
 
 
 def test_a_change_to_wa_lints_own_files_makes_the_command_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,6 +40,8 @@ CACHE_DIR_NAME = ".wa_lint_cache"
 # inputs without importing that module (nor the configuration's, which it imports).
 RUN_MEMO_NAMESPACE = "runs"
 RUN_MEMO_ENTRY_BYTES = 256 * 1024 * 1024
+# More changed files than this and a whole run is about as quick as finding their parts (pipeline.py).
+RUN_MEMO_CHANGED_FILES = 64
 _DIGEST_BYTES = 64  # hex SHA-256, then a newline, then the payload
 # An entry's time is when it was last used, to a day (cache_sweep.py removes the least recently used).
 USED_WITHIN_NS = 24 * 3600 * 10**9

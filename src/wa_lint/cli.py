@@ -450,7 +450,8 @@ def _run(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bo
 
         run = Run(list(paths), config, force_exclude=force_exclude, debug=debug, jobs=jobs, use_cache=not no_cache,
                   progress=progress, live_progress=live_progress, overlay=overlay)
-        printed = run.printed(printing) if printing is not None else None
+        looked_up = launched[0].stale if launched is not None else None
+        printed = run.printed(printing, looked_up) if printing is not None else None
         if printed is None:
             result = run.execute()
     except Exception as error:  # noqa: BLE001 - never show a user a traceback unless asked

@@ -35,8 +35,10 @@ from typing import Any, NamedTuple, TextIO
 
 from wa_lint.cache_store import (
     CACHE_DIR_NAME,
+    RUN_MEMO_CHANGED_FILES,
     RUN_MEMO_ENTRY_BYTES,
     RUN_MEMO_NAMESPACE,
+    Head,
     VouchedStore,
     library_files,
     shipped_by_repository,
@@ -50,10 +52,20 @@ _MAX_ENTRY_BYTES = 16 * 1024 * 1024
 CONFIG_FILES = ("wa-lint.toml", ".wa-lint.toml", "pyproject.toml")
 
 
+class StaleRun(NamedTuple):
+    """The run memo entry a command resolved to, whose inputs' contents changed, as the look-up read it:
+    the command takes it rather than reading it again."""
+
+    cache: str
+    key: str
+    head: Head
+
+
 class Launch(NamedTuple):
     """The command being run, as it was launched (`wa-lint` passes it to the command it runs)."""
 
     key: str
+    stale: StaleRun | None = None  # what the look-up found, when it found the report's run stale
 
 
 def launch_key(argv: Sequence[str], cwd: str, environ: Mapping[str, str], streams: Sequence[TextIO | None]) -> str:
@@ -172,7 +184,7 @@ def _decode(value: Any) -> Resolved:
 
 def replay(launch: Launch, argv: Sequence[str]) -> Any:
     """What `launch` printed last time (a `Printed`), when nothing it was resolved with or computed from
-    has changed since; None otherwise."""
+    has changed since; a `StaleRun` when only the contents of files the run read have; else None."""
     for folder in _cache_folders(argv):
         store = LaunchMemo(Path(folder))
         recalled = store.recall(launch.key, _decode)
@@ -191,9 +203,11 @@ def _printed(resolved: Resolved, folder: str) -> Any:
 
     # As `Run.printed` reads them.
     run_memo = VouchedStore(cache, RUN_MEMO_NAMESPACE, RUN_MEMO_ENTRY_BYTES)
-    head = run_memo.head(resolved.run)
-    if head is None or head.changed:
+    head = run_memo.head(resolved.run, RUN_MEMO_CHANGED_FILES)
+    if head is None:
         return None
+    if head.changed:
+        return StaleRun(folder, resolved.run, head)
     return PrintedMemo(cache).printed(resolved.printed, run_memo, resolved.run, head)
 
 

@@ -16,7 +16,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wa_lint.cache_store import CACHE_DIR_NAME, UNFIT, Changed, Checked, Head, shipped_by_repository
+from wa_lint.cache_store import (
+    CACHE_DIR_NAME,
+    RUN_MEMO_CHANGED_FILES,
+    UNFIT,
+    Changed,
+    Checked,
+    Head,
+    shipped_by_repository,
+)
 from wa_lint.config import Config
 from wa_lint.discover.walk import find_cache_root, find_root
 from wa_lint.files import CANNOT_LIST, CANNOT_READ
@@ -37,7 +45,7 @@ if TYPE_CHECKING:
     from wa_lint.analyse.cache import FactsCache
     from wa_lint.check.registry import Rule
     from wa_lint.discover.snapshot import DiscoveryCache
-    from wa_lint.launch_memo import Launch, Resolving
+    from wa_lint.launch_memo import Launch, Resolving, StaleRun
     from wa_lint.load.sources import Limits, SourceStore
     from wa_lint.load.template.cache import TemplateCache
     from wa_lint.printed_memo import Printed, PrintedMemo
@@ -103,13 +111,19 @@ class Run:
         assert self.memo is not None
         return self.memo.key(self.paths, self.root, self.config, self.force_exclude)
 
-    def printed(self, options: str) -> Printed | None:
-        """What this command printed last time, when nothing it depended on has changed since."""
+    def printed(self, options: str, looked_up: StaleRun | None = None) -> Printed | None:
+        """What this command printed last time, when nothing it depended on has changed since.
+        `looked_up`: the run memo entry as `wa-lint` found it before the command was parsed, stale
+        (launch_memo.py), taken rather than read again when it is this run's."""
         entry = self._printed_entry(options)
         if entry is None:
             return None
         assert self.memo is not None
-        head = self._memo_head = self.memo.head(self.memo_key, _MOST_CHANGED_FILES)
+        if looked_up is not None and (looked_up.cache, looked_up.key) == (str(self.cache_folder), self.memo_key):
+            head: Head | None = looked_up.head
+        else:
+            head = self.memo.head(self.memo_key, RUN_MEMO_CHANGED_FILES)
+        self._memo_head = head
         if head is None or head.changed:
             return None  # no printed report stands for a run memo entry that is gone or stale
         return entry[0].printed(entry[1], self.memo, self.memo_key, head)
@@ -173,7 +187,7 @@ class Run:
         key = self.memo_key
         # The statuses the printed report's look-up took are not taken again (it is forgotten now:
         # another `execute` takes them anew).
-        checked = self.memo.check(key, _MOST_CHANGED_FILES, head=self._memo_head)
+        checked = self.memo.check(key, RUN_MEMO_CHANGED_FILES, head=self._memo_head)
         self._memo_head = None
         recalled = self.memo.recall_checked(checked, decode_stored) if isinstance(checked, Checked) else checked
         if isinstance(recalled, Changed):
@@ -342,9 +356,6 @@ class Run:
             sweep_when_due(self.cache_folder, config.cache_max_mb * 1024 * 1024)
         return result, not (refused or analysed.worker_failures or (inputs is not None and inputs.doubtful))
 
-
-# More changed files than this and the whole run is about as quick as finding their parts.
-_MOST_CHANGED_FILES = 64
 
 
 def _keeps_apart(fresh: Sequence[Part], rerun: Sequence[Part], kept: Sequence[Part]) -> bool:
