@@ -234,3 +234,16 @@ def test_a_dangling_git_link_is_looked_past_as_the_root_is(tmp_path: Path) -> No
     assert _looked_up(project / "src", ".") is not None
     _configured(project)
     assert _looked_up(project / "src", ".") is None, "the configuration above it is the command's"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full on this system")
+def test_a_report_printed_again_to_a_full_device_says_it_was_lost(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    _wa_lint(project, ".")
+    assert _looked_up(project, ".") is not None
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "wa_lint", "."], cwd=project, env=_environment(),
+                              stdin=subprocess.DEVNULL, stdout=full, stderr=subprocess.PIPE, text=True,
+                              timeout=120, check=False)
+    assert done.returncode == 2
+    assert "wa-lint: error: cannot write the report to standard output" in done.stderr

@@ -58,13 +58,17 @@ def _replay(argv: list[str], started: float) -> object:
     else the command's `Launch`, for the command to keep what it prints under (None: it keeps none)."""
     from wa_lint.launch_memo import StaleRun, replay, this_launch
 
+    launch = None
     try:
         launch = this_launch(argv)
-        printed = replay(launch, argv) if launch is not None and sys.stdout is not None else None
+        found = replay(launch, argv) if launch is not None and sys.stdout is not None else None
     except Exception:  # noqa: BLE001 - a look-up that fails is a miss: the command runs and says what is wrong
-        return None
-    if printed is None or isinstance(printed, StaleRun):
-        return launch if printed is None or launch is None else launch._replace(stale=printed)
+        return launch
+    if launch is None or found is None:
+        return launch
+    if isinstance(found, StaleRun):
+        return launch._replace(stale=found)
+    printed = found
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")  # as the command prints (cli.check)
