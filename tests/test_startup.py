@@ -48,7 +48,8 @@ entry()
 """
 # Imported only where used.
 DEFERRED = ("multiprocessing", "tempfile", "traceback", "difflib", "jsonschema", "libcst", "boto3", "botocore",
-            "wa_lint.load.frameworks.serverless", "wa_lint.analyse.python.facts", "wa_lint.fix.apply")
+            "wa_lint.load.frameworks.serverless", "wa_lint.analyse.python.facts", "wa_lint.fix.apply",
+            "wa_lint.evidence.live.measurements")
 
 
 def _modules(command: list[str], cwd: Path) -> set[str]:

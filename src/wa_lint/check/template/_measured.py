@@ -7,12 +7,14 @@ are still cited, but judge nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wa_lint.evidence.live.lookup import deployed_function, function_metrics
-from wa_lint.evidence.live.measurements import Measured
 from wa_lint.link.model import Function, Project
 from wa_lint.report.findings import Evidence
+
+if TYPE_CHECKING:  # live mode's classes, built only when it runs
+    from wa_lint.evidence.live.measurements import Measured
 
 # Below this a function gets less than one vCPU's worth of time: more memory buys CPU too.
 ONE_VCPU_MB = 1769

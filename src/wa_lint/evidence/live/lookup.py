@@ -5,8 +5,17 @@ No boto3 here: checks import this module whether or not `--aws` was given.
 
 from __future__ import annotations
 
-from wa_lint.evidence.live.measurements import DeployedFunction, DeployedTable, FunctionMetrics, StackResource
-from wa_lint.link.model import Function, Project, Table
+from typing import TYPE_CHECKING
+
+# Types only: the measurements' classes are built when live mode runs, not on every checked run.
+if TYPE_CHECKING:
+    from wa_lint.evidence.live.measurements import (
+        DeployedFunction,
+        DeployedTable,
+        FunctionMetrics,
+        StackResource,
+    )
+    from wa_lint.link.model import Function, Project, Table
 
 
 def stack_resource(project: Project, item: Function | Table) -> StackResource | None:
