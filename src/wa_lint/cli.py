@@ -25,6 +25,8 @@ from wa_lint.launch import (
     EXIT_INTERRUPTED,
     emit_report,
     entry,  # noqa: F401 - what scripts installed before the entry point moved name
+    escape_unencodable,
+    print_and_exit,
     say_error,
 )
 from wa_lint.progress import ProgressLine
@@ -265,11 +267,7 @@ def check(paths: tuple[Path, ...], output_format: str, output_file: Path | None,
           quiet: int, verbose: bool, jobs: int | None, no_cache: bool, debug: bool, fix: bool = False,
           unsafe_fixes: bool = False, diff: bool = False, fix_only: bool = False) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
-    # A terminal or pipe that cannot show a character (a Latin-1 locale, `⏎` in a message) gets an
-    # escape, never a UnicodeEncodeError.
-    for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="backslashreplace")
+    escape_unencodable()
     if explain:
         _print_rule(explain, "text")
         return
@@ -459,19 +457,10 @@ def _run(paths: tuple[Path, ...], config: Config, force_exclude: bool, debug: bo
     if printed is not None:
         if launched is not None and printing is not None:
             run.keep_launch(printing, *launched)
-        _print_and_exit(printed.notes, printed.pieces(time.perf_counter() - started), printed.exit_code)
+        print_and_exit(printed.notes, printed.pieces(time.perf_counter() - started), printed.exit_code)
     if printing is None:
         return result, None
     return result, functools.partial(run.keep_printed, printing, launched=launched)
-
-
-def _print_and_exit(notes: str, report: Iterable[str], exit_code: int) -> NoReturn:
-    """The notes on standard error, then the report on standard output, as a text report writes them."""
-    if notes and sys.stderr is not None:
-        sys.stderr.write(notes)
-        sys.stderr.flush()
-    _emit_report(report)
-    sys.exit(exit_code)
 
 
 def _internal_error(error: Exception, progress: ProgressLine | None, debug: bool) -> NoReturn:
@@ -550,7 +539,7 @@ def _print_and_keep(result: RunResult, config: Config, output_format: str, targe
         result.remember()  # first: the report kept next names the run memo entry as it is stored now
     if output_format != "json" or quiet >= 2 or mark_json_seconds(target.pieces, result.stats.seconds):
         keep_printed(target.batches(keep=True), notes.getvalue(), exit_code, read_by_reports)
-    _print_and_exit(notes.getvalue(), with_took(target.batches(), result.stats.seconds), exit_code)
+    print_and_exit(notes.getvalue(), with_took(target.batches(), result.stats.seconds), exit_code)
 
 
 def _live_options(aws: bool, stack: str | None, region: str | None, profile: str | None, config_env: str,

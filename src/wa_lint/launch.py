@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable
+from typing import NoReturn
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -68,18 +69,28 @@ def _replay(argv: list[str], started: float) -> object:
         return launch
     if isinstance(found, StaleRun):
         return launch._replace(stale=found)
-    printed = found
+    escape_unencodable()
+    print_and_exit(found.notes, found.pieces(time.perf_counter() - started), found.exit_code)
+
+
+def escape_unencodable() -> None:
+    """A terminal or pipe that cannot show a character (a Latin-1 locale, `⏎` in a message) gets an
+    escape, never a UnicodeEncodeError."""
     for stream in (sys.stdout, sys.stderr):
         if isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="backslashreplace")  # as the command prints (cli.check)
-    if printed.notes and sys.stderr is not None:
-        sys.stderr.write(printed.notes)
+            stream.reconfigure(errors="backslashreplace")
+
+
+def print_and_exit(notes: str, report: Iterable[str], exit_code: int) -> NoReturn:
+    """The notes on standard error, then the report on standard output, as a text report writes them."""
+    if notes and sys.stderr is not None:
+        sys.stderr.write(notes)
         sys.stderr.flush()
-    problem = emit_report(printed.pieces(time.perf_counter() - started))
+    problem = emit_report(report)
     if problem is not None:
         say_error(problem)
         raise SystemExit(EXIT_ERROR)
-    raise SystemExit(printed.exit_code)
+    raise SystemExit(exit_code)
 
 
 def emit_report(texts: Iterable[str]) -> str | None:
