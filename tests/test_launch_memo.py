@@ -3,6 +3,7 @@ environment, wa-lint and files would resolve to it; anything else, and the comma
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -247,3 +248,27 @@ def test_a_report_printed_again_to_a_full_device_says_it_was_lost(tmp_path: Path
                               timeout=120, check=False)
     assert done.returncode == 2
     assert "wa-lint: error: cannot write the report to standard output" in done.stderr
+
+
+def test_an_entry_edited_to_vouch_for_a_changed_file_fails_its_seal(tmp_path: Path) -> None:
+    from wa_lint.cache_store import json_bytes
+    from wa_lint.inputs import _digest, current_stamp
+
+    project = _project(tmp_path)
+    _configured(project)
+    _wa_lint(project, ".")
+    config_file = project / "wa-lint.toml"
+    config_file.write_text('ignore = ["PERF101"]\n')
+    later(config_file)
+    (entry,) = (project / ".wa_lint_cache" / "launches").iterdir()
+    sealed, payload = entry.read_bytes().split(b"\n", 1)
+    value = json.loads(payload)
+    # Well-formed, and vouching for the edited file as it is now: only the seal can tell.
+    stamp = current_stamp(str(config_file))
+    for item in value["inputs"]:
+        if item[0] == str(config_file):
+            item[1], item[2] = list(stamp), _digest(str(config_file), stamp)
+    entry.write_bytes(sealed + b"\n" + json_bytes(value))
+    assert _looked_up(project, ".") is None
+    after = _wa_lint(project, ".")
+    assert "SEC101" in after.stdout and "PERF101" not in after.stdout
