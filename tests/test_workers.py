@@ -196,3 +196,118 @@ def test_a_worker_collects_the_cyclic_garbage_files_leave_once_enough_has_built_
     states = [outcome.message.split() for outcome in outcomes]
     assert {enabled for enabled, _ in states} == {"False"}
     assert max(int(count) for _, count in states) < 3000 + 1100
+
+
+@pytest.mark.usefixtures("misbehaving")
+def test_files_submitted_ahead_are_analysed_while_the_parent_works_and_collected_in_any_order() -> None:
+    # The pipeline submits handler-looking files before it loads the templates and collects them later,
+    # with files submitted after them; a crash among the early ones still costs that file alone.
+    early = [workers.Task(Path(name), GOOD) for name in ("a.py", "crash.py", "b.py")]
+    seen = []
+    with workers.AnalysisPool(2, progress=lambda d, t: seen.append((d, t))) as pool:
+        first = pool.submit(early)
+        answered: list[int] = []
+        deadline = time.monotonic() + 10
+        while len(answered) < len(early) and time.monotonic() < deadline:
+            answered.extend(pool.pump())  # what the loader calls between templates: it never blocks
+        assert sorted(answered) == list(first), "files are analysed ahead, without anyone collecting them"
+        later = pool.submit([workers.Task(Path("c.py"), GOOD)])
+        outcomes = pool.collect([later[0], first[2], first[0], first[1]])
+    assert [(o.kind, o.facts.path.name if o.facts else o.message[:25]) for o in outcomes] == [
+        ("ok", "c.py"), ("ok", "b.py"), ("ok", "a.py"), ("parse", "the Python parser crashed")]
+    assert seen[0] == (3, 4) and seen[-1] == (4, 4), "progress counts the files collected, answered or not"
+
+
+@pytest.mark.usefixtures("misbehaving")
+def test_servicing_the_workers_between_other_work_never_waits_for_them() -> None:
+    with workers.AnalysisPool(1) as pool:
+        pool.submit([workers.Task(Path("hang.py"), GOOD)])
+        started = time.monotonic()
+        assert pool.pump() == [] and pool.pump() == []
+        assert time.monotonic() - started < 0.5
+        pool.close(kill=True)
+
+
+def test_a_runs_handler_looking_files_are_sent_to_the_workers_before_its_templates_are_loaded(
+        tmp_path: Path, monkeypatch) -> None:
+    from wa_lint.config import Config
+    from wa_lint.load import stage as load
+    from wa_lint.pipeline import run
+
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Runtime: python3.12\n      CodeUri: src/\n      Handler: app.main\n")
+    (tmp_path / "src").mkdir()
+    # app.main is no handler-looking name: its file is analysed once the template says so.
+    (tmp_path / "src" / "app.py").write_text("import boto3\nfrom helpers import save\n\ndef main(event, context):\n"
+                                             "    return save(event)\n")
+    (tmp_path / "src" / "helpers.py").write_text("import boto3\n\ndef save(item):\n"
+                                                 "    return boto3.client('s3').put_object(Body=item)\n")
+    (tmp_path / "src" / "worker.py").write_text("import boto3\n\ndef lambda_handler(event, context):\n"
+                                                "    return boto3.client('sqs').send_message(**event)\n")
+    (tmp_path / "src" / "other.py").write_text("def handler(event, context):\n    return event\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_app.py").write_text("def lambda_handler(event, context):\n    return 1\n")
+    events: list[object] = []
+    real_submit, real_load = workers.AnalysisPool.submit, load.load_stage
+
+    def submit(self, tasks):
+        events.append(sorted(task.path.name for task in tasks))
+        return real_submit(self, tasks)
+
+    def load_stage(*args, **kwargs):
+        events.append("load")
+        return real_load(*args, **kwargs)
+
+    def pump(self, timeout=0.0):
+        if events[-1] != "pump":
+            events.append("pump")
+        return real_pump(self, timeout)
+
+    real_pump = workers.AnalysisPool.pump
+    monkeypatch.setattr(workers.AnalysisPool, "submit", submit)
+    monkeypatch.setattr(workers.AnalysisPool, "pump", pump)
+    monkeypatch.setattr(load, "load_stage", load_stage)
+    result = run([tmp_path], Config(select=("PERF101",)), use_cache=False, jobs=2)
+    assert events[:3] == [["other.py", "worker.py"], "pump", "load"]
+    assert events[3] == "pump", "the loader services the workers between templates"
+    assert "app.py" in events[4] and "helpers.py" in events[-2]
+    assert {path.name for path in result.project.modules} == {"app.py", "helpers.py", "worker.py", "other.py"}
+    assert all(facts.path == path for path, facts in result.project.modules.items())
+    assert sorted((f.span.path.name, f.code) for f in result.findings) == [("helpers.py", "PERF101"),
+                                                                      ("worker.py", "PERF101")]
+
+
+def test_files_whose_facts_are_cached_start_no_worker_and_give_the_same_findings(tmp_path: Path, monkeypatch) -> None:
+    from wa_lint.config import Config
+    from wa_lint.pipeline import run
+
+    for index in range(3):
+        (tmp_path / f"fn_{index}.py").write_text(
+            f"import boto3\n\ndef lambda_handler(event, context):\n    return boto3.client('s3').get_object({index})\n")
+    started = []
+    real_start = workers.AnalysisPool._start
+
+    def counting(self):
+        started.append(self)
+        return real_start(self)
+
+    monkeypatch.setattr(workers.AnalysisPool, "_start", counting)
+    first = run([tmp_path], Config(), use_memo=False)
+    assert started, "the first run parses the files"
+    started.clear()
+    again = run([tmp_path], Config(), use_memo=False)
+    assert not started, "every file's facts came from the cache"
+    assert [f.sort_key() for f in again.findings] == [f.sort_key() for f in first.findings]
+    assert {f.span.path.name for f in again.findings if f.code == "PERF101"} == {"fn_0.py", "fn_1.py", "fn_2.py"}
+
+
+def test_analysis_begun_on_other_bytes_than_the_stage_reads_is_not_taken() -> None:
+    from wa_lint.analyse.stage import CodeAnalysis
+
+    analysis = CodeAnalysis()
+    analysis._begun[Path("a.py")] = (GOOD, Outcome(kind="parse", message="old"))
+    assert analysis.take(Path("a.py"), GOOD + b"# edited\n") is None
+    analysis._begun[Path("a.py")] = (GOOD, 7)
+    assert analysis.take(Path("a.py"), GOOD) == 7
+    assert analysis.take(Path("a.py"), GOOD) is None, "taken once"

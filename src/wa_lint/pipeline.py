@@ -264,7 +264,7 @@ class Run:
         """The stages; with whether the result may be kept (a worker that crashed or overran, a read the
         operating system refused, or a path that changed while a check's child read it, may go otherwise
         next time). `part_run`: the parts to run (None: the whole project)."""
-        from wa_lint.analyse.stage import analyse_stage
+        from wa_lint.analyse.stage import CodeAnalysis, analyse_stage
         from wa_lint.check.registry import catalogue
         from wa_lint.check.stage import check_notes, check_stage
         from wa_lint.discover.stage import discover_stage
@@ -298,14 +298,21 @@ class Run:
             kept = dataclasses.replace(found.files, templates=[p for p in found.files.templates if os.fspath(p) in only],
                                        python=[p for p in found.files.python if os.fspath(p) in only])
             loading = dataclasses.replace(found, files=kept)
-        phase("loading", 0, 0)
-        loaded = load_stage(loading, store, lambda done, total: phase("loading", done, total), self.template_cache)
-        linked = link_stage(loaded.templates, store, found.reported_paths, found.files.python)
-        templates_half = Project(found.root, loaded.templates, linked.functions, linked.tables, linked.resources)
-        evidence = evidence_stage(templates_half, config, store, self.live_progress)
-        analysed = analyse_stage(linked.functions, linked.handler_functions, linked.inline_functions,
-                                 loading.files.python, found.root, store, config, self.cache, self.jobs,
-                                 lambda done, total: phase("analysing", done, total))
+        with CodeAnalysis(self.cache, self.jobs, lambda done, total: phase("analysing", done, total)) as analysis:
+            # Handler-looking files are analysed whatever the templates say: on the CPUs the loading leaves idle.
+            analysis.begin(loading.files.python, found.root, store, config)
+
+            def loading_progress(done: int, total: int) -> None:
+                phase("loading", done, total)
+                analysis.pump()
+
+            loading_progress(0, 0)
+            loaded = load_stage(loading, store, loading_progress, self.template_cache)
+            linked = link_stage(loaded.templates, store, found.reported_paths, found.files.python)
+            templates_half = Project(found.root, loaded.templates, linked.functions, linked.tables, linked.resources)
+            evidence = evidence_stage(templates_half, config, store, self.live_progress)
+            analysed = analyse_stage(linked.functions, linked.handler_functions, linked.inline_functions,
+                                     loading.files.python, found.root, store, config, analysis)
         project = Project(
             found.root, loaded.templates, analysed.functions, linked.tables, linked.resources,
             modules=analysed.modules, inline_modules=analysed.inline_modules, entries=analysed.entries,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from wa_lint.analyse.python.source import SourceError, decode_python
 from wa_lint.config import Config
@@ -64,23 +64,112 @@ def facts_cache(root: Path, config: Config, use_cache: bool) -> FactsCache | Non
     return FactsCache(root / CACHE_DIR_NAME, analysis_fingerprint(salt))
 
 
+class CodeAnalysis:
+    """The analysis workers of a run and what they were given before the analyse stage.
+
+    Most of the files the analyse stage parses do not depend on the templates: every handler-looking
+    file is analysed, referenced or not (`begin`). Sent to the workers before the templates are loaded,
+    they are analysed on the CPUs the loading leaves idle, as long as the loader services the workers
+    now and then (`pump`). The workers start only once a file needs parsing (a run whose facts are all
+    cached forks none).
+    """
+
+    def __init__(self, cache: FactsCache | None = None, jobs: int | None = None,
+                 progress: Progress | None = None) -> None:
+        # Up to the jobs the user chose, by default one per CPU, as the pending work is worth (workers_for).
+        self.jobs = jobs or os.cpu_count() or 1
+        self.cache, self.progress = cache, progress
+        self._pool: AnalysisPool | None = None
+        # path → (the bytes analysed, their outcome, or their number in the pool while it analyses them)
+        self._begun: dict[Path, tuple[bytes, Outcome | int]] = {}
+
+    @property
+    def pool(self) -> AnalysisPool:
+        if self._pool is None:
+            from wa_lint.analyse.python.workers import AnalysisPool
+
+            self._pool = AnalysisPool(self.jobs, progress=self.progress, cache=self.cache)
+        return self._pool
+
+    @property
+    def failures(self) -> int:
+        return self._pool.failures if self._pool else 0
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.__exit__(exc_type)
+
+    def begin(self, python_files: Iterable[Path], root: Path, store: SourceStore, config: Config) -> None:
+        """Facts of the handler-looking files among `python_files` asked for now: read from the cache,
+        else sent to the workers (as many as the files are worth, up to one per CPU: the parent, which
+        goes on to load the templates, is the one slowed down, but the run as a whole ends sooner).
+        What the files' reads have to say is said by the analyse stage."""
+        from wa_lint.analyse.python.workers import Outcome, Task
+
+        pending: list[tuple[Path, bytes]] = []
+        for path, source in _handler_looking(python_files, root, store, config.handler_patterns):
+            cached = self.cache.get(path, source.raw) if self.cache else None
+            if isinstance(cached, Outcome):
+                self._begun[path] = (source.raw, cached)
+            else:
+                pending.append((path, source.raw))
+        if not pending:
+            return
+        tasks = [Task(path, raw, (0, 0), path if self.cache else None) for path, raw in pending]
+        for (path, raw), number in zip(pending, self.pool.submit(tasks), strict=True):
+            self._begun[path] = (raw, number)
+
+    def pump(self) -> None:
+        """Takes what the workers have finished and gives them more (call it often while the run does
+        other work: a worker waits once its two files are done)."""
+        if self._pool is not None:
+            self._pool.pump()
+
+    def take(self, path: Path, raw: bytes) -> Outcome | int | None:
+        """The outcome of `path`'s analysis as begun, or its number in the pool (None: not begun on
+        these bytes)."""
+        begun = self._begun.pop(path, None)
+        return begun[1] if begun is not None and begun[0] == raw else None
+
+
 def analyse_stage(functions: list[Function], handler_functions: Sequence[Function], inline: Sequence[Function],
                   python_files: Iterable[Path], root: Path, store: SourceStore, config: Config,
-                  cache: FactsCache | None = None, jobs: int | None = None,
-                  progress: Progress | None = None) -> Analysed:
-    from wa_lint.analyse.python.workers import AnalysisPool
+                  analysis: CodeAnalysis) -> Analysed:
+    analysed = _Analysis(functions, root, store, config, analysis).run(handler_functions, inline, python_files)
+    analysed.worker_failures = analysis.failures
+    return analysed
 
-    # Up to the jobs the user chose, by default one per CPU, as the pending work is worth (workers_for).
-    with AnalysisPool(jobs or os.cpu_count() or 1, progress=progress, cache=cache) as pool:
-        analysed = _Analysis(functions, root, store, config, pool, cache).run(handler_functions, inline, python_files)
-        analysed.worker_failures = pool.failures
-        return analysed
+
+def _handler_looking(paths: Iterable[Path], root: Path, store: SourceStore, patterns: Sequence[str],
+                     skipped: Callable[[Diagnostic], None] | None = None) -> Iterator[tuple[Path, Source]]:
+    """The files among `paths` that may define a handler (by a cheap text test), with their sources;
+    `skipped` is told why a file could not be read."""
+    for path in paths:
+        relative_path = path.relative_to(root) if path.is_relative_to(root) else path
+        # cdk.out holds copies (and CDK's own helpers' code): only what its templates link is read there.
+        if is_test_file(relative_path) or in_cdk_out(relative_path):
+            continue
+        source = store.read_python(path)
+        if isinstance(source, Skip):
+            if skipped is not None:
+                skipped(source.diagnostic)
+            continue
+        try:
+            text = decode_python(source.raw)
+        except SourceError:
+            continue  # not known to be handler code: binary junk named .py is harmless
+        if may_define_handler(text, patterns):
+            yield path, source
 
 
 class _Analysis:
     def __init__(self, functions: list[Function], root: Path, store: SourceStore, config: Config,
-                 pool: AnalysisPool, cache: FactsCache | None) -> None:
-        self.root, self.store, self.config, self.pool, self.cache = root, store, config, pool, cache
+                 analysis: CodeAnalysis) -> None:
+        self.root, self.store, self.config, self.analysis = root, store, config, analysis
+        self.cache = analysis.cache
         self.result = Analysed(list(functions))
         self.unreadable: set[Path] = set()
 
@@ -126,23 +215,9 @@ class _Analysis:
 
     def _candidate_files(self, python_files: Iterable[Path], referenced: set[Path]) -> list[Path]:
         """Files no template references that define a handler-looking function (by a cheap text test)."""
-        patterns = self.config.handler_patterns
-        candidates = []
-        for path in python_files:
-            relative_path = path.relative_to(self.root) if path.is_relative_to(self.root) else path
-            # cdk.out holds copies (and CDK's own helpers' code): only what its templates link is read there.
-            if path in referenced or is_test_file(relative_path) or in_cdk_out(relative_path):
-                continue
-            source = self._read(path)
-            if source is None:
-                continue
-            try:
-                text = decode_python(source.raw)
-            except SourceError:
-                continue  # not known to be handler code: binary junk named .py is harmless
-            if may_define_handler(text, patterns):
-                candidates.append(path)
-        return candidates
+        unreferenced = (path for path in python_files if path not in referenced)
+        return [path for path, _ in _handler_looking(unreferenced, self.root, self.store, self.config.handler_patterns,
+                                                     self.result.diagnostics.append)]
 
     def analyse(self, paths: Iterable[Path], inline: Sequence[Function] = ()) -> list[Outcome]:
         """Facts for files not analysed yet (and for inline code): from the cache, else from the workers.
@@ -167,18 +242,27 @@ class _Analysis:
             key = Path(f"{function.template.path}#{function.logical_id}@{offsets}")
             sources.append((key, function.template.path, raw, offsets))
         outcomes: dict[Path, Outcome] = {}
+        begun: list[tuple[Path, int]] = []  # (cache key path, number in the pool)
         pending = []
-        for item in sources:
-            cached = self.cache.get(item[0], item[2]) if self.cache else None
+        for index, item in enumerate(sources):
+            # (A file's analysis may have begun before the stage: CodeAnalysis.begin.)
+            early = self.analysis.take(item[1], item[2]) if index < len(sources) - len(inline) else None
+            if isinstance(early, int):
+                begun.append((item[0], early))
+                continue
+            cached = early if early is not None else self.cache.get(item[0], item[2]) if self.cache else None
             if isinstance(cached, Outcome):
                 outcomes[item[0]] = cached
             else:
                 pending.append(item)
                 # Workers start importing the parser while the remaining cache entries are read.
-                self.pool.reserve(len(pending))
-        tasks = [Task(path, raw, offsets, key if self.cache else None) for key, path, raw, offsets in pending]
-        for (key, *_), outcome in zip(pending, self.pool.analyse(tasks), strict=True):
-            outcomes[key] = outcome
+                self.analysis.pool.reserve(len(pending))
+        if begun or pending:
+            pool = self.analysis.pool
+            tasks = [Task(path, raw, offsets, key if self.cache else None) for key, path, raw, offsets in pending]
+            keys = [key for key, _ in begun] + [key for key, *_ in pending]
+            numbers = [number for _, number in begun] + list(pool.submit(tasks))
+            outcomes.update(zip(keys, pool.collect(numbers), strict=True))
         for key, path, raw, _ in sources[: len(sources) - len(inline)]:
             self._record(path, outcomes[key], raw)
         return [outcomes[item[0]] for item in sources[len(sources) - len(inline):]]

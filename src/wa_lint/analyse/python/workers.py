@@ -134,10 +134,13 @@ class _Worker:
 class AnalysisPool:
     """Worker processes kept for the whole run, started on first use.
 
-    `offsets` (lines, columns) in a task place the source inside a larger file (inline code in a
-    template). A worker that crashes or overruns `timeout` is killed and replaced; only the file it was
-    analysing is reported, and the files queued behind it go to another worker. Each worker has a
-    second file queued behind the one it analyses, so it never waits for the parent between files.
+    Files are numbered as they are submitted (`submit`), analysed while the parent goes on with other
+    work as long as it services the workers now and then (`pump`), and their outcomes taken when
+    needed (`collect`; `analyse` does all three). `offsets` (lines, columns) in a task place the source
+    inside a larger file (inline code in a template). A worker that crashes or overruns `timeout` is
+    killed and replaced; only the file it was analysing is reported, and the files queued behind it go
+    to another worker. Each worker has a second file queued behind the one it analyses, so it never
+    waits for the parent between files.
     """
 
     IN_FLIGHT = 2
@@ -153,6 +156,10 @@ class AnalysisPool:
         # Files a worker died or overran on: the machine's state (load, memory), not the file's, may be
         # why, so a result that holds one is not kept (the facts cache never holds these outcomes either).
         self.failures = 0
+        self._submitted = 0
+        self._unanswered: dict[int, Task] = {}  # by number: submitted, no outcome yet
+        self._queue: deque[int] = deque()  # the unanswered not sent to a worker yet, in order
+        self._outcomes: dict[int, Outcome] = {}  # answered, not collected yet
 
     def __enter__(self) -> Self:
         return self
@@ -199,65 +206,95 @@ class AnalysisPool:
 
     def analyse(self, tasks: Sequence[Task]) -> list[Outcome]:
         """Outcomes in the order of `tasks`; never raises because of what a file contains."""
-        if not tasks:
-            return []
+        return self.collect(self.submit(tasks)) if tasks else []
+
+    def submit(self, tasks: Sequence[Task]) -> range:
+        """The numbers of `tasks`, sent to the workers as far as they take work (the workers all the
+        unanswered files are worth are started for them)."""
+        numbers = range(self._submitted, self._submitted + len(tasks))
+        self._submitted = numbers.stop
+        self._unanswered.update(zip(numbers, tasks, strict=True))
+        self._queue.extend(numbers)
+        self.reserve(len(self._unanswered))
+        for worker in list(self.workers.values()):
+            self._give_work(worker)
+        return numbers
+
+    def collect(self, numbers: Sequence[int]) -> list[Outcome]:
+        """The outcomes of submitted files, in the order of `numbers`, waiting for those not answered
+        yet; `progress(done, len(numbers))` as they come."""
+        waiting = {number for number in numbers if number not in self._outcomes}
+        done = len(numbers) - len(waiting)
+        if done and waiting and self.progress:
+            self.progress(done, len(numbers))
+        while waiting:
+            for number in self.pump(timeout=None):
+                if number in waiting:
+                    waiting.discard(number)
+                    done += 1
+                    if self.progress:
+                        self.progress(done, len(numbers))
+        return [self._outcomes.pop(number) for number in numbers]
+
+    def pump(self, timeout: float | None = 0.0) -> list[int]:
+        """Take what the workers have answered within `timeout` seconds (None: until an answer comes
+        or a worker overruns), give them more work, and replace any that died or overran; returns the
+        numbers answered (an overrun or crash answers its file too)."""
         from multiprocessing.connection import wait
 
-        results: list[Outcome | None] = [None] * len(tasks)
-        queue = deque(range(len(tasks)))
-        done = 0
-
-        def give_work(worker: _Worker) -> None:
-            while queue and len(worker.tasks) < self.IN_FLIGHT:
-                if not worker.tasks:
-                    worker.started = time.monotonic()
-                index = queue.popleft()
-                worker.tasks.append(index)
-                try:
-                    worker.connection.send((index, tasks[index]))
-                except OSError:
-                    return  # it died on an earlier file: reading from it says so, and requeues this one
-
-        def finish(index: int, outcome: Outcome) -> None:
-            nonlocal done
-            results[index] = outcome
-            done += 1
-            if self.progress:
-                self.progress(done, len(tasks))
-
-        def fail(worker: _Worker, message: str) -> None:
-            culprit = worker.tasks.popleft()
-            self.failures += 1
-            queue.extendleft(reversed(worker.tasks))  # queued behind the culprit: not analysed yet
-            finish(culprit, Outcome(kind="parse", message=message))
-            self._retire(worker, kill=True)
-            if queue:
-                give_work(self._start())
-
-        self.reserve(len(tasks))
+        if self._queue and not any(worker.tasks for worker in self.workers.values()):
+            self._give_work(self._start())  # (every worker was retired with files still queued)
+        busy = [worker for worker in self.workers.values() if worker.tasks]
+        if not busy:
+            return []
+        answered = []
+        limit = max(0.0, min(worker.started for worker in busy) + self.timeout - time.monotonic())
+        for connection in wait([worker.connection for worker in busy], limit if timeout is None else
+                               min(limit, timeout)):
+            worker = self.workers[connection]  # type: ignore[index]
+            try:
+                number, outcome = worker.connection.recv()
+            except (EOFError, OSError):
+                worker.process.join(timeout=5)
+                answered.append(self._fail(worker, "the Python parser crashed on this file (exit code "
+                                                   f"{worker.process.exitcode}); not analysed"))
+                continue
+            worker.tasks.popleft()
+            worker.started = time.monotonic()  # the next queued file starts now
+            self._answer(number, outcome)
+            answered.append(number)
+            self._give_work(worker)
+        now = time.monotonic()
         for worker in list(self.workers.values()):
-            give_work(worker)
-        while done < len(tasks):
-            busy = [w for w in self.workers.values() if w.tasks]
-            deadline = min(w.started for w in busy) + self.timeout
-            for connection in wait([w.connection for w in busy], timeout=max(0.0, deadline - time.monotonic())):
-                worker = self.workers[connection]  # type: ignore[index]
-                try:
-                    index, outcome = worker.connection.recv()
-                except (EOFError, OSError):
-                    worker.process.join(timeout=5)
-                    fail(worker, f"the Python parser crashed on this file (exit code {worker.process.exitcode}); "
-                                 "not analysed")
-                    continue
-                worker.tasks.popleft()
-                worker.started = time.monotonic()  # the next queued file starts now
-                finish(index, outcome)
-                give_work(worker)
-            now = time.monotonic()
-            for worker in list(self.workers.values()):
-                if worker.tasks and now - worker.started > self.timeout:
-                    fail(worker, f"analysis took longer than {self.timeout:g} s; not analysed")
-        return [result if result is not None else Outcome(kind="internal", message="no result") for result in results]
+            if worker.tasks and now - worker.started > self.timeout:
+                answered.append(self._fail(worker, f"analysis took longer than {self.timeout:g} s; not analysed"))
+        return answered
+
+    def _give_work(self, worker: _Worker) -> None:
+        while self._queue and len(worker.tasks) < self.IN_FLIGHT:
+            if not worker.tasks:
+                worker.started = time.monotonic()
+            number = self._queue.popleft()
+            worker.tasks.append(number)
+            try:
+                worker.connection.send((number, self._unanswered[number]))
+            except OSError:
+                return  # it died on an earlier file: reading from it says so, and requeues this one
+
+    def _answer(self, number: int, outcome: Outcome) -> None:
+        del self._unanswered[number]
+        self._outcomes[number] = outcome
+
+    def _fail(self, worker: _Worker, message: str) -> int:
+        """The file `worker` was analysing, answered as not analysed; the worker replaced."""
+        culprit = worker.tasks.popleft()
+        self.failures += 1
+        self._queue.extendleft(reversed(worker.tasks))  # queued behind the culprit: not analysed yet
+        self._answer(culprit, Outcome(kind="parse", message=message))
+        self._retire(worker, kill=True)
+        if self._queue:
+            self._give_work(self._start())
+        return culprit
 
 
 def analyse_all(tasks: Sequence[tuple[Path, bytes]], jobs: int, timeout: float = DEFAULT_TIMEOUT,
