@@ -159,3 +159,20 @@ def test_the_call_graph_names_a_module_as_its_analysed_path_is_written(monkeypat
     found, package = callgraph.module_files(root, "lib.aws")
     assert found == str(module)
     assert package == str(module.with_suffix("") / "__init__.py")
+
+
+def test_a_module_lookup_records_what_it_asked_and_no_more(tmp_path: Path) -> None:
+    from wa_lint.inputs import Inputs, recording
+
+    tree(tmp_path, {"pkg/__init__.py": "", "pkg/mod.py": "", "single.py": ""})
+    record = Inputs()
+    with recording(record):
+        assert module_file(tmp_path, "single") == tmp_path / "single.py"
+        assert module_file(tmp_path, "pkg") == tmp_path / "pkg/__init__.py"
+        assert module_file(tmp_path, "pkg.mod") == tmp_path / "pkg/mod.py"
+        assert module_file(tmp_path, "json") is None
+    asked = {Path(path).relative_to(tmp_path).as_posix(): stamp is not None for path, (stamp, _) in record.paths.items()}
+    # An existing package folder is not recorded (its status changes with every file made in it); an
+    # absent one is, and its __init__.py is not asked.
+    assert asked == {"single.py": True, "pkg.py": False, "pkg/__init__.py": True, "pkg/mod.py": True,
+                     "json.py": False, "json": False}

@@ -221,6 +221,31 @@ def test_a_module_created_in_a_folder_no_status_covers_is_seen(tmp_path, trusted
     assert [finding.code for finding in _run(project, Config(select=("PERF101",))).findings] == ["PERF101"]
 
 
+def test_a_package_created_where_no_folder_was_is_seen(tmp_path, trusted, executions) -> None:
+    # The lookup of `lib.sub` (`import lib.sub`) records lib/sub.py and the folder lib/sub/ as absent, not lib/sub/__init__.py
+    # (the folder's absence vouches for everything under it), and not lib/ either (an existing package
+    # folder's status changes with every file made in it): only lib/sub/'s absence tells of the new package.
+    project = tmp_path / "app"
+    (project / ".git").mkdir(parents=True)
+    (project / ".gitignore").write_text("build/\n")
+    (project / "build" / "lib").mkdir(parents=True)
+    (project / "build" / "lib" / "__init__.py").write_text("")
+    (project / "build" / "app.py").write_text(
+        "import lib.sub\n\n\ndef handler(event, context):\n    return lib.sub.make()\n")
+    (project / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Runtime: python3.12\n      CodeUri: build/\n      Handler: app.handler\n"
+        "      MemorySize: 1024\n")
+    assert not _run(project, Config(select=("PERF101",))).findings
+    package = project / "build" / "lib" / "sub"
+    package.mkdir()
+    (package / "__init__.py").write_text("import boto3\n\n\ndef make():\n    return boto3.client('s3')\n")
+    for path in (package / "__init__.py", package, package.parent):
+        later(path)
+    assert [finding.code for finding in _run(project, Config(select=("PERF101",))).findings] == ["PERF101"]
+    assert executions == [1, 1]
+
+
 def test_a_file_rewritten_within_its_recorded_clock_tick_is_read_again(tmp_path, monkeypatch, executions) -> None:
     # Just written, the demo's statuses are too recent to trust: the memo keeps digests of what was
     # read, and a rewrite that left a file's status as it was is still seen.

@@ -115,26 +115,16 @@ def _read_regular(path: str | os.PathLike[str], limit: int, follow_symlinks: boo
         os.close(descriptor)
 
 
-def is_dir(path: Path) -> bool:
-    """`Path.is_dir` that answers False, never raises, for a path the file system cannot hold."""
-    if path_problem(path):
-        return False
-    inputs.note(path)
-    try:
-        return stat.S_ISDIR(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
+def is_dir(path: str | os.PathLike[str]) -> bool:
+    """`Path.is_dir` that answers False, never raises, for a path the file system cannot hold; noted in
+    the inputs being recorded, and answered from the status they hold."""
+    return not path_problem(path) and inputs.is_folder_status(inputs.status(path))
 
 
-def is_file(path: Path) -> bool:
-    """`Path.is_file` that answers False, never raises, for a path the file system cannot hold."""
-    if path_problem(path):
-        return False
-    inputs.note(path)
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
+def is_file(path: str | os.PathLike[str]) -> bool:
+    """`Path.is_file` that answers False, never raises, for a path the file system cannot hold; noted in
+    the inputs being recorded, and answered from the status they hold."""
+    return not path_problem(path) and inputs.is_file_status(inputs.status(path))
 
 
 def has_file_below(folder: Path, suffix: str) -> bool:

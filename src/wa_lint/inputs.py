@@ -141,6 +141,14 @@ class Inputs:
             self._note_absent_folders(key)
         self.paths[key] = (stamp, _digest(key, stamp, content) if self._racy(stamp) else None)
 
+    def status(self, path: str | os.PathLike[str]) -> Stamp | None:
+        """`path`'s status as recorded (noted now when it is not yet): what a helper that asks whether a
+        path is a file answers from, rather than asking the file system twice."""
+        key = os.fspath(path)
+        if key not in self.paths:
+            self.note(key)
+        return self.paths[key][0]
+
     def _note_absent_folders(self, path: str) -> None:
         """Record the absent folders above an absent `path`, outermost first and before it (`read_now`
         relies on that order): `a/b.py` and `a/b/__init__.py` asked, `a/b` absent, are vouched for by
@@ -312,6 +320,21 @@ def note(path: str | os.PathLike[str], status: os.stat_result | None = None, con
     inputs = _RECORDING.get()
     if inputs is not None:
         inputs.note(path, status, content)
+
+
+def status(path: str | os.PathLike[str]) -> Stamp | None:
+    """`path`'s status as the inputs being recorded hold it (noted now if they hold none), else as it is
+    now; None when it is absent or cannot be asked about."""
+    inputs = _RECORDING.get()
+    return current_stamp(os.fspath(path)) if inputs is None else inputs.status(path)
+
+
+def is_file_status(stamp: Stamp | None) -> bool:
+    return _is_file(stamp)
+
+
+def is_folder_status(stamp: Stamp | None) -> bool:
+    return _is_folder(stamp)
 
 
 def being_recorded() -> Inputs | None:

@@ -15,13 +15,14 @@ each answer from the file system is memoised.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from wa_lint import inputs
-from wa_lint.files import FileSkip, is_file, read_regular
+from wa_lint.files import FileSkip, is_file, path_problem, read_regular
 
 if TYPE_CHECKING:  # the analysis, which a run without Python code never needs
     from wa_lint.analyse.python.facts_model import ImportFacts, ModuleFacts
@@ -39,13 +40,31 @@ def module_file(root: Path, dotted: str) -> Path | None:
     runs `email-lambda.py`. They must be plain names, never a way out of root.
     """
     parts = dotted.split(".")
-    if not dotted or any(not part or part != Path(part).name or part in (".", "..") for part in parts):
+    if not dotted or not all(map(_plain_name, parts)):
         return None
-    base = root.joinpath(*parts)
-    for candidate in (base.with_name(base.name + ".py"), base / "__init__.py"):
-        if is_file(candidate):  # False, never an error, for a name over the file system's limits
-            return candidate
-    return None
+    # Text, not Path operations: a run asks this thousands of times, mostly of names that are not local.
+    base = os.path.join(root, *parts)
+    module = base + ".py"
+    if is_file(module):  # False, never an error, for a name over the file system's limits
+        return Path(module)
+    if _absent(base):
+        return None  # no package either: its __init__.py is vouched for by the folder's absence
+    package = os.path.join(base, "__init__.py")
+    return Path(package) if is_file(package) else None
+
+
+def _plain_name(part: str) -> bool:
+    """A name of one folder entry: never empty, `.` or `..`, nor holding a separator."""
+    return bool(part) and part not in (".", "..") and os.sep not in part and (os.altsep is None or os.altsep not in part)
+
+
+def _absent(path: str) -> bool:
+    """Whether nothing is at `path`; an absent path is noted in the inputs being recorded (a folder that
+    exists is not: its status changes with every file made in it, and only its __init__.py matters)."""
+    if path_problem(path) or inputs.current_stamp(path) is not None:
+        return False
+    inputs.note(path)
+    return True
 
 
 def is_test_file(path: Path) -> bool:
