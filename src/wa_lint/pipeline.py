@@ -1,7 +1,8 @@
 """One run of wa-lint: the stages in order, each taking the previous stages' data and returning its own.
 
-discover → load → link → evidence → analyse → check → report. Every file is read once, through one
-source store (load/sources.py), which also holds the read policy. A run over a project whose every
+discover → load → link → evidence → analyse → check → report (the analysis of the code that needs no
+template to be found begins in worker processes before the templates load). Every file is read once,
+through one source store (load/sources.py), which also holds the read policy. A run over a project whose every
 input is unchanged since a run with the same settings is replayed from the run memo (run_memo.py)
 instead; when only the contents of some files changed, only their parts (run_parts.py) run.
 """
@@ -299,7 +300,7 @@ class Run:
                                        python=[p for p in found.files.python if os.fspath(p) in only])
             loading = dataclasses.replace(found, files=kept)
         with CodeAnalysis(self.cache, self.jobs, lambda done, total: phase("analysing", done, total)) as analysis:
-            # Handler-looking files are analysed whatever the templates say: on the CPUs the loading leaves idle.
+            # Handler-looking files are analysed whatever the templates say: by workers, while the templates load.
             analysis.begin(loading.files.python, found.root, store, config)
 
             def loading_progress(done: int, total: int) -> None:

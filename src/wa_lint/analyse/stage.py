@@ -1,7 +1,8 @@
 """The analyse stage: code facts for every handler module, the modules they import, inline code and
 handler-looking files no template references; and the entries (the functions that run) found in them.
 
-Facts come from the cache when it has them, else from worker processes. The stage reads files only
+Facts come from the cache when it has them, else from worker processes, which are given the
+handler-looking files before the templates are loaded (`CodeAnalysis`). The stage reads files only
 through the source store, so the bytes analysed are the bytes suppressions and fingerprints see.
 """
 
@@ -68,10 +69,10 @@ class CodeAnalysis:
     """The analysis workers of a run and what they were given before the analyse stage.
 
     Most of the files the analyse stage parses do not depend on the templates: every handler-looking
-    file is analysed, referenced or not (`begin`). Sent to the workers before the templates are loaded,
-    they are analysed on the CPUs the loading leaves idle, as long as the loader services the workers
-    now and then (`pump`). The workers start only once a file needs parsing (a run whose facts are all
-    cached forks none).
+    file is analysed, referenced or not. Sent to the workers before the templates are loaded (`begin`),
+    they are analysed while the parent loads, as long as the loader services the workers now and then
+    (`pump`). The workers start only once a file needs parsing (a run whose facts are all cached forks
+    none).
     """
 
     def __init__(self, cache: FactsCache | None = None, jobs: int | None = None,
@@ -104,9 +105,9 @@ class CodeAnalysis:
 
     def begin(self, python_files: Iterable[Path], root: Path, store: SourceStore, config: Config) -> None:
         """Facts of the handler-looking files among `python_files` asked for now: read from the cache,
-        else sent to the workers (as many as the files are worth, up to one per CPU: the parent, which
-        goes on to load the templates, is the one slowed down, but the run as a whole ends sooner).
-        What the files' reads have to say is said by the analyse stage."""
+        else sent to the workers, as many as the files are worth up to one per CPU (the parent's loading
+        shares a CPU with them, and the run as a whole ends sooner than with one CPU left to it). The
+        notes a file's read makes are the analyse stage's to make."""
         from wa_lint.analyse.python.workers import Outcome, Task
 
         pending: list[tuple[Path, bytes]] = []
