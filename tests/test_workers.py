@@ -311,3 +311,35 @@ def test_analysis_begun_on_other_bytes_than_the_stage_reads_is_not_taken() -> No
     analysis._begun[Path("a.py")] = (GOOD, 7)
     assert analysis.take(Path("a.py"), GOOD) == 7
     assert analysis.take(Path("a.py"), GOOD) is None, "taken once"
+
+
+def test_files_larger_than_a_pipe_holds_never_leave_the_run_waiting(tmp_path: Path) -> None:
+    # Within the default limits (1 MB, 10,000 lines): each file's facts pickle to about 1.9 MB. A file
+    # queued behind another filled the worker's pipe while the worker sent its answer the other way,
+    # and the run waited for ever.
+    import subprocess
+    import sys
+
+    pad = "x" * 60
+    body = "".join(f"def f{i}(event, context):\n    return boto3.client('s3').get_object("
+                   f"Bucket=event['{pad}{i}'], Key='{pad}')\n\n" for i in range(3300))
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}_handler.py").write_text(f"import boto3\n\n\ndef lambda_handler(event, context):\n"
+                                                    f"    return 1\n\n\n{body}")
+    assert (tmp_path / "a_handler.py").stat().st_size > 700_000
+    done = subprocess.run([sys.executable, "-m", "wa_lint", str(tmp_path), "--isolated", "--no-cache", "-j", "1"],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 Python files" in done.stdout + done.stderr
+
+
+def test_a_file_waits_behind_another_only_when_the_pipe_holds_it() -> None:
+    with workers.AnalysisPool(1) as pool:
+        small, large = GOOD, GOOD + b"#" * (1 << 20)
+        pool.submit([workers.Task(Path("a.py"), small), workers.Task(Path("b.py"), large),
+                     workers.Task(Path("c.py"), small)])
+        (worker,) = pool.workers.values()
+        assert 0 < worker.queueable < len(large)
+        assert len(worker.tasks) == 1, "the large file is sent once the worker is idle"
+        outcomes = pool.collect(range(3))
+    assert [o.kind for o in outcomes] == ["ok", "ok", "ok"]

@@ -114,6 +114,24 @@ GARBAGE_LIMIT = 20_000
 FILES_PER_WORKER = 32
 
 
+def queueable_bytes(connection: Connection) -> int:
+    """How large a file may be to be sent to a worker that is analysing another: what the worker's pipe
+    holds without the parent waiting. A send that waited would wait as long as the other file takes
+    (the time limit cannot end it), and for ever once the worker is itself waiting to send an answer
+    larger than the pipe holds (the facts of a 700 KB file pickle to 1.9 MB): each would wait on the
+    other. A file sent to an idle worker is read as it is sent."""
+    import socket
+
+    try:
+        with socket.socket(fileno=os.dup(connection.fileno())) as channel:
+            buffered: int = channel.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+    except (OSError, ValueError):
+        return 0  # no socket (another platform's pipe): nothing waits behind another file
+    # The kernel's accounting takes part of the buffer, and the message has a header: a quarter of it
+    # is held on every system (Linux: 52 KiB of 208; macOS: 2 KiB of 8).
+    return buffered // 4 - 1024
+
+
 def workers_for(pending: int, jobs: int) -> int:
     """How many workers `pending` files are worth: one per FILES_PER_WORKER files (at least one), at
     most `jobs`."""
@@ -129,6 +147,8 @@ class _Worker:
     # Tasks sent and not answered yet, oldest first; the first is the one being analysed since `started`.
     tasks: deque[int] = field(default_factory=deque)
     started: float = 0.0
+    # The largest file sent to wait behind the one being analysed (`queueable_bytes`).
+    queueable: int = 0
 
 
 class AnalysisPool:
@@ -184,7 +204,7 @@ class AnalysisPool:
         parent_end, child_end = self.context.Pipe()
         process = start(self.context, _serve, (child_end, self.cache, os.getpid()))
         child_end.close()
-        worker = _Worker(process, parent_end)
+        worker = _Worker(process, parent_end, queueable=queueable_bytes(parent_end))
         self.workers[parent_end] = worker
         return worker
 
@@ -272,6 +292,8 @@ class AnalysisPool:
 
     def _give_work(self, worker: _Worker) -> None:
         while self._queue and len(worker.tasks) < self.IN_FLIGHT:
+            if worker.tasks and len(self._unanswered[self._queue[0]].raw) > worker.queueable:
+                return  # sent once the worker is idle, and reading (queueable_bytes)
             if not worker.tasks:
                 worker.started = time.monotonic()
             number = self._queue.popleft()
