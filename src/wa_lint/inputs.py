@@ -56,9 +56,11 @@ def stamp_of(status: os.stat_result) -> Stamp:
 
 def current_stamp(path: str) -> Stamp | None:
     try:
-        return stamp_of(os.stat(path))
+        status = os.stat(path)
     except (OSError, ValueError):
         return None
+    # stamp_of's tuple, built here: a look-up asks this of every path a run read.
+    return (status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_size, status.st_mode)
 
 
 def _digest(path: str, stamp: Stamp | None, content: bytes | None = None) -> str:
@@ -216,6 +218,7 @@ class Inputs:
         by_contents = 0  # checks a look-up makes that storing the record again would spare
         # (A name looked up once: this runs for every path a run read.)
         stamp_now = current_stamp if known is None else _known_first(known)
+        separator, type_bits, folder_type = os.sep, _TYPE_BITS, stat.S_IFDIR
         for item in value:
             if type(item) is not list:
                 raise TypeError("an input is (path, status, digest[, listing])")
@@ -228,7 +231,7 @@ class Inputs:
                     raise TypeError("a listing is text")
             if type(path) is not str:
                 raise TypeError("a path is text")
-            if stamp is None and path.rpartition(os.sep)[0] in vouching:
+            if stamp is None and path.rpartition(separator)[0] in vouching:
                 paths[path] = (None, None)
                 vouching.add(path)
                 continue
@@ -269,7 +272,7 @@ class Inputs:
             paths[path] = (current, digest)
             if listing is not None:
                 listings[path] = listing
-            if current[4] & _TYPE_BITS == stat.S_IFDIR:
+            if current[4] & type_bits == folder_type:
                 vouching.add(path)
         now.rewritten = by_contents >= STORE_AGAIN_AFTER
         return now, changed
