@@ -42,6 +42,20 @@ def slow_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def slow_to_load(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Templates that take seconds to load, and handlers the workers analyse meanwhile."""
+    root = tmp_path_factory.mktemp("loading")
+    (root / ".git").mkdir()
+    for index in range(300):
+        (root / f"h{index}.py").write_text(HANDLER)
+    queues = "".join(f"  Queue{index}:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: q{index}\n"
+                     for index in range(60))
+    for index in range(1000):
+        (root / f"stack{index}.yaml").write_text(f"AWSTemplateFormatVersion: '2010-09-09'\nResources:\n{queues}")
+    return root
+
+
 def _as_a_terminal_job() -> None:
     # A shell without job control (a CI step's `cmd &`, nohup) starts its jobs with SIGINT ignored, and
     # Python keeps an inherited SIG_IGN: wa-lint would then rightly ignore Ctrl-C. A terminal's foreground
@@ -106,3 +120,12 @@ def test_workers_die_with_a_killed_parent(slow_project: Path) -> None:
     process.kill()
     process.communicate(timeout=30)
     _no_process_left(process.pid)
+
+
+def test_ctrl_c_while_the_templates_load_ends_the_workers_analysing_ahead(slow_to_load: Path) -> None:
+    # The workers start before the templates load (analysis begun ahead): the interrupt reaches the
+    # run in the load stage, with both workers busy.
+    started = time.monotonic()
+    code, stderr = _interrupt(slow_to_load)
+    assert code == 130 and "Traceback" not in stderr, stderr
+    assert time.monotonic() - started < 30
