@@ -56,11 +56,9 @@ def stamp_of(status: os.stat_result) -> Stamp:
 
 def current_stamp(path: str) -> Stamp | None:
     try:
-        status = os.stat(path)
+        return stamp_of(os.stat(path))
     except (OSError, ValueError):
         return None
-    # stamp_of's tuple, built here: a look-up asks this of every path a run read.
-    return (status.st_mtime_ns, status.st_ctime_ns, status.st_ino, status.st_size, status.st_mode)
 
 
 def _digest(path: str, stamp: Stamp | None, content: bytes | None = None) -> str:
@@ -244,7 +242,7 @@ class Inputs:
                 continue
             if type(stamp) is not list or stamp != list(current):
                 recorded = _stamp(stamp)  # a misshapen status is an error, a different one a change
-                if listing is not None and _is_folder(recorded) and _is_folder(current):
+                if listing is not None and is_folder_status(recorded) and is_folder_status(current):
                     if _listing_now(path) != listing:
                         return None
                     # The same entries: a file replaced by renaming, which its own status tells.
@@ -253,7 +251,7 @@ class Inputs:
                     listings[path] = listing
                     vouching.add(path)
                     continue
-                if not (_is_file(recorded) and _is_file(current)) or len(changed) >= most:
+                if not (is_file_status(recorded) and is_file_status(current)) or len(changed) >= most:
                     return None
                 changed.append(path)
                 continue
@@ -261,7 +259,7 @@ class Inputs:
                 if type(digest) is not str:
                     raise TypeError("a digest is text")
                 if _digest(path, current) != digest:
-                    if not _is_file(current) or len(changed) >= most:
+                    if not is_file_status(current) or len(changed) >= most:
                         return None
                     changed.append(path)
                     continue
@@ -288,11 +286,11 @@ def _known_first(known: Inputs) -> Callable[[str], Stamp | None]:
     return stamp_now
 
 
-def _is_file(stamp: Stamp | None) -> bool:
+def is_file_status(stamp: Stamp | None) -> bool:
     return stamp is not None and stamp[4] & _TYPE_BITS == stat.S_IFREG
 
 
-def _is_folder(stamp: Stamp | None) -> bool:
+def is_folder_status(stamp: Stamp | None) -> bool:
     return stamp is not None and stamp[4] & _TYPE_BITS == stat.S_IFDIR
 
 
@@ -330,14 +328,6 @@ def status(path: str | os.PathLike[str]) -> Stamp | None:
     now; None when it is absent or cannot be asked about."""
     inputs = _RECORDING.get()
     return current_stamp(os.fspath(path)) if inputs is None else inputs.status(path)
-
-
-def is_file_status(stamp: Stamp | None) -> bool:
-    return _is_file(stamp)
-
-
-def is_folder_status(stamp: Stamp | None) -> bool:
-    return _is_folder(stamp)
 
 
 def being_recorded() -> Inputs | None:
