@@ -198,21 +198,26 @@ def test_a_file_read_in_an_ignored_folder_is_vouched_for_by_its_own_status(tmp_p
     assert [finding.code for finding in after.findings] == ["PERF101"]
 
 
-def test_a_module_created_in_a_folder_no_status_covers_is_seen(tmp_path, trusted, executions) -> None:
-    # build/ is ignored, so the walk never lists it, and nothing lists build/lib/ either: the module the
-    # handler imports from there, absent at first, is vouched for by its own status (an absent path is
-    # left unasked only when its folder's status is recorded, and covers it).
+def _app_in_ignored_build(tmp_path: Path, import_line: str, call: str) -> Path:
+    """A SAM app whose code sits in build/, which .gitignore hides from the walk, beside a package lib/."""
     project = tmp_path / "app"
     (project / ".git").mkdir(parents=True)
     (project / ".gitignore").write_text("build/\n")
     (project / "build" / "lib").mkdir(parents=True)
     (project / "build" / "lib" / "__init__.py").write_text("")
-    (project / "build" / "app.py").write_text(
-        "from lib import helpers\n\n\ndef handler(event, context):\n    return helpers.make()\n")
+    (project / "build" / "app.py").write_text(f"{import_line}\n\n\ndef handler(event, context):\n    return {call}\n")
     (project / "template.yaml").write_text(
         "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
         "    Properties:\n      Runtime: python3.12\n      CodeUri: build/\n      Handler: app.handler\n"
         "      MemorySize: 1024\n")
+    return project
+
+
+def test_a_module_created_in_a_folder_no_status_covers_is_seen(tmp_path, trusted, executions) -> None:
+    # build/ is ignored, so the walk never lists it, and nothing lists build/lib/ either: the module the
+    # handler imports from there, absent at first, is vouched for by its own status (an absent path is
+    # left unasked only when its folder's status is recorded, and covers it).
+    project = _app_in_ignored_build(tmp_path, "from lib import helpers", "helpers.make()")
     assert not _run(project, Config(select=("PERF101",))).findings
     helpers = project / "build" / "lib" / "helpers.py"
     helpers.write_text("import boto3\n\n\ndef make():\n    return boto3.client('s3')\n")
@@ -225,17 +230,7 @@ def test_a_package_created_where_no_folder_was_is_seen(tmp_path, trusted, execut
     # The lookup of `lib.sub` (`import lib.sub`) records lib/sub.py and the folder lib/sub/ as absent, not lib/sub/__init__.py
     # (the folder's absence vouches for everything under it), and not lib/ either (an existing package
     # folder's status changes with every file made in it): only lib/sub/'s absence tells of the new package.
-    project = tmp_path / "app"
-    (project / ".git").mkdir(parents=True)
-    (project / ".gitignore").write_text("build/\n")
-    (project / "build" / "lib").mkdir(parents=True)
-    (project / "build" / "lib" / "__init__.py").write_text("")
-    (project / "build" / "app.py").write_text(
-        "import lib.sub\n\n\ndef handler(event, context):\n    return lib.sub.make()\n")
-    (project / "template.yaml").write_text(
-        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
-        "    Properties:\n      Runtime: python3.12\n      CodeUri: build/\n      Handler: app.handler\n"
-        "      MemorySize: 1024\n")
+    project = _app_in_ignored_build(tmp_path, "import lib.sub", "lib.sub.make()")
     assert not _run(project, Config(select=("PERF101",))).findings
     package = project / "build" / "lib" / "sub"
     package.mkdir()

@@ -33,22 +33,23 @@ def _group(pgid: int) -> list[int]:
     return members
 
 
-@pytest.fixture(scope="module")
-def slow_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("slow")
+def _with_handlers(root: Path, count: int) -> Path:
+    """`root` as a git work tree holding `count` handler modules that take a while to analyse."""
     (root / ".git").mkdir()
-    for index in range(600):
+    for index in range(count):
         (root / f"h{index}.py").write_text(HANDLER)
     return root
 
 
 @pytest.fixture(scope="module")
+def slow_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _with_handlers(tmp_path_factory.mktemp("slow"), 600)
+
+
+@pytest.fixture(scope="module")
 def slow_to_load(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Templates that take seconds to load, and handlers the workers analyse meanwhile."""
-    root = tmp_path_factory.mktemp("loading")
-    (root / ".git").mkdir()
-    for index in range(300):
-        (root / f"h{index}.py").write_text(HANDLER)
+    root = _with_handlers(tmp_path_factory.mktemp("loading"), 300)
     queues = "".join(f"  Queue{index}:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: q{index}\n"
                      for index in range(60))
     for index in range(1000):

@@ -113,22 +113,29 @@ def test_the_pool_adds_workers_as_pending_work_grows() -> None:
         assert all(outcome.kind == "ok" for outcome in pool.analyse(tasks))
 
 
+@pytest.fixture
+def started(monkeypatch) -> list[object]:
+    """The pools' worker starts, in order."""
+    starts: list[object] = []
+    real_start = workers.AnalysisPool._start
+
+    def counting(self):
+        starts.append(self)
+        return real_start(self)
+
+    monkeypatch.setattr(workers.AnalysisPool, "_start", counting)
+    return starts
+
+
 @pytest.mark.parametrize(("jobs", "expected"), [(None, 2), (1, 1)])
-def test_a_run_asks_for_a_worker_per_cpu_unless_jobs_are_given(tmp_path: Path, monkeypatch, jobs, expected) -> None:
+def test_a_run_asks_for_a_worker_per_cpu_unless_jobs_are_given(tmp_path: Path, monkeypatch, started, jobs,
+                                                                 expected) -> None:
     from wa_lint.config import Config
     from wa_lint.pipeline import run
 
     for index in range(workers.FILES_PER_WORKER + 8):
         (tmp_path / f"fn_{index}.py").write_text(f"def lambda_handler(event, context):\n    return {index}\n")
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    started = []
-    real_start = workers.AnalysisPool._start
-
-    def counting(self):
-        started.append(self)
-        return real_start(self)
-
-    monkeypatch.setattr(workers.AnalysisPool, "_start", counting)
     result = run([tmp_path], Config(), use_cache=False, jobs=jobs)
     assert len(result.project.modules) == workers.FILES_PER_WORKER + 8
     assert len(started) == expected
@@ -278,21 +285,13 @@ def test_a_runs_handler_looking_files_are_sent_to_the_workers_before_its_templat
                                                                       ("worker.py", "PERF101")]
 
 
-def test_files_whose_facts_are_cached_start_no_worker_and_give_the_same_findings(tmp_path: Path, monkeypatch) -> None:
+def test_files_whose_facts_are_cached_start_no_worker_and_give_the_same_findings(tmp_path: Path, started) -> None:
     from wa_lint.config import Config
     from wa_lint.pipeline import run
 
     for index in range(3):
         (tmp_path / f"fn_{index}.py").write_text(
             f"import boto3\n\ndef lambda_handler(event, context):\n    return boto3.client('s3').get_object({index})\n")
-    started = []
-    real_start = workers.AnalysisPool._start
-
-    def counting(self):
-        started.append(self)
-        return real_start(self)
-
-    monkeypatch.setattr(workers.AnalysisPool, "_start", counting)
     first = run([tmp_path], Config(), use_memo=False)
     assert started, "the first run parses the files"
     started.clear()
