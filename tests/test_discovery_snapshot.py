@@ -15,6 +15,7 @@ from wa_lint.config import Config
 from wa_lint.discover import walk
 from wa_lint.discover.snapshot import DiscoveryCache
 from wa_lint.discover.walk import discover
+from wa_lint.inputs import Inputs
 from wa_lint.pipeline import Run
 
 
@@ -124,7 +125,7 @@ def test_a_folder_changed_within_its_recorded_clock_tick_is_listed_again(tmp_pat
     root = _tree(tmp_path / "project")
     cache = DiscoveryCache(root / ".wa_lint_cache")
     discover([root], root, [], snapshots=cache)
-    recorded = {item[0]: item[1] for item in _entry(cache)["inputs"]}
+    recorded = {path: stamp for path, (stamp, _) in Inputs.decode(_entry(cache)["inputs"]).paths.items()}
     (root / "app" / "src" / "late.py").write_text("")
     real = inputs.current_stamp
     monkeypatch.setattr(inputs, "current_stamp",
@@ -136,12 +137,12 @@ def test_a_snapshot_trusted_later_is_stored_again_without_the_digests(tmp_path, 
     root = _tree(tmp_path / "project")
     cache = DiscoveryCache(root / ".wa_lint_cache")
     discover([root], root, [], snapshots=cache)
-    assert all(item[2] for item in _entry(cache)["inputs"])
+    assert all(digest for _, digest in Inputs.decode(_entry(cache)["inputs"]).paths.values())
     monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)  # as if the run came seconds later
     monkeypatch.setattr(inputs, "STORE_AGAIN_AFTER", 1)  # the demo is small: every check by contents counts
     walks = _walks(monkeypatch)
     discover([root], root, [], snapshots=cache)
-    assert walks == [] and not any(item[2] for item in _entry(cache)["inputs"])
+    assert walks == [] and not any(digest for _, digest in Inputs.decode(_entry(cache)["inputs"]).paths.values())
 
 
 def _entry_file(cache: DiscoveryCache) -> Path:
@@ -154,9 +155,10 @@ def _entry(cache: DiscoveryCache) -> dict:
 
 
 @pytest.mark.parametrize("damage", [
-    lambda entry: entry["inputs"][0].__setitem__(1, ["1", 2, 3, 4, 5]),
+    lambda entry: entry["inputs"][2].__setitem__(0, "1"),  # a status that is no number
     lambda entry: entry.__setitem__("inputs", "all"),
-    lambda entry: entry["inputs"][0].__setitem__(2, 7),
+    lambda entry: entry["inputs"].__setitem__(3, [0, 7]),  # a digest that is no text
+    lambda entry: entry["inputs"].__setitem__(1, entry["inputs"][1][1:]),  # a path without its kind
     lambda entry: entry["result"].__setitem__("python", [7]),
     lambda entry: entry["result"]["notes"].append(["only a path"]),
     lambda entry: entry.pop("result"),

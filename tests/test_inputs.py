@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import later
 
 from wa_lint.inputs import Inputs
@@ -87,3 +88,78 @@ def test_a_record_read_back_is_worth_storing_again_once_enough_paths_are_vouched
     monkeypatch.setattr(inputs, "RACY_MARGIN_NS", 0)
     large_now = Inputs.read_now(_stored(large))
     assert large_now is not None and large_now.rewritten, "a large file counts once per 64 KiB read"
+
+
+def _varied_record(tmp_path: Path) -> Inputs:
+    """A record with every kind of path: folders (one listed), files, absent paths asked again and
+    vouched for, and racy ones kept with their digests."""
+    import os
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "handler.py").write_text("x = 1\n")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "util.py").write_text("y = 2\n")
+    inputs = Inputs()
+    inputs.note(tmp_path / "lib" / "util.py")  # its folder not recorded before it
+    inputs.note(tmp_path / "lib" / "absent.py")  # asked again: no folder vouches for it
+    inputs.note(tmp_path)
+    inputs.note(tmp_path / "app")
+    with os.scandir(tmp_path / "app") as entries:
+        inputs.note_listing(str(tmp_path / "app"), entries)
+    inputs.note(tmp_path / "app" / "handler.py")
+    inputs.note(tmp_path / "app" / "pkg" / "mod.py")  # vouched for by app's status
+    return inputs
+
+
+def test_a_stored_record_decodes_to_what_was_recorded(tmp_path) -> None:
+    recorded = _varied_record(tmp_path)
+    assert any(digest for _, digest in recorded.paths.values()), "just written: racy, with digests"
+    decoded = Inputs.decode(_stored(recorded))
+    assert list(decoded.paths.items()) == list(recorded.paths.items()), "every path, in order"
+    assert decoded.listings == recorded.listings
+
+
+def test_an_unchanged_record_reads_alike_at_once_and_path_by_path(tmp_path, monkeypatch) -> None:
+    # A record read without `known` is checked in one sweep when nothing changed; with `known` (here
+    # empty) path by path. Both must give the same record: statuses, aged digests, listings, order.
+    from wa_lint import inputs
+
+    stored = _stored(_varied_record(tmp_path))
+    for margin in (inputs.RACY_MARGIN_NS, 0):  # racy still, then aged
+        monkeypatch.setattr(inputs, "RACY_MARGIN_NS", margin)
+        monkeypatch.setattr(inputs, "STORE_AGAIN_AFTER", 2)
+        at_once, by_path = Inputs.files_changed_now(stored, 0), Inputs.files_changed_now(stored, 0, Inputs())
+        assert at_once is not None and by_path is not None
+        assert list(at_once[0].paths.items()) == list(by_path[0].paths.items())
+        assert at_once[0].listings == by_path[0].listings == {str(tmp_path / "app"): by_path[0].listings[
+            str(tmp_path / "app")]}
+        assert at_once[0].rewritten == by_path[0].rewritten == (margin == 0)
+
+
+def test_a_racy_file_rewritten_in_place_is_a_changed_file(tmp_path) -> None:
+    recorded = _varied_record(tmp_path)
+    handler = str(tmp_path / "app" / "handler.py")
+    stamp, _ = recorded.paths[handler]
+    recorded.paths[handler] = (stamp, "0" * 64)  # its status as it is, its bytes as they were not
+    assert Inputs.read_now(_stored(recorded)) is None
+    now = Inputs.files_changed_now(_stored(recorded), 1)
+    assert now is not None and now[1] == [handler]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda value: value.pop(),  # four columns
+    lambda value: value[0].append(7),  # a path that is no text
+    lambda value: value.__setitem__(1, value[1][:-1]),  # a path without its kind
+    lambda value: value.__setitem__(1, value[1].replace("a", "x", 1)),  # no such kind
+    lambda value: value[2].__setitem__(0, True),  # a status that is no integer
+    lambda value: value[2].pop(),  # a status of four integers
+    lambda value: value[3].extend([99, "0" * 64]),  # a digest of no path
+    lambda value: value[4].append(0),  # a listing without its text
+])
+def test_a_misshapen_record_is_refused(tmp_path, damage) -> None:
+    value = _stored(_varied_record(tmp_path))
+    damage(value)
+    with pytest.raises((TypeError, ValueError)):
+        Inputs.files_changed_now(value, 0)
+    with pytest.raises((TypeError, ValueError)):
+        Inputs.decode(value)

@@ -17,6 +17,7 @@ from conftest import FIXTURES, later
 
 from wa_lint import config, launch_memo
 from wa_lint.cache_store import VouchedStore
+from wa_lint.inputs import Inputs
 from wa_lint.launch_memo import Launch, LaunchMemo, StaleRun, launch_key, replay, resolving
 
 
@@ -265,9 +266,9 @@ def test_an_entry_edited_to_vouch_for_a_changed_file_fails_its_seal(tmp_path: Pa
     value = json.loads(payload)
     # Well-formed, and vouching for the edited file as it is now: only the seal can tell.
     stamp = current_stamp(str(config_file))
-    for item in value["inputs"]:
-        if item[0] == str(config_file):
-            item[1], item[2] = list(stamp), _digest(str(config_file), stamp)
+    record = Inputs.decode(value["inputs"])
+    record.paths[str(config_file)] = (stamp, _digest(str(config_file), stamp))
+    value["inputs"] = record.encode()
     entry.write_bytes(sealed + b"\n" + json_bytes(value))
     assert _looked_up(project, ".") is None
     after = _wa_lint(project, ".")

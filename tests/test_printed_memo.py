@@ -162,7 +162,7 @@ def test_a_file_only_the_reports_read_is_vouched_for_too(tmp_path, trusted) -> N
     key = PrintedMemo.key(run.memo_key, options)
     stored = (Path(PrintedMemo(project / ".wa_lint_cache").entries_folder) / f"{key}.json").read_bytes()
     inputs = json.loads(stored.split(b"\n", 1)[1].partition(b',"result":')[0][len(b'{"inputs":'):])
-    assert [item[0] for item in inputs] == [str(extra)]
+    assert list(Inputs.decode(inputs).paths) == [str(extra)]
     extra.write_text("another line\n")
     later(extra)
     assert Run([project], Config()).printed(options) is None
@@ -274,7 +274,8 @@ def test_a_run_memo_record_to_store_again_is_stored_again_and_its_report_printed
     printed = cli(str(project), "--isolated")
     (entry,) = memo.iterdir()
     stored = json.loads(entry.read_bytes().split(b"\n", 1)[1].partition(b',"result":')[0][len(b'{"inputs":'):])
-    assert not any(item[2] for item in stored), "the run memo stored its record again, without digests"
+    assert not any(digest for _, digest in Inputs.decode(stored).paths.values()), (
+        "the run memo stored its record again, without digests")
     sealed_now = entry.read_bytes()[:64]
     assert sealed_now != sealed_cold
     (report,) = (project / ".wa_lint_cache" / "printed").iterdir()
