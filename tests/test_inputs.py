@@ -163,3 +163,27 @@ def test_a_misshapen_record_is_refused(tmp_path, damage) -> None:
         Inputs.files_changed_now(value, 0)
     with pytest.raises((TypeError, ValueError)):
         Inputs.decode(value)
+
+
+def test_a_changed_file_is_found_asking_each_path_once(tmp_path, monkeypatch) -> None:
+    # The one sweep that finds the record changed has taken every status: the path-by-path check that
+    # says what changed uses them instead of asking again (a touched run paid each `stat` twice).
+    import os
+
+    recorded = _varied_record(tmp_path)
+    stored = _stored(recorded)
+    handler = tmp_path / "app" / "handler.py"
+    handler.write_text("x = 2\n")
+    later(handler)
+    asked: list[str] = []
+    real_stat = os.stat
+
+    def counted(path, *args, **kwargs):
+        asked.append(os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", counted)
+    now = Inputs.files_changed_now(stored, 4)
+    monkeypatch.undo()
+    assert now is not None and now[1] == [str(handler)]
+    assert asked and len(asked) == len(set(asked)), "each path asked once"

@@ -33,7 +33,7 @@ import operator
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
 
 # File systems keep times in ticks of up to 2 s (FAT); a status this close to the run is not trusted.
@@ -248,18 +248,21 @@ class Inputs:
         the walk finds) or more than `most` files did. A changed file is left out of the record.
         `known`: a record taken since the run began, whose statuses are used instead of asking again."""
         stored = _Stored.decode(value)
-        if known is None:
-            unchanged = cls._unchanged_now(stored)
-            if unchanged is not None:
-                return unchanged, []
-        return cls._changes_now(stored, most, known)
+        if known is not None:
+            return cls._changes_now(stored, most, _known_first(known.paths))
+        unchanged = cls._unchanged_now(stored)
+        if isinstance(unchanged, Inputs):
+            return unchanged, []
+        # Something differs: the statuses just taken (if every recorded path still has one) say what.
+        return cls._changes_now(stored, most, current_stamp if unchanged is None else _known_first(unchanged))
 
     @classmethod
-    def _unchanged_now(cls, stored: _Stored) -> Inputs | None:
+    def _unchanged_now(cls, stored: _Stored) -> Inputs | dict[str, tuple[Stamp | None, None]] | None:
         """The record as it reads now when every status reads as recorded (and every racy path's
-        contents too), else None (`_changes_now` then says what changed): a warm run's case, checked
-        without a Python step per path (on serverless-patterns, 8,500 statuses are most of the time;
-        the loop of `_changes_now` took as long again)."""
+        contents too): a warm run's case, checked without a Python step per path (on
+        serverless-patterns, 8,500 statuses are most of the time; the loop of `_changes_now` took as
+        long again). Else, for `_changes_now` to say what changed, the statuses taken (by path), or
+        None when a recorded path has none now."""
         now = cls()
         names, kinds = stored.names, stored.kinds
         present = list(itertools.compress(names, map(operator.eq, kinds, itertools.repeat("s"))))
@@ -268,7 +271,7 @@ class Inputs:
         except (OSError, ValueError):
             return None
         if list(itertools.chain.from_iterable(statuses)) != stored.statuses:
-            return None
+            return dict(zip(present, zip(statuses, itertools.repeat(None)), strict=True))
         for path in itertools.compress(names, map(operator.eq, kinds, itertools.repeat("a"))):
             if current_stamp(path) is not None:
                 return None
@@ -292,8 +295,9 @@ class Inputs:
         return now
 
     @classmethod
-    def _changes_now(cls, stored: _Stored, most: int, known: Inputs | None) -> tuple[Inputs, list[str]] | None:
-        """`files_changed_now`, path by path."""
+    def _changes_now(cls, stored: _Stored, most: int,
+                     stamp_now: Callable[[str], Stamp | None]) -> tuple[Inputs, list[str]] | None:
+        """`files_changed_now`, path by path, with the statuses `stamp_now` gives."""
         now = cls()
         paths, listings = now.paths, now.listings
         racy_margin = now.started_ns - RACY_MARGIN_NS
@@ -301,7 +305,6 @@ class Inputs:
         changed: list[str] = []
         by_contents = 0  # checks a look-up makes that storing the record again would spare
         # (A name looked up once: this runs for every path a run read.)
-        stamp_now = current_stamp if known is None else _known_first(known)
         separator, type_bits, folder_type = os.sep, _TYPE_BITS, stat.S_IFDIR
         stored_digests, stored_listings = stored.digests, stored.listings
         stamps = iter(zip(*[iter(stored.statuses)] * 5))
@@ -394,8 +397,8 @@ def _indexed(value: Any, count: int) -> dict[int, str]:
     return indexed
 
 
-def _known_first(known: Inputs) -> Callable[[str], Stamp | None]:
-    recorded = known.paths
+def _known_first(recorded: Mapping[str, tuple[Stamp | None, str | None]]) -> Callable[[str], Stamp | None]:
+    """The statuses of `recorded` (an `Inputs.paths`), and of any other path as it is now."""
 
     def stamp_now(path: str) -> Stamp | None:
         record = recorded.get(path)
