@@ -483,3 +483,34 @@ def test_shell_completion_offers_commands_check_options_and_rule_codes() -> None
     security = [code for code in catalogue() if code.startswith("SEC")]
     assert complete("wa-lint rule sec") == [f"plain,{code}" for code in security]
     assert complete("wa-lint --select PERF001,SE") == [f"plain,PERF001,{code}" for code in security]
+
+
+@pytest.mark.parametrize("sizes", [[], [5], [1] * 10, [3, 9, 1, 1, 7, 2, 2, 2, 10, 4], [25, 1, 1], [0, 0, 4, 0]])
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_report_is_printed_in_batches_of_about_the_size_asked(sizes, keep) -> None:
+    from wa_lint.cli import _Report
+
+    report = _Report()
+    for index, size in enumerate(sizes):
+        report.write(chr(ord("a") + index) * size)
+    text = report.getvalue()
+    batches = list(report.batches(size=8, keep=keep))
+    assert "".join(batches) == text, "every piece, once, in order"
+    assert all(len(batch) >= 8 for batch in batches[:-1]), "a batch ends once it holds the size asked"
+    # ... and at the first piece that takes it there: without that piece it held less.
+    pieces = [chr(ord("a") + index) * size for index, size in enumerate(sizes)]
+    ends, total = [], 0
+    for piece in pieces:
+        total += len(piece)
+        ends.append(total)
+    assert [len(batch) for batch in batches] == _batch_lengths(ends, 8)
+    assert "".join(report.batches(size=8)) == (text if keep else ""), "kept for another pass, or let go"
+
+
+def _batch_lengths(ends: list[int], size: int) -> list[int]:
+    lengths, start_at = [], 0
+    for index, end in enumerate(ends):
+        if end - start_at >= size or index == len(ends) - 1:
+            lengths.append(end - start_at)
+            start_at = end
+    return lengths
