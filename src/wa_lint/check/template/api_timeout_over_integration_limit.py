@@ -26,8 +26,6 @@ _V2_TARGETS = {"AWS::ApiGatewayV2::Integration": "IntegrationUri", "AWS::ApiGate
 def check(function: Function, project: Project, options: dict[str, Any]) -> Iterator[Violation]:
     if function.timeout is None:
         return  # without Timeout, Lambda's 3 s default is well inside every limit
-    if function.logical_id in _not_waited_for(project, function.template):
-        return
     apis = [(*_limit(function, trigger), trigger) for trigger in function.triggers
             if trigger.type in _LIMITS and not _websocket(project, function.template, function, trigger)]
     if not apis:
@@ -37,6 +35,10 @@ def check(function: Function, project: Project, options: dict[str, Any]) -> Iter
         seconds = literal_int(branch.value)
         if seconds is None or seconds <= limit:
             continue
+        # Asked only now: it walks the whole template (once per template, but most have no function
+        # whose Timeout is over the limit).
+        if function.logical_id in _not_waited_for(project, function.template):
+            return
         name = function.logical_id
         when = f" {branch.note}" if branch.note else ""
         source = f"its {trigger.type} event {trigger.name}" if from_sam else f"permission {trigger.name}"
