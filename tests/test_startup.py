@@ -47,7 +47,7 @@ from wa_lint.launch import entry
 entry()
 """
 # Imported only where used.
-DEFERRED = ("multiprocessing", "tempfile", "traceback", "difflib", "jsonschema", "libcst", "boto3", "botocore",
+DEFERRED = ("multiprocessing", "tempfile", "shutil", "traceback", "difflib", "jsonschema", "libcst", "boto3", "botocore",
             "wa_lint.load.frameworks.serverless", "wa_lint.analyse.python.facts", "wa_lint.fix.apply",
             "wa_lint.evidence.live.measurements")
 
