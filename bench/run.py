@@ -6,9 +6,9 @@
     python bench/run.py scale [--sizes ...]           # synthetic monorepos: cold, warm, one file touched
 
 Every figure is a separate process started from scratch, as a user or a hook starts it, and the
-commands compared are run in rounds (one of each per round), so a machine whose speed drifts slows
-every command alike; each figure is the median over the rounds, and every target is a ratio taken
-within one run. Peak RSS is the largest resident set of any one process of the run (wa-lint's
+commands compared are run in rounds (one of each per round; `--repeats` warm and one-file-touched runs,
+3 by default, as those short runs move most), so a machine whose speed drifts slows every command
+alike; each figure is the median over the rounds, and every target is a ratio taken within one run. Peak RSS is the largest resident set of any one process of the run (wa-lint's
 workers included), from wait4; CPU is user + system time of the process and its workers.
 `--quick` skips the 10,000-function tree (minutes) for iteration. `--baseline SRC` also measures
 another wa-lint source tree (e.g. main's `src`) in the same rounds, for before/after figures.
@@ -180,9 +180,11 @@ def _touch(path: Path, round_number: int) -> None:
 
 
 def cold_warm_touched(root: Path, touch: list[Path], rounds: int, extra: dict[str, list[str]] | None = None,
-                      baseline: Path | None = None) -> dict[str, Any]:
-    """Rounds of: a cold run (cache moved away), a warm run (nothing changed), a run after one file is
-    touched (a different one each round) and `extra` commands (competitors); medians over the rounds."""
+                      baseline: Path | None = None, repeats: int = 3) -> dict[str, Any]:
+    """Rounds of: a cold run (cache moved away), `repeats` warm runs (nothing changed; the first right
+    after the cold one), `repeats` runs each after one file is touched (a different one each time) and
+    `extra` commands (competitors); medians over all of them. The short runs are repeated because
+    three rounds of one each moved by a tenth or more on a shared machine."""
     variants = {"wa-lint": None, **({"baseline": baseline} if baseline else {})}
     samples: dict[str, list[Measure]] = {}
     for number in range(rounds):
@@ -192,14 +194,18 @@ def cold_warm_touched(root: Path, touch: list[Path], rounds: int, extra: dict[st
             samples.setdefault(f"{name} cold", []).append(measure(command))
             # Warm right after cold for every variant: measured after the competitor's long run, the same
             # replay took 0.70 s where back to back it takes 0.50-0.58 s (serverless-patterns).
-            samples.setdefault(f"{name} warm", []).append(measure(command))
-            _touch(touch[number % len(touch)], number)
-            samples.setdefault(f"{name} one file touched", []).append(measure(command))
+            for _ in range(repeats):
+                samples.setdefault(f"{name} warm", []).append(measure(command))
+            for again in range(repeats):
+                touched = number * repeats + again
+                _touch(touch[touched % len(touch)], touched)
+                samples.setdefault(f"{name} one file touched", []).append(measure(command))
             if name == "wa-lint":
                 for other, other_command in (extra or {}).items():
                     samples.setdefault(other, []).append(measure(other_command))
     medians = {name: _median(values) for name, values in samples.items()}
-    report: dict[str, Any] = {"rounds": rounds, "runs": {name: asdict(m) for name, m in medians.items()}}
+    report: dict[str, Any] = {"rounds": rounds, "repeats": repeats,
+                              "runs": {name: asdict(m) for name, m in medians.items()}}
     for name in variants:
         cold = medians[f"{name} cold"]
         report[f"{name} warm_to_cold"] = medians[f"{name} warm"].seconds / cold.seconds
@@ -209,7 +215,7 @@ def cold_warm_touched(root: Path, touch: list[Path], rounds: int, extra: dict[st
     return report
 
 
-def corpus(path: Path, rounds: int, baseline: Path | None = None) -> dict[str, object]:
+def corpus(path: Path, rounds: int, baseline: Path | None = None, repeats: int = 3) -> dict[str, object]:
     path = path.resolve()
     model = model_of(path)
     every_template = [str(Path(t).resolve()) for t in model["templates"]]
@@ -230,7 +236,8 @@ def corpus(path: Path, rounds: int, baseline: Path | None = None) -> dict[str, o
               "cfn-lint", file=sys.stderr)
         extra["cfn-lint"] = cfn_lint(*templates)
     (competitor,) = extra
-    report = cold_warm_touched(copy, handlers[:: max(1, len(handlers) // 7)] or handlers, rounds, extra, baseline)
+    touch = handlers[:: max(1, len(handlers) // (rounds * repeats))] or handlers
+    report = cold_warm_touched(copy, touch, rounds, extra, baseline, repeats)
     _discard(copy.parent)
     runs = report["runs"]
     if runs[competitor]["exit_code"] % 2:
@@ -247,15 +254,15 @@ def corpus(path: Path, rounds: int, baseline: Path | None = None) -> dict[str, o
     }
 
 
-def scale(sizes: list[int], rounds: int, baseline: Path | None = None) -> dict[str, object]:
+def scale(sizes: list[int], rounds: int, baseline: Path | None = None, repeats: int = 3) -> dict[str, object]:
     """Cold, warm and one-file-touched runs on synthetic monorepos (bench/synth.py)."""
     report: dict[str, object] = {}
     for size in sizes:
         root = Path(tempfile.mkdtemp(prefix=f"wa-lint-bench-{size}-"))
         generate(root, size)
         touch = [root / "services" / "service_0000" / "src" / f"fn_{index + 1:05d}.py"
-                 for index in range(min(rounds, size - 1))]
-        report[str(size)] = cold_warm_touched(root, touch, rounds, baseline=baseline)
+                 for index in range(min(rounds * repeats, size - 1))]
+        report[str(size)] = cold_warm_touched(root, touch, rounds, baseline=baseline, repeats=repeats)
         _discard(root)
     return report
 
@@ -373,11 +380,12 @@ def _print(results: dict[str, Any]) -> None:
     for title, report in [("Corpus " + results["corpus"]["path"], results["corpus"])] if "corpus" in results else []:
         print(f"{title}: {report['templates']} templates ({report['templates_left_out_of_cfn_lint']} that crash "
               f"cfn-lint left out of its list), {report['python_files_analysed']} Python files; median of "
-              f"{report['rounds']} rounds:")
+              f"{report['rounds']} rounds ({report['repeats']} warm and touched runs each):")
         for name, m in report["runs"].items():
             print(f"  {name:<34} {m['seconds']:7.2f} s  CPU {m['cpu_seconds']:7.2f} s  peak {m['peak_rss_mb']:6.1f} MiB")
     for size, report in results.get("scale", {}).items():
-        print(f"Synthetic monorepo, {int(size):,} functions; median of {report['rounds']} rounds:")
+        print(f"Synthetic monorepo, {int(size):,} functions; median of {report['rounds']} rounds "
+              f"({report['repeats']} warm and touched runs each):")
         for name, m in report["runs"].items():
             print(f"  {name:<34} {m['seconds']:7.2f} s  CPU {m['cpu_seconds']:7.2f} s  peak {m['peak_rss_mb']:6.1f} MiB")
     print("Targets (ratios within this run):")
@@ -393,6 +401,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, help="corpus folder (for `all`): AWS's serverless-patterns")
     parser.add_argument("--runs", type=int, default=11, help="pre-commit rounds")
     parser.add_argument("--rounds", type=int, default=3, help="rounds for the corpus and the synthetic trees")
+    parser.add_argument("--repeats", type=int, default=3, help="warm and touched runs in each round")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--quick", action="store_true", help="skip the 10,000-function tree")
     parser.add_argument("--baseline", type=Path, help="another wa-lint `src` folder, measured in the same rounds")
@@ -419,9 +428,9 @@ def main() -> None:
     if args.what == "corpus" or (args.what == "all" and corpus_path):
         if corpus_path is None:
             parser.error("corpus needs a PATH")
-        results["corpus"] = corpus(corpus_path, args.rounds, args.baseline)
+        results["corpus"] = corpus(corpus_path, args.rounds, args.baseline, args.repeats)
     if args.what in ("scale", "all"):
-        results["scale"] = scale(sizes, args.rounds, args.baseline)
+        results["scale"] = scale(sizes, args.rounds, args.baseline, args.repeats)
     results["load_average_at_end"] = os.getloadavg()
     results["targets"] = [dict(zip(("target", "limit", "measured", "met"), row, strict=True))
                           for row in targets(results)]
