@@ -39,11 +39,13 @@ def test_a_file_created_in_a_recorded_folder_changes_the_folder(tmp_path, truste
 
 
 def test_a_file_created_where_no_folder_status_is_recorded_is_seen_by_its_own(tmp_path, trusted) -> None:
-    # The folder exists but is not recorded: its status covers nothing, so the absent file is asked again.
+    # The folder exists but is not recorded: its status covers nothing, so the absent file is asked again
+    # (also when the run's own statuses are given: they hold nothing of it).
     (tmp_path / "lib").mkdir()
     inputs = _recorded(tmp_path / "lib" / "helpers.py")
     (tmp_path / "lib" / "helpers.py").write_text("")
     assert Inputs.read_now(_stored(inputs)) is None
+    assert Inputs.files_changed_now(_stored(inputs), 4, Inputs()) is None
 
 
 def test_absent_folders_are_recorded_before_what_they_would_hold(tmp_path, trusted) -> None:
@@ -120,16 +122,21 @@ def test_a_stored_record_decodes_to_what_was_recorded(tmp_path) -> None:
 
 
 def test_an_unchanged_record_reads_alike_at_once_and_path_by_path(tmp_path, monkeypatch) -> None:
-    # A record read without `known` is checked in one sweep when nothing changed; with `known` (here
-    # empty) path by path. Both must give the same record: statuses, aged digests, listings, order.
+    # An unchanged record is checked in one sweep (its statuses from the file system, or from `known`);
+    # the path-by-path check, which says what changed otherwise, must give the same record: statuses,
+    # aged digests, listings, order.
     from wa_lint import inputs
+    from wa_lint.inputs import _Stored, current_stamp
 
     stored = _stored(_varied_record(tmp_path))
     for margin in (inputs.RACY_MARGIN_NS, 0):  # racy still, then aged
         monkeypatch.setattr(inputs, "RACY_MARGIN_NS", margin)
         monkeypatch.setattr(inputs, "STORE_AGAIN_AFTER", 2)
-        at_once, by_path = Inputs.files_changed_now(stored, 0), Inputs.files_changed_now(stored, 0, Inputs())
-        assert at_once is not None and by_path is not None
+        at_once, by_path = Inputs.files_changed_now(stored, 0), Inputs._changes_now(_Stored.decode(stored), 0,
+                                                                                   current_stamp)
+        with_known = Inputs.files_changed_now(stored, 0, Inputs())  # nothing known: asked one by one
+        assert at_once is not None and by_path is not None and with_known is not None
+        assert list(with_known[0].paths.items()) == list(at_once[0].paths.items())
         assert list(at_once[0].paths.items()) == list(by_path[0].paths.items())
         assert at_once[0].listings == by_path[0].listings == {str(tmp_path / "app"): by_path[0].listings[
             str(tmp_path / "app")]}

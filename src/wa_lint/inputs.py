@@ -248,32 +248,40 @@ class Inputs:
         the walk finds) or more than `most` files did. A changed file is left out of the record.
         `known`: a record taken since the run began, whose statuses are used instead of asking again."""
         stored = _Stored.decode(value)
-        if known is not None:
-            return cls._changes_now(stored, most, _known_first(known.paths))
-        unchanged = cls._unchanged_now(stored)
+        stamp_now = current_stamp if known is None else _known_first(known.paths)
+        unchanged = cls._unchanged_now(stored, None if known is None else stamp_now)
         if isinstance(unchanged, Inputs):
             return unchanged, []
         # Something differs: the statuses just taken (if every recorded path still has one) say what.
-        return cls._changes_now(stored, most, current_stamp if unchanged is None else _known_first(unchanged))
+        return cls._changes_now(stored, most, stamp_now if unchanged is None else _known_first(unchanged, stamp_now))
 
     @classmethod
-    def _unchanged_now(cls, stored: _Stored) -> Inputs | dict[str, tuple[Stamp | None, None]] | None:
+    def _unchanged_now(cls, stored: _Stored, stamp_now: Callable[[str], Stamp | None] | None = None
+                       ) -> Inputs | dict[str, tuple[Stamp | None, None]] | None:
         """The record as it reads now when every status reads as recorded (and every racy path's
         contents too): a warm run's case, checked without a Python step per path (on
         serverless-patterns, 8,500 statuses are most of the time; the loop of `_changes_now` took as
         long again). Else, for `_changes_now` to say what changed, the statuses taken (by path), or
-        None when a recorded path has none now."""
+        None when a recorded path has none now. `stamp_now`: where statuses come from (the file
+        system, asked in one sweep, when None)."""
         now = cls()
         names, kinds = stored.names, stored.kinds
         present = list(itertools.compress(names, map(operator.eq, kinds, itertools.repeat("s"))))
-        try:
-            statuses = list(map(_STATUS_FIELDS, map(os.stat, present)))
-        except (OSError, ValueError):
-            return None
+        statuses: list[Stamp]
+        if stamp_now is None:
+            try:
+                statuses = list(map(_STATUS_FIELDS, map(os.stat, present)))
+            except (OSError, ValueError):
+                return None
+        else:
+            taken = list(map(stamp_now, present))
+            if None in taken:
+                return None
+            statuses = [stamp for stamp in taken if stamp is not None]
         if list(itertools.chain.from_iterable(statuses)) != stored.statuses:
             return dict(zip(present, zip(statuses, itertools.repeat(None)), strict=True))
         for path in itertools.compress(names, map(operator.eq, kinds, itertools.repeat("a"))):
-            if current_stamp(path) is not None:
+            if (stamp_now or current_stamp)(path) is not None:
                 return None
         paths = now.paths = dict.fromkeys(names, (None, None))
         paths.update(zip(present, zip(statuses, itertools.repeat(None))))
@@ -397,12 +405,14 @@ def _indexed(value: Any, count: int) -> dict[int, str]:
     return indexed
 
 
-def _known_first(recorded: Mapping[str, tuple[Stamp | None, str | None]]) -> Callable[[str], Stamp | None]:
-    """The statuses of `recorded` (an `Inputs.paths`), and of any other path as it is now."""
+def _known_first(recorded: Mapping[str, tuple[Stamp | None, str | None]],
+                 otherwise: Callable[[str], Stamp | None] = current_stamp) -> Callable[[str], Stamp | None]:
+    """The statuses of `recorded` (an `Inputs.paths`), and of any other path as `otherwise` gives it
+    (as it is now, by default)."""
 
     def stamp_now(path: str) -> Stamp | None:
         record = recorded.get(path)
-        return record[0] if record is not None else current_stamp(path)
+        return record[0] if record is not None else otherwise(path)
 
     return stamp_now
 
