@@ -6,10 +6,11 @@
     python bench/run.py scale [--sizes ...]           # synthetic monorepos: cold, warm, one file touched
 
 Every figure is a separate process started from scratch, as a user or a hook starts it, and the
-commands compared are run in rounds (one of each per round; `--repeats` warm and one-file-touched runs,
-3 by default, as those short runs move most), so a machine whose speed drifts slows every command
-alike; each figure is the median over the rounds, and every target is a ratio taken within one run. Peak RSS is the largest resident set of any one process of the run (wa-lint's
-workers included), from wait4; CPU is user + system time of the process and its workers.
+commands compared are run in rounds (one of each per round; `--repeats` warm and one-file-touched
+runs, 3 by default, as those short runs move most), so a machine whose speed drifts slows every
+command alike; each figure is the median over the rounds, and every target is a ratio taken within
+one run. Peak RSS is the largest resident set of any one process of the run (wa-lint's workers
+included), from wait4; CPU is user + system time of the process and its workers.
 `--quick` skips the 10,000-function tree (minutes) for iteration. `--baseline SRC` also measures
 another wa-lint source tree (e.g. main's `src`) in the same rounds, for before/after figures.
 
