@@ -176,3 +176,24 @@ def test_a_module_lookup_records_what_it_asked_and_no_more(tmp_path: Path) -> No
     # absent one is, and its __init__.py is not asked.
     assert asked == {"single.py": True, "pkg.py": False, "pkg/__init__.py": True, "pkg/mod.py": True,
                      "json.py": False, "json": False}
+
+
+def test_a_module_lookup_asks_each_path_once(tmp_path: Path, monkeypatch) -> None:
+    # Finding `json` absent is what records it: the record does not ask again (about 1,800 times a
+    # run on serverless-patterns).
+    import os
+
+    from wa_lint.inputs import Inputs, recording
+
+    asked: list[str] = []
+    real_stat = os.stat
+
+    def counted(path, *args, **kwargs):
+        asked.append(os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", counted)
+    with recording(Inputs()):
+        assert module_file(tmp_path, "json") is None
+    monkeypatch.undo()
+    assert asked and len(asked) == len(set(asked)), asked

@@ -131,6 +131,9 @@ class Inputs:
         # A read made for this record elsewhere (a check's child process) saw a path otherwise than it
         # reads here: what was computed from it is not to be kept.
         self.doubtful = False
+        # Folders found to exist above an absent path (not recorded: only absent folders vouch for what
+        # is below them), not asked again: every module name an import looks for under a root asks it.
+        self._folders_found: set[str] = set()
 
     def _racy(self, stamp: Stamp | None) -> bool:
         return stamp is not None and max(stamp[0], stamp[1]) >= self.started_ns - RACY_MARGIN_NS
@@ -144,8 +147,16 @@ class Inputs:
             return  # the first status: a change since then is a change
         stamp = stamp_of(status) if status is not None else current_stamp(key)
         if stamp is None:
+            self.note_absent(key)
+        else:
+            self.paths[key] = (stamp, _digest(key, stamp, content) if self._racy(stamp) else None)
+
+    def note_absent(self, path: str | os.PathLike[str]) -> None:
+        """Record `path` as absent, as the caller just found it: `note` without asking again."""
+        key = os.fspath(path)
+        if key not in self.paths:
             self._note_absent_folders(key)
-        self.paths[key] = (stamp, _digest(key, stamp, content) if self._racy(stamp) else None)
+            self.paths[key] = (None, None)
 
     def status(self, path: str | os.PathLike[str]) -> Stamp | None:
         """`path`'s status as recorded (noted now when it is not yet): what a helper that asks whether a
@@ -161,7 +172,10 @@ class Inputs:
         `a`'s status. A loop, not a recursion: an import of a thousand dotted names asks that deep."""
         absent = []
         folder = path.rpartition(os.sep)[0]
-        while folder and folder not in self.paths and current_stamp(folder) is None:
+        while folder and folder not in self.paths and folder not in self._folders_found:
+            if current_stamp(folder) is not None:
+                self._folders_found.add(folder)
+                break
             absent.append(folder)
             folder = folder.rpartition(os.sep)[0]
         for folder in reversed(absent):
@@ -443,6 +457,13 @@ def note(path: str | os.PathLike[str], status: os.stat_result | None = None, con
     inputs = _RECORDING.get()
     if inputs is not None:
         inputs.note(path, status, content)
+
+
+def note_absent(path: str | os.PathLike[str]) -> None:
+    """Record a path found absent in the inputs being recorded, if any."""
+    inputs = _RECORDING.get()
+    if inputs is not None:
+        inputs.note_absent(path)
 
 
 def status(path: str | os.PathLike[str]) -> Stamp | None:

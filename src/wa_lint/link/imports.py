@@ -63,7 +63,7 @@ def _absent(path: str) -> bool:
     exists is not: its status changes with every file made in it, and only its __init__.py matters)."""
     if path_problem(path) or inputs.current_stamp(path) is not None:
         return False
-    inputs.note(path)
+    inputs.note_absent(path)
     return True
 
 
