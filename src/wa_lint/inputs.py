@@ -234,7 +234,7 @@ class Inputs:
         TypeError or ValueError on a value `encode` did not write."""
         stored = _Stored.decode(value)
         record = cls(started_ns)
-        stamps = iter(zip(*[iter(stored.statuses)] * 5))
+        stamps = stored.stamps()
         record.paths = {path: (next(stamps) if kind == "s" else None, stored.digests.get(index))
                         for index, (path, kind) in enumerate(zip(stored.names, stored.kinds, strict=True))}
         record.listings = {stored.names[index]: listing for index, listing in stored.listings.items()}
@@ -329,7 +329,7 @@ class Inputs:
         # (A name looked up once: this runs for every path a run read.)
         separator, type_bits, folder_type = os.sep, _TYPE_BITS, stat.S_IFDIR
         stored_digests, stored_listings = stored.digests, stored.listings
-        stamps = iter(zip(*[iter(stored.statuses)] * 5))
+        stamps = stored.stamps()
         for index, path in enumerate(stored.names):
             stamp: Stamp | None = next(stamps) if stored.kinds[index] == "s" else None
             if stamp is None and path.rpartition(separator)[0] in vouching:
@@ -407,6 +407,10 @@ class _Stored(NamedTuple):
         if type(statuses) is not list or not set(map(type, statuses)) <= {int} or len(statuses) != 5 * kinds.count("s"):
             raise TypeError("a status is five integers")
         return cls(names, kinds, statuses, _indexed(digests, len(names)), _indexed(listings, len(names)))
+
+    def stamps(self) -> Iterator[Stamp]:
+        """Each "s" path's status, in order."""
+        return zip(*[iter(self.statuses)] * 5)
 
 
 def _indexed(value: Any, count: int) -> dict[int, str]:
