@@ -292,10 +292,10 @@ def test_a_fork_refused_or_interrupted_ends_the_children_started(tmp_path, share
     started = []
     real = processes.start
 
-    def stopped_at_second(context, target, args):
+    def stopped_at_second(target, args):
         if started:
             raise stop
-        started.append(real(context, target, args))
+        started.append(real(target, args))
         return started[-1]
 
     monkeypatch.setattr(processes, "start", stopped_at_second)

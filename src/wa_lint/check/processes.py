@@ -29,7 +29,16 @@ from typing import Any
 from wa_lint.analyse.python.callgraph import ModuleIndex
 from wa_lint.check.index import Index, Survey
 from wa_lint.check.stage import Step, StepFindings, run_checks, survey_ahead, surveys
-from wa_lint.child_processes import context, quiet_signals, single_threaded, start, usable_cpus
+from wa_lint.child_processes import (
+    Child,
+    End,
+    can_fork,
+    pipe,
+    quiet_signals,
+    single_threaded,
+    start,
+    usable_cpus,
+)
 from wa_lint.inputs import being_recorded
 from wa_lint.link.model import Project
 
@@ -54,8 +63,7 @@ def check_in_processes(steps: Sequence[Step], project: Project, jobs: int,
     processes = min(jobs, usable_cpus(), most // SUBJECTS_PER_PROCESS)
     if processes < 2 or not single_threaded():
         return None
-    child_context = context()
-    if child_context.get_start_method() != "fork":
+    if not can_fork():
         return None  # a spawned child would be sent the whole model: not worth it
     shares = [[_share(len(step.subjects), number, processes) if step.kind == "entry"
                else range(len(step.subjects) if number == 0 else 0) for step in steps]
@@ -63,11 +71,11 @@ def check_in_processes(steps: Sequence[Step], project: Project, jobs: int,
     entry_shares = [_share(len(entries), number, processes) if table else range(0) for number in range(processes)]
     record = being_recorded()
     mark = len(record.paths) if record is not None else 0
-    children: list[tuple[Any, Any]] = []
+    children: list[tuple[Child, End]] = []
     found = []
     try:
         for ranges, entry_share in zip(shares[1:], entry_shares[1:], strict=True):
-            children.append(_started(child_context, (steps, ranges, project, mark, entries, entry_share)))
+            children.append(_started((steps, ranges, project, mark, entries, entry_share)))
     except BaseException as error:  # Ctrl-C between forks too: the children started end now
         _end(children)
         if isinstance(error, OSError):
@@ -100,12 +108,12 @@ def _kept(ranges: Sequence[range], keep: Sequence[bool]) -> list[range]:
     return [share if kept else range(0) for share, kept in zip(ranges, keep, strict=True)]
 
 
-def _started(child_context: Any, share: tuple[Any, ...]) -> tuple[Any, Any]:
+def _started(share: tuple[Any, ...]) -> tuple[Child, End]:
     """A child checking `share` (steps, ranges, project, mark, entries, entry share), and the end of its
     pipe to read from."""
-    reader, writer = child_context.Pipe(duplex=False)
+    reader, writer = pipe(duplex=False)
     try:
-        return start(child_context, _check_share, (*share, writer, os.getpid())), reader
+        return start(_check_share, (*share, writer, os.getpid())), reader
     except BaseException:
         reader.close()
         raise
@@ -113,7 +121,7 @@ def _started(child_context: Any, share: tuple[Any, ...]) -> tuple[Any, Any]:
         writer.close()
 
 
-def _end(children: Sequence[tuple[Any, Any]]) -> None:
+def _end(children: Sequence[tuple[Child, End]]) -> None:
     for child, reader in children:
         reader.close()
         if child.is_alive():
@@ -132,7 +140,7 @@ def _share(subjects: int, number: int, processes: int) -> range:
     return range(boundary(0 if number == 0 else PARENT_SHARE + number - 1), boundary(PARENT_SHARE + number))
 
 
-def _received(reader: Any, patience: float) -> Any:
+def _received(reader: End, patience: float) -> Any:
     try:
         return reader.recv() if reader.poll(patience) else None
     except Exception:  # noqa: BLE001 - any reason: its share is redone
@@ -141,7 +149,7 @@ def _received(reader: Any, patience: float) -> Any:
 
 
 def _check_share(steps: Sequence[Step], ranges: Sequence[range], project: Project, mark: int,
-                 entries: Sequence[Any], entry_share: range, writer: Any, parent: int) -> None:
+                 entries: Sequence[Any], entry_share: range, writer: End, parent: int) -> None:
     quiet_signals(parent)
     # The inherited model is left out of any collection here: a collection writes into every object it
     # visits, which would copy every page the fork shares.

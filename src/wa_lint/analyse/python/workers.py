@@ -16,15 +16,13 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Self
+from typing import TYPE_CHECKING, NamedTuple, Self
 
 from wa_lint.analyse.python.facts_model import ModuleFacts
 from wa_lint.analyse.python.source import SourceError, decode_python
-from wa_lint.child_processes import context, quiet_signals, start
+from wa_lint.child_processes import Child, End, pipe, quiet_signals, start, wait
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
-
     from wa_lint.analyse.cache import FactsCache
 
 DEFAULT_TIMEOUT = 30.0
@@ -64,7 +62,7 @@ class Task(NamedTuple):
     cache_key: Path | None = None  # where the outcome is cached; None: not cached
 
 
-def _serve(connection: Connection, cache: FactsCache | None, parent: int | None = None) -> None:
+def _serve(connection: End, cache: FactsCache | None, parent: int | None = None) -> None:
     if parent is not None:
         quiet_signals(parent)
     # A crash is reported by the parent as a finding; a fault-handler dump would only be noise.
@@ -114,7 +112,7 @@ GARBAGE_LIMIT = 20_000
 FILES_PER_WORKER = 32
 
 
-def queueable_bytes(connection: Connection) -> int:
+def queueable_bytes(connection: End) -> int:
     """How large a file may be to be sent to a worker that is analysing another: what the worker's pipe
     holds without the parent waiting. A send that waited would wait as long as the other file takes
     (the time limit cannot end it), and for ever once the worker is itself waiting to send an answer
@@ -142,8 +140,8 @@ def workers_for(pending: int, jobs: int) -> int:
 
 @dataclass
 class _Worker:
-    process: Any
-    connection: Connection
+    process: Child
+    connection: End
     # Tasks sent and not answered yet, oldest first; the first is the one being analysed since `started`.
     tasks: deque[int] = field(default_factory=deque)
     started: float = 0.0
@@ -171,8 +169,7 @@ class AnalysisPool:
         self.timeout = timeout
         self.progress = progress
         self.cache = cache
-        self.workers: dict[Connection, _Worker] = {}
-        self.context: Any = None
+        self.workers: dict[End, _Worker] = {}
         # Files a worker died or overran on: the machine's state (load, memory), not the file's, may be
         # why, so a result that holds one is not kept (the facts cache never holds these outcomes either).
         self.failures = 0
@@ -199,10 +196,8 @@ class AnalysisPool:
             self._retire(worker, kill=kill)
 
     def _start(self) -> _Worker:
-        if self.context is None:
-            self.context = context()
-        parent_end, child_end = self.context.Pipe()
-        process = start(self.context, _serve, (child_end, self.cache, os.getpid()))
+        parent_end, child_end = pipe()
+        process = start(_serve, (child_end, self.cache, os.getpid()))
         child_end.close()
         worker = _Worker(process, parent_end, queueable=queueable_bytes(parent_end))
         self.workers[parent_end] = worker
@@ -260,8 +255,6 @@ class AnalysisPool:
         """Take what the workers have answered within `timeout` seconds (None: until an answer comes
         or a worker overruns), give them more work, and replace any that died or overran; returns the
         numbers answered (an overrun or crash answers its file too)."""
-        from multiprocessing.connection import wait
-
         if self._queue and not any(worker.tasks for worker in self.workers.values()):
             self._give_work(self._start())  # (every worker was retired with files still queued)
         busy = [worker for worker in self.workers.values() if worker.tasks]
@@ -271,7 +264,7 @@ class AnalysisPool:
         limit = max(0.0, min(worker.started for worker in busy) + self.timeout - time.monotonic())
         for connection in wait([worker.connection for worker in busy], limit if timeout is None else
                                min(limit, timeout)):
-            worker = self.workers[connection]  # type: ignore[index]
+            worker = self.workers[connection]
             try:
                 number, outcome = worker.connection.recv()
             except (EOFError, OSError):

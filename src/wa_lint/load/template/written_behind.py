@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wa_lint.child_processes import context, quiet_signals, single_threaded, start, usable_cpus
+from wa_lint.child_processes import can_fork, quiet_signals, single_threaded, start, usable_cpus
 
 if TYPE_CHECKING:
     from wa_lint.load.template.cache import TemplateCache, Verdict
@@ -37,8 +37,7 @@ def defer_when_worth_it(templates: Iterable[tuple[Path, bytes]], cache: Template
     missing = sum(1 for path, raw in templates if not cache.has_entry(path, raw))
     # On one CPU no time is left idle for the child: the parent stores the entries as it parses. A
     # spawned child would be sent every template.
-    if (missing >= TEMPLATES_PER_PROCESS and usable_cpus() > 1 and single_threaded()
-            and context().get_start_method() == "fork"):
+    if missing >= TEMPLATES_PER_PROCESS and usable_cpus() > 1 and single_threaded() and can_fork():
         cache.defer_writes()
 
 
@@ -49,7 +48,7 @@ def write_behind(cache: TemplateCache) -> None:
     if not verdicts:
         return
     try:
-        child = start(context(), _store, (verdicts, cache, os.getpid()))
+        child = start(_store, (verdicts, cache, os.getpid()))
     except OSError:
         for key, verdict in verdicts.items():
             cache.store(key, verdict)
