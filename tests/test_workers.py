@@ -342,3 +342,50 @@ def test_a_file_waits_behind_another_only_when_the_pipe_holds_it() -> None:
         assert len(worker.tasks) == 1, "the large file is sent once the worker is idle"
         outcomes = pool.collect(range(3))
     assert [o.kind for o in outcomes] == ["ok", "ok", "ok"]
+
+
+def test_a_worker_never_sent_a_file_is_ended_and_one_that_was_leaves_by_itself() -> None:
+    pool = workers.AnalysisPool(2)
+    pool.reserve(1)
+    (early,) = pool.workers.values()
+    assert pool.analyse([workers.Task(Path("a.py"), GOOD)])[0].kind == "ok"
+    pool.reserve(workers.FILES_PER_WORKER + 1)
+    idle = next(worker for worker in pool.workers.values() if worker is not early)
+    began = time.monotonic()
+    pool.close()
+    assert time.monotonic() - began < 2, "the idle worker was not waited for"
+    assert early.process.exitcode == 0, "sent a file: told to stop, and waited for"
+    assert idle.process.exitcode == -signal.SIGKILL, "never sent one: ended (it may still be importing)"
+
+
+def test_only_a_run_with_no_facts_cached_starts_a_worker_before_discovery(tmp_path: Path, monkeypatch) -> None:
+    from wa_lint.analyse.cache import FactsCache
+    from wa_lint.analyse.stage import CodeAnalysis
+    from wa_lint.config import Config
+    from wa_lint.discover import stage as discover
+    from wa_lint.pipeline import run
+
+    def workers_when_started(cache: FactsCache | None) -> int:
+        with CodeAnalysis(cache, jobs=2) as analysis:
+            analysis.start_early()
+            return len(analysis.pool.workers)
+
+    cache = FactsCache(tmp_path / "cache", "fingerprint")
+    assert workers_when_started(None) == 1, "no cache: every file is parsed"
+    assert workers_when_started(cache) == 1, "an empty cache"
+    cache.put(Path("a.py"), GOOD, Outcome())
+    assert workers_when_started(cache) == 0, "facts cached: the files found may need no parsing"
+
+    # Through the pipeline: a worker already runs when discovery begins, and one a project without
+    # Python code never needed is ended with the run.
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "template.yaml").write_text("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n")
+    children: list[object] = []
+    real_start, real_discover = workers.start, discover.discover_stage
+    monkeypatch.setattr(workers, "start", lambda *args: children.append(real_start(*args)) or children[-1])
+    at_discovery: list[int] = []
+    monkeypatch.setattr(discover, "discover_stage", lambda *a, **k: at_discovery.append(len(children)) or real_discover(*a, **k))
+    result = run([project], Config(), use_cache=False)
+    assert at_discovery == [1] and result.stats.templates == 1
+    assert [child.exitcode for child in children] == [-signal.SIGKILL]

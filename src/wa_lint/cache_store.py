@@ -184,6 +184,14 @@ class SealedStore:
             self._safe = not_a_folder(Path(self.entries_folder)) is None
         return self._safe
 
+    def holds_nothing(self) -> bool:
+        """Whether the store has no entry at all (of any run: a first run, or a cache moved away)."""
+        try:
+            with os.scandir(self.entries_folder) as entries:
+                return next(entries, None) is None
+        except OSError:
+            return True
+
     def read(self, key: str) -> bytes | None:
         """The payload stored under `key`, or None (absent, unreadable, or not sealed for this key)."""
         found = self._read_unchecked(key)

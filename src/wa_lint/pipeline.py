@@ -280,26 +280,28 @@ class Run:
         config = self.config
         # `progress(phase, done, total)`: the CLI's progress line (wa_lint.progress names the phases).
         phase = self.progress or _no_progress
-        phase("discovering", 0, 0)
-        found = discover_stage(self.paths, self.root, config, self.force_exclude,
-                               lambda files: phase("discovering", files, 0), self.discovery_cache,
-                               part_run.known if part_run else None)
-        if inputs is not None:
-            for walked in found.inputs:
-                inputs.update(walked)
-        cache_notes = [Diagnostic(self.cache.folder, self.cache.problem)] if self.cache and self.cache.problem else []
-        if self.cache_refusal:
-            cache_notes.append(self.cache_refusal)
-        store = SourceStore(found.root, self.paths, self._limits(), config.allow_outside_root, self.overlay)
-        # A run of some parts loads and analyses their files only; the link stage still reads the whole
-        # list of Python files (a layer may be any `python/` folder of the project).
-        loading = found
-        if part_run is not None:
-            only = part_run.files
-            kept = dataclasses.replace(found.files, templates=[p for p in found.files.templates if os.fspath(p) in only],
-                                       python=[p for p in found.files.python if os.fspath(p) in only])
-            loading = dataclasses.replace(found, files=kept)
         with CodeAnalysis(self.cache, self.jobs, lambda done, total: phase("analysing", done, total)) as analysis:
+            if part_run is None:
+                analysis.start_early()
+            phase("discovering", 0, 0)
+            found = discover_stage(self.paths, self.root, config, self.force_exclude,
+                                   lambda files: phase("discovering", files, 0), self.discovery_cache,
+                                   part_run.known if part_run else None)
+            if inputs is not None:
+                for walked in found.inputs:
+                    inputs.update(walked)
+            cache_notes = [Diagnostic(self.cache.folder, self.cache.problem)] if self.cache and self.cache.problem else []
+            if self.cache_refusal:
+                cache_notes.append(self.cache_refusal)
+            store = SourceStore(found.root, self.paths, self._limits(), config.allow_outside_root, self.overlay)
+            # A run of some parts loads and analyses their files only; the link stage still reads the whole
+            # list of Python files (a layer may be any `python/` folder of the project).
+            loading = found
+            if part_run is not None:
+                only = part_run.files
+                kept = dataclasses.replace(found.files, templates=[p for p in found.files.templates if os.fspath(p) in only],
+                                           python=[p for p in found.files.python if os.fspath(p) in only])
+                loading = dataclasses.replace(found, files=kept)
             # Handler-looking files are analysed whatever the templates say: by workers, while the templates load.
             analysis.begin(loading.files.python, found.root, store, config)
 

@@ -103,6 +103,13 @@ class CodeAnalysis:
         if self._pool is not None:
             self._pool.__exit__(exc_type)
 
+    def start_early(self) -> None:
+        """On a run with no facts cached at all (a first run, one without a cache, CI), one worker is
+        started before discovery: the files found will need parsing, and the worker's import of the
+        analysis (0.2 s) then overlaps the walk instead of following it."""
+        if self.cache is None or self.cache.holds_nothing():
+            self.pool.reserve(1)
+
     def begin(self, python_files: Iterable[Path], root: Path, store: SourceStore, config: Config) -> None:
         """Facts of the handler-looking files among `python_files` asked for now: read from the cache,
         else sent to the workers, as many as the files are worth up to one per CPU (the parent's loading

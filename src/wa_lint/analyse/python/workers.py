@@ -147,6 +147,8 @@ class _Worker:
     started: float = 0.0
     # The largest file sent to wait behind the one being analysed (`queueable_bytes`).
     queueable: int = 0
+    # Whether it was ever sent a file: one started early that never was is ended, not waited for.
+    used: bool = False
 
 
 class AnalysisPool:
@@ -188,12 +190,12 @@ class AnalysisPool:
 
     def close(self, kill: bool = False) -> None:
         for worker in list(self.workers.values()):
-            if not kill:
+            if not kill and worker.used:
                 try:
                     worker.connection.send(None)
                 except OSError:
                     pass
-            self._retire(worker, kill=kill)
+            self._retire(worker, kill=kill or not worker.used)
 
     def _start(self) -> _Worker:
         parent_end, child_end = pipe()
@@ -291,6 +293,7 @@ class AnalysisPool:
                 worker.started = time.monotonic()
             number = self._queue.popleft()
             worker.tasks.append(number)
+            worker.used = True
             try:
                 worker.connection.send((number, self._unanswered[number]))
             except OSError:
