@@ -26,6 +26,20 @@ def test_exit_codes(cli) -> None:
     assert cli("rule", "NOPE999").exit_code == 2
 
 
+def test_an_installation_without_its_rule_files_is_an_error_not_a_pass(cli, tmp_path: Path, monkeypatch) -> None:
+    # A copy of the source tree without the rules beside it checked nothing and said "All checks passed".
+    from wa_lint.check import registry
+
+    monkeypatch.setattr(registry, "rules_dir", lambda: tmp_path / "rules")
+    registry.catalogue.cache_clear()
+    try:
+        result = cli(str(BAD), "--isolated", "--no-cache")
+    finally:
+        registry.catalogue.cache_clear()
+    assert result.exit_code == 2
+    assert "rule files are missing" in result.output and "reinstall wa-lint" in result.output
+
+
 def test_missing_path_is_an_error(cli, tmp_path: Path) -> None:
     result = cli(str(tmp_path / "nowhere"), "--isolated")
     assert result.exit_code == 2

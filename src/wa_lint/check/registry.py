@@ -111,10 +111,17 @@ def _rule(path: Path) -> Rule:
     )
 
 
+class MissingRules(RuntimeError):
+    """wa-lint's own rule files are not where it looks: a broken installation, never a clean project."""
+
+
 @functools.cache
 def catalogue() -> dict[str, Rule]:
-    rules = (_rule(path) for path in sorted(rules_dir().glob("*.md")))
-    return {rule.code: rule for rule in rules}
+    folder = rules_dir()
+    paths = sorted(folder.glob("*.md"))
+    if not paths:  # every check would be skipped, and the run would pass
+        raise MissingRules(f"wa-lint's rule files are missing (no rule in {folder}): reinstall wa-lint")
+    return {rule.code: rule for rule in map(_rule, paths)}
 
 
 class InvalidCheck(TypeError):
