@@ -1,5 +1,5 @@
 """A large project's entry checks shared out to child processes (one per further CPU the process may
-use and per 256 entries, up to `-j`).
+use and per 128 entries, up to `-j`).
 
 The check stage runs after the analysis workers have finished, in the parent alone: on 10,000
 functions it was a third of a cold run (6 s on 2 CPUs), most of it the call-following rules' walks
@@ -44,7 +44,9 @@ from wa_lint.link.model import Project
 
 # Entries (of the entry rule with the most subjects) a process is worth: a fork of a large parent and
 # the pages its checks then copy cost tens of milliseconds; checking an entry about half a millisecond.
-SUBJECTS_PER_PROCESS = 256
+# At 128 serverless-patterns' 399 entries are shared (cold 2.23 -> 2.13 s, same CPU), and 300
+# functions' (0.69 -> 0.66 s), medians of 10 and 12 interleaved pairs; at 256 neither was.
+SUBJECTS_PER_PROCESS = 128
 # Of the entry rules' subjects, the parent checks this many children's shares: it also checks every
 # other rule. On 10,000 functions, with PERF201's survey of the entries in the children, a half-share
 # balanced the two processes best (check stage 3.5 s; 4.6 s at a quarter, which the child overran).
