@@ -365,16 +365,18 @@ def test_only_a_run_with_no_facts_cached_starts_a_worker_before_discovery(tmp_pa
     from wa_lint.discover import stage as discover
     from wa_lint.pipeline import run
 
-    def workers_when_started(cache: FactsCache | None) -> int:
-        with CodeAnalysis(cache, jobs=2) as analysis:
-            analysis.start_early()
+    def workers_when_started(cache: FactsCache | None, folders: bool = False, jobs: int = 2) -> int:
+        with CodeAnalysis(cache, jobs=jobs) as analysis:
+            analysis.start_early(folders)
             return len(analysis.pool.workers)
 
     cache = FactsCache(tmp_path / "cache", "fingerprint")
     assert workers_when_started(None) == 1, "no cache: every file is parsed"
     assert workers_when_started(cache) == 1, "an empty cache"
+    assert workers_when_started(cache, folders=True) == 2, "a folder holds files to parse for two"
+    assert workers_when_started(cache, folders=True, jobs=1) == 1, "as the jobs allow"
     cache.put(Path("a.py"), GOOD, Outcome())
-    assert workers_when_started(cache) == 0, "facts cached: the files found may need no parsing"
+    assert workers_when_started(cache, folders=True) == 0, "facts cached: the files found may need no parsing"
 
     # Through the pipeline: a worker already runs when discovery begins, and one a project without
     # Python code never needed is ended with the run.
@@ -386,6 +388,9 @@ def test_only_a_run_with_no_facts_cached_starts_a_worker_before_discovery(tmp_pa
     monkeypatch.setattr(workers, "start", lambda *args: children.append(real_start(*args)) or children[-1])
     at_discovery: list[int] = []
     monkeypatch.setattr(discover, "discover_stage", lambda *a, **k: at_discovery.append(len(children)) or real_discover(*a, **k))
-    result = run([project], Config(), use_cache=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    result = run([project / "template.yaml"], Config(), use_cache=False)
     assert at_discovery == [1] and result.stats.templates == 1
-    assert [child.exitcode for child in children] == [-signal.SIGKILL]
+    result = run([project], Config(), use_cache=False)
+    assert at_discovery == [1, 3] and result.stats.templates == 1
+    assert [child.exitcode for child in children] == [-signal.SIGKILL] * 3

@@ -282,7 +282,7 @@ class Run:
         phase = self.progress or _no_progress
         with CodeAnalysis(self.cache, self.jobs, lambda done, total: phase("analysing", done, total)) as analysis:
             if part_run is None:
-                analysis.start_early()
+                analysis.start_early(folders=any(os.path.isdir(path) for path in self.paths))
             phase("discovering", 0, 0)
             found = discover_stage(self.paths, self.root, config, self.force_exclude,
                                    lambda files: phase("discovering", files, 0), self.discovery_cache,

@@ -103,12 +103,15 @@ class CodeAnalysis:
         if self._pool is not None:
             self._pool.__exit__(exc_type)
 
-    def start_early(self) -> None:
-        """On a run with no facts cached at all (a first run, one without a cache, CI), one worker is
-        started before discovery: the files found will need parsing, and the worker's import of the
-        analysis (0.2 s) then overlaps the walk instead of following it."""
+    def start_early(self, folders: bool) -> None:
+        """On a run with no facts cached at all (a first run, one without a cache, CI), workers are
+        started before discovery: the files found will need parsing, and the workers' import of the
+        analysis (0.2 s) then overlaps the walk instead of following it. One for files named one by one
+        (pre-commit's), two over `folders` (as the jobs allow): a second forked later, from the larger
+        parent, imported while the templates loaded (serverless-patterns cold 2.10 -> 2.00 s, ten pairs;
+        on one named handler it cost 8 ms)."""
         if self.cache is None or self.cache.holds_nothing():
-            self.pool.reserve(1)
+            self.pool.start_workers(2 if folders else 1)
 
     def begin(self, python_files: Iterable[Path], root: Path, store: SourceStore, config: Config) -> None:
         """Facts of the handler-looking files among `python_files` asked for now: read from the cache,

@@ -208,7 +208,11 @@ class AnalysisPool:
     def reserve(self, files: int) -> None:
         """Have the workers `files` pending files are worth (`workers_for`) starting now, before the
         files are sent; called again as more files turn out to need parsing, it adds workers."""
-        while len(self.workers) < workers_for(files, self.jobs):
+        self.start_workers(workers_for(files, self.jobs))
+
+    def start_workers(self, count: int) -> None:
+        """Have `count` workers (at most the jobs) running."""
+        while len(self.workers) < min(count, self.jobs):
             self._start()
 
     def _retire(self, worker: _Worker, kill: bool) -> None:
